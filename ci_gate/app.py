@@ -1,0 +1,145 @@
+"""The commands' work, apart from argument parsing: wait, stop.
+
+`run_wait` builds the client and waiter, writes the reports (on every path), hands the
+outcome to the CI adapters and prints the closing lines; it returns the exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from ci_gate import ci
+from ci_gate.client import BlazeMeterClient
+from ci_gate.errors import EXIT_API, EXIT_PASSED, ApiError, UsageError
+from ci_gate.levels import level_name
+from ci_gate.model import TERMINAL_STATUSES
+from ci_gate.outcome import PASSED, Outcome
+from ci_gate.progress import ConsoleProgress, ProgressSink, format_duration
+from ci_gate.report import ReportPaths, write_reports
+from ci_gate.settings import ApiSettings, WaitSettings, is_loopback
+from ci_gate.signals import SIGNAL_NAMES, SignalGuard
+from ci_gate.waiter import Waiter, WaitPlan
+
+
+def _prepare_report_dir(report_dir: Path) -> None:
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(
+            f"--report-dir {str(report_dir)!r}: cannot create it ({error.strerror})"
+        ) from None
+
+
+def _announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) -> None:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(api.url).hostname or ""
+    if settings.interval < 1 and not is_loopback(host):
+        progress.note(
+            f"warning: --interval {settings.interval:g}s polls a remote API more than once a "
+            "second; BlazeMeter may answer with HTTP 429"
+        )
+    ids = " ".join(settings.master_ids)
+    level = level_name(settings.policy.threshold)
+    progress.note(
+        f"waiting for master {ids} at {api.url} (fail at {level} and above, "
+        f"timeout {format_duration(settings.timeout)}, poll every {settings.interval:g}s)"
+    )
+
+
+def run_wait(
+    settings: WaitSettings,
+    api: ApiSettings,
+    guard: SignalGuard,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    _prepare_report_dir(settings.report_dir)
+    progress = ConsoleProgress(stdout)
+    _announce(settings, api, progress)
+    client = BlazeMeterClient(
+        api.url,
+        api.credentials,
+        policy=api.http,
+        ca_bundle=api.ca_bundle,
+        on_retry=progress.note,
+    )
+    plan = WaitPlan(
+        master_ids=settings.master_ids,
+        policy=settings.policy,
+        timeout=settings.timeout,
+        interval=settings.interval,
+        fail_fast=settings.fail_fast,
+        stop_on_timeout=settings.stop_on_timeout,
+        stop_on_fail=settings.stop_on_fail,
+        stop_on_cancel=settings.stop_on_cancel,
+        heartbeat=settings.heartbeat,
+    )
+    try:
+        outcome = Waiter(plan, client, progress, guard).run()
+    finally:
+        client.close()
+    return finish(outcome, settings.report_dir, guard, stdout=stdout, stderr=stderr)
+
+
+def finish(
+    outcome: Outcome, report_dir: Path, guard: SignalGuard, *, stdout: TextIO, stderr: TextIO
+) -> int:
+    """Write the reports and tell the CI system; a signal that came late still counts."""
+    while True:
+        try:
+            paths = write_reports(outcome, report_dir)
+        except OSError as error:
+            stderr.write(f"ci-gate: could not write the reports to {report_dir}: {error}\n")
+            return EXIT_API
+        late = guard.received
+        if late is None or outcome.verdict == "cancelled":
+            break
+        outcome = outcome.cancelled(late, f"cancelled by {SIGNAL_NAMES.get(late, str(late))}")
+    ci.publish(outcome, paths, stream=stdout)
+    _closing_lines(outcome, paths, stdout, stderr)
+    return outcome.exit_code
+
+
+def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr: TextIO) -> None:
+    stdout.write(f"ci-gate: reports: {paths.junit}, {paths.summary_json}, {paths.summary_md}\n")
+    stdout.flush()
+    line = f"ci-gate: {outcome.verdict}: {outcome.reason}\n"
+    if outcome.verdict == PASSED:
+        stdout.write(line)
+        stdout.flush()
+    else:
+        stderr.write(line)
+        stderr.flush()
+
+
+def run_stop(master_ids: tuple[str, ...], api: ApiSettings, *, stdout: TextIO | None = None) -> int:
+    """`ci-gate stop`: stop (progress >= 100) or terminate each master still running."""
+    stdout = stdout or sys.stdout
+    client = BlazeMeterClient(api.url, api.credentials, policy=api.http, ca_bundle=api.ca_bundle)
+    failures: list[str] = []
+    try:
+        for master_id in master_ids:
+            deadline = time.monotonic() + api.http.retry_max_time
+            try:
+                status = client.status(master_id, level="ERROR", events=False, deadline=deadline)
+                if status.status in TERMINAL_STATUSES:
+                    stdout.write(f"ci-gate: master {master_id} already {status.status}\n")
+                    continue
+                action = client.stop(master_id, status.progress, deadline=deadline)
+                stdout.write(
+                    f"ci-gate: master {master_id}: sent {action} at progress {status.progress}\n"
+                )
+            except ApiError as error:
+                failures.append(str(error))
+    finally:
+        client.close()
+    if failures:
+        raise ApiError("; ".join(failures))
+    return EXIT_PASSED

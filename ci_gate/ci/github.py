@@ -1,0 +1,102 @@
+"""GitHub Actions: outputs, the job summary, `::error` annotations, a timeline group.
+
+Every server-supplied string is escaped by the workflow-command rules (`%`, CR, LF; and
+`:` `,` in properties) after being made one line, so no event message can issue a
+workflow command or forge an output. Outputs use the delimiter syntax with a random
+delimiter, so no value can end its block early.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from ci_gate.ci.timeline import timeline_lines
+from ci_gate.outcome import ERROR, TIMEOUT, Outcome
+from ci_gate.progress import describe_event
+from ci_gate.report import ReportPaths
+from ci_gate.text import one_line
+
+#: GitHub shows at most 10 error annotations per step; we emit no more than that.
+MAX_ANNOTATIONS = 10
+#: The job summary's limit per step is 1 MiB; keep a margin for what others appended.
+STEP_SUMMARY_LIMIT = 1024 * 1024
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation_lines(outcome: Outcome) -> list[str]:
+    """`::error` lines: masters that errored or timed out, then offending events, capped."""
+    lines: list[str] = []
+    total = 0
+    for master in outcome.masters:
+        title = escape_property(f"ci-gate: master {master.master_id}")
+        if master.verdict in (ERROR, TIMEOUT) and master.error:
+            total += 1
+            if len(lines) < MAX_ANNOTATIONS:
+                lines.append(f"::error title={title}::{escape_data(one_line(master.error))}")
+        for event in master.offending:
+            total += 1
+            if len(lines) < MAX_ANNOTATIONS:
+                lines.append(f"::error title={title}::{escape_data(describe_event(event, 400))}")
+    if total > len(lines):
+        rest = total - len(lines)
+        lines.append(f"::warning title=ci-gate::{rest} more offending events, see summary.json")
+    return lines
+
+
+def _fit_summary(markdown: str, room: int) -> str:
+    data = markdown.encode("utf-8")
+    if len(data) <= room:
+        return markdown
+    note = "\n\n*Summary cut to fit GitHub's 1 MiB step summary; see summary.md.*\n"
+    keep = max(room - len(note.encode("utf-8")), 0)
+    return data[:keep].decode("utf-8", errors="ignore") + note
+
+
+def write_step_summary(path: Path, markdown: str) -> None:
+    used = path.stat().st_size if path.exists() else 0
+    room = STEP_SUMMARY_LIMIT - used - 1024
+    if room <= 0:
+        return
+    with path.open("a", encoding="utf-8") as stream:
+        stream.write(_fit_summary(markdown, room) + "\n")
+
+
+def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
+    with path.open("a", encoding="utf-8") as stream:
+        for name, value in outputs.items():
+            delimiter = f"ci_gate_{secrets.token_hex(16)}"
+            stream.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+
+def publish_github(
+    outcome: Outcome, paths: ReportPaths, env: Mapping[str, str], stream: TextIO
+) -> None:
+    stream.write("::group::ci-gate: status timeline\n")
+    for line in timeline_lines(outcome):
+        stream.write(line + "\n")
+    stream.write("::endgroup::\n")
+    for line in annotation_lines(outcome):
+        stream.write(line + "\n")
+    stream.flush()
+    if env.get("GITHUB_STEP_SUMMARY"):
+        write_step_summary(Path(env["GITHUB_STEP_SUMMARY"]), paths.summary_md.read_text("utf-8"))
+    if env.get("GITHUB_OUTPUT"):
+        write_outputs(
+            Path(env["GITHUB_OUTPUT"]),
+            {
+                "verdict": outcome.verdict,
+                "exit-code": str(outcome.exit_code),
+                "junit-path": str(paths.junit),
+                "summary-path": str(paths.summary_json),
+            },
+        )

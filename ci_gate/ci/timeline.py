@@ -1,0 +1,16 @@
+"""The status timeline as plain lines, for the CI platforms' collapsible log sections."""
+
+from __future__ import annotations
+
+from ci_gate.outcome import Outcome
+from ci_gate.progress import format_duration
+from ci_gate.text import one_line
+
+
+def timeline_lines(outcome: Outcome) -> list[str]:
+    return [
+        f"master {master.master_id} +{format_duration(change.elapsed)} "
+        f"{one_line(change.status, 60)} ({change.progress})"
+        for master in outcome.masters
+        for change in master.timeline
+    ]

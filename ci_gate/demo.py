@@ -1,0 +1,118 @@
+"""`ci-gate demo` and `ci-gate simulate`: the gate and the built-in simulator together.
+
+The demo runs the real `wait` code path over real HTTP on loopback, with throwaway
+credentials and quick pacing, so a newcomer sees the whole job in seconds.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ci_gate.app import run_wait
+from ci_gate.client import Credentials, HttpPolicy
+from ci_gate.errors import UsageError
+from ci_gate.levels import parse_threshold
+from ci_gate.policy import Policy
+from ci_gate.settings import ApiSettings, WaitSettings, is_loopback
+from ci_gate.signals import Cancelled, SignalGuard
+from ci_gate.simulator.scenario import Scenario, ScenarioError, builtin_names, load_scenario
+from ci_gate.simulator.server import SimulatorServer
+
+#: Throwaway credentials for the demo's simulator; they open nothing anywhere else.
+DEMO_CREDENTIALS = ("demo-key-id", "demo-key-secret")
+DEMO_INTERVAL = 0.2
+#: Quick retries, so the flaky scenario recovers in a second or two.
+DEMO_HTTP = HttpPolicy(
+    connect_timeout=2.0,
+    read_timeout=5.0,
+    retry_tries=6,
+    retry_max_time=10.0,
+    retry_factor=0.2,
+    retry_max_delay=1.0,
+)
+
+
+def _load(name: str) -> Scenario:
+    try:
+        return load_scenario(name)
+    except ScenarioError as error:
+        raise UsageError(str(error)) from None
+
+
+def list_scenarios() -> int:
+    for name in builtin_names():
+        scenario = load_scenario(name)
+        sys.stdout.write(f"{name:<14} {scenario.description}\n")
+    return 0
+
+
+def run_demo(
+    scenario_name: str, level: str, timeout: str, report_dir: str, guard: SignalGuard
+) -> int:
+    if scenario_name not in builtin_names():
+        raise UsageError(
+            f"unknown scenario {scenario_name!r}: use one of {', '.join(builtin_names())}"
+        )
+    scenario = _load(scenario_name)
+    try:
+        seconds = float(timeout)
+    except ValueError:
+        raise UsageError(f"--timeout {timeout!r} is not a number of seconds") from None
+    server = SimulatorServer(scenario)
+    server.start_in_thread()
+    sys.stdout.write(
+        f"ci-gate demo: scenario {scenario.name}: {scenario.description}\n"
+        f"ci-gate demo: simulated BlazeMeter API at {server.base_url}\n"
+    )
+    settings = WaitSettings(
+        master_ids=tuple(scenario.masters),
+        policy=Policy.build(parse_threshold(level), []),
+        timeout=seconds,
+        interval=DEMO_INTERVAL,
+        report_dir=Path(report_dir),
+        fail_fast=False,
+        stop_on_timeout=True,
+        stop_on_fail=False,
+        stop_on_cancel=True,
+        heartbeat=5.0,
+    )
+    api = ApiSettings(
+        url=server.base_url,
+        credentials=Credentials(*(scenario.credentials or DEMO_CREDENTIALS)),
+        ca_bundle=None,
+        http=DEMO_HTTP,
+    )
+    try:
+        return run_wait(settings, api, guard)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def run_simulate(
+    scenario_name: str, host: str, port: int, verbose: bool, guard: SignalGuard
+) -> int:
+    scenario = _load(scenario_name)
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port {port} is not a port number")
+    try:
+        server = SimulatorServer(scenario, host=host, port=port, verbose=verbose)
+    except OSError as error:
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    masters = " ".join(scenario.masters)
+    sys.stdout.write(
+        f"ci-gate simulator: serving {server.base_url} masters {masters} "
+        f"(scenario {scenario.name})\n"
+    )
+    if not is_loopback(host):
+        sys.stdout.write(f"ci-gate simulator: warning: listening on {host}, not loopback\n")
+    sys.stdout.flush()
+    try:
+        with guard.interruptible():
+            server.serve_forever()
+    except Cancelled:
+        pass
+    finally:
+        server.server_close()
+    return 0

@@ -1,0 +1,49 @@
+"""The exception tree: every failure the gate expects carries its exit code.
+
+`cli.main` turns any `CiGateError` into one line on stderr and that exit code, so no
+expected failure ever reaches the user as a traceback.
+"""
+
+from __future__ import annotations
+
+EXIT_PASSED = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_TIMEOUT = 3
+EXIT_API = 4
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
+
+
+class CiGateError(Exception):
+    """Base of every error the gate reports as one line and an exit code."""
+
+    exit_code = EXIT_API
+
+
+class UsageError(CiGateError):
+    """A bad option, a missing credential, an unreadable file: nothing was polled."""
+
+    exit_code = EXIT_USAGE
+
+
+class ApiError(CiGateError):
+    """The BlazeMeter API could not be used (after retries, where retrying makes sense)."""
+
+    exit_code = EXIT_API
+
+
+class RetryableApiError(ApiError):
+    """A failure worth another try: network trouble, 429, 5xx, a garbled answer."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class FatalApiError(ApiError):
+    """A failure that another try cannot fix: 400, 401, 403, 404 and the like."""
+
+
+class MalformedResponseError(RetryableApiError):
+    """The API answered 200 but not with a status body the gate can read."""

@@ -1,0 +1,116 @@
+"""junit.xml: one <testsuite> per master, each offending event its own <failure>.
+
+Built with `junit-xml`, then adjusted to validate against Jenkins' junit-10.xsd: the
+library's `disabled` (and `assertions`) attributes are dropped and times are formatted
+as the schema's SUREFIRE_TIME. All server text is made XML-safe first, so nothing the
+server sends can make the file invalid.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from junit_xml import TestCase, TestSuite
+
+from ci_gate.outcome import CANCELLED, ERROR, TIMEOUT, UNFINISHED, MasterOutcome, Outcome
+from ci_gate.progress import describe_event, event_time
+from ci_gate.text import one_line, xml_safe
+
+#: Offending events shown one by one per master; the rest are counted in one more case.
+MAX_FAILURE_CASES = 500
+_NOT_IN_SCHEMA = ("disabled", "assertions")
+
+
+def _run_case(master: MasterOutcome, level: str) -> TestCase:
+    classname = f"blazemeter.master.{master.master_id}"
+    timeline = "\n".join(
+        f"+{change.elapsed:.1f}s {change.status} ({change.progress})" for change in master.timeline
+    )
+    notes = "\n".join(master.notes)
+    case = TestCase(
+        name=f"master {master.master_id} ran to the end",
+        classname=classname,
+        elapsed_sec=master.timeline[-1].elapsed if master.timeline else 0.0,
+        stdout=xml_safe("\n".join(part for part in (timeline, notes) if part)) or None,
+    )
+    if master.verdict in (TIMEOUT, ERROR, CANCELLED):
+        case.add_error_info(
+            message=xml_safe(one_line(master.error or master.verdict, 1000)),
+            error_type=master.verdict,
+        )
+    elif master.verdict == UNFINISHED:
+        case.add_skipped_info(message="not judged: --fail-fast ended the wait on another master")
+    return case
+
+
+def _event_cases(master: MasterOutcome, level: str) -> list[TestCase]:
+    classname = f"blazemeter.master.{master.master_id}"
+    if not master.offending:
+        return [TestCase(name=f"no event at {level} or above", classname=classname)]
+    cases = []
+    for number, event in enumerate(master.offending[:MAX_FAILURE_CASES], start=1):
+        case = TestCase(
+            name=xml_safe(
+                f"event {number}: {one_line(event.level, 40)} {one_line(event.message, 80)}"
+            ),
+            classname=classname,
+        )
+        case.add_failure_info(
+            message=xml_safe(describe_event(event, 1000)),
+            output=xml_safe(
+                f"level: {event.level}\ntime: {event_time(event)}\n"
+                f"session: {event.session_id or '-'}\nsource: {event.source or '-'}\n"
+                f"message: {event.message}"
+            ),
+            failure_type=xml_safe(one_line(event.level, 40)),
+        )
+        cases.append(case)
+    rest = len(master.offending) - MAX_FAILURE_CASES
+    if rest > 0:
+        case = TestCase(name=f"and {rest} more offending events", classname=classname)
+        case.add_failure_info(
+            message=f"{rest} more offending events are listed in summary.json",
+            failure_type=level,
+        )
+        cases.append(case)
+    return cases
+
+
+def _suite(master: MasterOutcome, outcome: Outcome) -> ET.Element:
+    suite = TestSuite(
+        name=f"BlazeMeter master {master.master_id}",
+        test_cases=[_run_case(master, outcome.level), *_event_cases(master, outcome.level)],
+        timestamp=outcome.started_at.strftime("%Y-%m-%dT%H:%M:%S"),
+        properties={
+            "verdict": master.verdict,
+            "status": xml_safe(one_line(master.status or "never read", 80)),
+            "progress": "" if master.progress is None else str(master.progress),
+            "level": outcome.level,
+        },
+    )
+    element: ET.Element = suite.build_xml_doc()
+    for attribute in _NOT_IN_SCHEMA:
+        element.attrib.pop(attribute, None)
+    element.set("time", _surefire_time(sum(float(c.elapsed_sec or 0) for c in suite.test_cases)))
+    return element
+
+
+def _surefire_time(seconds: float) -> str:
+    return f"{max(seconds, 0.0):.3f}"
+
+
+def render_junit(outcome: Outcome) -> bytes:
+    """The report as bytes, valid against junit-10.xsd whatever the server sent."""
+    root = ET.Element("testsuites", {"name": "ci-gate"})
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for master in outcome.masters:
+        element = _suite(master, outcome)
+        for key in totals:
+            totals[key] += int(element.get(key, "0"))
+        root.append(element)
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", _surefire_time((outcome.finished_at - outcome.started_at).total_seconds()))
+    ET.indent(root)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"

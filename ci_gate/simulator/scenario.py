@@ -1,0 +1,278 @@
+"""Scenario files: each master's timeline of statuses, events and injected faults.
+
+A scenario is JSON (documented in docs/SCENARIOS.md):
+
+    {"description": "...",
+     "credentials": {"key_id": "...", "key_secret": "..."},      (optional)
+     "masters": {"12345678": {"steps": [STEP, ...]}
+                 "87654321": {"replay": "seed-status.json", "polls_per_step": 1}}}
+
+A STEP is a state — {"status": "DATA_RECEIVED", "progress": 100, "events": [EVENT...],
+"polls": 1} or with "seconds": 2.5 instead of "polls" — or a fault served instead of an
+answer — {"fault": {"http_status": 503, "headers": {}, "body": ..., "delay": 0,
+"cut": false, "truncate": false}, "repeat": 1} ("repeat": "forever" never moves on).
+The last state step holds for ever. Mistakes are `ScenarioError`s naming file and field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ci_gate.model import PROGRESS_BY_STATUS, STATUS_BY_PROGRESS
+
+BUILTIN_DIR = Path(__file__).parent / "scenarios"
+FOREVER = -1
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot be used; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    http_status: int | None = None
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    cut: bool = False
+    truncate: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    status: str | None = None
+    progress: int | None = None
+    events: tuple[dict[str, Any], ...] = ()
+    polls: int = 1
+    seconds: float | None = None
+    fault: Fault | None = None
+    repeat: int = 1
+    result: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class MasterScript:
+    master_id: str
+    steps: tuple[Step, ...]
+    result_template: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    masters: dict[str, MasterScript]
+    credentials: tuple[str, str] | None = None
+
+
+def builtin_names() -> list[str]:
+    return sorted(
+        path.stem for path in BUILTIN_DIR.glob("*.json") if not path.stem.endswith("-status")
+    )
+
+
+def load_scenario(name_or_path: str) -> Scenario:
+    """A built-in scenario by name, or a scenario file by path."""
+    path = Path(name_or_path)
+    if name_or_path in builtin_names():
+        path = BUILTIN_DIR / f"{name_or_path}.json"
+    elif not path.is_file():
+        raise ScenarioError(
+            f"{name_or_path}: no such scenario file, and not a built-in scenario "
+            f"({', '.join(builtin_names())})"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"{path}: cannot read: {error}") from None
+    except json.JSONDecodeError as error:
+        raise ScenarioError(f"{path}: not valid JSON: {error}") from None
+    return _parse(path, data)
+
+
+class _Reader:
+    """Field access that names the file and the JSON path in every error."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str) -> ScenarioError:
+        return ScenarioError(f"{self.path}: {where}: {problem}")
+
+    def obj(self, value: object, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, f"must be an object, not {type(value).__name__}")
+        return value
+
+    def number(self, value: object, where: str, *, minimum: float = 0) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+            raise self.fail(where, f"must be a number >= {minimum}, not {value!r}")
+        return float(value)
+
+    def integer(self, value: object, where: str, *, minimum: int = 0) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.fail(where, f"must be a whole number >= {minimum}, not {value!r}")
+        return value
+
+
+def _parse(path: Path, data: object) -> Scenario:
+    read = _Reader(path)
+    top = read.obj(data, "top level")
+    unknown = set(top) - {"description", "credentials", "masters"}
+    if unknown:
+        raise read.fail("top level", f"unknown field(s) {sorted(unknown)}")
+    masters_raw = read.obj(top.get("masters"), "masters")
+    if not masters_raw:
+        raise read.fail("masters", "must name at least one master")
+    masters = {}
+    for master_id, raw in masters_raw.items():
+        if not master_id.isdigit():
+            raise read.fail(f"masters.{master_id}", "master ids are whole numbers")
+        masters[master_id] = _parse_master(read, path, master_id, raw)
+    credentials = None
+    if "credentials" in top:
+        creds = read.obj(top["credentials"], "credentials")
+        key_id, secret = creds.get("key_id"), creds.get("key_secret")
+        if not isinstance(key_id, str) or not isinstance(secret, str):
+            raise read.fail("credentials", "needs string fields key_id and key_secret")
+        credentials = (key_id, secret)
+    description = top.get("description", "")
+    if not isinstance(description, str):
+        raise read.fail("description", "must be a string")
+    return Scenario(path.stem, description, masters, credentials)
+
+
+def _parse_master(read: _Reader, path: Path, master_id: str, raw: object) -> MasterScript:
+    where = f"masters.{master_id}"
+    master = read.obj(raw, where)
+    if "replay" in master:
+        return _replay(read, path, master_id, master)
+    steps_raw = master.get("steps")
+    if not isinstance(steps_raw, list) or not steps_raw:
+        raise read.fail(f"{where}.steps", "must be a non-empty list of steps")
+    steps = tuple(
+        _parse_step(read, f"{where}.steps[{index}]", step) for index, step in enumerate(steps_raw)
+    )
+    if all(step.fault is not None for step in steps) and steps[-1].repeat != FOREVER:
+        raise read.fail(f"{where}.steps", "needs a state step, or a fault that repeats forever")
+    return MasterScript(master_id, steps)
+
+
+_STEP_FIELDS = {"status", "progress", "events", "polls", "seconds", "fault", "repeat", "result"}
+_FAULT_FIELDS = {"http_status", "body", "headers", "delay", "cut", "truncate"}
+
+
+def _parse_step(read: _Reader, where: str, raw: object) -> Step:
+    step = read.obj(raw, where)
+    unknown = set(step) - _STEP_FIELDS
+    if unknown:
+        raise read.fail(where, f"unknown field(s) {sorted(unknown)}")
+    if "fault" in step:
+        repeat_raw = step.get("repeat", 1)
+        repeat = (
+            FOREVER
+            if repeat_raw == "forever"
+            else read.integer(repeat_raw, f"{where}.repeat", minimum=1)
+        )
+        return Step(fault=_parse_fault(read, f"{where}.fault", step["fault"]), repeat=repeat)
+    status, progress = step.get("status"), step.get("progress")
+    if status is None and progress is None and "result" not in step:
+        raise read.fail(where, "a state step needs 'status' or 'progress'")
+    if status is not None and not isinstance(status, str):
+        raise read.fail(f"{where}.status", f"must be a string, not {status!r}")
+    if progress is not None:
+        progress = read.integer(progress, f"{where}.progress")
+    if isinstance(status, str) and progress is None:
+        progress = PROGRESS_BY_STATUS.get(status)
+    if status is None and progress is not None:
+        status = STATUS_BY_PROGRESS.get(progress, "UNKNOWN")
+    events_raw = step.get("events", [])
+    if not isinstance(events_raw, list):
+        raise read.fail(f"{where}.events", "must be a list of events")
+    events = []
+    for index, event in enumerate(events_raw):
+        event_where = f"{where}.events[{index}]"
+        event = read.obj(event, event_where)
+        if not isinstance(event.get("message"), str):
+            raise read.fail(f"{event_where}.message", "every event needs a message string")
+        events.append(event)
+    seconds = None
+    if "seconds" in step:
+        seconds = read.number(step["seconds"], f"{where}.seconds")
+    result = step.get("result")
+    if result is not None and not isinstance(result, dict):
+        raise read.fail(f"{where}.result", "must be an object (fields sent as they are)")
+    return Step(
+        status=status,
+        progress=progress,
+        events=tuple(events),
+        polls=read.integer(step.get("polls", 1), f"{where}.polls", minimum=1),
+        seconds=seconds,
+        result=result,
+    )
+
+
+def _parse_fault(read: _Reader, where: str, raw: object) -> Fault:
+    fault = read.obj(raw, where)
+    unknown = set(fault) - _FAULT_FIELDS
+    if unknown:
+        raise read.fail(where, f"unknown field(s) {sorted(unknown)}")
+    http_status = fault.get("http_status")
+    if http_status is not None:
+        http_status = read.integer(http_status, f"{where}.http_status", minimum=100)
+        if http_status > 599:
+            raise read.fail(f"{where}.http_status", f"must be 100-599, not {http_status}")
+    headers = fault.get("headers", {})
+    if not isinstance(headers, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in headers.items()
+    ):
+        raise read.fail(f"{where}.headers", "must map header names to strings")
+    for flag in ("cut", "truncate"):
+        if not isinstance(fault.get(flag, False), bool):
+            raise read.fail(f"{where}.{flag}", "must be true or false")
+    return Fault(
+        http_status=http_status,
+        body=fault.get("body"),
+        headers=headers,
+        delay=read.number(fault.get("delay", 0), f"{where}.delay"),
+        cut=fault.get("cut", False),
+        truncate=fault.get("truncate", False),
+    )
+
+
+def _replay(read: _Reader, path: Path, master_id: str, master: dict[str, Any]) -> MasterScript:
+    """Steps from a recorded status answer: a new step at each 'Status changed to X (N)'."""
+    where = f"masters.{master_id}.replay"
+    source = master["replay"]
+    if not isinstance(source, str):
+        raise read.fail(where, "must be the path of a recorded status answer")
+    recording = Path(source) if Path(source).is_absolute() else path.parent / source
+    try:
+        answer = json.loads(recording.read_text(encoding="utf-8"))
+        result = answer["result"]
+        events = list(reversed(result["events"]))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise read.fail(where, f"cannot replay {recording}: {error}") from None
+    polls = read.integer(
+        master.get("polls_per_step", 1), f"masters.{master_id}.polls_per_step", minimum=1
+    )
+    steps: list[Step] = []
+    pending: list[dict[str, Any]] = []
+    status: str = "CREATE"
+    progress: int | None = 5
+    for event in events:
+        message = str(event.get("message", ""))
+        if message.startswith("Status changed to ") and message.endswith(")"):
+            if pending or steps:
+                steps.append(
+                    Step(status=status, progress=progress, events=tuple(pending), polls=polls)
+                )
+            name, _, number = message[len("Status changed to ") : -1].partition(" (")
+            status, progress, pending = name, int(number) if number.isdigit() else None, []
+        pending.append(event)
+    steps.append(Step(status=status, progress=progress, events=tuple(pending), polls=polls))
+    template = {key: value for key, value in result.items() if key not in ("events",)}
+    return MasterScript(master_id, tuple(steps), template)

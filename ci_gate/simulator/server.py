@@ -1,0 +1,202 @@
+"""The simulator's HTTP server: stdlib, threaded, loopback by default.
+
+Serves `GET /api/v4/masters/{id}/status` (honouring `level` and `events`),
+`POST /api/v4/masters/{id}/stop` and `/terminate`, BlazeMeter's error envelope on
+401/404, and `GET /_simulator/calls` (what it was asked, for tests).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import secrets
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from ci_gate.simulator.scenario import Fault, Scenario
+from ci_gate.simulator.state import LEVEL_NUMBERS, MasterRun, filter_events, level_number
+
+API_PREFIX = "/api/v4"
+_REASONS = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests"}
+
+
+def envelope(result: object = None, error: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "api_version": 4,
+        "error": error,
+        "result": result,
+        "request_id": secrets.token_hex(6),
+    }
+
+
+def error_envelope(code: int, message: str | None = None) -> dict[str, Any]:
+    return envelope(error={"code": code, "message": message or _REASONS.get(code, "Error")})
+
+
+class SimulatorState:
+    """Every master's run, the call log, and the lock that guards them."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.lock = threading.Lock()
+        self.runs = {master_id: MasterRun(script) for master_id, script in scenario.masters.items()}
+        self.calls: list[dict[str, Any]] = []
+
+    def log(self, method: str, path: str) -> None:
+        with self.lock:
+            self.calls.append({"method": method, "path": path, "at": time.time()})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SimulatorServer
+    protocol_version = "HTTP/1.1"
+    server_version = "ci-gate-simulator"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _send(self, code: int, body: bytes, content_type: str, headers: dict[str, str]) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, code: int, payload: object, headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(payload).encode("utf-8")
+        self._send(code, body, "application/json", headers or {})
+
+    def _authorised(self) -> bool:
+        expected = self.server.state.scenario.credentials
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return False
+        if expected is None:
+            return True
+        try:
+            given = base64.b64decode(header[6:], validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return hmac.compare_digest(given, f"{expected[0]}:{expected[1]}")
+
+    def _route(self) -> tuple[str | None, str | None, dict[str, list[str]]]:
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        path = parts.path
+        if not path.startswith(API_PREFIX + "/masters/"):
+            return None, None, query
+        pieces = path[len(API_PREFIX) + 1 :].split("/")
+        if len(pieces) != 3:
+            return None, None, query
+        return pieces[1], pieces[2], query
+
+    # -- verbs -----------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        state = self.server.state
+        state.log("GET", self.path)
+        if urlsplit(self.path).path == "/_simulator/calls":
+            with state.lock:
+                self._json(200, {"calls": list(state.calls)})
+            return
+        master_id, endpoint, query = self._route()
+        if endpoint != "status" or master_id is None:
+            self._json(404, error_envelope(404, "Not Found"))
+            return
+        if not self._authorised():
+            self._json(401, error_envelope(401))
+            return
+        run = state.runs.get(master_id)
+        if run is None:
+            self._json(404, error_envelope(404, f"Master with id {master_id} not found"))
+            return
+        with state.lock:
+            answer = run.poll()
+        if answer.fault is not None:
+            self._fault(answer.fault, run.result())
+            return
+        level = level_number(query.get("level", ["INFO"])[0]) or LEVEL_NUMBERS["INFO"]
+        events = query.get("events", ["true"])[0].lower() != "false"
+        self._json(200, envelope(filter_events(answer.result or {}, level, events)))
+
+    def do_POST(self) -> None:
+        state = self.server.state
+        state.log("POST", self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(min(length, 1 << 20))
+        master_id, endpoint, _ = self._route()
+        if endpoint not in ("stop", "terminate") or master_id is None:
+            self._json(404, error_envelope(404, "Not Found"))
+            return
+        if not self._authorised():
+            self._json(401, error_envelope(401))
+            return
+        run = state.runs.get(master_id)
+        if run is None:
+            self._json(404, error_envelope(404, f"Master with id {master_id} not found"))
+            return
+        with state.lock:
+            run.request_stop(endpoint)
+        self._json(202, envelope({"id": int(master_id), "action": endpoint}))
+
+    def _fault(self, fault: Fault, result: dict[str, Any]) -> None:
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.cut:
+            self.close_connection = True
+            self.connection.close()
+            return
+        code = fault.http_status or 200
+        if fault.body is None:
+            payload: object = envelope(result) if code < 400 else error_envelope(code)
+            body = json.dumps(payload).encode("utf-8")
+            content_type = "application/json"
+        elif isinstance(fault.body, str):
+            body = fault.body.encode("utf-8")
+            content_type = "text/html" if fault.body.lstrip().startswith("<") else "text/plain"
+        else:
+            body = json.dumps(fault.body).encode("utf-8")
+            content_type = "application/json"
+        if fault.truncate:
+            body = body[: max(len(body) // 2, 1)]
+        self._send(code, body, content_type, dict(fault.headers))
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    """A threaded HTTP server holding one scenario's state."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self, scenario: Scenario, host: str = "127.0.0.1", port: int = 0, verbose: bool = False
+    ) -> None:
+        self.state = SimulatorState(scenario)
+        self.verbose = verbose
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), _Handler)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else str(host)
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}{API_PREFIX}"
+
+    def start_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="ci-gate-simulator", daemon=True)
+        thread.start()
+        return thread

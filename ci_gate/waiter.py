@@ -1,0 +1,324 @@
+"""The wait loop: poll every master until it ends, the deadline passes or a signal comes.
+
+It asks the client for a status, feeds the events to a tracker that returns only what is
+new, asks the policy whether anything offends and tells the progress sink what changed.
+When the wait is over it returns one immutable `Outcome`; it never writes files or exits.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Protocol
+
+from ci_gate.errors import ApiError
+from ci_gate.levels import LEVELS, level_name
+from ci_gate.model import ABNORMAL_TERMINAL_STATUSES, Event, MasterStatus
+from ci_gate.outcome import (
+    CANCELLED,
+    ERROR,
+    FAILED,
+    PASSED,
+    TIMEOUT,
+    UNFINISHED,
+    MasterOutcome,
+    Outcome,
+    StatusChange,
+    Traffic,
+    exit_code_for,
+    worst_verdict,
+)
+from ci_gate.policy import Judgement, Policy
+from ci_gate.progress import ProgressSink, describe_event, format_duration
+from ci_gate.signals import Cancelled, SignalGuard
+from ci_gate.tracker import EventTracker
+
+#: Seconds a stop request may take when the gate is cancelled or out of time.
+STOP_BUDGET = 4.0
+
+
+class StatusApi(Protocol):
+    """What the waiter needs of a client (`client.BlazeMeterClient` in production)."""
+
+    def status(
+        self, master_id: str, *, level: str, events: bool = True, deadline: float | None = None
+    ) -> MasterStatus: ...
+
+    def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str: ...
+
+    def traffic_snapshot(self) -> Traffic: ...
+
+
+@dataclass(frozen=True)
+class WaitPlan:
+    """What to wait for and how: the validated settings of `ci-gate wait`."""
+
+    master_ids: tuple[str, ...]
+    policy: Policy
+    timeout: float
+    interval: float
+    fail_fast: bool = False
+    stop_on_timeout: bool = False
+    stop_on_fail: bool = False
+    stop_on_cancel: bool = False
+    heartbeat: float = 60.0
+
+
+@dataclass
+class _MasterState:
+    master_id: str
+    tracker: EventTracker = field(default_factory=EventTracker)
+    status: str | None = None
+    progress: int | None = None
+    verdict: str | None = None
+    error: str | None = None
+    offending: list[Event] = field(default_factory=list)
+    ignored: int = 0
+    timeline: list[StatusChange] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    stop_action: str | None = None
+    last_change: float = 0.0
+    last_heartbeat: float = 0.0
+
+    @property
+    def done(self) -> bool:
+        return self.verdict is not None
+
+
+class Waiter:
+    """Runs one wait; `run()` returns the `Outcome`."""
+
+    def __init__(
+        self,
+        plan: WaitPlan,
+        api: StatusApi,
+        progress: ProgressSink,
+        guard: SignalGuard,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.plan = plan
+        self.api = api
+        self.progress = progress
+        self.guard = guard
+        self.clock = clock
+        self.sleep = sleep
+        self.masters = [_MasterState(master_id) for master_id in plan.master_ids]
+        self.poll_level = level_name(plan.policy.threshold)
+        timeline_level = min(plan.policy.threshold, LEVELS["INFO"])
+        self.timeline_level = level_name(timeline_level)
+        self.started = 0.0
+        self.deadline = 0.0
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(self) -> Outcome:
+        started_at = datetime.now(timezone.utc)
+        self.started = self.clock()
+        self.deadline = self.started + self.plan.timeout
+        signal_number: int | None = None
+        try:
+            with self.guard.interruptible():
+                self._loop()
+        except Cancelled as cancelled:
+            signal_number = cancelled.signal_number
+            self._finish_cancelled(str(cancelled))
+        return self._outcome(started_at, signal_number)
+
+    def _loop(self) -> None:
+        while True:
+            for master in self._pending():
+                if self.clock() >= self.deadline:
+                    break
+                self._poll(master)
+                if self.plan.fail_fast and master.verdict == FAILED:
+                    self._finish_fail_fast()
+                    return
+            if not self._pending():
+                return
+            remaining = self.deadline - self.clock()
+            if remaining <= 0:
+                self._finish_timeout()
+                return
+            self._heartbeats()
+            self.sleep(min(self.plan.interval, remaining))
+
+    def _pending(self) -> list[_MasterState]:
+        return [master for master in self.masters if not master.done]
+
+    def _elapsed(self) -> float:
+        return self.clock() - self.started
+
+    # -- one poll ---------------------------------------------------------------------------
+
+    def _poll(self, master: _MasterState) -> None:
+        try:
+            status = self.api.status(
+                master.master_id, level=self.poll_level, events=True, deadline=self.deadline
+            )
+        except ApiError as error:
+            if self.clock() >= self.deadline:
+                master.notes.append(f"last API error before the deadline: {error}")
+                return  # the timeout path judges it
+            master.verdict = ERROR
+            master.error = str(error)
+            return
+        self._record_status(master, status)
+        self._judge(master, status.events)
+        if status.terminal:
+            self._fetch_timeline(master)
+            if status.status in ABNORMAL_TERMINAL_STATUSES:
+                master.notes.append(f"ended with status {status.status}, which is abnormal")
+            master.verdict = FAILED if master.offending else PASSED
+        elif self.plan.fail_fast and master.offending:
+            master.verdict = FAILED
+            if self.plan.stop_on_fail:
+                self._stop(master, "it failed (--stop-on-fail)")
+
+    def _record_status(self, master: _MasterState, status: MasterStatus) -> None:
+        if (status.status, status.progress) == (master.status, master.progress):
+            return
+        if not status.known_status:
+            note = f"unknown status {status.status!r} (not terminal; still waiting)"
+            if note not in master.notes:
+                master.notes.append(note)
+        if (
+            master.progress is not None
+            and status.progress is not None
+            and status.progress < master.progress
+        ):
+            master.notes.append(f"progress went back from {master.progress} to {status.progress}")
+        master.status, master.progress = status.status, status.progress
+        now = self._elapsed()
+        master.last_change = master.last_heartbeat = now
+        master.timeline.append(
+            StatusChange(datetime.now(timezone.utc), now, status.status, status.progress)
+        )
+        self.progress.status_changed(master.master_id, status.status, status.progress, now)
+
+    def _judge(self, master: _MasterState, events: tuple[Event, ...]) -> None:
+        for event in master.tracker.new_events(events):
+            judgement = self.plan.policy.judge(event)
+            if judgement is Judgement.OFFENDING:
+                master.offending.append(event)
+                master.last_change = master.last_heartbeat = self._elapsed()
+                self.progress.offending_event(master.master_id, event, self._elapsed())
+            elif judgement is Judgement.IGNORED:
+                master.ignored += 1
+
+    def _fetch_timeline(self, master: _MasterState) -> None:
+        """Once a master ends, read its full timeline (INFO and up) for the report."""
+        if self.timeline_level == self.poll_level:
+            return
+        try:
+            status = self.api.status(
+                master.master_id, level=self.timeline_level, events=True, deadline=self.deadline
+            )
+        except ApiError as error:
+            master.notes.append(f"could not read the full event timeline: {error}")
+            return
+        self._judge(master, status.events)
+
+    def _heartbeats(self) -> None:
+        now = self._elapsed()
+        for master in self._pending():
+            if master.status is not None and now - master.last_heartbeat >= self.plan.heartbeat:
+                master.last_heartbeat = now
+                self.progress.heartbeat(master.master_id, master.status, master.progress, now)
+
+    # -- ends other than every master ending ---------------------------------------------------
+
+    def _stop(self, master: _MasterState, why: str) -> None:
+        try:
+            master.stop_action = self.api.stop(
+                master.master_id, master.progress, deadline=self.clock() + STOP_BUDGET
+            )
+            self.progress.note(f"master {master.master_id}: sent {master.stop_action} ({why})")
+        except ApiError as error:
+            master.notes.append(f"could not stop the master: {error}")
+            self.progress.note(f"master {master.master_id}: could not stop it: {error}")
+
+    def _finish_timeout(self) -> None:
+        for master in self._pending():
+            master.verdict = TIMEOUT
+            master.error = (
+                f"timed out after {format_duration(self.plan.timeout)} with status "
+                f"{master.status or 'never read'}"
+            )
+            if self.plan.stop_on_timeout:
+                self._stop(master, "timed out (--stop-on-timeout)")
+
+    def _finish_fail_fast(self) -> None:
+        for master in self._pending():
+            master.verdict = UNFINISHED
+            master.notes.append("not judged: --fail-fast ended the wait on another master")
+
+    def _finish_cancelled(self, signal_name: str) -> None:
+        for master in self._pending():
+            master.verdict = CANCELLED
+            master.error = f"cancelled by {signal_name} with status {master.status or 'never read'}"
+            if self.plan.stop_on_cancel:
+                self._stop(master, f"cancelled by {signal_name} (--stop-on-cancel)")
+
+    # -- the result ---------------------------------------------------------------------------
+
+    def _outcome(self, started_at: datetime, signal_number: int | None) -> Outcome:
+        masters = tuple(self._master_outcome(master) for master in self.masters)
+        verdict = (
+            CANCELLED
+            if signal_number is not None
+            else worst_verdict(master.verdict for master in masters)
+        )
+        return Outcome(
+            verdict=verdict,
+            exit_code=exit_code_for(verdict, signal_number),
+            level=self.poll_level,
+            threshold=self.plan.policy.threshold,
+            started_at=started_at,
+            finished_at=datetime.now(timezone.utc),
+            masters=masters,
+            reason=_reason(verdict, masters, self.poll_level),
+            traffic=self.api.traffic_snapshot(),
+        )
+
+    @staticmethod
+    def _master_outcome(master: _MasterState) -> MasterOutcome:
+        seen = master.tracker.seen
+        counts = Counter(
+            event.level.upper() if event.level_recognised else "UNRECOGNISED" for event in seen
+        )
+        return MasterOutcome(
+            master_id=master.master_id,
+            verdict=master.verdict or ERROR,
+            status=master.status,
+            progress=master.progress,
+            error=master.error,
+            offending=tuple(master.offending),
+            ignored=master.ignored,
+            unrecognised_levels=sum(1 for event in seen if not event.level_recognised),
+            event_counts=dict(sorted(counts.items())),
+            timeline=tuple(master.timeline),
+            notes=tuple(master.notes),
+            stop_action=master.stop_action,
+        )
+
+
+def _reason(verdict: str, masters: tuple[MasterOutcome, ...], level: str) -> str:
+    """One line saying why the run ended as it did."""
+    count = len(masters)
+    noun = "master" if count == 1 else "masters"
+    if verdict == PASSED:
+        return f"{count} {noun} ended with no event at {level} or above"
+    culprits = [master for master in masters if master.verdict == verdict]
+    first = culprits[0] if culprits else masters[0]
+    if verdict == FAILED:
+        total = sum(len(master.offending) for master in masters)
+        event = first.offending[0] if first.offending else None
+        detail = f"; first: {describe_event(event, 200)}" if event else ""
+        plural = "event" if total == 1 else "events"
+        return f"master {first.master_id}: {total} {plural} at {level} or above{detail}"
+    return f"master {first.master_id}: {first.error or verdict}"
