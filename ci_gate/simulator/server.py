@@ -105,11 +105,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         state = self.server.state
-        state.log("GET", self.path)
         if urlsplit(self.path).path == "/_simulator/calls":
             with state.lock:
-                self._json(200, {"calls": list(state.calls)})
+                calls = list(state.calls)
+            self._json(200, {"calls": calls})
             return
+        state.log("GET", self.path)
         master_id, endpoint, query = self._route()
         if endpoint != "status" or master_id is None:
             self._json(404, error_envelope(404, "Not Found"))

@@ -1,0 +1,258 @@
+"""Exit codes and failure paths of the real process: usage, API errors, signals, timing."""
+
+from __future__ import annotations
+
+import base64
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import (
+    KEY_ID,
+    SECRET,
+    assert_no_traceback,
+    assert_valid_junit,
+    gate_command,
+    gate_env,
+    run_gate,
+    simulator,
+    wait_args,
+    write_scenario,
+)
+
+
+def test_usage_errors_exit_2_with_one_line_and_poll_nothing(tmp_path: Path) -> None:
+    report_dir = tmp_path / "r"
+    with simulator("seed") as sim:
+        no_creds = gate_env()
+        del no_creds["BLAZEMETER_API_KEY_SECRET"]
+        cases = [
+            (
+                wait_args(sim, report_dir),
+                no_creds,
+                "missing credentials: set BLAZEMETER_API_KEY_SECRET",
+            ),
+            (wait_args(sim, report_dir, "--level", "LOUD"), None, "unknown level 'LOUD'"),
+            (wait_args(sim, report_dir, "--timeout", "-5"), None, "--timeout must be"),
+            (wait_args(sim, report_dir, masters=["abc"]), None, "master id 'abc' is not a number"),
+            (["wait", "1", "--api-url", "http://example.test/api/v4"], None, "travel in clear"),
+            (["wait", "1", "--api-url", sim.url, "--ignore", "("], None, "not a valid regex"),
+        ]
+        for args, env, message in cases:
+            run = run_gate(args, report_dir, env=env)
+            assert run.code == 2, (args, run.stderr)
+            assert message in run.stderr
+            assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+            assert_no_traceback(run.stdout, run.stderr)
+        assert sim.calls() == []
+    assert run_gate(["wait", "1", "--bogus"], report_dir).code == 2
+
+
+@pytest.mark.parametrize(("master", "words"), [("999", "master not found (HTTP 404)")])
+def test_unknown_master_is_exit_4_within_seconds(tmp_path: Path, master: str, words: str) -> None:
+    report_dir = tmp_path / "r"
+    with simulator("seed") as sim:
+        run = run_gate(wait_args(sim, report_dir, masters=[master]), report_dir)
+    assert run.code == 4 and run.seconds < 5
+    assert words in run.stderr.strip().splitlines()[-1]
+    assert run.summary["masters"][0]["verdict"] == "error"
+    assert_valid_junit(run.junit)
+
+
+def test_unauthorized_is_exit_4_within_seconds(tmp_path: Path) -> None:
+    report_dir = tmp_path / "r"
+    with simulator("unauthorized") as sim:
+        run = run_gate(wait_args(sim, report_dir), report_dir)
+        polls = len(sim.calls())
+    assert run.code == 4 and run.seconds < 5
+    assert "credentials rejected (HTTP 401) (Unauthorized)" in run.stderr
+    assert polls == 1  # 401 is not retried
+
+
+def test_an_api_that_only_answers_html_ends_in_exit_4_before_the_deadline(tmp_path: Path) -> None:
+    scenario = write_scenario(
+        tmp_path,
+        {
+            "1": {
+                "steps": [
+                    {
+                        "fault": {"http_status": 200, "body": "<html><body>Sign in</body></html>"},
+                        "repeat": "forever",
+                    }
+                ]
+            }
+        },
+    )
+    report_dir = tmp_path / "r"
+    with simulator(scenario) as sim:
+        run = run_gate(
+            wait_args(sim, report_dir, "--timeout", "60"),
+            report_dir,
+            env=gate_env(CI_GATE_RETRY_MAX_TIME="3"),
+        )
+    assert run.code == 4, run.stderr
+    assert run.seconds < 15
+    assert "not BlazeMeter's JSON envelope (text/html" in run.stderr
+    assert_no_traceback(run.stdout, run.stderr)
+
+
+def test_no_sleep_after_the_terminal_status(tmp_path: Path) -> None:
+    scenario = write_scenario(
+        tmp_path, {"1": {"steps": [{"status": "DATA_RECEIVED"}, {"status": "ENDED"}]}}
+    )
+    report_dir = tmp_path / "r"
+    with simulator(scenario) as sim:
+        run = run_gate(
+            [*wait_args(sim, report_dir)[:-4], "--interval", "10", "--report-dir", str(report_dir)],
+            report_dir,
+        )
+        finished = time.time()
+        calls = sim.calls()
+    assert run.code == 0, run.stderr
+    terminal_served = [c["at"] for c in calls if "/status" in c["path"]][1]
+    lag = finished - terminal_served
+    print(f"exit came {lag:.3f}s after the terminal status was served (interval 10s)")
+    assert lag < 1.0
+
+
+def _start_waiting(
+    sim_url: str, master: str, report_dir: Path, *extra: str
+) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [
+            *gate_command(),
+            "wait",
+            master,
+            "--api-url",
+            sim_url,
+            "--interval",
+            "0.1",
+            "--report-dir",
+            str(report_dir),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=gate_env(),
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "DATA_RECEIVED (100)" in line:
+            return process
+    raise AssertionError("the gate never reached DATA_RECEIVED")
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signals_cancel_stop_the_master_and_leave_reports(
+    tmp_path: Path, signum: int, code: int
+) -> None:
+    report_dir = tmp_path / "r"
+    with simulator("hang") as sim:
+        process = _start_waiting(sim.url, sim.masters[0], report_dir, "--stop-on-cancel")
+        sent = time.time()
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=10)
+        calls = sim.calls()
+    assert process.returncode == code, err
+    stops = [c for c in calls if c["method"] == "POST"]
+    assert [c["path"] for c in stops] == ["/api/v4/masters/30000001/stop"]  # progress 100: graceful
+    assert stops[0]["at"] - sent < 5
+    summary = json.loads((report_dir / "summary.json").read_text())
+    assert summary["verdict"] == "cancelled" and summary["exit_code"] == code
+    assert summary["masters"][0]["stop_action"] == "stop"
+    assert_valid_junit((report_dir / "junit.xml").read_bytes())
+    assert_no_traceback(out, err)
+
+
+def test_fail_fast_with_stop_on_fail(tmp_path: Path) -> None:
+    scenario = write_scenario(
+        tmp_path,
+        {
+            "1": {
+                "steps": [
+                    {"status": "BOOT_STARTING"},
+                    {
+                        "status": "DATA_RECEIVED",
+                        "events": [{"level": "ERROR", "message": "engine died"}],
+                    },
+                    {"status": "DATA_RECEIVED"},
+                ]
+            }
+        },
+    )
+    report_dir = tmp_path / "r"
+    with simulator(scenario) as sim:
+        run = run_gate(
+            wait_args(sim, report_dir, "--fail-fast", "--stop-on-fail", "--timeout", "30"),
+            report_dir,
+        )
+        posts = [c["path"] for c in sim.calls() if c["method"] == "POST"]
+    assert run.code == 1 and run.seconds < 10
+    assert posts == ["/api/v4/masters/1/stop"]
+
+
+def test_stop_on_timeout_terminates_below_100(tmp_path: Path) -> None:
+    scenario = write_scenario(tmp_path, {"1": {"steps": [{"status": "BOOT_STARTING"}]}})
+    report_dir = tmp_path / "r"
+    with simulator(scenario) as sim:
+        run = run_gate(
+            wait_args(sim, report_dir, "--timeout", "0.5", "--stop-on-timeout"), report_dir
+        )
+        posts = [c["path"] for c in sim.calls() if c["method"] == "POST"]
+    assert run.code == 3
+    assert posts == ["/api/v4/masters/1/terminate"]
+
+
+def test_stop_command(tmp_path: Path) -> None:
+    with simulator("hang") as sim:
+        for _ in range(3):  # walk the master to DATA_RECEIVED
+            run_gate(wait_args(sim, tmp_path / "r", "--timeout", "0.05"), tmp_path / "r")
+        run = run_gate(["stop", sim.masters[0], "--api-url", sim.url], tmp_path / "r")
+        posts = [c["path"] for c in sim.calls() if c["method"] == "POST"]
+    assert run.code == 0, run.stderr
+    assert "sent stop at progress 100" in run.stdout
+    assert posts == ["/api/v4/masters/30000001/stop"]
+
+
+def test_the_secret_never_appears_anywhere(tmp_path: Path) -> None:
+    basic = base64.b64encode(f"{KEY_ID}:{SECRET}".encode()).decode()
+    outputs: list[str] = []
+    for scenario, extra in [
+        ("seed", []),
+        ("error", []),
+        ("hang", ["--timeout", "0.3"]),
+        ("unauthorized", []),
+        ("flaky", []),
+    ]:
+        report_dir = tmp_path / scenario
+        with simulator(scenario) as sim:
+            run = run_gate(
+                wait_args(sim, report_dir, *extra, "--stop-on-timeout"),
+                report_dir,
+                env=gate_env(CI_GATE_RETRY_MAX_TIME="10"),
+            )
+        outputs += [run.stdout, run.stderr]
+        outputs += [path.read_text() for path in report_dir.iterdir()]
+    run = run_gate(
+        [
+            "wait",
+            "1",
+            "--api-url",
+            "http://127.0.0.1:9/api/v4",
+            "--timeout",
+            "2",
+            "--report-dir",
+            str(tmp_path / "refused"),
+        ],
+        tmp_path / "refused",
+        env=gate_env(CI_GATE_RETRY_MAX_TIME="1"),
+    )
+    assert run.code == 4 and "connection refused" in run.stderr
+    outputs += [run.stdout, run.stderr]
+    for text in outputs:
+        assert SECRET not in text and basic not in text and SECRET[:8] not in text

@@ -1,0 +1,95 @@
+"""Every built-in scenario: the real `ci-gate wait` against a real `ci-gate simulate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from junitparser import Error, Failure, JUnitXml
+
+from tests.helpers import assert_no_traceback, assert_valid_junit, run_gate, simulator, wait_args
+
+CASES = [
+    # scenario, extra args, exit code, verdict
+    ("seed", [], 0, "passed"),
+    ("error", [], 1, "failed"),
+    ("hang", ["--timeout", "1.5"], 3, "timeout"),
+    ("flaky", [], 0, "passed"),
+    ("unauthorized", [], 4, "error"),
+    ("multi", [], 1, "failed"),
+]
+FAST_RETRIES = {"CI_GATE_RETRY_MAX_TIME": "20"}
+
+
+@pytest.mark.parametrize(("scenario", "extra", "code", "verdict"), CASES, ids=[c[0] for c in CASES])
+def test_builtin_scenario(
+    tmp_path: Path, scenario: str, extra: list[str], code: int, verdict: str
+) -> None:
+    report_dir = tmp_path / "report"
+    with simulator(scenario) as sim:
+        run = run_gate(wait_args(sim, report_dir, *extra), report_dir)
+    assert run.code == code, run.stdout + run.stderr
+    assert run.summary["verdict"] == verdict
+    assert run.summary["exit_code"] == code
+    assert_valid_junit(run.junit)
+    assert_no_traceback(run.stdout, run.stderr)
+    if code != 0:
+        lines = run.stderr.strip().splitlines()
+        assert lines and lines[-1].startswith(f"ci-gate: {verdict}: "), run.stderr
+
+
+def test_seed_at_warning_reports_exactly_its_two_warnings(tmp_path: Path) -> None:
+    for level in ("WARNING", "300", "warning"):
+        report_dir = tmp_path / level
+        with simulator("seed") as sim:
+            run = run_gate(wait_args(sim, report_dir, "--level", level), report_dir)
+        assert run.code == 1, run.stderr
+        offending = run.summary["masters"][0]["offending_events"]
+        assert [e["message"] for e in offending] == [
+            "File /tmp/artifacts/taurus_start.log not found on disk",
+            "File /tmp/artifacts/taurus-base-config.yml not found on disk",
+        ]
+        assert {(e["level"], e["t"], e["session_id"]) for e in offending} == {
+            ("WARNING", "2020-09-03T14:18:41Z", "r-v4-5f50ecd1568ef")
+        }
+        assert run.summary["masters"][0]["event_counts"] == {"INFO": 75, "WARNING": 2}
+        failures = [
+            r
+            for suite in JUnitXml.fromfile(str(report_dir / "junit.xml"))
+            for case in suite
+            for r in case.result
+            if isinstance(r, Failure)
+        ]
+        assert len(failures) == 2
+        assert all(f.type == "WARNING" and "r-v4-5f50ecd1568ef" in f.message for f in failures)
+        assert "taurus_start.log" in failures[0].message
+
+
+def test_seed_passes_at_error_and_reads_the_full_timeline_once(tmp_path: Path) -> None:
+    report_dir = tmp_path / "r"
+    with simulator("seed") as sim:
+        run = run_gate(wait_args(sim, report_dir), report_dir)
+        calls = sim.calls()
+    assert run.code == 0
+    master = run.summary["masters"][0]
+    assert master["event_counts"] == {"INFO": 75, "WARNING": 2}
+    assert master["status"] == "ENDED" and master["progress"] == 140
+    polls = [c["path"] for c in calls if "/status" in c["path"]]
+    assert sum("level=INFO" in p for p in polls) == 1
+    assert all("level=ERROR" in p for p in polls if "level=INFO" not in p)
+    assert "ENDED" in run.stdout and "DATA_RECEIVED (100)" in run.stdout
+
+
+def test_timeout_and_api_errors_are_junit_errors(tmp_path: Path) -> None:
+    report_dir = tmp_path / "r"
+    with simulator("hang") as sim:
+        run = run_gate(wait_args(sim, report_dir, "--timeout", "0.5"), report_dir)
+    assert run.code == 3
+    errors = [
+        r
+        for suite in JUnitXml.fromfile(str(report_dir / "junit.xml"))
+        for case in suite
+        for r in case.result
+        if isinstance(r, Error)
+    ]
+    assert len(errors) == 1 and "timed out" in (errors[0].message or "")

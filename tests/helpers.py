@@ -1,0 +1,226 @@
+"""Shared test helpers: real processes on loopback, report checks, builders."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from ci_gate.model import Event
+from ci_gate.outcome import MasterOutcome, Outcome, StatusChange, exit_code_for, worst_verdict
+
+DATA = Path(__file__).parent / "data"
+SECRET = "s3cr3t-CANARY-7f9a1b2c"
+KEY_ID = "key-id-4242"
+
+
+def gate_command() -> list[str]:
+    """The installed `ci-gate` console script, or `python -m ci_gate` (the same program)."""
+    script = shutil.which("ci-gate")
+    return [script] if script else [sys.executable, "-m", "ci_gate"]
+
+
+def gate_env(**extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("CI_GATE_", "BLAZEMETER_", "GITHUB_", "GITLAB_"))
+        and key not in ("CI",)
+    }
+    env.update(BLAZEMETER_API_KEY_ID=KEY_ID, BLAZEMETER_API_KEY_SECRET=SECRET)
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Simulator:
+    url: str
+    masters: list[str]
+    process: subprocess.Popen[str]
+
+    def calls(self) -> list[dict[str, Any]]:
+        base = self.url.rsplit("/api/v4", 1)[0]
+        with urllib.request.urlopen(f"{base}/_simulator/calls", timeout=5) as answer:
+            calls: list[dict[str, Any]] = json.load(answer)["calls"]
+        return calls
+
+
+_FIRST_LINE = re.compile(r"serving (\S+) masters ([\d ]+) \(scenario")
+
+
+@contextmanager
+def simulator(scenario: str | Path, *extra: str) -> Iterator[Simulator]:
+    """`ci-gate simulate` as a real process on a free loopback port."""
+    process = subprocess.Popen(
+        [*gate_command(), "simulate", "--scenario", str(scenario), "--port", "0", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=gate_env(),
+    )
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 15)
+        line = process.stdout.readline() if ready else ""
+        match = _FIRST_LINE.search(line)
+        if not match:
+            process.kill()
+            _, err = process.communicate(timeout=5)
+            raise AssertionError(f"simulator did not start: {line!r} {err!r}")
+        yield Simulator(match.group(1), match.group(2).split(), process)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream:
+                stream.close()
+
+
+@dataclass
+class GateRun:
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    report_dir: Path
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.report_dir / "summary.json").read_text())
+        return data
+
+    @property
+    def junit(self) -> bytes:
+        return (self.report_dir / "junit.xml").read_bytes()
+
+    @property
+    def markdown(self) -> str:
+        return (self.report_dir / "summary.md").read_text()
+
+
+def run_gate(
+    args: list[str], report_dir: Path, *, env: dict[str, str] | None = None, timeout: float = 120
+) -> GateRun:
+    started = time.monotonic()
+    done = subprocess.run(
+        [*gate_command(), *args],
+        capture_output=True,
+        text=True,
+        env=env or gate_env(),
+        timeout=timeout,
+        check=False,
+        cwd=report_dir.parent,
+    )
+    return GateRun(
+        done.returncode, done.stdout, done.stderr, time.monotonic() - started, report_dir
+    )
+
+
+def wait_args(
+    sim: Simulator, report_dir: Path, *extra: str, masters: list[str] | None = None
+) -> list[str]:
+    return [
+        "wait",
+        *(masters or sim.masters),
+        "--api-url",
+        sim.url,
+        "--interval",
+        "0.1",
+        "--report-dir",
+        str(report_dir),
+        *extra,
+    ]
+
+
+_SCHEMA: etree.XMLSchema | None = None
+
+
+def junit_schema() -> etree.XMLSchema:
+    global _SCHEMA
+    if _SCHEMA is None:
+        _SCHEMA = etree.XMLSchema(etree.parse(str(DATA / "junit-10.xsd")))
+    return _SCHEMA
+
+
+def assert_valid_junit(document: bytes) -> None:
+    tree = etree.fromstring(document)
+    schema = junit_schema()
+    assert schema.validate(tree), schema.error_log
+
+
+def assert_no_traceback(*texts: str) -> None:
+    for text in texts:
+        assert "Traceback" not in text, text
+
+
+def write_scenario(directory: Path, masters: dict[str, Any], **top: Any) -> Path:
+    path = directory / "scenario.json"
+    path.write_text(json.dumps({"masters": masters, **top}))
+    return path
+
+
+def event(
+    level: str = "ERROR",
+    message: str = "boom",
+    t: int | None = 1_700_000_000,
+    session: str | None = "r-v4-x",
+    recognised: bool = True,
+    number: int = 400,
+) -> Event:
+    return Event(
+        t=t,
+        level=level,
+        level_number=number,
+        level_recognised=recognised,
+        message=message,
+        session_id=session,
+        source="system",
+    )
+
+
+def make_outcome(*masters: MasterOutcome, level: str = "ERROR", threshold: int = 400) -> Outcome:
+    verdict = worst_verdict(master.verdict for master in masters)
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    return Outcome(
+        verdict=verdict,
+        exit_code=exit_code_for(verdict),
+        level=level,
+        threshold=threshold,
+        started_at=now,
+        finished_at=now,
+        masters=masters,
+        reason=f"because {verdict}",
+    )
+
+
+def master_outcome(
+    verdict: str = "passed", offending: tuple[Event, ...] = (), **fields: Any
+) -> MasterOutcome:
+    defaults: dict[str, Any] = {
+        "master_id": "123",
+        "status": "ENDED",
+        "progress": 140,
+        "timeline": (StatusChange(datetime(2026, 1, 2, tzinfo=timezone.utc), 0.0, "ENDED", 140),),
+    }
+    defaults.update(fields)
+    return MasterOutcome(verdict=verdict, offending=offending, **defaults)

@@ -1,0 +1,127 @@
+"""GitHub and GitLab adapters: inert server text, safe outputs, limits."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from ci_gate.ci import detect, publish
+from ci_gate.ci.github import (
+    MAX_ANNOTATIONS,
+    STEP_SUMMARY_LIMIT,
+    annotation_lines,
+    escape_data,
+    write_outputs,
+    write_step_summary,
+)
+from ci_gate.report import write_reports
+from tests.helpers import event, make_outcome, master_outcome
+
+FORGERIES = [
+    "::set-output name=verdict::passed",
+    "ok\n::error::forged",
+    "ok\r\n::add-mask::x",
+    "100%0A::warning::encoded newline",
+    "verdict<<EOF\npassed\nEOF",
+]
+
+
+def _commands(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("::")]
+
+
+def test_detect() -> None:
+    assert detect({"GITHUB_ACTIONS": "true"}) == "github"
+    assert detect({"GITLAB_CI": "true"}) == "gitlab"
+    assert detect({"JENKINS_URL": "x"}) is None
+
+
+def test_escape_data() -> None:
+    assert escape_data("a%b\r\nc") == "a%25b%0D%0Ac"
+
+
+def test_event_text_cannot_issue_workflow_commands(tmp_path: Path) -> None:
+    events = tuple(event(message=text) for text in FORGERIES)
+    outcome = make_outcome(master_outcome("failed", events))
+    paths = write_reports(outcome, tmp_path / "r")
+    output_file, summary_file = tmp_path / "out", tmp_path / "summary"
+    stream = io.StringIO()
+    publish(
+        outcome,
+        paths,
+        {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_OUTPUT": str(output_file),
+            "GITHUB_STEP_SUMMARY": str(summary_file),
+        },
+        stream,
+    )
+    commands = _commands(stream.getvalue())
+    assert commands[0] == "::group::ci-gate: status timeline"
+    assert commands[1] == "::endgroup::"
+    assert all(c.startswith("::error title=ci-gate%3A master 123::") for c in commands[2:])
+    assert len(commands) == 2 + len(FORGERIES)
+    outputs = _read_outputs(output_file.read_text())
+    assert outputs == {
+        "verdict": "failed",
+        "exit-code": "1",
+        "junit-path": str(paths.junit),
+        "summary-path": str(paths.summary_json),
+    }
+    assert "\n::" not in summary_file.read_text()
+
+
+def _read_outputs(text: str) -> dict[str, str]:
+    """Parse $GITHUB_OUTPUT the way the runner does (name<<DELIM ... DELIM)."""
+    outputs: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        match = re.fullmatch(r"([\w-]+)<<(\S+)", line)
+        assert match, line
+        value: list[str] = []
+        for inner in lines:
+            if inner == match.group(2):
+                break
+            value.append(inner)
+        outputs[match.group(1)] = "\n".join(value)
+    return outputs
+
+
+def test_outputs_survive_any_value(tmp_path: Path) -> None:
+    path = tmp_path / "out"
+    write_outputs(path, {"a": "x\nEOF\ny", "b": "plain"})
+    assert _read_outputs(path.read_text()) == {"a": "x\nEOF\ny", "b": "plain"}
+
+
+def test_annotations_are_capped_with_a_count() -> None:
+    events = tuple(event(message=f"e{n}") for n in range(25))
+    lines = annotation_lines(make_outcome(master_outcome("failed", events)))
+    assert len(lines) == MAX_ANNOTATIONS + 1
+    assert lines[-1] == "::warning title=ci-gate::15 more offending events, see summary.json"
+
+
+def test_step_summary_stays_under_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "summary"
+    path.write_text("x" * 1000)
+    write_step_summary(path, "é" * STEP_SUMMARY_LIMIT)
+    size = path.stat().st_size
+    assert size <= STEP_SUMMARY_LIMIT
+    assert "cut to fit" in path.read_text()
+
+
+def test_gitlab_dotenv_and_section(tmp_path: Path) -> None:
+    outcome = make_outcome(master_outcome("failed", (event(message="x\nCI_GATE_VERDICT=passed"),)))
+    paths = write_reports(outcome, tmp_path)
+    stream = io.StringIO()
+    publish(outcome, paths, {"GITLAB_CI": "true"}, stream)
+    assert (tmp_path / "gate.env").read_text() == "CI_GATE_VERDICT=failed\nCI_GATE_EXIT_CODE=1\n"
+    assert "section_start:" in stream.getvalue() and "section_end:" in stream.getvalue()
+
+
+def test_no_ci_means_plain_output(tmp_path: Path) -> None:
+    outcome = make_outcome(master_outcome())
+    paths = write_reports(outcome, tmp_path)
+    stream = io.StringIO()
+    publish(outcome, paths, {}, stream)
+    assert stream.getvalue() == "" and not (tmp_path / "gate.env").exists()

@@ -1,0 +1,161 @@
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from typing import Any
+
+import pytest
+import requests
+import requests_mock as rm
+
+from ci_gate.client import BlazeMeterClient, Credentials, HttpPolicy, parse_retry_after
+from ci_gate.errors import ApiError, FatalApiError
+from tests.helpers import KEY_ID, SECRET
+
+URL = "https://api.example.test/api/v4"
+STATUS = f"{URL}/masters/42/status"
+FAST = HttpPolicy(retry_tries=4, retry_max_time=30, retry_factor=0.001, retry_max_delay=0.01)
+
+
+def ok(
+    status: str = "ENDED", progress: int = 140, events: list[Any] | None = None
+) -> dict[str, Any]:
+    result = {"status": status, "progress": progress, "events": events or []}
+    return {"json": {"api_version": 4, "error": None, "result": result}, "status_code": 200}
+
+
+@pytest.fixture
+def client() -> BlazeMeterClient:
+    return BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), policy=FAST)
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    recorded: list[float] = []
+    monkeypatch.setattr(time, "sleep", recorded.append)
+    return recorded
+
+
+def test_status_sends_level_events_and_basic_auth(
+    requests_mock: rm.Mocker, client: BlazeMeterClient
+) -> None:
+    requests_mock.get(STATUS, **ok())
+    status = client.status("42", level="ERROR")
+    assert status.terminal
+    request = requests_mock.last_request
+    assert request is not None
+    assert request.qs == {"level": ["error"], "events": ["true"]}
+    assert request.headers["Authorization"].startswith("Basic ")
+    assert client.traffic.requests == 1 and client.traffic.bytes_received > 0
+
+
+def test_5xx_and_429_are_retried_with_retry_after(
+    requests_mock: rm.Mocker, client: BlazeMeterClient, sleeps: list[float]
+) -> None:
+    requests_mock.get(
+        STATUS,
+        [
+            {"status_code": 503, "text": "<html>down</html>"},
+            {"status_code": 429, "headers": {"Retry-After": "7"}, "json": {"error": {"code": 429}}},
+            ok(),
+        ],
+    )
+    assert client.status("42", level="ERROR").status == "ENDED"
+    assert requests_mock.call_count == 3
+    assert sleeps[-1] == 7.0  # Retry-After honoured exactly
+    assert sleeps[0] <= 0.01
+
+
+def test_connection_errors_and_timeouts_are_retried(
+    requests_mock: rm.Mocker, client: BlazeMeterClient, sleeps: list[float]
+) -> None:
+    requests_mock.get(
+        STATUS,
+        [
+            {"exc": requests.exceptions.ConnectionError("reset")},
+            {"exc": requests.exceptions.ReadTimeout("slow")},
+            ok(),
+        ],
+    )
+    assert client.status("42", level="ERROR").terminal
+    assert len(sleeps) == 2
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        (401, "credentials rejected"),
+        (403, "access denied"),
+        (404, "master not found"),
+        (400, "the API rejected the request"),
+    ],
+)
+def test_client_errors_are_not_retried(
+    requests_mock: rm.Mocker, client: BlazeMeterClient, code: int, words: str
+) -> None:
+    requests_mock.get(
+        STATUS,
+        status_code=code,
+        json={"error": {"code": code, "message": "Unauthorized"}, "result": None},
+    )
+    with pytest.raises(FatalApiError, match=f"master 42: {words}.*HTTP {code}"):
+        client.status("42", level="ERROR")
+    assert requests_mock.call_count == 1
+
+
+def test_html_forever_gives_up_within_the_budget(
+    requests_mock: rm.Mocker, client: BlazeMeterClient, sleeps: list[float]
+) -> None:
+    requests_mock.get(STATUS, text="<html>login</html>", headers={"Content-Type": "text/html"})
+    with pytest.raises(ApiError, match=r"not BlazeMeter's JSON envelope.*gave up after 4 tries"):
+        client.status("42", level="ERROR")
+    assert requests_mock.call_count == FAST.retry_tries
+
+
+def test_error_envelope_in_a_200(requests_mock: rm.Mocker, client: BlazeMeterClient) -> None:
+    requests_mock.get(
+        STATUS, json={"error": {"code": 404, "message": "Master not found"}, "result": None}
+    )
+    with pytest.raises(FatalApiError, match="master not found \\(Master not found\\)"):
+        client.status("42", level="ERROR")
+
+
+def test_the_deadline_cuts_the_retry_budget(
+    requests_mock: rm.Mocker, client: BlazeMeterClient
+) -> None:
+    requests_mock.get(STATUS, status_code=500)
+    started = time.monotonic()
+    with pytest.raises(ApiError):
+        client.status("42", level="ERROR", deadline=time.monotonic() + 0.05)
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize(
+    ("progress", "action"), [(99, "terminate"), (None, "terminate"), (100, "stop"), (130, "stop")]
+)
+def test_stop_or_terminate_by_progress(
+    requests_mock: rm.Mocker, client: BlazeMeterClient, progress: int | None, action: str
+) -> None:
+    requests_mock.post(f"{URL}/masters/42/{action}", status_code=202, json={"result": {}})
+    assert client.stop("42", progress) == action
+    assert requests_mock.call_count == 1
+
+
+def test_the_secret_is_in_no_error_text(
+    requests_mock: rm.Mocker, client: BlazeMeterClient, sleeps: list[float]
+) -> None:
+    requests_mock.get(STATUS, exc=requests.exceptions.ConnectionError(f"failed for {URL}"))
+    with pytest.raises(ApiError) as caught:
+        client.status("42", level="ERROR")
+    assert SECRET not in str(caught.value) and SECRET not in repr(caught.value)
+    assert SECRET not in repr(Credentials(KEY_ID, SECRET))
+
+
+def test_retry_after_forms() -> None:
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after("-3") == 0.0
+    assert parse_retry_after("999999") == 300.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after("nan") is None
+    when = datetime.now(timezone.utc) + timedelta(seconds=30)
+    seconds = parse_retry_after(format_datetime(when, usegmt=True))
+    assert seconds is not None and 25 <= seconds <= 31

@@ -1,0 +1,136 @@
+"""Reports: junit.xml valid in every verdict and for any server text; escaped Markdown."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from junitparser import Error, Failure, JUnitXml, Skipped
+
+from ci_gate.report import write_reports
+from ci_gate.report.junit import MAX_FAILURE_CASES, render_junit
+from ci_gate.report.markdown import md_text
+from ci_gate.report.summary import render_markdown
+from tests.helpers import assert_valid_junit, event, make_outcome, master_outcome
+
+HOSTILE = [
+    "]]><injected attr='x'/>",
+    "\x00\x01\x08\x0b\x1b[31mred\x1b[0m\x7f",
+    "lone surrogate \ud800 and \udfff",
+    "line one\r\n::error::forged\n## heading",
+    "<script>alert(1)</script> **bold** [link](http://evil.test) ![img](x) | cell |",
+    "\ufffe\uffff emoji 🚀 and RTL \u202e override",
+    "x" * 20000,
+]
+
+
+@pytest.mark.parametrize(
+    "verdict", ["passed", "failed", "timeout", "error", "cancelled", "unfinished"]
+)
+def test_junit_is_valid_in_every_verdict(tmp_path: Path, verdict: str) -> None:
+    offending = (event(),) if verdict == "failed" else ()
+    master = master_outcome(
+        verdict, offending, error=None if verdict in ("passed", "failed") else f"{verdict} why"
+    )
+    outcome = make_outcome(master, master_outcome("passed", master_id="9"))
+    paths = write_reports(outcome, tmp_path / "r")
+    document = paths.junit.read_bytes()
+    assert_valid_junit(document)
+    assert b"disabled" not in document
+    suites = list(JUnitXml.fromfile(str(paths.junit)))
+    assert [suite.name for suite in suites] == ["BlazeMeter master 123", "BlazeMeter master 9"]
+    results = [type(r) for case in suites[0] for r in case.result]
+    expected = {
+        "failed": [Failure],
+        "timeout": [Error],
+        "error": [Error],
+        "cancelled": [Error],
+        "unfinished": [Skipped],
+        "passed": [],
+    }[verdict]
+    assert results == expected
+    json.loads(paths.summary_json.read_text())
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_no_server_text_can_break_the_junit(text: str) -> None:
+    hostile = event(level=text[:50], message=text, session=text, recognised=False)
+    outcome = make_outcome(
+        master_outcome("failed", (hostile,), status=text, error=text, notes=(text,))
+    )
+    document = render_junit(outcome)
+    assert_valid_junit(document)
+    suites = JUnitXml.fromstring(document)
+    failures = [
+        r for suite in suites for case in suite for r in case.result if isinstance(r, Failure)
+    ]
+    assert len(failures) == 1
+
+
+def test_each_offending_event_is_its_own_failure_with_level_time_session_message() -> None:
+    events = tuple(
+        event("ERROR", f"engine {n} died", t=1_599_142_721 + n, session=f"r-v4-{n}")
+        for n in range(3)
+    )
+    document = render_junit(make_outcome(master_outcome("failed", events)))
+    cases = [case for suite in JUnitXml.fromstring(document) for case in suite]
+    failures = [r for case in cases for r in case.result if isinstance(r, Failure)]
+    assert len(failures) == 3
+    assert failures[1].type == "ERROR"
+    assert failures[1].message == "ERROR at 2020-09-03T14:18:42Z session r-v4-1: engine 1 died"
+
+
+def test_junit_caps_failures_and_counts_the_rest() -> None:
+    events = tuple(event(message=f"e{n}") for n in range(MAX_FAILURE_CASES + 7))
+    document = render_junit(make_outcome(master_outcome("failed", events)))
+    assert_valid_junit(document)
+    assert b"and 7 more offending events" in document
+
+
+def test_markdown_escapes_html_and_markdown() -> None:
+    assert md_text("<b>x</b> *y* [z](u) | w") == "\\<b\\>x\\</b\\> \\*y\\* \\[z\\]\\(u\\) \\| w"
+    assert md_text("a\nb\x1b[2J") == "a\\\\nb\\\\x1b\\[2J"
+    hostile = event(message="<img src=x onerror=alert(1)>\n# Title | x")
+    markdown = render_markdown(make_outcome(master_outcome("failed", (hostile,))))
+    assert re.search(r"(?<!\\)<", markdown) is None  # no unescaped '<' at all
+    assert "\n# Title" not in markdown
+    assert "\\<img src=x onerror=alert\\(1\\)\\>\\\\n\\# Title \\| x" in markdown
+
+
+def test_markdown_caps_the_event_list() -> None:
+    events = tuple(event(message=f"e{n}") for n in range(60))
+    markdown = render_markdown(make_outcome(master_outcome("failed", events)))
+    assert "and 10 more (all are in summary.json)" in markdown
+
+
+def test_summary_json_fields(tmp_path: Path) -> None:
+    hostile = event("ERROR", "bad \ud800 text", t=1_599_142_721)
+    outcome = make_outcome(
+        master_outcome("failed", (hostile,), event_counts={"ERROR": 1}, ignored=2)
+    )
+    paths = write_reports(outcome, tmp_path)
+    summary = json.loads(paths.summary_json.read_text())
+    assert {"verdict", "exit_code", "level", "started_at", "finished_at", "masters"} <= set(summary)
+    master = summary["masters"][0]
+    assert {
+        "id",
+        "verdict",
+        "status",
+        "progress",
+        "error",
+        "event_counts",
+        "offending_events",
+        "ignored_events",
+    } <= set(master)
+    assert master["offending_events"][0]["t"] == "2020-09-03T14:18:41Z"
+    assert master["offending_events"][0]["session_id"] == "r-v4-x"
+    assert master["ignored_events"] == 2
+    assert summary["started_at"].endswith("Z")
+
+
+def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path: Path) -> None:
+    write_reports(make_outcome(master_outcome()), tmp_path)
+    write_reports(make_outcome(master_outcome("failed", (event(),))), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml", "summary.json", "summary.md"]

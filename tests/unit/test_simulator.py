@@ -1,0 +1,78 @@
+"""The simulator over real HTTP on loopback (in-process server, real sockets)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from ci_gate.simulator.scenario import load_scenario
+from ci_gate.simulator.server import SimulatorServer
+
+AUTH = ("id", "secret")
+
+
+@pytest.fixture
+def seed() -> Iterator[SimulatorServer]:
+    server = SimulatorServer(load_scenario("seed"))
+    server.start_in_thread()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def get(server: SimulatorServer, master: str = "12345678", **params: str) -> requests.Response:
+    return requests.get(
+        f"{server.base_url}/masters/{master}/status", params=params, auth=AUTH, timeout=5
+    )
+
+
+def poll_to_the_end(server: SimulatorServer, **params: str) -> dict[str, Any]:
+    for _ in range(50):
+        result: dict[str, Any] = get(server, **params).json()["result"]
+        if result["status"] == "ENDED":
+            return result
+    raise AssertionError("never ended")
+
+
+def test_warning_level_returns_exactly_the_seeds_two_warnings(seed: SimulatorServer) -> None:
+    first = get(seed, level="WARNING").json()["result"]
+    assert first["events"] == []
+    result = poll_to_the_end(seed, level="WARNING")
+    messages = [event["message"] for event in result["events"]]
+    assert messages == [
+        "File /tmp/artifacts/taurus-base-config.yml not found on disk",
+        "File /tmp/artifacts/taurus_start.log not found on disk",
+    ]  # newest first
+    assert {event["level"] for event in result["events"]} == {"WARNING"}
+
+
+def test_events_false_returns_none_and_info_returns_all(seed: SimulatorServer) -> None:
+    poll_to_the_end(seed)
+    assert get(seed, events="false").json()["result"]["events"] == []
+    info = get(seed).json()
+    assert len(info["result"]["events"]) == 77
+    assert info["api_version"] == 4 and info["error"] is None
+    assert get(seed, level="300").json()["result"]["events"][0]["level"] == "WARNING"
+
+
+def test_unknown_master_and_missing_auth_use_the_error_envelope(seed: SimulatorServer) -> None:
+    missing = get(seed, master="999")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == 404
+    anonymous = requests.get(f"{seed.base_url}/masters/12345678/status", timeout=5)
+    assert anonymous.status_code == 401
+    assert anonymous.json() == {
+        **anonymous.json(),
+        "error": {"code": 401, "message": "Unauthorized"},
+        "result": None,
+    }
+
+
+def test_stop_moves_the_master_through_terminating_to_ended(seed: SimulatorServer) -> None:
+    get(seed)
+    stop = requests.post(f"{seed.base_url}/masters/12345678/terminate", auth=AUTH, timeout=5)
+    assert stop.status_code == 202
+    assert get(seed).json()["result"]["status"] == "TERMINATING"
+    assert get(seed).json()["result"]["status"] == "ENDED"

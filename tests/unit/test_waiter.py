@@ -1,0 +1,218 @@
+"""The wait loop with a scripted API and a fake clock: no network, no real sleeping."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Sequence
+
+import pytest
+
+from ci_gate.errors import ApiError, FatalApiError
+from ci_gate.model import Event, MasterStatus
+from ci_gate.outcome import Outcome, Traffic
+from ci_gate.policy import Policy
+from ci_gate.progress import SilentProgress
+from ci_gate.signals import Cancelled, SignalGuard
+from ci_gate.waiter import Waiter, WaitPlan
+from tests.helpers import event
+
+Answer = MasterStatus | BaseException
+
+
+def status(name: str, progress: int | None, *events: Event, master: str = "1") -> MasterStatus:
+    return MasterStatus(master, name, progress, tuple(reversed(events)))
+
+
+class FakeApi:
+    """Serves scripted answers per master; the last one repeats."""
+
+    def __init__(
+        self,
+        clock: FakeClock,
+        script: dict[str, Sequence[Answer]],
+        timeline: dict[str, MasterStatus] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.script = {key: list(value) for key, value in script.items()}
+        self.timeline = timeline or {}
+        self.polls: list[tuple[str, str]] = []
+        self.stops: list[tuple[str, int | None]] = []
+
+    def status(
+        self, master_id: str, *, level: str, events: bool = True, deadline: float | None = None
+    ) -> MasterStatus:
+        self.polls.append((master_id, level))
+        if level == "INFO" and master_id in self.timeline:
+            return self.timeline[master_id]
+        answers = self.script[master_id]
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
+        self.stops.append((master_id, progress))
+        return "stop" if (progress or 0) >= 100 else "terminate"
+
+    def traffic_snapshot(self) -> Traffic:
+        return Traffic(requests=len(self.polls))
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def run(
+    script: dict[str, Sequence[Answer]],
+    *,
+    threshold: int = 400,
+    timeout: float = 100,
+    interval: float = 10,
+    timeline: dict[str, MasterStatus] | None = None,
+    **plan: bool,
+) -> tuple[FakeApi, FakeClock, Outcome]:
+    clock = FakeClock()
+    api = FakeApi(clock, script, timeline)
+    wait_plan = WaitPlan(tuple(script), Policy.build(threshold, []), timeout, interval, **plan)
+    outcome = Waiter(
+        wait_plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
+    ).run()
+    return api, clock, outcome
+
+
+def test_passes_and_does_not_sleep_after_the_end() -> None:
+    _api, clock, outcome = run(
+        {"1": [status("CREATE", 5), status("DATA_RECEIVED", 100), status("ENDED", 140)]}
+    )
+    assert outcome.verdict == "passed" and outcome.exit_code == 0
+    assert clock.sleeps == [10, 10]  # two pauses between three polls, none after the end
+    assert [change.status for change in outcome.masters[0].timeline] == [
+        "CREATE",
+        "DATA_RECEIVED",
+        "ENDED",
+    ]
+
+
+def test_polls_at_the_threshold_then_reads_the_info_timeline_once() -> None:
+    info = event("INFO", "hello", number=200)
+    api, _, outcome = run({"1": [status("ENDED", 140)]}, timeline={"1": status("ENDED", 140, info)})
+    assert api.polls == [("1", "ERROR"), ("1", "INFO")]
+    assert outcome.masters[0].event_counts == {"INFO": 1}
+
+
+def test_offending_events_fail_after_the_end_and_each_occurrence_counts() -> None:
+    boom = event()
+    _api, _, outcome = run(
+        {
+            "1": [
+                status("DATA_RECEIVED", 100, boom, boom, boom),
+                status("ENDED", 140, boom, boom, boom, boom),
+            ]
+        }
+    )
+    assert outcome.verdict == "failed" and outcome.exit_code == 1
+    assert len(outcome.masters[0].offending) == 4
+
+
+def test_the_client_filters_even_when_the_server_does_not() -> None:
+    noise = event("WARNING", number=300)
+    _, _, outcome = run({"1": [status("ENDED", 140, noise)]})
+    assert outcome.verdict == "passed"
+
+
+def test_fail_fast_stops_the_failing_master_at_once() -> None:
+    api, clock, outcome = run(
+        {
+            "1": [status("DATA_RECEIVED", 100, event()), status("ENDED", 140)],
+            "2": [status("DATA_RECEIVED", 100)],
+        },
+        fail_fast=True,
+        stop_on_fail=True,
+    )
+    assert outcome.verdict == "failed"
+    assert [m.verdict for m in outcome.masters] == ["failed", "unfinished"]
+    assert api.stops == [("1", 100)]
+    assert clock.sleeps == []
+
+
+def test_timeout_with_stop_on_timeout_terminates_below_100() -> None:
+    api, clock, outcome = run(
+        {"1": [status("BOOT_STARTING", 25)]}, timeout=35, stop_on_timeout=True
+    )
+    assert outcome.verdict == "timeout" and outcome.exit_code == 3
+    assert api.stops == [("1", 25)]
+    assert sum(clock.sleeps) == pytest.approx(35)
+    assert "timed out after 35.0s" in (outcome.masters[0].error or "")
+
+
+def test_api_error_is_exit_4_and_others_still_finish() -> None:
+    _, _, outcome = run(
+        {
+            "1": [FatalApiError("master 1: credentials rejected (HTTP 401)")],
+            "2": [status("ENDED", 140)],
+        }
+    )
+    assert [m.verdict for m in outcome.masters] == ["error", "passed"]
+    assert outcome.verdict == "error" and outcome.exit_code == 4
+    assert "credentials rejected" in outcome.reason
+
+
+def test_verdict_is_the_worst_error_timeout_failed_passed() -> None:
+    _, _, outcome = run(
+        {
+            "1": [status("ENDED", 140, event())],
+            "2": [status("CREATE", 5)],
+            "3": [status("ENDED", 140)],
+        },
+        timeout=20,
+    )
+    assert [m.verdict for m in outcome.masters] == ["failed", "timeout", "passed"]
+    assert outcome.verdict == "timeout"
+
+
+def test_unknown_status_and_backwards_progress_are_noted_not_fatal() -> None:
+    _, _, outcome = run(
+        {"1": [status("WARP", 90), status("TAURUS_ENGINE_INIT", 71), status("NULL", 150)]}
+    )
+    master = outcome.masters[0]
+    assert master.verdict == "passed"
+    assert any("unknown status 'WARP'" in note for note in master.notes)
+    assert any("progress went back from 90 to 71" in note for note in master.notes)
+    assert any("NULL, which is abnormal" in note for note in master.notes)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_cancels_and_stops_running_masters(signum: int, code: int) -> None:
+    api, _, outcome = run(
+        {"1": [status("DATA_RECEIVED", 100), Cancelled(signum)]}, stop_on_cancel=True
+    )
+    assert outcome.verdict == "cancelled" and outcome.exit_code == code
+    assert api.stops == [("1", 100)]
+
+
+def test_an_api_error_that_outlasts_the_deadline_is_a_timeout() -> None:
+    clock = FakeClock()
+
+    class SlowFailingApi(FakeApi):
+        def status(
+            self, master_id: str, *, level: str, events: bool = True, deadline: float | None = None
+        ) -> MasterStatus:
+            self.clock.now += 60  # retries used up the rest of the wait
+            raise ApiError("master 1: the API failed (HTTP 503)")
+
+    api = SlowFailingApi(clock, {"1": [status("CREATE", 5)]})
+    plan = WaitPlan(("1",), Policy.build(400, []), 30, 10)
+    outcome = Waiter(
+        plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
+    ).run()
+    assert outcome.verdict == "timeout"
+    assert any("HTTP 503" in note for note in outcome.masters[0].notes)
