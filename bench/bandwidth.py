@@ -32,8 +32,11 @@ def _scenario(polls_per_step: int) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="ci-gate-bench-"))
     path = folder / "quiet.json"
     recording = BUILTIN_DIR / "seed-status.json"
-    path.write_text(json.dumps({"masters": {"12345678": {
-        "replay": str(recording), "polls_per_step": polls_per_step}}}))
+    path.write_text(
+        json.dumps(
+            {"masters": {"12345678": {"replay": str(recording), "polls_per_step": polls_per_step}}}
+        )
+    )
     return path
 
 
@@ -59,8 +62,11 @@ def naive_bytes(scenario: Path) -> tuple[int, int]:
         with requests.Session() as session:
             session.auth = (CREDENTIALS.key_id, CREDENTIALS.key_secret)
             for _ in range(10_000):
-                answer = session.get(f"{server.base_url}/masters/12345678/status",
-                                     params={"level": "INFO", "events": "true"}, timeout=10)
+                answer = session.get(
+                    f"{server.base_url}/masters/12345678/status",
+                    params={"level": "INFO", "events": "true"},
+                    timeout=10,
+                )
                 total += len(answer.content)
                 requests_made += 1
                 if answer.json()["result"]["status"] == "ENDED":
@@ -79,15 +85,22 @@ def main() -> int:
     scenario = _scenario(args.polls_per_step)
     gate, gate_requests = gate_bytes(scenario)
     naive, naive_requests = naive_bytes(scenario)
-    figures = {"gate_bytes": gate, "gate_requests": gate_requests, "naive_bytes": naive,
-               "naive_requests": naive_requests, "ratio": round(gate / naive, 4)}
+    figures = {
+        "gate_bytes": gate,
+        "gate_requests": gate_requests,
+        "naive_bytes": naive,
+        "naive_requests": naive_requests,
+        "ratio": round(gate / naive, 4),
+    }
     if args.json:
         print(json.dumps(figures))
     else:
         print(f"gate:  {gate:>9,} bytes in {gate_requests} requests (level=ERROR, INFO once)")
         print(f"naive: {naive:>9,} bytes in {naive_requests} requests (level=INFO every poll)")
-        print(f"the gate downloads {gate / naive:.1%} of the naive client's bytes "
-              f"({naive / gate:.1f}x less)")
+        print(
+            f"the gate downloads {gate / naive:.1%} of the naive client's bytes "
+            f"({naive / gate:.1f}x less)"
+        )
     return 0
 
 

@@ -1,0 +1,33 @@
+"""Pulling the shell out of action.yml, the GitLab template and the Jenkinsfile."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def action_scripts() -> list[str]:
+    action: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text())
+    return [step["run"] for step in action["runs"]["steps"] if "run" in step]
+
+
+def gitlab_documents() -> tuple[dict[str, Any], dict[str, Any]]:
+    spec, jobs = yaml.safe_load_all((ROOT / "gitlab-template.yml").read_text())
+    return spec, jobs
+
+
+def gitlab_script(section: str) -> str:
+    _, jobs = gitlab_documents()
+    return "\n".join(jobs[".ci-gate"][section]) + "\n"
+
+
+def jenkins_sh_bodies() -> list[str]:
+    """The bodies of the Jenkinsfile's sh '''...''' steps (not the commented example)."""
+    text = (ROOT / "examples" / "Jenkinsfile").read_text()
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+    return [body for body in re.findall(r"sh '''\n(.*?)'''", code, re.S)]

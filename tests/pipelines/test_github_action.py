@@ -1,0 +1,129 @@
+"""The action, run by `act` on the host against `ci-gate simulate`, as a user's workflow."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_tool
+from tests.helpers import DATA, KEY_ID, SECRET, assert_valid_junit, simulator
+from tests.pipelines.shell import ROOT
+
+# Appended to the README's example workflow by the test: it records what the step left.
+RECORD_STEP = """
+      - name: record what the gate left (test harness)
+        if: always()
+        env:
+          VERDICT: ${{ steps.gate.outputs.verdict }}
+          EXIT_CODE: ${{ steps.gate.outputs.exit-code }}
+          JUNIT: ${{ steps.gate.outputs.junit-path }}
+          SUMMARY: ${{ steps.gate.outputs.summary-path }}
+        run: |
+          printf '%s\\n' "verdict=$VERDICT" "exit-code=$EXIT_CODE" "junit-path=$JUNIT" \\
+            "summary-path=$SUMMARY" > "$RESULT_DIR/outputs"
+          cp "$JUNIT" "$RESULT_DIR/junit.xml"
+          cp "$SUMMARY" "$RESULT_DIR/summary.json"
+"""
+
+
+def _workflow_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    workflows = repo / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    example = (ROOT / "examples" / "github-workflow.yml").read_text()
+    (workflows / "gate.yml").write_text(example.rstrip("\n") + "\n" + RECORD_STEP)
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "workflow"]):
+        subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True)
+    return repo
+
+
+def _act(
+    tmp_path: Path, scenario: Path
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str], Path]:
+    act = require_tool("act")
+    repo = _workflow_repo(tmp_path)
+    results = tmp_path / "results"
+    results.mkdir()
+    secrets = tmp_path / "secrets"
+    secrets.write_text(f"BLAZEMETER_API_KEY_ID={KEY_ID}\nBLAZEMETER_API_KEY_SECRET={SECRET}\n")
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI_GATE_", "RUNNER_"))
+    }
+    with simulator(scenario) as sim:
+        done = subprocess.run(
+            [
+                act,
+                "push",
+                "-P",
+                "ubuntu-latest=-self-hosted",
+                "--local-repository",
+                f"ci-gate/ci-gate@v0={ROOT}",
+                "--secret-file",
+                str(secrets),
+                "--env",
+                f"MASTER_ID={sim.masters[0]}",
+                "--env",
+                f"BLAZEMETER_API_URL={sim.url}",
+                "--env",
+                f"RESULT_DIR={results}",
+            ],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    outputs_file = results / "outputs"
+    outputs = (
+        dict(line.split("=", 1) for line in outputs_file.read_text().splitlines())
+        if outputs_file.exists()
+        else {}
+    )
+    return done, outputs, results
+
+
+def test_a_passing_run(tmp_path: Path) -> None:
+    done, outputs, results = _act(tmp_path, DATA / "pipeline-pass.json")
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    assert "Job succeeded" in log
+    assert outputs == {
+        "verdict": "passed",
+        "exit-code": "0",
+        "junit-path": "ci-gate-report/junit.xml",
+        "summary-path": "ci-gate-report/summary.json",
+    }
+    assert "Summary - # ci-gate: ✅ passed" in log  # the step summary
+    assert_valid_junit((results / "junit.xml").read_bytes())
+    assert SECRET not in log
+
+
+def test_a_failing_run_cannot_be_talked_into_passing(tmp_path: Path) -> None:
+    done, outputs, results = _act(tmp_path, DATA / "pipeline-fail.json")
+    log = done.stdout + done.stderr
+    assert done.returncode != 0 and "Job failed" in log, log
+    assert outputs["verdict"] == "failed" and outputs["exit-code"] == "1", log
+    assert "::set-output:: verdict=passed" not in log
+    assert "::set-output:: exit-code=0" not in log
+    assert "Summary - # ci-gate: ❌ failed" in log
+    assert "forged annotation" in log  # shown, but only as inert text
+    for line in log.splitlines():
+        assert not line.lstrip().startswith("::error::forged")
+    assert_valid_junit((results / "junit.xml").read_bytes())
+    assert SECRET not in log
+
+
+@pytest.fixture(autouse=True)
+def _no_stale_act_cache() -> None:
+    """act caches a local action by name and ref; a stale copy would test old code."""
+    cache = Path.home() / ".cache" / "act"
+    for path in cache.glob("*"):
+        if path.is_dir() and (path / "act").exists():
+            shutil.rmtree(path, ignore_errors=True)

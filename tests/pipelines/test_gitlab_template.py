@@ -1,0 +1,126 @@
+"""The GitLab include, run by gitlab-ci-local (shell executor) against `ci-gate simulate`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_tool
+from tests.helpers import DATA, KEY_ID, SECRET, assert_valid_junit, gate_env, simulator
+from tests.pipelines.shell import ROOT, gitlab_script
+
+GITLAB_CI_LOCAL_VERSION = "4.70.1"
+
+
+def _pipeline_repo(tmp_path: Path, master_id: str, api_url: str) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copy(ROOT / "gitlab-template.yml", repo / "gitlab-template.yml")
+    example = (ROOT / "examples" / "gitlab-ci.yml").read_text()
+    assert "package: blazemeter-ci-gate" in example
+    # The one change to the README's example: install ci-gate from this checkout, not PyPI.
+    (repo / ".gitlab-ci.yml").write_text(
+        example.replace("package: blazemeter-ci-gate", f"package: {ROOT}")
+    )
+    (repo / ".gitlab-ci-local-variables.yml").write_text(
+        f"BLAZEMETER_API_KEY_ID: {KEY_ID}\nBLAZEMETER_API_KEY_SECRET: {SECRET}\n"
+        f"BLAZEMETER_MASTER_ID: '{master_id}'\nBLAZEMETER_API_URL: {api_url}\n"
+    )
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "pipeline"]):
+        subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True)
+    return repo
+
+
+def _run(tmp_path: Path, scenario: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
+    tool = require_tool("gitlab-ci-local")
+    version = subprocess.run([tool, "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.strip() == GITLAB_CI_LOCAL_VERSION
+    require_tool("rsync")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CI_GATE_", "GITLAB_", "CI_"))}
+    with simulator(scenario) as sim:
+        repo = _pipeline_repo(tmp_path, sim.masters[0], sim.url)
+        done = subprocess.run(
+            [tool, "--force-shell-executor", "blazemeter-gate"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    return done, repo
+
+
+def test_a_passing_run_brings_back_junit_and_dotenv(tmp_path: Path) -> None:
+    done, repo = _run(tmp_path, DATA / "pipeline-pass.json")
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    assert "PASS" in log and "blazemeter-gate" in log
+    report = repo / "ci-gate-report"
+    assert_valid_junit((report / "junit.xml").read_bytes())
+    assert (report / "gate.env").read_text() == "CI_GATE_VERDICT=passed\nCI_GATE_EXIT_CODE=0\n"
+    assert SECRET not in log
+
+
+def test_a_failing_run_fails_the_job_and_still_brings_back_the_reports(tmp_path: Path) -> None:
+    done, repo = _run(tmp_path, DATA / "pipeline-fail.json")
+    log = done.stdout + done.stderr
+    assert done.returncode == 1, log
+    assert "FAIL" in log
+    report = repo / "ci-gate-report"
+    assert_valid_junit((report / "junit.xml").read_bytes())
+    assert (report / "gate.env").read_text() == "CI_GATE_VERDICT=failed\nCI_GATE_EXIT_CODE=1\n"
+
+
+@pytest.mark.parametrize(("job_status", "stopped"), [("canceled", True), ("failed", False)])
+def test_after_script_stops_the_master_only_on_cancel(
+    tmp_path: Path, job_status: str, stopped: bool
+) -> None:
+    """GitLab's shell executor sends no SIGTERM on cancel; the after_script does the stop."""
+    shell = require_tool("sh")
+    project = tmp_path / "project"
+    (project / ".ci-gate-venv" / "bin").mkdir(parents=True)
+    gate = shutil.which("ci-gate")
+    assert gate, "ci-gate must be installed"
+    (project / ".ci-gate-venv" / "bin" / "ci-gate").symlink_to(gate)
+    with simulator("hang") as sim:
+        for _ in range(3):  # walk the master to DATA_RECEIVED (progress 100)
+            subprocess.run(
+                [
+                    gate,
+                    "wait",
+                    sim.masters[0],
+                    "--api-url",
+                    sim.url,
+                    "--timeout",
+                    "0.05",
+                    "--report-dir",
+                    str(tmp_path / "r"),
+                ],
+                env=gate_env(),
+                capture_output=True,
+                check=False,
+            )
+        env = gate_env(
+            CI_PROJECT_DIR=str(project),
+            CI_JOB_STATUS=job_status,
+            CI_GATE_MASTER_ID=sim.masters[0],
+            BLAZEMETER_API_URL=sim.url,
+        )
+        done = subprocess.run(
+            [shell, "-c", gitlab_script("after_script")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        posts = [c["path"] for c in sim.calls() if c["method"] == "POST"]
+    assert done.returncode == 0, done.stderr
+    assert posts == (["/api/v4/masters/30000001/stop"] if stopped else [])

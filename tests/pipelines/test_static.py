@@ -1,0 +1,98 @@
+"""Schema, injection and shell checks of the pipeline files, by the tools CI installs."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import require_tool
+from tests.pipelines.shell import (
+    ROOT,
+    action_scripts,
+    gitlab_documents,
+    gitlab_script,
+    jenkins_sh_bodies,
+)
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_action_validates_against_the_github_actions_schema() -> None:
+    tool = require_tool("check-jsonschema")
+    done = run(tool, "--builtin-schema", "vendor.github-actions", str(ROOT / "action.yml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_gitlab_template_jobs_and_example_validate(tmp_path: Path) -> None:
+    tool = require_tool("check-jsonschema")
+    spec, _jobs = gitlab_documents()
+    assert set(spec["spec"]["inputs"]) == {
+        "master_id",
+        "level",
+        "timeout",
+        "interval",
+        "report_dir",
+        "stage",
+        "image",
+        "package",
+    }
+    # inputs are interpolated by GitLab before validation; do the same with their defaults
+    text = (ROOT / "gitlab-template.yml").read_text().split("\n---\n", 1)[1]
+    defaults = {
+        name: str(field.get("default", "12345678"))
+        for name, field in spec["spec"]["inputs"].items()
+    }
+    text = re.sub(r"\$\[\[ inputs\.(\w+) \]\]", lambda m: defaults[m.group(1)], text)
+    job_file = tmp_path / "jobs.json"
+    job_file.write_text(json.dumps({**yaml.safe_load(text), "gate": {"extends": ".ci-gate"}}))
+    done = run(tool, "--builtin-schema", "vendor.gitlab-ci", str(job_file))
+    assert done.returncode == 0, done.stdout + done.stderr
+    example = run(
+        tool, "--builtin-schema", "vendor.gitlab-ci", str(ROOT / "examples" / "gitlab-ci.yml")
+    )
+    assert example.returncode == 0, example.stdout + example.stderr
+
+
+def test_gitlab_template_keeps_inputs_out_of_script_lines() -> None:
+    _, jobs = gitlab_documents()
+    job = jobs[".ci-gate"]
+    for line in job["script"] + job["after_script"]:
+        assert "$[[" not in line
+    assert job["artifacts"]["when"] == "always"
+    assert job["artifacts"]["reports"] == {
+        "junit": "$[[ inputs.report_dir ]]/junit.xml",
+        "dotenv": "$[[ inputs.report_dir ]]/gate.env",
+    }
+
+
+def test_zizmor_finds_nothing_in_the_action() -> None:
+    tool = require_tool("zizmor")
+    done = run(tool, "--offline", str(ROOT / "action.yml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings" in done.stdout + done.stderr
+
+
+def test_action_inputs_reach_the_shell_only_through_env() -> None:
+    for script in action_scripts():
+        assert "${{" not in script
+
+
+def test_shellcheck_passes_on_every_shell_snippet(tmp_path: Path) -> None:
+    tool = require_tool("shellcheck")
+    snippets = {f"action-{n}.sh": ("bash", s) for n, s in enumerate(action_scripts())}
+    snippets["gitlab-script.sh"] = ("sh", gitlab_script("script"))
+    snippets["gitlab-after-script.sh"] = ("sh", gitlab_script("after_script"))
+    bodies = jenkins_sh_bodies()
+    assert bodies, "the Jenkinsfile has no sh step"
+    snippets.update({f"jenkins-{n}.sh": ("sh", body) for n, body in enumerate(bodies)})
+    for name, (shell, body) in snippets.items():
+        path = tmp_path / name
+        path.write_text(body)
+        done = run(tool, "--shell", shell, "--severity", "style", str(path))
+        assert done.returncode == 0, f"{name}:\n{done.stdout}"
