@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import backoff
@@ -25,6 +25,8 @@ from ci_gate.errors import ApiError, FatalApiError, MalformedResponseError, Retr
 from ci_gate.model import GRACEFUL_STOP_PROGRESS, MasterStatus, parse_status
 from ci_gate.outcome import Traffic
 from ci_gate.text import one_line
+
+T = TypeVar("T")
 
 #: Longest wait honoured from a Retry-After header, so a hostile value cannot park the gate.
 MAX_RETRY_AFTER = 300.0
@@ -155,10 +157,13 @@ class BlazeMeterClient:
     ) -> MasterStatus:
         """`GET /masters/{id}/status`, retried within the budget and the deadline."""
         params = {"level": level, "events": "true" if events else "false"}
-        result = self._with_retries(
-            lambda: self._call("GET", master_id, "status", params), master_id, deadline
-        )
-        return parse_status(master_id, result)
+
+        def read_status() -> MasterStatus:
+            # parsed inside the retried call: a body of the wrong shape is worth another try
+            return parse_status(master_id, self._call("GET", master_id, "status", params))
+
+        status: MasterStatus = self._with_retries(read_status, master_id, deadline)
+        return status
 
     def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
         """Stop a master: `stop` once it has data (progress >= 100), else `terminate`.
@@ -171,9 +176,7 @@ class BlazeMeterClient:
         self._with_retries(lambda: self._call("POST", master_id, action, None), master_id, deadline)
         return action
 
-    def _with_retries(
-        self, call: Callable[[], object], master_id: str, deadline: float | None
-    ) -> object:
+    def _with_retries(self, call: Callable[[], T], master_id: str, deadline: float | None) -> T:
         policy = self.policy
 
         def max_time() -> float:

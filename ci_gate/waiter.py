@@ -246,8 +246,8 @@ class Waiter:
         for master in self._pending():
             master.verdict = TIMEOUT
             master.error = (
-                f"timed out after {format_duration(self.plan.timeout)} with status "
-                f"{master.status or 'never read'}"
+                f"master {master.master_id}: timed out after "
+                f"{format_duration(self.plan.timeout)} with status {master.status or 'never read'}"
             )
             if self.plan.stop_on_timeout:
                 self._stop(master, "timed out (--stop-on-timeout)")
@@ -260,7 +260,10 @@ class Waiter:
     def _finish_cancelled(self, signal_name: str) -> None:
         for master in self._pending():
             master.verdict = CANCELLED
-            master.error = f"cancelled by {signal_name} with status {master.status or 'never read'}"
+            master.error = (
+                f"master {master.master_id}: cancelled by {signal_name} "
+                f"with status {master.status or 'never read'}"
+            )
             if self.plan.stop_on_cancel:
                 self._stop(master, f"cancelled by {signal_name} (--stop-on-cancel)")
 
@@ -321,4 +324,4 @@ def _reason(verdict: str, masters: tuple[MasterOutcome, ...], level: str) -> str
         detail = f"; first: {describe_event(event, 200)}" if event else ""
         plural = "event" if total == 1 else "events"
         return f"master {first.master_id}: {total} {plural} at {level} or above{detail}"
-    return f"master {first.master_id}: {first.error or verdict}"
+    return first.error or f"master {first.master_id}: {verdict}"
