@@ -1,0 +1,159 @@
+"""A status answer with 100,000 events: time, peak memory and report sizes.
+
+Two measurements:
+  1. in-process: parse one 100,000-event body, track and judge it (time, tracemalloc peak);
+  2. end to end: the real `ci-gate wait` process against `ci-gate simulate` serving a run
+     whose events grow to 100,000 (1% at ERROR), with GitHub Actions output switched on
+     (time, peak RSS of the gate process, requests, bytes, every report's size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from ci_gate.model import parse_status
+from ci_gate.policy import Judgement, Policy
+from ci_gate.tracker import EventTracker
+
+
+def make_events(count: int, error_every: int = 100) -> list[dict[str, Any]]:
+    return [
+        {
+            "t": 1_700_000_000 + n // 10,
+            "from": -6,
+            "source": "system",
+            "level": "ERROR" if n % error_every == 0 else "INFO",
+            "message": f"event {n}: engine r-v4-{n % 7} reported sample batch {n}",
+            "session_id": f"r-v4-{n % 7}",
+        }
+        for n in range(count)
+    ]
+
+
+def in_process(count: int) -> dict[str, float]:
+    body = json.dumps({"status": "ENDED", "progress": 140, "events": make_events(count)[::-1]})
+    tracemalloc.start()
+    started = time.perf_counter()
+    status = parse_status("1", json.loads(body))
+    fresh = EventTracker().new_events(status.events)
+    policy = Policy.build(400, [])
+    offending = sum(policy.judge(event) is Judgement.OFFENDING for event in fresh)
+    seconds = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "body_mib": len(body) / 2**20,
+        "seconds": seconds,
+        "peak_mib": peak / 2**20,
+        "offending": offending,
+    }
+
+
+def end_to_end(count: int, folder: Path) -> dict[str, Any]:
+    events = make_events(count)
+    steps = [
+        {"status": "DATA_RECEIVED", "events": events[i : i + count // 4]}
+        for i in range(0, count, count // 4)
+    ]
+    steps.append({"status": "ENDED"})
+    scenario = folder / "big.json"
+    scenario.write_text(json.dumps({"masters": {"1": {"steps": steps}}}))
+    gate = shutil.which("ci-gate") or sys.executable
+    prefix = [gate] if gate.endswith("ci-gate") else [gate, "-m", "ci_gate"]
+    simulator = subprocess.Popen(
+        [*prefix, "simulate", "--scenario", str(scenario)], stdout=subprocess.PIPE, text=True
+    )
+    assert simulator.stdout is not None
+    url = simulator.stdout.readline().split()[3]
+    env = {
+        **os.environ,
+        "BLAZEMETER_API_KEY_ID": "bench",
+        "BLAZEMETER_API_KEY_SECRET": "bench",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(folder / "gh-output"),
+        "GITHUB_STEP_SUMMARY": str(folder / "gh-summary"),
+    }
+    report = folder / "report"
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*prefix, "wait", "1", "--api-url", url, "--interval", "0.1", "--report-dir", str(report)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(
+        resource.RUSAGE_CHILDREN
+    ).ru_maxrss  # the gate, not yet the simulator
+    simulator.terminate()
+    simulator.wait()
+    summary = json.loads((report / "summary.json").read_text())
+    annotations = sum(
+        line.startswith("::error") or line.startswith("::warning")
+        for line in done.stdout.splitlines()
+    )
+    return {
+        "exit_code": done.returncode,
+        "seconds": seconds,
+        "peak_rss_mib": peak_kib / 1024,
+        "requests": summary["api"]["requests"],
+        "mib_received": summary["api"]["bytes_received"] / 2**20,
+        "offending": len(summary["masters"][0]["offending_events"]),
+        "junit_kib": (report / "junit.xml").stat().st_size / 1024,
+        "summary_json_mib": (report / "summary.json").stat().st_size / 2**20,
+        "summary_md_kib": (report / "summary.md").stat().st_size / 1024,
+        "step_summary_kib": (folder / "gh-summary").stat().st_size / 1024,
+        "annotations": annotations,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    first = in_process(args.events)
+    with tempfile.TemporaryDirectory(prefix="ci-gate-bench-") as folder:
+        second = end_to_end(args.events, Path(folder))
+    if args.json:
+        print(json.dumps({"in_process": first, "end_to_end": second}))
+        return 0
+    print(f"in-process, one {args.events:,}-event answer ({first['body_mib']:.1f} MiB of JSON):")
+    print(
+        f"  parse + track + judge: {first['seconds']:.2f} s, peak {first['peak_mib']:.0f} MiB "
+        f"(tracemalloc), {first['offending']:,} offending"
+    )
+    print(
+        f"end to end, `ci-gate wait` against `ci-gate simulate` growing to {args.events:,} events:"
+    )
+    print(
+        f"  exit {second['exit_code']} in {second['seconds']:.2f} s, peak RSS "
+        f"{second['peak_rss_mib']:.0f} MiB, {second['requests']} requests, "
+        f"{second['mib_received']:.1f} MiB received, {second['offending']:,} offending events"
+    )
+    print(
+        f"  junit.xml {second['junit_kib']:.0f} KiB (500 failures, then one 'and N more'), "
+        f"summary.json {second['summary_json_mib']:.1f} MiB (all events), "
+        f"summary.md {second['summary_md_kib']:.0f} KiB (50 listed)"
+    )
+    print(
+        f"  GitHub step summary {second['step_summary_kib']:.0f} KiB (limit 1024), "
+        f"{second['annotations']} annotations (10, then a count)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

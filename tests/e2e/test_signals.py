@@ -1,0 +1,94 @@
+"""SIGINT/SIGTERM in every phase of a wait: the stop goes out within 5 s, reports are whole."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import (
+    assert_no_traceback,
+    assert_valid_junit,
+    gate_command,
+    gate_env,
+    simulator,
+    write_scenario,
+)
+
+SLOW_FIRST_ANSWER = {"1": {"steps": [{"fault": {"delay": 20}}, {"status": "ENDED"}]}}
+BACKING_OFF = {
+    "1": {
+        "steps": [
+            {"status": "DATA_RECEIVED"},
+            {"fault": {"http_status": 503, "headers": {"Retry-After": "30"}}, "repeat": "forever"},
+        ]
+    }
+}
+
+
+def _wait_for_line(process: subprocess.Popen[str], needle: str) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        if needle in line:
+            return
+    raise AssertionError(f"never printed {needle!r}")
+
+
+@pytest.mark.parametrize(
+    ("phase", "masters", "needle", "stop"),
+    [
+        ("during a poll", SLOW_FIRST_ANSWER, "ci-gate: waiting for master", "terminate"),
+        ("during a back-off sleep", BACKING_OFF, "retrying in 30.0s", "stop"),
+    ],
+)
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_cancel(
+    tmp_path: Path,
+    phase: str,
+    masters: dict[str, object],
+    needle: str,
+    stop: str,
+    signum: int,
+    code: int,
+) -> None:
+    report_dir = tmp_path / "r"
+    with simulator(write_scenario(tmp_path, masters)) as sim:
+        process = subprocess.Popen(
+            [
+                *gate_command(),
+                "wait",
+                "1",
+                "--api-url",
+                sim.url,
+                "--interval",
+                "0.1",
+                "--report-dir",
+                str(report_dir),
+                "--stop-on-cancel",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=gate_env(),
+        )
+        _wait_for_line(process, needle)
+        time.sleep(0.5)  # well inside the slow read or the 30 s back-off
+        sent = time.time()
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=10)
+        ended = time.time()
+        posts = [c for c in sim.calls() if c["method"] == "POST"]
+    assert process.returncode == code, out + err
+    assert ended - sent < 5, f"{phase}: took {ended - sent:.1f}s to exit"
+    assert [c["path"] for c in posts] == [f"/api/v4/masters/1/{stop}"]
+    assert posts[0]["at"] - sent < 5
+    summary = json.loads((report_dir / "summary.json").read_text())
+    assert summary["verdict"] == "cancelled" and summary["exit_code"] == code
+    assert summary["masters"][0]["stop_action"] == stop
+    assert_valid_junit((report_dir / "junit.xml").read_bytes())
+    assert "cancelled by SIG" in err.strip().splitlines()[-1]
+    assert_no_traceback(out, err)
