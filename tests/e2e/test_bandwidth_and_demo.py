@@ -98,3 +98,18 @@ def test_simulate_rejects_a_broken_scenario_file_in_one_line(tmp_path: Path) -> 
     assert done.stderr.strip() == (
         f"ci-gate: {path}: masters.1.steps[0].polls: must be a whole number >= 1, not -1"
     )
+
+
+def test_a_large_answer_keeps_every_report_within_the_platform_limits() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "large_status.py"), "--events", "20000", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    figures = json.loads(done.stdout)["end_to_end"]
+    assert figures["exit_code"] == 1 and figures["offending"] == 200
+    assert figures["step_summary_kib"] < 1024
+    assert figures["annotations"] == 11  # 10 events, then one line with the count
+    assert figures["summary_md_kib"] < 64

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 from junitparser import Error, Failure, JUnitXml
 
-from tests.helpers import assert_no_traceback, assert_valid_junit, run_gate, simulator, wait_args
+from tests.helpers import (
+    assert_no_traceback,
+    assert_valid_junit,
+    gate_env,
+    run_gate,
+    simulator,
+    wait_args,
+)
 
 CASES = [
     # scenario, extra args, exit code, verdict
@@ -93,3 +100,21 @@ def test_timeout_and_api_errors_are_junit_errors(tmp_path: Path) -> None:
         if isinstance(r, Error)
     ]
     assert len(errors) == 1 and "timed out" in (errors[0].message or "")
+
+
+def test_ignore_patterns_from_flags_and_env(tmp_path: Path) -> None:
+    with simulator("multi") as sim:
+        run = run_gate(
+            wait_args(sim, tmp_path / "a", "--ignore", "^All engines lost"), tmp_path / "a"
+        )
+    assert run.code == 0, run.stderr
+    ignored = {m["id"]: m["ignored_events"] for m in run.summary["masters"]}
+    assert ignored == {"50000001": 0, "50000002": 0, "50000003": 1}
+    assert run.summary["masters"][2]["event_counts"] == {"CRITICAL": 1}
+    with simulator("multi") as sim:
+        run = run_gate(
+            wait_args(sim, tmp_path / "b"),
+            tmp_path / "b",
+            env=gate_env(CI_GATE_IGNORE="nothing matches this\nengines lost"),
+        )
+    assert run.code == 0, run.stderr

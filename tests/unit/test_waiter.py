@@ -216,3 +216,19 @@ def test_an_api_error_that_outlasts_the_deadline_is_a_timeout() -> None:
     ).run()
     assert outcome.verdict == "timeout"
     assert any("HTTP 503" in note for note in outcome.masters[0].notes)
+
+
+def test_a_heartbeat_while_nothing_changes() -> None:
+    beats: list[float] = []
+
+    class Beats(SilentProgress):
+        def heartbeat(
+            self, master_id: str, status: str, progress: int | None, elapsed: float
+        ) -> None:
+            beats.append(elapsed)
+
+    clock = FakeClock()
+    api = FakeApi(clock, {"1": [status("DATA_RECEIVED", 100)]})
+    plan = WaitPlan(("1",), Policy.build(400, []), timeout=250, interval=10, heartbeat=60)
+    Waiter(plan, api, Beats(), SignalGuard(), clock=clock, sleep=clock.sleep).run()
+    assert beats == [60, 120, 180, 240]
