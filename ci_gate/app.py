@@ -21,7 +21,7 @@ from ci_gate.progress import ConsoleProgress, ProgressSink, format_duration
 from ci_gate.report import ReportPaths, write_reports
 from ci_gate.settings import ApiSettings, WaitSettings, is_loopback
 from ci_gate.signals import SIGNAL_NAMES, SignalGuard
-from ci_gate.waiter import Waiter, WaitPlan
+from ci_gate.waiter import Waiter
 
 
 def _prepare_report_dir(report_dir: Path) -> None:
@@ -37,16 +37,17 @@ def _announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) 
     from urllib.parse import urlsplit
 
     host = urlsplit(api.url).hostname or ""
-    if settings.interval < 1 and not is_loopback(host):
+    plan = settings.plan
+    if plan.interval < 1 and not is_loopback(host):
         progress.note(
-            f"warning: --interval {settings.interval:g}s polls a remote API more than once a "
+            f"warning: --interval {plan.interval:g}s polls a remote API more than once a "
             "second; BlazeMeter may answer with HTTP 429"
         )
-    ids = " ".join(settings.master_ids)
-    level = level_name(settings.policy.threshold)
+    ids = " ".join(plan.master_ids)
+    level = level_name(plan.policy.threshold)
     progress.note(
         f"waiting for master {ids} at {api.url} (fail at {level} and above, "
-        f"timeout {format_duration(settings.timeout)}, poll every {settings.interval:g}s)"
+        f"timeout {format_duration(plan.timeout)}, poll every {plan.interval:g}s)"
     )
 
 
@@ -70,19 +71,8 @@ def run_wait(
         ca_bundle=api.ca_bundle,
         on_retry=progress.note,
     )
-    plan = WaitPlan(
-        master_ids=settings.master_ids,
-        policy=settings.policy,
-        timeout=settings.timeout,
-        interval=settings.interval,
-        fail_fast=settings.fail_fast,
-        stop_on_timeout=settings.stop_on_timeout,
-        stop_on_fail=settings.stop_on_fail,
-        stop_on_cancel=settings.stop_on_cancel,
-        heartbeat=settings.heartbeat,
-    )
     try:
-        outcome = Waiter(plan, client, progress, guard).run()
+        outcome = Waiter(settings.plan, client, progress, guard).run()
     finally:
         client.close()
     return finish(outcome, settings.report_dir, guard, stdout=stdout, stderr=stderr)

@@ -18,6 +18,7 @@ from ci_gate.settings import ApiSettings, WaitSettings, is_loopback
 from ci_gate.signals import Cancelled, SignalGuard
 from ci_gate.simulator.scenario import Scenario, ScenarioError, builtin_names, load_scenario
 from ci_gate.simulator.server import SimulatorServer
+from ci_gate.waiter import WaitPlan
 
 #: Throwaway credentials for the demo's simulator; they open nothing anywhere else.
 DEMO_CREDENTIALS = ("demo-key-id", "demo-key-secret")
@@ -66,16 +67,16 @@ def run_demo(
         f"ci-gate demo: simulated BlazeMeter API at {server.base_url}\n"
     )
     settings = WaitSettings(
-        master_ids=tuple(scenario.masters),
-        policy=Policy.build(parse_threshold(level), []),
-        timeout=seconds,
-        interval=DEMO_INTERVAL,
+        plan=WaitPlan(
+            master_ids=tuple(scenario.masters),
+            policy=Policy.build(parse_threshold(level), []),
+            timeout=seconds,
+            interval=DEMO_INTERVAL,
+            stop_on_timeout=True,
+            stop_on_cancel=True,
+            heartbeat=5.0,
+        ),
         report_dir=Path(report_dir),
-        fail_fast=False,
-        stop_on_timeout=True,
-        stop_on_fail=False,
-        stop_on_cancel=True,
-        heartbeat=5.0,
     )
     api = ApiSettings(
         url=server.base_url,

@@ -17,6 +17,7 @@ from ci_gate.client import Credentials, HttpPolicy
 from ci_gate.errors import UsageError
 from ci_gate.levels import parse_threshold
 from ci_gate.policy import Policy
+from ci_gate.waiter import WaitPlan
 
 DEFAULT_API_URL = "https://a.blazemeter.com/api/v4"
 _TRUE = {"1", "true", "yes", "on"}
@@ -33,16 +34,10 @@ class ApiSettings:
 
 @dataclass(frozen=True)
 class WaitSettings:
-    master_ids: tuple[str, ...]
-    policy: Policy
-    timeout: float
-    interval: float
+    """What to wait for and how (the waiter's plan), and where the reports go."""
+
+    plan: WaitPlan
     report_dir: Path
-    fail_fast: bool
-    stop_on_timeout: bool
-    stop_on_fail: bool
-    stop_on_cancel: bool
-    heartbeat: float
 
 
 def parse_master_ids(values: list[str]) -> tuple[str, ...]:
@@ -198,15 +193,16 @@ def resolve_wait(
         patterns = list(ignore)
     else:
         patterns = [line for line in env.get("CI_GATE_IGNORE", "").splitlines() if line.strip()]
-    return WaitSettings(
+    plan = WaitPlan(
         master_ids=parse_master_ids(master_ids),
         policy=Policy.build(threshold, patterns),
         timeout=_seconds(_pick(timeout, env, "CI_GATE_TIMEOUT"), "--timeout", 3600.0),
         interval=_seconds(_pick(interval, env, "CI_GATE_INTERVAL"), "--interval", 10.0),
-        report_dir=Path(_pick(report_dir, env, "CI_GATE_REPORT_DIR") or "ci-gate-report"),
         fail_fast=fail_fast or env_flag(env, "CI_GATE_FAIL_FAST"),
         stop_on_timeout=stop_on_timeout or env_flag(env, "CI_GATE_STOP_ON_TIMEOUT"),
         stop_on_fail=stop_on_fail or env_flag(env, "CI_GATE_STOP_ON_FAIL"),
         stop_on_cancel=stop_on_cancel or env_flag(env, "CI_GATE_STOP_ON_CANCEL"),
         heartbeat=_seconds(env.get("CI_GATE_HEARTBEAT"), "CI_GATE_HEARTBEAT", 60.0),
     )
+    report = Path(_pick(report_dir, env, "CI_GATE_REPORT_DIR") or "ci-gate-report")
+    return WaitSettings(plan=plan, report_dir=report)

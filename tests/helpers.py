@@ -224,3 +224,19 @@ def master_outcome(
     }
     defaults.update(fields)
     return MasterOutcome(verdict=verdict, offending=offending, **defaults)
+
+
+def parse_github_outputs(text: str) -> dict[str, str]:
+    """Read $GITHUB_OUTPUT the way the runner does: `name<<DELIMITER`, lines, `DELIMITER`."""
+    outputs: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        match = re.fullmatch(r"([\w-]+)<<(\S+)", line)
+        assert match, line
+        value: list[str] = []
+        for inner in lines:
+            if inner == match.group(2):
+                break
+            value.append(inner)
+        outputs[match.group(1)] = "\n".join(value)
+    return outputs

@@ -19,8 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ci_gate.levels import LEVELS
 from ci_gate.simulator.scenario import Fault, Scenario
-from ci_gate.simulator.state import LEVEL_NUMBERS, MasterRun, filter_events, level_number
+from ci_gate.simulator.state import MasterRun, filter_events, level_number
 
 API_PREFIX = "/api/v4"
 _REASONS = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests"}
@@ -101,6 +102,19 @@ class _Handler(BaseHTTPRequestHandler):
             return None, None, query
         return pieces[1], pieces[2], query
 
+    def _master_run(self, master_id: str | None, known_endpoint: bool) -> MasterRun | None:
+        """The run a request is about, or None once the right error envelope is sent."""
+        if not known_endpoint or master_id is None:
+            self._json(404, error_envelope(404, "Not Found"))
+            return None
+        if not self._authorised():
+            self._json(401, error_envelope(401))
+            return None
+        run = self.server.state.runs.get(master_id)
+        if run is None:
+            self._json(404, error_envelope(404, f"Master with id {master_id} not found"))
+        return run
+
     # -- verbs -----------------------------------------------------------------------------
 
     def do_GET(self) -> None:
@@ -112,22 +126,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         state.log("GET", self.path)
         master_id, endpoint, query = self._route()
-        if endpoint != "status" or master_id is None:
-            self._json(404, error_envelope(404, "Not Found"))
-            return
-        if not self._authorised():
-            self._json(401, error_envelope(401))
-            return
-        run = state.runs.get(master_id)
+        run = self._master_run(master_id, endpoint in ("status",))
         if run is None:
-            self._json(404, error_envelope(404, f"Master with id {master_id} not found"))
             return
         with state.lock:
             answer = run.poll()
         if answer.fault is not None:
             self._fault(answer.fault, run.result())
             return
-        level = level_number(query.get("level", ["INFO"])[0]) or LEVEL_NUMBERS["INFO"]
+        level = level_number(query.get("level", ["INFO"])[0]) or LEVELS["INFO"]
         events = query.get("events", ["true"])[0].lower() != "false"
         self._json(200, envelope(filter_events(answer.result or {}, level, events)))
 
@@ -138,15 +145,8 @@ class _Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(min(length, 1 << 20))
         master_id, endpoint, _ = self._route()
-        if endpoint not in ("stop", "terminate") or master_id is None:
-            self._json(404, error_envelope(404, "Not Found"))
-            return
-        if not self._authorised():
-            self._json(401, error_envelope(401))
-            return
-        run = state.runs.get(master_id)
-        if run is None:
-            self._json(404, error_envelope(404, f"Master with id {master_id} not found"))
+        run = self._master_run(master_id, endpoint in ("stop", "terminate"))
+        if run is None or endpoint is None or master_id is None:
             return
         with state.lock:
             run.request_stop(endpoint)

@@ -8,26 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ci_gate.levels import LEVELS
 from ci_gate.simulator.scenario import FOREVER, Fault, MasterScript, Step
-
-LEVEL_NUMBERS = {
-    "DEBUG": 100,
-    "INFO": 200,
-    "NOTICE": 250,
-    "WARNING": 300,
-    "ERROR": 400,
-    "CRITICAL": 500,
-    "ALERT": 550,
-    "EMERGENCY": 600,
-}
 
 
 def level_number(value: object) -> int | None:
     """A level name or number as the API takes it; None for anything else."""
     if isinstance(value, str):
         text = value.strip().upper()
-        if text in LEVEL_NUMBERS:
-            return LEVEL_NUMBERS[text]
+        if text in LEVELS:
+            return LEVELS[text]
         if text.isdigit():
             return int(text)
     return None

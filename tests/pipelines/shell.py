@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -31,3 +32,10 @@ def jenkins_sh_bodies() -> list[str]:
     text = (ROOT / "examples" / "Jenkinsfile").read_text()
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
     return [body for body in re.findall(r"sh '''\n(.*?)'''", code, re.S)]
+
+
+def commit_all(repo: Path) -> None:
+    """Make `repo` a git repository with one commit (act and gitlab-ci-local need one)."""
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "pipeline under test"]):
+        subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import require_tool
 from tests.helpers import DATA, KEY_ID, SECRET, assert_valid_junit, simulator
-from tests.pipelines.shell import ROOT
+from tests.pipelines.shell import ROOT, commit_all
 
 # Appended to the README's example workflow by the test: it records what the step left.
 RECORD_STEP = """
@@ -36,9 +36,7 @@ def _workflow_repo(tmp_path: Path) -> Path:
     workflows.mkdir(parents=True)
     example = (ROOT / "examples" / "github-workflow.yml").read_text()
     (workflows / "gate.yml").write_text(example.rstrip("\n") + "\n" + RECORD_STEP)
-    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "workflow"]):
-        subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True)
+    commit_all(repo)
     return repo
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import require_tool
 from tests.helpers import DATA, KEY_ID, SECRET, assert_valid_junit, gate_env, simulator
-from tests.pipelines.shell import ROOT, gitlab_script
+from tests.pipelines.shell import ROOT, commit_all, gitlab_script
 
 GITLAB_CI_LOCAL_VERSION = "4.70.1"
 
@@ -30,9 +30,7 @@ def _pipeline_repo(tmp_path: Path, master_id: str, api_url: str) -> Path:
         f"BLAZEMETER_API_KEY_ID: {KEY_ID}\nBLAZEMETER_API_KEY_SECRET: {SECRET}\n"
         f"BLAZEMETER_MASTER_ID: '{master_id}'\nBLAZEMETER_API_URL: {api_url}\n"
     )
-    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "pipeline"]):
-        subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True)
+    commit_all(repo)
     return repo
 
 

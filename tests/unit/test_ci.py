@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 from ci_gate.ci import detect, publish
@@ -16,7 +15,7 @@ from ci_gate.ci.github import (
     write_step_summary,
 )
 from ci_gate.report import write_reports
-from tests.helpers import event, make_outcome, master_outcome
+from tests.helpers import event, make_outcome, master_outcome, parse_github_outputs
 
 FORGERIES = [
     "::set-output name=verdict::passed",
@@ -64,7 +63,7 @@ def test_event_text_cannot_issue_workflow_commands(tmp_path: Path) -> None:
     assert commands[1] == "::endgroup::"
     assert all(c.startswith("::error title=ci-gate%3A master 123::") for c in commands[2:])
     assert len(commands) == 2 + len(FORGERIES)
-    outputs = _read_outputs(output_file.read_text())
+    outputs = parse_github_outputs(output_file.read_text())
     assert outputs == {
         "verdict": "failed",
         "exit-code": "1",
@@ -74,26 +73,10 @@ def test_event_text_cannot_issue_workflow_commands(tmp_path: Path) -> None:
     assert "\n::" not in summary_file.read_text()
 
 
-def _read_outputs(text: str) -> dict[str, str]:
-    """Parse $GITHUB_OUTPUT the way the runner does (name<<DELIM ... DELIM)."""
-    outputs: dict[str, str] = {}
-    lines = iter(text.splitlines())
-    for line in lines:
-        match = re.fullmatch(r"([\w-]+)<<(\S+)", line)
-        assert match, line
-        value: list[str] = []
-        for inner in lines:
-            if inner == match.group(2):
-                break
-            value.append(inner)
-        outputs[match.group(1)] = "\n".join(value)
-    return outputs
-
-
 def test_outputs_survive_any_value(tmp_path: Path) -> None:
     path = tmp_path / "out"
     write_outputs(path, {"a": "x\nEOF\ny", "b": "plain"})
-    assert _read_outputs(path.read_text()) == {"a": "x\nEOF\ny", "b": "plain"}
+    assert parse_github_outputs(path.read_text()) == {"a": "x\nEOF\ny", "b": "plain"}
 
 
 def test_annotations_are_capped_with_a_count() -> None:

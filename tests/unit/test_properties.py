@@ -20,7 +20,13 @@ from ci_gate.client import BlazeMeterClient, Credentials, HttpPolicy
 from ci_gate.errors import ApiError, MalformedResponseError
 from ci_gate.model import MasterStatus, parse_status
 from ci_gate.report import write_reports
-from tests.helpers import assert_valid_junit, event, make_outcome, master_outcome
+from tests.helpers import (
+    assert_valid_junit,
+    event,
+    make_outcome,
+    master_outcome,
+    parse_github_outputs,
+)
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
@@ -169,18 +175,9 @@ def test_any_event_text_gives_valid_inert_reports(
                 r"::(group|endgroup|error title=ci-gate%3A master 123|warning title=ci-gate)::",
                 stripped,
             ), line
-    assert _outputs(output_file.read_text())["verdict"] == "failed"
+    assert parse_github_outputs(output_file.read_text())["verdict"] == "failed"
     # GitLab: a dotenv of plain keys and single-line values, far below 5 KB
     publish(outcome, paths, {"GITLAB_CI": "true"}, io.StringIO())
     dotenv = (folder / "gate.env").read_text()
     assert len(dotenv.encode()) < 5 * 1024
     assert all(re.fullmatch(r"[A-Z_]+=[a-z0-9]+", line) for line in dotenv.splitlines())
-
-
-def _outputs(text: str) -> dict[str, str]:
-    values: dict[str, str] = {}
-    lines = iter(text.splitlines())
-    for line in lines:
-        name, delimiter = line.split("<<", 1)
-        values[name] = "\n".join(iter(lambda: next(lines), delimiter))
-    return values

@@ -35,9 +35,9 @@ def api(env: dict[str, str] | None = None, **flags: Any) -> Any:
 
 
 def test_defaults() -> None:
-    settings = wait()
+    settings = wait().plan
     assert (settings.policy.threshold, settings.timeout, settings.interval) == (400, 3600, 10)
-    assert settings.report_dir == Path("ci-gate-report")
+    assert wait().report_dir == Path("ci-gate-report")
     assert not settings.fail_fast
 
 
@@ -51,12 +51,13 @@ def test_env_fallbacks_and_flag_precedence() -> None:
         "CI_GATE_FAIL_FAST": "true",
         "CI_GATE_STOP_ON_CANCEL": "1",
     }
-    settings = wait(env)
+    settings = wait(env).plan
     assert (settings.policy.threshold, settings.timeout, settings.interval) == (300, 60, 0.1)
     assert [p.pattern for p in settings.policy.ignore] == ["a", "b"]
+    assert wait(env).report_dir == Path("out")
     assert settings.fail_fast and settings.stop_on_cancel and not settings.stop_on_timeout
-    assert wait(env, level="CRITICAL", ignore=["c"]).policy.threshold == 500
-    assert [p.pattern for p in wait(env, ignore=["c"]).policy.ignore] == ["c"]
+    assert wait(env, level="CRITICAL", ignore=["c"]).plan.policy.threshold == 500
+    assert [p.pattern for p in wait(env, ignore=["c"]).plan.policy.ignore] == ["c"]
 
 
 @pytest.mark.parametrize(
