@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -240,3 +241,18 @@ def parse_github_outputs(text: str) -> dict[str, str]:
             value.append(inner)
         outputs[match.group(1)] = "\n".join(value)
     return outputs
+
+
+def publish_to_github(outcome: Outcome, paths: Any, folder: Path) -> tuple[str, Path, Path]:
+    """Run the GitHub adapter as inside Actions: (log text, $GITHUB_OUTPUT, step summary)."""
+    from ci_gate.ci import publish
+
+    output_file, summary_file = folder / "gh-output", folder / "gh-summary"
+    stream = io.StringIO()
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(output_file),
+        "GITHUB_STEP_SUMMARY": str(summary_file),
+    }
+    publish(outcome, paths, env, stream)
+    return stream.getvalue(), output_file, summary_file

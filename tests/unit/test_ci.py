@@ -15,7 +15,13 @@ from ci_gate.ci.github import (
     write_step_summary,
 )
 from ci_gate.report import write_reports
-from tests.helpers import event, make_outcome, master_outcome, parse_github_outputs
+from tests.helpers import (
+    event,
+    make_outcome,
+    master_outcome,
+    parse_github_outputs,
+    publish_to_github,
+)
 
 FORGERIES = [
     "::set-output name=verdict::passed",
@@ -46,19 +52,8 @@ def test_event_text_cannot_issue_workflow_commands(tmp_path: Path) -> None:
     events = tuple(event(message=text) for text in FORGERIES)
     outcome = make_outcome(master_outcome("failed", events))
     paths = write_reports(outcome, tmp_path / "r")
-    output_file, summary_file = tmp_path / "out", tmp_path / "summary"
-    stream = io.StringIO()
-    publish(
-        outcome,
-        paths,
-        {
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_OUTPUT": str(output_file),
-            "GITHUB_STEP_SUMMARY": str(summary_file),
-        },
-        stream,
-    )
-    commands = _commands(stream.getvalue())
+    log, output_file, summary_file = publish_to_github(outcome, paths, tmp_path)
+    commands = _commands(log)
     assert commands[0] == "::group::ci-gate: status timeline"
     assert commands[1] == "::endgroup::"
     assert all(c.startswith("::error title=ci-gate%3A master 123::") for c in commands[2:])

@@ -26,6 +26,7 @@ from tests.helpers import (
     make_outcome,
     master_outcome,
     parse_github_outputs,
+    publish_to_github,
 )
 
 JSON = st.recursive(
@@ -156,19 +157,8 @@ def test_any_event_text_gives_valid_inert_reports(
         if line.startswith("| 1 |") or line.startswith("| 2 |"):
             assert line.count("|") - line.count("\\|") == 6
     # GitHub: only our own workflow commands, and outputs that parse back exactly
-    output_file, summary_file = folder / "output", folder / "step-summary"
-    stream = io.StringIO()
-    publish(
-        outcome,
-        paths,
-        {
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_OUTPUT": str(output_file),
-            "GITHUB_STEP_SUMMARY": str(summary_file),
-        },
-        stream,
-    )
-    for line in stream.getvalue().splitlines():
+    log, output_file, _ = publish_to_github(outcome, paths, folder)
+    for line in log.splitlines():
         stripped = line.lstrip()
         if stripped.startswith("::"):
             assert re.match(
