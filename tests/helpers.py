@@ -27,6 +27,9 @@ from ci_gate.outcome import MasterOutcome, Outcome, StatusChange, exit_code_for,
 
 DATA = Path(__file__).parent / "data"
 SECRET = "s3cr3t-CANARY-7f9a1b2c"
+#: Rows of the fault matrix (tests/e2e/test_faults.py), printed at the end of the run:
+#: fault, verdict, exit code, seconds, status requests (-1: no server), reports.
+FAULT_MATRIX: list[tuple[str, str, int, float, int, str]] = []
 KEY_ID = "key-id-4242"
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import (
+    FAULT_MATRIX,
     assert_no_traceback,
     assert_valid_junit,
     gate_env,
@@ -286,24 +286,6 @@ ROWS = [
     ),
 ]
 
-RESULTS: list[tuple[str, str, int, float, int, str]] = []
-
-
-@pytest.fixture(scope="module", autouse=True)
-def print_matrix(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None or not RESULTS:
-        return
-    reporter.write_line("")
-    reporter.write_line(
-        f"{'fault':<38} {'verdict':<8} {'exit':>4} {'seconds':>8} {'requests':>8}  reports"
-    )
-    for name, verdict, code, seconds, requests, reports in RESULTS:
-        reporter.write_line(
-            f"{name:<38} {verdict:<8} {code:>4} {seconds:>8.2f} {requests:>8}  {reports}"
-        )
-
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
 def test_fault(tmp_path: Path, row: Row) -> None:
@@ -334,7 +316,7 @@ def test_fault(tmp_path: Path, row: Row) -> None:
             )
             requests = sum(1 for call in sim.calls() if "/status" in call["path"])
     reports = sorted(path.name for path in report_dir.iterdir())
-    RESULTS.append(
+    FAULT_MATRIX.append(
         (
             row.name,
             run.summary["verdict"],
