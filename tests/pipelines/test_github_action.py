@@ -41,14 +41,18 @@ def _workflow_repo(tmp_path: Path) -> Path:
 
 
 def _act(
-    tmp_path: Path, scenario: Path
+    tmp_path: Path, scenario: Path, *, with_secrets: bool = True
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, str], Path]:
     act = require_tool("act")
     repo = _workflow_repo(tmp_path)
     results = tmp_path / "results"
     results.mkdir()
     secrets = tmp_path / "secrets"
-    secrets.write_text(f"BLAZEMETER_API_KEY_ID={KEY_ID}\nBLAZEMETER_API_KEY_SECRET={SECRET}\n")
+    secrets.write_text(
+        f"BLAZEMETER_API_KEY_ID={KEY_ID}\nBLAZEMETER_API_KEY_SECRET={SECRET}\n"
+        if with_secrets
+        else ""
+    )
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI_GATE_", "RUNNER_"))
     }
@@ -125,3 +129,11 @@ def _no_stale_act_cache() -> None:
     for path in cache.glob("*"):
         if path.is_dir() and (path / "act").exists():
             shutil.rmtree(path, ignore_errors=True)
+
+
+def test_missing_credentials_fail_the_step_with_exit_code_2(tmp_path: Path) -> None:
+    done, outputs, _ = _act(tmp_path, DATA / "pipeline-pass.json", with_secrets=False)
+    log = done.stdout + done.stderr
+    assert done.returncode != 0 and "Job failed" in log, log
+    assert outputs["exit-code"] == "2" and outputs["verdict"] == "", log
+    assert "missing credentials: set BLAZEMETER_API_KEY_ID and BLAZEMETER_API_KEY_SECRET" in log
