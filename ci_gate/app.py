@@ -10,13 +10,14 @@ import sys
 import time
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from ci_gate import ci
 from ci_gate.client import BlazeMeterClient
 from ci_gate.errors import EXIT_API, EXIT_PASSED, ApiError, UsageError
 from ci_gate.levels import level_name
 from ci_gate.model import TERMINAL_STATUSES
-from ci_gate.outcome import PASSED, Outcome
+from ci_gate.outcome import CANCELLED, PASSED, Outcome
 from ci_gate.progress import ConsoleProgress, ProgressSink, format_duration
 from ci_gate.report import ReportPaths, write_reports
 from ci_gate.settings import ApiSettings, WaitSettings, is_loopback
@@ -34,8 +35,6 @@ def _prepare_report_dir(report_dir: Path) -> None:
 
 
 def _announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) -> None:
-    from urllib.parse import urlsplit
-
     host = urlsplit(api.url).hostname or ""
     plan = settings.plan
     if plan.interval < 1 and not is_loopback(host):
@@ -89,7 +88,7 @@ def finish(
             stderr.write(f"ci-gate: could not write the reports to {report_dir}: {error}\n")
             return EXIT_API
         late = guard.received
-        if late is None or outcome.verdict == "cancelled":
+        if late is None or outcome.verdict == CANCELLED:
             break
         outcome = outcome.cancelled(late, f"cancelled by {SIGNAL_NAMES.get(late, str(late))}")
     ci.publish(outcome, paths, stream=stdout)

@@ -112,13 +112,12 @@ def resolve_api(
             f"--api-url {url!r} is plain http to a host that is not loopback: credentials "
             "would travel in clear (use https, or --allow-insecure-http if you must)"
         )
-    bundle = ca_bundle if ca_bundle is not None else None
-    if bundle is not None and not Path(bundle).is_file():
-        raise UsageError(f"--ca-bundle {bundle!r}: no such file")
+    if ca_bundle is not None and not Path(ca_bundle).is_file():
+        raise UsageError(f"--ca-bundle {ca_bundle!r}: no such file")
     return ApiSettings(
         url=url,
         credentials=resolve_credentials(api_key_file, env),
-        ca_bundle=bundle,
+        ca_bundle=ca_bundle,
         http=resolve_http_policy(env),
     )
 
