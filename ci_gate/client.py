@@ -162,8 +162,7 @@ class BlazeMeterClient:
             # parsed inside the retried call: a body of the wrong shape is worth another try
             return parse_status(master_id, self._call("GET", master_id, "status", params))
 
-        status: MasterStatus = self._with_retries(read_status, master_id, deadline)
-        return status
+        return self._with_retries(read_status, master_id, deadline)
 
     def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
         """Stop a master: `stop` once it has data (progress >= 100), else `terminate`.

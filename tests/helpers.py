@@ -156,6 +156,25 @@ def wait_args(
     ]
 
 
+def start_gate_until(
+    args: list[str], needle: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """Start the real `ci-gate` in the background; return once it has printed `needle`."""
+    process = subprocess.Popen(
+        [*gate_command(), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env or gate_env(),
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if needle in line:
+            return process
+    process.kill()
+    raise AssertionError(f"the gate never printed {needle!r}")
+
+
 _SCHEMA: etree.XMLSchema | None = None
 
 

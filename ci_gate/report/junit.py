@@ -21,7 +21,7 @@ MAX_FAILURE_CASES = 500
 _NOT_IN_SCHEMA = ("disabled", "assertions")
 
 
-def _run_case(master: MasterOutcome, level: str) -> TestCase:
+def _run_case(master: MasterOutcome) -> TestCase:
     classname = f"blazemeter.master.{master.master_id}"
     timeline = "\n".join(
         f"+{change.elapsed:.1f}s {change.status} ({change.progress})" for change in master.timeline
@@ -79,7 +79,7 @@ def _event_cases(master: MasterOutcome, level: str) -> list[TestCase]:
 def _suite(master: MasterOutcome, outcome: Outcome) -> ET.Element:
     suite = TestSuite(
         name=f"BlazeMeter master {master.master_id}",
-        test_cases=[_run_case(master, outcome.level), *_event_cases(master, outcome.level)],
+        test_cases=[_run_case(master), *_event_cases(master, outcome.level)],
         timestamp=outcome.started_at.strftime("%Y-%m-%dT%H:%M:%S"),
         properties={
             "verdict": master.verdict,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -13,10 +12,10 @@ import pytest
 from tests.helpers import (
     assert_no_traceback,
     assert_valid_junit,
-    gate_command,
     gate_env,
     run_gate,
     simulator,
+    start_gate_until,
     wait_args,
     write_scenario,
 )
@@ -116,41 +115,15 @@ def test_no_sleep_after_the_terminal_status(tmp_path: Path) -> None:
     assert lag < 1.0
 
 
-def _start_waiting(
-    sim_url: str, master: str, report_dir: Path, *extra: str
-) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [
-            *gate_command(),
-            "wait",
-            master,
-            "--api-url",
-            sim_url,
-            "--interval",
-            "0.1",
-            "--report-dir",
-            str(report_dir),
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=gate_env(),
-    )
-    assert process.stdout is not None
-    for line in process.stdout:
-        if "DATA_RECEIVED (100)" in line:
-            return process
-    raise AssertionError("the gate never reached DATA_RECEIVED")
-
-
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signals_cancel_stop_the_master_and_leave_reports(
     tmp_path: Path, signum: int, code: int
 ) -> None:
     report_dir = tmp_path / "r"
     with simulator("hang") as sim:
-        process = _start_waiting(sim.url, sim.masters[0], report_dir, "--stop-on-cancel")
+        process = start_gate_until(
+            wait_args(sim, report_dir, "--stop-on-cancel"), "DATA_RECEIVED (100)"
+        )
         sent = time.time()
         process.send_signal(signum)
         out, err = process.communicate(timeout=10)

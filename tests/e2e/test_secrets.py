@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import base64
 import signal
-import subprocess
 from pathlib import Path
 
 from tests.helpers import (
     KEY_ID,
     SECRET,
-    gate_command,
     gate_env,
     run_gate,
     simulator,
+    start_gate_until,
     wait_args,
     write_scenario,
 )
@@ -100,17 +99,11 @@ def test_no_path_leaks_the_secret(tmp_path: Path) -> None:
     # the cancel path
     folder = tmp_path / "cancel"
     with simulator("hang") as sim:
-        process = subprocess.Popen(
-            [*gate_command(), *wait_args(sim, folder / "report", "--stop-on-cancel")],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=_ci_env(tmp_path),
+        process = start_gate_until(
+            wait_args(sim, folder / "report", "--stop-on-cancel"),
+            "DATA_RECEIVED",
+            _ci_env(tmp_path),
         )
-        assert process.stdout is not None
-        for line in process.stdout:
-            if "DATA_RECEIVED" in line:
-                break
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=10)
         assert process.returncode == 143

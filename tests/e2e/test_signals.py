@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -13,9 +12,9 @@ import pytest
 from tests.helpers import (
     assert_no_traceback,
     assert_valid_junit,
-    gate_command,
-    gate_env,
     simulator,
+    start_gate_until,
+    wait_args,
     write_scenario,
 )
 
@@ -28,14 +27,6 @@ BACKING_OFF = {
         ]
     }
 }
-
-
-def _wait_for_line(process: subprocess.Popen[str], needle: str) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
-        if needle in line:
-            return
-    raise AssertionError(f"never printed {needle!r}")
 
 
 @pytest.mark.parametrize(
@@ -57,25 +48,7 @@ def test_cancel(
 ) -> None:
     report_dir = tmp_path / "r"
     with simulator(write_scenario(tmp_path, masters)) as sim:
-        process = subprocess.Popen(
-            [
-                *gate_command(),
-                "wait",
-                "1",
-                "--api-url",
-                sim.url,
-                "--interval",
-                "0.1",
-                "--report-dir",
-                str(report_dir),
-                "--stop-on-cancel",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=gate_env(),
-        )
-        _wait_for_line(process, needle)
+        process = start_gate_until(wait_args(sim, report_dir, "--stop-on-cancel"), needle)
         time.sleep(0.5)  # well inside the slow read or the 30 s back-off
         sent = time.time()
         process.send_signal(signum)
