@@ -17,15 +17,31 @@ from pathlib import Path
 
 import requests
 
-from ci_gate.client import BlazeMeterClient, Credentials
-from ci_gate.policy import Policy
-from ci_gate.progress import SilentProgress
+from ci_gate.client import BlazeMeterClient
+from ci_gate.model import Event
+from ci_gate.settings import Credentials, WaitSettings
 from ci_gate.signals import SignalGuard
 from ci_gate.simulator.scenario import BUILTIN_DIR, load_scenario
 from ci_gate.simulator.server import SimulatorServer
-from ci_gate.waiter import Waiter, WaitPlan
+from ci_gate.waiter import Waiter
 
 CREDENTIALS = Credentials("bench-id", "bench-secret")
+
+
+class SilentProgress:
+    """A progress sink that shows nothing: the bench measures bytes, not output."""
+
+    def status_changed(self, master_id: str, status: str, progress: int | None, t: float) -> None:
+        return None
+
+    def offending_event(self, master_id: str, event: Event, elapsed: float) -> None:
+        return None
+
+    def heartbeat(self, master_id: str, status: str, progress: int | None, t: float) -> None:
+        return None
+
+    def note(self, message: str) -> None:
+        return None
 
 
 def _scenario(polls_per_step: int) -> Path:
@@ -45,10 +61,10 @@ def gate_bytes(scenario: Path) -> tuple[int, int]:
     server.start_in_thread()
     try:
         client = BlazeMeterClient(server.base_url, CREDENTIALS)
-        plan = WaitPlan(("12345678",), Policy.build(400, []), timeout=120, interval=0.001)
+        plan = WaitSettings(master_ids=("12345678",), timeout=120, interval=0.001)
         outcome = Waiter(plan, client, SilentProgress(), SignalGuard()).run()
         assert outcome.verdict == "passed", outcome.reason
-        return client.traffic.bytes_received, client.traffic.requests
+        return client.traffic().bytes_received, client.traffic().requests
     finally:
         server.shutdown()
         server.server_close()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ci_gate.model import parse_status
-from ci_gate.policy import Judgement, Policy
+from ci_gate.policy import EventPolicy, Judgement
 from ci_gate.tracker import EventTracker
 
 
@@ -47,7 +47,7 @@ def in_process(count: int) -> dict[str, float]:
     started = time.perf_counter()
     status = parse_status("1", json.loads(body))
     fresh = EventTracker().new_events(status.events)
-    policy = Policy.build(400, [])
+    policy = EventPolicy(400)
     offending = sum(policy.judge(event) is Judgement.OFFENDING for event in fresh)
     seconds = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()

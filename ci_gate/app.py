@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -15,13 +16,15 @@ from urllib.parse import urlsplit
 from ci_gate import ci
 from ci_gate.client import BlazeMeterClient
 from ci_gate.errors import EXIT_API, EXIT_PASSED, ApiError, UsageError
+from ci_gate.formatting import format_duration
 from ci_gate.levels import level_name
 from ci_gate.model import TERMINAL_STATUSES
-from ci_gate.outcome import CANCELLED, PASSED, Outcome
-from ci_gate.progress import ConsoleProgress, ProgressSink, format_duration
+from ci_gate.outcome import Outcome
+from ci_gate.progress import ConsoleProgress, ProgressSink
 from ci_gate.report import ReportPaths, write_reports
 from ci_gate.settings import ApiSettings, WaitSettings, is_loopback
 from ci_gate.signals import SIGNAL_NAMES, SignalGuard
+from ci_gate.verdict import Verdict
 from ci_gate.waiter import Waiter
 
 
@@ -36,17 +39,24 @@ def _prepare_report_dir(report_dir: Path) -> None:
 
 def _announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) -> None:
     host = urlsplit(api.url).hostname or ""
-    plan = settings.plan
-    if plan.interval < 1 and not is_loopback(host):
+    if settings.interval < 1 and not is_loopback(host):
         progress.note(
-            f"warning: --interval {plan.interval:g}s polls a remote API more than once a "
+            f"warning: --interval {settings.interval:g}s polls a remote API more than once a "
             "second; BlazeMeter may answer with HTTP 429"
         )
-    ids = " ".join(plan.master_ids)
-    level = level_name(plan.policy.threshold)
+    ids = " ".join(settings.master_ids)
+    level = level_name(settings.level)
     progress.note(
         f"waiting for master {ids} at {api.url} (fail at {level} and above, "
-        f"timeout {format_duration(plan.timeout)}, poll every {plan.interval:g}s)"
+        f"timeout {format_duration(settings.timeout)}, poll every {settings.interval:g}s)"
+    )
+
+
+def _client(api: ApiSettings, on_retry: Callable[[str], None] | None = None) -> BlazeMeterClient:
+    if api.credentials is None:
+        raise UsageError("missing credentials")
+    return BlazeMeterClient(
+        api.url, api.credentials, http=api.http, ca_bundle=api.ca_bundle, on_retry=on_retry
     )
 
 
@@ -63,15 +73,9 @@ def run_wait(
     _prepare_report_dir(settings.report_dir)
     progress = ConsoleProgress(stdout)
     _announce(settings, api, progress)
-    client = BlazeMeterClient(
-        api.url,
-        api.credentials,
-        policy=api.http,
-        ca_bundle=api.ca_bundle,
-        on_retry=progress.note,
-    )
+    client = _client(api, on_retry=progress.note)
     try:
-        outcome = Waiter(settings.plan, client, progress, guard).run()
+        outcome = Waiter(settings, client, progress, guard).run()
     finally:
         client.close()
     return finish(outcome, settings.report_dir, guard, stdout=stdout, stderr=stderr)
@@ -88,7 +92,7 @@ def finish(
             stderr.write(f"ci-gate: could not write the reports to {report_dir}: {error}\n")
             return EXIT_API
         late = guard.received
-        if late is None or outcome.verdict == CANCELLED:
+        if late is None or outcome.verdict is Verdict.CANCELLED:
             break
         outcome = outcome.cancelled(late, f"cancelled by {SIGNAL_NAMES.get(late, str(late))}")
     ci.publish(outcome, paths, stream=stdout)
@@ -100,7 +104,7 @@ def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr:
     stdout.write(f"ci-gate: reports: {paths.junit}, {paths.summary_json}, {paths.summary_md}\n")
     stdout.flush()
     line = f"ci-gate: {outcome.verdict}: {outcome.reason}\n"
-    if outcome.verdict == PASSED:
+    if outcome.verdict is Verdict.PASSED:
         stdout.write(line)
         stdout.flush()
     else:
@@ -111,7 +115,7 @@ def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr:
 def run_stop(master_ids: tuple[str, ...], api: ApiSettings, *, stdout: TextIO | None = None) -> int:
     """`ci-gate stop`: stop (progress >= 100) or terminate each master still running."""
     stdout = stdout or sys.stdout
-    client = BlazeMeterClient(api.url, api.credentials, policy=api.http, ca_bundle=api.ca_bundle)
+    client = _client(api)
     failures: list[str] = []
     try:
         for master_id in master_ids:

@@ -13,7 +13,6 @@ import json
 import random
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -22,46 +21,14 @@ import requests
 
 from ci_gate import __version__
 from ci_gate.errors import ApiError, FatalApiError, MalformedResponseError, RetryableApiError
-from ci_gate.model import GRACEFUL_STOP_PROGRESS, MasterStatus, parse_status
-from ci_gate.outcome import Traffic
+from ci_gate.model import GRACEFUL_STOP_PROGRESS, MasterStatus, Traffic, parse_status
+from ci_gate.settings import Credentials, HttpSettings
 from ci_gate.text import one_line
 
 T = TypeVar("T")
 
 #: Longest wait honoured from a Retry-After header, so a hostile value cannot park the gate.
 MAX_RETRY_AFTER = 300.0
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """A BlazeMeter API key. The secret never appears in a repr, a log or a report."""
-
-    key_id: str
-    key_secret: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class HttpPolicy:
-    """Timeouts and the retry budget of one API call."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    retry_tries: int = 6
-    retry_max_time: float = 120.0
-    retry_factor: float = 1.0
-    retry_max_delay: float = 30.0
-
-
-@dataclass
-class TrafficMeter:
-    """What the client sent and received, for the summary and the benchmarks."""
-
-    requests: int = 0
-    bytes_received: int = 0
-    retries: int = 0
-
-    def snapshot(self) -> Traffic:
-        return Traffic(self.requests, self.bytes_received, self.retries)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -126,14 +93,14 @@ class BlazeMeterClient:
         api_url: str,
         credentials: Credentials,
         *,
-        policy: HttpPolicy | None = None,
+        http: HttpSettings | None = None,
         ca_bundle: str | None = None,
         session: requests.Session | None = None,
         on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
-        self.policy = policy or HttpPolicy()
-        self.traffic = TrafficMeter()
+        self.http = http or HttpSettings()
+        self._traffic = Traffic()
         self._on_retry = on_retry
         self._session = session or requests.Session()
         self._session.auth = (credentials.key_id, credentials.key_secret)
@@ -144,8 +111,15 @@ class BlazeMeterClient:
     def close(self) -> None:
         self._session.close()
 
-    def traffic_snapshot(self) -> Traffic:
-        return self.traffic.snapshot()
+    def traffic(self) -> Traffic:
+        """What this client has sent and received so far."""
+        return self._traffic
+
+    def _count(self, *, requests: int = 0, received: int = 0, retries: int = 0) -> None:
+        old = self._traffic
+        self._traffic = Traffic(
+            old.requests + requests, old.bytes_received + received, old.retries + retries
+        )
 
     def status(
         self,
@@ -176,7 +150,7 @@ class BlazeMeterClient:
         return action
 
     def _with_retries(self, call: Callable[[], T], master_id: str, deadline: float | None) -> T:
-        policy = self.policy
+        policy = self.http
 
         def max_time() -> float:
             budget = policy.retry_max_time
@@ -189,7 +163,7 @@ class BlazeMeterClient:
         def on_backoff(details: Any) -> None:
             nonlocal retries
             retries += 1
-            self.traffic.retries += 1
+            self._count(retries=1)
             if self._on_retry is not None:
                 error = details.get("exception")
                 self._on_retry(f"{error}; retrying in {details.get('wait', 0):.1f}s")
@@ -215,13 +189,13 @@ class BlazeMeterClient:
     ) -> object:
         url = f"{self.api_url}/masters/{quote(master_id, safe='')}/{endpoint}"
         what = f"master {master_id}"
-        self.traffic.requests += 1
+        self._count(requests=1)
         try:
             response = self._session.request(
                 method,
                 url,
                 params=params,
-                timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+                timeout=(self.http.connect_timeout, self.http.read_timeout),
                 verify=self._verify,
             )
             content = response.content
@@ -233,7 +207,7 @@ class BlazeMeterClient:
             raise RetryableApiError(f"{what}: could not reach the API: {_short(error)}") from None
         except requests.exceptions.RequestException as error:
             raise RetryableApiError(f"{what}: request failed: {_short(error)}") from None
-        self.traffic.bytes_received += len(content)
+        self._count(received=len(content))
         return self._read_answer(response, content, what)
 
     def _read_answer(self, response: requests.Response, content: bytes, what: str) -> object:

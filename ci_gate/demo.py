@@ -7,24 +7,26 @@ credentials and quick pacing, so a newcomer sees the whole job in seconds.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from ci_gate.app import run_wait
-from ci_gate.client import Credentials, HttpPolicy
 from ci_gate.errors import UsageError
-from ci_gate.levels import parse_threshold
-from ci_gate.policy import Policy
-from ci_gate.settings import ApiSettings, WaitSettings, is_loopback
+from ci_gate.settings import (
+    ApiSettings,
+    Credentials,
+    HttpSettings,
+    WaitSettings,
+    is_loopback,
+    parse_option,
+)
 from ci_gate.signals import Cancelled, SignalGuard
 from ci_gate.simulator.scenario import Scenario, ScenarioError, builtin_names, load_scenario
 from ci_gate.simulator.server import SimulatorServer
-from ci_gate.waiter import WaitPlan
 
 #: Throwaway credentials for the demo's simulator; they open nothing anywhere else.
 DEMO_CREDENTIALS = ("demo-key-id", "demo-key-secret")
 DEMO_INTERVAL = 0.2
 #: Quick retries, so the flaky scenario recovers in a second or two.
-DEMO_HTTP = HttpPolicy(
+DEMO_HTTP = HttpSettings(
     connect_timeout=2.0,
     read_timeout=5.0,
     retry_tries=6,
@@ -56,27 +58,21 @@ def run_demo(
             f"unknown scenario {scenario_name!r}: use one of {', '.join(builtin_names())}"
         )
     scenario = _load(scenario_name)
-    try:
-        seconds = float(timeout)
-    except ValueError:
-        raise UsageError(f"--timeout {timeout!r} is not a number of seconds") from None
+    settings = WaitSettings(
+        master_ids=tuple(scenario.masters),
+        level=parse_option(WaitSettings, "level", level),
+        timeout=parse_option(WaitSettings, "timeout", timeout),
+        report_dir=parse_option(WaitSettings, "report_dir", report_dir),
+        interval=DEMO_INTERVAL,
+        stop_on_timeout=True,
+        stop_on_cancel=True,
+        heartbeat=5.0,
+    )
     server = SimulatorServer(scenario)
     server.start_in_thread()
     sys.stdout.write(
         f"ci-gate demo: scenario {scenario.name}: {scenario.description}\n"
         f"ci-gate demo: simulated BlazeMeter API at {server.base_url}\n"
-    )
-    settings = WaitSettings(
-        plan=WaitPlan(
-            master_ids=tuple(scenario.masters),
-            policy=Policy.build(parse_threshold(level), []),
-            timeout=seconds,
-            interval=DEMO_INTERVAL,
-            stop_on_timeout=True,
-            stop_on_cancel=True,
-            heartbeat=5.0,
-        ),
-        report_dir=Path(report_dir),
     )
     api = ApiSettings(
         url=server.base_url,

@@ -1,6 +1,12 @@
-"""BlazeMeter's event levels, and reading a level from a user or from the server."""
+"""BlazeMeter's event levels, and the one reader of a level from a user or a server.
+
+Names match in any case, with the common aliases (WARN, ERR, CRIT, FATAL, SEVERE, EMERG);
+a number is taken at its value (700 offends at every threshold). Only ASCII digits count.
+"""
 
 from __future__ import annotations
+
+import re
 
 from ci_gate.errors import UsageError
 
@@ -14,19 +20,40 @@ LEVELS: dict[str, int] = {
     "ALERT": 550,
     "EMERGENCY": 600,
 }
+ALIASES: dict[str, str] = {
+    "WARN": "WARNING",
+    "ERR": "ERROR",
+    "CRIT": "CRITICAL",
+    "FATAL": "CRITICAL",
+    "SEVERE": "CRITICAL",
+    "EMERG": "EMERGENCY",
+}
 NAMES_BY_NUMBER: dict[int, str] = {number: name for name, number in LEVELS.items()}
+_NUMBER = re.compile(r"[0-9]{1,9}")
 
-#: What an event level the gate cannot read counts as: the gate fails closed.
-UNRECOGNISED_LEVEL = LEVELS["ERROR"]
+
+def read_level(raw: object) -> int | None:
+    """A level's number from a name, an alias or a number (text or int); None if unreadable."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if raw >= 0 else None
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip().upper()
+    name = ALIASES.get(text, text)
+    if name in LEVELS:
+        return LEVELS[name]
+    if _NUMBER.fullmatch(text):
+        return int(text)
+    return None
 
 
 def parse_threshold(text: str) -> int:
-    """Read a user-given threshold: a level name in any case, or its number."""
-    cleaned = text.strip()
-    if cleaned.upper() in LEVELS:
-        return LEVELS[cleaned.upper()]
-    if cleaned.isdigit() and int(cleaned) in NAMES_BY_NUMBER:
-        return int(cleaned)
+    """A user-given threshold: a level name or alias in any case, or one of the numbers."""
+    number = read_level(text)
+    if number is not None and number in NAMES_BY_NUMBER:
+        return number
     choices = ", ".join(f"{name} ({number})" for name, number in LEVELS.items())
     raise UsageError(f"unknown level {text!r}: use one of {choices}")
 
@@ -34,20 +61,3 @@ def parse_threshold(text: str) -> int:
 def level_name(number: int) -> str:
     """The level's name, or its number as text when it has none."""
     return NAMES_BY_NUMBER.get(number, str(number))
-
-
-def event_level(raw: object) -> tuple[int, bool]:
-    """Read an event's level from the server: (number, recognised).
-
-    Names are matched in any case, numbers are accepted when they are one of the table's;
-    anything else counts as ERROR and is flagged so the summary can say so.
-    """
-    if isinstance(raw, str):
-        upper = raw.strip().upper()
-        if upper in LEVELS:
-            return LEVELS[upper], True
-        if upper.isdigit() and int(upper) in NAMES_BY_NUMBER:
-            return int(upper), True
-    elif isinstance(raw, int) and not isinstance(raw, bool) and raw in NAMES_BY_NUMBER:
-        return raw, True
-    return UNRECOGNISED_LEVEL, False

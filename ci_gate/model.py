@@ -1,18 +1,18 @@
 """The domain: frozen dataclasses for a master's status, and parsing an API body into them.
 
 Everything the server sends is treated as untrusted: missing or wrongly typed optional
-fields are tolerated, an event the gate cannot read still counts (at ERROR, flagged), and
-a body of the wrong shape is a `MalformedResponseError`, never a traceback.
+fields are tolerated, an event the gate cannot read still counts (flagged, offending at
+every threshold), and a body of the wrong shape is a `MalformedResponseError`, never a
+traceback.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from ci_gate.errors import MalformedResponseError
-from ci_gate.levels import event_level
+from ci_gate.levels import read_level
 
 STATUS_BY_PROGRESS: dict[int, str] = {
     0: "UNKNOWN",
@@ -44,6 +44,18 @@ TERMINAL_STATUSES = frozenset({"ENDED", "NULL"})
 ABNORMAL_TERMINAL_STATUSES = frozenset({"NULL"})
 #: From this progress on, a master has data worth keeping: stop it gracefully.
 GRACEFUL_STOP_PROGRESS = 100
+#: The level number given to an event whose level cannot be read; the policy makes such
+#: an event offend at every threshold (fail closed), whatever this number is.
+UNRECOGNISED_LEVEL = 400
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """What the client sent and received, for the summary and the benchmarks."""
+
+    requests: int = 0
+    bytes_received: int = 0
+    retries: int = 0
 
 
 @dataclass(frozen=True)
@@ -66,16 +78,6 @@ class Event:
 
 
 @dataclass(frozen=True)
-class Session:
-    """One session (engine group) of a master."""
-
-    id: str
-    name: str | None
-    status: str | None
-    progress: int | None
-
-
-@dataclass(frozen=True)
 class MasterStatus:
     """One answer of `GET /masters/{id}/status`."""
 
@@ -83,7 +85,6 @@ class MasterStatus:
     status: str
     progress: int | None
     events: tuple[Event, ...]
-    sessions: tuple[Session, ...] = ()
 
     @property
     def known_status(self) -> bool:
@@ -122,38 +123,24 @@ def parse_event(raw: object) -> Event:
         return Event(
             t=None,
             level=repr(type(raw).__name__),
-            level_number=event_level(None)[0],
+            level_number=UNRECOGNISED_LEVEL,
             level_recognised=False,
             message=f"unreadable event: {str(raw)[:500]}",
             session_id=None,
             source=None,
         )
     raw_level = raw.get("level")
-    number, recognised = event_level(raw_level)
+    number = read_level(raw_level)
     message = raw.get("message")
     return Event(
         t=_int_or_none(raw.get("t")),
         level=str(raw_level) if raw_level is not None else "(none)",
-        level_number=number,
-        level_recognised=recognised,
+        level_number=UNRECOGNISED_LEVEL if number is None else number,
+        level_recognised=number is not None,
         message=message if isinstance(message, str) else ("" if message is None else str(message)),
         session_id=_str_or_none(raw.get("session_id")),
         source=_str_or_none(raw.get("source")),
         offset=_int_or_none(raw.get("from")),
-    )
-
-
-def _parse_session(raw: object) -> Session | None:
-    if not isinstance(raw, Mapping):
-        return None
-    session_id = _str_or_none(raw.get("id"))
-    if session_id is None:
-        return None
-    return Session(
-        id=session_id,
-        name=_str_or_none(raw.get("name")),
-        status=_str_or_none(raw.get("status")),
-        progress=_int_or_none(raw.get("progress")),
     )
 
 
@@ -180,20 +167,9 @@ def parse_status(master_id: str, result: object) -> MasterStatus:
         raise MalformedResponseError(
             f"master {master_id}: 'events' is a {type(raw_events).__name__}, not a list"
         )
-    raw_sessions: Any = result.get("sessions")
-    sessions = (
-        tuple(
-            session
-            for session in (_parse_session(item) for item in (raw_sessions or []))
-            if session is not None
-        )
-        if isinstance(raw_sessions, list)
-        else ()
-    )
     return MasterStatus(
         master_id=master_id,
         status=status,
         progress=progress,
         events=tuple(parse_event(item) for item in raw_events),
-        sessions=sessions,
     )

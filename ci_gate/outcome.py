@@ -1,47 +1,13 @@
-"""The one immutable result of a wait, which reports and CI adapters read.
-
-Verdicts: a master is `passed`, `failed`, `timeout`, `error`, `cancelled` or, when
-`--fail-fast` ended the wait before it was judged, `unfinished`. The run's verdict is
-the worst of its masters' (error > timeout > failed > passed), or `cancelled`.
-"""
+"""The one immutable result of a wait, which reports and CI adapters read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ci_gate.errors import (
-    EXIT_API,
-    EXIT_FAILED,
-    EXIT_PASSED,
-    EXIT_SIGINT,
-    EXIT_SIGTERM,
-    EXIT_TIMEOUT,
-)
-from ci_gate.model import Event
-
-PASSED = "passed"
-FAILED = "failed"
-TIMEOUT = "timeout"
-ERROR = "error"
-CANCELLED = "cancelled"
-UNFINISHED = "unfinished"
-
-_SEVERITY = {UNFINISHED: 0, PASSED: 1, FAILED: 2, TIMEOUT: 3, ERROR: 4, CANCELLED: 5}
-_EXIT_CODES = {PASSED: EXIT_PASSED, FAILED: EXIT_FAILED, TIMEOUT: EXIT_TIMEOUT, ERROR: EXIT_API}
-
-
-def worst_verdict(verdicts: Iterable[str]) -> str:
-    """The run's verdict from its masters': error > timeout > failed > passed."""
-    judged = [verdict for verdict in verdicts if verdict != UNFINISHED]
-    return max(judged, key=_SEVERITY.__getitem__) if judged else ERROR
-
-
-def exit_code_for(verdict: str, signal_number: int | None = None) -> int:
-    if verdict == CANCELLED:
-        return EXIT_SIGINT if signal_number == 2 else EXIT_SIGTERM
-    return _EXIT_CODES[verdict]
+from ci_gate.levels import level_name
+from ci_gate.model import Event, Traffic
+from ci_gate.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -59,7 +25,7 @@ class MasterOutcome:
     """What happened to one master."""
 
     master_id: str
-    verdict: str
+    verdict: Verdict
     status: str | None
     progress: int | None
     error: str | None = None
@@ -73,19 +39,11 @@ class MasterOutcome:
 
 
 @dataclass(frozen=True)
-class Traffic:
-    requests: int = 0
-    bytes_received: int = 0
-    retries: int = 0
-
-
-@dataclass(frozen=True)
 class Outcome:
     """The whole run: every master, the verdict, and one line saying why."""
 
-    verdict: str
+    verdict: Verdict
     exit_code: int
-    level: str
     threshold: int
     started_at: datetime
     finished_at: datetime
@@ -93,11 +51,15 @@ class Outcome:
     reason: str
     traffic: Traffic = field(default_factory=Traffic)
 
+    @property
+    def threshold_name(self) -> str:
+        return level_name(self.threshold)
+
     def cancelled(self, signal_number: int, reason: str) -> Outcome:
         """The same run, re-labelled as cancelled by a signal that came late."""
         return replace(
             self,
-            verdict=CANCELLED,
-            exit_code=exit_code_for(CANCELLED, signal_number),
+            verdict=Verdict.CANCELLED,
+            exit_code=Verdict.CANCELLED.exit_code(signal_number),
             reason=reason,
         )

@@ -1,53 +1,97 @@
-"""Validated settings of a command, from its flags with environment fallbacks.
+"""Every configuration type, and each option declared once: flag, env, default, check, help.
 
-Flag beats environment beats default. Every mistake is a `UsageError` (exit 2) with one
-line naming the option and the problem, raised before anything is polled.
+An option is a dataclass field made with `option(...)`: its metadata carries the flag,
+the environment variable, the default as shown to people, the parser that validates a
+raw value, and the help text. `cli.py` builds argparse from these declarations, the
+README's option tables are checked against them by a test, and `resolve()` fills a
+settings object from parsed arguments and the environment (flag beats environment beats
+default). Every mistake is a `UsageError` (exit 2) naming where the bad value came from,
+raised before anything is polled.
 """
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
+import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from ci_gate.client import Credentials, HttpPolicy
 from ci_gate.errors import UsageError
-from ci_gate.levels import parse_threshold
-from ci_gate.policy import Policy
-from ci_gate.waiter import WaitPlan
+from ci_gate.levels import LEVELS, parse_threshold
 
 DEFAULT_API_URL = "https://a.blazemeter.com/api/v4"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
+_MASTER_ID = re.compile(r"[0-9]{1,20}")
+
+S = TypeVar("S")
+Parser = Callable[[str, str], Any]
 
 
-@dataclass(frozen=True)
-class ApiSettings:
-    url: str
-    credentials: Credentials
-    ca_bundle: str | None
-    http: HttpPolicy
+# -- parsers: (raw text, where it came from) -> value ---------------------------------------
 
 
-@dataclass(frozen=True)
-class WaitSettings:
-    """What to wait for and how (the waiter's plan), and where the reports go."""
+def parse_seconds(raw: str, source: str) -> float:
+    """A positive, finite number of seconds (the one duration parser)."""
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise UsageError(f"{source} {raw!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise UsageError(f"{source} must be a number of seconds above 0, not {raw!r}")
+    return value
 
-    plan: WaitPlan
-    report_dir: Path
+
+def parse_whole(raw: str, source: str) -> int:
+    text = raw.strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
+        raise UsageError(f"{source} {raw!r}: use a whole number >= 1")
+    return int(text)
 
 
-def parse_master_ids(values: list[str]) -> tuple[str, ...]:
+def _parse_level(raw: str, source: str) -> int:
+    try:
+        return parse_threshold(raw)
+    except UsageError as error:
+        raise UsageError(f"{source}: {error}") from None
+
+
+def parse_ignore(raw: str, source: str) -> re.Pattern[str]:
+    """An `--ignore` regex; one that would waive every event is refused (fail closed)."""
+    if not raw.strip():
+        raise UsageError(f"{source} {raw!r} is empty: it would waive every event")
+    try:
+        pattern = re.compile(raw)
+    except re.error as error:
+        raise UsageError(f"{source} {raw!r} is not a valid regex: {error}") from None
+    if pattern.search("") is not None:
+        raise UsageError(f"{source} {raw!r} matches an empty message: it would waive every event")
+    return pattern
+
+
+def _parse_path(raw: str, source: str) -> Path:
+    if not raw.strip():
+        raise UsageError(f"{source} is empty: name a folder")
+    return Path(raw)
+
+
+def _parse_text(raw: str, source: str) -> str:
+    return raw.strip()
+
+
+def parse_master_ids(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Master ids from arguments; each may hold several, split by commas or white space."""
     ids: list[str] = []
     for value in values:
         for part in re.split(r"[\s,]+", value.strip()):
             if not part:
                 continue
-            if not part.isdigit() or len(part) > 20:
+            if not _MASTER_ID.fullmatch(part):
                 raise UsageError(f"master id {part!r} is not a number (BlazeMeter's masterId)")
             if part not in ids:
                 ids.append(part)
@@ -56,32 +100,13 @@ def parse_master_ids(values: list[str]) -> tuple[str, ...]:
     return tuple(ids)
 
 
-def env_flag(env: Mapping[str, str], name: str) -> bool:
-    raw = env.get(name)
-    if raw is None:
-        return False
+def env_flag(raw: str, source: str) -> bool:
     value = raw.strip().lower()
     if value in _TRUE:
         return True
     if value in _FALSE:
         return False
-    raise UsageError(f"{name}={raw!r}: use true or false")
-
-
-def _seconds(raw: str | None, what: str, default: float, *, minimum: float = 0.0) -> float:
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise UsageError(f"{what} {raw!r} is not a number of seconds") from None
-    if not value > minimum or value != value or value == float("inf"):
-        raise UsageError(f"{what} must be a number of seconds above {minimum:g}, not {raw!r}")
-    return value
-
-
-def _pick(flag: str | None, env: Mapping[str, str], name: str) -> str | None:
-    return flag if flag is not None else env.get(name)
+    raise UsageError(f"{source}={raw!r}: use true or false")
 
 
 def is_loopback(host: str) -> bool:
@@ -93,32 +118,317 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def resolve_api(
+# -- the declaration ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option as users see it: its flag and/or env variable, default, help, parser."""
+
+    name: str
+    flag: str | None
+    env: str | None
+    help: str
+    parse: Parser | None
+    metavar: str | None
+    default: str | None
+    shown_default: str
+    repeatable: bool
+
+    @property
+    def switch(self) -> bool:
+        return self.parse is None
+
+    @property
+    def env_shown(self) -> str:
+        """The env column of the README: `NAME=true` for switches."""
+        if self.env is None:
+            return ""
+        return f"{self.env}=true" if self.switch else self.env
+
+
+def option(
+    flag: str | None,
     *,
-    api_url: str | None,
-    api_key_file: str | None,
-    ca_bundle: str | None,
-    allow_insecure_http: bool,
-    env: Mapping[str, str],
-) -> ApiSettings:
-    url = (_pick(api_url, env, "BLAZEMETER_API_URL") or DEFAULT_API_URL).strip()
-    parts = urlsplit(url)
+    help: str,
+    env: str | None = None,
+    parse: Parser | None = None,
+    metavar: str | None = None,
+    default: str | None = None,
+    shown_default: str | None = None,
+    repeatable: bool = False,
+) -> Any:
+    """A settings field that is also a user-facing option (`parse=None`: an on/off switch)."""
+    source = flag or env or "option"
+    value: Any
+    if parse is None:
+        value = False
+    elif repeatable:
+        value = tuple(parse(item, source) for item in (default or "").splitlines() if item)
+    else:
+        value = None if default is None else parse(default, source)
+    shown = shown_default or (
+        default if default is not None else ("off" if parse is None else "none")
+    )
+    meta = Option(
+        name="",
+        flag=flag,
+        env=env,
+        help=help,
+        parse=parse,
+        metavar=metavar,
+        default=default,
+        shown_default=shown,
+        repeatable=repeatable,
+    )
+    return field(default=value, metadata={"option": meta})
+
+
+def options_of(cls: type) -> Iterator[Option]:
+    """The options declared on a settings class, in declaration order."""
+    for item in fields(cls):
+        meta = item.metadata.get("option")
+        if isinstance(meta, Option):
+            yield replace(meta, name=item.name)
+
+
+def add_arguments(parser: argparse.ArgumentParser | Any, cls: type) -> None:
+    """Register a settings class's flags on an argparse parser (or argument group)."""
+    for opt in options_of(cls):
+        if opt.flag is None:
+            continue
+        extra = [f"env {opt.env_shown}"] if opt.env else []
+        extra.append(f"default {opt.shown_default}")
+        help_text = f"{opt.help} ({'; '.join(extra)})".replace("%", "%%")
+        if opt.switch:
+            parser.add_argument(opt.flag, dest=opt.name, action="store_true", help=help_text)
+        elif opt.repeatable:
+            parser.add_argument(
+                opt.flag, dest=opt.name, action="append", metavar=opt.metavar, help=help_text
+            )
+        else:
+            parser.add_argument(opt.flag, dest=opt.name, metavar=opt.metavar, help=help_text)
+
+
+def _value(opt: Option, given: Any, env: Mapping[str, str], current: Any) -> Any:
+    source = opt.flag or opt.env or opt.name
+    if opt.switch:
+        if given:
+            return True
+        raw = env.get(opt.env) if opt.env else None
+        return current if raw is None else env_flag(raw, str(opt.env))
+    assert opt.parse is not None
+    if opt.repeatable:
+        if given:
+            return tuple(opt.parse(item, source) for item in given)
+        raw = env.get(opt.env) if opt.env else None
+        if raw is None or not raw.strip():
+            return current
+        return tuple(opt.parse(line, str(opt.env)) for line in raw.splitlines() if line.strip())
+    if given is not None:
+        return opt.parse(given, source)
+    raw = env.get(opt.env) if opt.env else None
+    if raw is None or not raw.strip():
+        return current
+    return opt.parse(raw, str(opt.env))
+
+
+def resolve(settings: S, args: argparse.Namespace | None, env: Mapping[str, str]) -> S:
+    """`settings` with each declared option taken from its flag, else its env, else kept."""
+    changes = {
+        opt.name: _value(opt, getattr(args, opt.name, None), env, getattr(settings, opt.name))
+        for opt in options_of(type(settings))
+    }
+    return replace(settings, **changes)  # type: ignore[type-var]
+
+
+def parse_option(cls: type, name: str, raw: str) -> Any:
+    """One declared option's value from raw text, as its flag would take it."""
+    for opt in options_of(cls):
+        if opt.name == name and opt.parse is not None:
+            return opt.parse(raw, opt.flag or opt.env or name)
+    raise KeyError(name)
+
+
+# -- the settings ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A BlazeMeter API key. The secret never appears in a repr, a log or a report."""
+
+    key_id: str
+    key_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Timeouts and the retry budget of API calls (tuning: environment only)."""
+
+    read_timeout: float = option(
+        None,
+        env="CI_GATE_HTTP_TIMEOUT",
+        parse=parse_seconds,
+        default="30",
+        help="seconds for one request",
+    )
+    retry_max_time: float = option(
+        None,
+        env="CI_GATE_RETRY_MAX_TIME",
+        parse=parse_seconds,
+        default="120",
+        help="how long API trouble is retried before the wait ends as error",
+    )
+    retry_tries: int = option(
+        None,
+        env="CI_GATE_RETRY_TRIES",
+        parse=parse_whole,
+        default="6",
+        help="tries of one API call before it fails",
+    )
+    connect_timeout: float = 10.0
+    retry_factor: float = 1.0
+    retry_max_delay: float = 30.0
+
+
+_LEVELS_HELP = ", ".join(LEVELS) + " (or 100..600)"
+
+
+@dataclass(frozen=True)
+class WaitSettings:
+    """What `ci-gate wait` waits for, how it judges, and where the reports go."""
+
+    master_ids: tuple[str, ...] = ()
+    level: int = option(
+        "--level",
+        env="CI_GATE_LEVEL",
+        parse=_parse_level,
+        metavar="LEVEL",
+        default="ERROR",
+        help=f"fail threshold, a level name (any case) or its number: {_LEVELS_HELP}",
+    )
+    timeout: float = option(
+        "--timeout",
+        env="CI_GATE_TIMEOUT",
+        parse=parse_seconds,
+        metavar="SECONDS",
+        default="3600",
+        help="overall deadline for the whole wait",
+    )
+    interval: float = option(
+        "--interval",
+        env="CI_GATE_INTERVAL",
+        parse=parse_seconds,
+        metavar="SECONDS",
+        default="10",
+        help="pause between polls (fractions honoured; a warning below 1 s for a remote API)",
+    )
+    report_dir: Path = option(
+        "--report-dir",
+        env="CI_GATE_REPORT_DIR",
+        parse=_parse_path,
+        metavar="DIR",
+        default="ci-gate-report",
+        help="where the reports go (created if missing)",
+    )
+    ignore: tuple[re.Pattern[str], ...] = option(
+        "--ignore",
+        env="CI_GATE_IGNORE",
+        parse=parse_ignore,
+        metavar="REGEX",
+        repeatable=True,
+        help="events whose message matches are not offending (still counted, listed as "
+        "ignored); repeatable, env one per line",
+    )
+    fail_fast: bool = option(
+        "--fail-fast",
+        env="CI_GATE_FAIL_FAST",
+        help="exit as soon as an offending event is seen",
+    )
+    stop_on_timeout: bool = option(
+        "--stop-on-timeout",
+        env="CI_GATE_STOP_ON_TIMEOUT",
+        help="on timeout, stop the masters still running",
+    )
+    stop_on_fail: bool = option(
+        "--stop-on-fail",
+        env="CI_GATE_STOP_ON_FAIL",
+        help="with --fail-fast, stop the master that failed",
+    )
+    stop_on_cancel: bool = option(
+        "--stop-on-cancel",
+        env="CI_GATE_STOP_ON_CANCEL",
+        help="on SIGINT/SIGTERM, stop the masters still running",
+    )
+    heartbeat: float = option(
+        None,
+        env="CI_GATE_HEARTBEAT",
+        parse=parse_seconds,
+        default="60",
+        help="seconds between 'still running' lines while nothing changes",
+    )
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Where the API is and how to reach it; credentials and tuning resolved with it."""
+
+    url: str = option(
+        "--api-url",
+        env="BLAZEMETER_API_URL",
+        parse=_parse_text,
+        metavar="URL",
+        default=DEFAULT_API_URL,
+        help="API base",
+    )
+    key_file: str | None = option(
+        "--api-key-file",
+        parse=_parse_text,
+        metavar="PATH",
+        shown_default="BLAZEMETER_API_KEY_ID/_SECRET",
+        help="file holding key_id:key_secret (a secret is never taken from the command line)",
+    )
+    ca_bundle: str | None = option(
+        "--ca-bundle",
+        env="REQUESTS_CA_BUNDLE",
+        parse=_parse_text,
+        metavar="PATH",
+        shown_default="system",
+        help="CA certificates for TLS (verification is never switched off)",
+    )
+    allow_insecure_http: bool = option(
+        "--allow-insecure-http",
+        help="allow a plain http:// API URL that is not loopback (credentials travel in clear)",
+    )
+    credentials: Credentials | None = None
+    http: HttpSettings = field(default_factory=HttpSettings)
+
+
+def resolve_wait(
+    args: argparse.Namespace, env: Mapping[str, str], master_ids: list[str]
+) -> WaitSettings:
+    return resolve(WaitSettings(master_ids=parse_master_ids(master_ids)), args, env)
+
+
+def resolve_api(args: argparse.Namespace | None, env: Mapping[str, str]) -> ApiSettings:
+    """The API settings with their cross-checks: URL shape, clear text, CA file, credentials."""
+    api = resolve(ApiSettings(), args, env)
+    parts = urlsplit(api.url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--api-url {url!r} is not an http(s) URL")
+        raise UsageError(f"--api-url {api.url!r} is not an http(s) URL")
     if parts.username or parts.password:
         raise UsageError("--api-url must not carry credentials; use the environment or a key file")
-    if parts.scheme == "http" and not is_loopback(parts.hostname) and not allow_insecure_http:
+    if parts.scheme == "http" and not is_loopback(parts.hostname) and not api.allow_insecure_http:
         raise UsageError(
-            f"--api-url {url!r} is plain http to a host that is not loopback: credentials "
+            f"--api-url {api.url!r} is plain http to a host that is not loopback: credentials "
             "would travel in clear (use https, or --allow-insecure-http if you must)"
         )
-    if ca_bundle is not None and not Path(ca_bundle).is_file():
-        raise UsageError(f"--ca-bundle {ca_bundle!r}: no such file")
-    return ApiSettings(
-        url=url,
-        credentials=resolve_credentials(api_key_file, env),
-        ca_bundle=ca_bundle,
-        http=resolve_http_policy(env),
+    if api.ca_bundle is not None and not Path(api.ca_bundle).is_file():
+        raise UsageError(f"--ca-bundle (or REQUESTS_CA_BUNDLE) {api.ca_bundle!r}: no such file")
+    return replace(
+        api,
+        credentials=resolve_credentials(api.key_file, env),
+        http=resolve(HttpSettings(), None, env),
     )
 
 
@@ -151,57 +461,3 @@ def resolve_credentials(api_key_file: str | None, env: Mapping[str, str]) -> Cre
             f"missing credentials: set {' and '.join(missing)} (or use --api-key-file)"
         )
     return Credentials(key_id, secret)
-
-
-def resolve_http_policy(env: Mapping[str, str]) -> HttpPolicy:
-    """Tuning knobs (documented in the README): read timeout and retry budget."""
-    defaults = HttpPolicy()
-    tries_raw = env.get("CI_GATE_RETRY_TRIES", "").strip()
-    if tries_raw and (not tries_raw.isdigit() or int(tries_raw) < 1):
-        raise UsageError(f"CI_GATE_RETRY_TRIES={tries_raw!r}: use a whole number >= 1")
-    return HttpPolicy(
-        connect_timeout=defaults.connect_timeout,
-        read_timeout=_seconds(
-            env.get("CI_GATE_HTTP_TIMEOUT"), "CI_GATE_HTTP_TIMEOUT", defaults.read_timeout
-        ),
-        retry_tries=int(tries_raw) if tries_raw else defaults.retry_tries,
-        retry_max_time=_seconds(
-            env.get("CI_GATE_RETRY_MAX_TIME"), "CI_GATE_RETRY_MAX_TIME", defaults.retry_max_time
-        ),
-        retry_factor=defaults.retry_factor,
-        retry_max_delay=defaults.retry_max_delay,
-    )
-
-
-def resolve_wait(
-    *,
-    master_ids: list[str],
-    level: str | None,
-    timeout: str | None,
-    interval: str | None,
-    report_dir: str | None,
-    ignore: list[str] | None,
-    fail_fast: bool,
-    stop_on_timeout: bool,
-    stop_on_fail: bool,
-    stop_on_cancel: bool,
-    env: Mapping[str, str],
-) -> WaitSettings:
-    threshold = parse_threshold(_pick(level, env, "CI_GATE_LEVEL") or "ERROR")
-    if ignore:
-        patterns = list(ignore)
-    else:
-        patterns = [line for line in env.get("CI_GATE_IGNORE", "").splitlines() if line.strip()]
-    plan = WaitPlan(
-        master_ids=parse_master_ids(master_ids),
-        policy=Policy.build(threshold, patterns),
-        timeout=_seconds(_pick(timeout, env, "CI_GATE_TIMEOUT"), "--timeout", 3600.0),
-        interval=_seconds(_pick(interval, env, "CI_GATE_INTERVAL"), "--interval", 10.0),
-        fail_fast=fail_fast or env_flag(env, "CI_GATE_FAIL_FAST"),
-        stop_on_timeout=stop_on_timeout or env_flag(env, "CI_GATE_STOP_ON_TIMEOUT"),
-        stop_on_fail=stop_on_fail or env_flag(env, "CI_GATE_STOP_ON_FAIL"),
-        stop_on_cancel=stop_on_cancel or env_flag(env, "CI_GATE_STOP_ON_CANCEL"),
-        heartbeat=_seconds(env.get("CI_GATE_HEARTBEAT"), "CI_GATE_HEARTBEAT", 60.0),
-    )
-    report = Path(_pick(report_dir, env, "CI_GATE_REPORT_DIR") or "ci-gate-report")
-    return WaitSettings(plan=plan, report_dir=report)

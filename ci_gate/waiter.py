@@ -15,26 +15,16 @@ from datetime import datetime, timezone
 from typing import Protocol
 
 from ci_gate.errors import ApiError
+from ci_gate.formatting import describe_event, format_duration
 from ci_gate.levels import LEVELS, level_name
-from ci_gate.model import ABNORMAL_TERMINAL_STATUSES, Event, MasterStatus
-from ci_gate.outcome import (
-    CANCELLED,
-    ERROR,
-    FAILED,
-    PASSED,
-    TIMEOUT,
-    UNFINISHED,
-    MasterOutcome,
-    Outcome,
-    StatusChange,
-    Traffic,
-    exit_code_for,
-    worst_verdict,
-)
-from ci_gate.policy import Judgement, Policy
-from ci_gate.progress import ProgressSink, describe_event, format_duration
+from ci_gate.model import ABNORMAL_TERMINAL_STATUSES, Event, MasterStatus, Traffic
+from ci_gate.outcome import MasterOutcome, Outcome, StatusChange
+from ci_gate.policy import EventPolicy, Judgement
+from ci_gate.progress import ProgressSink
+from ci_gate.settings import WaitSettings
 from ci_gate.signals import Cancelled, SignalGuard
 from ci_gate.tracker import EventTracker
+from ci_gate.verdict import Verdict, worst_verdict
 
 #: Seconds a stop request may take when the gate is cancelled or out of time.
 STOP_BUDGET = 4.0
@@ -49,22 +39,7 @@ class StatusApi(Protocol):
 
     def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str: ...
 
-    def traffic_snapshot(self) -> Traffic: ...
-
-
-@dataclass(frozen=True)
-class WaitPlan:
-    """What to wait for and how: the validated settings of `ci-gate wait`."""
-
-    master_ids: tuple[str, ...]
-    policy: Policy
-    timeout: float
-    interval: float
-    fail_fast: bool = False
-    stop_on_timeout: bool = False
-    stop_on_fail: bool = False
-    stop_on_cancel: bool = False
-    heartbeat: float = 60.0
+    def traffic(self) -> Traffic: ...
 
 
 @dataclass
@@ -73,14 +48,13 @@ class _MasterState:
     tracker: EventTracker = field(default_factory=EventTracker)
     status: str | None = None
     progress: int | None = None
-    verdict: str | None = None
+    verdict: Verdict | None = None
     error: str | None = None
     offending: list[Event] = field(default_factory=list)
     ignored: int = 0
     timeline: list[StatusChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stop_action: str | None = None
-    last_change: float = 0.0
     last_heartbeat: float = 0.0
 
     @property
@@ -93,7 +67,7 @@ class Waiter:
 
     def __init__(
         self,
-        plan: WaitPlan,
+        settings: WaitSettings,
         api: StatusApi,
         progress: ProgressSink,
         guard: SignalGuard,
@@ -101,15 +75,16 @@ class Waiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.plan = plan
+        self.plan = settings
+        self.policy = EventPolicy(settings.level, settings.ignore)
         self.api = api
         self.progress = progress
         self.guard = guard
         self.clock = clock
         self.sleep = sleep
-        self.masters = [_MasterState(master_id) for master_id in plan.master_ids]
-        self.poll_level = level_name(plan.policy.threshold)
-        timeline_level = min(plan.policy.threshold, LEVELS["INFO"])
+        self.masters = [_MasterState(master_id) for master_id in settings.master_ids]
+        self.poll_level = level_name(settings.level)
+        timeline_level = min(settings.level, LEVELS["INFO"])
         self.timeline_level = level_name(timeline_level)
         self.started = 0.0
         self.deadline = 0.0
@@ -135,7 +110,7 @@ class Waiter:
                 if self.clock() >= self.deadline:
                     break
                 self._poll(master)
-                if self.plan.fail_fast and master.verdict == FAILED:
+                if self.plan.fail_fast and master.verdict == Verdict.FAILED:
                     self._finish_fail_fast()
                     return
             if not self._pending():
@@ -164,7 +139,7 @@ class Waiter:
             if self.clock() >= self.deadline:
                 master.notes.append(f"last API error before the deadline: {error}")
                 return  # the timeout path judges it
-            master.verdict = ERROR
+            master.verdict = Verdict.ERROR
             master.error = str(error)
             return
         self._record_status(master, status)
@@ -173,9 +148,9 @@ class Waiter:
             self._fetch_timeline(master)
             if status.status in ABNORMAL_TERMINAL_STATUSES:
                 master.notes.append(f"ended with status {status.status}, which is abnormal")
-            master.verdict = FAILED if master.offending else PASSED
+            master.verdict = Verdict.FAILED if master.offending else Verdict.PASSED
         elif self.plan.fail_fast and master.offending:
-            master.verdict = FAILED
+            master.verdict = Verdict.FAILED
             if self.plan.stop_on_fail:
                 self._stop(master, "it failed (--stop-on-fail)")
 
@@ -194,7 +169,7 @@ class Waiter:
             master.notes.append(f"progress went back from {master.progress} to {status.progress}")
         master.status, master.progress = status.status, status.progress
         now = self._elapsed()
-        master.last_change = master.last_heartbeat = now
+        master.last_heartbeat = now
         master.timeline.append(
             StatusChange(datetime.now(timezone.utc), now, status.status, status.progress)
         )
@@ -202,10 +177,10 @@ class Waiter:
 
     def _judge(self, master: _MasterState, events: tuple[Event, ...]) -> None:
         for event in master.tracker.new_events(events):
-            judgement = self.plan.policy.judge(event)
+            judgement = self.policy.judge(event)
             if judgement is Judgement.OFFENDING:
                 master.offending.append(event)
-                master.last_change = master.last_heartbeat = self._elapsed()
+                master.last_heartbeat = self._elapsed()
                 self.progress.offending_event(master.master_id, event, self._elapsed())
             elif judgement is Judgement.IGNORED:
                 master.ignored += 1
@@ -244,7 +219,7 @@ class Waiter:
 
     def _finish_timeout(self) -> None:
         for master in self._pending():
-            master.verdict = TIMEOUT
+            master.verdict = Verdict.TIMEOUT
             master.error = (
                 f"master {master.master_id}: timed out after "
                 f"{format_duration(self.plan.timeout)} with status {master.status or 'never read'}"
@@ -254,12 +229,12 @@ class Waiter:
 
     def _finish_fail_fast(self) -> None:
         for master in self._pending():
-            master.verdict = UNFINISHED
+            master.verdict = Verdict.UNFINISHED
             master.notes.append("not judged: --fail-fast ended the wait on another master")
 
     def _finish_cancelled(self, signal_name: str) -> None:
         for master in self._pending():
-            master.verdict = CANCELLED
+            master.verdict = Verdict.CANCELLED
             master.error = (
                 f"master {master.master_id}: cancelled by {signal_name} "
                 f"with status {master.status or 'never read'}"
@@ -272,20 +247,19 @@ class Waiter:
     def _outcome(self, started_at: datetime, signal_number: int | None) -> Outcome:
         masters = tuple(self._master_outcome(master) for master in self.masters)
         verdict = (
-            CANCELLED
+            Verdict.CANCELLED
             if signal_number is not None
             else worst_verdict(master.verdict for master in masters)
         )
         return Outcome(
             verdict=verdict,
-            exit_code=exit_code_for(verdict, signal_number),
-            level=self.poll_level,
-            threshold=self.plan.policy.threshold,
+            exit_code=verdict.exit_code(signal_number),
+            threshold=self.plan.level,
             started_at=started_at,
             finished_at=datetime.now(timezone.utc),
             masters=masters,
             reason=_reason(verdict, masters, self.poll_level),
-            traffic=self.api.traffic_snapshot(),
+            traffic=self.api.traffic(),
         )
 
     @staticmethod
@@ -296,7 +270,7 @@ class Waiter:
         )
         return MasterOutcome(
             master_id=master.master_id,
-            verdict=master.verdict or ERROR,
+            verdict=master.verdict or Verdict.ERROR,
             status=master.status,
             progress=master.progress,
             error=master.error,
@@ -310,15 +284,15 @@ class Waiter:
         )
 
 
-def _reason(verdict: str, masters: tuple[MasterOutcome, ...], level: str) -> str:
+def _reason(verdict: Verdict, masters: tuple[MasterOutcome, ...], level: str) -> str:
     """One line saying why the run ended as it did."""
     count = len(masters)
     noun = "master" if count == 1 else "masters"
-    if verdict == PASSED:
+    if verdict == Verdict.PASSED:
         return f"{count} {noun} ended with no event at {level} or above"
     culprits = [master for master in masters if master.verdict == verdict]
     first = culprits[0] if culprits else masters[0]
-    if verdict == FAILED:
+    if verdict == Verdict.FAILED:
         total = sum(len(master.offending) for master in masters)
         event = first.offending[0] if first.offending else None
         detail = f"; first: {describe_event(event, 200)}" if event else ""

@@ -23,7 +23,9 @@ from typing import Any
 from lxml import etree
 
 from ci_gate.model import Event
-from ci_gate.outcome import MasterOutcome, Outcome, StatusChange, exit_code_for, worst_verdict
+from ci_gate.outcome import MasterOutcome, Outcome, StatusChange
+from ci_gate.progress import ProgressSink
+from ci_gate.verdict import Verdict, worst_verdict
 
 DATA = Path(__file__).parent / "data"
 SECRET = "s3cr3t-CANARY-7f9a1b2c"
@@ -221,13 +223,12 @@ def event(
     )
 
 
-def make_outcome(*masters: MasterOutcome, level: str = "ERROR", threshold: int = 400) -> Outcome:
+def make_outcome(*masters: MasterOutcome, threshold: int = 400) -> Outcome:
     verdict = worst_verdict(master.verdict for master in masters)
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     return Outcome(
         verdict=verdict,
-        exit_code=exit_code_for(verdict),
-        level=level,
+        exit_code=verdict.exit_code(),
         threshold=threshold,
         started_at=now,
         finished_at=now,
@@ -246,7 +247,7 @@ def master_outcome(
         "timeline": (StatusChange(datetime(2026, 1, 2, tzinfo=timezone.utc), 0.0, "ENDED", 140),),
     }
     defaults.update(fields)
-    return MasterOutcome(verdict=verdict, offending=offending, **defaults)
+    return MasterOutcome(verdict=Verdict(verdict), offending=offending, **defaults)
 
 
 def parse_github_outputs(text: str) -> dict[str, str]:
@@ -278,3 +279,21 @@ def publish_to_github(outcome: Outcome, paths: Any, folder: Path) -> tuple[str, 
     }
     publish(outcome, paths, env, stream)
     return stream.getvalue(), output_file, summary_file
+
+
+class SilentProgress(ProgressSink):
+    """A progress sink that shows nothing (for unit tests and benches)."""
+
+    def status_changed(
+        self, master_id: str, status: str, progress: int | None, elapsed: float
+    ) -> None:
+        return None
+
+    def offending_event(self, master_id: str, event: Event, elapsed: float) -> None:
+        return None
+
+    def heartbeat(self, master_id: str, status: str, progress: int | None, elapsed: float) -> None:
+        return None
+
+    def note(self, message: str) -> None:
+        return None

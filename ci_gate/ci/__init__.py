@@ -20,9 +20,7 @@ def detect(env: Mapping[str, str]) -> str | None:
     """'github', 'gitlab' or None (Jenkins and the rest get plain output)."""
     if env.get("GITHUB_ACTIONS") == "true":
         return "github"
-    if env.get("GITLAB_CI") == "true" or (env.get("CI_JOB_ID") and env.get("CI_API_V4_URL")):
-        # The second form is GitLab's predefined variables as emulators (gitlab-ci-local),
-        # which set GITLAB_CI=false, still provide them.
+    if env.get("GITLAB_CI") == "true":
         return "gitlab"
     return None
 

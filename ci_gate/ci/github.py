@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TextIO
 
 from ci_gate.ci.timeline import timeline_lines
-from ci_gate.outcome import ERROR, TIMEOUT, Outcome
-from ci_gate.progress import describe_event
+from ci_gate.formatting import describe_event
+from ci_gate.outcome import Outcome
 from ci_gate.report import ReportPaths
 from ci_gate.text import one_line
+from ci_gate.verdict import Verdict
 
 #: GitHub shows at most 10 error annotations per step; we emit no more than that.
 MAX_ANNOTATIONS = 10
@@ -39,7 +40,7 @@ def annotation_lines(outcome: Outcome) -> list[str]:
     total = 0
     for master in outcome.masters:
         title = escape_property(f"ci-gate: master {master.master_id}")
-        if master.verdict in (ERROR, TIMEOUT) and master.error:
+        if master.verdict in (Verdict.ERROR, Verdict.TIMEOUT) and master.error:
             total += 1
             if len(lines) < MAX_ANNOTATIONS:
                 lines.append(f"::error title={title}::{escape_data(one_line(master.error))}")
@@ -94,7 +95,7 @@ def publish_github(
         write_outputs(
             Path(env["GITHUB_OUTPUT"]),
             {
-                "verdict": outcome.verdict,
+                "verdict": outcome.verdict.value,
                 "exit-code": str(outcome.exit_code),
                 "junit-path": str(paths.junit),
                 "summary-path": str(paths.summary_json),

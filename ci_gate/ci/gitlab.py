@@ -15,7 +15,7 @@ DOTENV_NAME = "gate.env"
 
 def dotenv_text(outcome: Outcome) -> str:
     """Plain keys, single-line values of our own making: within GitLab's dotenv rules."""
-    return f"CI_GATE_VERDICT={outcome.verdict}\nCI_GATE_EXIT_CODE={outcome.exit_code}\n"
+    return f"CI_GATE_VERDICT={outcome.verdict.value}\nCI_GATE_EXIT_CODE={outcome.exit_code}\n"
 
 
 def publish_gitlab(outcome: Outcome, paths: ReportPaths, stream: TextIO) -> None:

@@ -12,9 +12,10 @@ import xml.etree.ElementTree as ET
 
 from junit_xml import TestCase, TestSuite
 
-from ci_gate.outcome import CANCELLED, ERROR, TIMEOUT, UNFINISHED, MasterOutcome, Outcome
-from ci_gate.progress import describe_event, event_time
+from ci_gate.formatting import describe_event, event_time, iso_utc
+from ci_gate.outcome import MasterOutcome, Outcome
 from ci_gate.text import one_line, xml_safe
+from ci_gate.verdict import Verdict
 
 #: Offending events shown one by one per master; the rest are counted in one more case.
 MAX_FAILURE_CASES = 500
@@ -33,12 +34,12 @@ def _run_case(master: MasterOutcome) -> TestCase:
         elapsed_sec=master.timeline[-1].elapsed if master.timeline else 0.0,
         stdout=xml_safe("\n".join(part for part in (timeline, notes) if part)) or None,
     )
-    if master.verdict in (TIMEOUT, ERROR, CANCELLED):
+    if master.verdict in (Verdict.TIMEOUT, Verdict.ERROR, Verdict.CANCELLED):
         case.add_error_info(
             message=xml_safe(one_line(master.error or master.verdict, 1000)),
-            error_type=master.verdict,
+            error_type=master.verdict.value,
         )
-    elif master.verdict == UNFINISHED:
+    elif master.verdict is Verdict.UNFINISHED:
         case.add_skipped_info(message="not judged: --fail-fast ended the wait on another master")
     return case
 
@@ -79,13 +80,14 @@ def _event_cases(master: MasterOutcome, level: str) -> list[TestCase]:
 def _suite(master: MasterOutcome, outcome: Outcome) -> ET.Element:
     suite = TestSuite(
         name=f"BlazeMeter master {master.master_id}",
-        test_cases=[_run_case(master), *_event_cases(master, outcome.level)],
-        timestamp=outcome.started_at.strftime("%Y-%m-%dT%H:%M:%S"),
+        test_cases=[_run_case(master), *_event_cases(master, outcome.threshold_name)],
+        # junit-10.xsd's timestamp has no zone designator: the UTC time without its "Z"
+        timestamp=iso_utc(outcome.started_at).removesuffix("Z"),
         properties={
-            "verdict": master.verdict,
+            "verdict": master.verdict.value,
             "status": xml_safe(one_line(master.status or "never read", 80)),
             "progress": "" if master.progress is None else str(master.progress),
-            "level": outcome.level,
+            "level": outcome.threshold_name,
         },
     )
     element: ET.Element = suite.build_xml_doc()

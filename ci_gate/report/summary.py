@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
+from ci_gate.formatting import event_time, format_duration, iso_utc
 from ci_gate.model import Event
-from ci_gate.outcome import FAILED, PASSED, MasterOutcome, Outcome
-from ci_gate.progress import event_time, format_duration
+from ci_gate.outcome import MasterOutcome, Outcome
 from ci_gate.report.markdown import md_text
+from ci_gate.verdict import Verdict
 
 #: Offending events listed per master in summary.md; summary.json lists them all.
 MARKDOWN_EVENT_CAP = 50
-_ICONS = {PASSED: "✅", FAILED: "❌"}
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+_ICONS = {Verdict.PASSED: "✅", Verdict.FAILED: "❌"}
 
 
 def _event_json(event: Event) -> dict[str, object]:
@@ -33,7 +29,7 @@ def _event_json(event: Event) -> dict[str, object]:
 def _master_json(master: MasterOutcome) -> dict[str, object]:
     return {
         "id": master.master_id,
-        "verdict": master.verdict,
+        "verdict": master.verdict.value,
         "status": master.status,
         "progress": master.progress,
         "error": master.error,
@@ -45,7 +41,7 @@ def _master_json(master: MasterOutcome) -> dict[str, object]:
         "notes": list(master.notes),
         "timeline": [
             {
-                "at": _iso(change.at),
+                "at": iso_utc(change.at),
                 "elapsed": round(change.elapsed, 3),
                 "status": change.status,
                 "progress": change.progress,
@@ -57,13 +53,13 @@ def _master_json(master: MasterOutcome) -> dict[str, object]:
 
 def summary_dict(outcome: Outcome) -> dict[str, object]:
     return {
-        "verdict": outcome.verdict,
+        "verdict": outcome.verdict.value,
         "exit_code": outcome.exit_code,
         "reason": outcome.reason,
-        "level": outcome.level,
+        "level": outcome.threshold_name,
         "threshold": outcome.threshold,
-        "started_at": _iso(outcome.started_at),
-        "finished_at": _iso(outcome.finished_at),
+        "started_at": iso_utc(outcome.started_at),
+        "finished_at": iso_utc(outcome.finished_at),
         "api": {
             "requests": outcome.traffic.requests,
             "bytes_received": outcome.traffic.bytes_received,
@@ -130,10 +126,10 @@ def render_markdown(outcome: Outcome) -> str:
         "",
         md_text(outcome.reason, 1000),
         "",
-        f"Threshold: {outcome.level} · waited {format_duration(duration)} · "
+        f"Threshold: {outcome.threshold_name} · waited {format_duration(duration)} · "
         f"{outcome.traffic.requests} API requests · exit code {outcome.exit_code}",
         "",
     ]
     for master in outcome.masters:
-        lines += _master_markdown(master, outcome.level)
+        lines += _master_markdown(master, outcome.threshold_name)
     return "\n".join(lines)

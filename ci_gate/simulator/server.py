@@ -19,9 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ci_gate.levels import LEVELS
+from ci_gate.levels import LEVELS, read_level
 from ci_gate.simulator.scenario import Fault, Scenario
-from ci_gate.simulator.state import MasterRun, filter_events, level_number
+from ci_gate.simulator.state import MasterRun, filter_events
 
 API_PREFIX = "/api/v4"
 _REASONS = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests"}
@@ -134,7 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
         if answer.fault is not None:
             self._fault(answer.fault, run.result())
             return
-        level = level_number(query.get("level", ["INFO"])[0]) or LEVELS["INFO"]
+        level = read_level(query.get("level", ["INFO"])[0]) or LEVELS["INFO"]
         events = query.get("events", ["true"])[0].lower() != "false"
         self._json(200, envelope(filter_events(answer.result or {}, level, events)))
 

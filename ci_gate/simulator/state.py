@@ -8,19 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ci_gate.levels import LEVELS
+from ci_gate.levels import read_level
 from ci_gate.simulator.scenario import FOREVER, Fault, MasterScript, Step
-
-
-def level_number(value: object) -> int | None:
-    """A level name or number as the API takes it; None for anything else."""
-    if isinstance(value, str):
-        text = value.strip().upper()
-        if text in LEVELS:
-            return LEVELS[text]
-        if text.isdigit():
-            return int(text)
-    return None
 
 
 @dataclass
@@ -157,7 +146,7 @@ def filter_events(result: dict[str, Any], level: int, include_events: bool) -> d
         return {**result, "events": []}
     kept = []
     for event in reversed(events):
-        number = level_number(event.get("level")) if isinstance(event, dict) else None
+        number = read_level(event.get("level")) if isinstance(event, dict) else None
         if number is None or number >= level:  # unreadable levels are always shown
             kept.append(event)
     return {**result, "events": kept}

@@ -103,7 +103,7 @@ def test_no_sleep_after_the_terminal_status(tmp_path: Path) -> None:
     report_dir = tmp_path / "r"
     with simulator(scenario) as sim:
         run = run_gate(
-            [*wait_args(sim, report_dir)[:-4], "--interval", "10", "--report-dir", str(report_dir)],
+            [*wait_args(sim, report_dir)[:-4], "--interval", "2", "--report-dir", str(report_dir)],
             report_dir,
         )
         finished = time.time()
@@ -111,7 +111,7 @@ def test_no_sleep_after_the_terminal_status(tmp_path: Path) -> None:
     assert run.code == 0, run.stderr
     terminal_served = [c["at"] for c in calls if "/status" in c["path"]][1]
     lag = finished - terminal_served
-    print(f"exit came {lag:.3f}s after the terminal status was served (interval 10s)")
+    print(f"exit came {lag:.3f}s after the terminal status was served (interval 2s)")
     assert lag < 1.0
 
 

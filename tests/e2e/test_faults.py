@@ -177,13 +177,13 @@ ROWS = [
             "1": {
                 "steps": [
                     STATE_START,
-                    {"status": "ENDED", "events": [{"level": "FATAL", "message": "what is this"}]},
+                    {"status": "ENDED", "events": [{"level": "LOUD", "message": "what is this"}]},
                 ]
             }
         },
         1,
         "failed",
-        stderr="FATAL (unrecognised)",
+        stderr="LOUD (unrecognised)",
     ),
     Row(
         "only garbage, for ever",

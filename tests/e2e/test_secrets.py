@@ -6,6 +6,8 @@ import base64
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import (
     KEY_ID,
     SECRET,
@@ -35,33 +37,36 @@ def _everything_in(folder: Path) -> list[str]:
     return [path.read_text(errors="replace") for path in folder.rglob("*") if path.is_file()]
 
 
-def test_no_path_leaks_the_secret(tmp_path: Path) -> None:
-    texts: list[str] = []
-    paths = [
+def _assert_no_secret(texts: list[str]) -> None:
+    assert texts and any(texts)
+    for text in texts:
+        for forbidden in FORBIDDEN:
+            assert forbidden not in text
+
+
+@pytest.mark.parametrize(
+    ("scenario", "extra"),
+    [
         ("seed", []),
         ("error", []),
         ("hang", ["--timeout", "0.3", "--stop-on-timeout"]),
         ("unauthorized", []),
         ("flaky", []),
         ("multi", ["--fail-fast", "--stop-on-fail"]),
-    ]
-    for scenario, extra in paths:
-        folder = tmp_path / scenario
-        folder.mkdir()
-        with simulator(scenario) as sim:
-            run = run_gate(
-                wait_args(sim, folder / "report", *extra), folder / "report", env=_ci_env(folder)
-            )
-            texts += [run.stdout, run.stderr]
-            stop = run_gate(
-                ["stop", sim.masters[0], "--api-url", sim.url], folder, env=_ci_env(folder)
-            )
-            texts += [stop.stdout, stop.stderr]
-        texts += _everything_in(folder)
+    ],
+)
+def test_no_verdict_path_leaks_the_secret(tmp_path: Path, scenario: str, extra: list[str]) -> None:
+    with simulator(scenario) as sim:
+        run = run_gate(
+            wait_args(sim, tmp_path / "report", *extra), tmp_path / "report", env=_ci_env(tmp_path)
+        )
+        stop = run_gate(
+            ["stop", sim.masters[0], "--api-url", sim.url], tmp_path, env=_ci_env(tmp_path)
+        )
+    _assert_no_secret([run.stdout, run.stderr, stop.stdout, stop.stderr, *_everything_in(tmp_path)])
 
-    # API error paths: refused connection, garbage answers, a 404
-    folder = tmp_path / "refused"
-    folder.mkdir()
+
+def test_a_refused_connection_leaks_no_secret(tmp_path: Path) -> None:
     run = run_gate(
         [
             "wait",
@@ -69,13 +74,16 @@ def test_no_path_leaks_the_secret(tmp_path: Path) -> None:
             "--api-url",
             "http://127.0.0.1:9/api/v4",
             "--report-dir",
-            str(folder / "report"),
+            str(tmp_path / "r"),
         ],
-        folder,
-        env=_ci_env(folder, CI_GATE_RETRY_MAX_TIME="1"),
+        tmp_path,
+        env=_ci_env(tmp_path, CI_GATE_RETRY_MAX_TIME="1"),
     )
     assert run.code == 4
-    texts += [run.stdout, run.stderr, *_everything_in(folder)]
+    _assert_no_secret([run.stdout, run.stderr, *_everything_in(tmp_path)])
+
+
+def test_garbage_answers_leak_no_secret(tmp_path: Path) -> None:
     garbage = write_scenario(
         tmp_path,
         {
@@ -91,25 +99,18 @@ def test_no_path_leaks_the_secret(tmp_path: Path) -> None:
         },
     )
     with simulator(garbage) as sim:
-        run = run_gate(
-            wait_args(sim, tmp_path / "garbage"), tmp_path / "garbage", env=_ci_env(tmp_path)
-        )
-        texts += [run.stdout, run.stderr, *_everything_in(tmp_path / "garbage")]
+        run = run_gate(wait_args(sim, tmp_path / "r"), tmp_path / "r", env=_ci_env(tmp_path))
+    _assert_no_secret([run.stdout, run.stderr, *_everything_in(tmp_path)])
 
-    # the cancel path
-    folder = tmp_path / "cancel"
+
+def test_cancel_leaks_no_secret(tmp_path: Path) -> None:
     with simulator("hang") as sim:
         process = start_gate_until(
-            wait_args(sim, folder / "report", "--stop-on-cancel"),
+            wait_args(sim, tmp_path / "report", "--stop-on-cancel"),
             "DATA_RECEIVED",
             _ci_env(tmp_path),
         )
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=10)
-        assert process.returncode == 143
-        texts += [out, err, *_everything_in(folder)]
-
-    assert len(texts) > 40
-    for text in texts:
-        for forbidden in FORBIDDEN:
-            assert forbidden not in text
+    assert process.returncode == 143
+    _assert_no_secret([out, err, *_everything_in(tmp_path)])

@@ -26,7 +26,9 @@ def _pipeline_repo(tmp_path: Path, master_id: str, api_url: str) -> Path:
     (repo / ".gitlab-ci.yml").write_text(
         example.replace("package: blazemeter-ci-gate", f"package: {ROOT}")
     )
+    # GitLab sets GITLAB_CI=true; gitlab-ci-local sets it false unless told otherwise.
     (repo / ".gitlab-ci-local-variables.yml").write_text(
+        "GITLAB_CI: 'true'\n"
         f"BLAZEMETER_API_KEY_ID: {KEY_ID}\nBLAZEMETER_API_KEY_SECRET: {SECRET}\n"
         f"BLAZEMETER_MASTER_ID: '{master_id}'\nBLAZEMETER_API_URL: {api_url}\n"
     )

@@ -5,9 +5,17 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 from tests.conftest import require_tool
 from tests.pipelines.shell import (
@@ -96,3 +104,31 @@ def test_shellcheck_passes_on_every_shell_snippet(tmp_path: Path) -> None:
         path.write_text(body)
         done = run(tool, "--shell", shell, "--severity", "style", str(path))
         assert done.returncode == 0, f"{name}:\n{done.stdout}"
+
+
+def _pins(text: str) -> dict[str, str]:
+    """`name==version` pins of a pip-compile output, names normalised."""
+    pins: dict[str, str] = {}
+    for line in text.splitlines():
+        match = re.match(r"^([A-Za-z0-9_.-]+)==([^\s\\;]+)", line)
+        if match:
+            pins[canonicalize_name(match.group(1))] = match.group(2)
+    return pins
+
+
+def test_the_action_installs_hash_pinned_versions_of_pyprojects_dependencies() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    wanted = [Requirement(text) for text in pyproject["project"]["dependencies"]]
+    wanted += [Requirement(text) for text in pyproject["build-system"]["requires"]]
+    pinned_text = (ROOT / "requirements" / "action.txt").read_text()
+    pins = _pins(pinned_text)
+    for requirement in wanted:
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not pinned in requirements/action.txt"
+        assert requirement.specifier.contains(pins[name]), (requirement, pins[name])
+    # every pin carries a hash, so `pip install --require-hashes` accepts the file
+    blocks = re.split(r"\n(?=[A-Za-z0-9_.-]+==)", pinned_text)
+    assert all("--hash=sha256:" in block for block in blocks if "==" in block)
+    action = (ROOT / "action.yml").read_text()
+    assert '--require-hashes -r "$GITHUB_ACTION_PATH/requirements/action.txt"' in action
+    assert "--no-deps --no-build-isolation" in action

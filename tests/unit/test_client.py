@@ -7,13 +7,14 @@ import pytest
 import requests
 import requests_mock as rm
 
-from ci_gate.client import BlazeMeterClient, Credentials, HttpPolicy, parse_retry_after
+from ci_gate.client import BlazeMeterClient, parse_retry_after
 from ci_gate.errors import ApiError, FatalApiError
+from ci_gate.settings import Credentials, HttpSettings
 from tests.helpers import KEY_ID, SECRET
 
 URL = "https://api.example.test/api/v4"
 STATUS = f"{URL}/masters/42/status"
-FAST = HttpPolicy(retry_tries=4, retry_max_time=30, retry_factor=0.001, retry_max_delay=0.01)
+FAST = HttpSettings(retry_tries=4, retry_max_time=30, retry_factor=0.001, retry_max_delay=0.01)
 
 
 def ok(
@@ -25,7 +26,7 @@ def ok(
 
 @pytest.fixture
 def client() -> BlazeMeterClient:
-    return BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), policy=FAST)
+    return BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=FAST)
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_status_sends_level_events_and_basic_auth(
     assert request is not None
     assert request.qs == {"level": ["error"], "events": ["true"]}
     assert request.headers["Authorization"].startswith("Basic ")
-    assert client.traffic.requests == 1 and client.traffic.bytes_received > 0
+    assert client.traffic().requests == 1 and client.traffic().bytes_received > 0
 
 
 def test_5xx_and_429_are_retried_with_retry_after(

@@ -11,7 +11,6 @@ def test_seed_parses(seed_body: dict[str, Any]) -> None:
     assert (status.status, status.progress, status.terminal) == ("ENDED", 140, True)
     assert len(status.events) == 77
     assert [e.level for e in status.events].count("WARNING") == 2
-    assert status.sessions[0].id == "r-v4-5f50ecd1568ef"
     # one seed event has "from": null; it must not break parsing
     assert any(e.offset is None for e in status.events)
 

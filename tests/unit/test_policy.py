@@ -1,24 +1,38 @@
+import re
+
 import pytest
 
 from ci_gate.errors import UsageError
-from ci_gate.policy import Judgement, Policy
+from ci_gate.policy import EventPolicy, Judgement
+from ci_gate.settings import parse_ignore
 from tests.helpers import event
 
 
 def test_threshold_and_ignore() -> None:
-    policy = Policy.build(300, ["already ended$"])
+    policy = EventPolicy(300, (re.compile("already ended$"),))
     assert policy.judge(event("INFO", number=200)) is Judgement.FINE
     assert policy.judge(event("WARNING", number=300)) is Judgement.OFFENDING
     assert policy.judge(event("WARNING", "session already ended", number=300)) is Judgement.IGNORED
     assert policy.judge(event("ERROR", "session already ended", number=400)) is Judgement.IGNORED
 
 
-def test_unrecognised_levels_offend_at_error() -> None:
-    odd = event("FATAL", number=400, recognised=False)
-    assert Policy.build(400, []).judge(odd) is Judgement.OFFENDING
-    assert Policy.build(500, []).judge(odd) is Judgement.FINE
+def test_unrecognised_levels_offend_at_every_threshold() -> None:
+    odd = event("LOUD", number=400, recognised=False)
+    assert EventPolicy(400).judge(odd) is Judgement.OFFENDING
+    assert EventPolicy(600).judge(odd) is Judgement.OFFENDING
+
+
+def test_numeric_levels_are_judged_by_value() -> None:
+    assert EventPolicy(600).judge(event("700", number=700)) is Judgement.OFFENDING
+    assert EventPolicy(400).judge(event("350", number=350)) is Judgement.FINE
 
 
 def test_bad_regex_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="not a valid regex"):
-        Policy.build(400, ["(unclosed"])
+        parse_ignore("(unclosed", "--ignore")
+
+
+@pytest.mark.parametrize("pattern", ["", " ", "x|", ".*", "^"])
+def test_a_pattern_that_would_waive_every_event_is_refused(pattern: str) -> None:
+    with pytest.raises(UsageError, match="would waive every event"):
+        parse_ignore(pattern, "--ignore")

@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 from junitparser import Failure, JUnitXml
 
 from ci_gate.ci import publish
-from ci_gate.client import BlazeMeterClient, Credentials, HttpPolicy
+from ci_gate.client import BlazeMeterClient
 from ci_gate.errors import ApiError, MalformedResponseError
 from ci_gate.model import MasterStatus, parse_status
 from ci_gate.report import write_reports
+from ci_gate.settings import Credentials, HttpSettings
 from tests.helpers import (
     assert_valid_junit,
     event,
@@ -110,7 +111,7 @@ def test_any_http_answer_is_a_status_or_an_api_error(
     client = BlazeMeterClient(
         "https://api.example.test/api/v4",
         Credentials("i", "s"),
-        policy=HttpPolicy(retry_tries=2, retry_max_time=5),
+        http=HttpSettings(retry_tries=2, retry_max_time=5),
     )
     with rm.Mocker() as mock:
         mock.get("https://api.example.test/api/v4/masters/7/status", status_code=code, content=body)
@@ -153,9 +154,12 @@ def test_any_event_text_gives_valid_inert_reports(
         )
         is None
     )
-    for line in markdown.splitlines():
-        if line.startswith("| 1 |") or line.startswith("| 2 |"):
-            assert line.count("|") - line.count("\\|") == 6
+    # the event table (anchored on its section, not on a cell a status could also hold)
+    section = markdown.split("### Events at ", 1)[1].split("\n\n", 2)[1]
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]
+    assert len(rows) == 2
+    for line in rows:
+        assert line.count("|") - line.count("\\|") == 6, line
     # GitHub: only our own workflow commands, and outputs that parse back exactly
     log, output_file, _ = publish_to_github(outcome, paths, folder)
     for line in log.splitlines():

@@ -1,43 +1,29 @@
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from ci_gate.cli import build_parser
 from ci_gate.errors import UsageError
-from ci_gate.settings import parse_master_ids, resolve_api, resolve_wait
+from ci_gate.settings import ApiSettings, WaitSettings, parse_master_ids, resolve_api, resolve_wait
 
 CREDS = {"BLAZEMETER_API_KEY_ID": "id", "BLAZEMETER_API_KEY_SECRET": "secret"}
 
 
-def wait(env: dict[str, str] | None = None, **flags: Any) -> Any:
-    args: dict[str, Any] = dict(
-        master_ids=["1"],
-        level=None,
-        timeout=None,
-        interval=None,
-        report_dir=None,
-        ignore=None,
-        fail_fast=False,
-        stop_on_timeout=False,
-        stop_on_fail=False,
-        stop_on_cancel=False,
-    )
-    args.update(flags)
-    return resolve_wait(env=env or {}, **args)
+def wait(env: dict[str, str] | None = None, *argv: str, ids: str = "1") -> WaitSettings:
+    """Settings exactly as `ci-gate wait` resolves them from these flags and this env."""
+    args = build_parser().parse_args(["wait", *argv, "--", ids])
+    return resolve_wait(args, env or {}, args.master_ids)
 
 
-def api(env: dict[str, str] | None = None, **flags: Any) -> Any:
-    args: dict[str, Any] = dict(
-        api_url=None, api_key_file=None, ca_bundle=None, allow_insecure_http=False
-    )
-    args.update(flags)
-    return resolve_api(env={**CREDS, **(env or {})}, **args)
+def api(env: dict[str, str] | None = None, *argv: str) -> ApiSettings:
+    args = build_parser().parse_args(["wait", *argv, "1"])
+    return resolve_api(args, {**CREDS, **(env or {})})
 
 
 def test_defaults() -> None:
-    settings = wait().plan
-    assert (settings.policy.threshold, settings.timeout, settings.interval) == (400, 3600, 10)
-    assert wait().report_dir == Path("ci-gate-report")
+    settings = wait()
+    assert (settings.level, settings.timeout, settings.interval) == (400, 3600, 10)
+    assert settings.report_dir == Path("ci-gate-report")
     assert not settings.fail_fast
 
 
@@ -51,30 +37,42 @@ def test_env_fallbacks_and_flag_precedence() -> None:
         "CI_GATE_FAIL_FAST": "true",
         "CI_GATE_STOP_ON_CANCEL": "1",
     }
-    settings = wait(env).plan
-    assert (settings.policy.threshold, settings.timeout, settings.interval) == (300, 60, 0.1)
-    assert [p.pattern for p in settings.policy.ignore] == ["a", "b"]
-    assert wait(env).report_dir == Path("out")
+    settings = wait(env)
+    assert (settings.level, settings.timeout, settings.interval) == (300, 60, 0.1)
+    assert [p.pattern for p in settings.ignore] == ["a", "b"]
+    assert settings.report_dir == Path("out")
     assert settings.fail_fast and settings.stop_on_cancel and not settings.stop_on_timeout
-    assert wait(env, level="CRITICAL", ignore=["c"]).plan.policy.threshold == 500
-    assert [p.pattern for p in wait(env, ignore=["c"]).plan.policy.ignore] == ["c"]
+    assert wait(env, "--level", "CRITICAL", "--ignore", "c").level == 500
+    assert [p.pattern for p in wait(env, "--ignore", "c").ignore] == ["c"]
 
 
 @pytest.mark.parametrize(
-    ("flags", "message"),
+    ("argv", "message"),
     [
-        ({"timeout": "0"}, "--timeout must be a number of seconds above 0"),
-        ({"timeout": "soon"}, "--timeout 'soon' is not a number"),
-        ({"interval": "-1"}, "--interval must be"),
-        ({"interval": "inf"}, "--interval must be"),
-        ({"level": "LOUD"}, "unknown level 'LOUD'"),
-        ({"master_ids": ["12a"]}, "master id '12a' is not a number"),
-        ({"master_ids": [" , "]}, "give at least one master id"),
+        (["--timeout", "0"], "--timeout must be a number of seconds above 0"),
+        (["--timeout", "soon"], "--timeout 'soon' is not a number"),
+        (["--interval", "-1"], "--interval must be"),
+        (["--interval", "inf"], "--interval must be"),
+        (["--level", "LOUD"], "unknown level 'LOUD'"),
     ],
 )
-def test_bad_values_are_usage_errors(flags: dict[str, Any], message: str) -> None:
+def test_bad_values_are_usage_errors(argv: list[str], message: str) -> None:
     with pytest.raises(UsageError, match=message):
-        wait(**flags)
+        wait(None, *argv)
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [("12a", "master id '12a' is not a number"), (" , ", "give at least one master id")],
+)
+def test_bad_master_ids(ids: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        wait(ids=ids)
+
+
+def test_a_bad_env_value_names_the_variable() -> None:
+    with pytest.raises(UsageError, match="CI_GATE_TIMEOUT 'abc' is not a number"):
+        wait({"CI_GATE_TIMEOUT": "abc"})
 
 
 def test_bad_boolean_env() -> None:
@@ -87,26 +85,22 @@ def test_master_ids_split_on_commas_and_space() -> None:
 
 
 def test_credentials_from_env_or_file(tmp_path: Path) -> None:
-    assert api().credentials.key_secret == "secret"
+    credentials = api().credentials
+    assert credentials is not None and credentials.key_secret == "secret"
     key_file = tmp_path / "key"
     key_file.write_text("fileid:filesecret\n")
-    assert api(api_key_file=str(key_file)).credentials.key_id == "fileid"
+    credentials = api(None, "--api-key-file", str(key_file)).credentials
+    assert credentials is not None and credentials.key_id == "fileid"
     key_file.write_text("no-colon")
     with pytest.raises(UsageError, match="must hold key_id:key_secret"):
-        api(api_key_file=str(key_file))
+        api(None, "--api-key-file", str(key_file))
     with pytest.raises(UsageError, match="cannot read it"):
-        api(api_key_file=str(tmp_path / "missing"))
+        api(None, "--api-key-file", str(tmp_path / "missing"))
 
 
 def test_missing_credentials_name_what_is_missing() -> None:
     with pytest.raises(UsageError, match="set BLAZEMETER_API_KEY_SECRET"):
-        resolve_api(
-            env={"BLAZEMETER_API_KEY_ID": "id"},
-            api_url=None,
-            api_key_file=None,
-            ca_bundle=None,
-            allow_insecure_http=False,
-        )
+        resolve_api(None, {"BLAZEMETER_API_KEY_ID": "id"})
 
 
 @pytest.mark.parametrize(
@@ -119,24 +113,24 @@ def test_missing_credentials_name_what_is_missing() -> None:
     ],
 )
 def test_loopback_http_and_https_are_fine(url: str) -> None:
-    assert api(api_url=url).url == url
+    assert api(None, "--api-url", url).url == url
 
 
 def test_plain_http_elsewhere_is_refused_unless_allowed() -> None:
     with pytest.raises(UsageError, match="credentials would travel in clear"):
-        api(api_url="http://blazemeter.example.test/api/v4")
-    assert api(api_url="http://blazemeter.example.test/api/v4", allow_insecure_http=True)
+        api(None, "--api-url", "http://blazemeter.example.test/api/v4")
+    assert api(None, "--api-url", "http://blazemeter.example.test/api/v4", "--allow-insecure-http")
 
 
 @pytest.mark.parametrize("url", ["ftp://x/api", "a.blazemeter.com", "https://user:pw@host/api"])
 def test_bad_urls(url: str) -> None:
     with pytest.raises(UsageError):
-        api(api_url=url)
+        api(None, "--api-url", url)
 
 
 def test_ca_bundle_must_exist(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such file"):
-        api(ca_bundle=str(tmp_path / "nope.pem"))
+        api(None, "--ca-bundle", str(tmp_path / "nope.pem"))
 
 
 def test_tuning_env() -> None:

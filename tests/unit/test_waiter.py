@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
 from ci_gate.errors import ApiError, FatalApiError
-from ci_gate.model import Event, MasterStatus
-from ci_gate.outcome import Outcome, Traffic
-from ci_gate.policy import Policy
-from ci_gate.progress import SilentProgress
+from ci_gate.model import Event, MasterStatus, Traffic
+from ci_gate.outcome import Outcome
+from ci_gate.settings import WaitSettings
 from ci_gate.signals import Cancelled, SignalGuard
-from ci_gate.waiter import Waiter, WaitPlan
-from tests.helpers import event
+from ci_gate.waiter import Waiter
+from tests.helpers import SilentProgress, event
 
 Answer = MasterStatus | BaseException
 
@@ -54,7 +54,7 @@ class FakeApi:
         self.stops.append((master_id, progress))
         return "stop" if (progress or 0) >= 100 else "terminate"
 
-    def traffic_snapshot(self) -> Traffic:
+    def traffic(self) -> Traffic:
         return Traffic(requests=len(self.polls))
 
 
@@ -78,11 +78,14 @@ def run(
     timeout: float = 100,
     interval: float = 10,
     timeline: dict[str, MasterStatus] | None = None,
-    **plan: bool,
+    **switches: bool,
 ) -> tuple[FakeApi, FakeClock, Outcome]:
     clock = FakeClock()
     api = FakeApi(clock, script, timeline)
-    wait_plan = WaitPlan(tuple(script), Policy.build(threshold, []), timeout, interval, **plan)
+    wait_plan = replace(
+        WaitSettings(master_ids=tuple(script), level=threshold, timeout=timeout, interval=interval),
+        **switches,  # type: ignore[arg-type]
+    )
     outcome = Waiter(
         wait_plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
     ).run()
@@ -210,7 +213,7 @@ def test_an_api_error_that_outlasts_the_deadline_is_a_timeout() -> None:
             raise ApiError("master 1: the API failed (HTTP 503)")
 
     api = SlowFailingApi(clock, {"1": [status("CREATE", 5)]})
-    plan = WaitPlan(("1",), Policy.build(400, []), 30, 10)
+    plan = WaitSettings(master_ids=("1",), timeout=30, interval=10)
     outcome = Waiter(
         plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
     ).run()
@@ -229,6 +232,6 @@ def test_a_heartbeat_while_nothing_changes() -> None:
 
     clock = FakeClock()
     api = FakeApi(clock, {"1": [status("DATA_RECEIVED", 100)]})
-    plan = WaitPlan(("1",), Policy.build(400, []), timeout=250, interval=10, heartbeat=60)
+    plan = WaitSettings(master_ids=("1",), timeout=250, interval=10, heartbeat=60)
     Waiter(plan, api, Beats(), SignalGuard(), clock=clock, sleep=clock.sleep).run()
     assert beats == [60, 120, 180, 240]

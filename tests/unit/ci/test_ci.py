@@ -39,7 +39,8 @@ def _commands(text: str) -> list[str]:
 def test_detect() -> None:
     assert detect({"GITHUB_ACTIONS": "true"}) == "github"
     assert detect({"GITLAB_CI": "true"}) == "gitlab"
-    assert detect({"GITLAB_CI": "false", "CI_JOB_ID": "7", "CI_API_V4_URL": "x"}) == "gitlab"
+    # only GITLAB_CI=true counts: emulators that set it false are not GitLab
+    assert detect({"GITLAB_CI": "false", "CI_JOB_ID": "7", "CI_API_V4_URL": "x"}) is None
     assert detect({"GITLAB_CI": "false"}) is None
     assert detect({"JENKINS_URL": "x"}) is None
 

@@ -1,0 +1,46 @@
+"""Plain-text formatting shared by the live output, the reports and the CI adapters.
+
+One UTC time format (ISO-8601, whole seconds, `Z`), one duration format, and one way to
+describe an event on a line; every server string in them goes through `text.one_line`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from ci_gate.model import Event
+from ci_gate.text import one_line
+
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def iso_utc(moment: datetime) -> str:
+    """A moment as ISO-8601 UTC with whole seconds: `2026-11-26T16:16:42Z`."""
+    return moment.astimezone(timezone.utc).strftime(UTC_FORMAT)
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(seconds, 0.0)
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+def event_time(event: Event) -> str:
+    """The event's time in ISO-8601 UTC, or '?' when the server gave none."""
+    if event.t is None:
+        return "?"
+    try:
+        moment = datetime.fromtimestamp(event.t, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return str(event.t)
+    return iso_utc(moment)
+
+
+def describe_event(event: Event, limit: int = 500) -> str:
+    """One safe line: level, UTC time, session and message."""
+    level = one_line(event.level, 40) + ("" if event.level_recognised else " (unrecognised)")
+    session = one_line(event.session_id, 80) if event.session_id else "-"
+    return f"{level} at {event_time(event)} session {session}: {one_line(event.message, limit)}"
