@@ -24,8 +24,9 @@ from ci_gate.progress import ConsoleProgress, ProgressSink
 from ci_gate.report import ReportPaths, write_reports
 from ci_gate.settings import ApiSettings, WaitSettings, is_loopback
 from ci_gate.signals import SIGNAL_NAMES, SignalGuard
+from ci_gate.text import one_line
 from ci_gate.verdict import Verdict
-from ci_gate.waiter import Waiter
+from ci_gate.waiter import STOP_BUDGET, Waiter
 
 
 def _prepare_report_dir(report_dir: Path) -> None:
@@ -75,10 +76,18 @@ def run_wait(
     _announce(settings, api, progress)
     client = _client(api, on_retry=progress.note)
     try:
-        outcome = Waiter(settings, client, progress, guard).run()
+        waiter = Waiter(settings, client, progress, guard)
+        outcome = waiter.run()
+        code = finish(outcome, settings.report_dir, guard, stdout=stdout, stderr=stderr)
+        if outcome.verdict is Verdict.CANCELLED and settings.stop_on_cancel:
+            # reports first (a runner may kill us any moment now), then the stop requests,
+            # then the reports again, naming what was sent
+            stopped = waiter.stop_cancelled()
+            with guard.protected():
+                write_reports(stopped, settings.report_dir)
     finally:
         client.close()
-    return finish(outcome, settings.report_dir, guard, stdout=stdout, stderr=stderr)
+    return code
 
 
 def finish(
@@ -87,7 +96,8 @@ def finish(
     """Write the reports and tell the CI system; a signal that came late still counts."""
     while True:
         try:
-            paths = write_reports(outcome, report_dir)
+            with guard.protected():
+                paths = write_reports(outcome, report_dir)
         except OSError as error:
             stderr.write(f"ci-gate: could not write the reports to {report_dir}: {error}\n")
             return EXIT_API
@@ -112,25 +122,42 @@ def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr:
         stderr.flush()
 
 
-def run_stop(master_ids: tuple[str, ...], api: ApiSettings, *, stdout: TextIO | None = None) -> int:
-    """`ci-gate stop`: stop (progress >= 100) or terminate each master still running."""
+def run_stop(
+    master_ids: tuple[str, ...],
+    api: ApiSettings,
+    guard: SignalGuard,
+    *,
+    stdout: TextIO | None = None,
+) -> int:
+    """`ci-gate stop`: stop (progress >= 100) or terminate each master still running.
+
+    Each master has the stop budget (status read and stop request together), and a signal
+    ends the command at once.
+    """
     stdout = stdout or sys.stdout
-    client = _client(api)
+    out = stdout
+
+    def note(message: str) -> None:
+        out.write(f"ci-gate: {one_line(message, 1000)}\n")
+        out.flush()
+
+    client = _client(api, on_retry=note)
     failures: list[str] = []
     try:
-        for master_id in master_ids:
-            deadline = time.monotonic() + api.http.retry_max_time
-            try:
-                status = client.status(master_id, level="ERROR", events=False, deadline=deadline)
-                if status.status in TERMINAL_STATUSES:
-                    stdout.write(f"ci-gate: master {master_id} already {status.status}\n")
-                    continue
-                action = client.stop(master_id, status.progress, deadline=deadline)
-                stdout.write(
-                    f"ci-gate: master {master_id}: sent {action} at progress {status.progress}\n"
-                )
-            except ApiError as error:
-                failures.append(str(error))
+        with guard.interruptible():
+            for master_id in master_ids:
+                deadline = time.monotonic() + STOP_BUDGET
+                try:
+                    status = client.status(
+                        master_id, level="ERROR", events=False, deadline=deadline
+                    )
+                    if status.status in TERMINAL_STATUSES:
+                        note(f"master {master_id} already {status.status}")
+                        continue
+                    action = client.stop(master_id, status.progress, deadline=deadline)
+                    note(f"master {master_id}: sent {action} at progress {status.progress}")
+                except ApiError as error:
+                    failures.append(str(error))
     finally:
         client.close()
     if failures:

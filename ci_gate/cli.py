@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import traceback
 from collections.abc import Sequence
 
 from ci_gate import __version__
-from ci_gate.errors import EXIT_API, EXIT_SIGINT, EXIT_SIGTERM, CiGateError
+from ci_gate.errors import EXIT_API, EXIT_USAGE, CiGateError
 from ci_gate.settings import ApiSettings, WaitSettings, add_arguments
-from ci_gate.signals import Cancelled, SignalGuard
+from ci_gate.signals import Cancelled, ExitNow, SignalGuard
+from ci_gate.verdict import Verdict
 
 EPILOG = """exit codes: 0 passed, 1 failed (an offending event), 2 usage or configuration error,
-3 timeout, 4 API error, 130 SIGINT, 143 SIGTERM"""
+3 timeout, 4 API error, 129 SIGHUP, 130 SIGINT, 143 SIGTERM"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,7 +102,7 @@ def _cmd_stop(args: argparse.Namespace, guard: SignalGuard) -> int:
     from ci_gate.settings import parse_master_ids, resolve_api
 
     master_ids = parse_master_ids(args.master_ids)
-    return run_stop(master_ids, resolve_api(args, os.environ))
+    return run_stop(master_ids, resolve_api(args, os.environ), guard)
 
 
 def _cmd_demo(args: argparse.Namespace, guard: SignalGuard) -> int:
@@ -118,7 +121,12 @@ def _cmd_simulate(args: argparse.Namespace, guard: SignalGuard) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as leaving:
+        if leaving.code not in (0, None):
+            _tell_ci_exit_code(EXIT_USAGE)
+        raise
     guard = SignalGuard()
     try:
         with guard.installed():
@@ -126,21 +134,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code
     except CiGateError as error:
         sys.stderr.write(f"ci-gate: {_one_line(str(error))}\n")
-        return error.exit_code
+        return _tell_ci_exit_code(error.exit_code)
     except Cancelled as cancelled:
         sys.stderr.write(f"ci-gate: cancelled by {cancelled}\n")
-        return EXIT_SIGINT if cancelled.signal_number == 2 else EXIT_SIGTERM
+        return _tell_ci_exit_code(Verdict.CANCELLED.exit_code(cancelled.signal_number))
+    except ExitNow as now:
+        sys.stderr.write(f"ci-gate: a second signal: exiting at once ({now})\n")
+        return _tell_ci_exit_code(Verdict.CANCELLED.exit_code(now.signal_number))
     except KeyboardInterrupt:
         sys.stderr.write("ci-gate: cancelled by SIGINT\n")
-        return EXIT_SIGINT
+        return _tell_ci_exit_code(Verdict.CANCELLED.exit_code(signal.SIGINT))
     except Exception as error:  # a bug: still one line, never a traceback, and fail closed
-        if os.environ.get("CI_GATE_DEBUG"):
-            raise
+        if os.environ.get("CI_GATE_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
+            traceback.print_exc()
         sys.stderr.write(
             f"ci-gate: internal error: {type(error).__name__}: {_one_line(str(error))} "
             "(set CI_GATE_DEBUG=1 for details)\n"
         )
-        return EXIT_API
+        return _tell_ci_exit_code(EXIT_API)
+
+
+def _tell_ci_exit_code(code: int) -> int:
+    """Inside GitHub Actions, the exit code as a step output on paths without reports.
+
+    The action runs the gate with `exec` so that the runner's signals reach it; there is
+    no wrapper shell left to write this output, so the gate does it itself.
+    """
+    if os.environ.get("GITHUB_ACTIONS") == "true" and os.environ.get("GITHUB_OUTPUT"):
+        try:
+            with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as stream:  # noqa: PTH123
+                stream.write(f"exit-code={code}\n")
+        except OSError as error:
+            sys.stderr.write(f"ci-gate: could not write the GitHub output: {error.strerror}\n")
+    return code
 
 
 def _one_line(text: str) -> str:

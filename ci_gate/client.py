@@ -1,9 +1,12 @@
 """The only module that talks HTTP: BlazeMeter's status and stop endpoints.
 
-Every request has connect and read timeouts; retryable failures (network trouble, 429,
-5xx, answers that are not the expected JSON) are retried with `backoff` (exponential
-with jitter, `Retry-After` honoured) within a budget of tries and seconds, itself cut to
-the caller's deadline. Everything else maps to a `FatalApiError` at once.
+One clock bounds everything: each request's connect and read timeouts are cut to the time
+left before the caller's deadline, and the body is streamed with a total-time cap and a
+size cap (decoded bytes count, so a gzip bomb is an API error, not a `MemoryError`).
+Retryable failures (network trouble, 429, 5xx, answers that are not the expected JSON)
+are retried with `backoff` by time: up to `CI_GATE_RETRY_MAX_TIME`, never past the
+deadline, honouring `Retry-After` within it. Everything else is a `FatalApiError` at once.
+Redirects are not followed. One line is logged per episode of trouble, not per try.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ import random
 import time
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import backoff
 import requests
+import urllib3
 
 from ci_gate import __version__
 from ci_gate.errors import ApiError, FatalApiError, MalformedResponseError, RetryableApiError
@@ -26,6 +30,8 @@ from ci_gate.settings import Credentials, HttpSettings
 from ci_gate.text import one_line
 
 T = TypeVar("T")
+#: Bytes asked of the socket (and of the decoder) at a time while reading a body.
+_PIECE = 64 * 1024
 
 #: Longest wait honoured from a Retry-After header, so a hostile value cannot park the gate.
 MAX_RETRY_AFTER = 300.0
@@ -134,9 +140,10 @@ class BlazeMeterClient:
 
         def read_status() -> MasterStatus:
             # parsed inside the retried call: a body of the wrong shape is worth another try
-            return parse_status(master_id, self._call("GET", master_id, "status", params))
+            answer = self._call("GET", master_id, "status", params, deadline)
+            return parse_status(master_id, answer)
 
-        return self._with_retries(read_status, master_id, deadline)
+        return self._with_retries(read_status, deadline)
 
     def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
         """Stop a master: `stop` once it has data (progress >= 100), else `terminate`.
@@ -146,78 +153,133 @@ class BlazeMeterClient:
         action = (
             "stop" if progress is not None and progress >= GRACEFUL_STOP_PROGRESS else "terminate"
         )
-        self._with_retries(lambda: self._call("POST", master_id, action, None), master_id, deadline)
+        self._with_retries(lambda: self._call("POST", master_id, action, None, deadline), deadline)
         return action
 
-    def _with_retries(self, call: Callable[[], T], master_id: str, deadline: float | None) -> T:
-        policy = self.http
-
-        def max_time() -> float:
-            budget = policy.retry_max_time
-            if deadline is not None:
-                budget = min(budget, deadline - time.monotonic())
-            return max(budget, 0.0)
-
-        retries = 0
+    def _with_retries(self, call: Callable[[], T], deadline: float | None) -> T:
+        """Retry by time: consecutive trouble up to the budget, never past the deadline."""
+        http = self.http
+        started = time.monotonic()
+        budget = http.retry_max_time
+        if deadline is not None:
+            budget = min(budget, deadline - started)
+        budget = max(budget, 0.0)
+        tries = 0
 
         def on_backoff(details: Any) -> None:
-            nonlocal retries
-            retries += 1
+            nonlocal tries
+            tries += 1
             self._count(retries=1)
-            if self._on_retry is not None:
-                error = details.get("exception")
-                self._on_retry(f"{error}; retrying in {details.get('wait', 0):.1f}s")
+            if tries == 1 and self._on_retry is not None:
+                self._on_retry(
+                    f"API trouble: {details.get('exception')}; retrying for up to {budget:.0f}s"
+                )
 
         retrying = backoff.on_exception(
             _retry_delays,
             RetryableApiError,
-            max_tries=policy.retry_tries,
-            max_time=max_time,
+            max_tries=None,
+            max_time=budget,
             jitter=None,
             on_backoff=on_backoff,
             logger=None,
-            factor=policy.retry_factor,
-            max_delay=policy.retry_max_delay,
+            factor=http.retry_factor,
+            max_delay=http.retry_max_delay,
         )(call)
         try:
-            return retrying()
+            result = retrying()
         except RetryableApiError as error:
-            raise ApiError(f"{error} (gave up after {retries + 1} tries)") from None
+            spent = time.monotonic() - started
+            raise ApiError(
+                f"{error} (still failing after {spent:.0f}s and {tries + 1} tries)"
+            ) from None
+        if tries and self._on_retry is not None:
+            self._on_retry(f"API healthy again after {time.monotonic() - started:.0f}s")
+        return result
 
     def _call(
-        self, method: str, master_id: str, endpoint: str, params: dict[str, str] | None
+        self,
+        method: str,
+        master_id: str,
+        endpoint: str,
+        params: dict[str, str] | None,
+        deadline: float | None,
     ) -> object:
         url = f"{self.api_url}/masters/{quote(master_id, safe='')}/{endpoint}"
         what = f"master {master_id}"
+        started = time.monotonic()
+        # this request's own deadline: its time budget, cut to the caller's deadline
+        ends = started + self.http.read_timeout
+        if deadline is not None:
+            ends = min(ends, deadline)
+        left = ends - started
+        if left <= 0:
+            raise FatalApiError(f"{what}: no time left before the deadline for another request")
         self._count(requests=1)
         try:
             response = self._session.request(
                 method,
                 url,
                 params=params,
-                timeout=(self.http.connect_timeout, self.http.read_timeout),
+                timeout=(min(self.http.connect_timeout, left), left),
                 verify=self._verify,
+                allow_redirects=False,
+                stream=True,
             )
-            content = response.content
+            try:
+                content = self._read_body(response, ends, what)
+            finally:
+                response.close()
         except requests.exceptions.SSLError as error:
             raise FatalApiError(f"{what}: TLS verification failed: {_short(error)}") from None
-        except requests.exceptions.Timeout:
+        except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
             raise RetryableApiError(f"{what}: the API did not answer in time") from None
         except requests.exceptions.ConnectionError as error:
             raise RetryableApiError(f"{what}: could not reach the API: {_short(error)}") from None
-        except requests.exceptions.RequestException as error:
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:
             raise RetryableApiError(f"{what}: request failed: {_short(error)}") from None
-        self._count(received=len(content))
+        except OSError as error:
+            raise RetryableApiError(f"{what}: the connection failed: {_short(error)}") from None
         return self._read_answer(response, content, what)
+
+    def _read_body(self, response: requests.Response, ends: float, what: str) -> bytes:
+        """The decoded body, read in pieces so the clock and the size cap are kept."""
+        limit = self.http.max_answer_bytes
+        parts: list[bytes] = []
+        size = 0
+        raw = response.raw
+        while True:
+            if time.monotonic() >= ends:
+                raise RetryableApiError(
+                    f"{what}: the answer did not arrive in time ({size} bytes so far)"
+                )
+            piece = raw.read1(_PIECE, decode_content=True)
+            if not piece:
+                break
+            size += len(piece)
+            self._count(received=len(piece))
+            if size > limit:
+                raise FatalApiError(
+                    f"{what}: the answer is larger than {limit // (1024 * 1024)} MiB "
+                    "(CI_GATE_MAX_ANSWER_MB)"
+                )
+            parts.append(piece)
+        return b"".join(parts)
 
     def _read_answer(self, response: requests.Response, content: bytes, what: str) -> object:
         code = response.status_code
         body: object = None
         try:
             body = json.loads(content) if content else None
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         detail = _envelope_message(body)
+        if 300 <= code < 400:
+            target = urlsplit(response.headers.get("Location", "")).hostname or "an unnamed host"
+            raise FatalApiError(
+                f"{what}: the API answered with a redirect (HTTP {code}) to "
+                f"{one_line(target, 100)}; redirects are not followed (check --api-url)"
+            )
         if code == 429:
             raise RetryableApiError(
                 f"{what}: rate-limited by the API (HTTP 429){detail}",

@@ -29,7 +29,6 @@ DEMO_INTERVAL = 0.2
 DEMO_HTTP = HttpSettings(
     connect_timeout=2.0,
     read_timeout=5.0,
-    retry_tries=6,
     retry_max_time=10.0,
     retry_factor=0.2,
     retry_max_delay=1.0,

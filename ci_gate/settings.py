@@ -47,11 +47,12 @@ def parse_seconds(raw: str, source: str) -> float:
     return value
 
 
-def parse_whole(raw: str, source: str) -> int:
+def _parse_megabytes(raw: str, source: str) -> int:
+    """A size in MiB (a whole number >= 1), as bytes."""
     text = raw.strip()
-    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
-        raise UsageError(f"{source} {raw!r}: use a whole number >= 1")
-    return int(text)
+    if not re.fullmatch(r"[0-9]{1,6}", text) or int(text) < 1:
+        raise UsageError(f"{source} {raw!r}: use a whole number of MiB >= 1")
+    return int(text) * 1024 * 1024
 
 
 def _parse_level(raw: str, source: str) -> int:
@@ -276,15 +277,15 @@ class HttpSettings:
         None,
         env="CI_GATE_RETRY_MAX_TIME",
         parse=parse_seconds,
-        default="120",
-        help="how long API trouble is retried before the wait ends as error",
+        default="300",
+        help="how long consecutive API trouble is retried before the wait ends as error",
     )
-    retry_tries: int = option(
+    max_answer_bytes: int = option(
         None,
-        env="CI_GATE_RETRY_TRIES",
-        parse=parse_whole,
-        default="6",
-        help="tries of one API call before it fails",
+        env="CI_GATE_MAX_ANSWER_MB",
+        parse=_parse_megabytes,
+        default="64",
+        help="largest answer read, in MiB (decoded); larger is an API error",
     )
     connect_timeout: float = 10.0
     retry_factor: float = 1.0

@@ -1,8 +1,10 @@
-"""SIGINT/SIGTERM handling: interrupt the wait at once, but never a report being written.
+"""SIGINT/SIGTERM/SIGHUP: interrupt the wait at once, never a report being written.
 
 While armed, the first signal raises `Cancelled` wherever the main thread is (a poll, a
-back-off sleep, the interval sleep). Later signals, and any signal while disarmed, are
-only recorded, so stop requests and report writing run to completion.
+back-off sleep, the interval sleep); while disarmed it is only recorded, so a report being
+written is finished and then re-labelled as cancelled. A second signal means "now": it
+raises `ExitNow` at once (stop requests are abandoned), except inside `protected()`,
+where it takes effect as soon as the block (writing reports) is done.
 """
 
 from __future__ import annotations
@@ -12,11 +14,23 @@ import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-SIGNAL_NAMES: dict[int, str] = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+SIGNAL_NAMES: dict[int, str] = {
+    signal.SIGHUP: "SIGHUP",
+    signal.SIGINT: "SIGINT",
+    signal.SIGTERM: "SIGTERM",
+}
 
 
 class Cancelled(BaseException):
-    """Raised in the main thread by the first SIGINT/SIGTERM while the guard is armed."""
+    """Raised in the main thread by the first signal while the guard is armed."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(SIGNAL_NAMES.get(signal_number, f"signal {signal_number}"))
+        self.signal_number = signal_number
+
+
+class ExitNow(BaseException):
+    """Raised by a second signal: leave at once with the first signal's exit code."""
 
     def __init__(self, signal_number: int) -> None:
         super().__init__(SIGNAL_NAMES.get(signal_number, f"signal {signal_number}"))
@@ -24,19 +38,25 @@ class Cancelled(BaseException):
 
 
 class SignalGuard:
-    """Owns the process's SIGINT/SIGTERM handlers for the duration of a command."""
+    """Owns the process's signal handlers for the duration of a command."""
 
     def __init__(self) -> None:
         self.received: int | None = None
         self.armed = False
+        self._protecting = False
+        self._exit_after: int | None = None
 
     def _handle(self, signal_number: int, _frame: types.FrameType | None) -> None:
-        first = self.received is None
-        if first:
+        if self.received is None:
             self.received = signal_number
-        if first and self.armed:
-            self.armed = False
-            raise Cancelled(signal_number)
+            if self.armed:
+                self.armed = False
+                raise Cancelled(signal_number)
+            return
+        if self._protecting:
+            self._exit_after = self.received
+            return
+        raise ExitNow(self.received)
 
     @contextmanager
     def installed(self) -> Iterator[SignalGuard]:
@@ -57,3 +77,14 @@ class SignalGuard:
             yield
         finally:
             self.armed = False
+
+    @contextmanager
+    def protected(self) -> Iterator[None]:
+        """Within this block (writing reports) a second signal waits for the block's end."""
+        self._protecting = True
+        try:
+            yield
+        finally:
+            self._protecting = False
+        if self._exit_after is not None:
+            raise ExitNow(self._exit_after)

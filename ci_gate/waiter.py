@@ -28,6 +28,8 @@ from ci_gate.verdict import Verdict, worst_verdict
 
 #: Seconds a stop request may take when the gate is cancelled or out of time.
 STOP_BUDGET = 4.0
+#: Seconds a poll made at the deadline (the last look) may take beyond it.
+DEADLINE_GRACE = 2.0
 
 
 class StatusApi(Protocol):
@@ -87,40 +89,52 @@ class Waiter:
         timeline_level = min(settings.level, LEVELS["INFO"])
         self.timeline_level = level_name(timeline_level)
         self.started = 0.0
+        self.started_at = datetime.now(timezone.utc)
         self.deadline = 0.0
+        self.signal_number: int | None = None
 
     # -- the loop ---------------------------------------------------------------------------
 
     def run(self) -> Outcome:
-        started_at = datetime.now(timezone.utc)
+        """Wait; on a signal, mark what was running as cancelled (no stop requests yet:
+        the caller writes the reports first, then calls `stop_cancelled`)."""
+        self.started_at = datetime.now(timezone.utc)
         self.started = self.clock()
         self.deadline = self.started + self.plan.timeout
-        signal_number: int | None = None
         try:
             with self.guard.interruptible():
                 self._loop()
         except Cancelled as cancelled:
-            signal_number = cancelled.signal_number
+            self.signal_number = cancelled.signal_number
             self._finish_cancelled(str(cancelled))
-        return self._outcome(started_at, signal_number)
+        return self._outcome()
+
+    def stop_cancelled(self) -> Outcome:
+        """With --stop-on-cancel, stop the masters a signal left running: 4 s in all."""
+        cancelled = [m for m in self.masters if m.verdict is Verdict.CANCELLED]
+        if not self.plan.stop_on_cancel or not cancelled:
+            return self._outcome()
+        deadline = self.clock() + STOP_BUDGET
+        for master in cancelled:
+            self._stop(master, "cancelled (--stop-on-cancel)", deadline)
+        return self._outcome()
 
     def _loop(self) -> None:
         while True:
+            # polls that start at or after the deadline are the last look
+            last_look = self.clock() >= self.deadline
             for master in self._pending():
-                if self.clock() >= self.deadline:
-                    break
                 self._poll(master)
                 if self.plan.fail_fast and master.verdict == Verdict.FAILED:
                     self._finish_fail_fast()
                     return
             if not self._pending():
                 return
-            remaining = self.deadline - self.clock()
-            if remaining <= 0:
+            if last_look:
                 self._finish_timeout()
                 return
             self._heartbeats()
-            self.sleep(min(self.plan.interval, remaining))
+            self.sleep(max(0.0, min(self.plan.interval, self.deadline - self.clock())))
 
     def _pending(self) -> list[_MasterState]:
         return [master for master in self.masters if not master.done]
@@ -133,7 +147,7 @@ class Waiter:
     def _poll(self, master: _MasterState) -> None:
         try:
             status = self.api.status(
-                master.master_id, level=self.poll_level, events=True, deadline=self.deadline
+                master.master_id, level=self.poll_level, events=True, deadline=self._poll_deadline()
             )
         except ApiError as error:
             if self.clock() >= self.deadline:
@@ -152,7 +166,7 @@ class Waiter:
         elif self.plan.fail_fast and master.offending:
             master.verdict = Verdict.FAILED
             if self.plan.stop_on_fail:
-                self._stop(master, "it failed (--stop-on-fail)")
+                self._stop(master, "it failed (--stop-on-fail)", self.clock() + STOP_BUDGET)
 
     def _record_status(self, master: _MasterState, status: MasterStatus) -> None:
         if (status.status, status.progress) == (master.status, master.progress):
@@ -191,7 +205,10 @@ class Waiter:
             return
         try:
             status = self.api.status(
-                master.master_id, level=self.timeline_level, events=True, deadline=self.deadline
+                master.master_id,
+                level=self.timeline_level,
+                events=True,
+                deadline=self._poll_deadline(),
             )
         except ApiError as error:
             master.notes.append(f"could not read the full event timeline: {error}")
@@ -207,17 +224,20 @@ class Waiter:
 
     # -- ends other than every master ending ---------------------------------------------------
 
-    def _stop(self, master: _MasterState, why: str) -> None:
+    def _poll_deadline(self) -> float:
+        """The deadline a read is bounded by: the wait's, plus the last look's grace."""
+        return self.deadline + DEADLINE_GRACE
+
+    def _stop(self, master: _MasterState, why: str, deadline: float) -> None:
         try:
-            master.stop_action = self.api.stop(
-                master.master_id, master.progress, deadline=self.clock() + STOP_BUDGET
-            )
+            master.stop_action = self.api.stop(master.master_id, master.progress, deadline=deadline)
             self.progress.note(f"master {master.master_id}: sent {master.stop_action} ({why})")
         except ApiError as error:
             master.notes.append(f"could not stop the master: {error}")
             self.progress.note(f"master {master.master_id}: could not stop it: {error}")
 
     def _finish_timeout(self) -> None:
+        deadline = self.clock() + STOP_BUDGET
         for master in self._pending():
             master.verdict = Verdict.TIMEOUT
             master.error = (
@@ -225,7 +245,7 @@ class Waiter:
                 f"{format_duration(self.plan.timeout)} with status {master.status or 'never read'}"
             )
             if self.plan.stop_on_timeout:
-                self._stop(master, "timed out (--stop-on-timeout)")
+                self._stop(master, "timed out (--stop-on-timeout)", deadline)
 
     def _finish_fail_fast(self) -> None:
         for master in self._pending():
@@ -239,12 +259,11 @@ class Waiter:
                 f"master {master.master_id}: cancelled by {signal_name} "
                 f"with status {master.status or 'never read'}"
             )
-            if self.plan.stop_on_cancel:
-                self._stop(master, f"cancelled by {signal_name} (--stop-on-cancel)")
 
     # -- the result ---------------------------------------------------------------------------
 
-    def _outcome(self, started_at: datetime, signal_number: int | None) -> Outcome:
+    def _outcome(self) -> Outcome:
+        started_at, signal_number = self.started_at, self.signal_number
         masters = tuple(self._master_outcome(master) for master in self.masters)
         verdict = (
             Verdict.CANCELLED

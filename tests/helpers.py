@@ -170,11 +170,18 @@ def start_gate_until(
         env=env or gate_env(),
     )
     assert process.stdout is not None
-    for line in process.stdout:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.5)
+        if not ready:
+            continue
+        line = process.stdout.readline()
+        if not line:
+            break
         if needle in line:
             return process
     process.kill()
-    raise AssertionError(f"the gate never printed {needle!r}")
+    raise AssertionError(f"the gate never printed {needle!r} (within 30 s)")
 
 
 _SCHEMA: etree.XMLSchema | None = None

@@ -10,14 +10,16 @@ A scenario is JSON (documented in docs/SCENARIOS.md):
 A STEP is a state — {"status": "DATA_RECEIVED", "progress": 100, "events": [EVENT...],
 "polls": 1} or with "seconds": 2.5 instead of "polls" — or a fault served instead of an
 answer — {"fault": {"http_status": 503, "headers": {}, "body": ..., "delay": 0,
-"cut": false, "truncate": false}, "repeat": 1} ("repeat": "forever" never moves on).
+"cut": false, "truncate": false, "trickle": 0, "silent": false, "never_answer": false,
+"stream_bytes": 0, "gzip_bomb_bytes": 0}, "repeat": 1} ("repeat": "forever" never moves on).
+A master may also carry "stop_fault": FAULT, served to its stop and terminate requests.
 The last state step holds for ever. Mistakes are `ScenarioError`s naming file and field.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,16 @@ class Fault:
     delay: float = 0.0
     cut: bool = False
     truncate: bool = False
+    #: bytes per second of an endless body (the server trickles, never finishes)
+    trickle: float = 0.0
+    #: headers, then nothing at all
+    silent: bool = False
+    #: the connection is accepted and read, and never answered
+    never_answer: bool = False
+    #: a body of this many bytes, streamed
+    stream_bytes: int = 0
+    #: a gzip body that decodes to this many bytes (a decompression bomb)
+    gzip_bomb_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,7 @@ class MasterScript:
     master_id: str
     steps: tuple[Step, ...]
     result_template: dict[str, Any] = field(default_factory=dict)
+    stop_fault: Fault | None = None
 
 
 @dataclass(frozen=True)
@@ -148,8 +161,13 @@ def _parse(path: Path, data: object) -> Scenario:
 def _parse_master(read: _Reader, path: Path, master_id: str, raw: object) -> MasterScript:
     where = f"masters.{master_id}"
     master = read.obj(raw, where)
+    stop_fault = (
+        _parse_fault(read, f"{where}.stop_fault", master["stop_fault"])
+        if "stop_fault" in master
+        else None
+    )
     if "replay" in master:
-        return _replay(read, path, master_id, master)
+        return replace(_replay(read, path, master_id, master), stop_fault=stop_fault)
     steps_raw = master.get("steps")
     if not isinstance(steps_raw, list) or not steps_raw:
         raise read.fail(f"{where}.steps", "must be a non-empty list of steps")
@@ -158,11 +176,23 @@ def _parse_master(read: _Reader, path: Path, master_id: str, raw: object) -> Mas
     )
     if all(step.fault is not None for step in steps) and steps[-1].repeat != FOREVER:
         raise read.fail(f"{where}.steps", "needs a state step, or a fault that repeats forever")
-    return MasterScript(master_id, steps)
+    return MasterScript(master_id, steps, stop_fault=stop_fault)
 
 
 _STEP_FIELDS = {"status", "progress", "events", "polls", "seconds", "fault", "repeat", "result"}
-_FAULT_FIELDS = {"http_status", "body", "headers", "delay", "cut", "truncate"}
+_FAULT_FIELDS = {
+    "http_status",
+    "body",
+    "headers",
+    "delay",
+    "cut",
+    "truncate",
+    "trickle",
+    "silent",
+    "never_answer",
+    "stream_bytes",
+    "gzip_bomb_bytes",
+}
 
 
 def _parse_step(read: _Reader, where: str, raw: object) -> Step:
@@ -230,7 +260,7 @@ def _parse_fault(read: _Reader, where: str, raw: object) -> Fault:
         isinstance(key, str) and isinstance(value, str) for key, value in headers.items()
     ):
         raise read.fail(f"{where}.headers", "must map header names to strings")
-    for flag in ("cut", "truncate"):
+    for flag in ("cut", "truncate", "silent", "never_answer"):
         if not isinstance(fault.get(flag, False), bool):
             raise read.fail(f"{where}.{flag}", "must be true or false")
     return Fault(
@@ -240,6 +270,11 @@ def _parse_fault(read: _Reader, where: str, raw: object) -> Fault:
         delay=read.number(fault.get("delay", 0), f"{where}.delay"),
         cut=fault.get("cut", False),
         truncate=fault.get("truncate", False),
+        trickle=read.number(fault.get("trickle", 0), f"{where}.trickle"),
+        silent=fault.get("silent", False),
+        never_answer=fault.get("never_answer", False),
+        stream_bytes=read.integer(fault.get("stream_bytes", 0), f"{where}.stream_bytes"),
+        gzip_bomb_bytes=read.integer(fault.get("gzip_bomb_bytes", 0), f"{where}.gzip_bomb_bytes"),
     )
 
 

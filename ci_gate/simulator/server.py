@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import hmac
 import json
 import secrets
+import select
 import socket
 import threading
 import time
@@ -150,16 +152,26 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with state.lock:
             run.request_stop(endpoint)
-        self._json(202, envelope({"id": int(master_id), "action": endpoint}))
+        answer = envelope({"id": int(master_id), "action": endpoint})
+        if run.script.stop_fault is not None:
+            self._fault(run.script.stop_fault, answer["result"], code_when_ok=202)
+            return
+        self._json(202, answer)
 
-    def _fault(self, fault: Fault, result: dict[str, Any]) -> None:
+    def _fault(self, fault: Fault, result: dict[str, Any], code_when_ok: int = 200) -> None:
         if fault.delay:
             time.sleep(fault.delay)
         if fault.cut:
             self.close_connection = True
             self.connection.close()
             return
-        code = fault.http_status or 200
+        if fault.never_answer:
+            self._linger()
+            return
+        if fault.silent or fault.trickle or fault.stream_bytes or fault.gzip_bomb_bytes:
+            self._endless(fault)
+            return
+        code = fault.http_status or code_when_ok
         if fault.body is None:
             payload: object = envelope(result) if code < 400 else error_envelope(code)
             body = json.dumps(payload).encode("utf-8")
@@ -174,6 +186,66 @@ class _Handler(BaseHTTPRequestHandler):
             body = body[: max(len(body) // 2, 1)]
         self._send(code, body, content_type, dict(fault.headers))
 
+    # -- hostile bodies -------------------------------------------------------------------
+
+    def _linger(self) -> None:
+        """Hold the connection open, sending nothing, until the client or server leaves."""
+        self.close_connection = True
+        while not self.server.stopping:
+            readable, _, _ = select.select([self.connection], [], [], 0.2)
+            if readable:
+                try:
+                    if not self.connection.recv(4096):
+                        return
+                except OSError:
+                    return
+
+    def _endless(self, fault: Fault) -> None:
+        """Headers, then a body that is silent, trickles, is huge, or is a gzip bomb."""
+        self.close_connection = True
+        self.send_response(fault.http_status or 200)
+        self.send_header("Content-Type", "application/json")
+        size = fault.stream_bytes or fault.gzip_bomb_bytes
+        if fault.gzip_bomb_bytes:
+            self.send_header("Content-Encoding", "gzip")
+        elif size:
+            self.send_header("Content-Length", str(size))
+        self.end_headers()
+        try:
+            if fault.silent:
+                self.wfile.flush()
+                self._linger()
+            elif fault.trickle:
+                while not self.server.stopping:
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(1.0 / fault.trickle)
+            elif fault.gzip_bomb_bytes:
+                member = _gzip_member()
+                for _ in range(-(-fault.gzip_bomb_bytes // _BOMB_MEMBER_BYTES)):
+                    if self.server.stopping:
+                        return
+                    self.wfile.write(member)
+            else:
+                piece = b" " * 65536
+                sent = 0
+                while sent < size and not self.server.stopping:
+                    self.wfile.write(piece[: size - sent])
+                    sent += len(piece)
+        except OSError:
+            return  # the client went away: that is the point
+
+
+#: Decoded bytes in each gzip member of a bomb (members may be concatenated in gzip).
+_BOMB_MEMBER_BYTES = 8 * 1024 * 1024
+_bomb_cache: list[bytes] = []
+
+
+def _gzip_member() -> bytes:
+    if not _bomb_cache:
+        _bomb_cache.append(gzip.compress(b"\0" * _BOMB_MEMBER_BYTES, compresslevel=9))
+    return _bomb_cache[0]
+
 
 class SimulatorServer(ThreadingHTTPServer):
     """A threaded HTTP server holding one scenario's state."""
@@ -186,6 +258,7 @@ class SimulatorServer(ThreadingHTTPServer):
     ) -> None:
         self.state = SimulatorState(scenario)
         self.verbose = verbose
+        self.stopping = False
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), _Handler)
@@ -196,6 +269,10 @@ class SimulatorServer(ThreadingHTTPServer):
         host = host.decode() if isinstance(host, bytes) else str(host)
         shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}{API_PREFIX}"
+
+    def server_close(self) -> None:
+        self.stopping = True  # ends lingering and endless answers
+        super().server_close()
 
     def start_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.serve_forever, name="ci-gate-simulator", daemon=True)

@@ -33,7 +33,7 @@ BACKING_OFF = {
     ("phase", "masters", "needle", "stop"),
     [
         ("during a poll", SLOW_FIRST_ANSWER, "ci-gate: waiting for master", "terminate"),
-        ("during a back-off sleep", BACKING_OFF, "retrying in 30.0s", "stop"),
+        ("during a back-off sleep", BACKING_OFF, "API trouble:", "stop"),
     ],
 )
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

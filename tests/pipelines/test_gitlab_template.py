@@ -78,9 +78,18 @@ def test_a_failing_run_fails_the_job_and_still_brings_back_the_reports(tmp_path:
     assert (report / "gate.env").read_text() == "CI_GATE_VERDICT=failed\nCI_GATE_EXIT_CODE=1\n"
 
 
-@pytest.mark.parametrize(("job_status", "stopped"), [("canceled", True), ("failed", False)])
-def test_after_script_stops_the_master_only_on_cancel(
-    tmp_path: Path, job_status: str, stopped: bool
+@pytest.mark.parametrize(
+    ("job_status", "verdict", "stopped"),
+    [
+        ("canceled", None, True),
+        ("failed", None, True),  # the job's own timeout killed the gate before its verdict
+        ("failed", "cancelled", True),
+        ("failed", "failed", False),  # the gate judged the run: nothing left to stop
+        ("success", "passed", False),
+    ],
+)
+def test_after_script_stops_the_master_on_cancel_and_job_timeout(
+    tmp_path: Path, job_status: str, verdict: str | None, stopped: bool
 ) -> None:
     """GitLab's shell executor sends no SIGTERM on cancel; the after_script does the stop."""
     shell = require_tool("sh")
@@ -107,10 +116,15 @@ def test_after_script_stops_the_master_only_on_cancel(
                 capture_output=True,
                 check=False,
             )
+        report_dir = project / "ci-gate-report"
+        report_dir.mkdir()
+        if verdict is not None:
+            (report_dir / "gate.env").write_text(f"CI_GATE_VERDICT={verdict}\n")
         env = gate_env(
             CI_PROJECT_DIR=str(project),
             CI_JOB_STATUS=job_status,
             CI_GATE_MASTER_ID=sim.masters[0],
+            CI_GATE_REPORT_DIR=str(report_dir),
             BLAZEMETER_API_URL=sim.url,
         )
         done = subprocess.run(

@@ -14,7 +14,7 @@ from tests.helpers import KEY_ID, SECRET
 
 URL = "https://api.example.test/api/v4"
 STATUS = f"{URL}/masters/42/status"
-FAST = HttpSettings(retry_tries=4, retry_max_time=30, retry_factor=0.001, retry_max_delay=0.01)
+FAST = HttpSettings(retry_max_time=30, retry_factor=1.0, retry_max_delay=4.0)
 
 
 def ok(
@@ -31,8 +31,11 @@ def client() -> BlazeMeterClient:
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Back-off sleeps, recorded; they advance a fake monotonic clock instead of waiting."""
     recorded: list[float] = []
+    start = time.monotonic()
     monkeypatch.setattr(time, "sleep", recorded.append)
+    monkeypatch.setattr(time, "monotonic", lambda: start + sum(recorded))
     return recorded
 
 
@@ -63,7 +66,7 @@ def test_5xx_and_429_are_retried_with_retry_after(
     assert client.status("42", level="ERROR").status == "ENDED"
     assert requests_mock.call_count == 3
     assert sleeps[-1] == 7.0  # Retry-After honoured exactly
-    assert sleeps[0] <= 0.01
+    assert 0.5 <= sleeps[0] <= 1.0  # exponential back-off with equal jitter: factor 1 s
 
 
 def test_connection_errors_and_timeouts_are_retried(
@@ -107,9 +110,11 @@ def test_html_forever_gives_up_within_the_budget(
     requests_mock: rm.Mocker, client: BlazeMeterClient, sleeps: list[float]
 ) -> None:
     requests_mock.get(STATUS, text="<html>login</html>", headers={"Content-Type": "text/html"})
-    with pytest.raises(ApiError, match=r"not BlazeMeter's JSON envelope.*gave up after 4 tries"):
+    with pytest.raises(ApiError, match=r"not BlazeMeter's JSON envelope.*still failing after 30s"):
         client.status("42", level="ERROR")
-    assert requests_mock.call_count == FAST.retry_tries
+    # retried by time: about 30 s of back-off (1, 2, 4, 4, ... s with jitter), not a try count
+    assert sum(sleeps) == pytest.approx(30.0)
+    assert requests_mock.call_count >= 8
 
 
 def test_error_envelope_in_a_200(requests_mock: rm.Mocker, client: BlazeMeterClient) -> None:
@@ -160,3 +165,54 @@ def test_retry_after_forms() -> None:
     when = datetime.now(timezone.utc) + timedelta(seconds=30)
     seconds = parse_retry_after(format_datetime(when, usegmt=True))
     assert seconds is not None and 25 <= seconds <= 31
+
+
+def test_a_long_retry_after_inside_the_budget_is_waited_out(
+    requests_mock: rm.Mocker, sleeps: list[float]
+) -> None:
+    client = BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=HttpSettings())
+    requests_mock.get(
+        STATUS,
+        [{"status_code": 429, "headers": {"Retry-After": "45"}, "json": {}}, ok()],
+    )
+    deadline = time.monotonic() + 60
+    assert client.status("42", level="ERROR", deadline=deadline).terminal
+    assert sleeps == [45.0]
+
+
+def test_one_line_per_episode_of_trouble(requests_mock: rm.Mocker, sleeps: list[float]) -> None:
+    lines: list[str] = []
+    client = BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=FAST, on_retry=lines.append)
+    requests_mock.get(STATUS, [{"status_code": 503}] * 6 + [ok()])
+    assert client.status("42", level="ERROR").terminal
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("API trouble: master 42: the API failed (HTTP 503)")
+    assert lines[1].startswith("API healthy again after ")
+    assert client.traffic().retries == 6
+
+
+def test_redirects_are_not_followed(requests_mock: rm.Mocker, client: BlazeMeterClient) -> None:
+    requests_mock.get(
+        STATUS, status_code=302, headers={"Location": "http://evil.example.test/api/v4/x"}
+    )
+    with pytest.raises(FatalApiError, match=r"redirect \(HTTP 302\) to evil\.example\.test"):
+        client.status("42", level="ERROR")
+    assert requests_mock.call_count == 1
+
+
+def test_an_answer_over_the_size_cap_is_an_api_error(requests_mock: rm.Mocker) -> None:
+    small = HttpSettings(max_answer_bytes=1000)
+    client = BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=small)
+    requests_mock.get(STATUS, text="x" * 5000)
+    with pytest.raises(FatalApiError, match="larger than"):
+        client.status("42", level="ERROR")
+    assert requests_mock.call_count == 1
+
+
+def test_no_request_is_sent_once_the_deadline_has_passed(
+    requests_mock: rm.Mocker, client: BlazeMeterClient
+) -> None:
+    requests_mock.get(STATUS, **ok())
+    with pytest.raises(ApiError, match="no time left"):
+        client.status("42", level="ERROR", deadline=time.monotonic() - 1)
+    assert requests_mock.call_count == 0

@@ -111,7 +111,7 @@ def test_any_http_answer_is_a_status_or_an_api_error(
     client = BlazeMeterClient(
         "https://api.example.test/api/v4",
         Credentials("i", "s"),
-        http=HttpSettings(retry_tries=2, retry_max_time=5),
+        http=HttpSettings(retry_max_time=0.05, retry_factor=0.001, retry_max_delay=0.01),
     )
     with rm.Mocker() as mock:
         mock.get("https://api.example.test/api/v4/masters/7/status", status_code=code, content=body)

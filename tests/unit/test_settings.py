@@ -135,8 +135,9 @@ def test_ca_bundle_must_exist(tmp_path: Path) -> None:
 
 def test_tuning_env() -> None:
     http = api(
-        {"CI_GATE_RETRY_TRIES": "2", "CI_GATE_RETRY_MAX_TIME": "5", "CI_GATE_HTTP_TIMEOUT": "1.5"}
+        {"CI_GATE_MAX_ANSWER_MB": "2", "CI_GATE_RETRY_MAX_TIME": "5", "CI_GATE_HTTP_TIMEOUT": "1.5"}
     ).http
-    assert (http.retry_tries, http.retry_max_time, http.read_timeout) == (2, 5, 1.5)
-    with pytest.raises(UsageError, match="CI_GATE_RETRY_TRIES"):
-        api({"CI_GATE_RETRY_TRIES": "0"})
+    assert (http.max_answer_bytes, http.retry_max_time, http.read_timeout) == (2 << 20, 5, 1.5)
+    with pytest.raises(UsageError, match="CI_GATE_MAX_ANSWER_MB"):
+        api({"CI_GATE_MAX_ANSWER_MB": "0"})
+    assert api().http.retry_max_time == 300

@@ -195,11 +195,27 @@ def test_unknown_status_and_backwards_progress_are_noted_not_fatal() -> None:
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_cancels_and_stops_running_masters(signum: int, code: int) -> None:
-    api, _, outcome = run(
-        {"1": [status("DATA_RECEIVED", 100), Cancelled(signum)]}, stop_on_cancel=True
-    )
+    clock = FakeClock()
+    api = FakeApi(clock, {"1": [status("DATA_RECEIVED", 100), Cancelled(signum)]})
+    settings = WaitSettings(master_ids=("1",), timeout=100, interval=10, stop_on_cancel=True)
+    waiter = Waiter(settings, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep)
+    outcome = waiter.run()
     assert outcome.verdict == "cancelled" and outcome.exit_code == code
+    assert api.stops == []  # the reports come first; the caller then asks for the stops
+    stopped = waiter.stop_cancelled()
     assert api.stops == [("1", 100)]
+    assert stopped.verdict == "cancelled" and stopped.masters[0].stop_action == "stop"
+
+
+def test_a_master_that_ends_in_the_last_interval_is_judged_not_timed_out() -> None:
+    # the deadline falls at 25 s, between polls at 20 s and 30 s: the last look is at 25 s
+    _api, clock, outcome = run(
+        {"1": [status("DATA_RECEIVED", 100)] * 3 + [status("ENDED", 140)]},
+        timeout=25,
+        interval=10,
+    )
+    assert outcome.verdict == "passed", outcome.reason
+    assert clock.sleeps == [10, 10, 5]
 
 
 def test_an_api_error_that_outlasts_the_deadline_is_a_timeout() -> None:

@@ -1,0 +1,430 @@
+"""Deadlines, retries and cancellation: the real `ci-gate` against hostile loopback servers.
+
+Each test also adds a row to the fault matrix printed at the end of the test log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_faults import STATE_END, STATE_START
+from tests.helpers import (
+    FAULT_MATRIX,
+    assert_no_traceback,
+    assert_valid_junit,
+    gate_command,
+    gate_env,
+    parse_github_outputs,
+    simulator,
+    start_gate_until,
+    wait_args,
+    write_scenario,
+)
+from tests.pipelines.shell import ROOT, action_scripts
+
+REPORTS = ["junit.xml", "summary.json", "summary.md"]
+
+
+def read_summary(report_dir: Path) -> dict[str, Any]:
+    path = report_dir / "summary.json"
+    summary: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {"verdict": "-"}
+    return summary
+
+
+def _reports_of(report_dir: Path) -> list[str]:
+    return sorted(p.name for p in report_dir.iterdir()) if report_dir.is_dir() else []
+
+
+def _row(name: str, verdict: str, code: int, seconds: float, requests: int, ok: bool) -> None:
+    FAULT_MATRIX.append((name, verdict, code, seconds, requests, "valid" if ok else "MISSING"))
+
+
+def _run_with_rusage(
+    args: list[str], cwd: Path, env: dict[str, str], timeout: float
+) -> tuple[int, float, float, str, str]:
+    """Run the gate and measure its own peak RSS (MiB) with wait4, before anyone reaps it."""
+    out_path, err_path = cwd / "stdout.txt", cwd / "stderr.txt"
+    started = time.monotonic()
+    with out_path.open("w") as out, err_path.open("w") as err:
+        process = subprocess.Popen(
+            [*gate_command(), *args], stdout=out, stderr=err, env=env, cwd=cwd, text=True
+        )
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                pid, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.05)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - started
+    return (
+        process.returncode,
+        seconds,
+        usage.ru_maxrss / 1024,
+        out_path.read_text(),
+        err_path.read_text(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "fault"),
+    [
+        ("trickle 1 byte/s, --timeout 20", {"trickle": 1}),
+        ("silent after headers, --timeout 20", {"silent": True}),
+        ("accepted, never answered, --timeout 20", {"never_answer": True}),
+    ],
+)
+def test_a_hostile_server_cannot_carry_the_gate_past_its_deadline(
+    tmp_path: Path, name: str, fault: dict[str, Any]
+) -> None:
+    scenario = write_scenario(
+        tmp_path, {"1": {"steps": [STATE_START, {"fault": fault, "repeat": "forever"}]}}
+    )
+    report_dir = tmp_path / "report"
+    with simulator(scenario) as sim:
+        code, seconds, _, out, err = _run_with_rusage(
+            wait_args(sim, report_dir, "--timeout", "20"), tmp_path, gate_env(), timeout=60
+        )
+    reports = _reports_of(report_dir)
+    _row(name, read_summary(report_dir)["verdict"], code, seconds, -1, reports == REPORTS)
+    assert code == 3, out + err
+    assert seconds < 25
+    assert reports == REPORTS
+    assert_valid_junit((report_dir / "junit.xml").read_bytes())
+    assert_no_traceback(out, err)
+
+
+@pytest.mark.parametrize(
+    ("name", "fault"),
+    [
+        ("2 GB streamed body", {"stream_bytes": 2 * 1024**3}),
+        ("10 MB gzip that decodes to 10 GB", {"gzip_bomb_bytes": 10 * 1024**3}),
+    ],
+)
+def test_a_huge_answer_is_an_api_error_not_a_memory_error(
+    tmp_path: Path, name: str, fault: dict[str, Any]
+) -> None:
+    scenario = write_scenario(tmp_path, {"1": {"steps": [{"fault": fault, "repeat": "forever"}]}})
+    report_dir = tmp_path / "report"
+    with simulator(scenario) as sim:
+        code, seconds, peak, out, err = _run_with_rusage(
+            wait_args(sim, report_dir, "--timeout", "60"), tmp_path, gate_env(), timeout=90
+        )
+    reports = _reports_of(report_dir)
+    print(f"{name}: exit {code} in {seconds:.1f}s, peak RSS {peak:.0f} MiB")
+    _row(f"{name} (peak {peak:.0f} MiB)", "error", code, seconds, -1, reports == REPORTS)
+    assert code == 4, out + err
+    assert "larger than 64 MiB" in err
+    assert peak < 200
+    assert reports == REPORTS
+    assert_no_traceback(out, err)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_ninety_seconds_of_api_trouble_do_not_fail_the_gate(tmp_path: Path) -> None:
+    """Refused for 45 s, then 503s until about 90 s, then healthy: the run's own verdict."""
+    port = _free_port()
+    report_dir = tmp_path / "report"
+    url = f"http://127.0.0.1:{port}/api/v4"
+    env = gate_env()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [
+            *gate_command(),
+            *("wait", "1", "--api-url", url, "--interval", "1"),
+            *("--timeout", "600", "--report-dir", str(report_dir)),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    time.sleep(45)  # refused
+    (tmp_path / "down").mkdir()
+    (tmp_path / "up").mkdir()
+    failing = write_scenario(
+        tmp_path / "down", {"1": {"steps": [{"fault": {"http_status": 503}, "repeat": "forever"}]}}
+    )
+    with simulator(failing, "--port", str(port)) as sim:
+        time.sleep(max(0.0, 90 - (time.monotonic() - started)))  # 503s until 90 s
+        failed_calls = len(sim.calls())
+    healthy = write_scenario(tmp_path / "up", {"1": {"steps": [STATE_END]}})
+    with simulator(healthy, "--port", str(port)) as sim:
+        up_at = time.monotonic() - started
+        out, err = process.communicate(timeout=120)
+        calls = sim.calls()
+    seconds = time.monotonic() - started
+    print(f"API down for {up_at:.0f}s (then healthy); the gate ended after {seconds:.0f}s")
+    _row("API down 90 s, then healthy", "passed", process.returncode, seconds, len(calls), True)
+    assert process.returncode == 0, out + err
+    assert up_at >= 90 and failed_calls >= 1
+    assert out.count("API trouble") == 1 and "API healthy again after" in out
+    assert_no_traceback(out, err)
+
+
+def test_trouble_longer_than_the_retry_budget_is_an_api_error(tmp_path: Path) -> None:
+    report_dir = tmp_path / "report"
+    scenario = write_scenario(
+        tmp_path, {"1": {"steps": [{"fault": {"http_status": 503}, "repeat": "forever"}]}}
+    )
+    with simulator(scenario) as sim:
+        code, seconds, _, out, err = _run_with_rusage(
+            wait_args(sim, report_dir, "--timeout", "600"),
+            tmp_path,
+            gate_env(CI_GATE_RETRY_MAX_TIME="8"),
+            timeout=60,
+        )
+    reports = _reports_of(report_dir)
+    _row("503 longer than CI_GATE_RETRY_MAX_TIME=8", "error", code, seconds, -1, reports == REPORTS)
+    assert code == 4, out + err
+    assert 8 <= seconds < 20
+    assert "still failing after" in err
+    assert reports == REPORTS
+
+
+def test_a_long_retry_after_inside_the_budget_is_waited_out(tmp_path: Path) -> None:
+    report_dir = tmp_path / "report"
+    scenario = write_scenario(
+        tmp_path,
+        {
+            "1": {
+                "steps": [
+                    {"fault": {"http_status": 429, "headers": {"Retry-After": "45"}}},
+                    STATE_END,
+                ]
+            }
+        },
+    )
+    with simulator(scenario) as sim:
+        code, seconds, _, out, err = _run_with_rusage(
+            wait_args(sim, report_dir, "--timeout", "600"),
+            tmp_path,
+            gate_env(CI_GATE_RETRY_MAX_TIME="60"),
+            timeout=120,
+        )
+    _row("429 Retry-After 45 within a 60 s budget", "passed", code, seconds, -1, True)
+    assert code == 0, out + err
+    assert 45 <= seconds < 55
+
+
+def test_a_master_that_ends_just_before_the_deadline_is_judged(tmp_path: Path) -> None:
+    report_dir = tmp_path / "report"
+    scenario = write_scenario(
+        tmp_path,
+        {
+            "1": {
+                "steps": [
+                    {"status": "DATA_RECEIVED", "seconds": 4.5},
+                    {"status": "ENDED", "events": [{"level": "ERROR", "message": "late error"}]},
+                ]
+            }
+        },
+    )
+    with simulator(scenario) as sim:
+        args = wait_args(sim, report_dir, "--timeout", "5")
+        args[args.index("--interval") + 1] = "5"
+        code, seconds, _, out, err = _run_with_rusage(args, tmp_path, gate_env(), timeout=60)
+    _row("ends 0.5 s before the deadline", "failed", code, seconds, -1, True)
+    assert code == 1, out + err
+    assert "late error" in err
+
+
+def _hang_with_stop(tmp_path: Path, stop_fault: dict[str, Any] | None) -> Path:
+    master: dict[str, Any] = {"steps": [STATE_START]}
+    if stop_fault is not None:
+        master["stop_fault"] = stop_fault
+    return write_scenario(tmp_path, {"1": master})
+
+
+def test_sighup_is_a_cancel_with_exit_129_and_reports(tmp_path: Path) -> None:
+    report_dir = tmp_path / "report"
+    with simulator(_hang_with_stop(tmp_path, None)) as sim:
+        process = start_gate_until(
+            wait_args(sim, report_dir, "--stop-on-cancel"), "DATA_RECEIVED", gate_env()
+        )
+        started = time.monotonic()
+        process.send_signal(signal.SIGHUP)
+        out, err = process.communicate(timeout=15)
+        seconds = time.monotonic() - started
+        posts = [c["path"] for c in sim.calls() if c["method"] == "POST"]
+    reports = _reports_of(report_dir)
+    _row("SIGHUP", read_summary(report_dir)["verdict"], process.returncode, seconds, -1, True)
+    assert process.returncode == 129, out + err
+    assert read_summary(report_dir)["verdict"] == "cancelled"
+    assert reports == REPORTS
+    assert posts == ["/api/v4/masters/1/stop"]
+
+
+def test_a_second_signal_exits_at_once_with_the_reports_written(tmp_path: Path) -> None:
+    report_dir = tmp_path / "report"
+    with simulator(_hang_with_stop(tmp_path, {"never_answer": True})) as sim:
+        process = start_gate_until(
+            wait_args(sim, report_dir, "--stop-on-cancel"), "DATA_RECEIVED", gate_env()
+        )
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=15)
+        seconds = time.monotonic() - started
+    _row("two SIGTERMs 0.2 s apart", "cancelled", process.returncode, seconds, -1, True)
+    assert process.returncode == 143, out + err
+    assert seconds < 1.5  # not the 4 s stop budget
+    assert _reports_of(report_dir) == REPORTS
+    assert read_summary(report_dir)["verdict"] == "cancelled"
+    assert "a second signal" in err
+
+
+def _action_gate_script() -> str:
+    scripts = action_scripts()
+    gate = [script for script in scripts if "ci-gate" in script and "wait" in script]
+    assert len(gate) == 1
+    return gate[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "stop_fault", "stop_arrives"),
+    [
+        ("action cancel, stop answers after 3 s", {"delay": 3}, True),
+        ("action cancel, stop never answers", {"never_answer": True}, True),
+    ],
+)
+def test_the_action_passes_the_runners_cancel_to_the_gate(
+    tmp_path: Path, name: str, stop_fault: dict[str, Any], stop_arrives: bool
+) -> None:
+    """The runner's sequence on the step's shell: SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s
+    after that. Reports, the stop request and the outputs must all be done before SIGKILL."""
+    runner_temp = tmp_path / "runner-temp"
+    (runner_temp / "ci-gate-venv" / "bin").mkdir(parents=True)
+    gate = gate_command()
+    launcher = runner_temp / "ci-gate-venv" / "bin" / "ci-gate"
+    launcher.write_text("#!/bin/sh\nexec " + " ".join(f"'{part}'" for part in gate) + ' "$@"\n')
+    launcher.chmod(0o755)
+    script = tmp_path / "step.sh"
+    script.write_text(_action_gate_script())
+    output_file = tmp_path / "github-output"
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    with simulator(_hang_with_stop(tmp_path, stop_fault)) as sim:
+        env = gate_env(
+            GITHUB_ACTIONS="true",
+            GITHUB_OUTPUT=str(output_file),
+            GITHUB_ACTION_PATH=str(ROOT),
+            RUNNER_TEMP=str(runner_temp),
+            INPUT_MASTER_ID="1",
+            CI_GATE_LEVEL="ERROR",
+            CI_GATE_TIMEOUT="600",
+            CI_GATE_INTERVAL="0.1",
+            CI_GATE_REPORT_DIR="report",
+            CI_GATE_FAIL_FAST="false",
+            CI_GATE_IGNORE="",
+            CI_GATE_STOP_ON_TIMEOUT="false",
+            CI_GATE_STOP_ON_CANCEL="true",
+            BLAZEMETER_API_URL=sim.url,
+        )
+        shell = subprocess.Popen(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=workspace,
+        )
+        _wait_for_status_polls(sim, 2)
+        started = time.monotonic()
+        shell.send_signal(signal.SIGINT)
+        killed = False
+        try:
+            out, err = shell.communicate(timeout=7.5)
+        except subprocess.TimeoutExpired:
+            shell.send_signal(signal.SIGTERM)
+            try:
+                out, err = shell.communicate(timeout=2.5)
+            except subprocess.TimeoutExpired:
+                shell.kill()
+                killed = True
+                out, err = shell.communicate()
+        seconds = time.monotonic() - started
+        posts = [c["path"] for c in sim.calls() if c["method"] == "POST"]
+    report_dir = workspace / "report"
+    outputs = parse_github_outputs(output_file.read_text()) if output_file.exists() else {}
+    _row(name, outputs.get("verdict", "-"), shell.returncode, seconds, -1, not killed)
+    assert not killed, out + err
+    assert (posts == ["/api/v4/masters/1/stop"]) is stop_arrives
+    assert _reports_of(report_dir) == REPORTS
+    assert read_summary(report_dir)["verdict"] == "cancelled"
+    assert_valid_junit((report_dir / "junit.xml").read_bytes())
+    assert outputs["verdict"] == "cancelled" and outputs["exit-code"] == "130"
+    assert shell.returncode == 130
+
+
+def _wait_for_status_polls(sim: Any, count: int) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if sum(1 for c in sim.calls() if "/status" in c["path"]) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the gate never polled")
+
+
+@pytest.mark.parametrize("interrupt", [False, True])
+def test_ci_gate_stop_is_bounded_and_interruptible(tmp_path: Path, interrupt: bool) -> None:
+    with simulator(_hang_with_stop(tmp_path, {"never_answer": True})) as sim:
+        # walk the master to DATA_RECEIVED first
+        subprocess.run(
+            [*gate_command(), *wait_args(sim, tmp_path / "r", "--timeout", "0.05")],
+            env=gate_env(),
+            capture_output=True,
+            check=False,
+        )
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [*gate_command(), "stop", "1", "--api-url", sim.url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=gate_env(),
+        )
+        if interrupt:
+            _wait_for_posts(sim, 1)
+            process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+        seconds = time.monotonic() - started
+    name = "ci-gate stop, stop never answers" + (", Ctrl-C" if interrupt else "")
+    _row(name, "-", process.returncode, seconds, -1, True)
+    assert_no_traceback(out, err)
+    if interrupt:
+        assert process.returncode == 130, out + err
+        assert seconds < 2
+    else:
+        assert process.returncode == 4, out + err
+        assert seconds < 8  # the 4 s stop budget, plus start-up
+        assert "master 1" in err
+
+
+def _wait_for_posts(sim: Any, count: int) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if sum(1 for c in sim.calls() if c["method"] == "POST") >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError("no stop request arrived")
