@@ -56,6 +56,9 @@ def _act(
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI_GATE_", "RUNNER_"))
     }
+    # act's host-mode work dir lives under $XDG_CACHE_HOME/act/<hash of the job>: two act
+    # runs at once (two checkouts under test) would share it, so each test has its own
+    env["XDG_CACHE_HOME"] = str(tmp_path / "xdg-cache")
     with simulator(scenario) as sim:
         done = subprocess.run(
             [
