@@ -10,6 +10,7 @@ Prints the figures; `--json` prints them as one JSON object (used by the tests).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import tempfile
@@ -18,7 +19,7 @@ from pathlib import Path
 import requests
 
 from ci_gate.client import BlazeMeterClient
-from ci_gate.model import Event
+from ci_gate.progress import ConsoleProgress
 from ci_gate.settings import Credentials, WaitSettings
 from ci_gate.signals import SignalGuard
 from ci_gate.simulator.scenario import BUILTIN_DIR, load_scenario
@@ -26,22 +27,6 @@ from ci_gate.simulator.server import SimulatorServer
 from ci_gate.waiter import Waiter
 
 CREDENTIALS = Credentials("bench-id", "bench-secret")
-
-
-class SilentProgress:
-    """A progress sink that shows nothing: the bench measures bytes, not output."""
-
-    def status_changed(self, master_id: str, status: str, progress: int | None, t: float) -> None:
-        return None
-
-    def offending_event(self, master_id: str, event: Event, elapsed: float) -> None:
-        return None
-
-    def heartbeat(self, master_id: str, status: str, progress: int | None, t: float) -> None:
-        return None
-
-    def note(self, message: str) -> None:
-        return None
 
 
 def _scenario(polls_per_step: int) -> Path:
@@ -62,7 +47,8 @@ def gate_bytes(scenario: Path) -> tuple[int, int]:
     try:
         client = BlazeMeterClient(server.base_url, CREDENTIALS)
         plan = WaitSettings(master_ids=("12345678",), timeout=120, interval=0.001)
-        outcome = Waiter(plan, client, SilentProgress(), SignalGuard()).run()
+        quiet = ConsoleProgress(io.StringIO())  # the bench measures bytes, not output
+        outcome = Waiter(plan, client, quiet, SignalGuard()).run()
         assert outcome.verdict == "passed", outcome.reason
         return client.traffic().bytes_received, client.traffic().requests
     finally:

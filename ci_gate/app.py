@@ -24,7 +24,6 @@ from ci_gate.progress import ConsoleProgress, ProgressSink
 from ci_gate.report import ReportPaths, write_reports
 from ci_gate.settings import ApiSettings, WaitSettings, is_loopback
 from ci_gate.signals import SIGNAL_NAMES, SignalGuard
-from ci_gate.text import one_line
 from ci_gate.verdict import Verdict
 from ci_gate.waiter import STOP_BUDGET, Waiter
 
@@ -134,13 +133,7 @@ def run_stop(
     Each master has the stop budget (status read and stop request together), and a signal
     ends the command at once.
     """
-    stdout = stdout or sys.stdout
-    out = stdout
-
-    def note(message: str) -> None:
-        out.write(f"ci-gate: {one_line(message, 1000)}\n")
-        out.flush()
-
+    note = ConsoleProgress(stdout or sys.stdout).note
     client = _client(api, on_retry=note)
     failures: list[str] = []
     try:

@@ -16,7 +16,14 @@ from collections.abc import Sequence
 
 from ci_gate import __version__
 from ci_gate.errors import EXIT_API, EXIT_USAGE, CiGateError
-from ci_gate.settings import ApiSettings, WaitSettings, add_arguments
+from ci_gate.settings import (
+    ApiSettings,
+    WaitSettings,
+    add_arguments,
+    parse_master_ids,
+    resolve_api,
+    resolve_wait,
+)
 from ci_gate.signals import Cancelled, ExitNow, SignalGuard
 from ci_gate.verdict import Verdict
 
@@ -91,7 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_wait(args: argparse.Namespace, guard: SignalGuard) -> int:
     from ci_gate.app import run_wait
-    from ci_gate.settings import resolve_api, resolve_wait
 
     settings = resolve_wait(args, os.environ, args.master_ids)
     return run_wait(settings, resolve_api(args, os.environ), guard)
@@ -99,7 +105,6 @@ def _cmd_wait(args: argparse.Namespace, guard: SignalGuard) -> int:
 
 def _cmd_stop(args: argparse.Namespace, guard: SignalGuard) -> int:
     from ci_gate.app import run_stop
-    from ci_gate.settings import parse_master_ids, resolve_api
 
     master_ids = parse_master_ids(args.master_ids)
     return run_stop(master_ids, resolve_api(args, os.environ), guard)
@@ -161,9 +166,12 @@ def _tell_ci_exit_code(code: int) -> int:
     no wrapper shell left to write this output, so the gate does it itself.
     """
     if os.environ.get("GITHUB_ACTIONS") == "true" and os.environ.get("GITHUB_OUTPUT"):
+        from pathlib import Path
+
+        from ci_gate.ci.github import write_outputs
+
         try:
-            with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as stream:  # noqa: PTH123
-                stream.write(f"exit-code={code}\n")
+            write_outputs(Path(os.environ["GITHUB_OUTPUT"]), {"exit-code": str(code)})
         except OSError as error:
             sys.stderr.write(f"ci-gate: could not write the GitHub output: {error.strerror}\n")
     return code

@@ -44,8 +44,14 @@ def _reports_of(report_dir: Path) -> list[str]:
     return sorted(p.name for p in report_dir.iterdir()) if report_dir.is_dir() else []
 
 
-def _row(name: str, verdict: str, code: int, seconds: float, requests: int, ok: bool) -> None:
-    FAULT_MATRIX.append((name, verdict, code, seconds, requests, "valid" if ok else "MISSING"))
+def _row(name: str, code: int, seconds: float, report_dir: Path | None, requests: int = -1) -> None:
+    """A fault-matrix row; verdict and report state are read from what the gate left."""
+    if report_dir is None:
+        verdict, reports = "-", "-"
+    else:
+        verdict = read_summary(report_dir)["verdict"]
+        reports = "valid" if _reports_of(report_dir) == REPORTS else "MISSING"
+    FAULT_MATRIX.append((name, verdict, code, seconds, requests, reports))
 
 
 def _run_with_rusage(
@@ -99,7 +105,7 @@ def test_a_hostile_server_cannot_carry_the_gate_past_its_deadline(
             wait_args(sim, report_dir, "--timeout", "20"), tmp_path, gate_env(), timeout=60
         )
     reports = _reports_of(report_dir)
-    _row(name, read_summary(report_dir)["verdict"], code, seconds, -1, reports == REPORTS)
+    _row(name, code, seconds, report_dir)
     assert code == 3, out + err
     assert seconds < 25
     assert reports == REPORTS
@@ -125,7 +131,7 @@ def test_a_huge_answer_is_an_api_error_not_a_memory_error(
         )
     reports = _reports_of(report_dir)
     print(f"{name}: exit {code} in {seconds:.1f}s, peak RSS {peak:.0f} MiB")
-    _row(f"{name} (peak {peak:.0f} MiB)", "error", code, seconds, -1, reports == REPORTS)
+    _row(f"{name} (peak {peak:.0f} MiB)", code, seconds, report_dir)
     assert code == 4, out + err
     assert "larger than 64 MiB" in err
     assert peak < 200
@@ -174,7 +180,7 @@ def test_ninety_seconds_of_api_trouble_do_not_fail_the_gate(tmp_path: Path) -> N
         calls = sim.calls()
     seconds = time.monotonic() - started
     print(f"API down for {up_at:.0f}s (then healthy); the gate ended after {seconds:.0f}s")
-    _row("API down 90 s, then healthy", "passed", process.returncode, seconds, len(calls), True)
+    _row("API down 90 s, then healthy", process.returncode, seconds, report_dir, len(calls))
     assert process.returncode == 0, out + err
     assert up_at >= 90 and failed_calls >= 1
     assert out.count("API trouble") == 1 and "API healthy again after" in out
@@ -194,7 +200,7 @@ def test_trouble_longer_than_the_retry_budget_is_an_api_error(tmp_path: Path) ->
             timeout=60,
         )
     reports = _reports_of(report_dir)
-    _row("503 longer than CI_GATE_RETRY_MAX_TIME=8", "error", code, seconds, -1, reports == REPORTS)
+    _row("503 longer than CI_GATE_RETRY_MAX_TIME=8", code, seconds, report_dir)
     assert code == 4, out + err
     assert 8 <= seconds < 20
     assert "still failing after" in err
@@ -221,7 +227,7 @@ def test_a_long_retry_after_inside_the_budget_is_waited_out(tmp_path: Path) -> N
             gate_env(CI_GATE_RETRY_MAX_TIME="60"),
             timeout=120,
         )
-    _row("429 Retry-After 45 within a 60 s budget", "passed", code, seconds, -1, True)
+    _row("429 Retry-After 45 within a 60 s budget", code, seconds, report_dir)
     assert code == 0, out + err
     assert 45 <= seconds < 55
 
@@ -243,7 +249,7 @@ def test_a_master_that_ends_just_before_the_deadline_is_judged(tmp_path: Path) -
         args = wait_args(sim, report_dir, "--timeout", "5")
         args[args.index("--interval") + 1] = "5"
         code, seconds, _, out, err = _run_with_rusage(args, tmp_path, gate_env(), timeout=60)
-    _row("ends 0.5 s before the deadline", "failed", code, seconds, -1, True)
+    _row("ends 0.5 s before the deadline", code, seconds, report_dir)
     assert code == 1, out + err
     assert "late error" in err
 
@@ -267,7 +273,7 @@ def test_sighup_is_a_cancel_with_exit_129_and_reports(tmp_path: Path) -> None:
         seconds = time.monotonic() - started
         posts = [c["path"] for c in sim.calls() if c["method"] == "POST"]
     reports = _reports_of(report_dir)
-    _row("SIGHUP", read_summary(report_dir)["verdict"], process.returncode, seconds, -1, True)
+    _row("SIGHUP", process.returncode, seconds, report_dir)
     assert process.returncode == 129, out + err
     assert read_summary(report_dir)["verdict"] == "cancelled"
     assert reports == REPORTS
@@ -286,7 +292,7 @@ def test_a_second_signal_exits_at_once_with_the_reports_written(tmp_path: Path) 
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=15)
         seconds = time.monotonic() - started
-    _row("two SIGTERMs 0.2 s apart", "cancelled", process.returncode, seconds, -1, True)
+    _row("two SIGTERMs 0.2 s apart", process.returncode, seconds, report_dir)
     assert process.returncode == 143, out + err
     assert seconds < 1.5  # not the 4 s stop budget
     assert _reports_of(report_dir) == REPORTS
@@ -349,7 +355,7 @@ def test_the_action_passes_the_runners_cancel_to_the_gate(
             env=env,
             cwd=workspace,
         )
-        _wait_for_status_polls(sim, 2)
+        _wait_for_calls(sim, 2, method="GET", path_part="/status")
         started = time.monotonic()
         shell.send_signal(signal.SIGINT)
         killed = False
@@ -367,7 +373,7 @@ def test_the_action_passes_the_runners_cancel_to_the_gate(
         posts = [c["path"] for c in sim.calls() if c["method"] == "POST"]
     report_dir = workspace / "report"
     outputs = parse_github_outputs(output_file.read_text()) if output_file.exists() else {}
-    _row(name, outputs.get("verdict", "-"), shell.returncode, seconds, -1, not killed)
+    _row(name, shell.returncode, seconds, report_dir)
     assert not killed, out + err
     assert (posts == ["/api/v4/masters/1/stop"]) is stop_arrives
     assert _reports_of(report_dir) == REPORTS
@@ -377,13 +383,15 @@ def test_the_action_passes_the_runners_cancel_to_the_gate(
     assert shell.returncode == 130
 
 
-def _wait_for_status_polls(sim: Any, count: int) -> None:
+def _wait_for_calls(sim: Any, count: int, *, method: str, path_part: str = "") -> None:
+    """Block until the simulator has seen `count` matching requests (at most 20 s)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        if sum(1 for c in sim.calls() if "/status" in c["path"]) >= count:
+        calls = sim.calls()
+        if sum(1 for c in calls if c["method"] == method and path_part in c["path"]) >= count:
             return
         time.sleep(0.05)
-    raise AssertionError("the gate never polled")
+    raise AssertionError(f"fewer than {count} {method} {path_part} requests arrived")
 
 
 @pytest.mark.parametrize("interrupt", [False, True])
@@ -405,12 +413,12 @@ def test_ci_gate_stop_is_bounded_and_interruptible(tmp_path: Path, interrupt: bo
             env=gate_env(),
         )
         if interrupt:
-            _wait_for_posts(sim, 1)
+            _wait_for_calls(sim, 1, method="POST")
             process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
         seconds = time.monotonic() - started
     name = "ci-gate stop, stop never answers" + (", Ctrl-C" if interrupt else "")
-    _row(name, "-", process.returncode, seconds, -1, True)
+    _row(name, process.returncode, seconds, None)
     assert_no_traceback(out, err)
     if interrupt:
         assert process.returncode == 130, out + err
@@ -419,12 +427,3 @@ def test_ci_gate_stop_is_bounded_and_interruptible(tmp_path: Path, interrupt: bo
         assert process.returncode == 4, out + err
         assert seconds < 8  # the 4 s stop budget, plus start-up
         assert "master 1" in err
-
-
-def _wait_for_posts(sim: Any, count: int) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if sum(1 for c in sim.calls() if c["method"] == "POST") >= count:
-            return
-        time.sleep(0.05)
-    raise AssertionError("no stop request arrived")
