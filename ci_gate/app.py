@@ -6,34 +6,48 @@ outcome to the CI adapters and prints the closing lines; it returns the exit cod
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
 from ci_gate import ci
 from ci_gate.client import BlazeMeterClient
-from ci_gate.errors import EXIT_API, EXIT_PASSED, ApiError, UsageError
+from ci_gate.errors import EXIT_PASSED, ApiError, UsageError
 from ci_gate.formatting import format_duration
 from ci_gate.levels import level_name
 from ci_gate.model import TERMINAL_STATUSES
 from ci_gate.outcome import Outcome
 from ci_gate.progress import ConsoleProgress, ProgressSink
-from ci_gate.report import ReportPaths, write_reports
+from ci_gate.report import ReportPaths, report_paths, write_reports
+from ci_gate.report.summary import render_markdown
 from ci_gate.settings import ApiSettings, WaitSettings, is_loopback
 from ci_gate.signals import SIGNAL_NAMES, SignalGuard
+from ci_gate.text import one_line
 from ci_gate.verdict import Verdict
 from ci_gate.waiter import STOP_BUDGET, Waiter
 
 
 def _prepare_report_dir(report_dir: Path) -> None:
+    """Create the report folder and prove it writable before the first poll (exit 2)."""
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(
             f"--report-dir {str(report_dir)!r}: cannot create it ({error.strerror})"
+        ) from None
+    try:
+        with tempfile.TemporaryFile(dir=report_dir, prefix=".ci-gate-probe."):
+            pass
+    except OSError as error:
+        raise UsageError(
+            f"--report-dir {str(report_dir)!r}: cannot write there ({error.strerror})"
         ) from None
 
 
@@ -44,12 +58,20 @@ def _announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) 
             f"warning: --interval {settings.interval:g}s polls a remote API more than once a "
             "second; BlazeMeter may answer with HTTP 429"
         )
+    if settings.stop_on_fail and not settings.fail_fast:
+        progress.note(
+            "warning: --stop-on-fail acts only with --fail-fast (a master that fails without "
+            "it has already ended); add --fail-fast to stop failing runs early"
+        )
     ids = " ".join(settings.master_ids)
     level = level_name(settings.level)
     progress.note(
         f"waiting for master {ids} at {api.url} (fail at {level} and above, "
         f"timeout {format_duration(settings.timeout)}, poll every {settings.interval:g}s)"
     )
+    if settings.ignore:
+        patterns = ", ".join(repr(pattern.pattern) for pattern in settings.ignore)
+        progress.note(f"ignoring events whose message matches {patterns}")
 
 
 def _client(api: ApiSettings, on_retry: Callable[[str], None] | None = None) -> BlazeMeterClient:
@@ -67,52 +89,97 @@ def run_wait(
     *,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    env = os.environ if env is None else env
     _prepare_report_dir(settings.report_dir)
     progress = ConsoleProgress(stdout)
     _announce(settings, api, progress)
     client = _client(api, on_retry=progress.note)
     try:
         waiter = Waiter(settings, client, progress, guard)
-        outcome = waiter.run()
-        code = finish(outcome, settings.report_dir, guard, stdout=stdout, stderr=stderr)
+        try:
+            outcome = waiter.run()
+        except Exception as error:  # a bug: the wait ends as `error`, the reports still come
+            _debug_trace(env, stderr)
+            outcome = waiter.crashed(error)
+        code = finish(outcome, settings.report_dir, guard, stdout=stdout, stderr=stderr, env=env)
         if outcome.verdict is Verdict.CANCELLED and settings.stop_on_cancel:
             # reports first (a runner may kill us any moment now), then the stop requests,
             # then the reports again, naming what was sent
             stopped = waiter.stop_cancelled()
-            with guard.protected():
-                write_reports(stopped, settings.report_dir)
+            with guard.protected(), contextlib.suppress(Exception):
+                write_reports(stopped, settings.report_dir, dotenv=_wants_dotenv(env))
     finally:
         client.close()
     return code
 
 
+def _wants_dotenv(env: Mapping[str, str]) -> bool:
+    return ci.detect(env) == "gitlab"
+
+
+def _debug_trace(env: Mapping[str, str], stderr: TextIO) -> None:
+    if env.get("CI_GATE_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
+        traceback.print_exc(file=stderr)
+
+
 def finish(
-    outcome: Outcome, report_dir: Path, guard: SignalGuard, *, stdout: TextIO, stderr: TextIO
+    outcome: Outcome,
+    report_dir: Path,
+    guard: SignalGuard,
+    *,
+    stdout: TextIO,
+    stderr: TextIO,
+    env: Mapping[str, str] | None = None,
 ) -> int:
-    """Write the reports and tell the CI system; a signal that came late still counts."""
+    """Write the reports and tell the CI system; a signal that came late still counts.
+
+    When the reports cannot be written, the run ends as `error` (the CI system would see
+    no reports) but the verdict line and the CI outputs still come, naming the real result.
+    """
+    env = os.environ if env is None else env
     while True:
         try:
             with guard.protected():
-                paths = write_reports(outcome, report_dir)
-        except OSError as error:
-            stderr.write(f"ci-gate: could not write the reports to {report_dir}: {error}\n")
-            return EXIT_API
+                paths = write_reports(outcome, report_dir, dotenv=_wants_dotenv(env))
+        except Exception as error:  # a full disk, a folder removed, or a rendering bug
+            _debug_trace(env, stderr)
+            paths = report_paths(report_dir)
+            outcome = outcome.reports_lost(
+                f"could not write the reports to {report_dir}: {_why(error)}"
+            )
+            break
         late = guard.received
         if late is None or outcome.verdict is Verdict.CANCELLED:
             break
         outcome = outcome.cancelled(late, f"cancelled by {SIGNAL_NAMES.get(late, str(late))}")
-    ci.publish(outcome, paths, stream=stdout)
+
+    def warn(message: str) -> None:
+        stderr.write(f"ci-gate: {one_line(message, 1000)}\n")
+
+    try:
+        markdown = render_markdown(outcome)
+    except Exception as error:  # never let the step summary cost the outputs
+        markdown = f"# ci-gate: {outcome.verdict}\n\n(summary could not be rendered: {error})\n"
+    ci.publish(outcome, paths, env, stdout, markdown=markdown, warn=warn)
     _closing_lines(outcome, paths, stdout, stderr)
     return outcome.exit_code
 
 
+def _why(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return f"{type(error).__name__}: {error}"
+
+
 def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr: TextIO) -> None:
-    stdout.write(f"ci-gate: reports: {paths.junit}, {paths.summary_json}, {paths.summary_md}\n")
-    stdout.flush()
-    line = f"ci-gate: {outcome.verdict}: {outcome.reason}\n"
+    if paths.summary_json.exists():
+        stdout.write(f"ci-gate: reports: {paths.junit}, {paths.summary_json}, {paths.summary_md}\n")
+        stdout.flush()
+    line = f"ci-gate: {outcome.verdict}: {one_line(outcome.reason, 2000)}\n"
     if outcome.verdict is Verdict.PASSED:
         stdout.write(line)
         stdout.flush()

@@ -13,6 +13,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ci_gate import __version__
 from ci_gate.errors import EXIT_API, EXIT_USAGE, CiGateError
@@ -25,14 +26,34 @@ from ci_gate.settings import (
     resolve_wait,
 )
 from ci_gate.signals import Cancelled, ExitNow, SignalGuard
+from ci_gate.streams import steady_standard_streams
 from ci_gate.verdict import Verdict
 
 EPILOG = """exit codes: 0 passed, 1 failed (an offending event), 2 usage or configuration error,
 3 timeout, 4 API error, 129 SIGHUP, 130 SIGINT, 143 SIGTERM"""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that never echoes an unknown argument's value (it may be a pasted secret)."""
+
+    def error(self, message: str) -> NoReturn:
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            message = prefix + _option_names_only(message[len(prefix) :].split(" "))
+        super().error(message)
+
+
+def _option_names_only(tokens: list[str]) -> str:
+    names = [token.split("=", 1)[0] for token in tokens if token.startswith("-")]
+    hidden = len(tokens) - len(names)
+    if hidden:
+        noun = "value" if hidden == 1 else "values"
+        names.append(f"(and {hidden} {noun}, not shown)")
+    return " ".join(names)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ci-gate",
         allow_abbrev=False,
         description="Make a BlazeMeter load-test run a gate in a CI/CD pipeline.",
@@ -133,6 +154,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             _tell_ci_exit_code(EXIT_USAGE)
         raise
     guard = SignalGuard()
+    with steady_standard_streams():
+        return _run(args, guard)
+
+
+def _run(args: argparse.Namespace, guard: SignalGuard) -> int:
+    """The command, with every way out turned into one line and an exit code."""
     try:
         with guard.installed():
             code: int = args.handler(args, guard)

@@ -84,11 +84,31 @@ _FATAL_REASONS = {
 
 
 def _envelope_message(body: object) -> str:
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return " (" + one_line(error["message"], 200) + ")"
+    """The server's own words from an error body, in any of its historical shapes.
+
+    API v4: `{"error": {"code": 404, "message": "..."}}`; API v2 and older answers:
+    `{"response_code": 500, "error": "Test already running..."}` or a bare `message`.
+    """
+    if not isinstance(body, dict):
+        return ""
+    error = body.get("error")
+    text: object = None
+    if isinstance(error, dict):
+        text = error.get("message") or error.get("Message")
+    elif isinstance(error, str):
+        text = error
+    if not isinstance(text, str) or not text.strip():
+        text = body.get("message")
+    if isinstance(text, str) and text.strip():
+        return " (" + one_line(text.strip(), 200) + ")"
     return ""
+
+
+def _envelope_error_code(body: dict[str, object]) -> object:
+    error = body.get("error")
+    if isinstance(error, dict):
+        return error.get("code")
+    return body.get("response_code")
 
 
 class BlazeMeterClient:
@@ -266,6 +286,14 @@ class BlazeMeterClient:
             parts.append(piece)
         return b"".join(parts)
 
+    def _hint(self, code: object) -> str:
+        """What to check when the API says 'not found': the id, or the URL it was sent to."""
+        if code != 404:
+            return ""
+        if not urlsplit(self.api_url).path.rstrip("/").endswith("/api/v4"):
+            return f"; check --api-url: {self.api_url} does not end in /api/v4"
+        return "; check the master id and --api-url"
+
     def _read_answer(self, response: requests.Response, content: bytes, what: str) -> object:
         code = response.status_code
         body: object = None
@@ -292,7 +320,7 @@ class BlazeMeterClient:
             )
         if code >= 400 or code < 200:
             reason = _FATAL_REASONS.get(code, "the API refused the request")
-            raise FatalApiError(f"{what}: {reason} (HTTP {code}){detail}")
+            raise FatalApiError(f"{what}: {reason} (HTTP {code}){detail}{self._hint(code)}")
         if code == 204 or (not content and code in (201, 202)):
             return None
         if not isinstance(body, dict):
@@ -301,11 +329,12 @@ class BlazeMeterClient:
                 f"{what}: the API answered HTTP {code} with a body that is not "
                 f"BlazeMeter's JSON envelope ({kind}, {len(content)} bytes)"
             )
-        error = body.get("error")
-        if error:
-            error_code = error.get("code") if isinstance(error, dict) else None
+        if body.get("error"):
+            error_code = _envelope_error_code(body)
             if error_code in _FATAL_REASONS:
-                raise FatalApiError(f"{what}: {_FATAL_REASONS[error_code]}{detail}")
+                raise FatalApiError(
+                    f"{what}: {_FATAL_REASONS[error_code]}{detail}{self._hint(error_code)}"
+                )
             raise RetryableApiError(f"{what}: the API reported an error{detail}")
         return body.get("result")
 

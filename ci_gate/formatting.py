@@ -43,4 +43,11 @@ def describe_event(event: Event, limit: int = 500) -> str:
     """One safe line: level, UTC time, session and message."""
     level = one_line(event.level, 40) + ("" if event.level_recognised else " (unrecognised)")
     session = one_line(event.session_id, 80) if event.session_id else "-"
-    return f"{level} at {event_time(event)} session {session}: {one_line(event.message, limit)}"
+    line = f"{level} at {event_time(event)} session {session}: {one_line(event.message, limit)}"
+    # made safe again as a whole: pieces that are safe alone can meet as "::"
+    return one_line(line, limit + 200)
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`noun` for one, `many` (default noun + "s") for any other count."""
+    return noun if count == 1 else (many or f"{noun}s")

@@ -85,6 +85,9 @@ class MasterStatus:
     status: str
     progress: int | None
     events: tuple[Event, ...]
+    #: False when the answer had no event list at all (`events` null or missing): its
+    #: events are unknown, which must never be read as "no events".
+    events_listed: bool = True
 
     @property
     def known_status(self) -> bool:
@@ -161,6 +164,7 @@ def parse_status(master_id: str, result: object) -> MasterStatus:
     if progress is None:
         progress = PROGRESS_BY_STATUS.get(status)
     raw_events = result.get("events")
+    events_listed = raw_events is not None
     if raw_events is None:
         raw_events = []
     if not isinstance(raw_events, list):
@@ -172,4 +176,5 @@ def parse_status(master_id: str, result: object) -> MasterStatus:
         status=status,
         progress=progress,
         events=tuple(parse_event(item) for item in raw_events),
+        events_listed=events_listed,
     )

@@ -21,6 +21,14 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class IgnoredEvent:
+    """An event at or above the threshold that an `--ignore` pattern waived."""
+
+    event: Event
+    pattern: str
+
+
+@dataclass(frozen=True)
 class MasterOutcome:
     """What happened to one master."""
 
@@ -30,7 +38,7 @@ class MasterOutcome:
     progress: int | None
     error: str | None = None
     offending: tuple[Event, ...] = ()
-    ignored: int = 0
+    ignored: tuple[IgnoredEvent, ...] = ()
     unrecognised_levels: int = 0
     event_counts: dict[str, int] = field(default_factory=dict)
     timeline: tuple[StatusChange, ...] = ()
@@ -50,6 +58,9 @@ class Outcome:
     masters: tuple[MasterOutcome, ...]
     reason: str
     traffic: Traffic = field(default_factory=Traffic)
+    ignore_patterns: tuple[str, ...] = ()
+    #: Seconds the wait took (the monotonic clock), for case and suite times.
+    waited: float = 0.0
 
     @property
     def threshold_name(self) -> str:
@@ -62,4 +73,15 @@ class Outcome:
             verdict=Verdict.CANCELLED,
             exit_code=Verdict.CANCELLED.exit_code(signal_number),
             reason=reason,
+        )
+
+    def reports_lost(self, why: str) -> Outcome:
+        """The same run, ended as `error` because its reports could not be written."""
+        if self.verdict is Verdict.CANCELLED:
+            return replace(self, reason=f"{self.reason}; {why}")
+        return replace(
+            self,
+            verdict=Verdict.ERROR,
+            exit_code=Verdict.ERROR.exit_code(None),
+            reason=f"{why}; the run itself: {self.verdict}: {self.reason}",
         )

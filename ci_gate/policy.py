@@ -28,6 +28,13 @@ class EventPolicy:
         """Below the threshold is fine; at or above it (or unreadable), offending unless ignored."""
         if event.level_recognised and event.level_number < self.threshold:
             return Judgement.FINE
-        if any(pattern.search(event.message) for pattern in self.ignore):
+        if self.waiver(event) is not None:
             return Judgement.IGNORED
         return Judgement.OFFENDING
+
+    def waiver(self, event: Event) -> str | None:
+        """The first `--ignore` pattern matching the event's message, if any."""
+        for pattern in self.ignore:
+            if pattern.search(event.message):
+                return pattern.pattern
+        return None

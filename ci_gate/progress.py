@@ -37,7 +37,7 @@ class ConsoleProgress:
         self._stream = stream or sys.stdout
 
     def _line(self, elapsed: float, text: str) -> None:
-        self._stream.write(f"[{format_duration(elapsed):>8}] {text}\n")
+        self._stream.write(f"[{format_duration(elapsed):>8}] {one_line(text, 2000)}\n")
         self._stream.flush()
 
     def status_changed(

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from ci_gate.errors import UsageError
 from ci_gate.levels import LEVELS, parse_threshold
+from ci_gate.text import register_credentials
 
 DEFAULT_API_URL = "https://a.blazemeter.com/api/v4"
 _TRUE = {"1", "true", "yes", "on"}
@@ -434,10 +435,14 @@ def resolve_api(args: argparse.Namespace | None, env: Mapping[str, str]) -> ApiS
 
 
 def resolve_credentials(api_key_file: str | None, env: Mapping[str, str]) -> Credentials:
-    """From `--api-key-file` (key_id:key_secret) or BLAZEMETER_API_KEY_ID/_SECRET."""
+    """From `--api-key-file` (key_id:key_secret) or BLAZEMETER_API_KEY_ID/_SECRET.
+
+    The secret is registered with the sanitiser at once, so no later line can show it.
+    """
     if api_key_file is not None:
         try:
-            text = Path(api_key_file).read_text(encoding="utf-8").strip()
+            # utf-8-sig: a BOM left by a Windows editor is not part of the key id
+            text = Path(api_key_file).read_text(encoding="utf-8-sig").strip()
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
             raise UsageError(
@@ -446,7 +451,9 @@ def resolve_credentials(api_key_file: str | None, env: Mapping[str, str]) -> Cre
         key_id, sep, secret = text.partition(":")
         if not sep or not key_id.strip() or not secret.strip():
             raise UsageError(f"--api-key-file {api_key_file!r} must hold key_id:key_secret")
-        return Credentials(key_id.strip(), secret.strip())
+        return _checked(
+            Credentials(key_id.strip(), secret.strip()), f"--api-key-file {api_key_file!r}"
+        )
     key_id = env.get("BLAZEMETER_API_KEY_ID", "").strip()
     secret = env.get("BLAZEMETER_API_KEY_SECRET", "").strip()
     missing = [
@@ -461,4 +468,24 @@ def resolve_credentials(api_key_file: str | None, env: Mapping[str, str]) -> Cre
         raise UsageError(
             f"missing credentials: set {' and '.join(missing)} (or use --api-key-file)"
         )
-    return Credentials(key_id, secret)
+    return _checked(
+        Credentials(key_id, secret), "BLAZEMETER_API_KEY_ID / BLAZEMETER_API_KEY_SECRET"
+    )
+
+
+def _checked(credentials: Credentials, source: str) -> Credentials:
+    """Refuse a key that cannot travel in an HTTP Basic header, without echoing it."""
+    register_credentials(credentials.key_id, credentials.key_secret)
+    pair = f"{credentials.key_id}:{credentials.key_secret}"
+    if ":" in credentials.key_id:
+        raise UsageError(f"{source}: the key id must not contain ':'")
+    try:
+        pair.encode("latin-1")
+    except UnicodeEncodeError:
+        raise UsageError(
+            f"{source}: the key holds a character that cannot travel in an HTTP Basic "
+            "header (only Latin-1 text can); check that the right key was copied"
+        ) from None
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in pair):
+        raise UsageError(f"{source}: the key holds a control character (a stray line break?)")
+    return credentials

@@ -1,18 +1,69 @@
-"""Making untrusted text safe to show: one line, no control characters, bounded length.
+"""The one sanitiser for server text: one line, inert everywhere it is shown, no secrets.
 
-Server-supplied strings reach terminals, CI logs and reports. Control characters (ANSI
-escapes, CR/LF that could forge a log line or a workflow command) and bidirectional
-overrides are shown as visible escapes instead of being interpreted.
+Server-supplied strings reach terminals, CI logs, workflow commands and reports. Before
+any of them is shown, `one_line` removes ANSI/OSC escape sequences and bidirectional or
+invisible format characters, shows the remaining control characters as visible escapes,
+neutralises CI workflow commands (`::` anywhere, `##[` anywhere), redacts every
+registered secret (and its HTTP Basic header forms) and bounds the length. `redact`
+alone is for machine-readable output (summary.json) where the text must stay intact.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
-    "\ud800-\udfff\ufffe\uffff]"
+#: ANSI CSI sequences (`ESC [ ... final`), OSC sequences (`ESC ] ... BEL|ST`, such as
+#: OSC 8 hyperlinks) and other two-character escapes: removed whole, not shown.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+    r"|\x9d[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[@-Z\\-_]"
 )
+#: Bidirectional controls and invisible format characters: removed (they reorder or hide
+#: what the reader sees).
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+#: Control characters, separators that break lines, surrogates and non-characters: shown
+#: as visible escapes.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+#: Two colons in a row (a workflow command when a line starts with them) and GitHub's
+#: legacy `##[command]` form (parsed anywhere in a line).
+_COLONS = re.compile(r":(?=:)")
+REDACTED = "[redacted]"
+
+_secrets: set[str] = set()
+
+
+def register_secret(*values: str) -> None:
+    """Remember a secret so that every later `one_line` or `redact` hides it.
+
+    Also registers the forms a server could echo it in: the base64 of `id:secret` that
+    HTTP Basic auth sends, and that header whole.
+    """
+    for value in values:
+        if len(value) >= 4:
+            _secrets.add(value)
+
+
+def register_credentials(key_id: str, key_secret: str) -> None:
+    """The secret, and the Basic-auth token built from the pair, as the client sends it."""
+    token = base64.b64encode(f"{key_id}:{key_secret}".encode("latin-1", "replace")).decode()
+    register_secret(key_secret, token)
+
+
+def forget_secrets() -> None:
+    """For tests: start from no registered secrets."""
+    _secrets.clear()
+
+
+def redact(text: str) -> str:
+    """The text with every registered secret replaced by `[redacted]`."""
+    for secret in sorted(_secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -27,12 +78,39 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def _defuse_commands(text: str) -> str:
+    text = _COLONS.sub(": ", text)
+    while "##[" in text:
+        text = text.replace("##[", "# #[")
+    return text
+
+
 def one_line(text: str, limit: int = 500) -> str:
-    """The text on one line with every control character made visible, cut to `limit`."""
-    safe = _UNSAFE.sub(_escape, text)
+    """Server text made safe to show anywhere, on one line, cut to `limit` characters."""
+    safe = redact(text)
+    safe = _ESCAPE_SEQUENCE.sub("", safe)
+    safe = _INVISIBLE.sub("", safe)
+    safe = _CONTROL.sub(_escape, safe)
+    safe = _defuse_commands(redact(safe))
     if len(safe) > limit:
         return safe[: max(limit - 1, 0)] + "…"
     return safe
+
+
+def lines_of(text: str, limit: int = 500) -> str:
+    """Multi-line server text, each line made safe by `one_line`."""
+    return "\n".join(one_line(line, limit) for line in text.splitlines())
+
+
+def redact_all(value: object) -> object:
+    """A JSON-like value with every string in it redacted (keys included)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_all(key): redact_all(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_all(item) for item in value]
+    return value
 
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

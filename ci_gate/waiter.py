@@ -15,10 +15,10 @@ from datetime import datetime, timezone
 from typing import Protocol
 
 from ci_gate.errors import ApiError
-from ci_gate.formatting import describe_event, format_duration
+from ci_gate.formatting import describe_event, format_duration, plural
 from ci_gate.levels import LEVELS, level_name
 from ci_gate.model import ABNORMAL_TERMINAL_STATUSES, Event, MasterStatus, Traffic
-from ci_gate.outcome import MasterOutcome, Outcome, StatusChange
+from ci_gate.outcome import IgnoredEvent, MasterOutcome, Outcome, StatusChange
 from ci_gate.policy import EventPolicy, Judgement
 from ci_gate.progress import ProgressSink
 from ci_gate.settings import WaitSettings
@@ -30,6 +30,8 @@ from ci_gate.verdict import Verdict, worst_verdict
 STOP_BUDGET = 4.0
 #: Seconds a poll made at the deadline (the last look) may take beyond it.
 DEADLINE_GRACE = 2.0
+#: Offending events printed live per master; later ones are counted, all are reported.
+LIVE_EVENT_CAP = 20
 
 
 class StatusApi(Protocol):
@@ -53,7 +55,7 @@ class _MasterState:
     verdict: Verdict | None = None
     error: str | None = None
     offending: list[Event] = field(default_factory=list)
-    ignored: int = 0
+    ignored: list[IgnoredEvent] = field(default_factory=list)
     timeline: list[StatusChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stop_action: str | None = None
@@ -109,6 +111,14 @@ class Waiter:
             self._finish_cancelled(str(cancelled))
         return self._outcome()
 
+    def crashed(self, error: BaseException) -> Outcome:
+        """After an unexpected failure inside the wait: what was pending ends as `error`."""
+        why = f"internal error: {type(error).__name__}: {error}"
+        for master in self._pending():
+            master.verdict = Verdict.ERROR
+            master.error = f"master {master.master_id}: {why} (set CI_GATE_DEBUG=1 for details)"
+        return self._outcome()
+
     def stop_cancelled(self) -> Outcome:
         """With --stop-on-cancel, stop the masters a signal left running: 4 s in all."""
         cancelled = [m for m in self.masters if m.verdict is Verdict.CANCELLED]
@@ -158,8 +168,16 @@ class Waiter:
             return
         self._record_status(master, status)
         self._judge(master, status.events)
+        if not status.events_listed:
+            _note_once(master, "an answer carried no event list; its events were not judged")
         if status.terminal:
-            self._fetch_timeline(master)
+            if not self._fetch_timeline(master, required=not status.events_listed):
+                master.verdict = Verdict.ERROR
+                master.error = (
+                    f"master {master.master_id} ended, but BlazeMeter's answer carried no "
+                    "event list: its events cannot be judged"
+                )
+                return
             if status.status in ABNORMAL_TERMINAL_STATUSES:
                 master.notes.append(f"ended with status {status.status}, which is abnormal")
             master.verdict = Verdict.FAILED if master.offending else Verdict.PASSED
@@ -172,9 +190,7 @@ class Waiter:
         if (status.status, status.progress) == (master.status, master.progress):
             return
         if not status.known_status:
-            note = f"unknown status {status.status!r} (not terminal; still waiting)"
-            if note not in master.notes:
-                master.notes.append(note)
+            _note_once(master, f"unknown status {status.status!r} (not terminal; still waiting)")
         if (
             master.progress is not None
             and status.progress is not None
@@ -190,19 +206,33 @@ class Waiter:
         self.progress.status_changed(master.master_id, status.status, status.progress, now)
 
     def _judge(self, master: _MasterState, events: tuple[Event, ...]) -> None:
+        unshown = 0
         for event in master.tracker.new_events(events):
             judgement = self.policy.judge(event)
             if judgement is Judgement.OFFENDING:
                 master.offending.append(event)
                 master.last_heartbeat = self._elapsed()
-                self.progress.offending_event(master.master_id, event, self._elapsed())
+                if len(master.offending) <= LIVE_EVENT_CAP:
+                    self.progress.offending_event(master.master_id, event, self._elapsed())
+                else:
+                    unshown += 1
             elif judgement is Judgement.IGNORED:
-                master.ignored += 1
+                master.ignored.append(IgnoredEvent(event, self.policy.waiver(event) or ""))
+        if unshown:
+            self.progress.note(
+                f"master {master.master_id}: {unshown} more offending "
+                f"{plural(unshown, 'event')} ({len(master.offending)} in all; the first "
+                f"{LIVE_EVENT_CAP} are shown live, every one is in the reports)"
+            )
 
-    def _fetch_timeline(self, master: _MasterState) -> None:
-        """Once a master ends, read its full timeline (INFO and up) for the report."""
-        if self.timeline_level == self.poll_level:
-            return
+    def _fetch_timeline(self, master: _MasterState, *, required: bool = False) -> bool:
+        """Once a master ends, read its full timeline (INFO and up) for the report.
+
+        `required` when the terminal answer had no event list: then this read is the only
+        judgement of the events, and False says it did not carry one either.
+        """
+        if self.timeline_level == self.poll_level and not required:
+            return True
         try:
             status = self.api.status(
                 master.master_id,
@@ -212,8 +242,9 @@ class Waiter:
             )
         except ApiError as error:
             master.notes.append(f"could not read the full event timeline: {error}")
-            return
+            return not required
         self._judge(master, status.events)
+        return status.events_listed or not required
 
     def _heartbeats(self) -> None:
         now = self._elapsed()
@@ -279,6 +310,8 @@ class Waiter:
             masters=masters,
             reason=_reason(verdict, masters, self.poll_level),
             traffic=self.api.traffic(),
+            ignore_patterns=tuple(pattern.pattern for pattern in self.plan.ignore),
+            waited=max(self.clock() - self.started, 0.0) if self.started else 0.0,
         )
 
     @staticmethod
@@ -294,7 +327,7 @@ class Waiter:
             progress=master.progress,
             error=master.error,
             offending=tuple(master.offending),
-            ignored=master.ignored,
+            ignored=tuple(master.ignored),
             unrecognised_levels=sum(1 for event in seen if not event.level_recognised),
             event_counts=dict(sorted(counts.items())),
             timeline=tuple(master.timeline),
@@ -303,18 +336,27 @@ class Waiter:
         )
 
 
+def _note_once(master: _MasterState, note: str) -> None:
+    if note not in master.notes:
+        master.notes.append(note)
+
+
 def _reason(verdict: Verdict, masters: tuple[MasterOutcome, ...], level: str) -> str:
-    """One line saying why the run ended as it did."""
+    """One line saying why the run ended as it did; each failing master with its count."""
     count = len(masters)
-    noun = "master" if count == 1 else "masters"
     if verdict == Verdict.PASSED:
-        return f"{count} {noun} ended with no event at {level} or above"
-    culprits = [master for master in masters if master.verdict == verdict]
-    first = culprits[0] if culprits else masters[0]
+        return f"{count} {plural(count, 'master')} ended with no event at {level} or above"
+    culprits = [master for master in masters if master.verdict == verdict] or [masters[0]]
     if verdict == Verdict.FAILED:
-        total = sum(len(master.offending) for master in masters)
-        event = first.offending[0] if first.offending else None
-        detail = f"; first: {describe_event(event, 200)}" if event else ""
-        plural = "event" if total == 1 else "events"
-        return f"master {first.master_id}: {total} {plural} at {level} or above{detail}"
-    return first.error or f"master {first.master_id}: {verdict}"
+        counts = ", ".join(
+            f"master {master.master_id}: {len(master.offending)} "
+            f"{plural(len(master.offending), 'event')}"
+            for master in culprits
+        )
+        first = next((master.offending[0] for master in culprits if master.offending), None)
+        detail = f"; first: {describe_event(first, 200)}" if first else ""
+        return f"{counts} at {level} or above{detail}"
+    reasons = [master.error or f"master {master.master_id}: {verdict}" for master in culprits]
+    shown = "; ".join(reasons[:3])
+    more = len(reasons) - 3
+    return shown + (f"; and {more} more {plural(more, 'master')}" if more > 0 else "")

@@ -27,6 +27,7 @@ from ci_gate.outcome import MasterOutcome, Outcome, StatusChange
 from ci_gate.progress import ProgressSink
 from ci_gate.verdict import Verdict, worst_verdict
 
+ROOT = Path(__file__).parents[1]
 DATA = Path(__file__).parent / "data"
 SECRET = "s3cr3t-CANARY-7f9a1b2c"
 #: Rows of the fault matrix (tests/e2e/test_faults.py), printed at the end of the run:
@@ -255,6 +256,32 @@ def master_outcome(
     }
     defaults.update(fields)
     return MasterOutcome(verdict=Verdict(verdict), offending=offending, **defaults)
+
+
+#: The HTML elements our own summary.md produces; anything else came from server text.
+OWN_MARKDOWN_TAGS = frozenset(
+    "h1 h2 h3 p strong code table thead tbody tr th td ul li".split()  # noqa: SIM905
+)
+
+
+def markdown_html(markdown: str) -> str:
+    """summary.md rendered the way GitHub renders it: tables, raw HTML and autolinks on."""
+    from markdown_it import MarkdownIt
+
+    html: str = MarkdownIt("gfm-like").render(markdown)
+    return html
+
+
+def assert_inert_markdown(markdown: str) -> None:
+    """Rendered, the Markdown has only our own elements: no link, image, HTML or emphasis
+    from the server, and every table row has as many cells as its header."""
+    html = markdown_html(markdown)
+    tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", html))
+    assert tags <= OWN_MARKDOWN_TAGS, sorted(tags - OWN_MARKDOWN_TAGS)
+    for table in re.findall(r"<table>.*?</table>", html, flags=re.S):
+        header = len(re.findall(r"<th[ >]", table))
+        for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)[1:]:
+            assert len(re.findall(r"<td[ >]", row)) == header, row
 
 
 def parse_github_outputs(text: str) -> dict[str, str]:

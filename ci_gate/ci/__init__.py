@@ -1,13 +1,15 @@
 """CI awareness: what the gate adds when it runs inside GitHub Actions or GitLab CI.
 
-Adapters read the finished `Outcome` and the report paths; they never call the API.
+Adapters read the finished `Outcome`, the report paths and the rendered summary; they
+never call the API. A CI file that cannot be written (a broken `$GITHUB_STEP_SUMMARY`
+path, a full disk) is reported on one line and never keeps the rest from being done.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from ci_gate.ci.github import publish_github
@@ -30,12 +32,24 @@ def publish(
     paths: ReportPaths,
     env: Mapping[str, str] | None = None,
     stream: TextIO | None = None,
+    *,
+    markdown: str | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> None:
-    """Hand the outcome to the CI system the gate runs in, if any."""
+    """Hand the outcome to the CI system the gate runs in, if any.
+
+    `markdown` is the rendered summary (read from the report when not given).
+    """
     env = os.environ if env is None else env
     stream = stream or sys.stdout
     platform = detect(env)
     if platform == "github":
-        publish_github(outcome, paths, env, stream)
+        if markdown is None:
+            markdown = paths.summary_md.read_text("utf-8")
+        publish_github(outcome, paths, markdown, env, stream, warn or _warn_on_stderr)
     elif platform == "gitlab":
-        publish_gitlab(outcome, paths, stream)
+        publish_gitlab(outcome, stream)
+
+
+def _warn_on_stderr(message: str) -> None:
+    sys.stderr.write(f"ci-gate: {message}\n")

@@ -1,15 +1,16 @@
 """GitHub Actions: outputs, the job summary, `::error` annotations, a timeline group.
 
-Every server-supplied string is escaped by the workflow-command rules (`%`, CR, LF; and
-`:` `,` in properties) after being made one line, so no event message can issue a
-workflow command or forge an output. Outputs use the delimiter syntax with a random
-delimiter, so no value can end its block early.
+Every server-supplied string is made safe by `text.one_line` (one line, `::` and `##[`
+neutralised) and then escaped by the workflow-command rules (`%`, CR, LF; and `:` `,` in
+properties), so no event message can issue a workflow command or forge an output.
+Outputs use the delimiter syntax with a random delimiter, so no value can end its block
+early.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -47,7 +48,9 @@ def annotation_lines(outcome: Outcome) -> list[str]:
         for event in master.offending:
             total += 1
             if len(lines) < MAX_ANNOTATIONS:
-                lines.append(f"::error title={title}::{escape_data(describe_event(event, 400))}")
+                lines.append(
+                    f"::error title={title}::{escape_data(one_line(describe_event(event, 400)))}"
+                )
     if total > len(lines):
         rest = total - len(lines)
         lines.append(f"::warning title=ci-gate::{rest} more offending events, see summary.json")
@@ -80,8 +83,14 @@ def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
 
 
 def publish_github(
-    outcome: Outcome, paths: ReportPaths, env: Mapping[str, str], stream: TextIO
+    outcome: Outcome,
+    paths: ReportPaths,
+    markdown: str,
+    env: Mapping[str, str],
+    stream: TextIO,
+    warn: Callable[[str], None],
 ) -> None:
+    """Timeline group and annotations in the log, the step summary, the step outputs."""
     stream.write("::group::ci-gate: status timeline\n")
     for line in timeline_lines(outcome):
         stream.write(line + "\n")
@@ -90,14 +99,20 @@ def publish_github(
         stream.write(line + "\n")
     stream.flush()
     if env.get("GITHUB_STEP_SUMMARY"):
-        write_step_summary(Path(env["GITHUB_STEP_SUMMARY"]), paths.summary_md.read_text("utf-8"))
+        try:
+            write_step_summary(Path(env["GITHUB_STEP_SUMMARY"]), markdown)
+        except OSError as error:
+            warn(f"could not append to $GITHUB_STEP_SUMMARY ({error.strerror or error})")
     if env.get("GITHUB_OUTPUT"):
-        write_outputs(
-            Path(env["GITHUB_OUTPUT"]),
-            {
-                "verdict": outcome.verdict.value,
-                "exit-code": str(outcome.exit_code),
-                "junit-path": str(paths.junit),
-                "summary-path": str(paths.summary_json),
-            },
-        )
+        try:
+            write_outputs(
+                Path(env["GITHUB_OUTPUT"]),
+                {
+                    "verdict": outcome.verdict.value,
+                    "exit-code": str(outcome.exit_code),
+                    "junit-path": str(paths.junit),
+                    "summary-path": str(paths.summary_json),
+                },
+            )
+        except OSError as error:
+            warn(f"could not write the step outputs to $GITHUB_OUTPUT ({error.strerror or error})")

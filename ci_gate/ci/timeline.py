@@ -9,8 +9,11 @@ from ci_gate.text import one_line
 
 def timeline_lines(outcome: Outcome) -> list[str]:
     return [
-        f"master {master.master_id} +{format_duration(change.elapsed)} "
-        f"{one_line(change.status, 60)} ({change.progress})"
+        one_line(
+            f"master {master.master_id} +{format_duration(change.elapsed)} "
+            f"{one_line(change.status, 60)} ({change.progress})",
+            200,
+        )
         for master in outcome.masters
         for change in master.timeline
     ]

@@ -1,12 +1,19 @@
-"""Turning an `Outcome` into the report files: junit.xml, summary.json, summary.md."""
+"""Turning an `Outcome` into the report set: junit.xml, summary.json, summary.md, gate.env.
+
+All files are rendered in memory first, each carrying the same fresh `report_id`, and
+then written as one set (`atomic.write_set`): a reader never finds a new junit.xml beside
+an old summary.
+"""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from ci_gate.outcome import Outcome
-from ci_gate.report.atomic import write_atomic
+from ci_gate.report.atomic import write_set
+from ci_gate.report.dotenv import DOTENV_NAME, render_dotenv
 from ci_gate.report.junit import render_junit
 from ci_gate.report.summary import render_json, render_markdown
 
@@ -26,11 +33,21 @@ def report_paths(report_dir: Path) -> ReportPaths:
     )
 
 
-def write_reports(outcome: Outcome, report_dir: Path) -> ReportPaths:
-    """Write the three reports, each atomically (a reader never sees half a file)."""
-    paths = report_paths(report_dir)
+def render_reports(outcome: Outcome, *, dotenv: bool = False) -> dict[str, bytes]:
+    """Every file of the set, by name; `dotenv` adds GitLab's gate.env."""
+    report_id = secrets.token_hex(8)
+    files = {
+        "junit.xml": render_junit(outcome, report_id),
+        "summary.md": render_markdown(outcome, report_id).encode("utf-8"),
+        "summary.json": render_json(outcome, report_id).encode("utf-8"),
+    }
+    if dotenv:
+        files[DOTENV_NAME] = render_dotenv(outcome, report_id).encode("ascii")
+    return files
+
+
+def write_reports(outcome: Outcome, report_dir: Path, *, dotenv: bool = False) -> ReportPaths:
+    """Render the set and write it as a unit (see `atomic.write_set`)."""
     report_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(paths.junit, render_junit(outcome))
-    write_atomic(paths.summary_json, render_json(outcome).encode("utf-8"))
-    write_atomic(paths.summary_md, render_markdown(outcome).encode("utf-8"))
-    return paths
+    write_set(report_dir, render_reports(outcome, dotenv=dotenv))
+    return report_paths(report_dir)

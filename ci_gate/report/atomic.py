@@ -1,22 +1,74 @@
-"""Atomic file writes: a temporary file in the same folder, fsynced, then renamed."""
+"""Writing the reports as one set: all or nothing under their final names, never mixed.
+
+Every file is first written in full to a temporary name in the report folder (fsynced).
+Only then are the previous set's files removed, the commit mark (summary.json) first, and
+the new ones renamed in, the commit mark last. Whatever moment the process dies at, the
+files left under the report names all come from one write (they carry the same
+`report_id`), and when summary.json is there, the whole set is. A failure before the
+renames leaves the previous set whole.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
+#: Every name a report set may use; each write removes all of them first.
+SET_NAMES = ("junit.xml", "summary.md", "metrics.txt", "gate.env", "summary.json")
+#: Written last and removed first: its presence says the set is complete.
+COMMIT_MARK = "summary.json"
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that readers see the old file or the new, never half."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+
+def write_set(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Replace the report set in `folder` with `files` (names from `SET_NAMES`)."""
+    unknown = set(files) - set(SET_NAMES)
+    if unknown or COMMIT_MARK not in files:
+        raise ValueError(f"not a report set: {sorted(files)}")
+    _remove_leftovers(folder)
+    temporaries: dict[str, Path] = {}
+    try:
+        for name, data in files.items():
+            temporaries[name] = _write_temporary(folder, name, data)
+        for name in (COMMIT_MARK, *(n for n in SET_NAMES if n != COMMIT_MARK)):
+            (folder / name).unlink(missing_ok=True)
+        for name in sorted(temporaries, key=lambda n: n == COMMIT_MARK):
+            temporaries.pop(name).replace(folder / name)
+        _fsync_folder(folder)
+    finally:
+        for temporary in temporaries.values():
+            temporary.unlink(missing_ok=True)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Temporary files a killed earlier write left behind (never under a report name)."""
+    for name in SET_NAMES:
+        for leftover in folder.glob(f".{name}.*.tmp"):
+            leftover.unlink(missing_ok=True)
+
+
+def _write_temporary(folder: Path, name: str, data: bytes) -> Path:
+    handle, raw_path = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    temporary = Path(raw_path)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        Path(temporary).chmod(0o644)
-        Path(temporary).replace(path)
+        temporary.chmod(0o644)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    return temporary
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the renames durable; some file systems cannot open a folder, which is fine."""
+    with contextlib.suppress(OSError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)

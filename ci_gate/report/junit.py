@@ -13,25 +13,31 @@ import xml.etree.ElementTree as ET
 from junit_xml import TestCase, TestSuite
 
 from ci_gate.formatting import describe_event, event_time, iso_utc
+from ci_gate.model import Event
 from ci_gate.outcome import MasterOutcome, Outcome
 from ci_gate.text import one_line, xml_safe
 from ci_gate.verdict import Verdict
 
 #: Offending events shown one by one per master; the rest are counted in one more case.
 MAX_FAILURE_CASES = 500
+#: Ignored events shown one by one (as skipped cases) per master; the rest are counted.
+MAX_IGNORED_CASES = 100
+#: Verdicts under which a master's events were judged to the end (a pass can be stated).
+_JUDGED = (Verdict.PASSED, Verdict.FAILED)
 _NOT_IN_SCHEMA = ("disabled", "assertions")
 
 
-def _run_case(master: MasterOutcome) -> TestCase:
+def _run_case(master: MasterOutcome, waited: float) -> TestCase:
     classname = f"blazemeter.master.{master.master_id}"
     timeline = "\n".join(
-        f"+{change.elapsed:.1f}s {change.status} ({change.progress})" for change in master.timeline
+        f"+{change.elapsed:.1f}s {one_line(change.status, 60)} ({change.progress})"
+        for change in master.timeline
     )
-    notes = "\n".join(master.notes)
+    notes = "\n".join(one_line(note, 1000) for note in master.notes)
     case = TestCase(
         name=f"master {master.master_id} ran to the end",
         classname=classname,
-        elapsed_sec=master.timeline[-1].elapsed if master.timeline else 0.0,
+        elapsed_sec=waited,
         stdout=xml_safe("\n".join(part for part in (timeline, notes) if part)) or None,
     )
     if master.verdict in (Verdict.TIMEOUT, Verdict.ERROR, Verdict.CANCELLED):
@@ -45,9 +51,12 @@ def _run_case(master: MasterOutcome) -> TestCase:
 
 
 def _event_cases(master: MasterOutcome, level: str) -> list[TestCase]:
+    """One failure per offending event; a passing case only when the events were judged."""
     classname = f"blazemeter.master.{master.master_id}"
     if not master.offending:
-        return [TestCase(name=f"no event at {level} or above", classname=classname)]
+        if master.verdict in _JUDGED:
+            return [TestCase(name=f"no event at {level} or above", classname=classname)]
+        return []
     cases = []
     for number, event in enumerate(master.offending[:MAX_FAILURE_CASES], start=1):
         case = TestCase(
@@ -58,11 +67,7 @@ def _event_cases(master: MasterOutcome, level: str) -> list[TestCase]:
         )
         case.add_failure_info(
             message=xml_safe(describe_event(event, 1000)),
-            output=xml_safe(
-                f"level: {event.level}\ntime: {event_time(event)}\n"
-                f"session: {event.session_id or '-'}\nsource: {event.source or '-'}\n"
-                f"message: {event.message}"
-            ),
+            output=xml_safe(_event_details(event)),
             failure_type=xml_safe(one_line(event.level, 40)),
         )
         cases.append(case)
@@ -77,10 +82,50 @@ def _event_cases(master: MasterOutcome, level: str) -> list[TestCase]:
     return cases
 
 
-def _suite(master: MasterOutcome, outcome: Outcome) -> ET.Element:
+def _event_details(event: Event) -> str:
+    return (
+        f"level: {one_line(event.level, 40)}\ntime: {event_time(event)}\n"
+        f"session: {one_line(event.session_id or '-', 80)}\n"
+        f"source: {one_line(event.source or '-', 80)}\n"
+        f"message: {one_line(event.message, 4000)}"
+    )
+
+
+def _ignored_cases(master: MasterOutcome) -> list[TestCase]:
+    """Each waived event as a skipped case naming the pattern that waived it."""
+    classname = f"blazemeter.master.{master.master_id}"
+    cases = []
+    for number, ignored in enumerate(master.ignored[:MAX_IGNORED_CASES], start=1):
+        event = ignored.event
+        case = TestCase(
+            name=xml_safe(
+                f"ignored event {number}: {one_line(event.level, 40)} {one_line(event.message, 80)}"
+            ),
+            classname=classname,
+        )
+        case.add_skipped_info(
+            message=xml_safe(
+                f"waived by --ignore {one_line(ignored.pattern, 200)!r}: "
+                f"{describe_event(event, 1000)}"
+            )
+        )
+        cases.append(case)
+    rest = len(master.ignored) - MAX_IGNORED_CASES
+    if rest > 0:
+        case = TestCase(name=f"and {rest} more ignored events", classname=classname)
+        case.add_skipped_info(message=f"{rest} more ignored events are listed in summary.json")
+        cases.append(case)
+    return cases
+
+
+def _suite(master: MasterOutcome, outcome: Outcome, report_id: str) -> ET.Element:
     suite = TestSuite(
         name=f"BlazeMeter master {master.master_id}",
-        test_cases=[_run_case(master), *_event_cases(master, outcome.threshold_name)],
+        test_cases=[
+            _run_case(master, outcome.waited),
+            *_event_cases(master, outcome.threshold_name),
+            *_ignored_cases(master),
+        ],
         # junit-10.xsd's timestamp has no zone designator: the UTC time without its "Z"
         timestamp=iso_utc(outcome.started_at).removesuffix("Z"),
         properties={
@@ -88,6 +133,7 @@ def _suite(master: MasterOutcome, outcome: Outcome) -> ET.Element:
             "status": xml_safe(one_line(master.status or "never read", 80)),
             "progress": "" if master.progress is None else str(master.progress),
             "level": outcome.threshold_name,
+            "report_id": report_id,
         },
     )
     element: ET.Element = suite.build_xml_doc()
@@ -101,12 +147,12 @@ def _surefire_time(seconds: float) -> str:
     return f"{max(seconds, 0.0):.3f}"
 
 
-def render_junit(outcome: Outcome) -> bytes:
+def render_junit(outcome: Outcome, report_id: str = "") -> bytes:
     """The report as bytes, valid against junit-10.xsd whatever the server sent."""
     root = ET.Element("testsuites", {"name": "ci-gate"})
     totals = {"tests": 0, "failures": 0, "errors": 0}
     for master in outcome.masters:
-        element = _suite(master, outcome)
+        element = _suite(master, outcome, report_id)
         for key in totals:
             totals[key] += int(element.get(key, "0"))
         root.append(element)

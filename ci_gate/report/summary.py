@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
-from ci_gate.formatting import event_time, format_duration, iso_utc
+from ci_gate.formatting import event_time, format_duration, iso_utc, plural
 from ci_gate.model import Event
-from ci_gate.outcome import MasterOutcome, Outcome
-from ci_gate.report.markdown import md_text
+from ci_gate.outcome import IgnoredEvent, MasterOutcome, Outcome
+from ci_gate.report.markdown import md_cell, md_code
+from ci_gate.text import redact_all
 from ci_gate.verdict import Verdict
 
-#: Offending events listed per master in summary.md; summary.json lists them all.
+#: Offending (and ignored) events listed per master in summary.md; summary.json lists all.
 MARKDOWN_EVENT_CAP = 50
 _ICONS = {Verdict.PASSED: "✅", Verdict.FAILED: "❌"}
 
@@ -26,6 +27,10 @@ def _event_json(event: Event) -> dict[str, object]:
     }
 
 
+def _ignored_json(ignored: IgnoredEvent) -> dict[str, object]:
+    return {**_event_json(ignored.event), "pattern": ignored.pattern}
+
+
 def _master_json(master: MasterOutcome) -> dict[str, object]:
     return {
         "id": master.master_id,
@@ -35,7 +40,8 @@ def _master_json(master: MasterOutcome) -> dict[str, object]:
         "error": master.error,
         "event_counts": master.event_counts,
         "offending_events": [_event_json(event) for event in master.offending],
-        "ignored_events": master.ignored,
+        "ignored_events": len(master.ignored),
+        "ignored": [_ignored_json(ignored) for ignored in master.ignored],
         "unrecognised_levels": master.unrecognised_levels,
         "stop_action": master.stop_action,
         "notes": list(master.notes),
@@ -51,8 +57,9 @@ def _master_json(master: MasterOutcome) -> dict[str, object]:
     }
 
 
-def summary_dict(outcome: Outcome) -> dict[str, object]:
-    return {
+def summary_dict(outcome: Outcome, report_id: str = "") -> dict[str, object]:
+    """The summary as data, every string redacted (a server may echo the secret)."""
+    summary = {
         "verdict": outcome.verdict.value,
         "exit_code": outcome.exit_code,
         "reason": outcome.reason,
@@ -60,76 +67,107 @@ def summary_dict(outcome: Outcome) -> dict[str, object]:
         "threshold": outcome.threshold,
         "started_at": iso_utc(outcome.started_at),
         "finished_at": iso_utc(outcome.finished_at),
+        "waited_seconds": round(outcome.waited, 3),
+        "ignore_patterns": list(outcome.ignore_patterns),
         "api": {
             "requests": outcome.traffic.requests,
+            "bytes": outcome.traffic.bytes_received,
             "bytes_received": outcome.traffic.bytes_received,
             "retries": outcome.traffic.retries,
         },
         "masters": [_master_json(master) for master in outcome.masters],
+        "report_id": report_id,
     }
+    redacted: dict[str, object] = redact_all(summary)  # type: ignore[assignment]
+    return redacted
 
 
-def render_json(outcome: Outcome) -> str:
+def render_json(outcome: Outcome, report_id: str = "") -> str:
     """summary.json; ASCII-escaped so that even broken server text stays valid JSON."""
-    return json.dumps(summary_dict(outcome), indent=2, ensure_ascii=True) + "\n"
+    return json.dumps(summary_dict(outcome, report_id), indent=2, ensure_ascii=True) + "\n"
+
+
+def _event_rows(events: list[tuple[Event, str]], extra: str) -> list[str]:
+    header = f"| # | level | time (UTC) | session |{' pattern |' if extra else ''} message |"
+    lines = [header, "|---" * (header.count("|") - 1) + "|"]
+    for number, (event, pattern) in enumerate(events[:MARKDOWN_EVENT_CAP], start=1):
+        waived = f" {md_cell(pattern, 100)} |" if extra else ""
+        lines.append(
+            f"| {number} | {md_cell(event.level, 40)} | {event_time(event)} "
+            f"| {md_cell(event.session_id or '-', 80)} |{waived} {md_cell(event.message, 300)} |"
+        )
+    rest = len(events) - MARKDOWN_EVENT_CAP
+    if rest > 0:
+        lines += ["", f"and {rest} more (every one is in summary.json)"]
+    return [*lines, ""]
 
 
 def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
     progress = "?" if master.progress is None else master.progress
-    counts = ", ".join(f"{md_text(name, 40)} {n}" for name, n in master.event_counts.items())
+    counts = ", ".join(f"{md_cell(name, 40)} {n}" for name, n in master.event_counts.items())
     lines = [
-        f"## Master {md_text(master.master_id)}: {master.verdict}",
+        f"## Master {md_code(master.master_id, 40)}: {master.verdict}",
         "",
         "| status | progress | verdict | offending | ignored | events seen |",
         "|---|---|---|---|---|---|",
-        f"| {md_text(master.status or 'never read', 60)} | {progress} "
-        f"| {master.verdict} | {len(master.offending)} | {master.ignored} | {counts or 'none'} |",
+        f"| {md_cell(master.status or 'never read', 60)} | {progress} | {master.verdict} "
+        f"| {len(master.offending)} | {len(master.ignored)} | {counts or 'none'} |",
         "",
     ]
     if master.error:
-        lines += [f"**Why:** {md_text(master.error)}", ""]
+        lines += [f"**Why:** {md_code(master.error)}", ""]
+    if master.stop_action:
+        lines += [f"**Stop request:** sent `{master.stop_action}` to BlazeMeter", ""]
     if master.offending:
-        lines += [
-            f"### Events at {level} or above",
-            "",
-            "| # | level | time (UTC) | session | message |",
-            "|---|---|---|---|---|",
-        ]
-        for number, event in enumerate(master.offending[:MARKDOWN_EVENT_CAP], start=1):
-            lines.append(
-                f"| {number} | {md_text(event.level, 40)} | {event_time(event)} "
-                f"| {md_text(event.session_id or '-', 80)} | {md_text(event.message, 300)} |"
-            )
-        rest = len(master.offending) - MARKDOWN_EVENT_CAP
-        if rest > 0:
-            lines.append(f"\nand {rest} more (all are in summary.json)")
-        lines.append("")
+        lines += [f"### Events at {level} or above", ""]
+        lines += _event_rows([(event, "") for event in master.offending], "")
+    if master.ignored:
+        lines += ["### Ignored events (waived by --ignore)", ""]
+        lines += _event_rows([(item.event, item.pattern) for item in master.ignored], "pattern")
     if master.timeline:
         lines += ["### Status timeline", "", "| elapsed | status | progress |", "|---|---|---|"]
         lines += [
-            f"| {format_duration(change.elapsed)} | {md_text(change.status, 60)} "
+            f"| {format_duration(change.elapsed)} | {md_cell(change.status, 60)} "
             f"| {change.progress if change.progress is not None else '?'} |"
             for change in master.timeline
         ]
         lines.append("")
     if master.notes:
-        lines += ["### Notes", ""] + [f"- {md_text(note)}" for note in master.notes] + [""]
+        lines += ["### Notes", ""] + [f"- {md_code(note)}" for note in master.notes] + [""]
     return lines
 
 
-def render_markdown(outcome: Outcome) -> str:
-    """summary.md: verdict, a table per master, offending events (capped), the timeline."""
+def _run_line(outcome: Outcome) -> str:
+    traffic = outcome.traffic
+    parts = [
+        f"Threshold: {outcome.threshold_name}",
+        f"waited {format_duration(outcome.waited)}",
+        f"{traffic.requests} API {plural(traffic.requests, 'request')}"
+        + (
+            f" ({traffic.retries} {plural(traffic.retries, 'retry', 'retries')})"
+            if traffic.retries
+            else ""
+        ),
+        f"exit code {outcome.exit_code}",
+    ]
+    if outcome.ignore_patterns:
+        parts.append("ignoring " + ", ".join(md_code(p, 100) for p in outcome.ignore_patterns))
+    return " · ".join(parts)
+
+
+def render_markdown(outcome: Outcome, report_id: str = "") -> str:
+    """summary.md: verdict, why, a table per master, events (capped), stops, the timeline."""
     icon = _ICONS.get(outcome.verdict, "⚠️")
-    duration = (outcome.finished_at - outcome.started_at).total_seconds()
     lines = [
         f"# ci-gate: {icon} {outcome.verdict}",
         "",
-        md_text(outcome.reason, 1000),
+        f"**Why:** {md_code(outcome.reason, 1000)}",
         "",
-        f"Threshold: {outcome.threshold_name} · waited {format_duration(duration)} · "
-        f"{outcome.traffic.requests} API requests · exit code {outcome.exit_code}",
+        _run_line(outcome),
         "",
     ]
     for master in outcome.masters:
         lines += _master_markdown(master, outcome.threshold_name)
+    if report_id:
+        lines += [f"Report id: `{report_id}` (the same in junit.xml and summary.json)", ""]
     return "\n".join(lines)

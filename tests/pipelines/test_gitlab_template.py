@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ import pytest
 
 from tests.conftest import require_tool
 from tests.helpers import DATA, KEY_ID, SECRET, assert_valid_junit, gate_env, simulator
-from tests.pipelines.shell import ROOT, commit_all, gitlab_script
+from tests.pipelines.shell import PINNED_REQUIREMENT, ROOT, commit_all, gitlab_script
 
 GITLAB_CI_LOCAL_VERSION = "4.70.1"
 
@@ -21,10 +22,10 @@ def _pipeline_repo(tmp_path: Path, master_id: str, api_url: str) -> Path:
     repo.mkdir()
     shutil.copy(ROOT / "gitlab-template.yml", repo / "gitlab-template.yml")
     example = (ROOT / "examples" / "gitlab-ci.yml").read_text()
-    assert "package: blazemeter-ci-gate" in example
-    # The one change to the README's example: install ci-gate from this checkout, not PyPI.
+    assert f'package: "{PINNED_REQUIREMENT}"' in example
+    # The one change to the README's example: install ci-gate from this checkout.
     (repo / ".gitlab-ci.yml").write_text(
-        example.replace("package: blazemeter-ci-gate", f"package: {ROOT}")
+        example.replace(f'package: "{PINNED_REQUIREMENT}"', f"package: {ROOT}")
     )
     # GitLab sets GITLAB_CI=true; gitlab-ci-local sets it false unless told otherwise.
     (repo / ".gitlab-ci-local-variables.yml").write_text(
@@ -64,7 +65,10 @@ def test_a_passing_run_brings_back_junit_and_dotenv(tmp_path: Path) -> None:
     assert "PASS" in log and "blazemeter-gate" in log
     report = repo / "ci-gate-report"
     assert_valid_junit((report / "junit.xml").read_bytes())
-    assert (report / "gate.env").read_text() == "CI_GATE_VERDICT=passed\nCI_GATE_EXIT_CODE=0\n"
+    report_id = json.loads((report / "summary.json").read_text())["report_id"]
+    assert (report / "gate.env").read_text() == (
+        f"CI_GATE_VERDICT=passed\nCI_GATE_EXIT_CODE=0\nCI_GATE_REPORT_ID={report_id}\n"
+    )
     assert SECRET not in log
 
 
@@ -75,7 +79,11 @@ def test_a_failing_run_fails_the_job_and_still_brings_back_the_reports(tmp_path:
     assert "FAIL" in log
     report = repo / "ci-gate-report"
     assert_valid_junit((report / "junit.xml").read_bytes())
-    assert (report / "gate.env").read_text() == "CI_GATE_VERDICT=failed\nCI_GATE_EXIT_CODE=1\n"
+    assert (
+        (report / "gate.env")
+        .read_text()
+        .startswith("CI_GATE_VERDICT=failed\nCI_GATE_EXIT_CODE=1\nCI_GATE_REPORT_ID=")
+    )
 
 
 @pytest.mark.parametrize(

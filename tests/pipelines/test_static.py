@@ -19,6 +19,7 @@ else:  # pragma: no cover - Python 3.10
 
 from tests.conftest import require_tool
 from tests.pipelines.shell import (
+    PINNED_REQUIREMENT,
     ROOT,
     action_scripts,
     gitlab_documents,
@@ -132,3 +133,21 @@ def test_the_action_installs_hash_pinned_versions_of_pyprojects_dependencies() -
     action = (ROOT / "action.yml").read_text()
     assert '--require-hashes -r "$GITHUB_ACTION_PATH/requirements/action.txt"' in action
     assert "--no-deps --no-build-isolation" in action
+
+
+def test_every_install_example_pins_the_repository_at_this_versions_tag() -> None:
+    """ci-gate is not on PyPI yet: a bare `blazemeter-ci-gate` would fail to install."""
+    from packaging.requirements import Requirement
+
+    found = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)
+    assert found
+    version = found.group(1)
+    requirement = Requirement(PINNED_REQUIREMENT)
+    assert requirement.name == "blazemeter-ci-gate"
+    assert requirement.url == f"git+https://github.com/ci-gate/ci-gate@v{version}"
+    spec, _jobs = gitlab_documents()
+    assert spec["spec"]["inputs"]["package"]["default"] == PINNED_REQUIREMENT
+    for name in ("examples/Jenkinsfile", "examples/gitlab-ci.yml", "README.md"):
+        text = (ROOT / name).read_text()
+        assert PINNED_REQUIREMENT in text, name
+        assert not re.search(r"['\"]blazemeter-ci-gate['\"]", text), name

@@ -7,15 +7,25 @@ import json
 import os
 import signal
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
 from ci_gate import app
 from ci_gate.errors import UsageError
+from ci_gate.model import Traffic
 from ci_gate.outcome import Outcome
+from ci_gate.progress import ConsoleProgress
 from ci_gate.report import ReportPaths, write_reports
+from ci_gate.settings import ApiSettings, Credentials, WaitSettings
 from ci_gate.signals import SignalGuard
-from tests.helpers import assert_valid_junit, make_outcome, master_outcome
+from tests.helpers import (
+    assert_valid_junit,
+    event,
+    make_outcome,
+    master_outcome,
+    parse_github_outputs,
+)
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -25,11 +35,11 @@ def test_a_signal_during_report_writing_completes_the_reports_as_cancelled(
     real_write = write_reports
     calls: list[str] = []
 
-    def write_and_get_signalled(outcome: Outcome, report_dir: Path) -> ReportPaths:
+    def write_and_get_signalled(outcome: Outcome, report_dir: Path, **how: bool) -> ReportPaths:
         calls.append(outcome.verdict)
         if len(calls) == 1:
             os.kill(os.getpid(), signum)  # arrives in the middle of writing
-        return real_write(outcome, report_dir)
+        return real_write(outcome, report_dir, **how)
 
     monkeypatch.setattr(app, "write_reports", write_and_get_signalled)
     guard = SignalGuard()
@@ -51,3 +61,109 @@ def test_unwritable_report_dir_is_a_usage_error_before_polling(tmp_path: Path) -
     blocker.write_text("x")
     with pytest.raises(UsageError, match="cannot create it"):
         app._prepare_report_dir(blocker / "reports")
+
+
+def test_a_report_dir_the_gate_cannot_write_into_is_found_before_polling(tmp_path: Path) -> None:
+    # /proc takes no new files, even from root (chmod would not stop root)
+    target = Path("/proc/self") if os.geteuid() == 0 else tmp_path / "ro"
+    if target != Path("/proc/self"):
+        target.mkdir()
+        target.chmod(0o500)
+    with pytest.raises(UsageError, match="cannot write there"):
+        app._prepare_report_dir(target)
+
+
+def _github_env(folder: Path) -> dict[str, str]:
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(folder / "gh-output"),
+        "GITHUB_STEP_SUMMARY": str(folder / "gh-summary"),
+    }
+
+
+def test_a_failed_report_write_keeps_the_old_set_whole_and_still_tells_the_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ci_gate.report import atomic
+
+    reports = tmp_path / "reports"
+    write_reports(make_outcome(master_outcome()), reports)
+    before = {name: (reports / name).read_bytes() for name in os.listdir(reports)}
+    real = atomic._write_temporary
+    written: list[str] = []
+
+    def disk_full_on_the_second_file(folder: Path, name: str, data: bytes) -> Path:
+        written.append(name)
+        if len(written) == 2:
+            raise OSError(28, "No space left on device")
+        return real(folder, name, data)
+
+    monkeypatch.setattr(atomic, "_write_temporary", disk_full_on_the_second_file)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    failed = make_outcome(master_outcome("failed", (event(),)))
+    code = app.finish(
+        failed, reports, SignalGuard(), stdout=stdout, stderr=stderr, env=_github_env(tmp_path)
+    )
+    assert code == 4
+    # the previous set is whole: same files, same bytes, no temporary left behind
+    assert {name: (reports / name).read_bytes() for name in os.listdir(reports)} == before
+    line = stderr.getvalue().strip().splitlines()[-1]
+    assert line.startswith("ci-gate: error: could not write the reports to ")
+    assert "No space left on device; the run itself: failed: " in line
+    outputs = parse_github_outputs((tmp_path / "gh-output").read_text())
+    assert outputs["verdict"] == "error" and outputs["exit-code"] == "4"
+    assert "failed" in (tmp_path / "gh-summary").read_text()
+
+
+def test_a_broken_step_summary_path_costs_one_line_not_the_outputs(tmp_path: Path) -> None:
+    env = _github_env(tmp_path)
+    env["GITHUB_STEP_SUMMARY"] = str(tmp_path)  # a folder: appending to it fails
+    stdout, stderr = io.StringIO(), io.StringIO()
+    outcome = make_outcome(master_outcome("failed", (event(),)))
+    code = app.finish(outcome, tmp_path / "r", SignalGuard(), stdout=stdout, stderr=stderr, env=env)
+    assert code == 1
+    assert "ci-gate: could not append to $GITHUB_STEP_SUMMARY (Is a directory)" in stderr.getvalue()
+    assert parse_github_outputs((tmp_path / "gh-output").read_text())["verdict"] == "failed"
+    assert stderr.getvalue().strip().splitlines()[-1].startswith("ci-gate: failed: ")
+
+
+def test_a_bug_inside_the_wait_ends_as_error_with_reports(tmp_path: Path) -> None:
+    class BrokenApi:
+        def status(self, master_id: str, **how: object) -> object:
+            raise RuntimeError("a bug in the gate")
+
+        def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
+            raise AssertionError("no stop")
+
+        def traffic(self) -> Traffic:
+            return Traffic()
+
+        def close(self) -> None:
+            return None
+
+    settings = WaitSettings(master_ids=("5",), timeout=5, interval=1, report_dir=tmp_path / "r")
+    api = ApiSettings(credentials=Credentials("id", "secret"))
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with patch.object(app, "_client", return_value=BrokenApi()):
+        code = app.run_wait(settings, api, SignalGuard(), stdout=stdout, stderr=stderr, env={})
+    assert code == 4
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["verdict"] == "error"
+    assert "internal error: RuntimeError: a bug in the gate" in summary["reason"]
+    assert_valid_junit((tmp_path / "r" / "junit.xml").read_bytes())
+    assert "Traceback" not in stderr.getvalue()
+    assert stderr.getvalue().count("\n") == 1
+
+
+def test_stop_on_fail_without_fail_fast_is_said_at_the_start(tmp_path: Path) -> None:
+    progress = io.StringIO()
+    settings = WaitSettings(master_ids=("5",), stop_on_fail=True, report_dir=tmp_path)
+    app._announce(settings, ApiSettings(), ConsoleProgress(progress))
+    assert "--stop-on-fail acts only with --fail-fast" in progress.getvalue()
+    quiet = io.StringIO()
+    app._announce(
+        WaitSettings(master_ids=("5",), stop_on_fail=True, fail_fast=True),
+        ApiSettings(),
+        ConsoleProgress(quiet),
+    )
+    assert "--stop-on-fail" not in quiet.getvalue()

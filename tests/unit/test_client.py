@@ -1,6 +1,7 @@
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -216,3 +217,44 @@ def test_no_request_is_sent_once_the_deadline_has_passed(
     with pytest.raises(ApiError, match="no time left"):
         client.status("42", level="ERROR", deadline=time.monotonic() - 1)
     assert requests_mock.call_count == 0
+
+
+def test_an_old_shape_error_body_keeps_the_servers_words(
+    requests_mock: rm.Mocker, client: BlazeMeterClient, sleeps: list[float]
+) -> None:
+    # a real recorded API v2 answer: the error is a string, beside `response_code`
+    body = Path(__file__).parents[1] / "data/realworld/jenkins-plugin/getSessionId_v2_500.json"
+    requests_mock.get(STATUS, content=body.read_bytes(), status_code=500)
+    with pytest.raises(
+        ApiError, match=r"HTTP 500\) \(Test already running, please stop it first\)"
+    ):
+        client.status("42", level="ERROR")
+    requests_mock.get(STATUS, content=body.read_bytes(), status_code=200)
+    with pytest.raises(ApiError, match=r"reported an error \(Test already running"):
+        client.status("42", level="ERROR")
+
+
+def test_not_found_hints_at_the_api_url(requests_mock: rm.Mocker) -> None:
+    bare = BlazeMeterClient("https://api.example.test", Credentials(KEY_ID, SECRET), http=FAST)
+    requests_mock.get("https://api.example.test/masters/42/status", status_code=404)
+    with pytest.raises(
+        FatalApiError,
+        match=r"master not found \(HTTP 404\); check --api-url: https://api.example.test "
+        r"does not end in /api/v4",
+    ):
+        bare.status("42", level="ERROR")
+    full = BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=FAST)
+    requests_mock.get(STATUS, status_code=404)
+    with pytest.raises(FatalApiError, match=r"\(HTTP 404\); check the master id and --api-url"):
+        full.status("42", level="ERROR")
+
+
+def test_deeply_nested_json_is_a_malformed_answer_not_a_crash(
+    requests_mock: rm.Mocker, client: BlazeMeterClient, sleeps: list[float]
+) -> None:
+    nested = b'{"result": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    requests_mock.get(STATUS, content=nested)
+    with pytest.raises(ApiError, match="master 42: ") as caught:
+        client.status("42", level="ERROR", deadline=time.monotonic() + 5)
+    assert "Recursion" not in str(caught.value)
+    assert requests_mock.call_count > 1  # retried like any garbled answer

@@ -19,10 +19,17 @@ def test_readme_shows_the_tested_examples_verbatim() -> None:
         assert (ROOT / "examples" / name).read_text() in README, name
 
 
+def first_screen_commands() -> list[str]:
+    """The shell commands in the README's first code block (its first screen)."""
+    block = README.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.strip()]
+
+
 def test_first_screen_has_the_two_commands() -> None:
-    first_screen = "\n".join(README.splitlines()[:12])
-    assert "pip install . && ci-gate demo" in first_screen
-    assert "pip install '.[test]' && python -m pytest" in first_screen
+    assert README.index("```sh") < len("\n".join(README.splitlines()[:12]))
+    demo, tests = first_screen_commands()
+    assert demo.startswith("python3 -m venv .venv && ") and demo.endswith("ci-gate demo")
+    assert tests.startswith("python3 -m venv .venv && ") and "-m pytest" in tests
 
 
 def _table_rows(heading: str) -> dict[str, list[str]]:

@@ -4,7 +4,14 @@ import pytest
 
 from ci_gate.cli import build_parser
 from ci_gate.errors import UsageError
-from ci_gate.settings import ApiSettings, WaitSettings, parse_master_ids, resolve_api, resolve_wait
+from ci_gate.settings import (
+    ApiSettings,
+    Credentials,
+    WaitSettings,
+    parse_master_ids,
+    resolve_api,
+    resolve_wait,
+)
 
 CREDS = {"BLAZEMETER_API_KEY_ID": "id", "BLAZEMETER_API_KEY_SECRET": "secret"}
 
@@ -141,3 +148,28 @@ def test_tuning_env() -> None:
     with pytest.raises(UsageError, match="CI_GATE_MAX_ANSWER_MB"):
         api({"CI_GATE_MAX_ANSWER_MB": "0"})
     assert api().http.retry_max_time == 300
+
+
+def test_a_key_file_with_a_bom_and_crlf_reads_cleanly(tmp_path: Path) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_bytes(b"\xef\xbb\xbffileid:filesecret\r\n")
+    credentials = api(None, "--api-key-file", str(key_file)).credentials
+    assert credentials == Credentials("fileid", "filesecret")
+
+
+@pytest.mark.parametrize(
+    ("secret", "words"),
+    [
+        ("pässwörd-ключ", "cannot travel in an HTTP Basic header"),
+        ("line\nXYZZY", "control character"),
+    ],
+)
+def test_a_key_that_cannot_travel_is_a_usage_error_that_does_not_echo_it(
+    tmp_path: Path, secret: str, words: str
+) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text(f"fileid:{secret}", encoding="utf-8")
+    with pytest.raises(UsageError, match=words) as caught:
+        api(None, "--api-key-file", str(key_file))
+    assert "ключ" not in str(caught.value) and "XYZZY" not in str(caught.value)
+    assert "position" not in str(caught.value)

@@ -251,3 +251,77 @@ def test_a_heartbeat_while_nothing_changes() -> None:
     plan = WaitSettings(master_ids=("1",), timeout=250, interval=10, heartbeat=60)
     Waiter(plan, api, Beats(), SignalGuard(), clock=clock, sleep=clock.sleep).run()
     assert beats == [60, 120, 180, 240]
+
+
+def test_an_ended_answer_without_an_event_list_never_passes() -> None:
+    ended_blind = MasterStatus("1", "ENDED", 140, (), events_listed=False)
+    _api, _clock, outcome = run({"1": [ended_blind]}, threshold=200)
+    assert outcome.verdict == "error" and outcome.exit_code == 4
+    assert "carried no event list" in outcome.reason
+    # the same when the timeline read (level below the threshold) comes back blind too
+    _api, _clock, outcome = run({"1": [ended_blind]}, timeline={"1": ended_blind})
+    assert outcome.verdict == "error"
+    # a later read with the list judges normally
+    listed = status("ENDED", 140, event("ERROR", "boom"))
+    _api, _clock, outcome = run({"1": [ended_blind]}, timeline={"1": listed})
+    assert outcome.verdict == "failed"
+
+
+def test_a_running_answer_without_an_event_list_is_noted_and_waited_through() -> None:
+    blind = MasterStatus("1", "DATA_RECEIVED", 100, (), events_listed=False)
+    _api, _clock, outcome = run({"1": [blind, status("ENDED", 140)]})
+    assert outcome.verdict == "passed"
+    assert any("no event list" in note for note in outcome.masters[0].notes)
+
+
+def test_the_reason_names_each_failing_master_with_its_own_count() -> None:
+    _api, _clock, outcome = run(
+        {
+            "50000001": [status("ENDED", 140, event("ERROR", "a"), master="50000001")],
+            "50000002": [status("ENDED", 140, event("ERROR", "b"), master="50000002")],
+            "50000003": [status("ENDED", 140, master="50000003")],
+        }
+    )
+    assert outcome.reason.startswith(
+        "master 50000001: 1 event, master 50000002: 1 event at ERROR or above; first: "
+    )
+
+
+def test_live_output_shows_the_first_20_offending_events_then_counts() -> None:
+    shown: list[str] = []
+    notes: list[str] = []
+
+    class Lines(SilentProgress):
+        def offending_event(self, master_id: str, event: Event, elapsed: float) -> None:
+            shown.append(event.message)
+
+        def note(self, message: str) -> None:
+            notes.append(message)
+
+    clock = FakeClock()
+    many = [event("ERROR", f"e{n}", t=n) for n in range(3000)]
+    api = FakeApi(clock, {"1": [status("DATA_RECEIVED", 100, *many), status("ENDED", 140, *many)]})
+    plan = WaitSettings(master_ids=("1",), timeout=100, interval=10)
+    outcome = Waiter(plan, api, Lines(), SignalGuard(), clock=clock, sleep=clock.sleep).run()
+    assert len(outcome.masters[0].offending) == 3000
+    assert len(shown) == 20
+    assert notes == [
+        "master 1: 2980 more offending events (3000 in all; the first 20 are shown live, "
+        "every one is in the reports)"
+    ]
+
+
+def test_ignored_events_are_kept_with_the_pattern_that_waived_them() -> None:
+    import re
+
+    clock = FakeClock()
+    answer = status("ENDED", 140, event("ERROR", "known flake 1"), event("ERROR", "real"))
+    api = FakeApi(clock, {"1": [answer]})
+    plan = WaitSettings(master_ids=("1",), ignore=(re.compile("nothing"), re.compile("flake")))
+    outcome = Waiter(
+        plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
+    ).run()
+    [ignored] = outcome.masters[0].ignored
+    assert ignored.pattern == "flake" and ignored.event.message == "known flake 1"
+    assert outcome.ignore_patterns == ("nothing", "flake")
+    assert [e.message for e in outcome.masters[0].offending] == ["real"]

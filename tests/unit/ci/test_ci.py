@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from ci_gate.ci import detect, publish
@@ -93,10 +94,13 @@ def test_step_summary_stays_under_the_limit(tmp_path: Path) -> None:
 
 def test_gitlab_dotenv_and_section(tmp_path: Path) -> None:
     outcome = make_outcome(master_outcome("failed", (event(message="x\nCI_GATE_VERDICT=passed"),)))
-    paths = write_reports(outcome, tmp_path)
+    paths = write_reports(outcome, tmp_path, dotenv=True)
     stream = io.StringIO()
     publish(outcome, paths, {"GITLAB_CI": "true"}, stream)
-    assert (tmp_path / "gate.env").read_text() == "CI_GATE_VERDICT=failed\nCI_GATE_EXIT_CODE=1\n"
+    report_id = json.loads(paths.summary_json.read_text())["report_id"]
+    assert (tmp_path / "gate.env").read_text() == (
+        f"CI_GATE_VERDICT=failed\nCI_GATE_EXIT_CODE=1\nCI_GATE_REPORT_ID={report_id}\n"
+    )
     assert "section_start:" in stream.getvalue() and "section_end:" in stream.getvalue()
 
 

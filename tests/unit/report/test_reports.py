@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
-import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
+from ci_gate.model import Traffic
+from ci_gate.outcome import IgnoredEvent
 from ci_gate.report import write_reports
 from ci_gate.report.junit import MAX_FAILURE_CASES, render_junit
-from ci_gate.report.markdown import md_text
+from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.report.summary import render_markdown
-from tests.helpers import assert_valid_junit, event, make_outcome, master_outcome
+from tests.helpers import (
+    assert_inert_markdown,
+    assert_valid_junit,
+    event,
+    make_outcome,
+    master_outcome,
+)
 
 HOSTILE = [
     "]]><injected attr='x'/>",
@@ -89,26 +97,42 @@ def test_junit_caps_failures_and_counts_the_rest() -> None:
     assert b"and 7 more offending events" in document
 
 
-def test_markdown_escapes_html_and_markdown() -> None:
-    assert md_text("<b>x</b> *y* [z](u) | w") == "\\<b\\>x\\</b\\> \\*y\\* \\[z\\]\\(u\\) \\| w"
-    assert md_text("a\nb\x1b[2J") == "a\\\\nb\\\\x1b\\[2J"
-    hostile = event(message="<img src=x onerror=alert(1)>\n# Title | x")
-    markdown = render_markdown(make_outcome(master_outcome("failed", (hostile,))))
-    assert re.search(r"(?<!\\)<", markdown) is None  # no unescaped '<' at all
+def test_markdown_shows_server_text_as_code_without_needless_escapes() -> None:
+    assert md_code("DATA_RECEIVED") == "`DATA_RECEIVED`"
+    assert md_code("credentials rejected (HTTP 401)") == "`credentials rejected (HTTP 401)`"
+    assert md_code("a `tick` b") == "``a `tick` b``"
+    assert md_code("`edge`") == "`` `edge` ``"
+    assert md_code("") == "(empty)"
+    assert md_cell("a | b") == "`a \\| b`"
+
+
+def test_markdown_renders_no_html_link_autolink_or_heading_from_the_server() -> None:
+    hostile = event(
+        message="<img src=x onerror=alert(1)>\n# Title | x https://evil.test/a "
+        "www.evil.test mail@evil.test @someone **bold** [l](http://e.test)",
+        session="<b>s</b> | x",
+    )
+    markdown = render_markdown(
+        make_outcome(master_outcome("failed", (hostile,), error=hostile.message))
+    )
+    assert_inert_markdown(markdown)
     assert "\n# Title" not in markdown
-    assert "\\<img src=x onerror=alert\\(1\\)\\>\\\\n\\# Title \\| x" in markdown
+    # and it reads as plain text: the server's words as they were, with no backslashes
+    assert "https://evil.test/a www.evil.test mail@evil.test" in markdown
+    assert "DATA\\_" not in render_markdown(make_outcome(master_outcome(status="DATA_RECEIVED")))
 
 
 def test_markdown_caps_the_event_list() -> None:
     events = tuple(event(message=f"e{n}") for n in range(60))
     markdown = render_markdown(make_outcome(master_outcome("failed", events)))
-    assert "and 10 more (all are in summary.json)" in markdown
+    assert "and 10 more (every one is in summary.json)" in markdown
 
 
 def test_summary_json_fields(tmp_path: Path) -> None:
     hostile = event("ERROR", "bad \ud800 text", t=1_599_142_721)
+    waived = IgnoredEvent(event("ERROR", "known flake", t=1_599_142_722), "flake")
     outcome = make_outcome(
-        master_outcome("failed", (hostile,), event_counts={"ERROR": 1}, ignored=2)
+        master_outcome("failed", (hostile,), event_counts={"ERROR": 1}, ignored=(waived,) * 2)
     )
     paths = write_reports(outcome, tmp_path)
     summary = json.loads(paths.summary_json.read_text())
@@ -127,6 +151,8 @@ def test_summary_json_fields(tmp_path: Path) -> None:
     assert master["offending_events"][0]["t"] == "2020-09-03T14:18:41Z"
     assert master["offending_events"][0]["session_id"] == "r-v4-x"
     assert master["ignored_events"] == 2
+    assert master["ignored"][0]["pattern"] == "flake"
+    assert master["ignored"][0]["message"] == "known flake"
     assert summary["started_at"].endswith("Z")
 
 
@@ -134,3 +160,42 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path: Path) -> None:
     write_reports(make_outcome(master_outcome()), tmp_path)
     write_reports(make_outcome(master_outcome("failed", (event(),))), tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml", "summary.json", "summary.md"]
+
+
+@pytest.mark.parametrize("verdict", ["error", "timeout", "cancelled", "unfinished"])
+def test_a_master_never_judged_has_no_passing_case(verdict: str) -> None:
+    outcome = replace(
+        make_outcome(master_outcome(verdict, error=f"{verdict}: credentials rejected")),
+        waited=15.2,
+    )
+    suite = next(iter(JUnitXml.fromstring(render_junit(outcome))))
+    cases = list(suite)
+    assert [case.name for case in cases] == ["master 123 ran to the end"]
+    assert cases[0].time == pytest.approx(15.2)  # the wait, not the last status change
+
+
+def test_summary_markdown_names_stops_retries_and_ignored_events() -> None:
+    waived = IgnoredEvent(event("ERROR", "known flake"), "fla+ke")
+    outcome = replace(
+        make_outcome(
+            master_outcome("timeout", error="timed out", stop_action="terminate", ignored=(waived,))
+        ),
+        traffic=Traffic(requests=1, bytes_received=10, retries=2),
+        ignore_patterns=("fla+ke",),
+    )
+    markdown = render_markdown(outcome, "abc123")
+    assert "**Stop request:** sent `terminate` to BlazeMeter" in markdown
+    assert "1 API request (2 retries)" in markdown
+    assert "ignoring `fla+ke`" in markdown
+    assert "### Ignored events (waived by --ignore)" in markdown
+    assert "| `fla+ke` | `known flake` |" in markdown
+    assert "Report id: `abc123`" in markdown
+    assert_inert_markdown(markdown)
+    skipped = [
+        result
+        for suite in JUnitXml.fromstring(render_junit(outcome))
+        for case in suite
+        for result in case.result
+        if isinstance(result, Skipped)
+    ]
+    assert skipped and "waived by --ignore 'fla+ke'" in (skipped[0].message or "")

@@ -1,0 +1,67 @@
+"""`cli.main` in process: argument mistakes that must not echo, and the last-resort path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ci_gate import cli
+
+
+def test_an_unknown_options_value_is_never_echoed(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as leaving:
+        cli.main(["wait", "1", "--api-key-secret", "S3CR3T", "--x=S3CR3T", "S3CR3T"])
+    assert leaving.value.code == 2
+    err = capsys.readouterr().err
+    assert "S3CR3T" not in err
+    assert "unrecognized arguments: --api-key-secret --x (and 2 values, not shown)" in err
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_a_crash_is_exit_4_with_one_line_and_debug_adds_only_the_trace(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], debug: str
+) -> None:
+    from ci_gate import app
+
+    def crash(*args: object, **kwargs: object) -> int:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(app, "run_stop", crash)
+    monkeypatch.setenv("CI_GATE_DEBUG", debug)
+    monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "id")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", "secret")
+    assert cli.main(["stop", "1"]) == 4
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == (
+        "ci-gate: internal error: ZeroDivisionError: a bug (set CI_GATE_DEBUG=1 for details)"
+    )
+    assert ("Traceback" in err) == bool(debug)
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "words"),
+    [
+        (["wait", "1", "--level", ""], {}, "unknown level ''"),
+        (["demo", "--timeout", "nan"], {}, "--timeout must be a number of seconds above 0"),
+        (["demo", "--timeout", "0"], {}, "--timeout must be a number of seconds above 0"),
+        (["wait", "1"], {"CI_GATE_TIMEOUT": "abc"}, "CI_GATE_TIMEOUT 'abc' is not a number"),
+        (["wait", "1"], {"REQUESTS_CA_BUNDLE": "/nowhere/ca.pem"}, "'/nowhere/ca.pem': no such"),
+    ],
+)
+def test_bad_values_are_exit_2_with_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    argv: list[str],
+    env: dict[str, str],
+    words: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "id")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", "secret")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1, err
