@@ -179,6 +179,11 @@ def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr:
     if paths.summary_json.exists():
         stdout.write(f"ci-gate: reports: {paths.junit}, {paths.summary_json}, {paths.summary_md}\n")
         stdout.flush()
+    for master in outcome.masters:
+        if master.report_url:
+            stdout.write(
+                f"ci-gate: master {master.master_id} report: {one_line(master.report_url)}\n"
+            )
     line = f"ci-gate: {outcome.verdict}: {one_line(outcome.reason, 2000)}\n"
     if outcome.verdict is Verdict.PASSED:
         stdout.write(line)

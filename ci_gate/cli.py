@@ -29,8 +29,9 @@ from ci_gate.signals import Cancelled, ExitNow, SignalGuard
 from ci_gate.streams import steady_standard_streams
 from ci_gate.verdict import Verdict
 
-EPILOG = """exit codes: 0 passed, 1 failed (an offending event), 2 usage or configuration error,
-3 timeout, 4 API error, 129 SIGHUP, 130 SIGINT, 143 SIGTERM"""
+EPILOG = """exit codes: 0 passed, 1 failed (an offending event or failed criteria), 2 usage or
+configuration error, 3 timeout, 4 API error, 5 broken (no usable result), 129 SIGHUP,
+130 SIGINT, 143 SIGTERM"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -100,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--level", default="ERROR", help="fail threshold (default ERROR)")
     demo.add_argument("--timeout", default="15", metavar="SECONDS", help="deadline (default 15)")
     demo.add_argument("--report-dir", default="ci-gate-report", metavar="DIR")
+    demo.add_argument(
+        "--criteria", default="on", metavar="MODE", help="off, on (default) or required"
+    )
+    demo.add_argument("--public-report", action="store_true", help="use a public report link")
     demo.set_defaults(handler=_cmd_demo)
 
     simulate = commands.add_parser(
@@ -136,7 +141,15 @@ def _cmd_demo(args: argparse.Namespace, guard: SignalGuard) -> int:
 
     if args.list:
         return list_scenarios()
-    return run_demo(args.scenario, args.level, args.timeout, args.report_dir, guard)
+    return run_demo(
+        args.scenario,
+        args.level,
+        args.timeout,
+        args.report_dir,
+        guard,
+        criteria=args.criteria,
+        public_report=args.public_report,
+    )
 
 
 def _cmd_simulate(args: argparse.Namespace, guard: SignalGuard) -> int:

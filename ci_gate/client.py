@@ -24,7 +24,9 @@ import requests
 import urllib3
 
 from ci_gate import __version__
+from ci_gate.criteria import Criterion, MasterInfo, parse_criteria, parse_master_info
 from ci_gate.errors import ApiError, FatalApiError, MalformedResponseError, RetryableApiError
+from ci_gate.kpis import parse_kpis, report_url
 from ci_gate.model import GRACEFUL_STOP_PROGRESS, MasterStatus, Traffic, parse_status
 from ci_gate.settings import Credentials, HttpSettings
 from ci_gate.text import one_line
@@ -176,6 +178,49 @@ class BlazeMeterClient:
         self._with_retries(lambda: self._call("POST", master_id, action, None, deadline), deadline)
         return action
 
+    def master_info(self, master_id: str, deadline: float | None = None) -> MasterInfo:
+        """`GET /masters/{id}`: BlazeMeter's reportStatus (its verdict) and the test id."""
+        return self._with_retries(
+            lambda: parse_master_info(master_id, self._call("GET", master_id, "", None, deadline)),
+            deadline,
+        )
+
+    def criteria(self, master_id: str, deadline: float | None = None) -> tuple[Criterion, ...]:
+        """`GET /masters/{id}/reports/thresholds`, with no query string (Taurus's bug was
+        adding one: every criterion then read as passed)."""
+        return self._with_retries(
+            lambda: parse_criteria(
+                master_id, self._call("GET", master_id, "reports/thresholds", None, deadline)
+            ),
+            deadline,
+        )
+
+    def kpis(self, master_id: str, deadline: float | None = None) -> dict[str, float] | None:
+        """`GET /masters/{id}/reports/default/summary`: the numbers of label ALL."""
+        return self._with_retries(
+            lambda: parse_kpis(
+                master_id, self._call("GET", master_id, "reports/default/summary", None, deadline)
+            ),
+            deadline,
+        )
+
+    def public_token(self, master_id: str, deadline: float | None = None) -> str:
+        """`POST /masters/{id}/public-token`: a token anyone can open the report with."""
+
+        def create() -> str:
+            result = self._call(
+                "POST", master_id, "public-token", None, deadline, {"publicToken": None}
+            )
+            token = result.get("publicToken") if isinstance(result, dict) else None
+            if not isinstance(token, str) or not token.strip():
+                raise MalformedResponseError(f"master {master_id}: no public token in the answer")
+            return token.strip()
+
+        return self._with_retries(create, deadline)
+
+    def report_url(self, master_id: str, public_token: str | None = None) -> str:
+        return report_url(self.api_url, master_id, public_token)
+
     def _with_retries(self, call: Callable[[], T], deadline: float | None) -> T:
         """Retry by time: consecutive trouble up to the budget, never past the deadline."""
         http = self.http
@@ -224,8 +269,11 @@ class BlazeMeterClient:
         endpoint: str,
         params: dict[str, str] | None,
         deadline: float | None,
+        body: dict[str, object] | None = None,
     ) -> object:
-        url = f"{self.api_url}/masters/{quote(master_id, safe='')}/{endpoint}"
+        url = f"{self.api_url}/masters/{quote(master_id, safe='')}"
+        if endpoint:
+            url = f"{url}/{endpoint}"
         what = f"master {master_id}"
         started = time.monotonic()
         # this request's own deadline: its time budget, cut to the caller's deadline
@@ -241,6 +289,7 @@ class BlazeMeterClient:
                 method,
                 url,
                 params=params,
+                json=body,
                 timeout=(min(self.http.connect_timeout, left), left),
                 verify=self._verify,
                 allow_redirects=False,

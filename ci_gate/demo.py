@@ -50,7 +50,14 @@ def list_scenarios() -> int:
 
 
 def run_demo(
-    scenario_name: str, level: str, timeout: str, report_dir: str, guard: SignalGuard
+    scenario_name: str,
+    level: str,
+    timeout: str,
+    report_dir: str,
+    guard: SignalGuard,
+    *,
+    criteria: str = "on",
+    public_report: bool = False,
 ) -> int:
     if scenario_name not in builtin_names():
         raise UsageError(
@@ -62,6 +69,8 @@ def run_demo(
         level=parse_option(WaitSettings, "level", level),
         timeout=parse_option(WaitSettings, "timeout", timeout),
         report_dir=parse_option(WaitSettings, "report_dir", report_dir),
+        criteria=parse_option(WaitSettings, "criteria", criteria),
+        public_report=public_report,
         interval=DEMO_INTERVAL,
         stop_on_timeout=True,
         stop_on_cancel=True,

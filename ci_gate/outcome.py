@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from ci_gate.criteria import CriteriaOutcome
 from ci_gate.levels import level_name
 from ci_gate.model import Event, Traffic
 from ci_gate.verdict import Verdict
@@ -44,6 +45,11 @@ class MasterOutcome:
     timeline: tuple[StatusChange, ...] = ()
     notes: tuple[str, ...] = ()
     stop_action: str | None = None
+    #: BlazeMeter's own verdict (None: --criteria off, or the master never ended).
+    criteria: CriteriaOutcome | None = None
+    #: The numbers of label ALL from BlazeMeter's summary report, when it had data.
+    kpis: dict[str, float] | None = None
+    report_url: str | None = None
 
 
 @dataclass(frozen=True)

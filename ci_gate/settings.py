@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from ci_gate.criteria import CriteriaMode
 from ci_gate.errors import UsageError
 from ci_gate.levels import LEVELS, parse_threshold
 from ci_gate.text import register_credentials
@@ -74,6 +75,14 @@ def parse_ignore(raw: str, source: str) -> re.Pattern[str]:
     if pattern.search("") is not None:
         raise UsageError(f"{source} {raw!r} matches an empty message: it would waive every event")
     return pattern
+
+
+def _parse_criteria_mode(raw: str, source: str) -> CriteriaMode:
+    try:
+        return CriteriaMode(raw.strip().lower())
+    except ValueError:
+        modes = ", ".join(mode.value for mode in CriteriaMode)
+        raise UsageError(f"{source} {raw!r}: use one of {modes}") from None
 
 
 def _parse_path(raw: str, source: str) -> Path:
@@ -361,6 +370,21 @@ class WaitSettings:
         "--stop-on-cancel",
         env="CI_GATE_STOP_ON_CANCEL",
         help="on SIGINT/SIGTERM, stop the masters still running",
+    )
+    criteria: CriteriaMode = option(
+        "--criteria",
+        env="CI_GATE_CRITERIA",
+        parse=_parse_criteria_mode,
+        metavar="MODE",
+        default="on",
+        help="BlazeMeter's verdict on each ended master: off (events only), on (a failed "
+        "verdict fails, no data is 'broken', exit 5), required (no criteria defined fails too)",
+    )
+    public_report: bool = option(
+        "--public-report",
+        env="CI_GATE_PUBLIC_REPORT",
+        help="create a public report link (anyone holding it can read the report) and use "
+        "it as the report URL",
     )
     heartbeat: float = option(
         None,

@@ -1,8 +1,10 @@
 """Verdicts: one enum carrying each verdict's severity and exit code.
 
-A master is `passed`, `failed`, `timeout`, `error`, `cancelled` or, when `--fail-fast`
-ended the wait before it was judged, `unfinished`. The run's verdict is the worst of its
-masters' (error > timeout > failed > passed), or `cancelled`, which overrides all.
+A master is `passed`, `failed`, `broken` (it ended without a usable result: BlazeMeter's
+reportStatus `error`, `abort` or `noData`), `timeout`, `error`, `cancelled` or, when
+`--fail-fast` ended the wait before it was judged, `unfinished`. The run's verdict is the
+worst of its masters' (error > timeout > broken > failed > passed), or `cancelled`, which
+overrides all.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import signal
 from collections.abc import Iterable
 from enum import Enum
 
-from ci_gate.errors import EXIT_API, EXIT_FAILED, EXIT_PASSED, EXIT_TIMEOUT
+from ci_gate.errors import EXIT_API, EXIT_BROKEN, EXIT_FAILED, EXIT_PASSED, EXIT_TIMEOUT
 
 #: Exit code of a run cancelled by each signal (128 + the signal's number).
 CANCEL_EXIT_CODES: dict[int, int] = {
@@ -27,6 +29,7 @@ class Verdict(str, Enum):
     UNFINISHED = "unfinished"
     PASSED = "passed"
     FAILED = "failed"
+    BROKEN = "broken"
     TIMEOUT = "timeout"
     ERROR = "error"
     CANCELLED = "cancelled"
@@ -52,14 +55,16 @@ _SEVERITY = {
     Verdict.UNFINISHED: 0,
     Verdict.PASSED: 1,
     Verdict.FAILED: 2,
-    Verdict.TIMEOUT: 3,
-    Verdict.ERROR: 4,
-    Verdict.CANCELLED: 5,
+    Verdict.BROKEN: 3,
+    Verdict.TIMEOUT: 4,
+    Verdict.ERROR: 5,
+    Verdict.CANCELLED: 6,
 }
 _EXIT_CODES = {
     Verdict.UNFINISHED: EXIT_PASSED,
     Verdict.PASSED: EXIT_PASSED,
     Verdict.FAILED: EXIT_FAILED,
+    Verdict.BROKEN: EXIT_BROKEN,
     Verdict.TIMEOUT: EXIT_TIMEOUT,
     Verdict.ERROR: EXIT_API,
 }

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Protocol
 
+from ci_gate.criteria import CriteriaMode, CriteriaOutcome, Criterion, MasterInfo
+from ci_gate.criteria import judge as judge_criteria
 from ci_gate.errors import ApiError
 from ci_gate.formatting import describe_event, format_duration, plural
 from ci_gate.levels import LEVELS, level_name
@@ -30,12 +32,26 @@ from ci_gate.verdict import Verdict, worst_verdict
 STOP_BUDGET = 4.0
 #: Seconds a poll made at the deadline (the last look) may take beyond it.
 DEADLINE_GRACE = 2.0
+#: How long BlazeMeter's verdict may stay unset after a master ended, and the pause
+#: between reads meanwhile (never longer than --interval).
+REPORT_STATUS_WAIT = 30.0
+REPORT_STATUS_PAUSE = 3.0
 #: Offending events printed live per master; later ones are counted, all are reported.
 LIVE_EVENT_CAP = 20
 
 
 class StatusApi(Protocol):
     """What the waiter needs of a client (`client.BlazeMeterClient` in production)."""
+
+    def master_info(self, master_id: str, deadline: float | None = None) -> MasterInfo: ...
+
+    def criteria(self, master_id: str, deadline: float | None = None) -> tuple[Criterion, ...]: ...
+
+    def kpis(self, master_id: str, deadline: float | None = None) -> dict[str, float] | None: ...
+
+    def public_token(self, master_id: str, deadline: float | None = None) -> str: ...
+
+    def report_url(self, master_id: str, public_token: str | None = None) -> str: ...
 
     def status(
         self, master_id: str, *, level: str, events: bool = True, deadline: float | None = None
@@ -60,6 +76,9 @@ class _MasterState:
     notes: list[str] = field(default_factory=list)
     stop_action: str | None = None
     last_heartbeat: float = 0.0
+    criteria: CriteriaOutcome | None = None
+    kpis: dict[str, float] | None = None
+    report_url: str | None = None
 
     @property
     def done(self) -> bool:
@@ -181,6 +200,7 @@ class Waiter:
             if status.status in ABNORMAL_TERMINAL_STATUSES:
                 master.notes.append(f"ended with status {status.status}, which is abnormal")
             master.verdict = Verdict.FAILED if master.offending else Verdict.PASSED
+            self._after_end(master)
         elif self.plan.fail_fast and master.offending:
             master.verdict = Verdict.FAILED
             if self.plan.stop_on_fail:
@@ -245,6 +265,67 @@ class Waiter:
             return not required
         self._judge(master, status.events)
         return status.events_listed or not required
+
+    # -- once a master has ended: BlazeMeter's verdict, KPIs, the report link ---------------
+
+    def _after_end(self, master: _MasterState) -> None:
+        """Read what BlazeMeter says of the ended run; each read bounded by the deadline."""
+        deadline = self._poll_deadline()
+        master.report_url = self.api.report_url(master.master_id)
+        if self.plan.criteria is not CriteriaMode.OFF:
+            try:
+                master.criteria = self._read_criteria(master, deadline)
+            except ApiError as error:
+                master.verdict = Verdict.ERROR
+                master.error = (
+                    f"master {master.master_id}: could not read BlazeMeter's verdict: {error}"
+                )
+                return
+            if master.criteria.note:
+                master.notes.append(master.criteria.note)
+            self.progress.note(
+                f"master {master.master_id}: BlazeMeter's verdict "
+                f"{master.criteria.report_status or 'unset'}"
+                + (f" ({master.criteria.reason})" if master.criteria.failed else "")
+            )
+            if master.criteria.verdict.severity > Verdict(master.verdict).severity:
+                master.verdict = master.criteria.verdict
+                if master.criteria.verdict is Verdict.BROKEN:
+                    master.error = f"master {master.master_id}: {master.criteria.reason}"
+        if master.criteria is None or master.criteria.report_status != "noData":
+            try:
+                master.kpis = self.api.kpis(master.master_id, deadline)
+            except ApiError as error:
+                master.notes.append(f"could not read the KPIs: {error}")
+        if self.plan.public_report:
+            try:
+                token = self.api.public_token(master.master_id, deadline)
+                master.report_url = self.api.report_url(master.master_id, token)
+            except ApiError as error:
+                master.notes.append(
+                    f"could not create a public report link: {error}; the link needs a login"
+                )
+
+    def _read_criteria(self, master: _MasterState, deadline: float) -> CriteriaOutcome:
+        """reportStatus, re-read every few seconds while it is not set (up to 30 s), then
+        the failed criteria when BlazeMeter failed the run."""
+        pause = min(REPORT_STATUS_PAUSE, self.plan.interval)
+        give_up = min(self.clock() + REPORT_STATUS_WAIT, deadline)
+        while True:
+            info = self.api.master_info(master.master_id, deadline)
+            if info.report_status is not None:
+                break
+            if self.clock() + pause >= give_up:
+                master.notes.append(
+                    f"BlazeMeter set no verdict within {format_duration(REPORT_STATUS_WAIT)}: "
+                    "treated as unset"
+                )
+                break
+            self.sleep(pause)
+        criteria: tuple[Criterion, ...] = ()
+        if info.report_status == "fail":
+            criteria = self.api.criteria(master.master_id, deadline)
+        return judge_criteria(self.plan.criteria, info.report_status, criteria)
 
     def _heartbeats(self) -> None:
         now = self._elapsed()
@@ -333,6 +414,9 @@ class Waiter:
             timeline=tuple(master.timeline),
             notes=tuple(master.notes),
             stop_action=master.stop_action,
+            criteria=master.criteria,
+            kpis=master.kpis,
+            report_url=master.report_url,
         )
 
 
@@ -345,18 +429,35 @@ def _reason(verdict: Verdict, masters: tuple[MasterOutcome, ...], level: str) ->
     """One line saying why the run ended as it did; each failing master with its count."""
     count = len(masters)
     if verdict == Verdict.PASSED:
-        return f"{count} {plural(count, 'master')} ended with no event at {level} or above"
+        reason = f"{count} {plural(count, 'master')} ended with no event at {level} or above"
+        statuses = {m.criteria.report_status for m in masters if m.criteria is not None}
+        if statuses == {"pass"}:
+            reason += ", and BlazeMeter's failure criteria passed"
+        return reason
     culprits = [master for master in masters if master.verdict == verdict] or [masters[0]]
     if verdict == Verdict.FAILED:
-        counts = ", ".join(
-            f"master {master.master_id}: {len(master.offending)} "
-            f"{plural(len(master.offending), 'event')}"
-            for master in culprits
-        )
-        first = next((master.offending[0] for master in culprits if master.offending), None)
-        detail = f"; first: {describe_event(first, 200)}" if first else ""
-        return f"{counts} at {level} or above{detail}"
+        return _failed_reason(culprits, level)
     reasons = [master.error or f"master {master.master_id}: {verdict}" for master in culprits]
     shown = "; ".join(reasons[:3])
     more = len(reasons) - 3
     return shown + (f"; and {more} more {plural(more, 'master')}" if more > 0 else "")
+
+
+def _failed_reason(culprits: list[MasterOutcome], level: str) -> str:
+    """Events first (each master with its count), then each master's failed criteria."""
+    by_events = [master for master in culprits if master.offending]
+    parts = []
+    if by_events:
+        counts = ", ".join(
+            f"master {master.master_id}: {len(master.offending)} "
+            f"{plural(len(master.offending), 'event')}"
+            for master in by_events
+        )
+        detail = describe_event(by_events[0].offending[0], 200)
+        parts.append(f"{counts} at {level} or above; first: {detail}")
+    parts += [
+        f"master {master.master_id}: {master.criteria.reason}"
+        for master in culprits
+        if master.criteria is not None and master.criteria.verdict is Verdict.FAILED
+    ]
+    return "; ".join(parts) or f"master {culprits[0].master_id}: failed"

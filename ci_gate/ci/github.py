@@ -36,12 +36,13 @@ def escape_property(text: str) -> str:
 
 
 def annotation_lines(outcome: Outcome) -> list[str]:
-    """`::error` lines: masters that errored or timed out, then offending events, capped."""
+    """`::error` lines: masters that errored, timed out or broke, then offending events and
+    failed criteria, capped."""
     lines: list[str] = []
     total = 0
     for master in outcome.masters:
         title = escape_property(f"ci-gate: master {master.master_id}")
-        if master.verdict in (Verdict.ERROR, Verdict.TIMEOUT) and master.error:
+        if master.verdict in (Verdict.ERROR, Verdict.TIMEOUT, Verdict.BROKEN) and master.error:
             total += 1
             if len(lines) < MAX_ANNOTATIONS:
                 lines.append(f"::error title={title}::{escape_data(one_line(master.error))}")
@@ -51,6 +52,11 @@ def annotation_lines(outcome: Outcome) -> list[str]:
                 lines.append(
                     f"::error title={title}::{escape_data(one_line(describe_event(event, 400)))}"
                 )
+        for criterion in master.criteria.failed if master.criteria else ():
+            total += 1
+            if len(lines) < MAX_ANNOTATIONS:
+                text = one_line(f"failure criterion failed: {criterion.describe()}")
+                lines.append(f"::error title={title}::{escape_data(text)}")
     if total > len(lines):
         rest = total - len(lines)
         lines.append(f"::warning title=ci-gate::{rest} more offending events, see summary.json")
@@ -104,15 +110,16 @@ def publish_github(
         except OSError as error:
             warn(f"could not append to $GITHUB_STEP_SUMMARY ({error.strerror or error})")
     if env.get("GITHUB_OUTPUT"):
+        outputs = {
+            "verdict": outcome.verdict.value,
+            "exit-code": str(outcome.exit_code),
+            "junit-path": str(paths.junit),
+            "summary-path": str(paths.summary_json),
+        }
+        urls = " ".join(master.report_url for master in outcome.masters if master.report_url)
+        if urls:
+            outputs["report-url"] = urls
         try:
-            write_outputs(
-                Path(env["GITHUB_OUTPUT"]),
-                {
-                    "verdict": outcome.verdict.value,
-                    "exit-code": str(outcome.exit_code),
-                    "junit-path": str(paths.junit),
-                    "summary-path": str(paths.summary_json),
-                },
-            )
+            write_outputs(Path(env["GITHUB_OUTPUT"]), outputs)
         except OSError as error:
             warn(f"could not write the step outputs to $GITHUB_OUTPUT ({error.strerror or error})")

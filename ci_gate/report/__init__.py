@@ -1,4 +1,5 @@
-"""Turning an `Outcome` into the report set: junit.xml, summary.json, summary.md, gate.env.
+"""Turning an `Outcome` into the report set: junit.xml, summary.json, summary.md, gate.env,
+metrics.txt.
 
 All files are rendered in memory first, each carrying the same fresh `report_id`, and
 then written as one set (`atomic.write_set`): a reader never finds a new junit.xml beside
@@ -15,6 +16,7 @@ from ci_gate.outcome import Outcome
 from ci_gate.report.atomic import write_set
 from ci_gate.report.dotenv import DOTENV_NAME, render_dotenv
 from ci_gate.report.junit import render_junit
+from ci_gate.report.metrics import METRICS_NAME, render_metrics
 from ci_gate.report.summary import render_json, render_markdown
 
 
@@ -43,6 +45,9 @@ def render_reports(outcome: Outcome, *, dotenv: bool = False) -> dict[str, bytes
     }
     if dotenv:
         files[DOTENV_NAME] = render_dotenv(outcome, report_id).encode("ascii")
+    metrics = render_metrics(outcome)
+    if metrics is not None:
+        files[METRICS_NAME] = metrics.encode("ascii")
     return files
 
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from ci_gate.outcome import Outcome
+
+#: What a dotenv value of ours may hold: the report URLs (quoted by us), nothing else.
+_PLAIN = re.compile(r"[A-Za-z0-9:/?#=&%._~ +\-\[\]@!$'()*,;]+")
 
 DOTENV_NAME = "gate.env"
 
 
 def render_dotenv(outcome: Outcome, report_id: str) -> str:
     """Plain keys, single-line values of our own making: within GitLab's dotenv rules."""
-    return (
-        f"CI_GATE_VERDICT={outcome.verdict.value}\n"
-        f"CI_GATE_EXIT_CODE={outcome.exit_code}\n"
-        f"CI_GATE_REPORT_ID={report_id}\n"
-    )
+    lines = [
+        f"CI_GATE_VERDICT={outcome.verdict.value}",
+        f"CI_GATE_EXIT_CODE={outcome.exit_code}",
+        f"CI_GATE_REPORT_ID={report_id}",
+    ]
+    urls = " ".join(master.report_url for master in outcome.masters if master.report_url)
+    if urls and _PLAIN.fullmatch(urls):
+        lines.append(f"CI_GATE_REPORT_URL={urls}")
+    return "\n".join(lines) + "\n"

@@ -40,7 +40,7 @@ def _run_case(master: MasterOutcome, waited: float) -> TestCase:
         elapsed_sec=waited,
         stdout=xml_safe("\n".join(part for part in (timeline, notes) if part)) or None,
     )
-    if master.verdict in (Verdict.TIMEOUT, Verdict.ERROR, Verdict.CANCELLED):
+    if master.verdict in (Verdict.TIMEOUT, Verdict.ERROR, Verdict.CANCELLED, Verdict.BROKEN):
         case.add_error_info(
             message=xml_safe(one_line(master.error or master.verdict, 1000)),
             error_type=master.verdict.value,
@@ -91,6 +91,36 @@ def _event_details(event: Event) -> str:
     )
 
 
+def _criteria_cases(master: MasterOutcome) -> list[TestCase]:
+    """Each failed BlazeMeter criterion as its own `<failure type="criterion">`."""
+    if master.criteria is None:
+        return []
+    classname = f"blazemeter.master.{master.master_id}.criteria"
+    cases = []
+    for criterion in master.criteria.failed:
+        case = TestCase(
+            name=xml_safe(one_line(f"criterion {criterion.describe()}", 200)), classname=classname
+        )
+        case.add_failure_info(
+            message=xml_safe(one_line(f"failure criterion failed: {criterion.describe()}", 1000)),
+            output=xml_safe(
+                f"field: {one_line(criterion.field, 100)}\nop: {one_line(criterion.op, 20)}\n"
+                f"threshold: {one_line(str(criterion.threshold), 100)}\n"
+                f"value: {one_line(str(criterion.value), 100)}\n"
+                f"label: {one_line(criterion.label, 100)}"
+            ),
+            failure_type="criterion",
+        )
+        cases.append(case)
+    if master.criteria.verdict is Verdict.FAILED and not master.criteria.failed:
+        case = TestCase(name="BlazeMeter's verdict", classname=classname)
+        case.add_failure_info(
+            message=xml_safe(one_line(master.criteria.reason, 1000)), failure_type="criterion"
+        )
+        cases.append(case)
+    return cases
+
+
 def _ignored_cases(master: MasterOutcome) -> list[TestCase]:
     """Each waived event as a skipped case naming the pattern that waived it."""
     classname = f"blazemeter.master.{master.master_id}"
@@ -124,6 +154,7 @@ def _suite(master: MasterOutcome, outcome: Outcome, report_id: str) -> ET.Elemen
         test_cases=[
             _run_case(master, outcome.waited),
             *_event_cases(master, outcome.threshold_name),
+            *_criteria_cases(master),
             *_ignored_cases(master),
         ],
         # junit-10.xsd's timestamp has no zone designator: the UTC time without its "Z"
@@ -134,6 +165,7 @@ def _suite(master: MasterOutcome, outcome: Outcome, report_id: str) -> ET.Elemen
             "progress": "" if master.progress is None else str(master.progress),
             "level": outcome.threshold_name,
             "report_id": report_id,
+            **_extra_properties(master),
         },
     )
     element: ET.Element = suite.build_xml_doc()
@@ -141,6 +173,20 @@ def _suite(master: MasterOutcome, outcome: Outcome, report_id: str) -> ET.Elemen
         element.attrib.pop(attribute, None)
     element.set("time", _surefire_time(sum(float(c.elapsed_sec or 0) for c in suite.test_cases)))
     return element
+
+
+def _extra_properties(master: MasterOutcome) -> dict[str, str]:
+    """BlazeMeter's verdict, the report link and the KPIs, as suite properties."""
+    extra: dict[str, str] = {}
+    if master.criteria is not None:
+        extra["blazemeter.report_status"] = xml_safe(
+            one_line(master.criteria.report_status or "unset", 40)
+        )
+    if master.report_url:
+        extra["blazemeter.report_url"] = xml_safe(one_line(master.report_url, 500))
+    for name, value in (master.kpis or {}).items():
+        extra[xml_safe(one_line(f"kpi.{name}", 80))] = f"{value:g}"
+    return extra
 
 
 def _surefire_time(seconds: float) -> str:

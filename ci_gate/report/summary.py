@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ci_gate.formatting import event_time, format_duration, iso_utc, plural
+from ci_gate.kpis import KNOWN_KPIS
 from ci_gate.model import Event
 from ci_gate.outcome import IgnoredEvent, MasterOutcome, Outcome
 from ci_gate.report.markdown import md_cell, md_code
@@ -13,7 +14,7 @@ from ci_gate.verdict import Verdict
 
 #: Offending (and ignored) events listed per master in summary.md; summary.json lists all.
 MARKDOWN_EVENT_CAP = 50
-_ICONS = {Verdict.PASSED: "✅", Verdict.FAILED: "❌"}
+_ICONS = {Verdict.PASSED: "✅", Verdict.FAILED: "❌", Verdict.BROKEN: "💥"}
 
 
 def _event_json(event: Event) -> dict[str, object]:
@@ -31,6 +32,29 @@ def _ignored_json(ignored: IgnoredEvent) -> dict[str, object]:
     return {**_event_json(ignored.event), "pattern": ignored.pattern}
 
 
+def _criteria_json(master: MasterOutcome) -> dict[str, object] | None:
+    criteria = master.criteria
+    if criteria is None:
+        return None
+    return {
+        "mode": criteria.mode.value,
+        "report_status": criteria.report_status,
+        "verdict": criteria.verdict.value,
+        "failed": [
+            {
+                "field": c.field,
+                "op": c.op,
+                "threshold": c.threshold,
+                "value": c.value,
+                "label": c.label,
+                "description": c.describe(),
+            }
+            for c in criteria.failed
+        ],
+        "note": criteria.note,
+    }
+
+
 def _master_json(master: MasterOutcome) -> dict[str, object]:
     return {
         "id": master.master_id,
@@ -44,6 +68,9 @@ def _master_json(master: MasterOutcome) -> dict[str, object]:
         "ignored": [_ignored_json(ignored) for ignored in master.ignored],
         "unrecognised_levels": master.unrecognised_levels,
         "stop_action": master.stop_action,
+        "criteria": _criteria_json(master),
+        "kpis": master.kpis,
+        "report_url": master.report_url,
         "notes": list(master.notes),
         "timeline": [
             {
@@ -116,6 +143,10 @@ def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
     ]
     if master.error:
         lines += [f"**Why:** {md_code(master.error)}", ""]
+    if master.report_url:
+        lines += [f"**Report:** [BlazeMeter report]({master.report_url})", ""]
+    lines += _criteria_markdown(master)
+    lines += _kpi_markdown(master)
     if master.stop_action:
         lines += [f"**Stop request:** sent `{master.stop_action}` to BlazeMeter", ""]
     if master.offending:
@@ -135,6 +166,37 @@ def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
     if master.notes:
         lines += ["### Notes", ""] + [f"- {md_code(note)}" for note in master.notes] + [""]
     return lines
+
+
+def _criteria_markdown(master: MasterOutcome) -> list[str]:
+    criteria = master.criteria
+    if criteria is None:
+        return []
+    status = md_code(criteria.report_status or "unset", 40)
+    lines = [
+        f"**BlazeMeter's verdict:** {status} → {criteria.verdict} (`--criteria {criteria.mode}`)",
+        "",
+    ]
+    if criteria.failed:
+        lines += ["| failed criterion | label | value | limit |", "|---|---|---|---|"]
+        lines += [
+            f"| {md_cell(c.describe(), 200)} | {md_cell(c.label, 80)} "
+            f"| {md_cell(str(c.value), 40)} | {md_cell(f'{c.op} {c.threshold}', 60)} |"
+            for c in criteria.failed
+        ]
+        lines.append("")
+    return lines
+
+
+def _kpi_markdown(master: MasterOutcome) -> list[str]:
+    if not master.kpis:
+        return []
+    lines = ["| KPI (label ALL) | value |", "|---|---|"]
+    for name, value in master.kpis.items():
+        label, unit = KNOWN_KPIS.get(name) or (md_cell(name, 60), "")
+        shown = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+        lines.append(f"| {label} | {shown}{' ' + unit if unit else ''} |")
+    return [*lines, ""]
 
 
 def _run_line(outcome: Outcome) -> str:

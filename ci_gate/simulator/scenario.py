@@ -65,12 +65,48 @@ class Step:
     result: dict[str, Any] | None = None
 
 
+#: The KPIs (label ALL of the summary report) a simulated master has unless told otherwise.
+DEFAULT_KPIS: dict[str, Any] = {
+    "lb": "ALL",
+    "hits": 12000,
+    "failed": 12,
+    "avg": 212.4,
+    "min": 41,
+    "max": 2310,
+    "tp90": 480,
+    "tp95": 612,
+    "tp99": 1050,
+    "std": 120.5,
+    "duration": 600,
+    "concurrency": 20,
+    "latencyAvg": 180.2,
+    "bytes": 51234567,
+}
+REPORT_ENDPOINTS = ("master", "thresholds", "summary", "public-token")
+
+
+@dataclass(frozen=True)
+class Report:
+    """What BlazeMeter says of the run once it ended: verdict, criteria, KPIs."""
+
+    report_status: str | None = "pass"
+    #: reads of `GET /masters/{id}` after the end that still show reportStatus null
+    null_reads: int = 0
+    criteria: tuple[dict[str, Any], ...] = ()
+    #: label ALL of the summary report; None: the run has no data
+    kpis: dict[str, Any] | None = field(default_factory=lambda: dict(DEFAULT_KPIS))
+    test_id: int = 7000001
+    #: endpoint (one of REPORT_ENDPOINTS) -> (fault, how many requests get it)
+    faults: dict[str, tuple[Fault, int]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class MasterScript:
     master_id: str
     steps: tuple[Step, ...]
     result_template: dict[str, Any] = field(default_factory=dict)
     stop_fault: Fault | None = None
+    report: Report = field(default_factory=Report)
 
 
 @dataclass(frozen=True)
@@ -166,8 +202,9 @@ def _parse_master(read: _Reader, path: Path, master_id: str, raw: object) -> Mas
         if "stop_fault" in master
         else None
     )
+    report = _parse_report(read, f"{where}.report", master.get("report", {}))
     if "replay" in master:
-        return replace(_replay(read, path, master_id, master), stop_fault=stop_fault)
+        return replace(_replay(read, path, master_id, master), stop_fault=stop_fault, report=report)
     steps_raw = master.get("steps")
     if not isinstance(steps_raw, list) or not steps_raw:
         raise read.fail(f"{where}.steps", "must be a non-empty list of steps")
@@ -176,7 +213,7 @@ def _parse_master(read: _Reader, path: Path, master_id: str, raw: object) -> Mas
     )
     if all(step.fault is not None for step in steps) and steps[-1].repeat != FOREVER:
         raise read.fail(f"{where}.steps", "needs a state step, or a fault that repeats forever")
-    return MasterScript(master_id, steps, stop_fault=stop_fault)
+    return MasterScript(master_id, steps, stop_fault=stop_fault, report=report)
 
 
 _STEP_FIELDS = {"status", "progress", "events", "polls", "seconds", "fault", "repeat", "result"}
@@ -242,6 +279,46 @@ def _parse_step(read: _Reader, where: str, raw: object) -> Step:
         polls=read.integer(step.get("polls", 1), f"{where}.polls", minimum=1),
         seconds=seconds,
         result=result,
+    )
+
+
+_REPORT_FIELDS = {"report_status", "null_reads", "criteria", "kpis", "test_id", "faults"}
+
+
+def _parse_report(read: _Reader, where: str, raw: object) -> Report:
+    report = read.obj(raw, where)
+    unknown = set(report) - _REPORT_FIELDS
+    if unknown:
+        raise read.fail(where, f"unknown field(s) {sorted(unknown)}")
+    status = report.get("report_status", "pass")
+    if status is not None and not isinstance(status, str):
+        raise read.fail(f"{where}.report_status", f"must be a string or null, not {status!r}")
+    criteria = report.get("criteria", [])
+    if not isinstance(criteria, list) or not all(isinstance(c, dict) for c in criteria):
+        raise read.fail(f"{where}.criteria", "must be a list of objects")
+    kpis = report.get("kpis", dict(DEFAULT_KPIS))
+    if kpis is not None and not isinstance(kpis, dict):
+        raise read.fail(f"{where}.kpis", "must be an object, or null for a run without data")
+    faults: dict[str, tuple[Fault, int]] = {}
+    for endpoint, spec in read.obj(report.get("faults", {}), f"{where}.faults").items():
+        fault_where = f"{where}.faults.{endpoint}"
+        if endpoint not in REPORT_ENDPOINTS:
+            raise read.fail(fault_where, f"unknown endpoint; use one of {list(REPORT_ENDPOINTS)}")
+        spec = read.obj(spec, fault_where)
+        repeat_raw = spec.get("repeat", 1)
+        repeat = (
+            FOREVER
+            if repeat_raw == "forever"
+            else read.integer(repeat_raw, f"{fault_where}.repeat", minimum=1)
+        )
+        faults[endpoint] = (_parse_fault(read, f"{fault_where}.fault", spec.get("fault")), repeat)
+    return Report(
+        report_status=status,
+        null_reads=read.integer(report.get("null_reads", 0), f"{where}.null_reads"),
+        criteria=tuple(criteria),
+        kpis=kpis,
+        test_id=read.integer(report.get("test_id", 7000001), f"{where}.test_id", minimum=1),
+        faults=faults,
     )
 
 

@@ -1,8 +1,10 @@
 """The simulator's HTTP server: stdlib, threaded, loopback by default.
 
 Serves `GET /api/v4/masters/{id}/status` (honouring `level` and `events`),
-`POST /api/v4/masters/{id}/stop` and `/terminate`, BlazeMeter's error envelope on
-401/404, and `GET /_simulator/calls` (what it was asked, for tests).
+`POST /api/v4/masters/{id}/stop` and `/terminate`, BlazeMeter's verdict on an ended run
+(`GET /masters/{id}`, `/reports/thresholds`, `/reports/default/summary`,
+`POST /masters/{id}/public-token`), BlazeMeter's error envelope on 401/404, and
+`GET /_simulator/calls` (what it was asked, for tests).
 """
 
 from __future__ import annotations
@@ -23,9 +25,22 @@ from urllib.parse import parse_qs, urlsplit
 
 from ci_gate.levels import LEVELS, read_level
 from ci_gate.simulator.scenario import Fault, Scenario
-from ci_gate.simulator.state import MasterRun, filter_events
+from ci_gate.simulator.state import (
+    MasterRun,
+    filter_events,
+    master_object,
+    report_fault,
+    summary_report,
+    thresholds,
+)
 
 API_PREFIX = "/api/v4"
+#: Read endpoints about an ended run: path after /masters/{id} -> (fault name, answer).
+_REPORT_READS = {
+    "": ("master", master_object),
+    "reports/thresholds": ("thresholds", thresholds),
+    "reports/default/summary": ("summary", summary_report),
+}
 _REASONS = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests"}
 
 
@@ -96,13 +111,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self) -> tuple[str | None, str | None, dict[str, list[str]]]:
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
-        path = parts.path
+        path = parts.path.rstrip("/")
         if not path.startswith(API_PREFIX + "/masters/"):
             return None, None, query
         pieces = path[len(API_PREFIX) + 1 :].split("/")
-        if len(pieces) != 3:
-            return None, None, query
-        return pieces[1], pieces[2], query
+        return pieces[1], "/".join(pieces[2:]), query
 
     def _master_run(self, master_id: str | None, known_endpoint: bool) -> MasterRun | None:
         """The run a request is about, or None once the right error envelope is sent."""
@@ -124,11 +137,15 @@ class _Handler(BaseHTTPRequestHandler):
         if urlsplit(self.path).path == "/_simulator/calls":
             with state.lock:
                 calls = list(state.calls)
-            self._json(200, {"calls": calls})
+                tokens = {key: list(run.public_tokens) for key, run in state.runs.items()}
+            self._json(200, {"calls": calls, "public_tokens": tokens})
             return
         state.log("GET", self.path)
         master_id, endpoint, query = self._route()
-        run = self._master_run(master_id, endpoint in ("status",))
+        if endpoint in _REPORT_READS:
+            self._report_read(master_id, endpoint)
+            return
+        run = self._master_run(master_id, endpoint == "status")
         if run is None:
             return
         with state.lock:
@@ -140,6 +157,20 @@ class _Handler(BaseHTTPRequestHandler):
         events = query.get("events", ["true"])[0].lower() != "false"
         self._json(200, envelope(filter_events(answer.result or {}, level, events)))
 
+    def _report_read(self, master_id: str | None, endpoint: str) -> None:
+        """`GET /masters/{id}`, `/reports/thresholds`, `/reports/default/summary`."""
+        run = self._master_run(master_id, True)
+        if run is None:
+            return
+        name, build = _REPORT_READS[endpoint]
+        with self.server.state.lock:
+            fault = report_fault(run, name)
+            result = build(run)
+        if fault is not None:
+            self._fault(fault, result)
+            return
+        self._json(200, envelope(result))
+
     def do_POST(self) -> None:
         state = self.server.state
         state.log("POST", self.path)
@@ -147,6 +178,9 @@ class _Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(min(length, 1 << 20))
         master_id, endpoint, _ = self._route()
+        if endpoint == "public-token":
+            self._public_token(master_id)
+            return
         run = self._master_run(master_id, endpoint in ("stop", "terminate"))
         if run is None or endpoint is None or master_id is None:
             return
@@ -157,6 +191,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._fault(run.script.stop_fault, answer["result"], code_when_ok=202)
             return
         self._json(202, answer)
+
+    def _public_token(self, master_id: str | None) -> None:
+        """`POST /masters/{id}/public-token`: 201 with a new token, recorded for tests."""
+        run = self._master_run(master_id, True)
+        if run is None:
+            return
+        token = secrets.token_hex(16)
+        with self.server.state.lock:
+            fault = report_fault(run, "public-token")
+            if fault is None:
+                run.public_tokens.append(token)
+        result = {"new": True, "publicToken": token}
+        if fault is not None:
+            self._fault(fault, result, code_when_ok=201)
+            return
+        self._json(201, envelope(result))
 
     def _fault(self, fault: Fault, result: dict[str, Any], code_when_ok: int = 200) -> None:
         if fault.delay:

@@ -38,6 +38,10 @@ class MasterRun:
         self.stop_requests: list[str] = []
         self.stopping_polls = 0
         self.polls = 0
+        #: reads of the master object since the run ended (for reportStatus null_reads)
+        self.report_reads = 0
+        self.report_faults_served: dict[str, int] = {}
+        self.public_tokens: list[str] = []
 
     def _step(self) -> Step:
         return self.script.steps[self.index]
@@ -150,3 +154,47 @@ def filter_events(result: dict[str, Any], level: int, include_events: bool) -> d
         if number is None or number >= level:  # unreadable levels are always shown
             kept.append(event)
     return {**result, "events": kept}
+
+
+def report_fault(run: MasterRun, endpoint: str) -> Fault | None:
+    """The fault to serve on a report endpoint this time, if the scenario has one left."""
+    planned = run.script.report.faults.get(endpoint)
+    if planned is None:
+        return None
+    fault, repeat = planned
+    served = run.report_faults_served.get(endpoint, 0)
+    if repeat != FOREVER and served >= repeat:
+        return None
+    run.report_faults_served[endpoint] = served + 1
+    return fault
+
+
+def master_object(run: MasterRun) -> dict[str, Any]:
+    """`GET /masters/{id}`: reportStatus stays null until the run ended (and for the
+    scenario's `null_reads` reads after that)."""
+    report = run.script.report
+    ended = run.status in ("ENDED", "NULL")
+    status: str | None = None
+    if ended:
+        run.report_reads += 1
+        if run.report_reads > report.null_reads:
+            status = report.report_status
+    return {
+        "id": int(run.script.master_id),
+        "name": f"simulated run {run.script.master_id}",
+        "testId": report.test_id,
+        "reportStatus": status,
+        "passed": None if status is None else status == "pass",
+        "hasData": report.kpis is not None,
+        "ended": int(time.time()) if ended else None,
+        "note": None,
+    }
+
+
+def thresholds(run: MasterRun) -> dict[str, Any]:
+    return {"data": [dict(criterion) for criterion in run.script.report.criteria]}
+
+
+def summary_report(run: MasterRun) -> dict[str, Any]:
+    kpis = run.script.report.kpis
+    return {"summary": [] if kpis is None else [dict(kpis)]}

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import assert_no_traceback, assert_valid_junit, gate_command, gate_env
+from tests.helpers import (
+    CORE_REPORTS,
+    assert_no_traceback,
+    assert_valid_junit,
+    core_reports,
+    gate_command,
+    gate_env,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,7 +62,7 @@ def test_demo(tmp_path: Path, scenario: str, extra: list[str], code: int, verdic
     )
     assert done.returncode == code, done.stdout + done.stderr
     report = tmp_path / "ci-gate-report"
-    assert sorted(p.name for p in report.iterdir()) == ["junit.xml", "summary.json", "summary.md"]
+    assert core_reports(report) == CORE_REPORTS
     assert json.loads((report / "summary.json").read_text())["verdict"] == verdict
     assert_valid_junit((report / "junit.xml").read_bytes())
     assert_no_traceback(done.stdout, done.stderr)

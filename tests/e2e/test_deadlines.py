@@ -18,9 +18,11 @@ import pytest
 
 from tests.e2e.test_faults import STATE_END, STATE_START
 from tests.helpers import (
+    CORE_REPORTS,
     FAULT_MATRIX,
     assert_no_traceback,
     assert_valid_junit,
+    core_reports,
     gate_command,
     gate_env,
     parse_github_outputs,
@@ -31,7 +33,7 @@ from tests.helpers import (
 )
 from tests.pipelines.shell import ROOT, action_scripts
 
-REPORTS = ["junit.xml", "summary.json", "summary.md"]
+REPORTS = CORE_REPORTS
 
 
 def read_summary(report_dir: Path) -> dict[str, Any]:
@@ -41,7 +43,7 @@ def read_summary(report_dir: Path) -> dict[str, Any]:
 
 
 def _reports_of(report_dir: Path) -> list[str]:
-    return sorted(p.name for p in report_dir.iterdir()) if report_dir.is_dir() else []
+    return core_reports(report_dir) if report_dir.is_dir() else []
 
 
 def _row(name: str, code: int, seconds: float, report_dir: Path | None, requests: int = -1) -> None:

@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 
 from tests.helpers import (
+    CORE_REPORTS,
     FAULT_MATRIX,
     assert_no_traceback,
     assert_valid_junit,
+    core_reports,
     gate_env,
     run_gate,
     simulator,
@@ -315,7 +317,7 @@ def test_fault(tmp_path: Path, row: Row) -> None:
                 wait_args(sim, report_dir, "--timeout", "60", *row.extra), report_dir, env=env
             )
             requests = sum(1 for call in sim.calls() if "/status" in call["path"])
-    reports = sorted(path.name for path in report_dir.iterdir())
+    reports = core_reports(report_dir)
     FAULT_MATRIX.append(
         (
             row.name,
@@ -323,12 +325,12 @@ def test_fault(tmp_path: Path, row: Row) -> None:
             run.code,
             run.seconds,
             requests,
-            "valid" if reports == ["junit.xml", "summary.json", "summary.md"] else str(reports),
+            "valid" if reports == CORE_REPORTS else str(reports),
         )
     )
     assert run.code == row.code, run.stdout + run.stderr
     assert run.summary["verdict"] == row.verdict
-    assert reports == ["junit.xml", "summary.json", "summary.md"]
+    assert reports == CORE_REPORTS
     assert_valid_junit(run.junit)
     assert_no_traceback(run.stdout, run.stderr)
     assert run.seconds < row.max_seconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,9 +23,10 @@ RECORD_STEP = """
           EXIT_CODE: ${{ steps.gate.outputs.exit-code }}
           JUNIT: ${{ steps.gate.outputs.junit-path }}
           SUMMARY: ${{ steps.gate.outputs.summary-path }}
+          REPORT_URL: ${{ steps.gate.outputs.report-url }}
         run: |
           printf '%s\\n' "verdict=$VERDICT" "exit-code=$EXIT_CODE" "junit-path=$JUNIT" \\
-            "summary-path=$SUMMARY" > "$RESULT_DIR/outputs"
+            "summary-path=$SUMMARY" "report-url=$REPORT_URL" > "$RESULT_DIR/outputs"
           cp "$JUNIT" "$RESULT_DIR/junit.xml"
           cp "$SUMMARY" "$RESULT_DIR/summary.json"
 """
@@ -99,12 +101,14 @@ def test_a_passing_run(tmp_path: Path) -> None:
     log = done.stdout + done.stderr
     assert done.returncode == 0, log
     assert "Job succeeded" in log
+    report_url = outputs.pop("report-url")
     assert outputs == {
         "verdict": "passed",
         "exit-code": "0",
         "junit-path": "ci-gate-report/junit.xml",
         "summary-path": "ci-gate-report/summary.json",
     }
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/app/#/masters/70000001/summary", report_url)
     assert "Summary - # ci-gate: ✅ passed" in log  # the step summary
     assert_valid_junit((results / "junit.xml").read_bytes())
     assert SECRET not in log

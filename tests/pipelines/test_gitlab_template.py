@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from tests.conftest import require_tool
 from tests.helpers import DATA, KEY_ID, SECRET, assert_valid_junit, gate_env, simulator
@@ -65,10 +66,19 @@ def test_a_passing_run_brings_back_junit_and_dotenv(tmp_path: Path) -> None:
     assert "PASS" in log and "blazemeter-gate" in log
     report = repo / "ci-gate-report"
     assert_valid_junit((report / "junit.xml").read_bytes())
-    report_id = json.loads((report / "summary.json").read_text())["report_id"]
+    summary = json.loads((report / "summary.json").read_text())
+    report_url = summary["masters"][0]["report_url"]
     assert (report / "gate.env").read_text() == (
-        f"CI_GATE_VERDICT=passed\nCI_GATE_EXIT_CODE=0\nCI_GATE_REPORT_ID={report_id}\n"
+        f"CI_GATE_VERDICT=passed\nCI_GATE_EXIT_CODE=0\nCI_GATE_REPORT_ID={summary['report_id']}\n"
+        f"CI_GATE_REPORT_URL={report_url}\n"
     )
+    # the metrics report came back as an artifact, and a real OpenMetrics parser reads it
+    families = list(
+        text_string_to_metric_families(  # type: ignore[no-untyped-call]
+            (report / "metrics.txt").read_text()
+        )
+    )
+    assert {family.name for family in families} >= {"blazemeter_hits", "blazemeter_tp90"}
     assert SECRET not in log
 
 

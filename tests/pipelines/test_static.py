@@ -50,6 +50,7 @@ def test_gitlab_template_jobs_and_example_validate(tmp_path: Path) -> None:
         "stage",
         "image",
         "package",
+        "criteria",
     }
     # inputs are interpolated by GitLab before validation; do the same with their defaults
     text = (ROOT / "gitlab-template.yml").read_text().split("\n---\n", 1)[1]
@@ -77,6 +78,7 @@ def test_gitlab_template_keeps_inputs_out_of_script_lines() -> None:
     assert job["artifacts"]["reports"] == {
         "junit": "$[[ inputs.report_dir ]]/junit.xml",
         "dotenv": "$[[ inputs.report_dir ]]/gate.env",
+        "metrics": "$[[ inputs.report_dir ]]/metrics.txt",
     }
 
 

@@ -85,6 +85,21 @@ def _run(folder: Path, env: dict[str, str], status: str, message: str, level: st
             running["result"]["status"] = "RUNNING " + status  # type: ignore[index]
         mock.get(f"{API}/masters/8/status", json=running)
         mock.post(re.compile(f"{API}/masters/8/(stop|terminate)"), json={"result": message})
+        # BlazeMeter's verdict on master 7, with hostile criteria and KPI names
+        mock.get(f"{API}/masters/7", json={"result": {"reportStatus": "fail"}})
+        criterion = {
+            "field": message,
+            "op": level,
+            "threshold": status,
+            "value": message,
+            "success": False,
+            "labelId": message,
+        }
+        mock.get(f"{API}/masters/7/reports/thresholds", json={"result": {"data": [criterion]}})
+        mock.get(
+            f"{API}/masters/7/reports/default/summary",
+            json={"result": {"summary": [{message: 1, "tp90": 480}]}},
+        )
         app.run_wait(wait, api, SignalGuard(), stdout=stdout, stderr=stderr, env=env)
     return stdout.getvalue() + "\n" + stderr.getvalue()
 
@@ -121,7 +136,7 @@ def test_no_output_carries_a_command_an_escape_or_the_secret(
     outputs["$GITHUB_STEP_SUMMARY"] = (folder / "gh-summary").read_text("utf-8")
     outputs["gitlab log"] = _run(folder, {"GITLAB_CI": "true"}, status, message, level)
     reports = folder / "reports"
-    for name in ("gate.env", "junit.xml", "summary.md"):
+    for name in ("gate.env", "junit.xml", "summary.md", "metrics.txt"):
         outputs[name] = (reports / name).read_text("utf-8")
     for name, content in outputs.items():
         _assert_inert(name, content)

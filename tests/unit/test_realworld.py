@@ -63,6 +63,13 @@ def _wait(folder: Path, answers: list[bytes], level: str = "ERROR") -> tuple[int
     with rm.Mocker() as mock:
         mock.get(f"{API}/masters/1/status", [{"content": body} for body in answers])
         mock.post(re.compile(f"{API}/masters/1/.*"), content=answers[-1])
+        # BlazeMeter's verdict: a real recorded GET /masters/{id} answer (`passed`, no
+        # reportStatus), and no summary report (the KPIs are then only a note)
+        mock.get(
+            f"{API}/masters/1",
+            content=(CORPUS / "xlr-plugin/getMasters-27081107.json").read_bytes(),
+        )
+        mock.get(re.compile(f"{API}/masters/1/reports/.*"), status_code=404)
         code = app.run_wait(wait, api, SignalGuard(), stdout=stdout, stderr=stderr, env={})
     return code, stdout.getvalue(), stderr.getvalue()
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from ci_gate.criteria import Criterion, MasterInfo
 from ci_gate.errors import ApiError, FatalApiError
 from ci_gate.model import Event, MasterStatus, Traffic
 from ci_gate.outcome import Outcome
@@ -37,6 +38,10 @@ class FakeApi:
         self.timeline = timeline or {}
         self.polls: list[tuple[str, str]] = []
         self.stops: list[tuple[str, int | None]] = []
+        #: reportStatus answers per master (the last repeats); default "pass"
+        self.report_statuses: dict[str, list[str | None]] = {}
+        self.failed_criteria: tuple[Criterion, ...] = ()
+        self.reads: list[tuple[str, str]] = []
 
     def status(
         self, master_id: str, *, level: str, events: bool = True, deadline: float | None = None
@@ -53,6 +58,28 @@ class FakeApi:
     def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
         self.stops.append((master_id, progress))
         return "stop" if (progress or 0) >= 100 else "terminate"
+
+    def master_info(self, master_id: str, deadline: float | None = None) -> MasterInfo:
+        self.reads.append((master_id, "master"))
+        answers = self.report_statuses.get(master_id, ["pass"])
+        return MasterInfo(answers.pop(0) if len(answers) > 1 else answers[0])
+
+    def criteria(self, master_id: str, deadline: float | None = None) -> tuple[Criterion, ...]:
+        self.reads.append((master_id, "criteria"))
+        return self.failed_criteria
+
+    def kpis(self, master_id: str, deadline: float | None = None) -> dict[str, float] | None:
+        self.reads.append((master_id, "kpis"))
+        return {"hits": 10.0, "tp90": 480.0}
+
+    def public_token(self, master_id: str, deadline: float | None = None) -> str:
+        self.reads.append((master_id, "public-token"))
+        return "tok"
+
+    def report_url(self, master_id: str, public_token: str | None = None) -> str:
+        return f"https://a.example.test/app/#/masters/{master_id}/summary" + (
+            f"?t={public_token}" if public_token else ""
+        )
 
     def traffic(self) -> Traffic:
         return Traffic(requests=len(self.polls))
@@ -305,7 +332,7 @@ def test_live_output_shows_the_first_20_offending_events_then_counts() -> None:
     outcome = Waiter(plan, api, Lines(), SignalGuard(), clock=clock, sleep=clock.sleep).run()
     assert len(outcome.masters[0].offending) == 3000
     assert len(shown) == 20
-    assert notes == [
+    assert [note for note in notes if "offending" in note] == [
         "master 1: 2980 more offending events (3000 in all; the first 20 are shown live, "
         "every one is in the reports)"
     ]
@@ -325,3 +352,45 @@ def test_ignored_events_are_kept_with_the_pattern_that_waived_them() -> None:
     assert ignored.pattern == "flake" and ignored.event.message == "known flake 1"
     assert outcome.ignore_patterns == ("nothing", "flake")
     assert [e.message for e in outcome.masters[0].offending] == ["real"]
+
+
+def test_blazemeters_verdict_is_re_read_while_unset_then_judged() -> None:
+    clock = FakeClock()
+    api = FakeApi(clock, {"1": [status("ENDED", 140)]})
+    api.report_statuses["1"] = [None, None, None, "fail"]
+    api.failed_criteria = (Criterion("responseTime.percentile.90", "gt", 1500, 1830, False, "ALL"),)
+    plan = WaitSettings(master_ids=("1",), timeout=100, interval=10)
+    outcome = Waiter(
+        plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
+    ).run()
+    assert outcome.verdict == "failed" and outcome.exit_code == 1
+    assert outcome.reason == "master 1: failure criteria failed: p90 1830 ms > 1500 ms"
+    assert [what for _, what in api.reads].count("master") == 4
+    assert clock.sleeps == [3.0, 3.0, 3.0]  # every few seconds, not every interval
+    assert [what for _, what in api.reads].count("criteria") == 1
+
+
+def test_a_verdict_never_set_is_unset_after_30_seconds() -> None:
+    clock = FakeClock()
+    api = FakeApi(clock, {"1": [status("ENDED", 140)]})
+    api.report_statuses["1"] = [None]
+    plan = WaitSettings(master_ids=("1",), timeout=300, interval=10)
+    outcome = Waiter(
+        plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
+    ).run()
+    assert outcome.verdict == "passed"
+    assert sum(clock.sleeps) <= 30
+    assert any("set no verdict within 30.0s" in note for note in outcome.masters[0].notes)
+
+
+def test_events_and_criteria_together_give_the_worse_verdict() -> None:
+    clock = FakeClock()
+    api = FakeApi(clock, {"1": [status("ENDED", 140, event("ERROR", "boom"))]})
+    api.report_statuses["1"] = ["noData"]
+    plan = WaitSettings(master_ids=("1",), timeout=100, interval=10)
+    outcome = Waiter(
+        plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
+    ).run()
+    assert outcome.verdict == "broken" and outcome.exit_code == 5
+    assert len(outcome.masters[0].offending) == 1
+    assert [what for _, what in api.reads].count("kpis") == 0  # no data: no KPI read
