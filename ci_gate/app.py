@@ -13,11 +13,13 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
 from ci_gate import ci
+from ci_gate.ci.github import write_outputs
 from ci_gate.client import BlazeMeterClient
 from ci_gate.errors import EXIT_PASSED, ApiError, UsageError
 from ci_gate.formatting import format_duration
@@ -25,9 +27,12 @@ from ci_gate.levels import level_name
 from ci_gate.model import TERMINAL_STATUSES
 from ci_gate.outcome import Outcome
 from ci_gate.progress import ConsoleProgress, ProgressSink
+from ci_gate.provenance import provenance_note
 from ci_gate.report import ReportPaths, report_paths, write_reports
+from ci_gate.report.atomic import write_file
+from ci_gate.report.dotenv import DOTENV_NAME, started_dotenv
 from ci_gate.report.summary import render_markdown
-from ci_gate.settings import ApiSettings, WaitSettings, is_loopback
+from ci_gate.settings import ApiSettings, RunSettings, StartSettings, WaitSettings, is_loopback
 from ci_gate.signals import SIGNAL_NAMES, SignalGuard
 from ci_gate.text import one_line
 from ci_gate.verdict import Verdict
@@ -90,6 +95,7 @@ def run_wait(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     env: Mapping[str, str] | None = None,
+    notes: Mapping[str, list[str]] | None = None,
 ) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -99,7 +105,7 @@ def run_wait(
     _announce(settings, api, progress)
     client = _client(api, on_retry=progress.note)
     try:
-        waiter = Waiter(settings, client, progress, guard)
+        waiter = Waiter(settings, client, progress, guard, notes=notes)
         try:
             outcome = waiter.run()
         except Exception as error:  # a bug: the wait ends as `error`, the reports still come
@@ -191,6 +197,101 @@ def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr:
     else:
         stderr.write(line)
         stderr.flush()
+
+
+#: Seconds the provenance note may take: it must not hold up the wait.
+NOTE_BUDGET = 10.0
+
+
+def start_test(start: StartSettings, api: ApiSettings, *, log: Callable[[str], None]) -> str:
+    """Start the test (retried only where a retry cannot start a second run)."""
+    client = _client(api, on_retry=log)
+    try:
+        master_id = client.start(start.test_id, multi=start.multi_test)
+    finally:
+        client.close()
+    kind = "multi-test" if start.multi_test else "test"
+    log(f"started {kind} {start.test_id}: master {master_id}")
+    return master_id
+
+
+def announce_master(
+    master_id: str, report_dir: Path, env: Mapping[str, str], warn: Callable[[str], None]
+) -> None:
+    """Tell the CI system the new master's id at once, so a cancelled job can stop it."""
+    platform = ci.detect(env)
+    try:
+        if platform == "github" and env.get("GITHUB_OUTPUT"):
+            write_outputs(Path(env["GITHUB_OUTPUT"]), {"master-id": master_id})
+        elif platform == "gitlab":
+            report_dir.mkdir(parents=True, exist_ok=True)
+            write_file(report_dir, DOTENV_NAME, started_dotenv(master_id).encode("ascii"))
+    except OSError as error:
+        warn(f"could not hand the master id to the CI system ({error.strerror or error})")
+
+
+def run_start(
+    start: StartSettings,
+    api: ApiSettings,
+    guard: SignalGuard,
+    *,
+    report_dir: Path,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """`ci-gate start`: only the master id on stdout, everything else on stderr."""
+    stdout = stdout or sys.stdout
+    env = os.environ if env is None else env
+    log = ConsoleProgress(stderr or sys.stderr).note
+    master_id = start_test(start, api, log=log)
+    stdout.write(master_id + "\n")
+    stdout.flush()
+    announce_master(master_id, report_dir, env, log)
+    if guard.received is not None:  # the run started; say so, then end as cancelled
+        return Verdict.CANCELLED.exit_code(guard.received)
+    return EXIT_PASSED
+
+
+def run_run(
+    start: StartSettings,
+    run: RunSettings,
+    settings: WaitSettings,
+    api: ApiSettings,
+    guard: SignalGuard,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """`ci-gate run`: start, announce the master, write the provenance note, wait."""
+    stdout = stdout or sys.stdout
+    env = os.environ if env is None else env
+    _prepare_report_dir(settings.report_dir)
+    log = ConsoleProgress(stdout).note
+    master_id = start_test(start, api, log=log)
+    announce_master(master_id, settings.report_dir, env, log)
+    notes: list[str] = []
+    if not run.no_note and guard.received is None:
+        note = provenance_note(env)
+        client = _client(api, on_retry=log)
+        try:
+            client.set_note(master_id, note, deadline=time.monotonic() + NOTE_BUDGET)
+            log(f"master {master_id}: note set: {note}")
+        except ApiError as error:
+            notes.append(f"could not set the provenance note: {error}")
+            log(f"master {master_id}: could not set the provenance note: {error}")
+        finally:
+            client.close()
+    return run_wait(
+        replace(settings, master_ids=(master_id,)),
+        api,
+        guard,
+        stdout=stdout,
+        stderr=stderr,
+        env=env,
+        notes={master_id: notes},
+    )
 
 
 def run_stop(

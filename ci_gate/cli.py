@@ -19,9 +19,13 @@ from ci_gate import __version__
 from ci_gate.errors import EXIT_API, EXIT_USAGE, CiGateError
 from ci_gate.settings import (
     ApiSettings,
+    RunSettings,
+    StartSettings,
     WaitSettings,
     add_arguments,
     parse_master_ids,
+    parse_test_id,
+    resolve,
     resolve_api,
     resolve_wait,
 )
@@ -78,6 +82,35 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(wait.add_argument_group("API and credentials"), ApiSettings)
     wait.set_defaults(handler=_cmd_wait)
 
+    run = commands.add_parser(
+        "run",
+        allow_abbrev=False,
+        help="start a test, then wait for its run and judge it like `wait`",
+        description="Start the test (POST /tests/{id}/start), announce the new master id at "
+        "once (log, GitHub output master-id, gate.env), write the CI job, commit and branch "
+        "into its note, then wait for it exactly as `wait` does.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("test_id", metavar="TEST_ID", help="BlazeMeter test id")
+    add_arguments(run, StartSettings)
+    add_arguments(run, RunSettings)
+    add_arguments(run, WaitSettings)
+    add_arguments(run.add_argument_group("API and credentials"), ApiSettings)
+    run.set_defaults(handler=_cmd_run)
+
+    start = commands.add_parser(
+        "start",
+        allow_abbrev=False,
+        help="start a test and print only its new master id (judge it later with `wait`)",
+        description="Start the test (POST /tests/{id}/start) and print only the new master "
+        "id on stdout, so that MASTER_ID=$(ci-gate start TEST_ID) works.",
+    )
+    start.add_argument("test_id", metavar="TEST_ID", help="BlazeMeter test id")
+    add_arguments(start, StartSettings)
+    add_arguments(start.add_argument_group("API and credentials"), ApiSettings)
+    start.set_defaults(handler=_cmd_start)
+
     stop = commands.add_parser(
         "stop",
         allow_abbrev=False,
@@ -127,6 +160,28 @@ def _cmd_wait(args: argparse.Namespace, guard: SignalGuard) -> int:
 
     settings = resolve_wait(args, os.environ, args.master_ids)
     return run_wait(settings, resolve_api(args, os.environ), guard)
+
+
+def _cmd_run(args: argparse.Namespace, guard: SignalGuard) -> int:
+    from ci_gate.app import run_run
+
+    start = resolve(StartSettings(test_id=parse_test_id(args.test_id)), args, os.environ)
+    settings = resolve_wait(args, os.environ, ["0"])
+    return run_run(
+        start,
+        resolve(RunSettings(), args, os.environ),
+        settings,
+        resolve_api(args, os.environ),
+        guard,
+    )
+
+
+def _cmd_start(args: argparse.Namespace, guard: SignalGuard) -> int:
+    from ci_gate.app import run_start
+
+    start = resolve(StartSettings(test_id=parse_test_id(args.test_id)), args, os.environ)
+    report_dir = resolve(WaitSettings(), None, os.environ).report_dir
+    return run_start(start, resolve_api(args, os.environ), guard, report_dir=report_dir)
 
 
 def _cmd_stop(args: argparse.Namespace, guard: SignalGuard) -> int:

@@ -25,7 +25,14 @@ import urllib3
 
 from ci_gate import __version__
 from ci_gate.criteria import Criterion, MasterInfo, parse_criteria, parse_master_info
-from ci_gate.errors import ApiError, FatalApiError, MalformedResponseError, RetryableApiError
+from ci_gate.errors import (
+    ApiError,
+    FatalApiError,
+    MalformedResponseError,
+    NotSentError,
+    RateLimitedError,
+    RetryableApiError,
+)
 from ci_gate.kpis import parse_kpis, report_url
 from ci_gate.model import GRACEFUL_STOP_PROGRESS, MasterStatus, Traffic, parse_status
 from ci_gate.settings import Credentials, HttpSettings
@@ -83,6 +90,17 @@ _FATAL_REASONS = {
     404: "master not found",
     409: "the request conflicts with the master's state",
 }
+
+
+def _kind(what: str) -> str:
+    """'master' of 'master 123', 'test' of 'test 7'."""
+    return what.rsplit(" ", 1)[0] if " " in what else what
+
+
+def _fatal_reason(code: object, what: str) -> str | None:
+    if code == 404:
+        return f"{_kind(what)} not found"
+    return _FATAL_REASONS.get(code) if isinstance(code, int) else None
 
 
 def _envelope_message(body: object) -> str:
@@ -218,6 +236,46 @@ class BlazeMeterClient:
 
         return self._with_retries(create, deadline)
 
+    def start(self, test_id: str, *, multi: bool = False, deadline: float | None = None) -> str:
+        """`POST /tests/{id}/start` (or `/multi-tests/{id}/start`): the new master's id.
+
+        A start is not idempotent: a retry after the request reached BlazeMeter would
+        start a second, billable run. So only what cannot have reached it (no connection)
+        and 429 are retried; anything else after sending says a run may have started.
+        """
+        kind = "multi-test" if multi else "test"
+        path = f"{'multi-tests' if multi else 'tests'}/{quote(test_id, safe='')}/start"
+        what = f"{kind} {test_id}"
+
+        def start_once() -> str:
+            try:
+                result = self._request("POST", path, what, None, deadline)
+            except (NotSentError, RateLimitedError):
+                raise
+            except RetryableApiError as error:
+                raise FatalApiError(
+                    f"{error}; a run may have started: check {kind} {test_id} in BlazeMeter "
+                    "before starting it again"
+                ) from None
+            master = result.get("id") if isinstance(result, dict) else None
+            if isinstance(master, bool) or not isinstance(master, (int, str)):
+                raise FatalApiError(
+                    f"{what}: the start answer carries no master id; a run may have started: "
+                    f"check {kind} {test_id} in BlazeMeter"
+                )
+            master_id = str(master).strip()
+            if not master_id.isascii() or not master_id.isdigit():
+                raise FatalApiError(f"{what}: the start answer's master id is not a number")
+            return master_id
+
+        return self._with_retries(start_once, deadline)
+
+    def set_note(self, master_id: str, note: str, deadline: float | None = None) -> None:
+        """`PATCH /masters/{id}` with `{"note": ...}` (setting it twice is harmless)."""
+        self._with_retries(
+            lambda: self._call("PATCH", master_id, "", None, deadline, {"note": note}), deadline
+        )
+
     def report_url(self, master_id: str, public_token: str | None = None) -> str:
         return report_url(self.api_url, master_id, public_token)
 
@@ -271,10 +329,20 @@ class BlazeMeterClient:
         deadline: float | None,
         body: dict[str, object] | None = None,
     ) -> object:
-        url = f"{self.api_url}/masters/{quote(master_id, safe='')}"
-        if endpoint:
-            url = f"{url}/{endpoint}"
-        what = f"master {master_id}"
+        path = f"masters/{quote(master_id, safe='')}" + (f"/{endpoint}" if endpoint else "")
+        return self._request(method, path, f"master {master_id}", params, deadline, body)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        params: dict[str, str] | None,
+        deadline: float | None,
+        body: dict[str, object] | None = None,
+    ) -> object:
+        """One request and its answer, bounded by its own time budget and the deadline."""
+        url = f"{self.api_url}/{path}"
         started = time.monotonic()
         # this request's own deadline: its time budget, cut to the caller's deadline
         ends = started + self.http.read_timeout
@@ -301,9 +369,13 @@ class BlazeMeterClient:
                 response.close()
         except requests.exceptions.SSLError as error:
             raise FatalApiError(f"{what}: TLS verification failed: {_short(error)}") from None
+        except requests.exceptions.ConnectTimeout:
+            raise NotSentError(f"{what}: could not connect to the API in time") from None
         except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
             raise RetryableApiError(f"{what}: the API did not answer in time") from None
         except requests.exceptions.ConnectionError as error:
+            if _never_connected(error):
+                raise NotSentError(f"{what}: could not reach the API: {_short(error)}") from None
             raise RetryableApiError(f"{what}: could not reach the API: {_short(error)}") from None
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:
             raise RetryableApiError(f"{what}: request failed: {_short(error)}") from None
@@ -335,13 +407,13 @@ class BlazeMeterClient:
             parts.append(piece)
         return b"".join(parts)
 
-    def _hint(self, code: object) -> str:
+    def _hint(self, code: object, what: str) -> str:
         """What to check when the API says 'not found': the id, or the URL it was sent to."""
         if code != 404:
             return ""
         if not urlsplit(self.api_url).path.rstrip("/").endswith("/api/v4"):
             return f"; check --api-url: {self.api_url} does not end in /api/v4"
-        return "; check the master id and --api-url"
+        return f"; check the {_kind(what)} id and --api-url"
 
     def _read_answer(self, response: requests.Response, content: bytes, what: str) -> object:
         code = response.status_code
@@ -358,7 +430,7 @@ class BlazeMeterClient:
                 f"{one_line(target, 100)}; redirects are not followed (check --api-url)"
             )
         if code == 429:
-            raise RetryableApiError(
+            raise RateLimitedError(
                 f"{what}: rate-limited by the API (HTTP 429){detail}",
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
@@ -368,8 +440,8 @@ class BlazeMeterClient:
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         if code >= 400 or code < 200:
-            reason = _FATAL_REASONS.get(code, "the API refused the request")
-            raise FatalApiError(f"{what}: {reason} (HTTP {code}){detail}{self._hint(code)}")
+            reason = _fatal_reason(code, what) or "the API refused the request"
+            raise FatalApiError(f"{what}: {reason} (HTTP {code}){detail}{self._hint(code, what)}")
         if code == 204 or (not content and code in (201, 202)):
             return None
         if not isinstance(body, dict):
@@ -380,12 +452,19 @@ class BlazeMeterClient:
             )
         if body.get("error"):
             error_code = _envelope_error_code(body)
-            if error_code in _FATAL_REASONS:
-                raise FatalApiError(
-                    f"{what}: {_FATAL_REASONS[error_code]}{detail}{self._hint(error_code)}"
-                )
+            fatal = _fatal_reason(error_code, what)
+            if fatal:
+                raise FatalApiError(f"{what}: {fatal}{detail}{self._hint(error_code, what)}")
             raise RetryableApiError(f"{what}: the API reported an error{detail}")
         return body.get("result")
+
+
+def _never_connected(error: requests.exceptions.ConnectionError) -> bool:
+    """Whether the connection was never made (so the request cannot have been sent)."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError) or isinstance(
+        error.args[0] if error.args else None, urllib3.exceptions.NewConnectionError
+    )
 
 
 def _short(error: BaseException) -> str:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import sys
 
-from ci_gate.app import run_wait
+from ci_gate.app import run_run, run_wait
 from ci_gate.errors import UsageError
 from ci_gate.settings import (
     ApiSettings,
     Credentials,
     HttpSettings,
+    RunSettings,
+    StartSettings,
     WaitSettings,
     is_loopback,
     parse_option,
@@ -89,6 +91,10 @@ def run_demo(
         http=DEMO_HTTP,
     )
     try:
+        if scenario.tests:  # a scenario of tests to start: the whole `ci-gate run` flow
+            test_id = next(iter(scenario.tests))
+            start = StartSettings(test_id=test_id, multi_test=scenario.tests[test_id].multi)
+            return run_run(start, RunSettings(), settings, api, guard)
         return run_wait(settings, api, guard)
     finally:
         server.shutdown()

@@ -42,6 +42,15 @@ class RetryableApiError(ApiError):
         self.retry_after = retry_after
 
 
+class NotSentError(RetryableApiError):
+    """The request never reached the API (connection refused, no such host, connect
+    timeout): safe to retry even when the request is not idempotent."""
+
+
+class RateLimitedError(RetryableApiError):
+    """HTTP 429: the API turned the request away before acting on it."""
+
+
 class FatalApiError(ApiError):
     """A failure that another try cannot fix: 400, 401, 403, 404 and the like."""
 

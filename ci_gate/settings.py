@@ -273,6 +273,29 @@ class Credentials:
 
 
 @dataclass(frozen=True)
+class StartSettings:
+    """What `ci-gate start` and `ci-gate run` start."""
+
+    test_id: str = ""
+    multi_test: bool = option(
+        "--multi-test",
+        env="CI_GATE_MULTI_TEST",
+        help="TEST_ID is a multi-test (POST /multi-tests/{id}/start)",
+    )
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What only `ci-gate run` adds to a start and a wait."""
+
+    no_note: bool = option(
+        "--no-note",
+        env="CI_GATE_NO_NOTE",
+        help="do not write the CI job, commit and branch into the started master's note",
+    )
+
+
+@dataclass(frozen=True)
 class HttpSettings:
     """Timeouts and the retry budget of API calls (tuning: environment only)."""
 
@@ -513,3 +536,11 @@ def _checked(credentials: Credentials, source: str) -> Credentials:
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in pair):
         raise UsageError(f"{source}: the key holds a control character (a stray line break?)")
     return credentials
+
+
+def parse_test_id(raw: str) -> str:
+    """A BlazeMeter test id: ASCII digits only."""
+    value = raw.strip()
+    if not value or not value.isascii() or not value.isdigit():
+        raise UsageError(f"test id {raw!r} is not a number")
+    return value

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Protocol
@@ -97,6 +97,7 @@ class Waiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        notes: Mapping[str, list[str]] | None = None,
     ) -> None:
         self.plan = settings
         self.policy = EventPolicy(settings.level, settings.ignore)
@@ -105,7 +106,10 @@ class Waiter:
         self.guard = guard
         self.clock = clock
         self.sleep = sleep
-        self.masters = [_MasterState(master_id) for master_id in settings.master_ids]
+        self.masters = [
+            _MasterState(master_id, notes=list((notes or {}).get(master_id, [])))
+            for master_id in settings.master_ids
+        ]
         self.poll_level = level_name(settings.level)
         timeline_level = min(settings.level, LEVELS["INFO"])
         self.timeline_level = level_name(timeline_level)

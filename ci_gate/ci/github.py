@@ -115,6 +115,7 @@ def publish_github(
             "exit-code": str(outcome.exit_code),
             "junit-path": str(paths.junit),
             "summary-path": str(paths.summary_json),
+            "master-id": " ".join(master.master_id for master in outcome.masters),
         }
         urls = " ".join(master.report_url for master in outcome.masters if master.report_url)
         if urls:

@@ -42,6 +42,17 @@ def write_set(folder: Path, files: Mapping[str, bytes]) -> None:
             temporary.unlink(missing_ok=True)
 
 
+def write_file(folder: Path, name: str, data: bytes) -> None:
+    """One file replaced atomically, outside a set (gate.env as soon as `run` has the
+    master id, before any report exists)."""
+    temporary = _write_temporary(folder, name, data)
+    try:
+        temporary.replace(folder / name)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def _remove_leftovers(folder: Path) -> None:
     """Temporary files a killed earlier write left behind (never under a report name)."""
     for name in SET_NAMES:

@@ -18,8 +18,14 @@ def render_dotenv(outcome: Outcome, report_id: str) -> str:
         f"CI_GATE_VERDICT={outcome.verdict.value}",
         f"CI_GATE_EXIT_CODE={outcome.exit_code}",
         f"CI_GATE_REPORT_ID={report_id}",
+        "CI_GATE_MASTER_ID=" + " ".join(master.master_id for master in outcome.masters),
     ]
     urls = " ".join(master.report_url for master in outcome.masters if master.report_url)
     if urls and _PLAIN.fullmatch(urls):
         lines.append(f"CI_GATE_REPORT_URL={urls}")
     return "\n".join(lines) + "\n"
+
+
+def started_dotenv(master_id: str) -> str:
+    """gate.env the moment `run` or `start` has the master id (digits only)."""
+    return f"CI_GATE_MASTER_ID={master_id}\n"

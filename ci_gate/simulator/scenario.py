@@ -110,11 +110,24 @@ class MasterScript:
 
 
 @dataclass(frozen=True)
+class TestScript:
+    """A test that `POST /tests/{id}/start` can start: each start makes a new master
+    that plays the template master's timeline."""
+
+    test_id: str
+    template: str
+    multi: bool = False
+    #: served to the first start requests, in order: (fault, how many requests get it)
+    start_faults: tuple[tuple[Fault, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str
     masters: dict[str, MasterScript]
     credentials: tuple[str, str] | None = None
+    tests: dict[str, TestScript] = field(default_factory=dict)
 
 
 def builtin_names() -> list[str]:
@@ -170,7 +183,7 @@ class _Reader:
 def _parse(path: Path, data: object) -> Scenario:
     read = _Reader(path)
     top = read.obj(data, "top level")
-    unknown = set(top) - {"description", "credentials", "masters"}
+    unknown = set(top) - {"description", "credentials", "masters", "tests"}
     if unknown:
         raise read.fail("top level", f"unknown field(s) {sorted(unknown)}")
     masters_raw = read.obj(top.get("masters"), "masters")
@@ -191,7 +204,38 @@ def _parse(path: Path, data: object) -> Scenario:
     description = top.get("description", "")
     if not isinstance(description, str):
         raise read.fail("description", "must be a string")
-    return Scenario(path.stem, description, masters, credentials)
+    tests = {
+        test_id: _parse_test(read, f"tests.{test_id}", test_id, raw, masters)
+        for test_id, raw in read.obj(top.get("tests", {}), "tests").items()
+    }
+    return Scenario(path.stem, description, masters, credentials, tests)
+
+
+def _parse_test(
+    read: _Reader, where: str, test_id: str, raw: object, masters: dict[str, MasterScript]
+) -> TestScript:
+    if not test_id.isdigit():
+        raise read.fail(where, "test ids are whole numbers")
+    test = read.obj(raw, where)
+    unknown = set(test) - {"master", "multi", "start_faults"}
+    if unknown:
+        raise read.fail(where, f"unknown field(s) {sorted(unknown)}")
+    template = str(test.get("master", ""))
+    if template not in masters:
+        raise read.fail(f"{where}.master", f"must name a master of this scenario, not {template!r}")
+    multi = test.get("multi", False)
+    if not isinstance(multi, bool):
+        raise read.fail(f"{where}.multi", "must be true or false")
+    faults_raw = test.get("start_faults", [])
+    if not isinstance(faults_raw, list):
+        raise read.fail(f"{where}.start_faults", "must be a list of {fault, repeat}")
+    faults = []
+    for index, item in enumerate(faults_raw):
+        item_where = f"{where}.start_faults[{index}]"
+        spec = read.obj(item, item_where)
+        repeat = read.integer(spec.get("repeat", 1), f"{item_where}.repeat", minimum=1)
+        faults.append((_parse_fault(read, f"{item_where}.fault", spec.get("fault")), repeat))
+    return TestScript(test_id, template, multi, tuple(faults))
 
 
 def _parse_master(read: _Reader, path: Path, master_id: str, raw: object) -> MasterScript:

@@ -14,17 +14,19 @@ import binascii
 import gzip
 import hmac
 import json
+import re
 import secrets
 import select
 import socket
 import threading
 import time
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ci_gate.levels import LEVELS, read_level
-from ci_gate.simulator.scenario import Fault, Scenario
+from ci_gate.simulator.scenario import Fault, Scenario, TestScript
 from ci_gate.simulator.state import (
     MasterRun,
     filter_events,
@@ -35,6 +37,7 @@ from ci_gate.simulator.state import (
 )
 
 API_PREFIX = "/api/v4"
+_START_PATH = re.compile(re.escape(API_PREFIX) + r"/(tests|multi-tests)/(\d+)/start/?")
 #: Read endpoints about an ended run: path after /masters/{id} -> (fault name, answer).
 _REPORT_READS = {
     "": ("master", master_object),
@@ -65,10 +68,38 @@ class SimulatorState:
         self.lock = threading.Lock()
         self.runs = {master_id: MasterRun(script) for master_id, script in scenario.masters.items()}
         self.calls: list[dict[str, Any]] = []
+        self.starts: dict[str, int] = {}
+        self.next_master = 90000001
+
+    def start(self, test: TestScript) -> tuple[str, Fault | None]:
+        """One start request: a new master from the test's template, unless a planned 429
+        turns it away; returns the new id and the fault to serve (if any)."""
+        with self.lock:
+            served = self.starts.get(test.test_id, 0)
+            self.starts[test.test_id] = served + 1
+            fault = _planned_fault(test.start_faults, served)
+            if fault is not None and fault.http_status == 429:
+                return "", fault  # rate-limited: turned away before anything started
+            while str(self.next_master) in self.runs:
+                self.next_master += 1
+            master_id = str(self.next_master)
+            self.next_master += 1
+            template = self.scenario.masters[test.template]
+            self.runs[master_id] = MasterRun(replace(template, master_id=master_id))
+            return master_id, fault
 
     def log(self, method: str, path: str) -> None:
         with self.lock:
             self.calls.append({"method": method, "path": path, "at": time.time()})
+
+
+def _planned_fault(plan: tuple[tuple[Fault, int], ...], served: int) -> Fault | None:
+    """The fault for the start request numbered `served` (from 0), if the plan has one."""
+    for fault, repeat in plan:
+        if served < repeat:
+            return fault
+        served -= repeat
+    return None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -138,7 +169,8 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 calls = list(state.calls)
                 tokens = {key: list(run.public_tokens) for key, run in state.runs.items()}
-            self._json(200, {"calls": calls, "public_tokens": tokens})
+                notes = {key: run.note for key, run in state.runs.items() if run.note is not None}
+            self._json(200, {"calls": calls, "public_tokens": tokens, "notes": notes})
             return
         state.log("GET", self.path)
         master_id, endpoint, query = self._route()
@@ -177,6 +209,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(min(length, 1 << 20))
+        start = _START_PATH.fullmatch(urlsplit(self.path).path)
+        if start is not None:
+            self._start(start.group(2), multi=start.group(1) == "multi-tests")
+            return
         master_id, endpoint, _ = self._route()
         if endpoint == "public-token":
             self._public_token(master_id)
@@ -191,6 +227,45 @@ class _Handler(BaseHTTPRequestHandler):
             self._fault(run.script.stop_fault, answer["result"], code_when_ok=202)
             return
         self._json(202, answer)
+
+    def _start(self, test_id: str, *, multi: bool) -> None:
+        """`POST /tests/{id}/start` and `/multi-tests/{id}/start`: 202 with the new master."""
+        if not self._authorised():
+            self._json(401, error_envelope(401))
+            return
+        test = self.server.state.scenario.tests.get(test_id)
+        if test is None or test.multi != multi:
+            kind = "Multi test" if multi else "Test"
+            self._json(404, error_envelope(404, f"{kind} with id {test_id} not found"))
+            return
+        master_id, fault = self.server.state.start(test)
+        result = {"id": int(master_id) if master_id else None, "testId": int(test_id)}
+        if fault is not None:
+            self._fault(fault, result, code_when_ok=202)
+            return
+        self._json(202, envelope(result))
+
+    def do_PATCH(self) -> None:
+        """`PATCH /masters/{id}`: records `note`, shown by `GET /masters/{id}`."""
+        state = self.server.state
+        state.log("PATCH", self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(min(length, 1 << 20)) if length else b""
+        master_id, endpoint, _ = self._route()
+        run = self._master_run(master_id, endpoint == "")
+        if run is None:
+            return
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            self._json(400, error_envelope(400, "Bad JSON"))
+            return
+        note = body.get("note") if isinstance(body, dict) else None
+        with state.lock:
+            if isinstance(note, str):
+                run.note = note
+            result = master_object(run)
+        self._json(200, envelope(result))
 
     def _public_token(self, master_id: str | None) -> None:
         """`POST /masters/{id}/public-token`: 201 with a new token, recorded for tests."""

@@ -42,6 +42,7 @@ class MasterRun:
         self.report_reads = 0
         self.report_faults_served: dict[str, int] = {}
         self.public_tokens: list[str] = []
+        self.note: str | None = None
 
     def _step(self) -> Step:
         return self.script.steps[self.index]
@@ -187,7 +188,7 @@ def master_object(run: MasterRun) -> dict[str, Any]:
         "passed": None if status is None else status == "pass",
         "hasData": report.kpis is not None,
         "ended": int(time.time()) if ended else None,
-        "note": None,
+        "note": run.note,
     }
 
 

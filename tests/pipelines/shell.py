@@ -31,10 +31,11 @@ def gitlab_script(section: str) -> str:
 
 
 def jenkins_sh_bodies() -> list[str]:
-    """The bodies of the Jenkinsfile's sh '''...''' steps (not the commented example)."""
+    """The bodies of the Jenkinsfile's sh steps, plain or with returnStatus (not the
+    commented example)."""
     text = (ROOT / "examples" / "Jenkinsfile").read_text()
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
-    return [body for body in re.findall(r"sh '''\n(.*?)'''", code, re.S)]
+    return re.findall(r"sh(?:\(returnStatus: true, script:)? '''\n(.*?)'''", code, re.S)
 
 
 def commit_all(repo: Path) -> None:

@@ -24,29 +24,35 @@ RECORD_STEP = """
           JUNIT: ${{ steps.gate.outputs.junit-path }}
           SUMMARY: ${{ steps.gate.outputs.summary-path }}
           REPORT_URL: ${{ steps.gate.outputs.report-url }}
+          MASTER: ${{ steps.gate.outputs.master-id }}
         run: |
           printf '%s\\n' "verdict=$VERDICT" "exit-code=$EXIT_CODE" "junit-path=$JUNIT" \\
-            "summary-path=$SUMMARY" "report-url=$REPORT_URL" > "$RESULT_DIR/outputs"
+            "summary-path=$SUMMARY" "report-url=$REPORT_URL" "master-id=$MASTER" \\
+            > "$RESULT_DIR/outputs"
           cp "$JUNIT" "$RESULT_DIR/junit.xml"
           cp "$SUMMARY" "$RESULT_DIR/summary.json"
 """
 
 
-def _workflow_repo(tmp_path: Path) -> Path:
+def _workflow_repo(tmp_path: Path, example_name: str) -> Path:
     repo = tmp_path / "repo"
     workflows = repo / ".github" / "workflows"
     workflows.mkdir(parents=True)
-    example = (ROOT / "examples" / "github-workflow.yml").read_text()
+    example = (ROOT / "examples" / example_name).read_text()
     (workflows / "gate.yml").write_text(example.rstrip("\n") + "\n" + RECORD_STEP)
     commit_all(repo)
     return repo
 
 
 def _act(
-    tmp_path: Path, scenario: Path, *, with_secrets: bool = True
+    tmp_path: Path,
+    scenario: Path,
+    *,
+    with_secrets: bool = True,
+    example: str = "github-workflow.yml",
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, str], Path]:
     act = require_tool("act")
-    repo = _workflow_repo(tmp_path)
+    repo = _workflow_repo(tmp_path, example)
     results = tmp_path / "results"
     results.mkdir()
     secrets = tmp_path / "secrets"
@@ -75,6 +81,8 @@ def _act(
                 "--env",
                 f"MASTER_ID={sim.masters[0]}",
                 "--env",
+                f"BLAZEMETER_TEST_ID={TEST_IDS[scenario.name]}",
+                "--env",
                 f"BLAZEMETER_API_URL={sim.url}",
                 "--env",
                 f"RESULT_DIR={results}",
@@ -96,26 +104,34 @@ def _act(
     return done, outputs, results
 
 
-def test_a_passing_run(tmp_path: Path) -> None:
+#: The test each pipeline scenario lets the action start (`ci-gate run`).
+TEST_IDS = {"pipeline-pass.json": "7100001", "pipeline-fail.json": "7200001"}
+
+
+def test_a_passing_run_started_by_the_action(tmp_path: Path) -> None:
     done, outputs, results = _act(tmp_path, DATA / "pipeline-pass.json")
     log = done.stdout + done.stderr
     assert done.returncode == 0, log
     assert "Job succeeded" in log
-    report_url = outputs.pop("report-url")
+    report_url, master_id = outputs.pop("report-url"), outputs.pop("master-id")
     assert outputs == {
         "verdict": "passed",
         "exit-code": "0",
         "junit-path": "ci-gate-report/junit.xml",
         "summary-path": "ci-gate-report/summary.json",
     }
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/app/#/masters/70000001/summary", report_url)
+    assert re.fullmatch(r"9\d{7}", master_id)  # a master the simulator made for the start
+    assert f"started test 7100001: master {master_id}" in log
+    assert re.fullmatch(rf"http://127\.0\.0\.1:\d+/app/#/masters/{master_id}/summary", report_url)
     assert "Summary - # ci-gate: ✅ passed" in log  # the step summary
     assert_valid_junit((results / "junit.xml").read_bytes())
     assert SECRET not in log
 
 
 def test_a_failing_run_cannot_be_talked_into_passing(tmp_path: Path) -> None:
-    done, outputs, results = _act(tmp_path, DATA / "pipeline-fail.json")
+    done, outputs, results = _act(
+        tmp_path, DATA / "pipeline-fail.json", example="github-workflow-wait.yml"
+    )
     log = done.stdout + done.stderr
     assert done.returncode != 0 and "Job failed" in log, log
     assert outputs["verdict"] == "failed" and outputs["exit-code"] == "1", log

@@ -18,6 +18,10 @@ from tests.pipelines.shell import PINNED_REQUIREMENT, ROOT, commit_all, gitlab_s
 GITLAB_CI_LOCAL_VERSION = "4.70.1"
 
 
+#: The test each pipeline scenario's master is the template of (the example starts it).
+TEST_IDS = {"70000001": "7100001", "70000002": "7200001"}
+
+
 def _pipeline_repo(tmp_path: Path, master_id: str, api_url: str) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -33,6 +37,7 @@ def _pipeline_repo(tmp_path: Path, master_id: str, api_url: str) -> Path:
         "GITLAB_CI: 'true'\n"
         f"BLAZEMETER_API_KEY_ID: {KEY_ID}\nBLAZEMETER_API_KEY_SECRET: {SECRET}\n"
         f"BLAZEMETER_MASTER_ID: '{master_id}'\nBLAZEMETER_API_URL: {api_url}\n"
+        f"BLAZEMETER_TEST_ID: '{TEST_IDS.get(master_id, '')}'\n"
     )
     commit_all(repo)
     return repo
@@ -67,10 +72,12 @@ def test_a_passing_run_brings_back_junit_and_dotenv(tmp_path: Path) -> None:
     report = repo / "ci-gate-report"
     assert_valid_junit((report / "junit.xml").read_bytes())
     summary = json.loads((report / "summary.json").read_text())
-    report_url = summary["masters"][0]["report_url"]
+    master = summary["masters"][0]
+    assert master["id"].startswith("9")  # the master the job started from test 7100001
+    assert "started test 7100001: master " + master["id"] in log
     assert (report / "gate.env").read_text() == (
         f"CI_GATE_VERDICT=passed\nCI_GATE_EXIT_CODE=0\nCI_GATE_REPORT_ID={summary['report_id']}\n"
-        f"CI_GATE_REPORT_URL={report_url}\n"
+        f"CI_GATE_MASTER_ID={master['id']}\nCI_GATE_REPORT_URL={master['report_url']}\n"
     )
     # the metrics report came back as an artifact, and a real OpenMetrics parser reads it
     families = list(
@@ -97,17 +104,18 @@ def test_a_failing_run_fails_the_job_and_still_brings_back_the_reports(tmp_path:
 
 
 @pytest.mark.parametrize(
-    ("job_status", "verdict", "stopped"),
+    ("job_status", "verdict", "stopped", "started_by_the_job"),
     [
-        ("canceled", None, True),
-        ("failed", None, True),  # the job's own timeout killed the gate before its verdict
-        ("failed", "cancelled", True),
-        ("failed", "failed", False),  # the gate judged the run: nothing left to stop
-        ("success", "passed", False),
+        ("canceled", None, True, False),
+        ("failed", None, True, False),  # the job's own timeout killed the gate before its verdict
+        ("failed", "cancelled", True, False),
+        ("failed", "failed", False, False),  # the gate judged the run: nothing left to stop
+        ("success", "passed", False, False),
+        ("canceled", None, True, True),  # test_id: the master id is only in gate.env
     ],
 )
 def test_after_script_stops_the_master_on_cancel_and_job_timeout(
-    tmp_path: Path, job_status: str, verdict: str | None, stopped: bool
+    tmp_path: Path, job_status: str, verdict: str | None, stopped: bool, started_by_the_job: bool
 ) -> None:
     """GitLab's shell executor sends no SIGTERM on cancel; the after_script does the stop."""
     shell = require_tool("sh")
@@ -138,10 +146,12 @@ def test_after_script_stops_the_master_on_cancel_and_job_timeout(
         report_dir.mkdir()
         if verdict is not None:
             (report_dir / "gate.env").write_text(f"CI_GATE_VERDICT={verdict}\n")
+        if started_by_the_job:  # what `ci-gate run` writes the moment it has the id
+            (report_dir / "gate.env").write_text(f"CI_GATE_MASTER_ID={sim.masters[0]}\n")
         env = gate_env(
             CI_PROJECT_DIR=str(project),
             CI_JOB_STATUS=job_status,
-            CI_GATE_MASTER_ID=sim.masters[0],
+            CI_GATE_MASTER_ID="" if started_by_the_job else sim.masters[0],
             CI_GATE_REPORT_DIR=str(report_dir),
             BLAZEMETER_API_URL=sim.url,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 from tests.conftest import require_tool
 from tests.helpers import DATA, SECRET, assert_valid_junit, gate_env, simulator
 from tests.pipelines.shell import ROOT, jenkins_sh_bodies
+
+#: The test each pipeline scenario lets the Jenkinsfile's `ci-gate run` start.
+TEST_IDS = {"pipeline-pass.json": "7100001", "pipeline-fail.json": "7200001"}
 
 
 @pytest.mark.parametrize(
@@ -23,7 +27,7 @@ def test_the_sh_step(tmp_path: Path, scenario: str, code: int) -> None:
         env = gate_env(
             CI_GATE_PACKAGE=str(ROOT),
             CI_GATE_REPORT_DIR="ci-gate-report",
-            MASTER_ID=sim.masters[0],
+            BLAZEMETER_TEST_ID=TEST_IDS[scenario],
             BLAZEMETER_API_URL=sim.url,
         )
         done = subprocess.run(
@@ -36,6 +40,7 @@ def test_the_sh_step(tmp_path: Path, scenario: str, code: int) -> None:
             check=False,
         )
     assert done.returncode == code, done.stdout + done.stderr
+    assert f"started test {TEST_IDS[scenario]}: master " in done.stdout
     assert_valid_junit((tmp_path / "ci-gate-report" / "junit.xml").read_bytes())
     assert SECRET not in done.stdout + done.stderr
 
@@ -43,7 +48,11 @@ def test_the_sh_step(tmp_path: Path, scenario: str, code: int) -> None:
 def test_the_jenkinsfile_keeps_its_promises() -> None:
     text = (ROOT / "examples" / "Jenkinsfile").read_text()
     assert "usernamePassword(credentialsId:" in text
-    assert "sh '''" in text and 'sh """' not in text  # single-quoted: Groovy does not interpolate
+    # single-quoted: Groovy does not interpolate
+    assert "script: '''" in text and '"""' not in text
     assert "junit testResults: 'ci-gate-report/junit.xml'" in text
     assert "archiveArtifacts artifacts: 'ci-gate-report/**'" in text
-    assert "returnStatus: true" in text and "unstable(" in text
+    assert "returnStatus: true" in text
+    # exit 5 (broken) is UNSTABLE, as BlazeMeter's plugin does; the rest fail the build
+    assert re.search(r"if \(code == 5\) \{\s+unstable\(", text)
+    assert "ci-gate run " in text and "ci-gate wait " in text

@@ -43,6 +43,7 @@ def test_gitlab_template_jobs_and_example_validate(tmp_path: Path) -> None:
     spec, _jobs = gitlab_documents()
     assert set(spec["spec"]["inputs"]) == {
         "master_id",
+        "test_id",
         "level",
         "timeout",
         "interval",

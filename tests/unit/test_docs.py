@@ -15,7 +15,7 @@ README = (ROOT / "README.md").read_text()
 
 
 def test_readme_shows_the_tested_examples_verbatim() -> None:
-    for name in ("github-workflow.yml", "gitlab-ci.yml", "Jenkinsfile"):
+    for name in ("github-workflow.yml", "github-workflow-wait.yml", "gitlab-ci.yml", "Jenkinsfile"):
         assert (ROOT / "examples" / name).read_text() in README, name
 
 

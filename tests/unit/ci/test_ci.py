@@ -66,6 +66,7 @@ def test_event_text_cannot_issue_workflow_commands(tmp_path: Path) -> None:
         "exit-code": "1",
         "junit-path": str(paths.junit),
         "summary-path": str(paths.summary_json),
+        "master-id": "123",
     }
     assert "\n::" not in summary_file.read_text()
 
@@ -100,6 +101,7 @@ def test_gitlab_dotenv_and_section(tmp_path: Path) -> None:
     report_id = json.loads(paths.summary_json.read_text())["report_id"]
     assert (tmp_path / "gate.env").read_text() == (
         f"CI_GATE_VERDICT=failed\nCI_GATE_EXIT_CODE=1\nCI_GATE_REPORT_ID={report_id}\n"
+        "CI_GATE_MASTER_ID=123\n"
     )
     assert "section_start:" in stream.getvalue() and "section_end:" in stream.getvalue()
 
