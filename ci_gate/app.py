@@ -79,11 +79,18 @@ def _announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) 
         progress.note(f"ignoring events whose message matches {patterns}")
 
 
-def _client(api: ApiSettings, on_retry: Callable[[str], None] | None = None) -> BlazeMeterClient:
+def _client(
+    api: ApiSettings, on_retry: Callable[[str], None] | None = None, pool_size: int = 1
+) -> BlazeMeterClient:
     if api.credentials is None:
         raise UsageError("missing credentials")
     return BlazeMeterClient(
-        api.url, api.credentials, http=api.http, ca_bundle=api.ca_bundle, on_retry=on_retry
+        api.url,
+        api.credentials,
+        http=api.http,
+        ca_bundle=api.ca_bundle,
+        on_retry=on_retry,
+        pool_size=pool_size,
     )
 
 
@@ -103,7 +110,7 @@ def run_wait(
     _prepare_report_dir(settings.report_dir)
     progress = ConsoleProgress(stdout)
     _announce(settings, api, progress)
-    client = _client(api, on_retry=progress.note)
+    client = _client(api, on_retry=progress.note, pool_size=settings.concurrency)
     try:
         waiter = Waiter(settings, client, progress, guard, notes=notes)
         try:

@@ -24,6 +24,7 @@ from ci_gate.settings import (
     WaitSettings,
     add_arguments,
     parse_master_ids,
+    parse_seconds,
     parse_test_id,
     resolve,
     resolve_api,
@@ -151,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     simulate.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     simulate.add_argument("--verbose", action="store_true", help="log every request")
+    simulate.add_argument(
+        "--latency",
+        default="0",
+        metavar="SECONDS",
+        help="answer every API request this much later (for load and concurrency tests)",
+    )
     simulate.set_defaults(handler=_cmd_simulate)
     return parser
 
@@ -210,7 +217,8 @@ def _cmd_demo(args: argparse.Namespace, guard: SignalGuard) -> int:
 def _cmd_simulate(args: argparse.Namespace, guard: SignalGuard) -> int:
     from ci_gate.demo import run_simulate
 
-    return run_simulate(args.scenario, args.host, args.port, args.verbose, guard)
+    latency = 0.0 if args.latency.strip() == "0" else parse_seconds(args.latency, "--latency")
+    return run_simulate(args.scenario, args.host, args.port, args.verbose, guard, latency=latency)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

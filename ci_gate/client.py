@@ -14,6 +14,7 @@ from __future__ import annotations
 import email.utils
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from urllib.parse import quote, urlsplit
 
 import backoff
 import requests
+import requests.adapters
 import urllib3
 
 from ci_gate import __version__
@@ -143,12 +145,19 @@ class BlazeMeterClient:
         ca_bundle: str | None = None,
         session: requests.Session | None = None,
         on_retry: Callable[[str], None] | None = None,
+        pool_size: int = 16,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.http = http or HttpSettings()
         self._traffic = Traffic()
+        self._traffic_lock = threading.Lock()
         self._on_retry = on_retry
         self._session = session or requests.Session()
+        # one connection per worker thread, kept alive between polls (stop requests from
+        # the main thread get a spare one)
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool_size + 1)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
         self._session.auth = (credentials.key_id, credentials.key_secret)
         self._session.headers["User-Agent"] = f"ci-gate/{__version__}"
         self._session.headers["Accept"] = "application/json"
@@ -162,10 +171,11 @@ class BlazeMeterClient:
         return self._traffic
 
     def _count(self, *, requests: int = 0, received: int = 0, retries: int = 0) -> None:
-        old = self._traffic
-        self._traffic = Traffic(
-            old.requests + requests, old.bytes_received + received, old.retries + retries
-        )
+        with self._traffic_lock:  # worker threads count at once
+            old = self._traffic
+            self._traffic = Traffic(
+                old.requests + requests, old.bytes_received + received, old.retries + retries
+            )
 
     def status(
         self,

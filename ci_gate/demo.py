@@ -102,13 +102,19 @@ def run_demo(
 
 
 def run_simulate(
-    scenario_name: str, host: str, port: int, verbose: bool, guard: SignalGuard
+    scenario_name: str,
+    host: str,
+    port: int,
+    verbose: bool,
+    guard: SignalGuard,
+    *,
+    latency: float = 0.0,
 ) -> int:
     scenario = _load(scenario_name)
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port} is not a port number")
     try:
-        server = SimulatorServer(scenario, host=host, port=port, verbose=verbose)
+        server = SimulatorServer(scenario, host=host, port=port, verbose=verbose, latency=latency)
     except OSError as error:
         raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
     masters = " ".join(scenario.masters)

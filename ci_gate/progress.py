@@ -7,6 +7,7 @@ the server sends can move the cursor, forge a log line or start a CI workflow co
 from __future__ import annotations
 
 import sys
+import threading
 from typing import Protocol, TextIO
 
 from ci_gate.formatting import describe_event, format_duration
@@ -35,10 +36,15 @@ class ConsoleProgress:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stdout
+        self._lock = threading.Lock()  # retry notes come from worker threads
+
+    def _write(self, line: str) -> None:
+        with self._lock:
+            self._stream.write(line)
+            self._stream.flush()
 
     def _line(self, elapsed: float, text: str) -> None:
-        self._stream.write(f"[{format_duration(elapsed):>8}] {one_line(text, 2000)}\n")
-        self._stream.flush()
+        self._write(f"[{format_duration(elapsed):>8}] {one_line(text, 2000)}\n")
 
     def status_changed(
         self, master_id: str, status: str, progress: int | None, elapsed: float
@@ -54,5 +60,4 @@ class ConsoleProgress:
         self._line(elapsed, f"master {master_id}: still {one_line(status, 60)} ({shown})")
 
     def note(self, message: str) -> None:
-        self._stream.write(f"ci-gate: {one_line(message, 1000)}\n")
-        self._stream.flush()
+        self._write(f"ci-gate: {one_line(message, 1000)}\n")

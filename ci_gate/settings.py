@@ -77,6 +77,13 @@ def parse_ignore(raw: str, source: str) -> re.Pattern[str]:
     return pattern
 
 
+def _parse_count(raw: str, source: str, low: int, high: int) -> int:
+    value = raw.strip()
+    if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+        raise UsageError(f"{source} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(value)
+
+
 def _parse_criteria_mode(raw: str, source: str) -> CriteriaMode:
     try:
         return CriteriaMode(raw.strip().lower())
@@ -408,6 +415,13 @@ class WaitSettings:
         env="CI_GATE_PUBLIC_REPORT",
         help="create a public report link (anyone holding it can read the report) and use "
         "it as the report URL",
+    )
+    concurrency: int = option(
+        None,
+        env="CI_GATE_CONCURRENCY",
+        parse=lambda raw, source: _parse_count(raw, source, 1, 64),
+        default="16",
+        help="requests in flight at most (masters polled at once, and their end reads)",
     )
     heartbeat: float = option(
         None,

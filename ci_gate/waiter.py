@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Any, Protocol
 
 from ci_gate.criteria import CriteriaMode, CriteriaOutcome, Criterion, MasterInfo
 from ci_gate.criteria import judge as judge_criteria
@@ -22,6 +24,7 @@ from ci_gate.levels import LEVELS, level_name
 from ci_gate.model import ABNORMAL_TERMINAL_STATUSES, Event, MasterStatus, Traffic
 from ci_gate.outcome import IgnoredEvent, MasterOutcome, Outcome, StatusChange
 from ci_gate.policy import EventPolicy, Judgement
+from ci_gate.pool import WorkerPool
 from ci_gate.progress import ProgressSink
 from ci_gate.settings import WaitSettings
 from ci_gate.signals import Cancelled, SignalGuard
@@ -79,10 +82,33 @@ class _MasterState:
     criteria: CriteriaOutcome | None = None
     kpis: dict[str, float] | None = None
     report_url: str | None = None
+    #: scheduling: polling (next_poll due), a poll in flight, end reads in flight, done
+    phase: str = "polling"
+    next_poll: float = 0.0
+    #: False once the master can no longer pass: it is then polled without events
+    live_events: bool = True
+    #: the end reads must bring the event list (the last answers carried none)
+    events_unread: bool = False
 
     @property
     def done(self) -> bool:
         return self.verdict is not None
+
+
+_POLLING, _POLL_IN_FLIGHT, _ENDING, _DONE = "polling", "poll in flight", "ending", "done"
+
+
+@dataclass
+class _EndReads:
+    """What the reads about an ended master brought (made in a worker thread)."""
+
+    report_url: str | None = None
+    timeline: MasterStatus | None = None
+    timeline_error: ApiError | None = None
+    criteria: CriteriaOutcome | None = None
+    criteria_error: ApiError | None = None
+    kpis: dict[str, float] | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 class Waiter:
@@ -116,6 +142,7 @@ class Waiter:
         self.started = 0.0
         self.started_at = datetime.now(timezone.utc)
         self.deadline = 0.0
+        self.stop_deadline: float | None = None
         self.signal_number: int | None = None
 
     # -- the loop ---------------------------------------------------------------------------
@@ -153,21 +180,52 @@ class Waiter:
         return self._outcome()
 
     def _loop(self) -> None:
-        while True:
-            # polls that start at or after the deadline are the last look
-            last_look = self.clock() >= self.deadline
-            for master in self._pending():
-                self._poll(master)
-                if self.plan.fail_fast and master.verdict == Verdict.FAILED:
-                    self._finish_fail_fast()
+        """Each master on its own schedule; the pool makes the requests, this thread
+        judges and prints (so output lines stay whole and in order per master)."""
+        pool = WorkerPool(min(self.plan.concurrency, len(self.masters)))
+        in_flight: dict[Future[Any], tuple[_MasterState, str, float]] = {}
+        try:
+            while True:
+                now = self.clock()
+                for master in self.masters:
+                    if master.phase == _POLLING and master.next_poll <= now:
+                        future = pool.submit(
+                            self._status_call(master.master_id, master.live_events)
+                        )
+                        in_flight[future] = (master, "poll", now)
+                        master.phase = _POLL_IN_FLIGHT
+                if not self._pending():
                     return
-            if not self._pending():
-                return
-            if last_look:
-                self._finish_timeout()
-                return
-            self._heartbeats()
-            self.sleep(max(0.0, min(self.plan.interval, self.deadline - self.clock())))
+                self._wait_for(in_flight)
+                for future in [f for f in in_flight if f.done()]:
+                    master, kind, started = in_flight.pop(future)
+                    if kind == "poll":
+                        self._apply_poll(master, future, started)
+                        if master.phase == _ENDING:
+                            in_flight[pool.submit(self._end_reads_for(master))] = (
+                                master,
+                                "end",
+                                self.clock(),
+                            )
+                    else:
+                        self._apply_end(master, future)
+                    if self.plan.fail_fast and master.verdict is Verdict.FAILED:
+                        self._finish_fail_fast()
+                        return
+                self._heartbeats()
+        finally:
+            pool.close()
+
+    def _wait_for(self, in_flight: dict[Future[Any], tuple[_MasterState, str, float]]) -> None:
+        """Until a request completes or the next poll is due (no busy waiting)."""
+        if any(future.done() for future in in_flight):
+            return
+        due = [m.next_poll for m in self.masters if m.phase == _POLLING]
+        pause = max(0.0, min(due) - self.clock()) if due else None
+        if in_flight:
+            futures_wait(list(in_flight), timeout=pause, return_when=FIRST_COMPLETED)
+        elif pause is not None:
+            self.sleep(pause)
 
     def _pending(self) -> list[_MasterState]:
         return [master for master in self.masters if not master.done]
@@ -175,40 +233,133 @@ class Waiter:
     def _elapsed(self) -> float:
         return self.clock() - self.started
 
-    # -- one poll ---------------------------------------------------------------------------
+    # -- one poll: the request in a worker, the judging here ----------------------------------
 
-    def _poll(self, master: _MasterState) -> None:
+    def _status_call(self, master_id: str, events: bool) -> Callable[[], MasterStatus]:
+        deadline = self._poll_deadline()
+        return lambda: self.api.status(
+            master_id, level=self.poll_level, events=events, deadline=deadline
+        )
+
+    def _apply_poll(self, master: _MasterState, future: Future[Any], started: float) -> None:
+        """Judge one answer; schedule the next poll, the end reads, or the timeout."""
+        last_look = started >= self.deadline  # a poll started at the deadline is the last
         try:
-            status = self.api.status(
-                master.master_id, level=self.poll_level, events=True, deadline=self._poll_deadline()
-            )
+            status: MasterStatus = future.result()
         except ApiError as error:
             if self.clock() >= self.deadline:
                 master.notes.append(f"last API error before the deadline: {error}")
-                return  # the timeout path judges it
-            master.verdict = Verdict.ERROR
-            master.error = str(error)
+                self._poll_again_or_time_out(master, last_look)
+                return
+            master.verdict, master.error, master.phase = Verdict.ERROR, str(error), _DONE
             return
         self._record_status(master, status)
         self._judge(master, status.events)
-        if not status.events_listed:
+        if not status.events_listed and master.live_events:
             _note_once(master, "an answer carried no event list; its events were not judged")
+        if len(master.offending) >= LIVE_EVENT_CAP and master.live_events:
+            # it can no longer pass: poll without events, read them all once at the end
+            master.live_events = False
+            master.notes.append(
+                f"{LIVE_EVENT_CAP} offending events seen: polled without events from then "
+                "on, the full list read once at the end"
+            )
         if status.terminal:
-            if not self._fetch_timeline(master, required=not status.events_listed):
-                master.verdict = Verdict.ERROR
-                master.error = (
-                    f"master {master.master_id} ended, but BlazeMeter's answer carried no "
-                    "event list: its events cannot be judged"
-                )
-                return
             if status.status in ABNORMAL_TERMINAL_STATUSES:
                 master.notes.append(f"ended with status {status.status}, which is abnormal")
-            master.verdict = Verdict.FAILED if master.offending else Verdict.PASSED
-            self._after_end(master)
-        elif self.plan.fail_fast and master.offending:
-            master.verdict = Verdict.FAILED
+            master.phase = _ENDING
+            master.events_unread = not status.events_listed or not master.live_events
+            return
+        if self.plan.fail_fast and master.offending:
+            master.verdict, master.phase = Verdict.FAILED, _DONE
             if self.plan.stop_on_fail:
                 self._stop(master, "it failed (--stop-on-fail)", self.clock() + STOP_BUDGET)
+            return
+        self._poll_again_or_time_out(master, last_look)
+
+    def _poll_again_or_time_out(self, master: _MasterState, last_look: bool) -> None:
+        if last_look:
+            self._time_out(master)
+            return
+        master.phase = _POLLING
+        master.next_poll = min(self.clock() + self.plan.interval, self.deadline)
+
+    # -- once a master has ended: the full timeline, BlazeMeter's verdict, KPIs, the link ----
+
+    def _end_reads_for(self, master: _MasterState) -> Callable[[], _EndReads]:
+        master_id, required = master.master_id, master.events_unread
+        return lambda: self._end_reads(master_id, required)
+
+    def _end_reads(self, master_id: str, required: bool) -> _EndReads:
+        """Every read about an ended master, in a worker; failures are kept, not raised."""
+        deadline = self._poll_deadline()
+        reads = _EndReads(report_url=self.api.report_url(master_id))
+        if self.timeline_level != self.poll_level or required:
+            try:
+                reads.timeline = self.api.status(
+                    master_id, level=self.timeline_level, events=True, deadline=deadline
+                )
+            except ApiError as error:
+                reads.timeline_error = error
+        if self.plan.criteria is not CriteriaMode.OFF:
+            try:
+                reads.criteria = self._read_criteria(master_id, deadline, reads.notes)
+            except ApiError as error:
+                reads.criteria_error = error
+        if reads.criteria is None or reads.criteria.report_status != "noData":
+            try:
+                reads.kpis = self.api.kpis(master_id, deadline)
+            except ApiError as error:
+                reads.notes.append(f"could not read the KPIs: {error}")
+        if self.plan.public_report:
+            try:
+                token = self.api.public_token(master_id, deadline)
+                reads.report_url = self.api.report_url(master_id, token)
+            except ApiError as error:
+                reads.notes.append(
+                    f"could not create a public report link: {error}; the link needs a login"
+                )
+        return reads
+
+    def _apply_end(self, master: _MasterState, future: Future[Any]) -> None:
+        reads: _EndReads = future.result()
+        master.phase = _DONE
+        master.report_url = reads.report_url
+        master.kpis = reads.kpis
+        if reads.timeline is not None:
+            self._judge(master, reads.timeline.events)
+        elif reads.timeline_error is not None:
+            master.notes.append(f"could not read the full event timeline: {reads.timeline_error}")
+        listed = reads.timeline is not None and reads.timeline.events_listed
+        if master.events_unread and not listed:
+            master.verdict = Verdict.ERROR
+            master.error = (
+                f"master {master.master_id} ended, but BlazeMeter's answer carried no "
+                "event list: its events cannot be judged"
+            )
+            return
+        master.verdict = Verdict.FAILED if master.offending else Verdict.PASSED
+        if reads.criteria_error is not None:
+            master.verdict = Verdict.ERROR
+            master.error = (
+                f"master {master.master_id}: could not read BlazeMeter's verdict: "
+                f"{reads.criteria_error}"
+            )
+            return
+        master.notes.extend(reads.notes)
+        master.criteria = reads.criteria
+        if master.criteria is not None:
+            if master.criteria.note:
+                master.notes.append(master.criteria.note)
+            self.progress.note(
+                f"master {master.master_id}: BlazeMeter's verdict "
+                f"{master.criteria.report_status or 'unset'}"
+                + (f" ({master.criteria.reason})" if master.criteria.failed else "")
+            )
+            if master.criteria.verdict.severity > master.verdict.severity:
+                master.verdict = master.criteria.verdict
+                if master.criteria.verdict is Verdict.BROKEN:
+                    master.error = f"master {master.master_id}: {master.criteria.reason}"
 
     def _record_status(self, master: _MasterState, status: MasterStatus) -> None:
         if (status.status, status.progress) == (master.status, master.progress):
@@ -229,7 +380,7 @@ class Waiter:
         )
         self.progress.status_changed(master.master_id, status.status, status.progress, now)
 
-    def _judge(self, master: _MasterState, events: tuple[Event, ...]) -> None:
+    def _judge(self, master: _MasterState, events: Sequence[Event]) -> None:
         unshown = 0
         for event in master.tracker.new_events(events):
             judgement = self.policy.judge(event)
@@ -249,78 +400,17 @@ class Waiter:
                 f"{LIVE_EVENT_CAP} are shown live, every one is in the reports)"
             )
 
-    def _fetch_timeline(self, master: _MasterState, *, required: bool = False) -> bool:
-        """Once a master ends, read its full timeline (INFO and up) for the report.
-
-        `required` when the terminal answer had no event list: then this read is the only
-        judgement of the events, and False says it did not carry one either.
-        """
-        if self.timeline_level == self.poll_level and not required:
-            return True
-        try:
-            status = self.api.status(
-                master.master_id,
-                level=self.timeline_level,
-                events=True,
-                deadline=self._poll_deadline(),
-            )
-        except ApiError as error:
-            master.notes.append(f"could not read the full event timeline: {error}")
-            return not required
-        self._judge(master, status.events)
-        return status.events_listed or not required
-
-    # -- once a master has ended: BlazeMeter's verdict, KPIs, the report link ---------------
-
-    def _after_end(self, master: _MasterState) -> None:
-        """Read what BlazeMeter says of the ended run; each read bounded by the deadline."""
-        deadline = self._poll_deadline()
-        master.report_url = self.api.report_url(master.master_id)
-        if self.plan.criteria is not CriteriaMode.OFF:
-            try:
-                master.criteria = self._read_criteria(master, deadline)
-            except ApiError as error:
-                master.verdict = Verdict.ERROR
-                master.error = (
-                    f"master {master.master_id}: could not read BlazeMeter's verdict: {error}"
-                )
-                return
-            if master.criteria.note:
-                master.notes.append(master.criteria.note)
-            self.progress.note(
-                f"master {master.master_id}: BlazeMeter's verdict "
-                f"{master.criteria.report_status or 'unset'}"
-                + (f" ({master.criteria.reason})" if master.criteria.failed else "")
-            )
-            if master.criteria.verdict.severity > Verdict(master.verdict).severity:
-                master.verdict = master.criteria.verdict
-                if master.criteria.verdict is Verdict.BROKEN:
-                    master.error = f"master {master.master_id}: {master.criteria.reason}"
-        if master.criteria is None or master.criteria.report_status != "noData":
-            try:
-                master.kpis = self.api.kpis(master.master_id, deadline)
-            except ApiError as error:
-                master.notes.append(f"could not read the KPIs: {error}")
-        if self.plan.public_report:
-            try:
-                token = self.api.public_token(master.master_id, deadline)
-                master.report_url = self.api.report_url(master.master_id, token)
-            except ApiError as error:
-                master.notes.append(
-                    f"could not create a public report link: {error}; the link needs a login"
-                )
-
-    def _read_criteria(self, master: _MasterState, deadline: float) -> CriteriaOutcome:
+    def _read_criteria(self, master_id: str, deadline: float, notes: list[str]) -> CriteriaOutcome:
         """reportStatus, re-read every few seconds while it is not set (up to 30 s), then
         the failed criteria when BlazeMeter failed the run."""
         pause = min(REPORT_STATUS_PAUSE, self.plan.interval)
         give_up = min(self.clock() + REPORT_STATUS_WAIT, deadline)
         while True:
-            info = self.api.master_info(master.master_id, deadline)
+            info = self.api.master_info(master_id, deadline)
             if info.report_status is not None:
                 break
             if self.clock() + pause >= give_up:
-                master.notes.append(
+                notes.append(
                     f"BlazeMeter set no verdict within {format_duration(REPORT_STATUS_WAIT)}: "
                     "treated as unset"
                 )
@@ -328,7 +418,7 @@ class Waiter:
             self.sleep(pause)
         criteria: tuple[Criterion, ...] = ()
         if info.report_status == "fail":
-            criteria = self.api.criteria(master.master_id, deadline)
+            criteria = self.api.criteria(master_id, deadline)
         return judge_criteria(self.plan.criteria, info.report_status, criteria)
 
     def _heartbeats(self) -> None:
@@ -352,16 +442,18 @@ class Waiter:
             master.notes.append(f"could not stop the master: {error}")
             self.progress.note(f"master {master.master_id}: could not stop it: {error}")
 
-    def _finish_timeout(self) -> None:
-        deadline = self.clock() + STOP_BUDGET
-        for master in self._pending():
-            master.verdict = Verdict.TIMEOUT
-            master.error = (
-                f"master {master.master_id}: timed out after "
-                f"{format_duration(self.plan.timeout)} with status {master.status or 'never read'}"
-            )
-            if self.plan.stop_on_timeout:
-                self._stop(master, "timed out (--stop-on-timeout)", deadline)
+    def _time_out(self, master: _MasterState) -> None:
+        """The last look found it still running: timeout (and a stop, within one budget
+        shared by every master that times out)."""
+        master.verdict, master.phase = Verdict.TIMEOUT, _DONE
+        master.error = (
+            f"master {master.master_id}: timed out after "
+            f"{format_duration(self.plan.timeout)} with status {master.status or 'never read'}"
+        )
+        if self.plan.stop_on_timeout:
+            if self.stop_deadline is None:
+                self.stop_deadline = self.clock() + STOP_BUDGET
+            self._stop(master, "timed out (--stop-on-timeout)", self.stop_deadline)
 
     def _finish_fail_fast(self) -> None:
         for master in self._pending():

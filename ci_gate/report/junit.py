@@ -165,6 +165,8 @@ def _suite(master: MasterOutcome, outcome: Outcome, report_id: str) -> ET.Elemen
             "progress": "" if master.progress is None else str(master.progress),
             "level": outcome.threshold_name,
             "report_id": report_id,
+            "offending_events": str(len(master.offending)),
+            "ignored_events": str(len(master.ignored)),
             **_extra_properties(master),
         },
     )

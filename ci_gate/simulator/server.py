@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import gzip
 import hmac
 import json
@@ -20,6 +21,7 @@ import select
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -70,6 +72,26 @@ class SimulatorState:
         self.calls: list[dict[str, Any]] = []
         self.starts: dict[str, int] = {}
         self.next_master = 90000001
+        self.latency = 0.0
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    @contextlib.contextmanager
+    def serving(self, path: str) -> Iterator[None]:
+        """One API request being answered: counted in flight, after the simulated latency."""
+        if path.startswith("/_simulator/"):
+            yield
+            return
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            yield
+        finally:
+            with self.lock:
+                self.in_flight -= 1
 
     def start(self, test: TestScript) -> tuple[str, Fault | None]:
         """One start request: a new master from the test's template, unless a planned 429
@@ -106,6 +128,28 @@ class _Handler(BaseHTTPRequestHandler):
     server: SimulatorServer
     protocol_version = "HTTP/1.1"
     server_version = "ci-gate-simulator"
+
+    def handle_one_request(self) -> None:
+        """The stdlib's, with each request (not an idle keep-alive wait) counted in flight."""
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                self.send_error(414)
+                return
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if not self.parse_request():
+                return
+            handler = getattr(self, "do_" + self.command, None)
+            if handler is None:
+                self.send_error(501, f"Unsupported method ({self.command!r})")
+                return
+            with self.server.state.serving(self.path):
+                handler()
+            self.wfile.flush()
+        except TimeoutError:
+            self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
@@ -170,7 +214,11 @@ class _Handler(BaseHTTPRequestHandler):
                 calls = list(state.calls)
                 tokens = {key: list(run.public_tokens) for key, run in state.runs.items()}
                 notes = {key: run.note for key, run in state.runs.items() if run.note is not None}
-            self._json(200, {"calls": calls, "public_tokens": tokens, "notes": notes})
+                peak = state.max_in_flight
+            self._json(
+                200,
+                {"calls": calls, "public_tokens": tokens, "notes": notes, "max_in_flight": peak},
+            )
             return
         state.log("GET", self.path)
         master_id, endpoint, query = self._route()
@@ -377,11 +425,18 @@ class SimulatorServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # many masters polled at once
 
     def __init__(
-        self, scenario: Scenario, host: str = "127.0.0.1", port: int = 0, verbose: bool = False
+        self,
+        scenario: Scenario,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        verbose: bool = False,
+        latency: float = 0.0,
     ) -> None:
         self.state = SimulatorState(scenario)
+        self.state.latency = latency
         self.verbose = verbose
         self.stopping = False
         if ":" in host:

@@ -1,0 +1,52 @@
+"""Concurrent polling is real and bounded (issue 13): a simulator that answers every request
+100 ms late and records the requests in flight; the real `ci-gate` with 40 masters."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+from tests.helpers import gate_env, run_gate, simulator, wait_args, write_scenario
+
+MASTERS = [str(50100001 + n) for n in range(40)]
+
+
+def _peak(url: str) -> int:
+    base = url.rsplit("/api/v4", 1)[0]
+    with urllib.request.urlopen(f"{base}/_simulator/calls", timeout=5) as answer:
+        peak: int = json.load(answer)["max_in_flight"]
+    return peak
+
+
+def _scenario(folder: Path) -> Path:
+    steps = [{"status": "DATA_RECEIVED", "polls": 3}, {"status": "ENDED"}]
+    return write_scenario(folder, {master: {"steps": steps} for master in MASTERS})
+
+
+def test_the_pool_is_used_to_the_full_and_never_beyond(tmp_path: Path) -> None:
+    for pool in ("8", "16"):
+        report = tmp_path / f"r{pool}"
+        with simulator(_scenario(tmp_path), "--latency", "0.1") as sim:
+            run = run_gate(
+                wait_args(sim, report, "--interval", "0.5"),
+                report,
+                env=gate_env(CI_GATE_CONCURRENCY=pool),
+            )
+            peak = _peak(sim.url)
+        assert run.code == 0, run.stderr
+        assert peak == int(pool), f"pool {pool}: {peak} requests in flight at most"
+        assert len(run.summary["masters"]) == 40
+
+
+def test_output_lines_stay_whole_and_in_order_per_master(tmp_path: Path) -> None:
+    report = tmp_path / "r"
+    with simulator(_scenario(tmp_path), "--latency", "0.05") as sim:
+        run = run_gate(wait_args(sim, report, "--interval", "0.2"), report)
+    assert run.code == 0, run.stderr
+    for master in MASTERS:
+        lines = [line for line in run.stdout.splitlines() if f"master {master}:" in line]
+        statuses = [line.rsplit(": ", 1)[1] for line in lines if line.startswith("[")]
+        assert statuses[:2] == ["DATA_RECEIVED (100)", "ENDED (140)"], lines
+    for line in run.stdout.splitlines():
+        assert line.startswith(("[", "ci-gate: ")), line
