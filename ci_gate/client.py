@@ -26,11 +26,13 @@ import requests.adapters
 import urllib3
 
 from ci_gate import __version__
+from ci_gate.baseline import LabelRow, RunInfo, parse_aggregate, parse_runs
 from ci_gate.criteria import Criterion, MasterInfo, parse_criteria, parse_master_info
 from ci_gate.errors import (
     ApiError,
     FatalApiError,
     MalformedResponseError,
+    NotFoundError,
     NotSentError,
     RateLimitedError,
     RetryableApiError,
@@ -286,6 +288,26 @@ class BlazeMeterClient:
             lambda: self._call("PATCH", master_id, "", None, deadline, {"note": note}), deadline
         )
 
+    def aggregate(self, master_id: str, deadline: float | None = None) -> dict[str, LabelRow]:
+        """`GET /masters/{id}/reports/aggregatereport/data`: one row per label."""
+        return self._with_retries(
+            lambda: parse_aggregate(
+                master_id,
+                self._call("GET", master_id, "reports/aggregatereport/data", None, deadline),
+            ),
+            deadline,
+        )
+
+    def runs_of_test(self, test_id: str, deadline: float | None = None) -> list[RunInfo]:
+        """The test's runs (`GET /masters?testId=`), newest first."""
+        params = {"testId": test_id, "limit": "50", "sort[]": "-created"}
+        return self._with_retries(
+            lambda: parse_runs(
+                test_id, self._request("GET", "masters", f"test {test_id}", params, deadline)
+            ),
+            deadline,
+        )
+
     def report_url(self, master_id: str, public_token: str | None = None) -> str:
         return report_url(self.api_url, master_id, public_token)
 
@@ -451,7 +473,8 @@ class BlazeMeterClient:
             )
         if code >= 400 or code < 200:
             reason = _fatal_reason(code, what) or "the API refused the request"
-            raise FatalApiError(f"{what}: {reason} (HTTP {code}){detail}{self._hint(code, what)}")
+            error = NotFoundError if code == 404 else FatalApiError
+            raise error(f"{what}: {reason} (HTTP {code}){detail}{self._hint(code, what)}")
         if code == 204 or (not content and code in (201, 202)):
             return None
         if not isinstance(body, dict):
@@ -464,7 +487,8 @@ class BlazeMeterClient:
             error_code = _envelope_error_code(body)
             fatal = _fatal_reason(error_code, what)
             if fatal:
-                raise FatalApiError(f"{what}: {fatal}{detail}{self._hint(error_code, what)}")
+                error = NotFoundError if error_code == 404 else FatalApiError
+                raise error(f"{what}: {fatal}{detail}{self._hint(error_code, what)}")
             raise RetryableApiError(f"{what}: the API reported an error{detail}")
         return body.get("result")
 

@@ -67,7 +67,8 @@ def run_demo(
         )
     scenario = _load(scenario_name)
     settings = WaitSettings(
-        master_ids=tuple(scenario.masters),
+        master_ids=scenario.demo.masters or tuple(scenario.masters),
+        baseline=scenario.demo.baseline,
         level=parse_option(WaitSettings, "level", level),
         timeout=parse_option(WaitSettings, "timeout", timeout),
         report_dir=parse_option(WaitSettings, "report_dir", report_dir),

@@ -55,5 +55,9 @@ class FatalApiError(ApiError):
     """A failure that another try cannot fix: 400, 401, 403, 404 and the like."""
 
 
+class NotFoundError(FatalApiError):
+    """HTTP 404 (or its envelope): what was asked for does not exist."""
+
+
 class MalformedResponseError(RetryableApiError):
     """The API answered 200 but not with a status body the gate can read."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from ci_gate.baseline import BaselineOutcome
 from ci_gate.criteria import CriteriaOutcome
 from ci_gate.levels import level_name
 from ci_gate.model import Event, Traffic
@@ -50,6 +51,8 @@ class MasterOutcome:
     #: The numbers of label ALL from BlazeMeter's summary report, when it had data.
     kpis: dict[str, float] | None = None
     report_url: str | None = None
+    #: the label-by-label comparison with a baseline run (None: --baseline not given)
+    baseline: BaselineOutcome | None = None
 
 
 @dataclass(frozen=True)

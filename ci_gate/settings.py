@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from ci_gate.baseline import DEFAULT_LIMIT, Limit, parse_baseline, parse_limit
 from ci_gate.criteria import CriteriaMode
 from ci_gate.errors import UsageError
 from ci_gate.levels import LEVELS, parse_threshold
@@ -415,6 +416,24 @@ class WaitSettings:
         env="CI_GATE_PUBLIC_REPORT",
         help="create a public report link (anyone holding it can read the report) and use "
         "it as the report URL",
+    )
+    baseline: str | None = option(
+        "--baseline",
+        env="CI_GATE_BASELINE",
+        parse=parse_baseline,
+        metavar="BASELINE",
+        help="compare each ended master, label by label, with a baseline run: a master id, "
+        "or last-passed (the newest earlier passed run of the same test)",
+    )
+    regression: tuple[Limit, ...] = option(
+        "--regression",
+        env="CI_GATE_REGRESSION",
+        parse=parse_limit,
+        metavar="LIMIT",
+        repeatable=True,
+        shown_default=DEFAULT_LIMIT,
+        help="what counts as a regression against the baseline: METRIC=+N%% or METRIC=+N "
+        "(avg, p90, p95, p99 in ms; errors in points); repeatable, env one per line",
     )
     concurrency: int = option(
         None,

@@ -7,6 +7,7 @@ When the wait is over it returns one immutable `Outcome`; it never writes files 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -14,11 +15,21 @@ from concurrent.futures import FIRST_COMPLETED, Future
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from ci_gate.baseline import (
+    DEFAULT_LIMIT,
+    LAST_PASSED,
+    BaselineOutcome,
+    LabelRow,
+    RunInfo,
+    compare,
+    parse_limit,
+    pick_last_passed,
+)
 from ci_gate.criteria import CriteriaMode, CriteriaOutcome, Criterion, MasterInfo
 from ci_gate.criteria import judge as judge_criteria
-from ci_gate.errors import ApiError
+from ci_gate.errors import ApiError, NotFoundError
 from ci_gate.formatting import describe_event, format_duration, plural
 from ci_gate.levels import LEVELS, level_name
 from ci_gate.model import ABNORMAL_TERMINAL_STATUSES, Event, MasterStatus, Traffic
@@ -43,6 +54,9 @@ REPORT_STATUS_PAUSE = 3.0
 LIVE_EVENT_CAP = 20
 
 
+T = TypeVar("T")
+
+
 class StatusApi(Protocol):
     """What the waiter needs of a client (`client.BlazeMeterClient` in production)."""
 
@@ -55,6 +69,10 @@ class StatusApi(Protocol):
     def public_token(self, master_id: str, deadline: float | None = None) -> str: ...
 
     def report_url(self, master_id: str, public_token: str | None = None) -> str: ...
+
+    def aggregate(self, master_id: str, deadline: float | None = None) -> dict[str, LabelRow]: ...
+
+    def runs_of_test(self, test_id: str, deadline: float | None = None) -> list[RunInfo]: ...
 
     def status(
         self, master_id: str, *, level: str, events: bool = True, deadline: float | None = None
@@ -82,6 +100,7 @@ class _MasterState:
     criteria: CriteriaOutcome | None = None
     kpis: dict[str, float] | None = None
     report_url: str | None = None
+    baseline: BaselineOutcome | None = None
     #: scheduling: polling (next_poll due), a poll in flight, end reads in flight, done
     phase: str = "polling"
     next_poll: float = 0.0
@@ -108,6 +127,8 @@ class _EndReads:
     criteria: CriteriaOutcome | None = None
     criteria_error: ApiError | None = None
     kpis: dict[str, float] | None = None
+    baseline: BaselineOutcome | None = None
+    baseline_error: ApiError | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -143,6 +164,8 @@ class Waiter:
         self.started_at = datetime.now(timezone.utc)
         self.deadline = 0.0
         self.stop_deadline: float | None = None
+        self._shared: dict[tuple[str, str], Future[Any]] = {}
+        self._shared_lock = threading.Lock()
         self.signal_number: int | None = None
 
     # -- the loop ---------------------------------------------------------------------------
@@ -301,11 +324,17 @@ class Waiter:
                 )
             except ApiError as error:
                 reads.timeline_error = error
+        info: MasterInfo | None = None
         if self.plan.criteria is not CriteriaMode.OFF:
             try:
-                reads.criteria = self._read_criteria(master_id, deadline, reads.notes)
+                reads.criteria, info = self._read_criteria(master_id, deadline, reads.notes)
             except ApiError as error:
                 reads.criteria_error = error
+        if self.plan.baseline is not None:
+            try:
+                reads.baseline = self._compare_with_baseline(master_id, info, deadline)
+            except NotFoundError as error:  # a baseline named by id that does not exist
+                reads.baseline_error = error
         if reads.criteria is None or reads.criteria.report_status != "noData":
             try:
                 reads.kpis = self.api.kpis(master_id, deadline)
@@ -360,6 +389,31 @@ class Waiter:
                 master.verdict = master.criteria.verdict
                 if master.criteria.verdict is Verdict.BROKEN:
                     master.error = f"master {master.master_id}: {master.criteria.reason}"
+        self._apply_baseline(master, reads)
+
+    def _apply_baseline(self, master: _MasterState, reads: _EndReads) -> None:
+        if reads.baseline_error is not None:
+            master.verdict = Verdict.ERROR
+            master.error = (
+                f"master {master.master_id}: the baseline named by --baseline: "
+                f"{reads.baseline_error}"
+            )
+            return
+        master.baseline = comparison = reads.baseline
+        if comparison is None:
+            return
+        if comparison.note:
+            master.notes.append(comparison.note)
+        if comparison.master_id and not comparison.note:
+            found = len(comparison.regressions)
+            self.progress.note(
+                f"master {master.master_id}: compared with baseline {comparison.master_id} "
+                f"({comparison.how_chosen}): {found} {plural(found, 'regression')}"
+            )
+        if comparison.regressions and (
+            master.verdict is None or master.verdict.severity < Verdict.FAILED.severity
+        ):
+            master.verdict = Verdict.FAILED
 
     def _record_status(self, master: _MasterState, status: MasterStatus) -> None:
         if (status.status, status.progress) == (master.status, master.progress):
@@ -400,7 +454,73 @@ class Waiter:
                 f"{LIVE_EVENT_CAP} are shown live, every one is in the reports)"
             )
 
-    def _read_criteria(self, master_id: str, deadline: float, notes: list[str]) -> CriteriaOutcome:
+    def _compare_with_baseline(
+        self, master_id: str, info: MasterInfo | None, deadline: float
+    ) -> BaselineOutcome:
+        """Label by label against the baseline; a baseline that cannot be found or read is
+        a note and no comparison, except a named one that does not exist (NotFoundError)."""
+        named = self.plan.baseline != LAST_PASSED
+        how = "named" if named else LAST_PASSED
+        limits = self.plan.regression or (parse_limit(DEFAULT_LIMIT, "--regression"),)
+        baseline_id: str | None = self.plan.baseline if named else None
+        try:
+            if not named:
+                if info is None:
+                    info = self.api.master_info(master_id, deadline)
+                test_id = info.test_id
+                if test_id is None:
+                    return BaselineOutcome(
+                        None, how, note="BlazeMeter gave no test id: no baseline"
+                    )
+                runs = self._once(
+                    ("runs", test_id), lambda: self.api.runs_of_test(test_id, deadline)
+                )
+                baseline_id = pick_last_passed(master_id, runs)
+                if baseline_id is None:
+                    return BaselineOutcome(
+                        None, how, note=f"no earlier passed run of test {test_id}: nothing compared"
+                    )
+            assert baseline_id is not None
+            chosen = baseline_id
+            base = self._once(("aggregate", chosen), lambda: self.api.aggregate(chosen, deadline))
+        except NotFoundError:
+            if named:
+                raise
+            return BaselineOutcome(baseline_id, how, note="the baseline run was not found")
+        except ApiError as error:
+            return BaselineOutcome(
+                baseline_id, how, note=f"could not read the baseline: {error}; nothing compared"
+            )
+        try:
+            now = self._once(
+                ("aggregate", master_id), lambda: self.api.aggregate(master_id, deadline)
+            )
+        except ApiError as error:
+            return BaselineOutcome(
+                baseline_id, how, note=f"could not read this run's aggregate report: {error}"
+            )
+        return BaselineOutcome(baseline_id, how, compare(now, base, limits))
+
+    def _once(self, key: tuple[str, str], call: Callable[[], T]) -> T:
+        """One read per key per run, shared by the workers (the first one makes it)."""
+        with self._shared_lock:
+            slot = self._shared.get(key)
+            if slot is None:
+                slot = self._shared[key] = Future()
+                mine = True
+            else:
+                mine = False
+        if mine:
+            try:
+                slot.set_result(call())
+            except BaseException as error:
+                slot.set_exception(error)
+        result: T = slot.result()
+        return result
+
+    def _read_criteria(
+        self, master_id: str, deadline: float, notes: list[str]
+    ) -> tuple[CriteriaOutcome, MasterInfo]:
         """reportStatus, re-read every few seconds while it is not set (up to 30 s), then
         the failed criteria when BlazeMeter failed the run."""
         pause = min(REPORT_STATUS_PAUSE, self.plan.interval)
@@ -419,7 +539,7 @@ class Waiter:
         criteria: tuple[Criterion, ...] = ()
         if info.report_status == "fail":
             criteria = self.api.criteria(master_id, deadline)
-        return judge_criteria(self.plan.criteria, info.report_status, criteria)
+        return judge_criteria(self.plan.criteria, info.report_status, criteria), info
 
     def _heartbeats(self) -> None:
         now = self._elapsed()
@@ -513,6 +633,7 @@ class Waiter:
             criteria=master.criteria,
             kpis=master.kpis,
             report_url=master.report_url,
+            baseline=master.baseline,
         )
 
 
@@ -556,4 +677,13 @@ def _failed_reason(culprits: list[MasterOutcome], level: str) -> str:
         for master in culprits
         if master.criteria is not None and master.criteria.verdict is Verdict.FAILED
     ]
+    for master in culprits:
+        worst = master.baseline.worst if master.baseline else None
+        if master.baseline is not None and worst is not None:
+            more = len(master.baseline.regressions) - 1
+            parts.append(
+                f"master {master.master_id}: regression against master "
+                f"{master.baseline.master_id}: {worst.describe()}"
+                + (f"; and {more} more" if more > 0 else "")
+            )
     return "; ".join(parts) or f"master {culprits[0].master_id}: failed"

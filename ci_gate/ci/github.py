@@ -52,6 +52,11 @@ def annotation_lines(outcome: Outcome) -> list[str]:
                 lines.append(
                     f"::error title={title}::{escape_data(one_line(describe_event(event, 400)))}"
                 )
+        for row in master.baseline.regressions if master.baseline else ():
+            total += 1
+            if len(lines) < MAX_ANNOTATIONS:
+                text = one_line(f"regression against the baseline: {row.describe()}")
+                lines.append(f"::error title={title}::{escape_data(text)}")
         for criterion in master.criteria.failed if master.criteria else ():
             total += 1
             if len(lines) < MAX_ANNOTATIONS:

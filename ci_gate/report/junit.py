@@ -121,6 +121,30 @@ def _criteria_cases(master: MasterOutcome) -> list[TestCase]:
     return cases
 
 
+def _regression_cases(master: MasterOutcome) -> list[TestCase]:
+    """Each regression against the baseline as its own `<failure type="regression">`."""
+    if master.baseline is None:
+        return []
+    classname = f"blazemeter.master.{master.master_id}.baseline"
+    cases = []
+    for row in master.baseline.regressions:
+        case = TestCase(
+            name=xml_safe(one_line(f"regression {row.metric} on label {row.label}", 200)),
+            classname=classname,
+        )
+        case.add_failure_info(
+            message=xml_safe(
+                one_line(
+                    f"regression against master {master.baseline.master_id}: {row.describe()}",
+                    1000,
+                )
+            ),
+            failure_type="regression",
+        )
+        cases.append(case)
+    return cases
+
+
 def _ignored_cases(master: MasterOutcome) -> list[TestCase]:
     """Each waived event as a skipped case naming the pattern that waived it."""
     classname = f"blazemeter.master.{master.master_id}"
@@ -155,6 +179,7 @@ def _suite(master: MasterOutcome, outcome: Outcome, report_id: str) -> ET.Elemen
             _run_case(master, outcome.waited),
             *_event_cases(master, outcome.threshold_name),
             *_criteria_cases(master),
+            *_regression_cases(master),
             *_ignored_cases(master),
         ],
         # junit-10.xsd's timestamp has no zone designator: the UTC time without its "Z"

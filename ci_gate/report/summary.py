@@ -55,6 +55,32 @@ def _criteria_json(master: MasterOutcome) -> dict[str, object] | None:
     }
 
 
+def _baseline_json(master: MasterOutcome) -> dict[str, object] | None:
+    comparison = master.baseline
+    if comparison is None:
+        return None
+    return {
+        "master_id": comparison.master_id,
+        "how_chosen": comparison.how_chosen,
+        "note": comparison.note,
+        "regressions": len(comparison.regressions),
+        "rows": [
+            {
+                "label": row.label,
+                "metric": row.metric,
+                "samples_baseline": row.samples_baseline,
+                "samples_now": row.samples_now,
+                "baseline": row.baseline,
+                "now": row.now,
+                "change": row.change,
+                "limit": str(row.limit) if row.limit else None,
+                "verdict": row.verdict,
+            }
+            for row in comparison.rows
+        ],
+    }
+
+
 def _master_json(master: MasterOutcome) -> dict[str, object]:
     return {
         "id": master.master_id,
@@ -71,6 +97,7 @@ def _master_json(master: MasterOutcome) -> dict[str, object]:
         "criteria": _criteria_json(master),
         "kpis": master.kpis,
         "report_url": master.report_url,
+        "baseline": _baseline_json(master),
         "notes": list(master.notes),
         "timeline": [
             {
@@ -147,6 +174,7 @@ def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
         lines += [f"**Report:** [BlazeMeter report]({master.report_url})", ""]
     lines += _criteria_markdown(master)
     lines += _kpi_markdown(master)
+    lines += _baseline_markdown(master)
     if master.stop_action:
         lines += [f"**Stop request:** sent `{master.stop_action}` to BlazeMeter", ""]
     if master.offending:
@@ -184,6 +212,32 @@ def _criteria_markdown(master: MasterOutcome) -> list[str]:
             f"| {md_cell(str(c.value), 40)} | {md_cell(f'{c.op} {c.threshold}', 60)} |"
             for c in criteria.failed
         ]
+        lines.append("")
+    return lines
+
+
+def _baseline_markdown(master: MasterOutcome) -> list[str]:
+    comparison = master.baseline
+    if comparison is None:
+        return []
+    chosen = md_code(comparison.master_id or "none", 40)
+    lines = [f"### Against baseline {chosen} ({comparison.how_chosen})", ""]
+    if comparison.note:
+        lines += [md_code(comparison.note), ""]
+    if comparison.rows:
+        lines += [
+            "| label | metric | samples (baseline / now) | baseline | now | change | verdict |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for row in comparison.rows:
+            unit = " %" if row.metric == "errors" else " ms"
+            before = "-" if row.baseline is None else f"{row.baseline:g}{unit}"
+            after = "-" if row.now is None else f"{row.now:g}{unit}"
+            verdict = f"**{row.verdict}**" if row.verdict == "regression" else row.verdict
+            lines.append(
+                f"| {md_cell(row.label, 80)} | {row.metric} | {row.samples_baseline} / "
+                f"{row.samples_now} | {before} | {after} | {row.change} | {verdict} |"
+            )
         lines.append("")
     return lines
 

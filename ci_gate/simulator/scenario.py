@@ -82,7 +82,7 @@ DEFAULT_KPIS: dict[str, Any] = {
     "latencyAvg": 180.2,
     "bytes": 51234567,
 }
-REPORT_ENDPOINTS = ("master", "thresholds", "summary", "public-token")
+REPORT_ENDPOINTS = ("master", "thresholds", "summary", "public-token", "aggregate")
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,10 @@ class Report:
     #: label ALL of the summary report; None: the run has no data
     kpis: dict[str, Any] | None = field(default_factory=lambda: dict(DEFAULT_KPIS))
     test_id: int = 7000001
+    #: when the run was created (epoch seconds), for the list of a test's runs
+    created: int = 1_700_000_000
+    #: rows of the aggregate report (labelName, samples, avgResponseTime, 90line, ...)
+    aggregate: tuple[dict[str, Any], ...] = ()
     #: endpoint (one of REPORT_ENDPOINTS) -> (fault, how many requests get it)
     faults: dict[str, tuple[Fault, int]] = field(default_factory=dict)
 
@@ -122,12 +126,21 @@ class TestScript:
 
 
 @dataclass(frozen=True)
+class DemoPlan:
+    """How `ci-gate demo` runs a scenario: which masters, against which baseline."""
+
+    masters: tuple[str, ...] = ()
+    baseline: str | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str
     masters: dict[str, MasterScript]
     credentials: tuple[str, str] | None = None
     tests: dict[str, TestScript] = field(default_factory=dict)
+    demo: DemoPlan = field(default_factory=DemoPlan)
 
 
 def builtin_names() -> list[str]:
@@ -183,7 +196,7 @@ class _Reader:
 def _parse(path: Path, data: object) -> Scenario:
     read = _Reader(path)
     top = read.obj(data, "top level")
-    unknown = set(top) - {"description", "credentials", "masters", "tests"}
+    unknown = set(top) - {"description", "credentials", "masters", "tests", "demo"}
     if unknown:
         raise read.fail("top level", f"unknown field(s) {sorted(unknown)}")
     masters_raw = read.obj(top.get("masters"), "masters")
@@ -208,7 +221,15 @@ def _parse(path: Path, data: object) -> Scenario:
         test_id: _parse_test(read, f"tests.{test_id}", test_id, raw, masters)
         for test_id, raw in read.obj(top.get("tests", {}), "tests").items()
     }
-    return Scenario(path.stem, description, masters, credentials, tests)
+    demo_raw = read.obj(top.get("demo", {}), "demo")
+    demo_masters = demo_raw.get("masters", [])
+    if not isinstance(demo_masters, list) or any(m not in masters for m in demo_masters):
+        raise read.fail("demo.masters", "must list masters of this scenario")
+    baseline = demo_raw.get("baseline")
+    if baseline is not None and not isinstance(baseline, str):
+        raise read.fail("demo.baseline", "must be a master id or last-passed")
+    demo = DemoPlan(tuple(str(m) for m in demo_masters), baseline)
+    return Scenario(path.stem, description, masters, credentials, tests, demo)
 
 
 def _parse_test(
@@ -326,7 +347,16 @@ def _parse_step(read: _Reader, where: str, raw: object) -> Step:
     )
 
 
-_REPORT_FIELDS = {"report_status", "null_reads", "criteria", "kpis", "test_id", "faults"}
+_REPORT_FIELDS = {
+    "report_status",
+    "null_reads",
+    "criteria",
+    "kpis",
+    "test_id",
+    "created",
+    "aggregate",
+    "faults",
+}
 
 
 def _parse_report(read: _Reader, where: str, raw: object) -> Report:
@@ -356,7 +386,12 @@ def _parse_report(read: _Reader, where: str, raw: object) -> Report:
             else read.integer(repeat_raw, f"{fault_where}.repeat", minimum=1)
         )
         faults[endpoint] = (_parse_fault(read, f"{fault_where}.fault", spec.get("fault")), repeat)
+    aggregate = report.get("aggregate", [])
+    if not isinstance(aggregate, list) or not all(isinstance(row, dict) for row in aggregate):
+        raise read.fail(f"{where}.aggregate", "must be a list of objects (one per label)")
     return Report(
+        created=read.integer(report.get("created", 1_700_000_000), f"{where}.created"),
+        aggregate=tuple(aggregate),
         report_status=status,
         null_reads=read.integer(report.get("null_reads", 0), f"{where}.null_reads"),
         criteria=tuple(criteria),

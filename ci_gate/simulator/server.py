@@ -31,9 +31,11 @@ from ci_gate.levels import LEVELS, read_level
 from ci_gate.simulator.scenario import Fault, Scenario, TestScript
 from ci_gate.simulator.state import (
     MasterRun,
+    aggregate_report,
     filter_events,
     master_object,
     report_fault,
+    runs_of_test,
     summary_report,
     thresholds,
 )
@@ -45,6 +47,7 @@ _REPORT_READS = {
     "": ("master", master_object),
     "reports/thresholds": ("thresholds", thresholds),
     "reports/default/summary": ("summary", summary_report),
+    "reports/aggregatereport/data": ("aggregate", aggregate_report),
 }
 _REASONS = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests"}
 
@@ -221,6 +224,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         state.log("GET", self.path)
+        if urlsplit(self.path).path.rstrip("/") == API_PREFIX + "/masters":
+            self._runs_of_test(parse_qs(urlsplit(self.path).query))
+            return
         master_id, endpoint, query = self._route()
         if endpoint in _REPORT_READS:
             self._report_read(master_id, endpoint)
@@ -236,6 +242,17 @@ class _Handler(BaseHTTPRequestHandler):
         level = read_level(query.get("level", ["INFO"])[0]) or LEVELS["INFO"]
         events = query.get("events", ["true"])[0].lower() != "false"
         self._json(200, envelope(filter_events(answer.result or {}, level, events)))
+
+    def _runs_of_test(self, query: dict[str, list[str]]) -> None:
+        """`GET /masters?testId=T&limit=N`: the test's runs, newest first."""
+        if not self._authorised():
+            self._json(401, error_envelope(401))
+            return
+        test_id = query.get("testId", [""])[0]
+        limit = query.get("limit", ["50"])[0]
+        with self.server.state.lock:
+            runs = runs_of_test(self.server.state.runs, test_id)
+        self._json(200, envelope(runs[: int(limit) if limit.isdigit() else 50]))
 
     def _report_read(self, master_id: str | None, endpoint: str) -> None:
         """`GET /masters/{id}`, `/reports/thresholds`, `/reports/default/summary`."""
@@ -331,7 +348,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._json(201, envelope(result))
 
-    def _fault(self, fault: Fault, result: dict[str, Any], code_when_ok: int = 200) -> None:
+    def _fault(self, fault: Fault, result: object, code_when_ok: int = 200) -> None:
         if fault.delay:
             time.sleep(fault.delay)
         if fault.cut:

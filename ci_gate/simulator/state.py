@@ -188,12 +188,34 @@ def master_object(run: MasterRun) -> dict[str, Any]:
         "passed": None if status is None else status == "pass",
         "hasData": report.kpis is not None,
         "ended": int(time.time()) if ended else None,
+        "created": report.created,
         "note": run.note,
     }
 
 
 def thresholds(run: MasterRun) -> dict[str, Any]:
     return {"data": [dict(criterion) for criterion in run.script.report.criteria]}
+
+
+def aggregate_report(run: MasterRun) -> list[dict[str, Any]]:
+    return [dict(row) for row in run.script.report.aggregate]
+
+
+def runs_of_test(runs: dict[str, MasterRun], test_id: str) -> list[dict[str, Any]]:
+    """`GET /masters?testId=`: the test's runs, newest first, as BlazeMeter lists them."""
+    listed = [
+        {
+            "id": int(run.script.master_id),
+            "testId": run.script.report.test_id,
+            "name": f"simulated run {run.script.master_id}",
+            "created": run.script.report.created,
+            "reportStatus": run.script.report.report_status,
+            "passed": run.script.report.report_status == "pass",
+        }
+        for run in runs.values()
+        if str(run.script.report.test_id) == test_id
+    ]
+    return sorted(listed, key=lambda row: row["created"], reverse=True)
 
 
 def summary_report(run: MasterRun) -> dict[str, Any]:

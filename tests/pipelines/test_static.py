@@ -52,6 +52,7 @@ def test_gitlab_template_jobs_and_example_validate(tmp_path: Path) -> None:
         "image",
         "package",
         "criteria",
+        "baseline",
     }
     # inputs are interpolated by GitLab before validation; do the same with their defaults
     text = (ROOT / "gitlab-template.yml").read_text().split("\n---\n", 1)[1]

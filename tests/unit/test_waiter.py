@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from ci_gate.baseline import LabelRow, RunInfo
 from ci_gate.criteria import Criterion, MasterInfo
 from ci_gate.errors import ApiError, FatalApiError
 from ci_gate.model import Event, MasterStatus, Traffic
@@ -42,6 +43,8 @@ class FakeApi:
         self.report_statuses: dict[str, list[str | None]] = {}
         self.failed_criteria: tuple[Criterion, ...] = ()
         self.reads: list[tuple[str, str]] = []
+        self.aggregates: dict[str, dict[str, LabelRow]] = {}
+        self.runs: dict[str, list[RunInfo]] = {}
 
     def status(
         self, master_id: str, *, level: str, events: bool = True, deadline: float | None = None
@@ -75,6 +78,14 @@ class FakeApi:
     def public_token(self, master_id: str, deadline: float | None = None) -> str:
         self.reads.append((master_id, "public-token"))
         return "tok"
+
+    def aggregate(self, master_id: str, deadline: float | None = None) -> dict[str, LabelRow]:
+        self.reads.append((master_id, "aggregate"))
+        return self.aggregates.get(master_id, {})
+
+    def runs_of_test(self, test_id: str, deadline: float | None = None) -> list[RunInfo]:
+        self.reads.append((test_id, "runs"))
+        return self.runs.get(test_id, [])
 
     def report_url(self, master_id: str, public_token: str | None = None) -> str:
         return f"https://a.example.test/app/#/masters/{master_id}/summary" + (
