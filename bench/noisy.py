@@ -2,6 +2,7 @@
 baseline client (every event on every poll), side by side, with the ratio.
 
 Rows:
+  - quiet: 5,000 INFO events (nothing offending) arriving evenly over 60 and 200 polls;
   - bytes: 5,000 ERROR events arriving evenly over 100 and over 200 polls (and the growth
     exponent between the two: 1.0 is linear in the run's length, 2.0 quadratic);
   - CPU: 200 polls, 20,000 events, everything offending (process CPU time of the client
@@ -37,15 +38,15 @@ from ci_gate.waiter import Waiter
 CREDENTIALS = Credentials("bench-id", "bench-secret")
 
 
-def _scenario(folder: Path, events: int, polls: int) -> Path:
+def _scenario(folder: Path, events: int, polls: int, level: str = "ERROR") -> Path:
     per_poll = events // polls
     steps: list[dict[str, Any]] = [
         {
             "status": "DATA_RECEIVED",
             "events": [
                 {
-                    "level": "ERROR",
-                    "message": f"sample {n} failed: HTTP 503",
+                    "level": level,
+                    "message": f"sample {n}: HTTP 503",
                     "t": 1_700_000_000 + n,
                 }
                 for n in range(poll * per_poll, (poll + 1) * per_poll)
@@ -54,7 +55,7 @@ def _scenario(folder: Path, events: int, polls: int) -> Path:
         for poll in range(polls)
     ]
     steps.append({"status": "ENDED"})
-    path = folder / f"noisy-{events}-{polls}.json"
+    path = folder / f"{level.lower()}-{events}-{polls}.json"
     path.write_text(json.dumps({"masters": {"1": {"steps": steps}}}))
     return path
 
@@ -143,6 +144,12 @@ def main() -> None:
     rows["exponent"] = {"gate": exponent, "baseline": base_exponent}
     scenario = _scenario(folder, 20000, 200)
     rows["cpu"] = {"gate": gate_run(scenario, folder), "baseline": baseline_run(scenario)}
+    for polls in (60, 200):  # a quiet run: INFO events only, arriving all along
+        scenario = _scenario(folder, 5000, polls, level="INFO")
+        rows[f"quiet_{polls}"] = {
+            "gate": gate_run(scenario, folder),
+            "baseline": baseline_run(scenario),
+        }
     if args.json:
         print(json.dumps(rows))
         return
@@ -160,6 +167,13 @@ def main() -> None:
         f"bytes growth from 100 to 200 polls: ci-gate polls^{exponent:.2f}, "
         f"baseline polls^{base_exponent:.2f}"
     )
+    for polls in (60, 200):
+        gate, base = rows[f"quiet_{polls}"]["gate"], rows[f"quiet_{polls}"]["baseline"]
+        print(
+            f"quiet run, 5,000 INFO events over {polls} polls: ci-gate "
+            f"{gate['bytes'] / 1e6:6.2f} MB, baseline {base['bytes'] / 1e6:6.2f} MB, ratio "
+            f"{ratio(gate['bytes'], base['bytes'])} ({base['bytes'] / gate['bytes']:.1f}x fewer)"
+        )
     gate, base = rows["cpu"]["gate"], rows["cpu"]["baseline"]
     print(
         f"CPU, 200 polls, 20,000 events, all offending: ci-gate {gate['cpu_s']:.2f} s, "
