@@ -432,7 +432,7 @@ class WaitSettings:
         metavar="LIMIT",
         repeatable=True,
         shown_default=DEFAULT_LIMIT,
-        help="what counts as a regression against the baseline: METRIC=+N%% or METRIC=+N "
+        help="what counts as a regression against the baseline: METRIC=+N% or METRIC=+N "
         "(avg, p90, p95, p99 in ms; errors in points); repeatable, env one per line",
     )
     concurrency: int = option(
