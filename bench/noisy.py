@@ -125,6 +125,13 @@ def baseline_run(scenario: Path) -> dict[str, float]:
         simulator.close()
 
 
+def _bytes_side_by_side(gate: dict[str, float], base: dict[str, float]) -> str:
+    return (
+        f"ci-gate {gate['bytes'] / 1e6:6.2f} MB, baseline {base['bytes'] / 1e6:6.2f} MB, "
+        f"ratio {ratio(gate['bytes'], base['bytes'])} ({base['bytes'] / gate['bytes']:.1f}x fewer)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
@@ -156,9 +163,7 @@ def main() -> None:
     for polls in (100, 200):
         gate, base = rows[f"bytes_{polls}"]["gate"], rows[f"bytes_{polls}"]["baseline"]
         print(
-            f"5,000 ERROR events over {polls} polls: ci-gate {gate['bytes'] / 1e6:7.2f} MB, "
-            f"baseline {base['bytes'] / 1e6:7.2f} MB, ratio {ratio(gate['bytes'], base['bytes'])} "
-            f"({base['bytes'] / gate['bytes']:.1f}x fewer); reports: "
+            f"5,000 ERROR events over {polls} polls: {_bytes_side_by_side(gate, base)}; reports: "
             f"{gate['offending_in_summary']:.0f} in summary.json, "
             f"{gate['failures_in_junit']:.0f} junit failures (500, then one for the rest), "
             f"{gate['offending_counted_in_junit']:.0f} counted in junit.xml"
@@ -169,11 +174,7 @@ def main() -> None:
     )
     for polls in (60, 200):
         gate, base = rows[f"quiet_{polls}"]["gate"], rows[f"quiet_{polls}"]["baseline"]
-        print(
-            f"quiet run, 5,000 INFO events over {polls} polls: ci-gate "
-            f"{gate['bytes'] / 1e6:6.2f} MB, baseline {base['bytes'] / 1e6:6.2f} MB, ratio "
-            f"{ratio(gate['bytes'], base['bytes'])} ({base['bytes'] / gate['bytes']:.1f}x fewer)"
-        )
+        print(f"quiet run, 5,000 INFO events over {polls} polls: {_bytes_side_by_side(gate, base)}")
     gate, base = rows["cpu"]["gate"], rows["cpu"]["baseline"]
     print(
         f"CPU, 200 polls, 20,000 events, all offending: ci-gate {gate['cpu_s']:.2f} s, "

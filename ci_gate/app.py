@@ -11,7 +11,6 @@ import os
 import sys
 import tempfile
 import time
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -32,7 +31,14 @@ from ci_gate.report import ReportPaths, report_paths, write_reports
 from ci_gate.report.atomic import write_file
 from ci_gate.report.dotenv import DOTENV_NAME, started_dotenv
 from ci_gate.report.summary import render_markdown
-from ci_gate.settings import ApiSettings, RunSettings, StartSettings, WaitSettings, is_loopback
+from ci_gate.settings import (
+    ApiSettings,
+    RunSettings,
+    StartSettings,
+    WaitSettings,
+    is_loopback,
+    print_traceback_if_debugging,
+)
 from ci_gate.signals import SIGNAL_NAMES, SignalGuard
 from ci_gate.text import one_line
 from ci_gate.verdict import Verdict
@@ -116,7 +122,7 @@ def run_wait(
         try:
             outcome = waiter.run()
         except Exception as error:  # a bug: the wait ends as `error`, the reports still come
-            _debug_trace(env, stderr)
+            print_traceback_if_debugging(env, stderr)
             outcome = waiter.crashed(error)
         code = finish(outcome, settings.report_dir, guard, stdout=stdout, stderr=stderr, env=env)
         if outcome.verdict is Verdict.CANCELLED and settings.stop_on_cancel:
@@ -132,11 +138,6 @@ def run_wait(
 
 def _wants_dotenv(env: Mapping[str, str]) -> bool:
     return ci.detect(env) == "gitlab"
-
-
-def _debug_trace(env: Mapping[str, str], stderr: TextIO) -> None:
-    if env.get("CI_GATE_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
-        traceback.print_exc(file=stderr)
 
 
 def finish(
@@ -159,7 +160,7 @@ def finish(
             with guard.protected():
                 paths = write_reports(outcome, report_dir, dotenv=_wants_dotenv(env))
         except Exception as error:  # a full disk, a folder removed, or a rendering bug
-            _debug_trace(env, stderr)
+            print_traceback_if_debugging(env, stderr)
             paths = report_paths(report_dir)
             outcome = outcome.reports_lost(
                 f"could not write the reports to {report_dir}: {_why(error)}"

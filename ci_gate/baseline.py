@@ -120,13 +120,28 @@ class Comparison:
         percent = f" ({delta / self.baseline * 100:+.0f}%)" if self.baseline else ""
         return f"{delta:+.0f} ms{percent}"
 
+    @property
+    def shown_baseline(self) -> str:
+        return _shown(self.metric, self.baseline)
+
+    @property
+    def shown_now(self) -> str:
+        return _shown(self.metric, self.now)
+
     def describe(self) -> str:
         """`label 'checkout': p90 1350 ms -> 1823 ms (+473 ms (+35%), limit p90=+20%)`."""
-        unit = " %" if self.metric == "errors" else " ms"
-        before = "-" if self.baseline is None else f"{self.baseline:g}{unit}"
-        after = "-" if self.now is None else f"{self.now:g}{unit}"
         limit = f", limit {self.limit}" if self.limit else ""
-        return f"label {self.label!r}: {self.metric} {before} -> {after} ({self.change}{limit})"
+        return (
+            f"label {self.label!r}: {self.metric} {self.shown_baseline} -> {self.shown_now} "
+            f"({self.change}{limit})"
+        )
+
+
+def _shown(metric: str, value: float | None) -> str:
+    """A metric's value with its unit (`1350 ms`, `0.5 %`), or `-` when a side has none."""
+    if value is None:
+        return "-"
+    return f"{value:g}{' %' if metric == 'errors' else ' ms'}"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ import argparse
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -26,6 +25,7 @@ from ci_gate.settings import (
     parse_master_ids,
     parse_seconds,
     parse_test_id,
+    print_traceback_if_debugging,
     resolve,
     resolve_api,
     resolve_wait,
@@ -253,8 +253,7 @@ def _run(args: argparse.Namespace, guard: SignalGuard) -> int:
         sys.stderr.write("ci-gate: cancelled by SIGINT\n")
         return _tell_ci_exit_code(Verdict.CANCELLED.exit_code(signal.SIGINT))
     except Exception as error:  # a bug: still one line, never a traceback, and fail closed
-        if os.environ.get("CI_GATE_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
-            traceback.print_exc()
+        print_traceback_if_debugging(os.environ, sys.stderr)
         sys.stderr.write(
             f"ci-gate: internal error: {type(error).__name__}: {_one_line(str(error))} "
             "(set CI_GATE_DEBUG=1 for details)\n"

@@ -15,7 +15,6 @@ from enum import Enum
 from ci_gate.errors import MalformedResponseError
 from ci_gate.verdict import Verdict
 
-REPORT_STATUSES = ("pass", "fail", "unset", "error", "abort", "noData")
 #: reportStatus values that mean the run produced no usable result: verdict `broken`.
 BROKEN_REPORT_STATUSES = frozenset({"error", "abort", "noData"})
 

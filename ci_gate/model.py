@@ -75,11 +75,6 @@ class Event(NamedTuple):
     source: str | None
     offset: int | None = None
 
-    @property
-    def identity(self) -> tuple[object, ...]:
-        """What makes two events 'the same' for counting repeats between polls."""
-        return (self.t, self.level, self.message, self.session_id, self.source, self.offset)
-
 
 class LazyEvents(Sequence[Event]):
     """The events of one answer, each parsed on first access.

@@ -75,6 +75,16 @@ class Outcome:
     def threshold_name(self) -> str:
         return level_name(self.threshold)
 
+    @property
+    def master_ids(self) -> str:
+        """Every master's id, space-separated (for CI outputs and variables)."""
+        return " ".join(master.master_id for master in self.masters)
+
+    @property
+    def report_urls(self) -> str:
+        """The known report links, space-separated ("" when none is known)."""
+        return " ".join(master.report_url for master in self.masters if master.report_url)
+
     def cancelled(self, signal_number: int, reason: str) -> Outcome:
         """The same run, re-labelled as cancelled by a signal that came late."""
         return replace(

@@ -15,10 +15,11 @@ import argparse
 import ipaddress
 import math
 import re
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 from urllib.parse import urlsplit
 
 from ci_gate.baseline import DEFAULT_LIMIT, Limit, parse_baseline, parse_limit
@@ -126,6 +127,12 @@ def env_flag(raw: str, source: str) -> bool:
     if value in _FALSE:
         return False
     raise UsageError(f"{source}={raw!r}: use true or false")
+
+
+def print_traceback_if_debugging(env: Mapping[str, str], stream: TextIO) -> None:
+    """With CI_GATE_DEBUG on, the current exception's traceback (the exit code stays)."""
+    if env.get("CI_GATE_DEBUG", "").strip().lower() in _TRUE:
+        traceback.print_exc(file=stream)
 
 
 def is_loopback(host: str) -> bool:

@@ -97,11 +97,6 @@ def one_line(text: str, limit: int = 500) -> str:
     return safe
 
 
-def lines_of(text: str, limit: int = 500) -> str:
-    """Multi-line server text, each line made safe by `one_line`."""
-    return "\n".join(one_line(line, limit) for line in text.splitlines())
-
-
 def redact_all(value: object) -> object:
     """A JSON-like value with every string in it redacted (keys included)."""
     if isinstance(value, str):

@@ -120,11 +120,10 @@ def publish_github(
             "exit-code": str(outcome.exit_code),
             "junit-path": str(paths.junit),
             "summary-path": str(paths.summary_json),
-            "master-id": " ".join(master.master_id for master in outcome.masters),
+            "master-id": outcome.master_ids,
         }
-        urls = " ".join(master.report_url for master in outcome.masters if master.report_url)
-        if urls:
-            outputs["report-url"] = urls
+        if outcome.report_urls:
+            outputs["report-url"] = outcome.report_urls
         try:
             write_outputs(Path(env["GITHUB_OUTPUT"]), outputs)
         except OSError as error:

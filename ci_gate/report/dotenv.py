@@ -18,9 +18,9 @@ def render_dotenv(outcome: Outcome, report_id: str) -> str:
         f"CI_GATE_VERDICT={outcome.verdict.value}",
         f"CI_GATE_EXIT_CODE={outcome.exit_code}",
         f"CI_GATE_REPORT_ID={report_id}",
-        "CI_GATE_MASTER_ID=" + " ".join(master.master_id for master in outcome.masters),
+        f"CI_GATE_MASTER_ID={outcome.master_ids}",
     ]
-    urls = " ".join(master.report_url for master in outcome.masters if master.report_url)
+    urls = outcome.report_urls
     if urls and _PLAIN.fullmatch(urls):
         lines.append(f"CI_GATE_REPORT_URL={urls}")
     return "\n".join(lines) + "\n"

@@ -230,13 +230,11 @@ def _baseline_markdown(master: MasterOutcome) -> list[str]:
             "|---|---|---|---|---|---|---|",
         ]
         for row in comparison.rows:
-            unit = " %" if row.metric == "errors" else " ms"
-            before = "-" if row.baseline is None else f"{row.baseline:g}{unit}"
-            after = "-" if row.now is None else f"{row.now:g}{unit}"
             verdict = f"**{row.verdict}**" if row.verdict == "regression" else row.verdict
             lines.append(
                 f"| {md_cell(row.label, 80)} | {row.metric} | {row.samples_baseline} / "
-                f"{row.samples_now} | {before} | {after} | {row.change} | {verdict} |"
+                f"{row.samples_now} | {row.shown_baseline} | {row.shown_now} | {row.change} "
+                f"| {verdict} |"
             )
         lines.append("")
     return lines

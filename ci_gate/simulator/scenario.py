@@ -182,6 +182,18 @@ class _Reader:
             raise self.fail(where, f"must be an object, not {type(value).__name__}")
         return value
 
+    def only(self, value: object, allowed: set[str], where: str) -> dict[str, Any]:
+        """An object whose fields are all among `allowed` (a typo is named, not ignored)."""
+        obj = self.obj(value, where)
+        unknown = set(obj) - allowed
+        if unknown:
+            raise self.fail(where, f"unknown field(s) {sorted(unknown)}")
+        return obj
+
+    def repeat(self, value: object, where: str) -> int:
+        """How many requests a fault is served to: a whole number >= 1, or "forever"."""
+        return FOREVER if value == "forever" else self.integer(value, where, minimum=1)
+
     def number(self, value: object, where: str, *, minimum: float = 0) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
             raise self.fail(where, f"must be a number >= {minimum}, not {value!r}")
@@ -195,10 +207,7 @@ class _Reader:
 
 def _parse(path: Path, data: object) -> Scenario:
     read = _Reader(path)
-    top = read.obj(data, "top level")
-    unknown = set(top) - {"description", "credentials", "masters", "tests", "demo"}
-    if unknown:
-        raise read.fail("top level", f"unknown field(s) {sorted(unknown)}")
+    top = read.only(data, {"description", "credentials", "masters", "tests", "demo"}, "top level")
     masters_raw = read.obj(top.get("masters"), "masters")
     if not masters_raw:
         raise read.fail("masters", "must name at least one master")
@@ -237,10 +246,7 @@ def _parse_test(
 ) -> TestScript:
     if not test_id.isdigit():
         raise read.fail(where, "test ids are whole numbers")
-    test = read.obj(raw, where)
-    unknown = set(test) - {"master", "multi", "start_faults"}
-    if unknown:
-        raise read.fail(where, f"unknown field(s) {sorted(unknown)}")
+    test = read.only(raw, {"master", "multi", "start_faults"}, where)
     template = str(test.get("master", ""))
     if template not in masters:
         raise read.fail(f"{where}.master", f"must name a master of this scenario, not {template!r}")
@@ -298,17 +304,9 @@ _FAULT_FIELDS = {
 
 
 def _parse_step(read: _Reader, where: str, raw: object) -> Step:
-    step = read.obj(raw, where)
-    unknown = set(step) - _STEP_FIELDS
-    if unknown:
-        raise read.fail(where, f"unknown field(s) {sorted(unknown)}")
+    step = read.only(raw, _STEP_FIELDS, where)
     if "fault" in step:
-        repeat_raw = step.get("repeat", 1)
-        repeat = (
-            FOREVER
-            if repeat_raw == "forever"
-            else read.integer(repeat_raw, f"{where}.repeat", minimum=1)
-        )
+        repeat = read.repeat(step.get("repeat", 1), f"{where}.repeat")
         return Step(fault=_parse_fault(read, f"{where}.fault", step["fault"]), repeat=repeat)
     status, progress = step.get("status"), step.get("progress")
     if status is None and progress is None and "result" not in step:
@@ -360,10 +358,7 @@ _REPORT_FIELDS = {
 
 
 def _parse_report(read: _Reader, where: str, raw: object) -> Report:
-    report = read.obj(raw, where)
-    unknown = set(report) - _REPORT_FIELDS
-    if unknown:
-        raise read.fail(where, f"unknown field(s) {sorted(unknown)}")
+    report = read.only(raw, _REPORT_FIELDS, where)
     status = report.get("report_status", "pass")
     if status is not None and not isinstance(status, str):
         raise read.fail(f"{where}.report_status", f"must be a string or null, not {status!r}")
@@ -379,12 +374,7 @@ def _parse_report(read: _Reader, where: str, raw: object) -> Report:
         if endpoint not in REPORT_ENDPOINTS:
             raise read.fail(fault_where, f"unknown endpoint; use one of {list(REPORT_ENDPOINTS)}")
         spec = read.obj(spec, fault_where)
-        repeat_raw = spec.get("repeat", 1)
-        repeat = (
-            FOREVER
-            if repeat_raw == "forever"
-            else read.integer(repeat_raw, f"{fault_where}.repeat", minimum=1)
-        )
+        repeat = read.repeat(spec.get("repeat", 1), f"{fault_where}.repeat")
         faults[endpoint] = (_parse_fault(read, f"{fault_where}.fault", spec.get("fault")), repeat)
     aggregate = report.get("aggregate", [])
     if not isinstance(aggregate, list) or not all(isinstance(row, dict) for row in aggregate):
@@ -402,10 +392,7 @@ def _parse_report(read: _Reader, where: str, raw: object) -> Report:
 
 
 def _parse_fault(read: _Reader, where: str, raw: object) -> Fault:
-    fault = read.obj(raw, where)
-    unknown = set(fault) - _FAULT_FIELDS
-    if unknown:
-        raise read.fail(where, f"unknown field(s) {sorted(unknown)}")
+    fault = read.only(raw, _FAULT_FIELDS, where)
     http_status = fault.get("http_status")
     if http_status is not None:
         http_status = read.integer(http_status, f"{where}.http_status", minimum=100)
