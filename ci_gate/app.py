@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 from ci_gate import ci
 from ci_gate.ci.github import write_outputs
 from ci_gate.client import BlazeMeterClient
-from ci_gate.errors import EXIT_PASSED, ApiError, UsageError
+from ci_gate.errors import EXIT_PASSED, ApiError, StartMayHaveHappenedError, UsageError
 from ci_gate.formatting import format_duration
 from ci_gate.levels import level_name
 from ci_gate.model import TERMINAL_STATUSES
@@ -39,7 +40,7 @@ from ci_gate.settings import (
     is_loopback,
     print_traceback_if_debugging,
 )
-from ci_gate.signals import SIGNAL_NAMES, SignalGuard
+from ci_gate.signals import SIGNAL_NAMES, Cancelled, SignalGuard
 from ci_gate.text import one_line
 from ci_gate.verdict import Verdict
 from ci_gate.waiter import STOP_BUDGET, Waiter
@@ -60,6 +61,26 @@ def _prepare_report_dir(report_dir: Path) -> None:
         raise UsageError(
             f"--report-dir {str(report_dir)!r}: cannot write there ({error.strerror})"
         ) from None
+
+
+def _prepare_outputs(report_dir: Path, env: Mapping[str, str]) -> None:
+    """Every path the gate will write, proved before the first request (exit 2 naming
+    it): the report folder, gate.env inside GitLab, $GITHUB_OUTPUT inside GitHub."""
+    _prepare_report_dir(report_dir)
+    platform = ci.detect(env)
+    if platform == "gitlab":
+        dotenv = report_dir / DOTENV_NAME
+        if dotenv.is_dir() or (dotenv.exists() and not os.access(dotenv, os.W_OK)):
+            raise UsageError(f"{str(dotenv)!r} (gate.env) cannot be written: it is a folder")
+    if platform == "github" and env.get("GITHUB_OUTPUT"):
+        output = Path(env["GITHUB_OUTPUT"])
+        try:
+            with output.open("a", encoding="utf-8"):
+                pass
+        except OSError as error:
+            raise UsageError(
+                f"$GITHUB_OUTPUT {str(output)!r} cannot be opened ({error.strerror})"
+            ) from None
 
 
 def _announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) -> None:
@@ -113,12 +134,19 @@ def run_wait(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     env = os.environ if env is None else env
-    _prepare_report_dir(settings.report_dir)
+    _prepare_outputs(settings.report_dir, env)
     progress = ConsoleProgress(stdout)
     _announce(settings, api, progress)
     client = _client(api, on_retry=progress.note, pool_size=settings.concurrency)
     try:
-        waiter = Waiter(settings, client, progress, guard, notes=notes)
+        waiter = Waiter(
+            settings,
+            client,
+            progress,
+            guard,
+            notes=notes,
+            trouble_window=api.http.retry_max_time,
+        )
         try:
             outcome = waiter.run()
         except Exception as error:  # a bug: the wait ends as `error`, the reports still come
@@ -211,11 +239,17 @@ def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr:
 NOTE_BUDGET = 10.0
 
 
-def start_test(start: StartSettings, api: ApiSettings, *, log: Callable[[str], None]) -> str:
+def start_test(
+    start: StartSettings,
+    api: ApiSettings,
+    *,
+    log: Callable[[str], None],
+    deadline: float | None = None,
+) -> str:
     """Start the test (retried only where a retry cannot start a second run)."""
     client = _client(api, on_retry=log)
     try:
-        master_id = client.start(start.test_id, multi=start.multi_test)
+        master_id = client.start(start.test_id, multi=start.multi_test, deadline=deadline)
     finally:
         client.close()
     kind = "multi-test" if start.multi_test else "test"
@@ -251,8 +285,10 @@ def run_start(
     """`ci-gate start`: only the master id on stdout, everything else on stderr."""
     stdout = stdout or sys.stdout
     env = os.environ if env is None else env
+    _prepare_outputs(report_dir, env)
     log = ConsoleProgress(stderr or sys.stderr).note
-    master_id = start_test(start, api, log=log)
+    with guard.interruptible():
+        master_id = start_test(start, api, log=log)
     stdout.write(master_id + "\n")
     stdout.flush()
     announce_master(master_id, report_dir, env, log)
@@ -272,27 +308,70 @@ def run_run(
     stderr: TextIO | None = None,
     env: Mapping[str, str] | None = None,
 ) -> int:
-    """`ci-gate run`: start, announce the master, write the provenance note, wait."""
+    """`ci-gate run`: start, announce the master, write the provenance note, wait.
+
+    `--timeout` covers all of it: the start and the note are bounded by it, and the wait
+    gets what is left. A start that fails, runs out of time or is cancelled still writes
+    the report set, saying whether a run may have started.
+    """
     stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
     env = os.environ if env is None else env
-    _prepare_report_dir(settings.report_dir)
+    _prepare_outputs(settings.report_dir, env)
     log = ConsoleProgress(stdout).note
-    master_id = start_test(start, api, log=log)
-    announce_master(master_id, settings.report_dir, env, log)
+    began, started_at = time.monotonic(), datetime.now(timezone.utc)
+    deadline = began + settings.timeout
+    master_id: str | None = None
     notes: list[str] = []
-    if not run.no_note and guard.received is None:
-        note = provenance_note(env)
-        client = _client(api, on_retry=log)
-        try:
-            client.set_note(master_id, note, deadline=time.monotonic() + NOTE_BUDGET)
-            log(f"master {master_id}: note set: {note}")
-        except ApiError as error:
-            notes.append(f"could not set the provenance note: {error}")
-            log(f"master {master_id}: could not set the provenance note: {error}")
-        finally:
-            client.close()
+
+    def ended_before_waiting(verdict: Verdict, reason: str, signal_number: int | None) -> int:
+        outcome = Outcome(
+            verdict=verdict,
+            exit_code=verdict.exit_code(signal_number),
+            threshold=settings.level,
+            started_at=started_at,
+            finished_at=datetime.now(timezone.utc),
+            masters=(),
+            reason=reason,
+            waited=time.monotonic() - began,
+        )
+        return finish(outcome, settings.report_dir, guard, stdout=stdout, stderr=stderr, env=env)
+
+    what = f"{'multi-test' if start.multi_test else 'test'} {start.test_id}"
+    try:
+        with guard.interruptible():
+            master_id = start_test(start, api, log=log, deadline=deadline)
+            announce_master(master_id, settings.report_dir, env, log)
+            if not run.no_note:
+                notes += _set_note(
+                    master_id, api, log, env, min(deadline, time.monotonic() + NOTE_BUDGET)
+                )
+    except Cancelled as cancelled:
+        if master_id is None:
+            return ended_before_waiting(
+                Verdict.CANCELLED,
+                f"cancelled by {cancelled} while starting {what}; the start request may "
+                f"have reached BlazeMeter: check {what}",
+                cancelled.signal_number,
+            )
+        # the run started: wait no more, but report it (and stop it) as a cancelled wait
+        settings = replace(settings, timeout=0.001)
+    except ApiError as error:
+        late = time.monotonic() >= deadline
+        started = (
+            "a run may have started"
+            if isinstance(error, StartMayHaveHappenedError)
+            else ("no run was started")
+        )
+        reason = f"could not start {what}: {error}"
+        if "a run may have started" not in reason:
+            reason += f"; {started}"
+        if late:
+            reason = f"timed out after {format_duration(settings.timeout)}: {reason}"
+        return ended_before_waiting(Verdict.TIMEOUT if late else Verdict.ERROR, reason, None)
+    left = max(deadline - time.monotonic(), 0.001)  # the wait still takes its last look
     return run_wait(
-        replace(settings, master_ids=(master_id,)),
+        replace(settings, master_ids=(master_id,), timeout=min(settings.timeout, left)),
         api,
         guard,
         stdout=stdout,
@@ -300,6 +379,27 @@ def run_run(
         env=env,
         notes={master_id: notes},
     )
+
+
+def _set_note(
+    master_id: str,
+    api: ApiSettings,
+    log: Callable[[str], None],
+    env: Mapping[str, str],
+    deadline: float,
+) -> list[str]:
+    """Write the CI provenance into the master's note; a failure is only a note."""
+    note = provenance_note(env)
+    client = _client(api, on_retry=log)
+    try:
+        client.set_note(master_id, note, deadline=deadline)
+        log(f"master {master_id}: note set: {note}")
+        return []
+    except ApiError as error:
+        log(f"master {master_id}: could not set the provenance note: {error}")
+        return [f"could not set the provenance note: {error}"]
+    finally:
+        client.close()
 
 
 def run_stop(

@@ -14,7 +14,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ci_gate.criteria import normalise_report_status
 from ci_gate.errors import MalformedResponseError, UsageError
+from ci_gate.numbers import number_or_none, read_number, whole_or_none
 
 #: METRIC -> (field of the aggregate report, unit)
 METRICS: dict[str, tuple[str, str]] = {
@@ -43,9 +45,13 @@ class Limit:
         return f"{self.metric}=+{self.amount:g}{unit}"
 
     def exceeded(self, baseline: float, now: float) -> bool:
+        """Beyond the limit. A relative limit against a baseline of 0: any rise is an
+        infinite change and exceeds it (an absolute limit gives slack there)."""
         change = now - baseline
         if self.relative:
-            return baseline > 0 and change / baseline * 100 > self.amount
+            if baseline <= 0:
+                return change > 0
+            return change / baseline * 100 > self.amount
         return change > self.amount
 
 
@@ -75,26 +81,43 @@ class LabelRow:
     values: dict[str, float]
 
 
-def parse_aggregate(master_id: str, result: object) -> dict[str, LabelRow]:
-    """Label -> its row; rows that cannot be read are left out, a non-list is an error."""
+@dataclass(frozen=True)
+class AggregateReport:
+    """Label -> its rows (BlazeMeter may list a label twice), and notes on unusable values."""
+
+    rows: dict[str, tuple[LabelRow, ...]]
+    notes: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def parse_aggregate(master_id: str, result: object) -> AggregateReport:
+    """Every row by label (duplicates kept: each is compared); rows that cannot be read are
+    left out, a non-list is an error. Numbers may come as numeric strings or floats."""
     rows = result.get("data") if isinstance(result, Mapping) else result
     if not isinstance(rows, list):
         raise MalformedResponseError(f"master {master_id}: the aggregate report is not a list")
-    table: dict[str, LabelRow] = {}
+    table: dict[str, list[LabelRow]] = {}
+    notes: list[str] = []
     for row in rows:
         if not isinstance(row, Mapping) or not isinstance(row.get("labelName"), str):
             continue
-        samples = row.get("samples")
-        values = {
-            metric: float(row[field])
-            for metric, (field, _) in METRICS.items()
-            if isinstance(row.get(field), (int, float))
-            and not isinstance(row.get(field), bool)
-            and math.isfinite(row[field])
-        }
-        count = samples if isinstance(samples, int) and not isinstance(samples, bool) else 0
-        table[row["labelName"]] = LabelRow(count, values)
-    return table
+        label: str = row["labelName"]
+        values: dict[str, float] = {}
+        for metric, (field, _) in METRICS.items():
+            number = read_number(row.get(field))
+            if number.value is not None:
+                values[metric] = number.value
+            elif number.problem is not None:
+                notes.append(f"master {master_id}, label {label!r}: {field} was {number.problem}")
+        samples = whole_or_none(row.get("samples"))
+        if samples is None and row.get("samples") is not None:
+            notes.append(f"master {master_id}, label {label!r}: samples could not be read")
+        table.setdefault(label, []).append(LabelRow(samples or 0, values))
+    return AggregateReport(
+        {label: tuple(found) for label, found in table.items()}, tuple(dict.fromkeys(notes))
+    )
 
 
 @dataclass(frozen=True)
@@ -116,8 +139,11 @@ class Comparison:
             return "-"
         delta = self.now - self.baseline
         if self.metric == "errors":
-            return f"{delta:+.2f} points"
-        percent = f" ({delta / self.baseline * 100:+.0f}%)" if self.baseline else ""
+            return f"{delta:+.2f} points" + (" (from 0)" if not self.baseline and delta else "")
+        if self.baseline:
+            percent = f" ({delta / abs(self.baseline) * 100:+.0f}%)"
+        else:
+            percent = " (from 0)" if delta else ""
         return f"{delta:+.0f} ms{percent}"
 
     @property
@@ -152,6 +178,8 @@ class BaselineOutcome:
     how_chosen: str
     rows: tuple[Comparison, ...] = ()
     note: str | None = None
+    #: values that could not be used or were missing (listed, never failing)
+    data_notes: tuple[str, ...] = ()
 
     @property
     def regressions(self) -> tuple[Comparison, ...]:
@@ -160,32 +188,23 @@ class BaselineOutcome:
     @property
     def worst(self) -> Comparison | None:
         """The regression furthest beyond its baseline (relative change)."""
-
-        def size(row: Comparison) -> float:
-            if row.baseline is None or row.now is None:
-                return 0.0
-            return (row.now - row.baseline) / row.baseline if row.baseline else math.inf
-
-        return max(self.regressions, key=size, default=None)
+        return max(self.regressions, key=_size, default=None)
 
 
-def compare(
-    now: Mapping[str, LabelRow], base: Mapping[str, LabelRow], limits: tuple[Limit, ...]
-) -> tuple[Comparison, ...]:
-    """Every label of either side, under every limit; only judged labels can fail."""
-    rows: list[Comparison] = []
-    for label in sorted(set(now) | set(base)):
-        current, before = now.get(label), base.get(label)
-        for limit in limits:
-            value_now = current.values.get(limit.metric) if current else None
-            value_before = before.values.get(limit.metric) if before else None
-            samples_now = current.samples if current else 0
-            samples_before = before.samples if before else 0
-            if current is None:
-                verdict = "label gone"
-            elif before is None:
-                verdict = "new label"
-            elif min(samples_now, samples_before) < MIN_SAMPLES:
+_RANK = {"regression": 5, "no data": 4, "fine": 3, "few samples": 2}
+
+
+def _judge_rows(
+    label: str, limit: Limit, current: tuple[LabelRow, ...], before: tuple[LabelRow, ...]
+) -> Comparison:
+    """One label under one limit: every row of this run against every row of the
+    baseline (a label listed twice has two rows); the worst pair decides."""
+    worst: Comparison | None = None
+    for now_row in current:
+        for base_row in before:
+            value_now = now_row.values.get(limit.metric)
+            value_before = base_row.values.get(limit.metric)
+            if min(now_row.samples, base_row.samples) < MIN_SAMPLES:
                 verdict = "few samples"
             elif value_now is None or value_before is None:
                 verdict = "no data"
@@ -193,19 +212,80 @@ def compare(
                 verdict = "regression"
             else:
                 verdict = "fine"
+            row = Comparison(
+                label,
+                limit.metric,
+                base_row.samples,
+                now_row.samples,
+                value_before,
+                value_now,
+                limit,
+                verdict,
+            )
+            if worst is None or _worse(row, worst):
+                worst = row
+    assert worst is not None
+    return worst
+
+
+def _worse(row: Comparison, than: Comparison) -> bool:
+    if _RANK[row.verdict] != _RANK[than.verdict]:
+        return _RANK[row.verdict] > _RANK[than.verdict]
+    return _size(row) > _size(than)
+
+
+def _size(row: Comparison) -> float:
+    """How far beyond its baseline a row is (relative; a rise from 0 is infinite)."""
+    if row.baseline is None or row.now is None:
+        return -math.inf
+    if row.baseline:
+        return (row.now - row.baseline) / abs(row.baseline)
+    return math.inf if row.now > 0 else 0.0
+
+
+def compare(
+    now: AggregateReport, base: AggregateReport, limits: tuple[Limit, ...]
+) -> tuple[Comparison, ...]:
+    """Every label of either side, under every limit; only judged labels can fail."""
+    rows: list[Comparison] = []
+    for label in sorted(set(now.rows) | set(base.rows)):
+        current, before = now.rows.get(label, ()), base.rows.get(label, ())
+        for limit in limits:
+            if current and before:
+                rows.append(_judge_rows(label, limit, current, before))
+                continue
             rows.append(
                 Comparison(
                     label,
                     limit.metric,
-                    samples_before,
-                    samples_now,
-                    value_before,
-                    value_now,
+                    max(r.samples for r in before) if before else 0,
+                    max(r.samples for r in current) if current else 0,
+                    before[0].values.get(limit.metric) if before else None,
+                    current[0].values.get(limit.metric) if current else None,
                     limit,
-                    verdict,
+                    "label gone" if not current else "new label",
                 )
             )
     return tuple(rows)
+
+
+def data_notes(rows: tuple[Comparison, ...], *reports: AggregateReport) -> tuple[str, ...]:
+    """What was not compared for want of data, and what could not be read."""
+    missing = [
+        f"label {row.label!r}: no {row.metric} value on "
+        + (
+            "either side"
+            if row.baseline is None and row.now is None
+            else "the baseline"
+            if row.baseline is None
+            else "this run"
+        )
+        + ": not compared"
+        for row in rows
+        if row.verdict == "no data"
+    ]
+    read = [note for report in reports for note in report.notes]
+    return tuple(dict.fromkeys([*read, *missing]))
 
 
 @dataclass(frozen=True)
@@ -215,6 +295,16 @@ class RunInfo:
     master_id: str
     passed: bool
     created: float | None
+    #: None: the run has not ended (or BlazeMeter did not say)
+    ended: float | None = None
+
+
+def _row_passed(row: Mapping[str, object]) -> bool:
+    """BlazeMeter's reportStatus where it is given, else the `passed` flag."""
+    status = normalise_report_status(row.get("reportStatus"))
+    if status is not None:
+        return status == "pass"
+    return row.get("passed") is True
 
 
 def parse_runs(test_id: str, result: object) -> list[RunInfo]:
@@ -231,28 +321,36 @@ def parse_runs(test_id: str, result: object) -> list[RunInfo]:
             continue
         if not isinstance(row.get("id"), (int, str)):
             continue
-        created = row.get("created")
         runs.append(
             RunInfo(
                 str(row["id"]),
-                row.get("passed") is True,
-                float(created) if isinstance(created, (int, float)) else None,
+                _row_passed(row),
+                number_or_none(row.get("created")),
+                number_or_none(row.get("ended")),
             )
         )
     return runs
 
 
-def pick_last_passed(master_id: str, runs: list[RunInfo]) -> str | None:
-    """The newest run created before this master whose `passed` is true (newer failed
-    runs, and runs after this one, are skipped)."""
-    mine = next((run.created for run in runs if run.master_id == master_id), None)
+def pick_last_passed(
+    master_id: str, runs: list[RunInfo], *, created: float | None = None
+) -> str | None:
+    """The newest ended run created before this master whose verdict was a pass: never
+    this run, a run created after it, or one that has not ended. `created` is this run's
+    creation time from `GET /masters/{id}` (the list may not hold this run)."""
+    mine = created
+    if mine is None:
+        mine = next((run.created for run in runs if run.master_id == master_id), None)
+    if mine is None:
+        return None  # without this run's time, "earlier" cannot be told: no baseline
     candidates = [
         run
         for run in runs
         if run.master_id != master_id
         and run.passed
+        and run.ended is not None
         and run.created is not None
-        and (mine is None or run.created < mine)
+        and run.created < mine
     ]
     if not candidates:
         return None

@@ -173,7 +173,7 @@ def _cmd_run(args: argparse.Namespace, guard: SignalGuard) -> int:
     from ci_gate.app import run_run
 
     start = resolve(StartSettings(test_id=parse_test_id(args.test_id)), args, os.environ)
-    settings = resolve_wait(args, os.environ, ["0"])
+    settings = resolve_wait(args, os.environ, None)
     return run_run(
         start,
         resolve(RunSettings(), args, os.environ),

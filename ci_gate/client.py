@@ -26,16 +26,18 @@ import requests.adapters
 import urllib3
 
 from ci_gate import __version__
-from ci_gate.baseline import LabelRow, RunInfo, parse_aggregate, parse_runs
-from ci_gate.criteria import Criterion, MasterInfo, parse_criteria, parse_master_info
+from ci_gate.baseline import AggregateReport, RunInfo, parse_aggregate, parse_runs
+from ci_gate.criteria import Criterion, MasterInfo, parse_criteria_with_notes, parse_master_info
 from ci_gate.errors import (
     ApiError,
     FatalApiError,
     MalformedResponseError,
     NotFoundError,
     NotSentError,
+    OutOfTimeError,
     RateLimitedError,
     RetryableApiError,
+    StartMayHaveHappenedError,
 )
 from ci_gate.kpis import parse_kpis, report_url
 from ci_gate.model import GRACEFUL_STOP_PROGRESS, MasterStatus, Traffic, parse_status
@@ -215,11 +217,13 @@ class BlazeMeterClient:
             deadline,
         )
 
-    def criteria(self, master_id: str, deadline: float | None = None) -> tuple[Criterion, ...]:
+    def criteria_with_notes(
+        self, master_id: str, deadline: float | None = None
+    ) -> tuple[tuple[Criterion, ...], tuple[str, ...]]:
         """`GET /masters/{id}/reports/thresholds`, with no query string (Taurus's bug was
-        adding one: every criterion then read as passed)."""
+        adding one: every criterion then read as passed); notes on unusable values."""
         return self._with_retries(
-            lambda: parse_criteria(
+            lambda: parse_criteria_with_notes(
                 master_id, self._call("GET", master_id, "reports/thresholds", None, deadline)
             ),
             deadline,
@@ -265,19 +269,27 @@ class BlazeMeterClient:
             except (NotSentError, RateLimitedError):
                 raise
             except RetryableApiError as error:
-                raise FatalApiError(
+                raise StartMayHaveHappenedError(
                     f"{error}; a run may have started: check {kind} {test_id} in BlazeMeter "
                     "before starting it again"
                 ) from None
             master = result.get("id") if isinstance(result, dict) else None
-            if isinstance(master, bool) or not isinstance(master, (int, str)):
-                raise FatalApiError(
-                    f"{what}: the start answer carries no master id; a run may have started: "
-                    f"check {kind} {test_id} in BlazeMeter"
+            master_id = str(master).strip() if isinstance(master, (int, str)) else ""
+            if (
+                isinstance(master, bool)
+                or not master_id.isascii()
+                or not master_id.isdigit()
+                or int(master_id) == 0
+            ):
+                problem = (
+                    "carries no master id"
+                    if master is None
+                    else "carries a master id that is not a positive whole number"
                 )
-            master_id = str(master).strip()
-            if not master_id.isascii() or not master_id.isdigit():
-                raise FatalApiError(f"{what}: the start answer's master id is not a number")
+                raise StartMayHaveHappenedError(
+                    f"{what}: the start answer {problem}; a run may have started: check "
+                    f"{kind} {test_id} in BlazeMeter"
+                )
             return master_id
 
         return self._with_retries(start_once, deadline)
@@ -288,7 +300,7 @@ class BlazeMeterClient:
             lambda: self._call("PATCH", master_id, "", None, deadline, {"note": note}), deadline
         )
 
-    def aggregate(self, master_id: str, deadline: float | None = None) -> dict[str, LabelRow]:
+    def aggregate(self, master_id: str, deadline: float | None = None) -> AggregateReport:
         """`GET /masters/{id}/reports/aggregatereport/data`: one row per label."""
         return self._with_retries(
             lambda: parse_aggregate(
@@ -320,10 +332,12 @@ class BlazeMeterClient:
             budget = min(budget, deadline - started)
         budget = max(budget, 0.0)
         tries = 0
+        last_trouble: BaseException | None = None
 
         def on_backoff(details: Any) -> None:
-            nonlocal tries
+            nonlocal tries, last_trouble
             tries += 1
+            last_trouble = details.get("exception")
             self._count(retries=1)
             if tries == 1 and self._on_retry is not None:
                 self._on_retry(
@@ -347,6 +361,15 @@ class BlazeMeterClient:
             spent = time.monotonic() - started
             raise ApiError(
                 f"{error} (still failing after {spent:.0f}s and {tries + 1} tries)"
+            ) from None
+        except OutOfTimeError:
+            if last_trouble is None:
+                raise
+            # the deadline ended the retries: say what the trouble was, not only the clock
+            spent = time.monotonic() - started
+            raise ApiError(
+                f"{last_trouble} (still failing at the deadline, after {spent:.0f}s and "
+                f"{tries} {'try' if tries == 1 else 'tries'})"
             ) from None
         if tries and self._on_retry is not None:
             self._on_retry(f"API healthy again after {time.monotonic() - started:.0f}s")
@@ -382,7 +405,7 @@ class BlazeMeterClient:
             ends = min(ends, deadline)
         left = ends - started
         if left <= 0:
-            raise FatalApiError(f"{what}: no time left before the deadline for another request")
+            raise OutOfTimeError(f"{what}: no time left before the deadline for another request")
         self._count(requests=1)
         try:
             response = self._session.request(

@@ -55,6 +55,15 @@ class FatalApiError(ApiError):
     """A failure that another try cannot fix: 400, 401, 403, 404 and the like."""
 
 
+class OutOfTimeError(FatalApiError):
+    """No time is left before the deadline for another request (nothing was sent)."""
+
+
+class StartMayHaveHappenedError(FatalApiError):
+    """A start request reached BlazeMeter but its answer was lost or unreadable: a run
+    may have started, so it is never sent again."""
+
+
 class NotFoundError(FatalApiError):
     """HTTP 404 (or its envelope): what was asked for does not exist."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from urllib.parse import quote, urlsplit
 
 from ci_gate.errors import MalformedResponseError
+from ci_gate.numbers import number_or_none
 from ci_gate.text import one_line
 
 #: A KPI name worth keeping: a short identifier (it becomes a metric name and a JSON key).
@@ -52,15 +52,17 @@ def parse_kpis(master_id: str, result: object) -> dict[str, float] | None:
     )
     if not isinstance(row, Mapping):
         return None
-    kpis = {
-        str(name): float(value)
-        for name, value in row.items()
-        if isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and _KPI_NAME.fullmatch(str(name))
-        and one_line(str(name)) == name  # nothing the sanitiser would change (a secret)
-    }
+    kpis: dict[str, float] = {}
+    for name, raw in row.items():
+        if isinstance(raw, str):
+            continue  # text (a label name, a date) is no KPI, even when it looks like one
+        value = number_or_none(raw)  # an integer too large for a float is left out
+        if (
+            value is not None
+            and _KPI_NAME.fullmatch(str(name))
+            and one_line(str(name)) == name  # nothing the sanitiser would change (a secret)
+        ):
+            kpis[str(name)] = value
     ordered = {name: kpis.pop(name) for name in KNOWN_KPIS if name in kpis}
     ordered.update(sorted(kpis.items()))
     return ordered or None

@@ -111,8 +111,10 @@ def parse_master_ids(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         for part in re.split(r"[\s,]+", value.strip()):
             if not part:
                 continue
-            if not _MASTER_ID.fullmatch(part):
-                raise UsageError(f"master id {part!r} is not a number (BlazeMeter's masterId)")
+            if not _MASTER_ID.fullmatch(part) or int(part) == 0:
+                raise UsageError(
+                    f"master id {part!r} is not a positive whole number (BlazeMeter's masterId)"
+                )
             if part not in ids:
                 ids.append(part)
     if not ids:
@@ -133,6 +135,19 @@ def print_traceback_if_debugging(env: Mapping[str, str], stream: TextIO) -> None
     """With CI_GATE_DEBUG on, the current exception's traceback (the exit code stays)."""
     if env.get("CI_GATE_DEBUG", "").strip().lower() in _TRUE:
         traceback.print_exc(file=stream)
+
+
+def shown_url(url: str) -> str:
+    """A URL as it may be shown: everything up to the last `@` before its query (a user
+    name and password, however malformed the URL, even with a `/` in the password)
+    replaced by `***`; the scheme is kept."""
+    cut = [i for i in (url.find("?"), url.find("#")) if i >= 0]
+    at = url.rfind("@", 0, min(cut) if cut else len(url))
+    if at < 0:
+        return url
+    scheme = url.find("//")
+    head = url[: scheme + 2] if 0 <= scheme < at else ""
+    return f"{head}***{url[at:]}"
 
 
 def is_loopback(host: str) -> bool:
@@ -494,22 +509,39 @@ class ApiSettings:
 
 
 def resolve_wait(
-    args: argparse.Namespace, env: Mapping[str, str], master_ids: list[str]
+    args: argparse.Namespace, env: Mapping[str, str], master_ids: list[str] | None
 ) -> WaitSettings:
-    return resolve(WaitSettings(master_ids=parse_master_ids(master_ids)), args, env)
+    """The wait's settings; `master_ids` None for `run`, which learns its one master."""
+    ids = () if master_ids is None else parse_master_ids(master_ids)
+    settings = resolve(WaitSettings(master_ids=ids), args, env)
+    metrics = [limit.metric for limit in settings.regression]
+    twice = sorted({metric for metric in metrics if metrics.count(metric) > 1})
+    if twice:
+        raise UsageError(
+            f"--regression gives a limit for {', '.join(twice)} more than once: give one "
+            "limit per metric"
+        )
+    return settings
 
 
 def resolve_api(args: argparse.Namespace | None, env: Mapping[str, str]) -> ApiSettings:
     """The API settings with their cross-checks: URL shape, clear text, CA file, credentials."""
     api = resolve(ApiSettings(), args, env)
-    parts = urlsplit(api.url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--api-url {api.url!r} is not an http(s) URL")
-    if parts.username or parts.password:
-        raise UsageError("--api-url must not carry credentials; use the environment or a key file")
-    if parts.scheme == "http" and not is_loopback(parts.hostname) and not api.allow_insecure_http:
+    shown = shown_url(api.url)
+    if shown != api.url:  # user:password@ in any URL-shaped text, well-formed or not
         raise UsageError(
-            f"--api-url {api.url!r} is plain http to a host that is not loopback: credentials "
+            f"--api-url {shown!r} must not carry credentials; use the environment or a key file"
+        )
+    try:
+        parts = urlsplit(api.url)
+        hostname = parts.hostname
+    except ValueError:  # a malformed port or IPv6 literal
+        raise UsageError(f"--api-url {shown!r} is not an http(s) URL") from None
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise UsageError(f"--api-url {shown!r} is not an http(s) URL")
+    if parts.scheme == "http" and not is_loopback(hostname) and not api.allow_insecure_http:
+        raise UsageError(
+            f"--api-url {shown!r} is plain http to a host that is not loopback: credentials "
             "would travel in clear (use https, or --allow-insecure-http if you must)"
         )
     if api.ca_bundle is not None and not Path(api.ca_bundle).is_file():

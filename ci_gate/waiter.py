@@ -20,19 +20,32 @@ from typing import Any, Protocol, TypeVar
 from ci_gate.baseline import (
     DEFAULT_LIMIT,
     LAST_PASSED,
+    AggregateReport,
     BaselineOutcome,
-    LabelRow,
     RunInfo,
     compare,
+    data_notes,
     parse_limit,
     pick_last_passed,
 )
-from ci_gate.criteria import CriteriaMode, CriteriaOutcome, Criterion, MasterInfo
+from ci_gate.criteria import (
+    CriteriaMode,
+    CriteriaOutcome,
+    Criterion,
+    MasterInfo,
+    normalise_report_status,
+)
 from ci_gate.criteria import judge as judge_criteria
-from ci_gate.errors import ApiError, NotFoundError
+from ci_gate.errors import ApiError, NotFoundError, OutOfTimeError
 from ci_gate.formatting import describe_event, format_duration, plural
 from ci_gate.levels import LEVELS, level_name
-from ci_gate.model import ABNORMAL_TERMINAL_STATUSES, Event, MasterStatus, Traffic
+from ci_gate.model import (
+    ABNORMAL_TERMINAL_STATUSES,
+    TERMINAL_STATUSES,
+    Event,
+    MasterStatus,
+    Traffic,
+)
 from ci_gate.outcome import IgnoredEvent, MasterOutcome, Outcome, StatusChange
 from ci_gate.policy import EventPolicy, Judgement
 from ci_gate.pool import WorkerPool
@@ -62,7 +75,9 @@ class StatusApi(Protocol):
 
     def master_info(self, master_id: str, deadline: float | None = None) -> MasterInfo: ...
 
-    def criteria(self, master_id: str, deadline: float | None = None) -> tuple[Criterion, ...]: ...
+    def criteria_with_notes(
+        self, master_id: str, deadline: float | None = None
+    ) -> tuple[tuple[Criterion, ...], tuple[str, ...]]: ...
 
     def kpis(self, master_id: str, deadline: float | None = None) -> dict[str, float] | None: ...
 
@@ -70,7 +85,7 @@ class StatusApi(Protocol):
 
     def report_url(self, master_id: str, public_token: str | None = None) -> str: ...
 
-    def aggregate(self, master_id: str, deadline: float | None = None) -> dict[str, LabelRow]: ...
+    def aggregate(self, master_id: str, deadline: float | None = None) -> AggregateReport: ...
 
     def runs_of_test(self, test_id: str, deadline: float | None = None) -> list[RunInfo]: ...
 
@@ -108,6 +123,10 @@ class _MasterState:
     live_events: bool = True
     #: the end reads must bring the event list (the last answers carried none)
     events_unread: bool = False
+    #: clock of the last usable answer, and since when every answer has been trouble
+    last_usable: float | None = None
+    trouble_since: float | None = None
+    last_error: str | None = None
 
     @property
     def done(self) -> bool:
@@ -115,6 +134,10 @@ class _MasterState:
 
 
 _POLLING, _POLL_IN_FLIGHT, _ENDING, _DONE = "polling", "poll in flight", "ending", "done"
+
+
+class _VerdictCutByDeadline(Exception):
+    """The deadline came while BlazeMeter's verdict on an ended run was still unset."""
 
 
 @dataclass
@@ -129,7 +152,11 @@ class _EndReads:
     kpis: dict[str, float] | None = None
     baseline: BaselineOutcome | None = None
     baseline_error: ApiError | None = None
+    #: BlazeMeter's verdict was still being re-read when the deadline came
+    verdict_cut_by_deadline: bool = False
     notes: list[str] = field(default_factory=list)
+    #: said on the console as warnings, and kept as notes
+    warnings: list[str] = field(default_factory=list)
 
 
 class Waiter:
@@ -145,8 +172,12 @@ class Waiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         notes: Mapping[str, list[str]] | None = None,
+        trouble_window: float = 300.0,
     ) -> None:
         self.plan = settings
+        #: CI_GATE_RETRY_MAX_TIME: trouble this long (or since the start) at the deadline
+        #: means the gate could not see the run, so the deadline ends it as `error`
+        self.trouble_window = trouble_window
         self.policy = EventPolicy(settings.level, settings.ignore)
         self.api = api
         self.progress = progress
@@ -194,7 +225,11 @@ class Waiter:
 
     def stop_cancelled(self) -> Outcome:
         """With --stop-on-cancel, stop the masters a signal left running: 4 s in all."""
-        cancelled = [m for m in self.masters if m.verdict is Verdict.CANCELLED]
+        cancelled = [
+            m
+            for m in self.masters
+            if m.verdict is Verdict.CANCELLED and m.status not in TERMINAL_STATUSES
+        ]
         if not self.plan.stop_on_cancel or not cancelled:
             return self._outcome()
         deadline = self.clock() + STOP_BUDGET
@@ -270,12 +305,17 @@ class Waiter:
         try:
             status: MasterStatus = future.result()
         except ApiError as error:
+            if not (isinstance(error, OutOfTimeError) and master.last_error):
+                master.last_error = str(error)  # the cause, not only "no time left"
+            if master.trouble_since is None:
+                master.trouble_since = started
             if self.clock() >= self.deadline:
                 master.notes.append(f"last API error before the deadline: {error}")
                 self._poll_again_or_time_out(master, last_look)
                 return
             master.verdict, master.error, master.phase = Verdict.ERROR, str(error), _DONE
             return
+        master.last_usable, master.trouble_since = self.clock(), None
         self._record_status(master, status)
         self._judge(master, status.events)
         if not status.events_listed and master.live_events:
@@ -328,11 +368,16 @@ class Waiter:
         if self.plan.criteria is not CriteriaMode.OFF:
             try:
                 reads.criteria, info = self._read_criteria(master_id, deadline, reads.notes)
+            except _VerdictCutByDeadline:
+                reads.verdict_cut_by_deadline = True
             except ApiError as error:
-                reads.criteria_error = error
+                if self.clock() >= self.deadline:
+                    reads.verdict_cut_by_deadline = True
+                else:
+                    reads.criteria_error = error
         if self.plan.baseline is not None:
             try:
-                reads.baseline = self._compare_with_baseline(master_id, info, deadline)
+                reads.baseline = self._compare_with_baseline(master_id, info, deadline, reads)
             except NotFoundError as error:  # a baseline named by id that does not exist
                 reads.baseline_error = error
         if reads.criteria is None or reads.criteria.report_status != "noData":
@@ -351,6 +396,8 @@ class Waiter:
         return reads
 
     def _apply_end(self, master: _MasterState, future: Future[Any]) -> None:
+        """Fold the end reads into the master: every note, the KPIs, the link and the
+        baseline are kept whatever the verdict; the verdict is the worst finding."""
         reads: _EndReads = future.result()
         master.phase = _DONE
         master.report_url = reads.report_url
@@ -359,61 +406,62 @@ class Waiter:
             self._judge(master, reads.timeline.events)
         elif reads.timeline_error is not None:
             master.notes.append(f"could not read the full event timeline: {reads.timeline_error}")
+        for warning in reads.warnings:
+            self.progress.note(f"warning: master {master.master_id}: {warning}")
+        master.notes.extend([*reads.notes, *reads.warnings])
+        master.criteria = reads.criteria
+        master.baseline = reads.baseline
+        verdict, error = self._end_verdict(master, reads)
+        master.verdict, master.error = verdict, error
+
+    def _end_verdict(self, master: _MasterState, reads: _EndReads) -> tuple[Verdict, str | None]:
+        """The ended master's verdict and its error line: the worst of its findings."""
+        who = f"master {master.master_id}"
         listed = reads.timeline is not None and reads.timeline.events_listed
         if master.events_unread and not listed:
-            master.verdict = Verdict.ERROR
-            master.error = (
-                f"master {master.master_id} ended, but BlazeMeter's answer carried no "
-                "event list: its events cannot be judged"
+            return Verdict.ERROR, (
+                f"{who} ended, but BlazeMeter's answer carried no event list: its events "
+                "cannot be judged"
             )
-            return
-        master.verdict = Verdict.FAILED if master.offending else Verdict.PASSED
         if reads.criteria_error is not None:
-            master.verdict = Verdict.ERROR
-            master.error = (
-                f"master {master.master_id}: could not read BlazeMeter's verdict: "
-                f"{reads.criteria_error}"
+            return (
+                Verdict.ERROR,
+                f"{who}: could not read BlazeMeter's verdict: {reads.criteria_error}",
             )
-            return
-        master.notes.extend(reads.notes)
-        master.criteria = reads.criteria
-        if master.criteria is not None:
-            if master.criteria.note:
-                master.notes.append(master.criteria.note)
-            self.progress.note(
-                f"master {master.master_id}: BlazeMeter's verdict "
-                f"{master.criteria.report_status or 'unset'}"
-                + (f" ({master.criteria.reason})" if master.criteria.failed else "")
-            )
-            if master.criteria.verdict.severity > master.verdict.severity:
-                master.verdict = master.criteria.verdict
-                if master.criteria.verdict is Verdict.BROKEN:
-                    master.error = f"master {master.master_id}: {master.criteria.reason}"
-        self._apply_baseline(master, reads)
-
-    def _apply_baseline(self, master: _MasterState, reads: _EndReads) -> None:
         if reads.baseline_error is not None:
-            master.verdict = Verdict.ERROR
-            master.error = (
-                f"master {master.master_id}: the baseline named by --baseline: "
-                f"{reads.baseline_error}"
+            return Verdict.ERROR, f"{who}: the baseline named by --baseline: {reads.baseline_error}"
+        if reads.verdict_cut_by_deadline:
+            return Verdict.TIMEOUT, (
+                f"{who}: timed out after {format_duration(self.plan.timeout)} while BlazeMeter's "
+                "verdict on the ended run was still being read"
             )
-            return
-        master.baseline = comparison = reads.baseline
-        if comparison is None:
-            return
-        if comparison.note:
-            master.notes.append(comparison.note)
-        if comparison.master_id and not comparison.note:
-            found = len(comparison.regressions)
+        verdict, error = (Verdict.FAILED if master.offending else Verdict.PASSED), None
+        criteria = reads.criteria
+        if criteria is not None:
+            if criteria.note:
+                master.notes.append(criteria.note)
             self.progress.note(
-                f"master {master.master_id}: compared with baseline {comparison.master_id} "
-                f"({comparison.how_chosen}): {found} {plural(found, 'regression')}"
+                f"{who}: BlazeMeter's verdict {criteria.report_status or 'unset'}"
+                + (f" ({criteria.reason})" if criteria.failed else "")
             )
-        if comparison.regressions and (
-            master.verdict is None or master.verdict.severity < Verdict.FAILED.severity
-        ):
-            master.verdict = Verdict.FAILED
+            if criteria.verdict.severity > verdict.severity:
+                verdict = criteria.verdict
+                if verdict is Verdict.BROKEN:
+                    error = f"{who}: {criteria.reason}"
+        comparison = reads.baseline
+        if comparison is not None:
+            if comparison.note:
+                master.notes.append(comparison.note)
+            master.notes.extend(comparison.data_notes)
+            if comparison.master_id and not comparison.note:
+                found = len(comparison.regressions)
+                self.progress.note(
+                    f"{who}: compared with baseline {comparison.master_id} "
+                    f"({comparison.how_chosen}): {found} {plural(found, 'regression')}"
+                )
+            if comparison.regressions and verdict.severity < Verdict.FAILED.severity:
+                verdict = Verdict.FAILED
+        return verdict, error
 
     def _record_status(self, master: _MasterState, status: MasterStatus) -> None:
         if (status.status, status.progress) == (master.status, master.progress):
@@ -455,16 +503,21 @@ class Waiter:
             )
 
     def _compare_with_baseline(
-        self, master_id: str, info: MasterInfo | None, deadline: float
+        self, master_id: str, info: MasterInfo | None, deadline: float, reads: _EndReads
     ) -> BaselineOutcome:
         """Label by label against the baseline; a baseline that cannot be found or read is
-        a note and no comparison, except a named one that does not exist (NotFoundError)."""
+        a note and no comparison, except a named one that does not exist (NotFoundError).
+        A named baseline that is this run, has not ended or is of another test is compared
+        all the same, with a warning."""
         named = self.plan.baseline != LAST_PASSED
         how = "named" if named else LAST_PASSED
         limits = self.plan.regression or (parse_limit(DEFAULT_LIMIT, "--regression"),)
         baseline_id: str | None = self.plan.baseline if named else None
         try:
-            if not named:
+            if named:
+                assert baseline_id is not None
+                reads.warnings += self._doubts_about(master_id, baseline_id, info, deadline)
+            else:
                 if info is None:
                     info = self.api.master_info(master_id, deadline)
                 test_id = info.test_id
@@ -475,7 +528,7 @@ class Waiter:
                 runs = self._once(
                     ("runs", test_id), lambda: self.api.runs_of_test(test_id, deadline)
                 )
-                baseline_id = pick_last_passed(master_id, runs)
+                baseline_id = pick_last_passed(master_id, runs, created=info.created)
                 if baseline_id is None:
                     return BaselineOutcome(
                         None, how, note=f"no earlier passed run of test {test_id}: nothing compared"
@@ -499,7 +552,34 @@ class Waiter:
             return BaselineOutcome(
                 baseline_id, how, note=f"could not read this run's aggregate report: {error}"
             )
-        return BaselineOutcome(baseline_id, how, compare(now, base, limits))
+        rows = compare(now, base, limits)
+        return BaselineOutcome(baseline_id, how, rows, data_notes=data_notes(rows, now, base))
+
+    def _doubts_about(
+        self, master_id: str, baseline_id: str, info: MasterInfo | None, deadline: float
+    ) -> list[str]:
+        """What makes a named baseline a poor one: the run itself, not ended, another test."""
+        if baseline_id == master_id:
+            return [f"the baseline {baseline_id} is this run itself: it can show no regression"]
+        try:
+            if info is None:
+                info = self.api.master_info(master_id, deadline)
+            base = self._once(
+                ("master", baseline_id), lambda: self.api.master_info(baseline_id, deadline)
+            )
+        except NotFoundError:
+            raise
+        except ApiError as error:
+            return [f"could not check the baseline {baseline_id} (ended, same test): {error}"]
+        doubts = []
+        if base.ended is None:
+            doubts.append(f"the baseline {baseline_id} has not ended: its numbers may change")
+        if base.test_id is not None and info.test_id is not None and base.test_id != info.test_id:
+            doubts.append(
+                f"the baseline {baseline_id} is a run of test {base.test_id}, this run of test "
+                f"{info.test_id}"
+            )
+        return doubts
 
     def _once(self, key: tuple[str, str], call: Callable[[], T]) -> T:
         """One read per key per run, shared by the workers (the first one makes it)."""
@@ -522,9 +602,11 @@ class Waiter:
         self, master_id: str, deadline: float, notes: list[str]
     ) -> tuple[CriteriaOutcome, MasterInfo]:
         """reportStatus, re-read every few seconds while it is not set (up to 30 s), then
-        the failed criteria when BlazeMeter failed the run."""
+        the failed criteria when BlazeMeter failed the run. A `fail` whose details cannot
+        be read is still a fail (BlazeMeter has said so), with a note. Raises
+        `_VerdictCutByDeadline` when the deadline comes before the verdict does."""
         pause = min(REPORT_STATUS_PAUSE, self.plan.interval)
-        give_up = min(self.clock() + REPORT_STATUS_WAIT, deadline)
+        give_up = self.clock() + REPORT_STATUS_WAIT
         while True:
             info = self.api.master_info(master_id, deadline)
             if info.report_status is not None:
@@ -535,10 +617,21 @@ class Waiter:
                     "treated as unset"
                 )
                 break
+            if self.clock() + pause >= self.deadline:
+                raise _VerdictCutByDeadline()
             self.sleep(pause)
+        if info.note:
+            notes.append(info.note)
         criteria: tuple[Criterion, ...] = ()
-        if info.report_status == "fail":
-            criteria = self.api.criteria(master_id, deadline)
+        if normalise_report_status(info.report_status) == "fail":
+            try:
+                criteria, value_notes = self.api.criteria_with_notes(master_id, deadline)
+                notes.extend(value_notes)
+            except ApiError as error:
+                notes.append(
+                    f"BlazeMeter failed the run, but its failure criteria could not be read: "
+                    f"{error}"
+                )
         return judge_criteria(self.plan.criteria, info.report_status, criteria), info
 
     def _heartbeats(self) -> None:
@@ -565,15 +658,34 @@ class Waiter:
     def _time_out(self, master: _MasterState) -> None:
         """The last look found it still running: timeout (and a stop, within one budget
         shared by every master that times out)."""
-        master.verdict, master.phase = Verdict.TIMEOUT, _DONE
-        master.error = (
-            f"master {master.master_id}: timed out after "
-            f"{format_duration(self.plan.timeout)} with status {master.status or 'never read'}"
-        )
+        master.phase = _DONE
+        blind = self._blind_since(master)
+        if blind is not None:
+            master.verdict = Verdict.ERROR
+            master.error = f"master {master.master_id}: {blind}: {master.last_error}"
+        else:
+            master.verdict = Verdict.TIMEOUT
+            master.error = (
+                f"master {master.master_id}: timed out after "
+                f"{format_duration(self.plan.timeout)} with status "
+                f"{master.status or 'never read'}"
+            )
         if self.plan.stop_on_timeout:
             if self.stop_deadline is None:
                 self.stop_deadline = self.clock() + STOP_BUDGET
             self._stop(master, "timed out (--stop-on-timeout)", self.stop_deadline)
+
+    def _blind_since(self, master: _MasterState) -> str | None:
+        """Why the deadline is an API error, not a timeout: every answer since the start,
+        or for the whole trouble window, was trouble (the gate could not see the run)."""
+        if master.trouble_since is None:
+            return None
+        if master.last_usable is None:
+            return "the API never answered usably"
+        lasted = self.clock() - master.trouble_since
+        if lasted < self.trouble_window:
+            return None
+        return f"the API has not answered usably for {format_duration(lasted)}"
 
     def _finish_fail_fast(self) -> None:
         for master in self._pending():

@@ -202,6 +202,25 @@ def _suite(master: MasterOutcome, outcome: Outcome, report_id: str) -> ET.Elemen
     return element
 
 
+def _no_master_suite(outcome: Outcome, report_id: str) -> ET.Element:
+    """The report of a run that never got a master (its start failed or was cancelled)."""
+    case = TestCase(name="the test run started", classname="blazemeter.run")
+    case.add_error_info(
+        message=xml_safe(one_line(outcome.reason, 1000)), error_type=outcome.verdict.value
+    )
+    suite = TestSuite(
+        name="BlazeMeter run",
+        test_cases=[case],
+        timestamp=iso_utc(outcome.started_at).removesuffix("Z"),
+        properties={"verdict": outcome.verdict.value, "report_id": report_id},
+    )
+    element: ET.Element = suite.build_xml_doc()
+    for attribute in _NOT_IN_SCHEMA:
+        element.attrib.pop(attribute, None)
+    element.set("time", _surefire_time(0.0))
+    return element
+
+
 def _extra_properties(master: MasterOutcome) -> dict[str, str]:
     """BlazeMeter's verdict, the report link and the KPIs, as suite properties."""
     extra: dict[str, str] = {}
@@ -224,8 +243,10 @@ def render_junit(outcome: Outcome, report_id: str = "") -> bytes:
     """The report as bytes, valid against junit-10.xsd whatever the server sent."""
     root = ET.Element("testsuites", {"name": "ci-gate"})
     totals = {"tests": 0, "failures": 0, "errors": 0}
-    for master in outcome.masters:
-        element = _suite(master, outcome, report_id)
+    elements = [_suite(master, outcome, report_id) for master in outcome.masters]
+    if not elements:  # `run` whose start failed: no master, but never an empty report
+        elements = [_no_master_suite(outcome, report_id)]
+    for element in elements:
         for key in totals:
             totals[key] += int(element.get(key, "0"))
         root.append(element)

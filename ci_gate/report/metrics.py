@@ -16,6 +16,30 @@ def _metric_name(kpi: str) -> str:
     return "blazemeter_" + _NOT_IN_A_NAME.sub("_", kpi).lower()
 
 
+def metric_names(kpis: list[str]) -> dict[str, str]:
+    """KPI name -> metric name, one family each: names that meet after sanitising
+    (`avg`/`Avg`, `a.b`/`a_b`) are told apart by a suffix, in sorted order, so the
+    same KPIs give the same names in every run."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for kpi in sorted(set(kpis), key=lambda name: (_metric_name(name), name)):
+        base = _metric_name(kpi)
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}_{n}"
+        names[kpi] = name
+        taken.add(name)
+    return names
+
+
+def openmetrics_number(value: float) -> str:
+    """A whole number as an integer (`51234567`, not `5.12346e+07`), else in full."""
+    if value.is_integer() and abs(value) < 2**63:
+        return str(int(value))
+    return repr(value)
+
+
 def render_metrics(outcome: Outcome) -> str | None:
     """One gauge family per KPI, one sample per master; None when no master has KPIs."""
     families: dict[str, list[tuple[str, float]]] = {}
@@ -24,13 +48,17 @@ def render_metrics(outcome: Outcome) -> str | None:
             families.setdefault(name, []).append((master.master_id, value))
     if not families:
         return None
+    names = metric_names(list(families))
     lines = []
     for kpi, samples in families.items():
-        metric = _metric_name(kpi)
+        metric = names[kpi]
         label, unit = KNOWN_KPIS.get(kpi, (kpi, ""))
         described = _NOT_IN_A_NAME.sub(" ", label).strip() + (f" in {unit}" if unit else "")
         lines.append(f"# TYPE {metric} gauge")
         lines.append(f"# HELP {metric} BlazeMeter {described}, label ALL")
-        lines += [f'{metric}{{master="{master_id}"}} {value:g}' for master_id, value in samples]
+        lines += [
+            f'{metric}{{master="{master_id}"}} {openmetrics_number(value)}'
+            for master_id, value in samples
+        ]
     lines.append("# EOF")
     return "\n".join(lines) + "\n"

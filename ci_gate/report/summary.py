@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 from ci_gate.formatting import event_time, format_duration, iso_utc, plural
 from ci_gate.kpis import KNOWN_KPIS
@@ -136,9 +137,29 @@ def summary_dict(outcome: Outcome, report_id: str = "") -> dict[str, object]:
     return redacted
 
 
+def _strict(value: object, replaced: list[float]) -> object:
+    """`value` with every NaN or Infinity as null (strict JSON has no such numbers)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        replaced.append(value)
+        return None
+    if isinstance(value, dict):
+        return {key: _strict(item, replaced) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(item, replaced) for item in value]
+    return value
+
+
 def render_json(outcome: Outcome, report_id: str = "") -> str:
-    """summary.json; ASCII-escaped so that even broken server text stays valid JSON."""
-    return json.dumps(summary_dict(outcome, report_id), indent=2, ensure_ascii=True) + "\n"
+    """summary.json: strict JSON always (a server's NaN or Infinity becomes null, with a
+    note), ASCII-escaped so that even broken server text stays valid JSON."""
+    replaced: list[float] = []
+    summary = _strict(summary_dict(outcome, report_id), replaced)
+    assert isinstance(summary, dict)
+    if replaced:
+        summary["notes"] = [
+            f"{len(replaced)} value(s) the server gave as NaN or Infinity are shown as null"
+        ]
+    return json.dumps(summary, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
 
 
 def _event_rows(events: list[tuple[Event, str]], extra: str) -> list[str]:

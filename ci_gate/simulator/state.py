@@ -211,6 +211,11 @@ def runs_of_test(runs: dict[str, MasterRun], test_id: str) -> list[dict[str, Any
             "created": run.script.report.created,
             "reportStatus": run.script.report.report_status,
             "passed": run.script.report.report_status == "pass",
+            # a run being polled now has not ended until its timeline says so; the
+            # scenario's other runs are history: ended ten minutes after their creation
+            "ended": None
+            if run.polls and run.status not in ("ENDED", "NULL")
+            else run.script.report.created + 600,
         }
         for run in runs.values()
         if str(run.script.report.test_id) == test_id

@@ -34,7 +34,7 @@ def test_usage_errors_exit_2_with_one_line_and_poll_nothing(tmp_path: Path) -> N
             ),
             (wait_args(sim, report_dir, "--level", "LOUD"), None, "unknown level 'LOUD'"),
             (wait_args(sim, report_dir, "--timeout", "-5"), None, "--timeout must be"),
-            (wait_args(sim, report_dir, masters=["abc"]), None, "master id 'abc' is not a number"),
+            (wait_args(sim, report_dir, masters=["abc"]), None, "'abc' is not a positive"),
             (["wait", "1", "--api-url", "http://example.test/api/v4"], None, "travel in clear"),
             (["wait", "1", "--api-url", sim.url, "--ignore", "("], None, "not a valid regex"),
         ]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from ci_gate.baseline import (
+    AggregateReport,
     LabelRow,
     Limit,
     compare,
+    data_notes,
     parse_aggregate,
     parse_baseline,
     parse_limit,
@@ -33,9 +35,15 @@ def _row(samples: int, p90: float, errors: float = 0.0) -> LabelRow:
     return LabelRow(samples, {"p90": p90, "errors": errors})
 
 
+def _report(rows: dict[str, LabelRow | tuple[LabelRow, ...]]) -> AggregateReport:
+    return AggregateReport(
+        {label: row if isinstance(row, tuple) else (row,) for label, row in rows.items()}
+    )
+
+
 def test_each_label_is_judged_only_when_both_sides_have_enough_samples() -> None:
-    base = {"checkout": _row(1000, 1350), "login": _row(50, 100), "gone": _row(500, 10)}
-    now = {"checkout": _row(1000, 1823), "login": _row(60, 900), "search": _row(500, 300)}
+    base = _report({"checkout": _row(1000, 1350), "login": _row(50, 100), "gone": _row(500, 10)})
+    now = _report({"checkout": _row(1000, 1823), "login": _row(60, 900), "search": _row(500, 300)})
     rows = {row.label: row for row in compare(now, base, (Limit("p90", 20, True),))}
     assert rows["checkout"].verdict == "regression"
     assert rows["checkout"].describe() == (
@@ -49,8 +57,8 @@ def test_each_label_is_judged_only_when_both_sides_have_enough_samples() -> None
 
 def test_errors_are_compared_in_points() -> None:
     rows = compare(
-        {"home": _row(500, 10, errors=1.5)},
-        {"home": _row(500, 10, errors=0.5)},
+        _report({"home": _row(500, 10, errors=1.5)}),
+        _report({"home": _row(500, 10, errors=0.5)}),
         (Limit("errors", 0.5, False),),
     )
     assert rows[0].verdict == "regression" and rows[0].change == "+1.00 points"
@@ -65,14 +73,14 @@ def test_aggregate_rows_and_the_last_passed_pick() -> None:
             "junk",
         ],
     )
-    assert table == {"a": LabelRow(10, {"p90": 5.0, "errors": 0.0})}
+    assert table.rows == {"a": (LabelRow(10, {"p90": 5.0, "errors": 0.0}),)}
     runs = parse_runs(
         "7",
         [
-            {"id": 3, "passed": True, "created": 300},  # the master judged now
-            {"id": 2, "passed": False, "created": 200},  # newer, but failed: skipped
-            {"id": 1, "passed": True, "created": 100},
-            {"id": 4, "passed": True, "created": 400},  # later than the master: skipped
+            {"id": 3, "passed": True, "created": 300, "ended": 350},  # the master judged now
+            {"id": 2, "passed": False, "created": 200, "ended": 250},  # newer, but failed
+            {"id": 1, "passed": True, "created": 100, "ended": 150},
+            {"id": 4, "passed": True, "created": 400, "ended": 450},  # later than the master
             {"id": True},
             "junk",
         ],
@@ -80,3 +88,103 @@ def test_aggregate_rows_and_the_last_passed_pick() -> None:
     assert [run.master_id for run in runs] == ["3", "2", "1", "4"]
     assert pick_last_passed("3", runs) == "1"
     assert pick_last_passed("3", runs[:1]) is None
+
+
+# -- issue 19: the baseline fails closed ----------------------------------------------------
+
+
+def test_a_label_listed_twice_is_compared_row_by_row_and_the_worst_row_decides() -> None:
+    rows = [
+        {"labelName": "checkout", "samples": 500, "90line": 1000},
+        {"labelName": "checkout", "samples": 500, "90line": 3000},  # the regression
+    ]
+    now = parse_aggregate("2", rows)
+    base = parse_aggregate("1", [{"labelName": "checkout", "samples": 500, "90line": 1000}])
+    assert len(now.rows["checkout"]) == 2
+    (row,) = compare(now, base, (Limit("p90", 20, True),))
+    assert (row.verdict, row.baseline, row.now) == ("regression", 1000.0, 3000.0)
+    # the order of the rows does not matter: the worst still decides
+    flipped = parse_aggregate("2", list(reversed(rows)))
+    assert compare(flipped, base, (Limit("p90", 20, True),))[0].verdict == "regression"
+
+
+@pytest.mark.parametrize(
+    ("metric", "before", "now", "limit"),
+    [
+        ("errors", 0.0, 50.0, Limit("errors", 10, True)),
+        ("p90", 0.0, 5000.0, Limit("p90", 20, True)),
+        ("avg", 0.0, 1.0, Limit("avg", 1000, True)),
+    ],
+)
+def test_a_rise_from_a_baseline_of_zero_exceeds_every_relative_limit(
+    metric: str, before: float, now: float, limit: Limit
+) -> None:
+    rows = compare(
+        _report({"a": LabelRow(500, {metric: now})}),
+        _report({"a": LabelRow(500, {metric: before})}),
+        (limit,),
+    )
+    assert rows[0].verdict == "regression"
+    assert "-> " in rows[0].describe() and "from 0" in rows[0].describe()
+    assert rows[0].shown_baseline.startswith("0")
+    # zero to zero is no change, and an absolute limit gives the slack
+    same = compare(
+        _report({"a": LabelRow(500, {metric: 0.0})}),
+        _report({"a": LabelRow(500, {metric: 0.0})}),
+        (limit,),
+    )
+    assert same[0].verdict == "fine"
+    slack = Limit(metric, now + 1, False)
+    assert (
+        compare(
+            _report({"a": LabelRow(500, {metric: now})}),
+            _report({"a": LabelRow(500, {metric: before})}),
+            (slack,),
+        )[0].verdict
+        == "fine"
+    )
+
+
+def test_a_missing_or_null_value_is_no_data_listed_and_noted_never_a_failure() -> None:
+    now = parse_aggregate("2", [{"labelName": "a", "samples": 500, "90line": None}])
+    base = parse_aggregate("1", [{"labelName": "a", "samples": 500, "90line": 100}])
+    rows = compare(now, base, (Limit("p90", 20, True),))
+    assert rows[0].verdict == "no data"
+    assert data_notes(rows, now, base) == ("label 'a': no p90 value on this run: not compared",)
+
+
+def test_numbers_may_come_as_numeric_strings_or_floats() -> None:
+    report = parse_aggregate(
+        "1", [{"labelName": "a", "samples": 500.0, "90line": "1234.5", "errorsRate": " 2 "}]
+    )
+    assert report.rows["a"] == (LabelRow(500, {"p90": 1234.5, "errors": 2.0}),)
+    assert report.notes == ()
+
+
+def test_integers_too_large_for_a_float_make_the_field_unusable_and_noted() -> None:
+    huge = int("9" * 400)
+    report = parse_aggregate("1", [{"labelName": "a", "samples": huge, "90line": huge}])
+    assert report.rows["a"] == (LabelRow(0, {}),)
+    assert report.notes == (
+        "master 1, label 'a': 90line was an integer too large to use",
+        "master 1, label 'a': samples could not be read",
+    )
+    runs = parse_runs("7", [{"id": 1, "passed": True, "created": huge, "ended": 5}])
+    assert runs[0].created is None
+
+
+def test_last_passed_reads_report_status_rows_and_never_picks_a_later_unended_or_own_run() -> None:
+    runs = parse_runs(
+        "7",
+        [
+            {"id": 9, "reportStatus": "pass", "created": 900, "ended": 950},  # after this run
+            {"id": 5, "reportStatus": "pass", "created": 500, "ended": None},  # not ended
+            {"id": 4, "reportStatus": "PASS", "created": 400, "ended": 450},  # no passed field
+            {"id": 3, "reportStatus": "fail", "passed": True, "created": 300, "ended": 350},
+        ],
+    )
+    # this run (created 600) is not in the list: its own creation time decides
+    assert pick_last_passed("6", runs, created=600) == "4"
+    assert pick_last_passed("4", runs, created=400) is None  # never the run itself
+    # without this run's creation time "earlier" cannot be told: no baseline at all
+    assert pick_last_passed("6", runs) is None

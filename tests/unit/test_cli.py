@@ -65,3 +65,60 @@ def test_bad_values_are_exit_2_with_one_line(
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert words in err and len(err.strip().splitlines()) == 1, err
+
+
+# -- issue 19: usage errors that must be caught (and must not echo a secret) ------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "htps://user:SECRET@host/api/v4",
+        "https://user:SECRET@a.blazemeter.com/api/v4",
+        "https://user:SE/CRET@a.blazemeter.com/api/v4",
+        "user:SECRET@a.blazemeter.com",
+        "http:/user:SECRET@host",
+        "https://user:SECRET@[::1/api",
+        "https://user:SECRET@host:99999999/api",
+        "ftp://SECRET@host",
+    ],
+)
+def test_no_url_shaped_usage_error_echoes_the_userinfo(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "id")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", "secret")
+    for argv in (["wait", "1", "--api-url", url], ["stop", "1", "--api-url", url]):
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert "SECRET" not in err and "CRET" not in err, err
+        assert err.startswith("ci-gate: --api-url ") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["wait", "0"], "master id '0' is not a positive whole number"),
+        (["wait", "-3"], "master id '-3' is not a positive whole number"),
+        (["stop", "12x"], "master id '12x' is not a positive whole number"),
+        (
+            ["wait", "1", "--regression", "p90=+10%", "--regression", "P90=+20%"],
+            "--regression gives a limit for p90 more than once",
+        ),
+    ],
+)
+def test_bad_master_ids_and_a_metric_limited_twice_are_exit_2(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    argv: list[str],
+    words: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "id")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", "secret")
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1, err
+    assert not (tmp_path / "ci-gate-report").exists()  # nothing polled, nothing written

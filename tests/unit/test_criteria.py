@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from ci_gate.criteria import CriteriaMode, Criterion, judge, parse_criteria, parse_master_info
+from ci_gate.criteria import (
+    CriteriaMode,
+    Criterion,
+    judge,
+    parse_criteria,
+    parse_criteria_with_notes,
+    parse_master_info,
+)
 from ci_gate.errors import MalformedResponseError
 from ci_gate.kpis import parse_kpis, report_url
 from ci_gate.report.metrics import render_metrics
@@ -26,7 +33,16 @@ P90 = Criterion("responseTime.percentile.90", "gt", 1500, 1830.0, False, "ALL")
         ("error", CriteriaMode.ON, Verdict.BROKEN),
         ("abort", CriteriaMode.REQUIRED, Verdict.BROKEN),
         ("noData", CriteriaMode.ON, Verdict.BROKEN),
-        ("weird", CriteriaMode.ON, Verdict.PASSED),
+        ("weird", CriteriaMode.ON, Verdict.BROKEN),
+        ("weird", CriteriaMode.REQUIRED, Verdict.FAILED),
+        ("FAIL", CriteriaMode.ON, Verdict.FAILED),
+        (" fail ", CriteriaMode.ON, Verdict.FAILED),
+        ("Fail", CriteriaMode.ON, Verdict.FAILED),
+        ("ERROR", CriteriaMode.ON, Verdict.BROKEN),
+        ("nodata", CriteriaMode.ON, Verdict.BROKEN),
+        ("NODATA", CriteriaMode.ON, Verdict.BROKEN),
+        ("Abort", CriteriaMode.ON, Verdict.BROKEN),
+        (" PASS ", CriteriaMode.REQUIRED, Verdict.PASSED),
     ],
 )
 def test_the_contract_table(status: str | None, mode: CriteriaMode, verdict: Verdict) -> None:
@@ -96,3 +112,104 @@ def test_metrics_parse_with_a_real_openmetrics_parser() -> None:
         ({"master": "7"}, 3.0),
     ]
     assert render_metrics(make_outcome(master_outcome())) is None
+
+
+# -- issue 19: BlazeMeter's verdict fails closed ----------------------------------------------
+
+
+def test_report_status_is_matched_case_insensitively_and_trimmed() -> None:
+    assert parse_master_info("1", {"reportStatus": " FAIL "}).report_status == "fail"
+    assert parse_master_info("1", {"reportStatus": "NODATA"}).report_status == "noData"
+    assert parse_master_info("1", {"reportStatus": "Abort"}).report_status == "abort"
+    assert parse_master_info("1", {"reportStatus": " Odd "}).report_status == "Odd"
+
+
+def test_an_unknown_report_status_is_named_and_never_passes() -> None:
+    on = judge(CriteriaMode.ON, "Odd", ())
+    assert on.verdict is Verdict.BROKEN
+    assert on.reason == "BlazeMeter's reportStatus 'Odd' is not one the gate knows: not a pass"
+    required = judge(CriteriaMode.REQUIRED, "Odd", ())
+    assert required.verdict is Verdict.FAILED
+    assert "'Odd'" in required.reason
+
+
+@pytest.mark.parametrize(
+    ("passed", "status", "note"),
+    [
+        (False, "fail", None),
+        ("false", "fail", "BlazeMeter gave passed as 'false', read as false"),
+        (" False ", "fail", "BlazeMeter gave passed as 'false', read as false"),
+        (0, "fail", "BlazeMeter gave passed as '0', read as false"),
+        ("true", "pass", "BlazeMeter gave passed as 'true', read as true"),
+        (1, "pass", "BlazeMeter gave passed as '1', read as true"),
+        ("maybe", None, None),
+        (2, None, None),
+    ],
+)
+def test_passed_false_with_no_report_status_fails_at_once_in_any_spelling(
+    passed: object, status: str | None, note: str | None
+) -> None:
+    assert (lambda i: (i.report_status, i.note))(parse_master_info("1", {"passed": passed})) == (
+        status,
+        note,
+    )
+    # reportStatus null: a fail counts at once, a pass waits for BlazeMeter's verdict
+    null = parse_master_info("1", {"passed": passed, "reportStatus": None})
+    if status == "fail":
+        assert (null.report_status, null.note) == ("fail", note)
+    else:
+        assert (null.report_status, null.note) == (None, None)
+
+
+def test_thresholds_in_the_object_and_the_list_of_objects_shapes() -> None:
+    assertion = {
+        "label": "home",
+        "field": "responseTime.max",
+        "op": "ne",
+        "failValue": 1,
+        "success": False,
+        "actual": 1390,
+    }
+    expected = (Criterion("responseTime.max", "ne", 1.0, 1390.0, False, "home"),)
+    assert parse_criteria("1", {"data": {"success": False, "assertions": [assertion]}}) == expected
+    assert (
+        parse_criteria("1", {"data": [{"success": False, "assertions": [assertion]}]}) == expected
+    )
+    assert expected[0].describe() == "max response time 1390 ms != 1 ms (label home)"
+    with pytest.raises(MalformedResponseError):
+        parse_criteria("1", {"data": {"assertions": "junk"}})
+
+
+def test_criteria_values_that_are_not_finite_become_none_with_a_note() -> None:
+    criteria, notes = parse_criteria_with_notes(
+        "1",
+        {"data": [{"field": "f", "op": "gt", "threshold": float("nan"), "value": int("9" * 400)}]},
+    )
+    assert (criteria[0].threshold, criteria[0].value) == (None, None)
+    assert notes == (
+        "criterion f: threshold was nan, not a number; shown as none",
+        "criterion f: value was an integer too large to use; shown as none",
+    )
+
+
+def test_kpis_read_numeric_strings_and_leave_out_integers_too_large() -> None:
+    row = {"lb": "ALL", "hits": 500.0, "bytes": int("9" * 400), "avg": 12, "name": "12"}
+    assert parse_kpis("1", {"summary": [row]}) == {"hits": 500.0, "avg": 12.0}
+
+
+def test_metrics_keep_one_family_per_kpi_when_names_collide_after_sanitising() -> None:
+    kpis = {"avg": 1.0, "Avg": 2.0, "a.b": 3.0, "a_b": 4.0, "bytes": 51234567.0}
+    text = render_metrics(make_outcome(master_outcome(kpis=kpis)))
+    assert text is not None
+    families = {
+        family.name: [sample.value for sample in family.samples]
+        for family in text_string_to_metric_families(text)  # type: ignore[no-untyped-call]
+    }
+    assert families == {
+        "blazemeter_a_b": [3.0],
+        "blazemeter_a_b_2": [4.0],
+        "blazemeter_avg": [2.0],
+        "blazemeter_avg_2": [1.0],
+        "blazemeter_bytes": [51234567.0],
+    }
+    assert 'blazemeter_bytes{master="123"} 51234567\n' in text

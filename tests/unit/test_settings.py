@@ -70,7 +70,13 @@ def test_bad_values_are_usage_errors(argv: list[str], message: str) -> None:
 
 @pytest.mark.parametrize(
     ("ids", "message"),
-    [("12a", "master id '12a' is not a number"), (" , ", "give at least one master id")],
+    [
+        ("12a", "master id '12a' is not a positive whole number"),
+        ("0", "master id '0' is not a positive whole number"),
+        ("000", "master id '000' is not a positive whole number"),
+        ("-5", "master id '-5' is not a positive whole number"),
+        (" , ", "give at least one master id"),
+    ],
 )
 def test_bad_master_ids(ids: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from ci_gate.baseline import LabelRow, RunInfo
+from ci_gate.baseline import AggregateReport, LabelRow, RunInfo
 from ci_gate.criteria import Criterion, MasterInfo
 from ci_gate.errors import ApiError, FatalApiError
 from ci_gate.model import Event, MasterStatus, Traffic
@@ -42,6 +42,10 @@ class FakeApi:
         #: reportStatus answers per master (the last repeats); default "pass"
         self.report_statuses: dict[str, list[str | None]] = {}
         self.failed_criteria: tuple[Criterion, ...] = ()
+        self.criteria_error: ApiError | None = None
+        #: GET /masters/{id} beyond reportStatus: (test id, created, ended) per master
+        self.masters: dict[str, tuple[str | None, float | None, float | None]] = {}
+        self.kpis_answer: dict[str, float] | None = {"hits": 10.0, "tp90": 480.0}
         self.reads: list[tuple[str, str]] = []
         self.aggregates: dict[str, dict[str, LabelRow]] = {}
         self.runs: dict[str, list[RunInfo]] = {}
@@ -65,23 +69,31 @@ class FakeApi:
     def master_info(self, master_id: str, deadline: float | None = None) -> MasterInfo:
         self.reads.append((master_id, "master"))
         answers = self.report_statuses.get(master_id, ["pass"])
-        return MasterInfo(answers.pop(0) if len(answers) > 1 else answers[0])
+        test_id, created, ended = self.masters.get(master_id, (None, None, 1.0))
+        return MasterInfo(
+            answers.pop(0) if len(answers) > 1 else answers[0], test_id, created, ended
+        )
 
-    def criteria(self, master_id: str, deadline: float | None = None) -> tuple[Criterion, ...]:
+    def criteria_with_notes(
+        self, master_id: str, deadline: float | None = None
+    ) -> tuple[tuple[Criterion, ...], tuple[str, ...]]:
         self.reads.append((master_id, "criteria"))
-        return self.failed_criteria
+        if self.criteria_error is not None:
+            raise self.criteria_error
+        return self.failed_criteria, ()
 
     def kpis(self, master_id: str, deadline: float | None = None) -> dict[str, float] | None:
         self.reads.append((master_id, "kpis"))
-        return {"hits": 10.0, "tp90": 480.0}
+        return self.kpis_answer
 
     def public_token(self, master_id: str, deadline: float | None = None) -> str:
         self.reads.append((master_id, "public-token"))
         return "tok"
 
-    def aggregate(self, master_id: str, deadline: float | None = None) -> dict[str, LabelRow]:
+    def aggregate(self, master_id: str, deadline: float | None = None) -> AggregateReport:
         self.reads.append((master_id, "aggregate"))
-        return self.aggregates.get(master_id, {})
+        rows = self.aggregates.get(master_id, {})
+        return AggregateReport({label: (row,) for label, row in rows.items()})
 
     def runs_of_test(self, test_id: str, deadline: float | None = None) -> list[RunInfo]:
         self.reads.append((test_id, "runs"))
@@ -256,7 +268,7 @@ def test_a_master_that_ends_in_the_last_interval_is_judged_not_timed_out() -> No
     assert clock.sleeps == [10, 10, 5]
 
 
-def test_an_api_error_that_outlasts_the_deadline_is_a_timeout() -> None:
+def test_an_api_that_never_answered_usably_ends_as_error_at_the_deadline() -> None:
     clock = FakeClock()
 
     class SlowFailingApi(FakeApi):
@@ -271,7 +283,10 @@ def test_an_api_error_that_outlasts_the_deadline_is_a_timeout() -> None:
     outcome = Waiter(
         plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
     ).run()
-    assert outcome.verdict == "timeout"
+    assert (outcome.verdict, outcome.exit_code) == ("error", 4)
+    assert outcome.reason == (
+        "master 1: the API never answered usably: master 1: the API failed (HTTP 503)"
+    )
     assert any("HTTP 503" in note for note in outcome.masters[0].notes)
 
 
@@ -405,3 +420,165 @@ def test_events_and_criteria_together_give_the_worse_verdict() -> None:
     assert outcome.verdict == "broken" and outcome.exit_code == 5
     assert len(outcome.masters[0].offending) == 1
     assert [what for _, what in api.reads].count("kpis") == 0  # no data: no KPI read
+
+
+# -- issue 19: the end of a master fails closed and keeps every finding ------------------------
+
+
+def _plan(**changes: object) -> WaitSettings:
+    return replace(WaitSettings(master_ids=("1",), timeout=100, interval=10), **changes)  # type: ignore[arg-type]
+
+
+def _waiter(
+    api: FakeApi, clock: FakeClock, plan: WaitSettings, trouble_window: float = 300.0
+) -> Waiter:
+    return Waiter(
+        plan,
+        api,
+        SilentProgress(),
+        SignalGuard(),
+        clock=clock,
+        sleep=clock.sleep,
+        trouble_window=trouble_window,
+    )
+
+
+class TroubleAfterOneAnswer(FakeApi):
+    """One usable answer, then API trouble whose retries last until the deadline."""
+
+    def status(
+        self, master_id: str, *, level: str, events: bool = True, deadline: float | None = None
+    ) -> MasterStatus:
+        if not self.polls:
+            self.polls.append((master_id, level))
+            return status("DATA_RECEIVED", 100)
+        self.polls.append((master_id, level))
+        assert deadline is not None
+        self.clock.now = max(self.clock.now, deadline)
+        raise ApiError("master 1: the API failed (HTTP 503)")
+
+
+def test_trouble_shorter_than_the_window_after_a_usable_answer_is_a_timeout() -> None:
+    clock = FakeClock()
+    api = TroubleAfterOneAnswer(clock, {"1": [status("CREATE", 5)]})
+    outcome = _waiter(api, clock, _plan(timeout=100), trouble_window=300).run()
+    assert outcome.verdict == "timeout", outcome.reason
+
+
+def test_trouble_for_the_whole_window_at_the_deadline_is_an_error() -> None:
+    clock = FakeClock()
+    api = TroubleAfterOneAnswer(clock, {"1": [status("CREATE", 5)]})
+    outcome = _waiter(api, clock, _plan(timeout=100), trouble_window=50).run()
+    assert outcome.verdict == "error"
+    assert outcome.reason == (
+        "master 1: the API has not answered usably for 1m32s: master 1: the API failed (HTTP 503)"
+    )
+
+
+def test_a_fail_whose_criteria_cannot_be_read_is_failed_with_a_note() -> None:
+    clock = FakeClock()
+    api = FakeApi(clock, {"1": [status("ENDED", 140)]})
+    api.report_statuses["1"] = ["fail"]
+    api.criteria_error = FatalApiError("master 1: the criteria answer has no list")
+    outcome = _waiter(api, clock, _plan()).run()
+    assert (outcome.verdict, outcome.exit_code) == ("failed", 1)
+    assert (
+        "BlazeMeter failed the run, but its failure criteria could not be read: "
+        "master 1: the criteria answer has no list"
+    ) in outcome.masters[0].notes
+
+
+def test_a_verdict_re_read_cut_by_the_deadline_is_a_timeout_not_an_api_error() -> None:
+    clock = FakeClock()
+    api = FakeApi(clock, {"1": [status("CREATE", 5), status("ENDED", 140)]})
+    api.report_statuses["1"] = [None]
+    outcome = _waiter(api, clock, _plan(timeout=15)).run()
+    assert (outcome.verdict, outcome.exit_code) == ("timeout", 3), outcome.reason
+    assert "while BlazeMeter's verdict on the ended run was still being read" in outcome.reason
+
+
+def test_notes_kpis_link_and_baseline_are_kept_when_the_verdict_cannot_be_read() -> None:
+    clock = FakeClock()
+    api = FakeApi(clock, {"1": [status("ENDED", 140)]})
+
+    def broken(master_id: str, deadline: float | None = None) -> MasterInfo:
+        raise FatalApiError("master 1: access denied")
+
+    api.master_info = broken  # type: ignore[method-assign]
+    api.aggregates = {
+        "9": {"a": LabelRow(500, {"p90": 100.0})},
+        "1": {"a": LabelRow(500, {"p90": 900.0})},
+    }
+    outcome = _waiter(api, clock, _plan(baseline="9", public_report=True)).run()
+    master = outcome.masters[0]
+    assert outcome.verdict == "error"
+    assert master.kpis == {"hits": 10.0, "tp90": 480.0}
+    assert master.report_url is not None and master.report_url.endswith("?t=tok")
+    assert master.baseline is not None and len(master.baseline.regressions) == 1
+
+
+def test_notes_and_baseline_are_kept_when_the_event_list_is_missing() -> None:
+    clock = FakeClock()
+    bare = MasterStatus("1", "ENDED", 140, (), events_listed=False)
+    api = FakeApi(clock, {"1": [bare]}, timeline={"1": bare})
+    api.kpis_answer = None
+    api.aggregates = {
+        "9": {"a": LabelRow(500, {"p90": 100.0})},
+        "1": {"a": LabelRow(500, {"p90": 900.0})},
+    }
+    api.report_statuses["1"] = ["pass"]
+    outcome = _waiter(api, clock, _plan(baseline="9")).run()
+    master = outcome.masters[0]
+    assert outcome.verdict == "error"
+    assert master.criteria is not None and master.criteria.report_status == "pass"
+    assert master.baseline is not None and len(master.baseline.regressions) == 1
+
+
+@pytest.mark.parametrize(
+    ("baseline", "info", "warning"),
+    [
+        ("1", (None, None, 1.0), "the baseline 1 is this run itself: it can show no regression"),
+        ("9", (None, None, None), "the baseline 9 has not ended: its numbers may change"),
+        ("9", ("77", None, 1.0), "the baseline 9 is a run of test 77, this run of test 5"),
+    ],
+)
+def test_a_doubtful_named_baseline_is_warned_about_and_noted(
+    baseline: str, info: tuple[str | None, float | None, float | None], warning: str
+) -> None:
+    clock = FakeClock()
+    api = FakeApi(clock, {"1": [status("ENDED", 140)]})
+    api.masters = {"1": ("5", 100.0, 1.0), "9": info}
+    lines: list[str] = []
+
+    class Lines(SilentProgress):
+        def note(self, message: str) -> None:
+            lines.append(message)
+
+    plan = _plan(baseline=baseline)
+    outcome = Waiter(plan, api, Lines(), SignalGuard(), clock=clock, sleep=clock.sleep).run()
+    assert warning in outcome.masters[0].notes
+    assert f"warning: master 1: {warning}" in lines
+
+
+def test_a_signal_sends_no_stop_for_a_master_already_seen_ended() -> None:
+    clock = FakeClock()
+    guard = SignalGuard()
+
+    class CancelDuringEndReads(FakeApi):
+        def master_info(self, master_id: str, deadline: float | None = None) -> MasterInfo:
+            if master_id == "1":
+                raise Cancelled(signal.SIGTERM)
+            return super().master_info(master_id, deadline)
+
+    api = CancelDuringEndReads(
+        clock, {"1": [status("ENDED", 140)], "2": [status("DATA_RECEIVED", 100)]}
+    )
+    plan = replace(
+        WaitSettings(master_ids=("1", "2"), timeout=100, interval=10, concurrency=1),
+        stop_on_cancel=True,
+    )
+    waiter = Waiter(plan, api, SilentProgress(), guard, clock=clock, sleep=clock.sleep)
+    outcome = waiter.run()
+    assert outcome.verdict == "cancelled"
+    waiter.stop_cancelled()
+    assert api.stops == [("2", 100)]

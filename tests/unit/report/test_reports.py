@@ -199,3 +199,19 @@ def test_summary_markdown_names_stops_retries_and_ignored_events() -> None:
         if isinstance(result, Skipped)
     ]
     assert skipped and "waived by --ignore 'fla+ke'" in (skipped[0].message or "")
+
+
+def test_summary_json_is_strict_json_even_with_nan_or_infinity_in_the_outcome() -> None:
+    from ci_gate.report.summary import render_json
+
+    outcome = make_outcome(master_outcome(kpis={"avg": float("nan"), "max": float("inf")}))
+    text = render_json(outcome)
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"not strict JSON: {constant}")
+
+    summary = json.loads(text, parse_constant=refuse)
+    assert summary["masters"][0]["kpis"] == {"avg": None, "max": None}
+    assert summary["notes"] == [
+        "2 value(s) the server gave as NaN or Infinity are shown as null"
+    ]
