@@ -25,9 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ci_gate.model import parse_status
-from ci_gate.policy import EventPolicy, Judgement
-from ci_gate.tracker import EventTracker
+from ci_gate.blazemeter.answers import parse_status
+from ci_gate.judging.policy import EventPolicy, Judgement
+from ci_gate.judging.tracker import EventTracker
 
 
 def make_events(count: int, error_every: int = 100) -> list[dict[str, Any]]:

@@ -28,12 +28,13 @@ from typing import Any
 from baseline import BaselineClient, ratio  # bench/baseline.py, beside this script
 from junitparser import Failure, JUnitXml
 
-from ci_gate.client import BlazeMeterClient
-from ci_gate.progress import ConsoleProgress
+from ci_gate.blazemeter.api import BlazeMeterClient
+from ci_gate.config.credentials import Credentials
+from ci_gate.config.settings import WaitSettings
 from ci_gate.report import write_reports
-from ci_gate.settings import Credentials, WaitSettings
-from ci_gate.signals import SignalGuard
-from ci_gate.waiter import Waiter
+from ci_gate.wait.loop import Waiter
+from ci_gate.wait.progress import ConsoleProgress
+from ci_gate.wait.signals import SignalGuard
 
 CREDENTIALS = Credentials("bench-id", "bench-secret")
 

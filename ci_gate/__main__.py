@@ -2,7 +2,7 @@
 
 import sys
 
-from ci_gate.cli import main
+from ci_gate.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

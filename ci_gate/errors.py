@@ -6,13 +6,31 @@ expected failure ever reaches the user as a traceback.
 
 from __future__ import annotations
 
+import traceback
+from collections.abc import Mapping
+from typing import TextIO
+
 EXIT_PASSED = 0
+
+
 EXIT_FAILED = 1
+
+
 EXIT_USAGE = 2
+
+
 EXIT_TIMEOUT = 3
+
+
 EXIT_API = 4
+
+
 EXIT_BROKEN = 5
+
+
 EXIT_SIGINT = 130
+
+
 EXIT_SIGTERM = 143
 
 
@@ -70,3 +88,9 @@ class NotFoundError(FatalApiError):
 
 class MalformedResponseError(RetryableApiError):
     """The API answered 200 but not with a status body the gate can read."""
+
+
+def print_traceback_if_debugging(env: Mapping[str, str], stream: TextIO) -> None:
+    """With CI_GATE_DEBUG on, the current exception's traceback (the exit code stays)."""
+    if env.get("CI_GATE_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
+        traceback.print_exc(file=stream)

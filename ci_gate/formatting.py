@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ci_gate.model import Event
+from ci_gate.domain.run import Event
 from ci_gate.text import one_line
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"

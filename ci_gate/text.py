@@ -22,16 +22,25 @@ _ESCAPE_SEQUENCE = re.compile(
     r"|\x9d[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[@-Z\\-_]"
 )
+
+
 #: Bidirectional controls and invisible format characters: removed (they reorder or hide
 #: what the reader sees).
 _INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
 #: Control characters, separators that break lines, surrogates and non-characters: shown
 #: as visible escapes.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
 #: Two colons in a row (a workflow command when a line starts with them) and GitHub's
 #: legacy `##[command]` form (parsed anywhere in a line).
 _COLONS = re.compile(r":(?=:)")
+
+
 REDACTED = "[redacted]"
+
 
 _secrets: set[str] = set()
 

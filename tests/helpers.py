@@ -22,10 +22,10 @@ from typing import Any
 
 from lxml import etree
 
-from ci_gate.model import Event
-from ci_gate.outcome import MasterOutcome, Outcome, StatusChange
-from ci_gate.progress import ProgressSink
-from ci_gate.verdict import Verdict, worst_verdict
+from ci_gate.domain.outcome import MasterOutcome, Outcome, StatusChange
+from ci_gate.domain.run import Event
+from ci_gate.domain.verdict import Verdict, worst_verdict
+from ci_gate.wait.progress import ProgressSink
 
 ROOT = Path(__file__).parents[1]
 DATA = Path(__file__).parent / "data"

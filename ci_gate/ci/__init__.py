@@ -14,7 +14,7 @@ from typing import TextIO
 
 from ci_gate.ci.github import publish_github
 from ci_gate.ci.gitlab import publish_gitlab
-from ci_gate.outcome import Outcome
+from ci_gate.domain.outcome import Outcome
 from ci_gate.report import ReportPaths
 
 

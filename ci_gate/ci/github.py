@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TextIO
 
 from ci_gate.ci.timeline import timeline_lines
+from ci_gate.domain.outcome import Outcome
+from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import describe_event
-from ci_gate.outcome import Outcome
 from ci_gate.report import ReportPaths
 from ci_gate.text import one_line
-from ci_gate.verdict import Verdict
 
 #: GitHub shows at most 10 error annotations per step; we emit no more than that.
 MAX_ANNOTATIONS = 10

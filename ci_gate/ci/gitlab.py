@@ -6,7 +6,7 @@ import time
 from typing import TextIO
 
 from ci_gate.ci.timeline import timeline_lines
-from ci_gate.outcome import Outcome
+from ci_gate.domain.outcome import Outcome
 
 
 def publish_gitlab(outcome: Outcome, stream: TextIO) -> None:

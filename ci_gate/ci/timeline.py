@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ci_gate.domain.outcome import Outcome
 from ci_gate.formatting import format_duration
-from ci_gate.outcome import Outcome
 from ci_gate.text import one_line
 
 

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from ci_gate.outcome import Outcome
+from ci_gate.domain.outcome import Outcome
 from ci_gate.report.atomic import write_set
 from ci_gate.report.dotenv import DOTENV_NAME, render_dotenv
 from ci_gate.report.junit import render_junit

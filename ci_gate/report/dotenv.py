@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ci_gate.outcome import Outcome
+from ci_gate.domain.outcome import Outcome
 
 #: What a dotenv value of ours may hold: the report URLs (quoted by us), nothing else.
 _PLAIN = re.compile(r"[A-Za-z0-9:/?#=&%._~ +\-\[\]@!$'()*,;]+")

@@ -12,11 +12,11 @@ import xml.etree.ElementTree as ET
 
 from junit_xml import TestCase, TestSuite
 
+from ci_gate.domain.outcome import MasterOutcome, Outcome
+from ci_gate.domain.run import Event
+from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import describe_event, event_time, iso_utc
-from ci_gate.model import Event
-from ci_gate.outcome import MasterOutcome, Outcome
 from ci_gate.text import one_line, xml_safe
-from ci_gate.verdict import Verdict
 
 #: Offending events shown one by one per master; the rest are counted in one more case.
 MAX_FAILURE_CASES = 500

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from ci_gate.kpis import KNOWN_KPIS
-from ci_gate.outcome import Outcome
+from ci_gate.domain.outcome import Outcome
+from ci_gate.judging.kpis import KNOWN_KPIS
 
 METRICS_NAME = "metrics.txt"
 _NOT_IN_A_NAME = re.compile(r"[^a-zA-Z0-9_]")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import math
 
+from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome
+from ci_gate.domain.run import Event
+from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import event_time, format_duration, iso_utc, plural
-from ci_gate.kpis import KNOWN_KPIS
-from ci_gate.model import Event
-from ci_gate.outcome import IgnoredEvent, MasterOutcome, Outcome
+from ci_gate.judging.kpis import KNOWN_KPIS
 from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.text import redact_all
-from ci_gate.verdict import Verdict
 
 #: Offending (and ignored) events listed per master in summary.md; summary.json lists all.
 MARKDOWN_EVENT_CAP = 50

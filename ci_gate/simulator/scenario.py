@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ci_gate.model import PROGRESS_BY_STATUS, STATUS_BY_PROGRESS
+from ci_gate.domain.run import PROGRESS_BY_STATUS, STATUS_BY_PROGRESS
 
 BUILTIN_DIR = Path(__file__).parent / "scenarios"
 FOREVER = -1

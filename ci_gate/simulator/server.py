@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ci_gate.levels import LEVELS, read_level
+from ci_gate.domain.levels import LEVELS, read_level
 from ci_gate.simulator.scenario import Fault, Scenario, TestScript
 from ci_gate.simulator.state import (
     MasterRun,

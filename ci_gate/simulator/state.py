@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ci_gate.levels import read_level
+from ci_gate.domain.levels import read_level
 from ci_gate.simulator.scenario import FOREVER, Fault, MasterScript, Step
 
 

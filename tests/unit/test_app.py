@@ -11,14 +11,17 @@ from unittest.mock import patch
 
 import pytest
 
-from ci_gate import app
+from ci_gate.commands import wait as wait_command
+from ci_gate.commands.outputs import prepare_report_dir
+from ci_gate.commands.wait import announce, finish, run_wait
+from ci_gate.config.credentials import Credentials
+from ci_gate.config.settings import ApiSettings, WaitSettings
+from ci_gate.domain.outcome import Outcome
+from ci_gate.domain.run import Traffic
 from ci_gate.errors import UsageError
-from ci_gate.model import Traffic
-from ci_gate.outcome import Outcome
-from ci_gate.progress import ConsoleProgress
 from ci_gate.report import ReportPaths, write_reports
-from ci_gate.settings import ApiSettings, Credentials, WaitSettings
-from ci_gate.signals import SignalGuard
+from ci_gate.wait.progress import ConsoleProgress
+from ci_gate.wait.signals import SignalGuard
 from tests.helpers import (
     assert_valid_junit,
     event,
@@ -41,11 +44,11 @@ def test_a_signal_during_report_writing_completes_the_reports_as_cancelled(
             os.kill(os.getpid(), signum)  # arrives in the middle of writing
         return real_write(outcome, report_dir, **how)
 
-    monkeypatch.setattr(app, "write_reports", write_and_get_signalled)
+    monkeypatch.setattr(wait_command, "write_reports", write_and_get_signalled)
     guard = SignalGuard()
     stdout, stderr = io.StringIO(), io.StringIO()
     with guard.installed():
-        result = app.finish(
+        result = finish(
             make_outcome(master_outcome()), tmp_path, guard, stdout=stdout, stderr=stderr
         )
     assert result == code
@@ -60,7 +63,7 @@ def test_unwritable_report_dir_is_a_usage_error_before_polling(tmp_path: Path) -
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(UsageError, match="cannot create it"):
-        app._prepare_report_dir(blocker / "reports")
+        prepare_report_dir(blocker / "reports")
 
 
 def test_a_report_dir_the_gate_cannot_write_into_is_found_before_polling(tmp_path: Path) -> None:
@@ -70,7 +73,7 @@ def test_a_report_dir_the_gate_cannot_write_into_is_found_before_polling(tmp_pat
         target.mkdir()
         target.chmod(0o500)
     with pytest.raises(UsageError, match="cannot write there"):
-        app._prepare_report_dir(target)
+        prepare_report_dir(target)
 
 
 def _github_env(folder: Path) -> dict[str, str]:
@@ -101,7 +104,7 @@ def test_a_failed_report_write_keeps_the_old_set_whole_and_still_tells_the_verdi
     monkeypatch.setattr(atomic, "_write_temporary", disk_full_on_the_second_file)
     stdout, stderr = io.StringIO(), io.StringIO()
     failed = make_outcome(master_outcome("failed", (event(),)))
-    code = app.finish(
+    code = finish(
         failed, reports, SignalGuard(), stdout=stdout, stderr=stderr, env=_github_env(tmp_path)
     )
     assert code == 4
@@ -120,7 +123,7 @@ def test_a_broken_step_summary_path_costs_one_line_not_the_outputs(tmp_path: Pat
     env["GITHUB_STEP_SUMMARY"] = str(tmp_path)  # a folder: appending to it fails
     stdout, stderr = io.StringIO(), io.StringIO()
     outcome = make_outcome(master_outcome("failed", (event(),)))
-    code = app.finish(outcome, tmp_path / "r", SignalGuard(), stdout=stdout, stderr=stderr, env=env)
+    code = finish(outcome, tmp_path / "r", SignalGuard(), stdout=stdout, stderr=stderr, env=env)
     assert code == 1
     assert "ci-gate: could not append to $GITHUB_STEP_SUMMARY (Is a directory)" in stderr.getvalue()
     assert parse_github_outputs((tmp_path / "gh-output").read_text())["verdict"] == "failed"
@@ -144,8 +147,8 @@ def test_a_bug_inside_the_wait_ends_as_error_with_reports(tmp_path: Path) -> Non
     settings = WaitSettings(master_ids=("5",), timeout=5, interval=1, report_dir=tmp_path / "r")
     api = ApiSettings(credentials=Credentials("id", "secret"))
     stdout, stderr = io.StringIO(), io.StringIO()
-    with patch.object(app, "_client", return_value=BrokenApi()):
-        code = app.run_wait(settings, api, SignalGuard(), stdout=stdout, stderr=stderr, env={})
+    with patch.object(wait_command, "make_client", return_value=BrokenApi()):
+        code = run_wait(settings, api, SignalGuard(), stdout=stdout, stderr=stderr, env={})
     assert code == 4
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert summary["verdict"] == "error"
@@ -158,10 +161,10 @@ def test_a_bug_inside_the_wait_ends_as_error_with_reports(tmp_path: Path) -> Non
 def test_stop_on_fail_without_fail_fast_is_said_at_the_start(tmp_path: Path) -> None:
     progress = io.StringIO()
     settings = WaitSettings(master_ids=("5",), stop_on_fail=True, report_dir=tmp_path)
-    app._announce(settings, ApiSettings(), ConsoleProgress(progress))
+    announce(settings, ApiSettings(), ConsoleProgress(progress))
     assert "--stop-on-fail acts only with --fail-fast" in progress.getvalue()
     quiet = io.StringIO()
-    app._announce(
+    announce(
         WaitSettings(master_ids=("5",), stop_on_fail=True, fail_fast=True),
         ApiSettings(),
         ConsoleProgress(quiet),

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ci_gate.baseline import (
-    AggregateReport,
-    LabelRow,
-    Limit,
-    compare,
-    data_notes,
-    parse_aggregate,
-    parse_baseline,
-    parse_limit,
-    parse_runs,
-    pick_last_passed,
-)
+from ci_gate.blazemeter.answers import parse_aggregate, parse_runs
+from ci_gate.config.parsers import parse_baseline, parse_limit
+from ci_gate.domain.findings import AggregateReport, LabelRow, Limit
 from ci_gate.errors import UsageError
+from ci_gate.judging.baseline import compare, data_notes, pick_last_passed
 
 
 def test_limits() -> None:

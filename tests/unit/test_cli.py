@@ -22,12 +22,12 @@ def test_an_unknown_options_value_is_never_echoed(capsys: pytest.CaptureFixture[
 def test_a_crash_is_exit_4_with_one_line_and_debug_adds_only_the_trace(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], debug: str
 ) -> None:
-    from ci_gate import app
+    from ci_gate.commands import stop
 
     def crash(*args: object, **kwargs: object) -> int:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(app, "run_stop", crash)
+    monkeypatch.setattr(stop, "run_stop", crash)
     monkeypatch.setenv("CI_GATE_DEBUG", debug)
     monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "id")
     monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", "secret")

@@ -8,9 +8,10 @@ import pytest
 import requests
 import requests_mock as rm
 
-from ci_gate.client import BlazeMeterClient, parse_retry_after
+from ci_gate.blazemeter.api import BlazeMeterClient, parse_retry_after
+from ci_gate.config.credentials import Credentials
+from ci_gate.config.settings import HttpSettings
 from ci_gate.errors import ApiError, FatalApiError
-from ci_gate.settings import Credentials, HttpSettings
 from tests.helpers import KEY_ID, SECRET
 
 URL = "https://api.example.test/api/v4"

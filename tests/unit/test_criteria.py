@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from ci_gate.criteria import (
-    CriteriaMode,
-    Criterion,
-    judge,
+from ci_gate.blazemeter.answers import (
     parse_criteria,
     parse_criteria_with_notes,
+    parse_kpis,
     parse_master_info,
 )
+from ci_gate.blazemeter.links import report_url
+from ci_gate.domain.findings import CriteriaMode, Criterion
+from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import MalformedResponseError
-from ci_gate.kpis import parse_kpis, report_url
+from ci_gate.judging.criteria import judge
 from ci_gate.report.metrics import render_metrics
-from ci_gate.verdict import Verdict
 from tests.helpers import make_outcome, master_outcome
 
 P90 = Criterion("responseTime.percentile.90", "gt", 1500, 1830.0, False, "ALL")

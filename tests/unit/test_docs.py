@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ci_gate.cli import build_parser
-from ci_gate.settings import ApiSettings, HttpSettings, Option, WaitSettings, options_of
+from ci_gate.cli.parser import build_parser
+from ci_gate.config.options import Option, options_of
+from ci_gate.config.settings import ApiSettings, HttpSettings, WaitSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()

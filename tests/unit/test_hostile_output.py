@@ -1,7 +1,7 @@
 """The sanitiser's promise, end to end: whatever text a server sends, no output of the
 gate carries a workflow command, an escape sequence, a bidi control or the secret.
 
-Each example runs the real wait (`app.run_wait`) against a mocked API whose status string
+Each example runs the real wait (`commands.wait.run_wait`) against a mocked API whose status string
 and event texts are hostile and embed the secret, once as inside GitHub Actions and once
 as inside GitLab CI, and reads back every output: stdout, stderr, $GITHUB_OUTPUT,
 $GITHUB_STEP_SUMMARY (annotations are in stdout), gate.env, junit.xml, summary.md, and
@@ -20,9 +20,11 @@ import requests_mock as rm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ci_gate import app, text
-from ci_gate.settings import ApiSettings, HttpSettings, WaitSettings, resolve_credentials
-from ci_gate.signals import SignalGuard
+from ci_gate import text
+from ci_gate.commands.wait import run_wait
+from ci_gate.config.credentials import resolve_credentials
+from ci_gate.config.settings import ApiSettings, HttpSettings, WaitSettings
+from ci_gate.wait.signals import SignalGuard
 
 KEY_ID = "key-id-7"
 SECRET = "s3cr3t-Value-42"
@@ -100,7 +102,7 @@ def _run(folder: Path, env: dict[str, str], status: str, message: str, level: st
             f"{API}/masters/7/reports/default/summary",
             json={"result": {"summary": [{message: 1, "tp90": 480}]}},
         )
-        app.run_wait(wait, api, SignalGuard(), stdout=stdout, stderr=stderr, env=env)
+        run_wait(wait, api, SignalGuard(), stdout=stdout, stderr=stderr, env=env)
     return stdout.getvalue() + "\n" + stderr.getvalue()
 
 

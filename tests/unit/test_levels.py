@@ -1,7 +1,7 @@
 import pytest
 
+from ci_gate.domain.levels import level_name, parse_threshold, read_level
 from ci_gate.errors import UsageError
-from ci_gate.levels import level_name, parse_threshold, read_level
 
 
 @pytest.mark.parametrize(

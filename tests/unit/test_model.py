@@ -2,8 +2,8 @@ from typing import Any
 
 import pytest
 
+from ci_gate.blazemeter.answers import parse_event, parse_status
 from ci_gate.errors import MalformedResponseError
-from ci_gate.model import parse_event, parse_status
 
 
 def test_seed_parses(seed_body: dict[str, Any]) -> None:

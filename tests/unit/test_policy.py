@@ -2,9 +2,9 @@ import re
 
 import pytest
 
+from ci_gate.config.parsers import parse_ignore
 from ci_gate.errors import UsageError
-from ci_gate.policy import EventPolicy, Judgement
-from ci_gate.settings import parse_ignore
+from ci_gate.judging.policy import EventPolicy, Judgement
 from tests.helpers import event
 
 

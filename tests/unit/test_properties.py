@@ -15,12 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from junitparser import Failure, JUnitXml
 
+from ci_gate.blazemeter.answers import parse_status
+from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.ci import publish
-from ci_gate.client import BlazeMeterClient
+from ci_gate.config.credentials import Credentials
+from ci_gate.config.settings import HttpSettings
+from ci_gate.domain.run import MasterStatus
 from ci_gate.errors import ApiError, MalformedResponseError
-from ci_gate.model import MasterStatus, parse_status
 from ci_gate.report import write_reports
-from ci_gate.settings import Credentials, HttpSettings
 from tests.helpers import (
     assert_inert_markdown,
     assert_valid_junit,

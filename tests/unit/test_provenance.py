@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ci_gate import __version__
-from ci_gate.provenance import NOTE_LIMIT, provenance_note
+from ci_gate.ci.provenance import NOTE_LIMIT, provenance_note
 
 
 def test_github_gitlab_jenkins_and_outside_ci() -> None:

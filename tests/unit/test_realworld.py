@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 import requests_mock as rm
 
-from ci_gate import app
-from ci_gate.levels import parse_threshold
-from ci_gate.settings import ApiSettings, Credentials, HttpSettings, WaitSettings
-from ci_gate.signals import SignalGuard
+from ci_gate.commands.wait import run_wait
+from ci_gate.config.credentials import Credentials
+from ci_gate.config.settings import ApiSettings, HttpSettings, WaitSettings
+from ci_gate.domain.levels import parse_threshold
+from ci_gate.wait.signals import SignalGuard
 from tests.helpers import assert_no_traceback, assert_valid_junit
 
 CORPUS = Path(__file__).parents[1] / "data" / "realworld"
@@ -70,7 +71,7 @@ def _wait(folder: Path, answers: list[bytes], level: str = "ERROR") -> tuple[int
             content=(CORPUS / "xlr-plugin/getMasters-27081107.json").read_bytes(),
         )
         mock.get(re.compile(f"{API}/masters/1/reports/.*"), status_code=404)
-        code = app.run_wait(wait, api, SignalGuard(), stdout=stdout, stderr=stderr, env={})
+        code = run_wait(wait, api, SignalGuard(), stdout=stdout, stderr=stderr, env={})
     return code, stdout.getvalue(), stderr.getvalue()
 
 

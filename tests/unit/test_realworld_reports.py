@@ -14,18 +14,19 @@ from typing import Any
 import pytest
 import requests_mock as rm
 
-from ci_gate import app
-from ci_gate.baseline import parse_limit
-from ci_gate.criteria import CriteriaMode
-from ci_gate.settings import (
+from ci_gate.commands.run import run_run
+from ci_gate.commands.wait import run_wait
+from ci_gate.config.credentials import Credentials
+from ci_gate.config.parsers import parse_limit
+from ci_gate.config.settings import (
     ApiSettings,
-    Credentials,
     HttpSettings,
     RunSettings,
     StartSettings,
     WaitSettings,
 )
-from ci_gate.signals import SignalGuard
+from ci_gate.domain.findings import CriteriaMode
+from ci_gate.wait.signals import SignalGuard
 from tests.helpers import DATA, assert_no_traceback, assert_valid_junit
 
 CORPUS = DATA / "realworld"
@@ -67,7 +68,7 @@ def _wait(
         master_ids=(master,), timeout=5, interval=0.05, report_dir=folder, **plan
     )
     stdout, stderr = io.StringIO(), io.StringIO()
-    app.run_wait(settings, _api(), SignalGuard(), stdout=stdout, stderr=stderr, env={})
+    run_wait(settings, _api(), SignalGuard(), stdout=stdout, stderr=stderr, env={})
     assert_no_traceback(stdout.getvalue(), stderr.getvalue())
     assert_valid_junit((folder / "junit.xml").read_bytes())
     summary: dict[str, Any] = json.loads((folder / "summary.json").read_text())
@@ -207,7 +208,7 @@ def test_realworld_start_and_note_answers_carry_a_run(
         mock.get(f"{API}/masters/{master}/status", text=ENDED)
         mock.get(f"{API}/masters/{master}", content=_envelope({"reportStatus": "pass"}))
         _no_reports(mock, master)
-        code = app.run_run(
+        code = run_run(
             StartSettings(test_id="7"),
             RunSettings(),
             WaitSettings(timeout=5, interval=0.05, report_dir=tmp_path, criteria=CriteriaMode.ON),

@@ -2,16 +2,11 @@ from pathlib import Path
 
 import pytest
 
-from ci_gate.cli import build_parser
+from ci_gate.cli.parser import build_parser
+from ci_gate.config.credentials import Credentials
+from ci_gate.config.parsers import parse_master_ids
+from ci_gate.config.settings import ApiSettings, WaitSettings, resolve_api, resolve_wait
 from ci_gate.errors import UsageError
-from ci_gate.settings import (
-    ApiSettings,
-    Credentials,
-    WaitSettings,
-    parse_master_ids,
-    resolve_api,
-    resolve_wait,
-)
 
 CREDS = {"BLAZEMETER_API_KEY_ID": "id", "BLAZEMETER_API_KEY_SECRET": "secret"}
 

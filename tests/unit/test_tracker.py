@@ -1,7 +1,7 @@
 from typing import Any
 
-from ci_gate.model import parse_status
-from ci_gate.tracker import EventTracker
+from ci_gate.blazemeter.answers import parse_status
+from ci_gate.judging.tracker import EventTracker
 from tests.helpers import event
 
 

@@ -8,14 +8,13 @@ from dataclasses import replace
 
 import pytest
 
-from ci_gate.baseline import AggregateReport, LabelRow, RunInfo
-from ci_gate.criteria import Criterion, MasterInfo
+from ci_gate.config.settings import WaitSettings
+from ci_gate.domain.findings import AggregateReport, Criterion, LabelRow, MasterInfo, RunInfo
+from ci_gate.domain.outcome import Outcome
+from ci_gate.domain.run import Event, MasterStatus, Traffic
 from ci_gate.errors import ApiError, FatalApiError
-from ci_gate.model import Event, MasterStatus, Traffic
-from ci_gate.outcome import Outcome
-from ci_gate.settings import WaitSettings
-from ci_gate.signals import Cancelled, SignalGuard
-from ci_gate.waiter import Waiter
+from ci_gate.wait.loop import Waiter
+from ci_gate.wait.signals import Cancelled, SignalGuard
 from tests.helpers import SilentProgress, event
 
 Answer = MasterStatus | BaseException

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from ci_gate.model import Traffic
-from ci_gate.outcome import IgnoredEvent
+from ci_gate.domain.outcome import IgnoredEvent
+from ci_gate.domain.run import Traffic
 from ci_gate.report import write_reports
 from ci_gate.report.junit import MAX_FAILURE_CASES, render_junit
 from ci_gate.report.markdown import md_cell, md_code
@@ -212,6 +212,4 @@ def test_summary_json_is_strict_json_even_with_nan_or_infinity_in_the_outcome() 
 
     summary = json.loads(text, parse_constant=refuse)
     assert summary["masters"][0]["kpis"] == {"avg": None, "max": None}
-    assert summary["notes"] == [
-        "2 value(s) the server gave as NaN or Infinity are shown as null"
-    ]
+    assert summary["notes"] == ["2 value(s) the server gave as NaN or Infinity are shown as null"]

@@ -17,52 +17,60 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol, TypeVar
 
-from ci_gate.baseline import (
-    DEFAULT_LIMIT,
-    LAST_PASSED,
+from ci_gate.config.parsers import parse_limit
+from ci_gate.config.settings import WaitSettings
+from ci_gate.domain.findings import (
     AggregateReport,
     BaselineOutcome,
-    RunInfo,
-    compare,
-    data_notes,
-    parse_limit,
-    pick_last_passed,
-)
-from ci_gate.criteria import (
     CriteriaMode,
     CriteriaOutcome,
     Criterion,
     MasterInfo,
+    RunInfo,
     normalise_report_status,
 )
-from ci_gate.criteria import judge as judge_criteria
-from ci_gate.errors import ApiError, NotFoundError, OutOfTimeError
-from ci_gate.formatting import describe_event, format_duration, plural
-from ci_gate.levels import LEVELS, level_name
-from ci_gate.model import (
+from ci_gate.domain.levels import LEVELS, level_name
+from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome, StatusChange
+from ci_gate.domain.run import (
     ABNORMAL_TERMINAL_STATUSES,
     TERMINAL_STATUSES,
     Event,
     MasterStatus,
     Traffic,
 )
-from ci_gate.outcome import IgnoredEvent, MasterOutcome, Outcome, StatusChange
-from ci_gate.policy import EventPolicy, Judgement
-from ci_gate.pool import WorkerPool
-from ci_gate.progress import ProgressSink
-from ci_gate.settings import WaitSettings
-from ci_gate.signals import Cancelled, SignalGuard
-from ci_gate.tracker import EventTracker
-from ci_gate.verdict import Verdict, worst_verdict
+from ci_gate.domain.verdict import Verdict, worst_verdict
+from ci_gate.errors import ApiError, NotFoundError, OutOfTimeError
+from ci_gate.formatting import describe_event, format_duration, plural
+from ci_gate.judging.baseline import (
+    DEFAULT_LIMIT,
+    LAST_PASSED,
+    compare,
+    data_notes,
+    pick_last_passed,
+)
+from ci_gate.judging.criteria import judge as judge_criteria
+from ci_gate.judging.policy import EventPolicy, Judgement
+from ci_gate.judging.tracker import EventTracker
+from ci_gate.wait.pool import WorkerPool
+from ci_gate.wait.progress import ProgressSink
+from ci_gate.wait.signals import Cancelled, SignalGuard
 
 #: Seconds a stop request may take when the gate is cancelled or out of time.
 STOP_BUDGET = 4.0
+
+
 #: Seconds a poll made at the deadline (the last look) may take beyond it.
 DEADLINE_GRACE = 2.0
+
+
 #: How long BlazeMeter's verdict may stay unset after a master ended, and the pause
 #: between reads meanwhile (never longer than --interval).
 REPORT_STATUS_WAIT = 30.0
+
+
 REPORT_STATUS_PAUSE = 3.0
+
+
 #: Offending events printed live per master; later ones are counted, all are reported.
 LIVE_EVENT_CAP = 20
 

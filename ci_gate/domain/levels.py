@@ -20,6 +20,8 @@ LEVELS: dict[str, int] = {
     "ALERT": 550,
     "EMERGENCY": 600,
 }
+
+
 ALIASES: dict[str, str] = {
     "WARN": "WARNING",
     "ERR": "ERROR",
@@ -28,7 +30,11 @@ ALIASES: dict[str, str] = {
     "SEVERE": "CRITICAL",
     "EMERG": "EMERGENCY",
 }
+
+
 NAMES_BY_NUMBER: dict[int, str] = {number: name for name, number in LEVELS.items()}
+
+
 _NUMBER = re.compile(r"[0-9]{1,9}")
 
 

@@ -8,25 +8,30 @@ from __future__ import annotations
 
 import sys
 
-from ci_gate.app import run_run, run_wait
-from ci_gate.errors import UsageError
-from ci_gate.settings import (
+from ci_gate.commands.run import run_run
+from ci_gate.commands.wait import run_wait
+from ci_gate.config.credentials import Credentials
+from ci_gate.config.options import parse_option
+from ci_gate.config.parsers import is_loopback
+from ci_gate.config.settings import (
     ApiSettings,
-    Credentials,
     HttpSettings,
     RunSettings,
     StartSettings,
     WaitSettings,
-    is_loopback,
-    parse_option,
 )
-from ci_gate.signals import Cancelled, SignalGuard
+from ci_gate.errors import UsageError
 from ci_gate.simulator.scenario import Scenario, ScenarioError, builtin_names, load_scenario
 from ci_gate.simulator.server import SimulatorServer
+from ci_gate.wait.signals import Cancelled, SignalGuard
 
 #: Throwaway credentials for the demo's simulator; they open nothing anywhere else.
 DEMO_CREDENTIALS = ("demo-key-id", "demo-key-secret")
+
+
 DEMO_INTERVAL = 0.2
+
+
 #: Quick retries, so the flaky scenario recovers in a second or two.
 DEMO_HTTP = HttpSettings(
     connect_timeout=2.0,

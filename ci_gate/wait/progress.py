@@ -10,8 +10,8 @@ import sys
 import threading
 from typing import Protocol, TextIO
 
+from ci_gate.domain.run import Event
 from ci_gate.formatting import describe_event, format_duration
-from ci_gate.model import Event
 from ci_gate.text import one_line
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ci_gate.baseline import BaselineOutcome
-from ci_gate.criteria import CriteriaOutcome
-from ci_gate.levels import level_name
-from ci_gate.model import Event, Traffic
-from ci_gate.verdict import Verdict
+from ci_gate.domain.findings import BaselineOutcome, CriteriaOutcome
+from ci_gate.domain.levels import level_name
+from ci_gate.domain.run import Event, Traffic
+from ci_gate.domain.verdict import Verdict
 
 
 @dataclass(frozen=True)

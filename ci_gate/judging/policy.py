@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from ci_gate.model import Event
+from ci_gate.domain.run import Event
 
 
 class Judgement(Enum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from ci_gate.model import Event
+from ci_gate.domain.run import Event
 
 
 class EventTracker:

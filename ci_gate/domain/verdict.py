@@ -60,6 +60,8 @@ _SEVERITY = {
     Verdict.ERROR: 5,
     Verdict.CANCELLED: 6,
 }
+
+
 _EXIT_CODES = {
     Verdict.UNFINISHED: EXIT_PASSED,
     Verdict.PASSED: EXIT_PASSED,

@@ -26,8 +26,19 @@ import requests.adapters
 import urllib3
 
 from ci_gate import __version__
-from ci_gate.baseline import AggregateReport, RunInfo, parse_aggregate, parse_runs
-from ci_gate.criteria import Criterion, MasterInfo, parse_criteria_with_notes, parse_master_info
+from ci_gate.blazemeter.answers import (
+    parse_aggregate,
+    parse_criteria_with_notes,
+    parse_kpis,
+    parse_master_info,
+    parse_runs,
+    parse_status,
+)
+from ci_gate.blazemeter.links import report_url
+from ci_gate.config.credentials import Credentials
+from ci_gate.config.settings import HttpSettings
+from ci_gate.domain.findings import AggregateReport, Criterion, MasterInfo, RunInfo
+from ci_gate.domain.run import GRACEFUL_STOP_PROGRESS, MasterStatus, Traffic
 from ci_gate.errors import (
     ApiError,
     FatalApiError,
@@ -39,14 +50,14 @@ from ci_gate.errors import (
     RetryableApiError,
     StartMayHaveHappenedError,
 )
-from ci_gate.kpis import parse_kpis, report_url
-from ci_gate.model import GRACEFUL_STOP_PROGRESS, MasterStatus, Traffic, parse_status
-from ci_gate.settings import Credentials, HttpSettings
 from ci_gate.text import one_line
 
 T = TypeVar("T")
+
+
 #: Bytes asked of the socket (and of the decoder) at a time while reading a body.
 _PIECE = 64 * 1024
+
 
 #: Longest wait honoured from a Retry-After header, so a hostile value cannot park the gate.
 MAX_RETRY_AFTER = 300.0

@@ -1,0 +1,414 @@
+"""BlazeMeter's JSON, in every shape it has been seen in, turned into domain values.
+
+Everything the server sends is untrusted: missing or wrongly typed optional fields are
+tolerated, an event the gate cannot read still counts (flagged, offending at every
+threshold), numbers are read by `blazemeter.numbers`, and a body of the wrong shape is a
+`MalformedResponseError` (retried), never a traceback. This module is over 300 lines on
+purpose: it is the one place that knows the API's answer shapes, endpoint by endpoint.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import overload
+
+from ci_gate.blazemeter.numbers import number_or_none, read_number, whole_or_none
+from ci_gate.domain.findings import (
+    METRICS,
+    AggregateReport,
+    Criterion,
+    LabelRow,
+    MasterInfo,
+    RunInfo,
+    normalise_report_status,
+)
+from ci_gate.domain.levels import read_level
+from ci_gate.domain.run import (
+    PROGRESS_BY_STATUS,
+    STATUS_BY_PROGRESS,
+    UNRECOGNISED_LEVEL,
+    Event,
+    MasterStatus,
+)
+from ci_gate.errors import MalformedResponseError
+from ci_gate.judging.kpis import KNOWN_KPIS
+from ci_gate.text import one_line
+
+
+class LazyEvents(Sequence[Event]):
+    """The events of one answer, each parsed on first access.
+
+    A poll whose older part was already seen (the usual case: the API lists every event,
+    newest first, on every poll) then builds objects only for its new events.
+    """
+
+    __slots__ = ("_parsed", "_raw")
+
+    def __init__(self, raw: list[object]) -> None:
+        self._raw: list[object] = list(raw)  # our own list: parsed items are let go
+        self._parsed: list[Event | None] = [None] * len(raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Event, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | tuple[Event, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self._raw))))
+        event = self._parsed[index]
+        if event is None:
+            event = self._parsed[index] = parse_event(self._raw[index])
+            self._raw[index] = None  # the decoded JSON of an event is not needed twice
+        return event
+
+    def _parse_all(self) -> list[Event]:
+        """Every event, in one tight loop (a full pass: the first answer, or a fallback)."""
+        parsed, raw = self._parsed, self._raw
+        for index, event in enumerate(parsed):
+            if event is None:
+                parsed[index] = parse_event(raw[index])
+                raw[index] = None
+        return parsed  # type: ignore[return-value]  # no None left
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._parse_all())
+
+    def __reversed__(self) -> Iterator[Event]:
+        return reversed(self._parse_all())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LazyEvents({len(self._raw)} events)"
+
+
+def _int_or_none(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _str_or_none(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def parse_event(raw: object) -> Event:
+    """Read one event; whatever cannot be read counts as an unrecognised (ERROR) event."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):  # the cheap test first
+        return Event(
+            t=None,
+            level=repr(type(raw).__name__),
+            level_number=UNRECOGNISED_LEVEL,
+            level_recognised=False,
+            message=f"unreadable event: {str(raw)[:500]}",
+            session_id=None,
+            source=None,
+        )
+    raw_level = raw.get("level")
+    number = _level_of(raw_level)
+    message = raw.get("message")
+    t, session_id, source, offset = (
+        raw.get("t"),
+        raw.get("session_id"),
+        raw.get("source"),
+        raw.get("from"),
+    )
+    return _new_event(
+        Event,
+        (
+            t if type(t) is int else _int_or_none(t),
+            raw_level
+            if type(raw_level) is str
+            else ("(none)" if raw_level is None else str(raw_level)),
+            UNRECOGNISED_LEVEL if number is None else number,
+            number is not None,
+            message if type(message) is str else ("" if message is None else str(message)),
+            session_id if type(session_id) is str else _str_or_none(session_id),
+            source if type(source) is str else _str_or_none(source),
+            offset if type(offset) is int else _int_or_none(offset),
+        ),
+    )
+
+
+#: `tuple.__new__`: a named tuple built without its keyword-handling constructor, for speed
+_new_event = tuple.__new__
+
+
+_LEVEL_CACHE: dict[str, int | None] = {}
+
+
+def _level_of(raw: object) -> int | None:
+    """Levels repeat across events: a level string is read once, then looked up."""
+    if type(raw) is not str:
+        return read_level(raw)
+    try:
+        return _LEVEL_CACHE[raw]
+    except KeyError:
+        number = read_level(raw)
+        if len(_LEVEL_CACHE) < 256:
+            _LEVEL_CACHE[raw] = number
+        return number
+
+
+def parse_status(master_id: str, result: object) -> MasterStatus:
+    """Turn the envelope's `result` into a `MasterStatus`, or raise `MalformedResponseError`."""
+    if not isinstance(result, Mapping):
+        kind = "null" if result is None else type(result).__name__
+        raise MalformedResponseError(f"master {master_id}: status answer has a {kind} result")
+    raw_status = result.get("status")
+    status = raw_status.strip().upper() if isinstance(raw_status, str) else None
+    progress = _int_or_none(result.get("progress"))
+    if not status and progress is None:
+        raise MalformedResponseError(
+            f"master {master_id}: status answer has neither 'status' nor 'progress'"
+        )
+    if not status:
+        status = STATUS_BY_PROGRESS.get(progress or 0, f"PROGRESS_{progress}")
+    if progress is None:
+        progress = PROGRESS_BY_STATUS.get(status)
+    raw_events = result.get("events")
+    events_listed = raw_events is not None
+    if raw_events is None:
+        raw_events = []
+    if not isinstance(raw_events, list):
+        raise MalformedResponseError(
+            f"master {master_id}: 'events' is a {type(raw_events).__name__}, not a list"
+        )
+    return MasterStatus(
+        master_id=master_id,
+        status=status,
+        progress=progress,
+        events=LazyEvents(raw_events),
+        events_listed=events_listed,
+    )
+
+
+_PASSED_WORDS = {"true": True, "false": False, "1": True, "0": False}
+
+
+def _read_passed(raw: object) -> tuple[bool | None, str | None]:
+    """`passed` as BlazeMeter means it: a boolean, or `"false"`/`0` and the like (noted)."""
+    if isinstance(raw, bool):
+        return raw, None
+    word: str | None = None
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        word = str(int(raw))
+    elif isinstance(raw, str) and raw.strip().lower() in _PASSED_WORDS:
+        word = raw.strip().lower()
+    if word is None:
+        return None, None
+    passed = _PASSED_WORDS[word]
+    return passed, f"BlazeMeter gave passed as {word!r}, read as {str(passed).lower()}"
+
+
+def parse_master_info(master_id: str, result: object) -> MasterInfo:
+    """`result` of `GET /masters/{id}`: reportStatus, else what `passed` says."""
+    if not isinstance(result, Mapping):
+        raise MalformedResponseError(f"master {master_id}: the master answer has no result")
+    status = normalise_report_status(result.get("reportStatus"))
+    note = None
+    if status is None:
+        # a failed run is failed at once; a pass only counts where reportStatus is absent
+        # (null means BlazeMeter is still working on its verdict: it is read again)
+        passed, note = _read_passed(result.get("passed"))
+        if passed is False or (passed is True and "reportStatus" not in result):
+            status = "pass" if passed else "fail"
+        else:
+            note = None
+    test_id = result.get("testId")
+    return MasterInfo(
+        status,
+        str(test_id) if isinstance(test_id, (int, str)) and not isinstance(test_id, bool) else None,
+        created=number_or_none(result.get("created")),
+        ended=number_or_none(result.get("ended")),
+        note=note,
+    )
+
+
+def _criterion(item: Mapping[str, object], notes: list[str]) -> Criterion:
+    """A criterion row (`threshold`, `value`) or an assertion (`failValue`, `actual`)."""
+    success = item.get("success")
+    label = item.get("labelName") or item.get("label") or item.get("labelId") or "ALL"
+    field = str(item.get("field", "?"))
+
+    def value(*keys: str) -> object:
+        raw = next((item[key] for key in keys if key in item), None)
+        if isinstance(raw, str) and not raw.strip():
+            return None
+        number = read_number(raw)
+        if number.problem is not None and not isinstance(raw, str):
+            notes.append(f"criterion {field}: {keys[0]} was {number.problem}; shown as none")
+            return None
+        if number.value is not None and not isinstance(raw, str):
+            return number.value
+        return raw  # text: shown as it came
+
+    return Criterion(
+        field=field,
+        op=str(item.get("op", "?")),
+        threshold=value("threshold", "failValue"),
+        value=value("value", "actual"),
+        success=success if isinstance(success, bool) else None,
+        label=str(label),
+    )
+
+
+def parse_criteria_with_notes(
+    master_id: str, result: object
+) -> tuple[tuple[Criterion, ...], tuple[str, ...]]:
+    """`result` of `GET /masters/{id}/reports/thresholds`, in each of its three shapes:
+    `data[]` of criteria, `data` an object `{success, assertions[]}`, or `data[]` of such
+    objects (and a bare list of any of them). Returns the criteria and notes on values
+    that could not be used."""
+    data = result.get("data") if isinstance(result, Mapping) else result
+    if data is None:
+        return (), ()
+    if isinstance(data, Mapping):
+        data = [data]
+    if not isinstance(data, list):
+        raise MalformedResponseError(f"master {master_id}: the criteria answer has no list")
+    criteria: list[Criterion] = []
+    notes: list[str] = []
+    for item in data:
+        if not isinstance(item, Mapping):
+            continue
+        assertions = item.get("assertions")
+        if isinstance(assertions, list):
+            criteria += [_criterion(a, notes) for a in assertions if isinstance(a, Mapping)]
+        elif "assertions" in item:
+            raise MalformedResponseError(
+                f"master {master_id}: the criteria answer's assertions are not a list"
+            )
+        else:
+            criteria.append(_criterion(item, notes))
+    return tuple(criteria), tuple(dict.fromkeys(notes))
+
+
+def parse_criteria(master_id: str, result: object) -> tuple[Criterion, ...]:
+    """The criteria of a thresholds answer (see `parse_criteria_with_notes`)."""
+    return parse_criteria_with_notes(master_id, result)[0]
+
+
+#: A KPI name worth keeping: a short identifier (it becomes a metric name and a JSON key).
+_KPI_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,40}")
+
+
+def parse_kpis(master_id: str, result: object) -> dict[str, float] | None:
+    """`result.summary[0]` (label ALL) of the default summary report; None when no data.
+
+    Only finite numbers under short identifier names are kept (a name becomes a metric
+    name and a JSON key): whatever else the server puts there is left out.
+    """
+    if not isinstance(result, Mapping):
+        raise MalformedResponseError(f"master {master_id}: the summary answer has no result")
+    rows = result.get("summary")
+    if not isinstance(rows, list) or not rows:
+        return None
+    row = next(
+        (
+            r
+            for r in rows
+            if isinstance(r, Mapping) and r.get("lb", r.get("label")) in (None, "ALL")
+        ),
+        rows[0],
+    )
+    if not isinstance(row, Mapping):
+        return None
+    kpis: dict[str, float] = {}
+    for name, raw in row.items():
+        if isinstance(raw, str):
+            continue  # text (a label name, a date) is no KPI, even when it looks like one
+        value = number_or_none(raw)  # an integer too large for a float is left out
+        if (
+            value is not None
+            and _KPI_NAME.fullmatch(str(name))
+            and one_line(str(name)) == name  # nothing the sanitiser would change (a secret)
+        ):
+            kpis[str(name)] = value
+    ordered = {name: kpis.pop(name) for name in KNOWN_KPIS if name in kpis}
+    ordered.update(sorted(kpis.items()))
+    return ordered or None
+
+
+def parse_aggregate(master_id: str, result: object) -> AggregateReport:
+    """Every row by label (duplicates kept: each is compared); rows that cannot be read are
+    left out, a non-list is an error. Numbers may come as numeric strings or floats."""
+    rows = result.get("data") if isinstance(result, Mapping) else result
+    if not isinstance(rows, list):
+        raise MalformedResponseError(f"master {master_id}: the aggregate report is not a list")
+    table: dict[str, list[LabelRow]] = {}
+    notes: list[str] = []
+    for row in rows:
+        if not isinstance(row, Mapping) or not isinstance(row.get("labelName"), str):
+            continue
+        label: str = row["labelName"]
+        values: dict[str, float] = {}
+        for metric, (field, _) in METRICS.items():
+            number = read_number(row.get(field))
+            if number.value is not None:
+                values[metric] = number.value
+            elif number.problem is not None:
+                notes.append(f"master {master_id}, label {label!r}: {field} was {number.problem}")
+        samples = whole_or_none(row.get("samples"))
+        if samples is None and row.get("samples") is not None:
+            notes.append(f"master {master_id}, label {label!r}: samples could not be read")
+        table.setdefault(label, []).append(LabelRow(samples or 0, values))
+    return AggregateReport(
+        {label: tuple(found) for label, found in table.items()}, tuple(dict.fromkeys(notes))
+    )
+
+
+def _row_passed(row: Mapping[str, object]) -> bool:
+    """BlazeMeter's reportStatus where it is given, else the `passed` flag."""
+    status = normalise_report_status(row.get("reportStatus"))
+    if status is not None:
+        return status == "pass"
+    return row.get("passed") is True
+
+
+def parse_runs(test_id: str, result: object) -> list[RunInfo]:
+    rows = (
+        result
+        if isinstance(result, list)
+        else (result.get("masters") if isinstance(result, Mapping) else None)
+    )
+    if not isinstance(rows, list):
+        raise MalformedResponseError(f"test {test_id}: the list of its runs is not a list")
+    runs = []
+    for row in rows:
+        if not isinstance(row, Mapping) or isinstance(row.get("id"), bool):
+            continue
+        if not isinstance(row.get("id"), (int, str)):
+            continue
+        runs.append(
+            RunInfo(
+                str(row["id"]),
+                _row_passed(row),
+                number_or_none(row.get("created")),
+                number_or_none(row.get("ended")),
+            )
+        )
+    return runs

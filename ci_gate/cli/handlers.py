@@ -1,0 +1,77 @@
+"""One handler per subcommand: resolve its settings from the arguments and the environment,
+then call the command (imported lazily: `--help` and `--version` need no `requests`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from ci_gate.config.options import resolve
+from ci_gate.config.parsers import parse_master_ids, parse_seconds, parse_test_id
+from ci_gate.config.settings import (
+    RunSettings,
+    StartSettings,
+    WaitSettings,
+    resolve_api,
+    resolve_wait,
+)
+from ci_gate.wait.signals import SignalGuard
+
+
+def handle_wait(args: argparse.Namespace, guard: SignalGuard) -> int:
+    from ci_gate.commands.wait import run_wait
+
+    settings = resolve_wait(args, os.environ, args.master_ids)
+    return run_wait(settings, resolve_api(args, os.environ), guard)
+
+
+def handle_run(args: argparse.Namespace, guard: SignalGuard) -> int:
+    from ci_gate.commands.run import run_run
+
+    start = resolve(StartSettings(test_id=parse_test_id(args.test_id)), args, os.environ)
+    settings = resolve_wait(args, os.environ, None)
+    return run_run(
+        start,
+        resolve(RunSettings(), args, os.environ),
+        settings,
+        resolve_api(args, os.environ),
+        guard,
+    )
+
+
+def handle_start(args: argparse.Namespace, guard: SignalGuard) -> int:
+    from ci_gate.commands.start import run_start
+
+    start = resolve(StartSettings(test_id=parse_test_id(args.test_id)), args, os.environ)
+    report_dir = resolve(WaitSettings(), None, os.environ).report_dir
+    return run_start(start, resolve_api(args, os.environ), guard, report_dir=report_dir)
+
+
+def handle_stop(args: argparse.Namespace, guard: SignalGuard) -> int:
+    from ci_gate.commands.stop import run_stop
+
+    master_ids = parse_master_ids(args.master_ids)
+    return run_stop(master_ids, resolve_api(args, os.environ), guard)
+
+
+def handle_demo(args: argparse.Namespace, guard: SignalGuard) -> int:
+    from ci_gate.commands.demo import list_scenarios, run_demo
+
+    if args.list:
+        return list_scenarios()
+    return run_demo(
+        args.scenario,
+        args.level,
+        args.timeout,
+        args.report_dir,
+        guard,
+        criteria=args.criteria,
+        public_report=args.public_report,
+    )
+
+
+def handle_simulate(args: argparse.Namespace, guard: SignalGuard) -> int:
+    from ci_gate.commands.demo import run_simulate
+
+    latency = 0.0 if args.latency.strip() == "0" else parse_seconds(args.latency, "--latency")
+    return run_simulate(args.scenario, args.host, args.port, args.verbose, guard, latency=latency)

@@ -1,0 +1,81 @@
+"""The command line: one handler per subcommand, and every way out turned into one line
+and an exit code (twine's `__main__` style).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from ci_gate.cli.parser import build_parser
+from ci_gate.cli.streams import steady_standard_streams
+from ci_gate.domain.verdict import Verdict
+from ci_gate.errors import EXIT_API, EXIT_USAGE, CiGateError, print_traceback_if_debugging
+from ci_gate.wait.signals import Cancelled, ExitNow, SignalGuard
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as leaving:
+        if leaving.code not in (0, None):
+            _tell_ci_exit_code(EXIT_USAGE)
+        raise
+    guard = SignalGuard()
+    with steady_standard_streams():
+        return _run(args, guard)
+
+
+def _run(args: argparse.Namespace, guard: SignalGuard) -> int:
+    """The command, with every way out turned into one line and an exit code."""
+    try:
+        with guard.installed():
+            code: int = args.handler(args, guard)
+            return code
+    except CiGateError as error:
+        sys.stderr.write(f"ci-gate: {_one_line(str(error))}\n")
+        return _tell_ci_exit_code(error.exit_code)
+    except Cancelled as cancelled:
+        sys.stderr.write(f"ci-gate: cancelled by {cancelled}\n")
+        return _tell_ci_exit_code(Verdict.CANCELLED.exit_code(cancelled.signal_number))
+    except ExitNow as now:
+        sys.stderr.write(f"ci-gate: a second signal: exiting at once ({now})\n")
+        return _tell_ci_exit_code(Verdict.CANCELLED.exit_code(now.signal_number))
+    except KeyboardInterrupt:
+        sys.stderr.write("ci-gate: cancelled by SIGINT\n")
+        return _tell_ci_exit_code(Verdict.CANCELLED.exit_code(signal.SIGINT))
+    except Exception as error:  # a bug: still one line, never a traceback, and fail closed
+        print_traceback_if_debugging(os.environ, sys.stderr)
+        sys.stderr.write(
+            f"ci-gate: internal error: {type(error).__name__}: {_one_line(str(error))} "
+            "(set CI_GATE_DEBUG=1 for details)\n"
+        )
+        return _tell_ci_exit_code(EXIT_API)
+
+
+def _tell_ci_exit_code(code: int) -> int:
+    """Inside GitHub Actions, the exit code as a step output on paths without reports.
+
+    The action runs the gate with `exec` so that the runner's signals reach it; there is
+    no wrapper shell left to write this output, so the gate does it itself.
+    """
+    if os.environ.get("GITHUB_ACTIONS") == "true" and os.environ.get("GITHUB_OUTPUT"):
+        from pathlib import Path
+
+        from ci_gate.ci.github import write_outputs
+
+        try:
+            write_outputs(Path(os.environ["GITHUB_OUTPUT"]), {"exit-code": str(code)})
+        except OSError as error:
+            sys.stderr.write(f"ci-gate: could not write the GitHub output: {error.strerror}\n")
+    return code
+
+
+def _one_line(text: str) -> str:
+    from ci_gate.text import one_line
+
+    return one_line(text, 2000)

@@ -1,0 +1,95 @@
+"""What every command needs around the API: the outputs proved writable before the first
+request, the client built from the settings, the master id handed to the CI at once.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from ci_gate import ci
+from ci_gate.blazemeter.api import BlazeMeterClient
+from ci_gate.ci.github import write_outputs
+from ci_gate.config.settings import ApiSettings
+from ci_gate.errors import UsageError
+from ci_gate.report.atomic import write_file
+from ci_gate.report.dotenv import DOTENV_NAME, started_dotenv
+
+
+def prepare_report_dir(report_dir: Path) -> None:
+    """Create the report folder and prove it writable before the first poll (exit 2)."""
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(
+            f"--report-dir {str(report_dir)!r}: cannot create it ({error.strerror})"
+        ) from None
+    try:
+        with tempfile.TemporaryFile(dir=report_dir, prefix=".ci-gate-probe."):
+            pass
+    except OSError as error:
+        raise UsageError(
+            f"--report-dir {str(report_dir)!r}: cannot write there ({error.strerror})"
+        ) from None
+
+
+def prepare_outputs(report_dir: Path, env: Mapping[str, str]) -> None:
+    """Every path the gate will write, proved before the first request (exit 2 naming
+    it): the report folder, gate.env inside GitLab, $GITHUB_OUTPUT inside GitHub."""
+    prepare_report_dir(report_dir)
+    platform = ci.detect(env)
+    if platform == "gitlab":
+        dotenv = report_dir / DOTENV_NAME
+        if dotenv.is_dir() or (dotenv.exists() and not os.access(dotenv, os.W_OK)):
+            raise UsageError(f"{str(dotenv)!r} (gate.env) cannot be written: it is a folder")
+    if platform == "github" and env.get("GITHUB_OUTPUT"):
+        output = Path(env["GITHUB_OUTPUT"])
+        try:
+            with output.open("a", encoding="utf-8"):
+                pass
+        except OSError as error:
+            raise UsageError(
+                f"$GITHUB_OUTPUT {str(output)!r} cannot be opened ({error.strerror})"
+            ) from None
+
+
+def make_client(
+    api: ApiSettings, on_retry: Callable[[str], None] | None = None, pool_size: int = 1
+) -> BlazeMeterClient:
+    if api.credentials is None:
+        raise UsageError("missing credentials")
+    return BlazeMeterClient(
+        api.url,
+        api.credentials,
+        http=api.http,
+        ca_bundle=api.ca_bundle,
+        on_retry=on_retry,
+        pool_size=pool_size,
+    )
+
+
+def wants_dotenv(env: Mapping[str, str]) -> bool:
+    return ci.detect(env) == "gitlab"
+
+
+def why_not_written(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return f"{type(error).__name__}: {error}"
+
+
+def announce_master(
+    master_id: str, report_dir: Path, env: Mapping[str, str], warn: Callable[[str], None]
+) -> None:
+    """Tell the CI system the new master's id at once, so a cancelled job can stop it."""
+    platform = ci.detect(env)
+    try:
+        if platform == "github" and env.get("GITHUB_OUTPUT"):
+            write_outputs(Path(env["GITHUB_OUTPUT"]), {"master-id": master_id})
+        elif platform == "gitlab":
+            report_dir.mkdir(parents=True, exist_ok=True)
+            write_file(report_dir, DOTENV_NAME, started_dotenv(master_id).encode("ascii"))
+    except OSError as error:
+        warn(f"could not hand the master id to the CI system ({error.strerror or error})")

@@ -1,0 +1,156 @@
+"""`ci-gate wait`: build the client and the wait, write the reports on every path, hand the
+outcome to the CI adapters and print the closing lines; returns the exit code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
+
+from ci_gate import ci
+from ci_gate.commands.outputs import make_client, prepare_outputs, wants_dotenv, why_not_written
+from ci_gate.config.parsers import is_loopback
+from ci_gate.config.settings import ApiSettings, WaitSettings
+from ci_gate.domain.levels import level_name
+from ci_gate.domain.outcome import Outcome
+from ci_gate.domain.verdict import Verdict
+from ci_gate.errors import print_traceback_if_debugging
+from ci_gate.formatting import format_duration
+from ci_gate.report import ReportPaths, report_paths, write_reports
+from ci_gate.report.summary import render_markdown
+from ci_gate.text import one_line
+from ci_gate.wait.loop import Waiter
+from ci_gate.wait.progress import ConsoleProgress, ProgressSink
+from ci_gate.wait.signals import SIGNAL_NAMES, SignalGuard
+
+
+def announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) -> None:
+    host = urlsplit(api.url).hostname or ""
+    if settings.interval < 1 and not is_loopback(host):
+        progress.note(
+            f"warning: --interval {settings.interval:g}s polls a remote API more than once a "
+            "second; BlazeMeter may answer with HTTP 429"
+        )
+    if settings.stop_on_fail and not settings.fail_fast:
+        progress.note(
+            "warning: --stop-on-fail acts only with --fail-fast (a master that fails without "
+            "it has already ended); add --fail-fast to stop failing runs early"
+        )
+    ids = " ".join(settings.master_ids)
+    level = level_name(settings.level)
+    progress.note(
+        f"waiting for master {ids} at {api.url} (fail at {level} and above, "
+        f"timeout {format_duration(settings.timeout)}, poll every {settings.interval:g}s)"
+    )
+    if settings.ignore:
+        patterns = ", ".join(repr(pattern.pattern) for pattern in settings.ignore)
+        progress.note(f"ignoring events whose message matches {patterns}")
+
+
+def run_wait(
+    settings: WaitSettings,
+    api: ApiSettings,
+    guard: SignalGuard,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    env: Mapping[str, str] | None = None,
+    notes: Mapping[str, list[str]] | None = None,
+) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    env = os.environ if env is None else env
+    prepare_outputs(settings.report_dir, env)
+    progress = ConsoleProgress(stdout)
+    announce(settings, api, progress)
+    client = make_client(api, on_retry=progress.note, pool_size=settings.concurrency)
+    try:
+        waiter = Waiter(
+            settings,
+            client,
+            progress,
+            guard,
+            notes=notes,
+            trouble_window=api.http.retry_max_time,
+        )
+        try:
+            outcome = waiter.run()
+        except Exception as error:  # a bug: the wait ends as `error`, the reports still come
+            print_traceback_if_debugging(env, stderr)
+            outcome = waiter.crashed(error)
+        code = finish(outcome, settings.report_dir, guard, stdout=stdout, stderr=stderr, env=env)
+        if outcome.verdict is Verdict.CANCELLED and settings.stop_on_cancel:
+            # reports first (a runner may kill us any moment now), then the stop requests,
+            # then the reports again, naming what was sent
+            stopped = waiter.stop_cancelled()
+            with guard.protected(), contextlib.suppress(Exception):
+                write_reports(stopped, settings.report_dir, dotenv=wants_dotenv(env))
+    finally:
+        client.close()
+    return code
+
+
+def finish(
+    outcome: Outcome,
+    report_dir: Path,
+    guard: SignalGuard,
+    *,
+    stdout: TextIO,
+    stderr: TextIO,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Write the reports and tell the CI system; a signal that came late still counts.
+
+    When the reports cannot be written, the run ends as `error` (the CI system would see
+    no reports) but the verdict line and the CI outputs still come, naming the real result.
+    """
+    env = os.environ if env is None else env
+    while True:
+        try:
+            with guard.protected():
+                paths = write_reports(outcome, report_dir, dotenv=wants_dotenv(env))
+        except Exception as error:  # a full disk, a folder removed, or a rendering bug
+            print_traceback_if_debugging(env, stderr)
+            paths = report_paths(report_dir)
+            outcome = outcome.reports_lost(
+                f"could not write the reports to {report_dir}: {why_not_written(error)}"
+            )
+            break
+        late = guard.received
+        if late is None or outcome.verdict is Verdict.CANCELLED:
+            break
+        outcome = outcome.cancelled(late, f"cancelled by {SIGNAL_NAMES.get(late, str(late))}")
+
+    def warn(message: str) -> None:
+        stderr.write(f"ci-gate: {one_line(message, 1000)}\n")
+
+    try:
+        markdown = render_markdown(outcome)
+    except Exception as error:  # never let the step summary cost the outputs
+        markdown = f"# ci-gate: {outcome.verdict}\n\n(summary could not be rendered: {error})\n"
+    ci.publish(outcome, paths, env, stdout, markdown=markdown, warn=warn)
+    _closing_lines(outcome, paths, stdout, stderr)
+    return outcome.exit_code
+
+
+def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr: TextIO) -> None:
+    if paths.summary_json.exists():
+        stdout.write(f"ci-gate: reports: {paths.junit}, {paths.summary_json}, {paths.summary_md}\n")
+        stdout.flush()
+    for master in outcome.masters:
+        if master.report_url:
+            stdout.write(
+                f"ci-gate: master {master.master_id} report: {one_line(master.report_url)}\n"
+            )
+    line = f"ci-gate: {outcome.verdict}: {one_line(outcome.reason, 2000)}\n"
+    if outcome.verdict is Verdict.PASSED:
+        stdout.write(line)
+        stdout.flush()
+    else:
+        stderr.write(line)
+        stderr.flush()

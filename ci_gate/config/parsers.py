@@ -1,0 +1,166 @@
+"""The value parsers: raw text and where it came from in, a value or a `UsageError` out.
+
+Each names its source (`--timeout`, `CI_GATE_TIMEOUT`) so one line can say what to fix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from pathlib import Path
+
+from ci_gate.domain.findings import METRICS, CriteriaMode, Limit
+from ci_gate.domain.levels import parse_threshold
+from ci_gate.errors import UsageError
+from ci_gate.judging.baseline import DEFAULT_LIMIT, LAST_PASSED
+
+_LIMIT = re.compile(r"\s*([a-z0-9]+)\s*=\s*\+?\s*([0-9]+(?:\.[0-9]+)?)\s*(%?)\s*")
+
+
+def parse_limit(raw: str, source: str) -> Limit:
+    """`p90=+20%`, `avg=+150` (ms) or `errors=+0.5` (percentage points)."""
+    match = _LIMIT.fullmatch(raw.lower())
+    if not match or match.group(1) not in METRICS:
+        raise UsageError(
+            f"{source} {raw!r}: use METRIC=+N% or METRIC=+N with METRIC one of "
+            f"{', '.join(METRICS)} (e.g. {DEFAULT_LIMIT})"
+        )
+    return Limit(match.group(1), float(match.group(2)), match.group(3) == "%")
+
+
+def parse_baseline(raw: str, source: str) -> str:
+    value = raw.strip().lower()
+    if value == LAST_PASSED or (value.isascii() and value.isdigit()):
+        return value
+    raise UsageError(f"{source} {raw!r}: use a master id or {LAST_PASSED}")
+
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+_MASTER_ID = re.compile(r"[0-9]{1,20}")
+
+
+def parse_seconds(raw: str, source: str) -> float:
+    """A positive, finite number of seconds (the one duration parser)."""
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise UsageError(f"{source} {raw!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise UsageError(f"{source} must be a number of seconds above 0, not {raw!r}")
+    return value
+
+
+def _parse_megabytes(raw: str, source: str) -> int:
+    """A size in MiB (a whole number >= 1), as bytes."""
+    text = raw.strip()
+    if not re.fullmatch(r"[0-9]{1,6}", text) or int(text) < 1:
+        raise UsageError(f"{source} {raw!r}: use a whole number of MiB >= 1")
+    return int(text) * 1024 * 1024
+
+
+def _parse_level(raw: str, source: str) -> int:
+    try:
+        return parse_threshold(raw)
+    except UsageError as error:
+        raise UsageError(f"{source}: {error}") from None
+
+
+def parse_ignore(raw: str, source: str) -> re.Pattern[str]:
+    """An `--ignore` regex; one that would waive every event is refused (fail closed)."""
+    if not raw.strip():
+        raise UsageError(f"{source} {raw!r} is empty: it would waive every event")
+    try:
+        pattern = re.compile(raw)
+    except re.error as error:
+        raise UsageError(f"{source} {raw!r} is not a valid regex: {error}") from None
+    if pattern.search("") is not None:
+        raise UsageError(f"{source} {raw!r} matches an empty message: it would waive every event")
+    return pattern
+
+
+def _parse_count(raw: str, source: str, low: int, high: int) -> int:
+    value = raw.strip()
+    if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+        raise UsageError(f"{source} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(value)
+
+
+def _parse_criteria_mode(raw: str, source: str) -> CriteriaMode:
+    try:
+        return CriteriaMode(raw.strip().lower())
+    except ValueError:
+        modes = ", ".join(mode.value for mode in CriteriaMode)
+        raise UsageError(f"{source} {raw!r}: use one of {modes}") from None
+
+
+def _parse_path(raw: str, source: str) -> Path:
+    if not raw.strip():
+        raise UsageError(f"{source} is empty: name a folder")
+    return Path(raw)
+
+
+def _parse_text(raw: str, source: str) -> str:
+    return raw.strip()
+
+
+def parse_master_ids(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Master ids from arguments; each may hold several, split by commas or white space."""
+    ids: list[str] = []
+    for value in values:
+        for part in re.split(r"[\s,]+", value.strip()):
+            if not part:
+                continue
+            if not _MASTER_ID.fullmatch(part) or int(part) == 0:
+                raise UsageError(
+                    f"master id {part!r} is not a positive whole number (BlazeMeter's masterId)"
+                )
+            if part not in ids:
+                ids.append(part)
+    if not ids:
+        raise UsageError("give at least one master id")
+    return tuple(ids)
+
+
+def env_flag(raw: str, source: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise UsageError(f"{source}={raw!r}: use true or false")
+
+
+def shown_url(url: str) -> str:
+    """A URL as it may be shown: everything up to the last `@` before its query (a user
+    name and password, however malformed the URL, even with a `/` in the password)
+    replaced by `***`; the scheme is kept."""
+    cut = [i for i in (url.find("?"), url.find("#")) if i >= 0]
+    at = url.rfind("@", 0, min(cut) if cut else len(url))
+    if at < 0:
+        return url
+    scheme = url.find("//")
+    head = url[: scheme + 2] if 0 <= scheme < at else ""
+    return f"{head}***{url[at:]}"
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_test_id(raw: str) -> str:
+    """A BlazeMeter test id: ASCII digits only."""
+    value = raw.strip()
+    if not value or not value.isascii() or not value.isdigit():
+        raise UsageError(f"test id {raw!r} is not a number")
+    return value

@@ -1,0 +1,288 @@
+"""Every configuration type, resolved and cross-checked before anything is polled.
+
+A mistake is a `UsageError` (exit 2) naming where the bad value came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ci_gate.config.credentials import Credentials, resolve_credentials
+from ci_gate.config.options import option, resolve
+from ci_gate.config.parsers import (
+    _parse_count,
+    _parse_criteria_mode,
+    _parse_level,
+    _parse_megabytes,
+    _parse_path,
+    _parse_text,
+    is_loopback,
+    parse_baseline,
+    parse_ignore,
+    parse_limit,
+    parse_master_ids,
+    parse_seconds,
+    shown_url,
+)
+from ci_gate.domain.findings import CriteriaMode, Limit
+from ci_gate.domain.levels import LEVELS
+from ci_gate.errors import UsageError
+from ci_gate.judging.baseline import DEFAULT_LIMIT
+
+DEFAULT_API_URL = "https://a.blazemeter.com/api/v4"
+
+
+@dataclass(frozen=True)
+class StartSettings:
+    """What `ci-gate start` and `ci-gate run` start."""
+
+    test_id: str = ""
+    multi_test: bool = option(
+        "--multi-test",
+        env="CI_GATE_MULTI_TEST",
+        help="TEST_ID is a multi-test (POST /multi-tests/{id}/start)",
+    )
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What only `ci-gate run` adds to a start and a wait."""
+
+    no_note: bool = option(
+        "--no-note",
+        env="CI_GATE_NO_NOTE",
+        help="do not write the CI job, commit and branch into the started master's note",
+    )
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Timeouts and the retry budget of API calls (tuning: environment only)."""
+
+    read_timeout: float = option(
+        None,
+        env="CI_GATE_HTTP_TIMEOUT",
+        parse=parse_seconds,
+        default="30",
+        help="seconds for one request",
+    )
+    retry_max_time: float = option(
+        None,
+        env="CI_GATE_RETRY_MAX_TIME",
+        parse=parse_seconds,
+        default="300",
+        help="how long consecutive API trouble is retried before the wait ends as error",
+    )
+    max_answer_bytes: int = option(
+        None,
+        env="CI_GATE_MAX_ANSWER_MB",
+        parse=_parse_megabytes,
+        default="64",
+        help="largest answer read, in MiB (decoded); larger is an API error",
+    )
+    connect_timeout: float = 10.0
+    retry_factor: float = 1.0
+    retry_max_delay: float = 30.0
+
+
+_LEVELS_HELP = ", ".join(LEVELS) + " (or 100..600)"
+
+
+@dataclass(frozen=True)
+class WaitSettings:
+    """What `ci-gate wait` waits for, how it judges, and where the reports go."""
+
+    master_ids: tuple[str, ...] = ()
+    level: int = option(
+        "--level",
+        env="CI_GATE_LEVEL",
+        parse=_parse_level,
+        metavar="LEVEL",
+        default="ERROR",
+        help=f"fail threshold, a level name (any case) or its number: {_LEVELS_HELP}",
+    )
+    timeout: float = option(
+        "--timeout",
+        env="CI_GATE_TIMEOUT",
+        parse=parse_seconds,
+        metavar="SECONDS",
+        default="3600",
+        help="overall deadline for the whole wait",
+    )
+    interval: float = option(
+        "--interval",
+        env="CI_GATE_INTERVAL",
+        parse=parse_seconds,
+        metavar="SECONDS",
+        default="10",
+        help="pause between polls (fractions honoured; a warning below 1 s for a remote API)",
+    )
+    report_dir: Path = option(
+        "--report-dir",
+        env="CI_GATE_REPORT_DIR",
+        parse=_parse_path,
+        metavar="DIR",
+        default="ci-gate-report",
+        help="where the reports go (created if missing)",
+    )
+    ignore: tuple[re.Pattern[str], ...] = option(
+        "--ignore",
+        env="CI_GATE_IGNORE",
+        parse=parse_ignore,
+        metavar="REGEX",
+        repeatable=True,
+        help="events whose message matches are not offending (still counted, listed as "
+        "ignored); repeatable, env one per line",
+    )
+    fail_fast: bool = option(
+        "--fail-fast",
+        env="CI_GATE_FAIL_FAST",
+        help="exit as soon as an offending event is seen",
+    )
+    stop_on_timeout: bool = option(
+        "--stop-on-timeout",
+        env="CI_GATE_STOP_ON_TIMEOUT",
+        help="on timeout, stop the masters still running",
+    )
+    stop_on_fail: bool = option(
+        "--stop-on-fail",
+        env="CI_GATE_STOP_ON_FAIL",
+        help="with --fail-fast, stop the master that failed",
+    )
+    stop_on_cancel: bool = option(
+        "--stop-on-cancel",
+        env="CI_GATE_STOP_ON_CANCEL",
+        help="on SIGINT/SIGTERM, stop the masters still running",
+    )
+    criteria: CriteriaMode = option(
+        "--criteria",
+        env="CI_GATE_CRITERIA",
+        parse=_parse_criteria_mode,
+        metavar="MODE",
+        default="on",
+        help="BlazeMeter's verdict on each ended master: off (events only), on (a failed "
+        "verdict fails, no data is 'broken', exit 5), required (no criteria defined fails too)",
+    )
+    public_report: bool = option(
+        "--public-report",
+        env="CI_GATE_PUBLIC_REPORT",
+        help="create a public report link (anyone holding it can read the report) and use "
+        "it as the report URL",
+    )
+    baseline: str | None = option(
+        "--baseline",
+        env="CI_GATE_BASELINE",
+        parse=parse_baseline,
+        metavar="BASELINE",
+        help="compare each ended master, label by label, with a baseline run: a master id, "
+        "or last-passed (the newest earlier passed run of the same test)",
+    )
+    regression: tuple[Limit, ...] = option(
+        "--regression",
+        env="CI_GATE_REGRESSION",
+        parse=parse_limit,
+        metavar="LIMIT",
+        repeatable=True,
+        shown_default=DEFAULT_LIMIT,
+        help="what counts as a regression against the baseline: METRIC=+N% or METRIC=+N "
+        "(avg, p90, p95, p99 in ms; errors in points); repeatable, env one per line",
+    )
+    concurrency: int = option(
+        None,
+        env="CI_GATE_CONCURRENCY",
+        parse=lambda raw, source: _parse_count(raw, source, 1, 64),
+        default="16",
+        help="requests in flight at most (masters polled at once, and their end reads)",
+    )
+    heartbeat: float = option(
+        None,
+        env="CI_GATE_HEARTBEAT",
+        parse=parse_seconds,
+        default="60",
+        help="seconds between 'still running' lines while nothing changes",
+    )
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Where the API is and how to reach it; credentials and tuning resolved with it."""
+
+    url: str = option(
+        "--api-url",
+        env="BLAZEMETER_API_URL",
+        parse=_parse_text,
+        metavar="URL",
+        default=DEFAULT_API_URL,
+        help="API base",
+    )
+    key_file: str | None = option(
+        "--api-key-file",
+        parse=_parse_text,
+        metavar="PATH",
+        shown_default="BLAZEMETER_API_KEY_ID/_SECRET",
+        help="file holding key_id:key_secret (a secret is never taken from the command line)",
+    )
+    ca_bundle: str | None = option(
+        "--ca-bundle",
+        env="REQUESTS_CA_BUNDLE",
+        parse=_parse_text,
+        metavar="PATH",
+        shown_default="system",
+        help="CA certificates for TLS (verification is never switched off)",
+    )
+    allow_insecure_http: bool = option(
+        "--allow-insecure-http",
+        help="allow a plain http:// API URL that is not loopback (credentials travel in clear)",
+    )
+    credentials: Credentials | None = None
+    http: HttpSettings = field(default_factory=HttpSettings)
+
+
+def resolve_wait(
+    args: argparse.Namespace, env: Mapping[str, str], master_ids: list[str] | None
+) -> WaitSettings:
+    """The wait's settings; `master_ids` None for `run`, which learns its one master."""
+    ids = () if master_ids is None else parse_master_ids(master_ids)
+    settings = resolve(WaitSettings(master_ids=ids), args, env)
+    metrics = [limit.metric for limit in settings.regression]
+    twice = sorted({metric for metric in metrics if metrics.count(metric) > 1})
+    if twice:
+        raise UsageError(
+            f"--regression gives a limit for {', '.join(twice)} more than once: give one "
+            "limit per metric"
+        )
+    return settings
+
+
+def resolve_api(args: argparse.Namespace | None, env: Mapping[str, str]) -> ApiSettings:
+    """The API settings with their cross-checks: URL shape, clear text, CA file, credentials."""
+    api = resolve(ApiSettings(), args, env)
+    shown = shown_url(api.url)
+    if shown != api.url:  # user:password@ in any URL-shaped text, well-formed or not
+        raise UsageError(
+            f"--api-url {shown!r} must not carry credentials; use the environment or a key file"
+        )
+    try:
+        parts = urlsplit(api.url)
+        hostname = parts.hostname
+    except ValueError:  # a malformed port or IPv6 literal
+        raise UsageError(f"--api-url {shown!r} is not an http(s) URL") from None
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise UsageError(f"--api-url {shown!r} is not an http(s) URL")
+    if parts.scheme == "http" and not is_loopback(hostname) and not api.allow_insecure_http:
+        raise UsageError(
+            f"--api-url {shown!r} is plain http to a host that is not loopback: credentials "
+            "would travel in clear (use https, or --allow-insecure-http if you must)"
+        )
+    if api.ca_bundle is not None and not Path(api.ca_bundle).is_file():
+        raise UsageError(f"--ca-bundle (or REQUESTS_CA_BUNDLE) {api.ca_bundle!r}: no such file")
+    return replace(
+        api,
+        credentials=resolve_credentials(api.key_file, env),
+        http=resolve(HttpSettings(), None, env),
+    )

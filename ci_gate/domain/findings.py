@@ -1,0 +1,276 @@
+"""What BlazeMeter says about an ended run, as values: its verdict (reportStatus and
+criteria), the regression limits and the label-by-label comparison with a baseline.
+
+No I/O and no judging here: `blazemeter.answers` builds these from the API's answers and
+`judging` turns them into verdicts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+
+from ci_gate.domain.verdict import Verdict
+
+#: reportStatus values that mean the run produced no usable result: verdict `broken`.
+BROKEN_REPORT_STATUSES = frozenset({"error", "abort", "noData"})
+
+
+_OPERATORS = {
+    "gt": ">",
+    "lt": "<",
+    "ge": ">=",
+    "gte": ">=",
+    "le": "<=",
+    "lte": "<=",
+    "eq": "=",
+    "ne": "!=",
+}
+
+
+_FIELD_NAMES = {
+    "responseTime.avg": ("avg response time", " ms"),
+    "responseTime.max": ("max response time", " ms"),
+    "responseTime.min": ("min response time", " ms"),
+    "responseTime.percentile.90": ("p90", " ms"),
+    "responseTime.percentile.95": ("p95", " ms"),
+    "responseTime.percentile.99": ("p99", " ms"),
+    "latency.avg": ("avg latency", " ms"),
+    "errors.percent": ("error rate", " %"),
+    "errors.count": ("errors", ""),
+    "hits.avg": ("throughput", " hits/s"),
+}
+
+
+class CriteriaMode(str, Enum):
+    """`--criteria`: off (events only), on (BlazeMeter's verdict counts), required."""
+
+    OFF = "off"
+    ON = "on"
+    REQUIRED = "required"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class MasterInfo:
+    """What `GET /masters/{id}` says about a run (text fields untrusted)."""
+
+    report_status: str | None
+    test_id: str | None = None
+    #: epoch seconds, when BlazeMeter gave them (None: not given or unusable)
+    created: float | None = None
+    ended: float | None = None
+    #: how the verdict was read when it needed reading (a `passed` given as text, ...)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One failure criterion as BlazeMeter evaluated it."""
+
+    field: str
+    op: str
+    threshold: object
+    value: object
+    success: bool | None
+    label: str
+
+    def describe(self) -> str:
+        """`p90 1830 ms > 1500 ms` (on label ALL): the field, the value, the limit."""
+        name, unit = _FIELD_NAMES.get(self.field, (self.field, ""))
+        op = _OPERATORS.get(self.op, self.op)
+        line = f"{name} {_number(self.value)}{unit} {op} {_number(self.threshold)}{unit}"
+        return line if self.label in ("", "ALL") else f"{line} (label {self.label})"
+
+
+@dataclass(frozen=True)
+class CriteriaOutcome:
+    """BlazeMeter's verdict on one master, as `--criteria` makes of it."""
+
+    mode: CriteriaMode
+    report_status: str | None
+    verdict: Verdict
+    failed: tuple[Criterion, ...] = ()
+    note: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """One line for the run's reason: which criteria failed, or why it is broken."""
+        if self.verdict is Verdict.BROKEN:
+            if self.note:
+                return self.note
+            return f"BlazeMeter reports no usable result (reportStatus {self.report_status})"
+        if self.failed:
+            shown = "; ".join(criterion.describe() for criterion in self.failed[:3])
+            more = len(self.failed) - 3
+            return f"failure criteria failed: {shown}" + (f"; and {more} more" if more > 0 else "")
+        return self.note or f"BlazeMeter's verdict: {self.report_status}"
+
+
+def _number(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+#: reportStatus as the gate names it, by its lower-cased, trimmed spelling.
+_REPORT_STATUSES = {
+    name.lower(): name for name in ("pass", "fail", "unset", *BROKEN_REPORT_STATUSES)
+}
+
+
+def normalise_report_status(raw: object) -> str | None:
+    """`" FAIL "` -> `fail`, `"NODATA"` -> `noData`; an unknown word is kept as it came
+    (trimmed, so the verdict can name it); empty or not text is None."""
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    text = raw.strip()
+    return _REPORT_STATUSES.get(text.lower(), text)
+
+
+#: METRIC -> (field of the aggregate report, unit)
+METRICS: dict[str, tuple[str, str]] = {
+    "avg": ("avgResponseTime", "ms"),
+    "p90": ("90line", "ms"),
+    "p95": ("95line", "ms"),
+    "p99": ("99line", "ms"),
+    "errors": ("errorsRate", "%"),
+}
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How much worse a metric may get: relative (percent) or absolute (metric's unit)."""
+
+    metric: str
+    amount: float
+    relative: bool
+
+    def __str__(self) -> str:
+        unit = "%" if self.relative else (" points" if self.metric == "errors" else " ms")
+        return f"{self.metric}=+{self.amount:g}{unit}"
+
+    def exceeded(self, baseline: float, now: float) -> bool:
+        """Beyond the limit. A relative limit against a baseline of 0: any rise is an
+        infinite change and exceeds it (an absolute limit gives slack there)."""
+        change = now - baseline
+        if self.relative:
+            if baseline <= 0:
+                return change > 0
+            return change / baseline * 100 > self.amount
+        return change > self.amount
+
+
+@dataclass(frozen=True)
+class LabelRow:
+    """One row of BlazeMeter's aggregate report."""
+
+    samples: int
+    values: dict[str, float]
+
+
+@dataclass(frozen=True)
+class AggregateReport:
+    """Label -> its rows (BlazeMeter may list a label twice), and notes on unusable values."""
+
+    rows: dict[str, tuple[LabelRow, ...]]
+    notes: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One label and metric: baseline, now, change, and what it means."""
+
+    label: str
+    metric: str
+    samples_baseline: int
+    samples_now: int
+    baseline: float | None
+    now: float | None
+    limit: Limit | None
+    verdict: str  # regression, fine, few samples, new label, label gone
+
+    @property
+    def change(self) -> str:
+        if self.baseline is None or self.now is None:
+            return "-"
+        delta = self.now - self.baseline
+        if self.metric == "errors":
+            return f"{delta:+.2f} points" + (" (from 0)" if not self.baseline and delta else "")
+        if self.baseline:
+            percent = f" ({delta / abs(self.baseline) * 100:+.0f}%)"
+        else:
+            percent = " (from 0)" if delta else ""
+        return f"{delta:+.0f} ms{percent}"
+
+    @property
+    def shown_baseline(self) -> str:
+        return _shown(self.metric, self.baseline)
+
+    @property
+    def shown_now(self) -> str:
+        return _shown(self.metric, self.now)
+
+    def describe(self) -> str:
+        """`label 'checkout': p90 1350 ms -> 1823 ms (+473 ms (+35%), limit p90=+20%)`."""
+        limit = f", limit {self.limit}" if self.limit else ""
+        return (
+            f"label {self.label!r}: {self.metric} {self.shown_baseline} -> {self.shown_now} "
+            f"({self.change}{limit})"
+        )
+
+
+def _shown(metric: str, value: float | None) -> str:
+    """A metric's value with its unit (`1350 ms`, `0.5 %`), or `-` when a side has none."""
+    if value is None:
+        return "-"
+    return f"{value:g}{' %' if metric == 'errors' else ' ms'}"
+
+
+@dataclass(frozen=True)
+class BaselineOutcome:
+    """What the comparison with the baseline found for one master."""
+
+    master_id: str | None
+    how_chosen: str
+    rows: tuple[Comparison, ...] = ()
+    note: str | None = None
+    #: values that could not be used or were missing (listed, never failing)
+    data_notes: tuple[str, ...] = ()
+
+    @property
+    def regressions(self) -> tuple[Comparison, ...]:
+        return tuple(row for row in self.rows if row.verdict == "regression")
+
+    @property
+    def worst(self) -> Comparison | None:
+        """The regression furthest beyond its baseline (relative change)."""
+        return max(self.regressions, key=_size, default=None)
+
+
+def _size(row: Comparison) -> float:
+    """How far beyond its baseline a row is (relative; a rise from 0 is infinite)."""
+    if row.baseline is None or row.now is None:
+        return -math.inf
+    if row.baseline:
+        return (row.now - row.baseline) / abs(row.baseline)
+    return math.inf if row.now > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One run of a test, as `GET /masters?testId=` lists it."""
+
+    master_id: str
+    passed: bool
+    created: float | None
+    #: None: the run has not ended (or BlazeMeter did not say)
+    ended: float | None = None

@@ -1,0 +1,132 @@
+"""The regression gate's judgement: each label of an ended master against the same label of
+a baseline, and the choice of the last passed run. Pure functions over domain values.
+
+Noise guards: a label with fewer than 100 samples on either side, or on one side only, is
+listed and never fails. A label listed twice is compared row by row, the worst row
+deciding; a rise from a baseline of 0 exceeds every relative limit.
+"""
+
+from __future__ import annotations
+
+from ci_gate.domain.findings import AggregateReport, Comparison, LabelRow, Limit, RunInfo, _size
+
+MIN_SAMPLES = 100
+
+
+DEFAULT_LIMIT = "p90=+20%"
+
+
+LAST_PASSED = "last-passed"
+
+
+_RANK = {"regression": 5, "no data": 4, "fine": 3, "few samples": 2}
+
+
+def _judge_rows(
+    label: str, limit: Limit, current: tuple[LabelRow, ...], before: tuple[LabelRow, ...]
+) -> Comparison:
+    """One label under one limit: every row of this run against every row of the
+    baseline (a label listed twice has two rows); the worst pair decides."""
+    worst: Comparison | None = None
+    for now_row in current:
+        for base_row in before:
+            value_now = now_row.values.get(limit.metric)
+            value_before = base_row.values.get(limit.metric)
+            if min(now_row.samples, base_row.samples) < MIN_SAMPLES:
+                verdict = "few samples"
+            elif value_now is None or value_before is None:
+                verdict = "no data"
+            elif limit.exceeded(value_before, value_now):
+                verdict = "regression"
+            else:
+                verdict = "fine"
+            row = Comparison(
+                label,
+                limit.metric,
+                base_row.samples,
+                now_row.samples,
+                value_before,
+                value_now,
+                limit,
+                verdict,
+            )
+            if worst is None or _worse(row, worst):
+                worst = row
+    assert worst is not None
+    return worst
+
+
+def _worse(row: Comparison, than: Comparison) -> bool:
+    if _RANK[row.verdict] != _RANK[than.verdict]:
+        return _RANK[row.verdict] > _RANK[than.verdict]
+    return _size(row) > _size(than)
+
+
+def compare(
+    now: AggregateReport, base: AggregateReport, limits: tuple[Limit, ...]
+) -> tuple[Comparison, ...]:
+    """Every label of either side, under every limit; only judged labels can fail."""
+    rows: list[Comparison] = []
+    for label in sorted(set(now.rows) | set(base.rows)):
+        current, before = now.rows.get(label, ()), base.rows.get(label, ())
+        for limit in limits:
+            if current and before:
+                rows.append(_judge_rows(label, limit, current, before))
+                continue
+            rows.append(
+                Comparison(
+                    label,
+                    limit.metric,
+                    max(r.samples for r in before) if before else 0,
+                    max(r.samples for r in current) if current else 0,
+                    before[0].values.get(limit.metric) if before else None,
+                    current[0].values.get(limit.metric) if current else None,
+                    limit,
+                    "label gone" if not current else "new label",
+                )
+            )
+    return tuple(rows)
+
+
+def data_notes(rows: tuple[Comparison, ...], *reports: AggregateReport) -> tuple[str, ...]:
+    """What was not compared for want of data, and what could not be read."""
+    missing = [
+        f"label {row.label!r}: no {row.metric} value on "
+        + (
+            "either side"
+            if row.baseline is None and row.now is None
+            else "the baseline"
+            if row.baseline is None
+            else "this run"
+        )
+        + ": not compared"
+        for row in rows
+        if row.verdict == "no data"
+    ]
+    read = [note for report in reports for note in report.notes]
+    return tuple(dict.fromkeys([*read, *missing]))
+
+
+def pick_last_passed(
+    master_id: str, runs: list[RunInfo], *, created: float | None = None
+) -> str | None:
+    """The newest ended run created before this master whose verdict was a pass: never
+    this run, a run created after it, or one that has not ended. `created` is this run's
+    creation time from `GET /masters/{id}` (the list may not hold this run)."""
+    mine = created
+    if mine is None:
+        mine = next((run.created for run in runs if run.master_id == master_id), None)
+    if mine is None:
+        return None  # without this run's time, "earlier" cannot be told: no baseline
+    candidates = [
+        run
+        for run in runs
+        if run.master_id != master_id
+        and run.passed
+        and run.ended is not None
+        and run.created is not None
+        and run.created < mine
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda run: run.created or 0.0).master_id
