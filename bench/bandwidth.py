@@ -23,7 +23,7 @@ from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import WaitSettings
 from ci_gate.simulator.scenario import BUILTIN_DIR, load_scenario
 from ci_gate.simulator.server import SimulatorServer
-from ci_gate.wait.loop import Waiter
+from ci_gate.wait.loop import WaitLoop
 from ci_gate.wait.progress import ConsoleProgress
 from ci_gate.wait.signals import SignalGuard
 
@@ -49,7 +49,7 @@ def gate_bytes(scenario: Path) -> tuple[int, int]:
         client = BlazeMeterClient(server.base_url, CREDENTIALS)
         plan = WaitSettings(master_ids=("12345678",), timeout=120, interval=0.001)
         quiet = ConsoleProgress(io.StringIO())  # the bench measures bytes, not output
-        outcome = Waiter(plan, client, quiet, SignalGuard()).run()
+        outcome = WaitLoop(plan, client, quiet, SignalGuard()).run()
         assert outcome.verdict == "passed", outcome.reason
         return client.traffic().bytes_received, client.traffic().requests
     finally:

@@ -22,7 +22,7 @@ from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import WaitSettings
 from ci_gate.simulator.scenario import load_scenario
 from ci_gate.simulator.server import SimulatorServer
-from ci_gate.wait.loop import Waiter
+from ci_gate.wait.loop import WaitLoop
 from ci_gate.wait.progress import ConsoleProgress
 from ci_gate.wait.signals import SignalGuard
 
@@ -46,7 +46,7 @@ def gate_seconds(count: int, interval: float) -> float:
         client = BlazeMeterClient(server.base_url, CREDENTIALS, pool_size=16)
         plan = WaitSettings(master_ids=tuple(masters), timeout=600, interval=interval)
         started = time.perf_counter()
-        outcome = Waiter(plan, client, ConsoleProgress(io.StringIO()), SignalGuard()).run()
+        outcome = WaitLoop(plan, client, ConsoleProgress(io.StringIO()), SignalGuard()).run()
         seconds = time.perf_counter() - started
         assert outcome.verdict == "passed", outcome.reason
         return seconds

@@ -32,7 +32,7 @@ from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import WaitSettings
 from ci_gate.report import write_reports
-from ci_gate.wait.loop import Waiter
+from ci_gate.wait.loop import WaitLoop
 from ci_gate.wait.progress import ConsoleProgress
 from ci_gate.wait.signals import SignalGuard
 
@@ -84,7 +84,7 @@ def gate_run(scenario: Path, folder: Path) -> dict[str, float]:
         client = BlazeMeterClient(simulator.url, CREDENTIALS)
         plan = WaitSettings(master_ids=("1",), timeout=600, interval=0.001)
         cpu = time.process_time()
-        outcome = Waiter(plan, client, ConsoleProgress(io.StringIO()), SignalGuard()).run()
+        outcome = WaitLoop(plan, client, ConsoleProgress(io.StringIO()), SignalGuard()).run()
         cpu = time.process_time() - cpu
         paths = write_reports(outcome, folder / "report")
         offending = len(

@@ -1,31 +1,19 @@
-"""The only module that talks HTTP: BlazeMeter's status and stop endpoints.
-
-One clock bounds everything: each request's connect and read timeouts are cut to the time
-left before the caller's deadline, and the body is streamed with a total-time cap and a
-size cap (decoded bytes count, so a gzip bomb is an API error, not a `MemoryError`).
-Retryable failures (network trouble, 429, 5xx, answers that are not the expected JSON)
-are retried with `backoff` by time: up to `CI_GATE_RETRY_MAX_TIME`, never past the
-deadline, honouring `Retry-After` within it. Everything else is a `FatalApiError` at once.
-Redirects are not followed. One line is logged per episode of trouble, not per try.
+"""BlazeMeter's API for a gate: one method per endpoint, each bounded by the caller's
+deadline and returning domain values (parsed by `answers`, inside the retried call: a
+body of the wrong shape is worth another try). Only `start` has a retry rule of its own:
+a start is not idempotent.
 """
 
 from __future__ import annotations
 
-import email.utils
-import json
-import random
-import threading
 import time
-from collections.abc import Callable, Generator
-from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from collections.abc import Callable
+from typing import TypeVar
+from urllib.parse import quote
 
-import backoff
 import requests
 import requests.adapters
-import urllib3
 
-from ci_gate import __version__
 from ci_gate.blazemeter.answers import (
     parse_aggregate,
     parse_criteria_with_notes,
@@ -35,121 +23,25 @@ from ci_gate.blazemeter.answers import (
     parse_status,
 )
 from ci_gate.blazemeter.links import report_url
+from ci_gate.blazemeter.retry import with_retries
+from ci_gate.blazemeter.transport import Transport
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import HttpSettings
 from ci_gate.domain.findings import AggregateReport, Criterion, MasterInfo, RunInfo
 from ci_gate.domain.run import GRACEFUL_STOP_PROGRESS, MasterStatus, Traffic
 from ci_gate.errors import (
-    ApiError,
-    FatalApiError,
     MalformedResponseError,
-    NotFoundError,
     NotSentError,
-    OutOfTimeError,
     RateLimitedError,
     RetryableApiError,
     StartMayHaveHappenedError,
 )
-from ci_gate.text import one_line
 
 T = TypeVar("T")
 
 
-#: Bytes asked of the socket (and of the decoder) at a time while reading a body.
-_PIECE = 64 * 1024
-
-
-#: Longest wait honoured from a Retry-After header, so a hostile value cannot park the gate.
-MAX_RETRY_AFTER = 300.0
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if seconds != seconds:  # NaN
-        return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-
-
-def _retry_delays(
-    *, factor: float, max_delay: float
-) -> Generator[float, BaseException | None, None]:
-    """Backoff wait generator: exponential with equal jitter, or the server's Retry-After."""
-    error = yield 0
-    attempt = 0
-    while True:
-        ceiling = min(factor * (2**attempt), max_delay)
-        attempt += 1
-        delay = ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not crypto
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            delay = retry_after
-        error = yield delay
-
-
-_FATAL_REASONS = {
-    400: "the API rejected the request",
-    401: "credentials rejected",
-    402: "the account's plan does not allow this",
-    403: "access denied to this master",
-    404: "master not found",
-    409: "the request conflicts with the master's state",
-}
-
-
-def _kind(what: str) -> str:
-    """'master' of 'master 123', 'test' of 'test 7'."""
-    return what.rsplit(" ", 1)[0] if " " in what else what
-
-
-def _fatal_reason(code: object, what: str) -> str | None:
-    if code == 404:
-        return f"{_kind(what)} not found"
-    return _FATAL_REASONS.get(code) if isinstance(code, int) else None
-
-
-def _envelope_message(body: object) -> str:
-    """The server's own words from an error body, in any of its historical shapes.
-
-    API v4: `{"error": {"code": 404, "message": "..."}}`; API v2 and older answers:
-    `{"response_code": 500, "error": "Test already running..."}` or a bare `message`.
-    """
-    if not isinstance(body, dict):
-        return ""
-    error = body.get("error")
-    text: object = None
-    if isinstance(error, dict):
-        text = error.get("message") or error.get("Message")
-    elif isinstance(error, str):
-        text = error
-    if not isinstance(text, str) or not text.strip():
-        text = body.get("message")
-    if isinstance(text, str) and text.strip():
-        return " (" + one_line(text.strip(), 200) + ")"
-    return ""
-
-
-def _envelope_error_code(body: dict[str, object]) -> object:
-    error = body.get("error")
-    if isinstance(error, dict):
-        return error.get("code")
-    return body.get("response_code")
-
-
 class BlazeMeterClient:
-    """A BlazeMeter API v4 client for what a gate needs: read a status, stop a master."""
+    """The endpoints a gate needs, over one `Transport` and the retry rule."""
 
     def __init__(
         self,
@@ -161,36 +53,38 @@ class BlazeMeterClient:
         session: requests.Session | None = None,
         on_retry: Callable[[str], None] | None = None,
         pool_size: int = 16,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.http = http or HttpSettings()
-        self._traffic = Traffic()
-        self._traffic_lock = threading.Lock()
+        self._transport = Transport(
+            self.api_url,
+            credentials,
+            http=self.http,
+            ca_bundle=ca_bundle,
+            session=session,
+            pool_size=pool_size,
+        )
         self._on_retry = on_retry
-        self._session = session or requests.Session()
-        # one connection per worker thread, kept alive between polls (stop requests from
-        # the main thread get a spare one)
-        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool_size + 1)
-        self._session.mount("https://", adapter)
-        self._session.mount("http://", adapter)
-        self._session.auth = (credentials.key_id, credentials.key_secret)
-        self._session.headers["User-Agent"] = f"ci-gate/{__version__}"
-        self._session.headers["Accept"] = "application/json"
-        self._verify: str | bool = ca_bundle or True
+        # the monotonic clock read at each call (a test's fake clock takes its place)
+        self._clock = clock or (lambda: time.monotonic())
 
     def close(self) -> None:
-        self._session.close()
+        self._transport.close()
 
     def traffic(self) -> Traffic:
         """What this client has sent and received so far."""
-        return self._traffic
+        return self._transport.traffic()
 
-    def _count(self, *, requests: int = 0, received: int = 0, retries: int = 0) -> None:
-        with self._traffic_lock:  # worker threads count at once
-            old = self._traffic
-            self._traffic = Traffic(
-                old.requests + requests, old.bytes_received + received, old.retries + retries
-            )
+    def _with_retries(self, call: Callable[[], T], deadline: float | None) -> T:
+        return with_retries(
+            call,
+            deadline,
+            self.http,
+            clock=self._clock,
+            on_retry=self._on_retry,
+            on_each_retry=lambda: self._transport.count(retries=1),
+        )
 
     def status(
         self,
@@ -276,7 +170,7 @@ class BlazeMeterClient:
 
         def start_once() -> str:
             try:
-                result = self._request("POST", path, what, None, deadline)
+                result = self._transport.request("POST", path, what, None, deadline)
             except (NotSentError, RateLimitedError):
                 raise
             except RetryableApiError as error:
@@ -326,65 +220,14 @@ class BlazeMeterClient:
         params = {"testId": test_id, "limit": "50", "sort[]": "-created"}
         return self._with_retries(
             lambda: parse_runs(
-                test_id, self._request("GET", "masters", f"test {test_id}", params, deadline)
+                test_id,
+                self._transport.request("GET", "masters", f"test {test_id}", params, deadline),
             ),
             deadline,
         )
 
     def report_url(self, master_id: str, public_token: str | None = None) -> str:
         return report_url(self.api_url, master_id, public_token)
-
-    def _with_retries(self, call: Callable[[], T], deadline: float | None) -> T:
-        """Retry by time: consecutive trouble up to the budget, never past the deadline."""
-        http = self.http
-        started = time.monotonic()
-        budget = http.retry_max_time
-        if deadline is not None:
-            budget = min(budget, deadline - started)
-        budget = max(budget, 0.0)
-        tries = 0
-        last_trouble: BaseException | None = None
-
-        def on_backoff(details: Any) -> None:
-            nonlocal tries, last_trouble
-            tries += 1
-            last_trouble = details.get("exception")
-            self._count(retries=1)
-            if tries == 1 and self._on_retry is not None:
-                self._on_retry(
-                    f"API trouble: {details.get('exception')}; retrying for up to {budget:.0f}s"
-                )
-
-        retrying = backoff.on_exception(
-            _retry_delays,
-            RetryableApiError,
-            max_tries=None,
-            max_time=budget,
-            jitter=None,
-            on_backoff=on_backoff,
-            logger=None,
-            factor=http.retry_factor,
-            max_delay=http.retry_max_delay,
-        )(call)
-        try:
-            result = retrying()
-        except RetryableApiError as error:
-            spent = time.monotonic() - started
-            raise ApiError(
-                f"{error} (still failing after {spent:.0f}s and {tries + 1} tries)"
-            ) from None
-        except OutOfTimeError:
-            if last_trouble is None:
-                raise
-            # the deadline ended the retries: say what the trouble was, not only the clock
-            spent = time.monotonic() - started
-            raise ApiError(
-                f"{last_trouble} (still failing at the deadline, after {spent:.0f}s and "
-                f"{tries} {'try' if tries == 1 else 'tries'})"
-            ) from None
-        if tries and self._on_retry is not None:
-            self._on_retry(f"API healthy again after {time.monotonic() - started:.0f}s")
-        return result
 
     def _call(
         self,
@@ -396,163 +239,4 @@ class BlazeMeterClient:
         body: dict[str, object] | None = None,
     ) -> object:
         path = f"masters/{quote(master_id, safe='')}" + (f"/{endpoint}" if endpoint else "")
-        return self._request(method, path, f"master {master_id}", params, deadline, body)
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        what: str,
-        params: dict[str, str] | None,
-        deadline: float | None,
-        body: dict[str, object] | None = None,
-    ) -> object:
-        """One request and its answer, bounded by its own time budget and the deadline."""
-        url = f"{self.api_url}/{path}"
-        started = time.monotonic()
-        # this request's own deadline: its time budget, cut to the caller's deadline
-        ends = started + self.http.read_timeout
-        if deadline is not None:
-            ends = min(ends, deadline)
-        left = ends - started
-        if left <= 0:
-            raise OutOfTimeError(f"{what}: no time left before the deadline for another request")
-        self._count(requests=1)
-        try:
-            response = self._session.request(
-                method,
-                url,
-                params=params,
-                json=body,
-                timeout=(min(self.http.connect_timeout, left), left),
-                verify=self._verify,
-                allow_redirects=False,
-                stream=True,
-            )
-            try:
-                content = self._read_body(response, ends, what)
-            finally:
-                response.close()
-        except requests.exceptions.SSLError as error:
-            raise FatalApiError(f"{what}: TLS verification failed: {_short(error)}") from None
-        except requests.exceptions.ConnectTimeout:
-            raise NotSentError(f"{what}: could not connect to the API in time") from None
-        except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
-            raise RetryableApiError(f"{what}: the API did not answer in time") from None
-        except requests.exceptions.ConnectionError as error:
-            if _never_connected(error):
-                raise NotSentError(f"{what}: could not reach the API: {_short(error)}") from None
-            raise RetryableApiError(f"{what}: could not reach the API: {_short(error)}") from None
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:
-            raise RetryableApiError(f"{what}: request failed: {_short(error)}") from None
-        except OSError as error:
-            raise RetryableApiError(f"{what}: the connection failed: {_short(error)}") from None
-        return self._read_answer(response, content, what)
-
-    def _read_body(self, response: requests.Response, ends: float, what: str) -> bytes:
-        """The decoded body, read in pieces so the clock and the size cap are kept."""
-        limit = self.http.max_answer_bytes
-        parts: list[bytes] = []
-        size = 0
-        raw = response.raw
-        while True:
-            if time.monotonic() >= ends:
-                raise RetryableApiError(
-                    f"{what}: the answer did not arrive in time ({size} bytes so far)"
-                )
-            piece = raw.read1(_PIECE, decode_content=True)
-            if not piece:
-                break
-            size += len(piece)
-            self._count(received=len(piece))
-            if size > limit:
-                raise FatalApiError(
-                    f"{what}: the answer is larger than {limit // (1024 * 1024)} MiB "
-                    "(CI_GATE_MAX_ANSWER_MB)"
-                )
-            parts.append(piece)
-        return b"".join(parts)
-
-    def _hint(self, code: object, what: str) -> str:
-        """What to check when the API says 'not found': the id, or the URL it was sent to."""
-        if code != 404:
-            return ""
-        if not urlsplit(self.api_url).path.rstrip("/").endswith("/api/v4"):
-            return f"; check --api-url: {self.api_url} does not end in /api/v4"
-        return f"; check the {_kind(what)} id and --api-url"
-
-    def _read_answer(self, response: requests.Response, content: bytes, what: str) -> object:
-        code = response.status_code
-        body: object = None
-        try:
-            body = json.loads(content) if content else None
-        except (ValueError, RecursionError):
-            body = None
-        detail = _envelope_message(body)
-        if 300 <= code < 400:
-            target = urlsplit(response.headers.get("Location", "")).hostname or "an unnamed host"
-            raise FatalApiError(
-                f"{what}: the API answered with a redirect (HTTP {code}) to "
-                f"{one_line(target, 100)}; redirects are not followed (check --api-url)"
-            )
-        if code == 429:
-            raise RateLimitedError(
-                f"{what}: rate-limited by the API (HTTP 429){detail}",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        if code >= 500:
-            raise RetryableApiError(
-                f"{what}: the API failed (HTTP {code}){detail}",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        if code >= 400 or code < 200:
-            reason = _fatal_reason(code, what) or "the API refused the request"
-            error = NotFoundError if code == 404 else FatalApiError
-            raise error(f"{what}: {reason} (HTTP {code}){detail}{self._hint(code, what)}")
-        if code == 204 or (not content and code in (201, 202)):
-            return None
-        if not isinstance(body, dict):
-            kind = one_line(response.headers.get("Content-Type", "no content type"), 80)
-            raise MalformedResponseError(
-                f"{what}: the API answered HTTP {code} with a body that is not "
-                f"BlazeMeter's JSON envelope ({kind}, {len(content)} bytes)"
-            )
-        if body.get("error"):
-            error_code = _envelope_error_code(body)
-            fatal = _fatal_reason(error_code, what)
-            if fatal:
-                error = NotFoundError if error_code == 404 else FatalApiError
-                raise error(f"{what}: {fatal}{detail}{self._hint(error_code, what)}")
-            raise RetryableApiError(f"{what}: the API reported an error{detail}")
-        return body.get("result")
-
-
-def _never_connected(error: requests.exceptions.ConnectionError) -> bool:
-    """Whether the connection was never made (so the request cannot have been sent)."""
-    reason = getattr(error.args[0], "reason", None) if error.args else None
-    return isinstance(reason, urllib3.exceptions.NewConnectionError) or isinstance(
-        error.args[0] if error.args else None, urllib3.exceptions.NewConnectionError
-    )
-
-
-def _short(error: BaseException) -> str:
-    """A one-line description of a transport error, without the noise of its chain."""
-    text = str(error)
-    for pattern, plain in _TRANSPORT_PHRASES:
-        if pattern in text:
-            return plain
-    return one_line(text, 200)
-
-
-_TRANSPORT_PHRASES = (
-    ("RemoteDisconnected", "the connection was closed without an answer"),
-    ("Connection aborted", "the connection was closed without an answer"),
-    ("Connection reset", "the connection was reset"),
-    ("Connection refused", "connection refused"),
-    ("Name or service not known", "the host name could not be resolved"),
-    ("nodename nor servname", "the host name could not be resolved"),
-    ("Temporary failure in name resolution", "the host name could not be resolved"),
-    ("IncompleteRead", "the answer was cut short"),
-    ("ProxyError", "the proxy refused or failed the connection"),
-    ("CERTIFICATE_VERIFY_FAILED", "the server's certificate could not be verified"),
-)
+        return self._transport.request(method, path, f"master {master_id}", params, deadline, body)

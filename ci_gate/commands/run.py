@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -68,29 +69,20 @@ def run_run(
 
     what = f"{'multi-test' if start.multi_test else 'test'} {start.test_id}"
     try:
-        with guard.interruptible():
-            master_id = start_test(start, api, log=log, deadline=deadline)
-            announce_master(master_id, settings.report_dir, env, log)
-            if not run.no_note:
-                notes += _set_note(
-                    master_id, api, log, env, min(deadline, time.monotonic() + NOTE_BUDGET)
-                )
+        master_id = start_test(start, api, log=log, guard=guard, deadline=deadline)
     except Cancelled as cancelled:
-        if master_id is None:
-            return ended_before_waiting(
-                Verdict.CANCELLED,
-                f"cancelled by {cancelled} while starting {what}; the start request may "
-                f"have reached BlazeMeter: check {what}",
-                cancelled.signal_number,
-            )
-        # the run started: wait no more, but report it (and stop it) as a cancelled wait
-        settings = replace(settings, timeout=0.001)
+        return ended_before_waiting(
+            Verdict.CANCELLED,
+            f"cancelled by {cancelled} while starting {what}; the start request may "
+            f"have reached BlazeMeter: check {what}",
+            cancelled.signal_number,
+        )
     except ApiError as error:
         late = time.monotonic() >= deadline
         started = (
             "a run may have started"
             if isinstance(error, StartMayHaveHappenedError)
-            else ("no run was started")
+            else "no run was started"
         )
         reason = f"could not start {what}: {error}"
         if "a run may have started" not in reason:
@@ -98,6 +90,14 @@ def run_run(
         if late:
             reason = f"timed out after {format_duration(settings.timeout)}: {reason}"
         return ended_before_waiting(Verdict.TIMEOUT if late else Verdict.ERROR, reason, None)
+    # from here a signal is recorded, and the wait acts on it at once: the reports, and
+    # with --stop-on-cancel the stop of what was started
+    announce_master(master_id, settings.report_dir, env, log)
+    if not run.no_note and guard.received is None:
+        with contextlib.suppress(Cancelled), guard.interruptible():
+            notes += _set_note(
+                master_id, api, log, env, min(deadline, time.monotonic() + NOTE_BUDGET)
+            )
     left = max(deadline - time.monotonic(), 0.001)  # the wait still takes its last look
     return run_wait(
         replace(settings, master_ids=(master_id,), timeout=min(settings.timeout, left)),

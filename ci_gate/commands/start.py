@@ -21,12 +21,16 @@ def start_test(
     api: ApiSettings,
     *,
     log: Callable[[str], None],
+    guard: SignalGuard,
     deadline: float | None = None,
 ) -> str:
-    """Start the test (retried only where a retry cannot start a second run)."""
+    """Start the test (retried only where a retry cannot start a second run). A signal
+    during the request raises `Cancelled` at once; one that comes once the master id is
+    back is only recorded (`guard.received`), so the id is never lost."""
     client = make_client(api, on_retry=log)
     try:
-        master_id = client.start(start.test_id, multi=start.multi_test, deadline=deadline)
+        with guard.interruptible():
+            master_id = client.start(start.test_id, multi=start.multi_test, deadline=deadline)
     finally:
         client.close()
     kind = "multi-test" if start.multi_test else "test"
@@ -49,8 +53,7 @@ def run_start(
     env = os.environ if env is None else env
     prepare_outputs(report_dir, env)
     log = ConsoleProgress(stderr or sys.stderr).note
-    with guard.interruptible():
-        master_id = start_test(start, api, log=log)
+    master_id = start_test(start, api, log=log, guard=guard)
     stdout.write(master_id + "\n")
     stdout.flush()
     announce_master(master_id, report_dir, env, log)

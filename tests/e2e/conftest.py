@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from _pytest.terminal import TerminalReporter
 
-from tests.helpers import FAULT_MATRIX
+from tests.support.helpers import FAULT_MATRIX
 
 
 def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
@@ -16,3 +17,10 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
     for name, verdict, code, seconds, requests, reports in FAULT_MATRIX:
         shown = "-" if requests < 0 else str(requests)
         write(f"{name:<38} {verdict:<8} {code:>4} {seconds:>8.2f} {shown:>8}  {reports}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The real `ci-gate` process over real sockets needs real seconds: not the quick lane."""
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.slow)

@@ -9,7 +9,7 @@ from pathlib import Path
 from junitparser import Failure, JUnitXml
 
 from ci_gate.simulator.scenario import BUILTIN_DIR
-from tests.helpers import (
+from tests.support.helpers import (
     assert_inert_markdown,
     assert_valid_junit,
     gate_env,

@@ -7,7 +7,7 @@ import json
 import urllib.request
 from pathlib import Path
 
-from tests.helpers import gate_env, run_gate, simulator, wait_args, write_scenario
+from tests.support.helpers import gate_env, run_gate, simulator, wait_args, write_scenario
 
 MASTERS = [str(50100001 + n) for n in range(40)]
 
@@ -24,7 +24,9 @@ def _scenario(folder: Path) -> Path:
     return write_scenario(folder, {master: {"steps": steps} for master in MASTERS})
 
 
-def test_the_pool_is_used_to_the_full_and_never_beyond(tmp_path: Path) -> None:
+def test_the_pool_is_never_exceeded_by_the_real_process(tmp_path: Path) -> None:
+    """Never beyond the pool, over real sockets; that it fills to its size exactly is
+    checked without timing in tests/unit/wait/test_pool.py."""
     for pool in ("8", "16"):
         report = tmp_path / f"r{pool}"
         with simulator(_scenario(tmp_path), "--latency", "0.1") as sim:
@@ -35,7 +37,7 @@ def test_the_pool_is_used_to_the_full_and_never_beyond(tmp_path: Path) -> None:
             )
             peak = _peak(sim.url)
         assert run.code == 0, run.stderr
-        assert peak == int(pool), f"pool {pool}: {peak} requests in flight at most"
+        assert 1 <= peak <= int(pool), f"pool {pool}: {peak} requests in flight at most"
         assert len(run.summary["masters"]) == 40
 
 

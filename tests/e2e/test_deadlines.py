@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_faults import STATE_END, STATE_START
-from tests.helpers import (
+from tests.support.helpers import (
     CORE_REPORTS,
     FAULT_MATRIX,
+    STATE_END,
+    STATE_START,
     assert_no_traceback,
     assert_valid_junit,
     core_reports,
@@ -31,7 +32,7 @@ from tests.helpers import (
     wait_args,
     write_scenario,
 )
-from tests.pipelines.shell import ROOT, action_scripts
+from tests.support.shell import ROOT, action_scripts
 
 REPORTS = CORE_REPORTS
 
@@ -90,9 +91,9 @@ def _run_with_rusage(
 @pytest.mark.parametrize(
     ("name", "fault"),
     [
-        ("trickle 1 byte/s, --timeout 20", {"trickle": 1}),
-        ("silent after headers, --timeout 20", {"silent": True}),
-        ("accepted, never answered, --timeout 20", {"never_answer": True}),
+        ("trickle 1 byte/s, --timeout 8", {"trickle": 1}),
+        ("silent after headers, --timeout 8", {"silent": True}),
+        ("accepted, never answered, --timeout 8", {"never_answer": True}),
     ],
 )
 def test_a_hostile_server_cannot_carry_the_gate_past_its_deadline(
@@ -104,12 +105,12 @@ def test_a_hostile_server_cannot_carry_the_gate_past_its_deadline(
     report_dir = tmp_path / "report"
     with simulator(scenario) as sim:
         code, seconds, _, out, err = _run_with_rusage(
-            wait_args(sim, report_dir, "--timeout", "20"), tmp_path, gate_env(), timeout=60
+            wait_args(sim, report_dir, "--timeout", "8"), tmp_path, gate_env(), timeout=60
         )
     reports = _reports_of(report_dir)
     _row(name, code, seconds, report_dir)
     assert code == 3, out + err
-    assert seconds < 25
+    assert seconds < 8 + 4  # the deadline, the last look's grace and the reports
     assert reports == REPORTS
     assert_valid_junit((report_dir / "junit.xml").read_bytes())
     assert_no_traceback(out, err)
@@ -148,12 +149,16 @@ def _free_port() -> int:
     return port
 
 
-def test_ninety_seconds_of_api_trouble_do_not_fail_the_gate(tmp_path: Path) -> None:
-    """Refused for 45 s, then 503s until about 90 s, then healthy: the run's own verdict."""
+def test_api_trouble_shorter_than_the_retry_budget_does_not_fail_the_gate(
+    tmp_path: Path,
+) -> None:
+    """Refused for 4 s, then 503s until about 8 s, then healthy, within a 30 s budget: the
+    run's own verdict. (The budget's logic, at 300 s, is checked with a fake clock in
+    tests/unit/blazemeter/test_api.py; this is the real process over real sockets.)"""
     port = _free_port()
     report_dir = tmp_path / "report"
     url = f"http://127.0.0.1:{port}/api/v4"
-    env = gate_env()
+    env = gate_env(CI_GATE_RETRY_MAX_TIME="30")
     started = time.monotonic()
     process = subprocess.Popen(
         [
@@ -166,25 +171,25 @@ def test_ninety_seconds_of_api_trouble_do_not_fail_the_gate(tmp_path: Path) -> N
         text=True,
         env=env,
     )
-    time.sleep(45)  # refused
+    time.sleep(4)  # refused
     (tmp_path / "down").mkdir()
     (tmp_path / "up").mkdir()
     failing = write_scenario(
         tmp_path / "down", {"1": {"steps": [{"fault": {"http_status": 503}, "repeat": "forever"}]}}
     )
     with simulator(failing, "--port", str(port)) as sim:
-        time.sleep(max(0.0, 90 - (time.monotonic() - started)))  # 503s until 90 s
+        time.sleep(max(0.0, 8 - (time.monotonic() - started)))  # 503s until 8 s
         failed_calls = len(sim.calls())
     healthy = write_scenario(tmp_path / "up", {"1": {"steps": [STATE_END]}})
     with simulator(healthy, "--port", str(port)) as sim:
         up_at = time.monotonic() - started
-        out, err = process.communicate(timeout=120)
+        out, err = process.communicate(timeout=60)
         calls = sim.calls()
     seconds = time.monotonic() - started
     print(f"API down for {up_at:.0f}s (then healthy); the gate ended after {seconds:.0f}s")
-    _row("API down 90 s, then healthy", process.returncode, seconds, report_dir, len(calls))
+    _row("API down 8 s, then healthy", process.returncode, seconds, report_dir, len(calls))
     assert process.returncode == 0, out + err
-    assert up_at >= 90 and failed_calls >= 1
+    assert up_at >= 8 and failed_calls >= 1
     assert out.count("API trouble") == 1 and "API healthy again after" in out
     assert_no_traceback(out, err)
 
@@ -216,7 +221,7 @@ def test_a_long_retry_after_inside_the_budget_is_waited_out(tmp_path: Path) -> N
         {
             "1": {
                 "steps": [
-                    {"fault": {"http_status": 429, "headers": {"Retry-After": "45"}}},
+                    {"fault": {"http_status": 429, "headers": {"Retry-After": "8"}}},
                     STATE_END,
                 ]
             }
@@ -226,12 +231,12 @@ def test_a_long_retry_after_inside_the_budget_is_waited_out(tmp_path: Path) -> N
         code, seconds, _, out, err = _run_with_rusage(
             wait_args(sim, report_dir, "--timeout", "600"),
             tmp_path,
-            gate_env(CI_GATE_RETRY_MAX_TIME="60"),
+            gate_env(CI_GATE_RETRY_MAX_TIME="12"),
             timeout=120,
         )
-    _row("429 Retry-After 45 within a 60 s budget", code, seconds, report_dir)
+    _row("429 Retry-After 8 within a 12 s budget", code, seconds, report_dir)
     assert code == 0, out + err
-    assert 45 <= seconds < 55
+    assert 8 <= seconds < 13
 
 
 def test_a_master_that_ends_just_before_the_deadline_is_judged(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import (
+from tests.support.helpers import (
     assert_no_traceback,
     assert_valid_junit,
     gate_env,

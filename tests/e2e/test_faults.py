@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import (
+from tests.support.helpers import (
     CORE_REPORTS,
     FAULT_MATRIX,
+    STATE_END,
+    STATE_START,
     assert_no_traceback,
     assert_valid_junit,
     core_reports,
@@ -26,12 +28,6 @@ from tests.helpers import (
     wait_args,
     write_scenario,
 )
-
-STATE_START = {
-    "status": "DATA_RECEIVED",
-    "events": [{"message": "Status changed to DATA_RECEIVED (100)"}],
-}
-STATE_END = {"status": "ENDED", "events": [{"message": "Status changed to ENDED (140)"}]}
 
 
 def recovering(*faults: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from junitparser import Failure, JUnitXml
 
-from tests.helpers import ROOT, assert_valid_junit
+from tests.support.helpers import ROOT, assert_valid_junit
 
 NAMES = ("junit.xml", "summary.md", "gate.env", "summary.json")
 KILLS = 50
@@ -69,7 +69,7 @@ def test_sigkill_during_report_writing_never_leaves_a_mixed_set(tmp_path: Path) 
     folder.mkdir()
     for _ in range(KILLS):
         writer = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.report_writer", str(folder)],
+            [sys.executable, "-m", "tests.support.report_writer", str(folder)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,

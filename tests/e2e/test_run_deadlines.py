@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import (
+from tests.support.helpers import (
     assert_no_traceback,
     assert_valid_junit,
     gate_command,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import (
+from tests.support.helpers import (
     assert_no_traceback,
     gate_command,
     gate_env,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from junitparser import Error, Failure, JUnitXml
 
-from tests.helpers import (
+from tests.support.helpers import (
     assert_no_traceback,
     assert_valid_junit,
     gate_env,

@@ -15,8 +15,8 @@ import pytest
 
 from ci_gate.simulator.scenario import load_scenario
 from ci_gate.simulator.server import SimulatorServer
-from tests.conftest import require_tool
-from tests.helpers import DATA, assert_no_traceback, gate_env, run_gate
+from tests.support.helpers import DATA, assert_no_traceback, gate_env, run_gate
+from tests.support.tools import require_tool
 
 
 @pytest.fixture(scope="module")

@@ -9,3 +9,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/pipelines/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.pipeline)
+            item.add_marker(pytest.mark.slow)

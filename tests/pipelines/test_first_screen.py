@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
-from tests.unit.test_docs import first_screen_commands
+from tests.support.helpers import ROOT, first_screen_commands
 
 DEBIAN_PYTHON = Path("/usr/bin/python3")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_tool
-from tests.helpers import DATA, SECRET, assert_valid_junit, gate_env, simulator
-from tests.pipelines.shell import ROOT, jenkins_sh_bodies
+from tests.support.helpers import DATA, SECRET, assert_valid_junit, gate_env, simulator
+from tests.support.shell import ROOT, jenkins_sh_bodies
+from tests.support.tools import require_tool
 
 #: The test each pipeline scenario lets the Jenkinsfile's `ci-gate run` start.
 TEST_IDS = {"pipeline-pass.json": "7100001", "pipeline-fail.json": "7200001"}

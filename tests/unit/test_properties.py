@@ -23,7 +23,7 @@ from ci_gate.config.settings import HttpSettings
 from ci_gate.domain.run import MasterStatus
 from ci_gate.errors import ApiError, MalformedResponseError
 from ci_gate.report import write_reports
-from tests.helpers import (
+from tests.support.helpers import (
     assert_inert_markdown,
     assert_valid_junit,
     event,

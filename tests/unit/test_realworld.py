@@ -19,7 +19,7 @@ from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import ApiSettings, HttpSettings, WaitSettings
 from ci_gate.domain.levels import parse_threshold
 from ci_gate.wait.signals import SignalGuard
-from tests.helpers import assert_no_traceback, assert_valid_junit
+from tests.support.helpers import assert_no_traceback, assert_valid_junit
 
 CORPUS = Path(__file__).parents[1] / "data" / "realworld"
 SHARED = Path(__file__).parents[3] / "shared" / "realworld"

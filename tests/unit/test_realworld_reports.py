@@ -27,7 +27,7 @@ from ci_gate.config.settings import (
 )
 from ci_gate.domain.findings import CriteriaMode
 from ci_gate.wait.signals import SignalGuard
-from tests.helpers import DATA, assert_no_traceback, assert_valid_junit
+from tests.support.helpers import DATA, assert_no_traceback, assert_valid_junit
 
 CORPUS = DATA / "realworld"
 JENKINS = CORPUS / "jenkins-plugin-reports"

@@ -16,7 +16,7 @@ from ci_gate.ci.github import (
     write_step_summary,
 )
 from ci_gate.report import write_reports
-from tests.helpers import (
+from tests.support.helpers import (
     event,
     make_outcome,
     master_outcome,

@@ -15,7 +15,7 @@ from ci_gate.report import write_reports
 from ci_gate.report.junit import MAX_FAILURE_CASES, render_junit
 from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.report.summary import render_markdown
-from tests.helpers import (
+from tests.support.helpers import (
     assert_inert_markdown,
     assert_valid_junit,
     event,

@@ -22,7 +22,7 @@ from ci_gate.errors import UsageError
 from ci_gate.report import ReportPaths, write_reports
 from ci_gate.wait.progress import ConsoleProgress
 from ci_gate.wait.signals import SignalGuard
-from tests.helpers import (
+from tests.support.helpers import (
     assert_valid_junit,
     event,
     make_outcome,

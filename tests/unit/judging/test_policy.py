@@ -5,7 +5,7 @@ import pytest
 from ci_gate.config.parsers import parse_ignore
 from ci_gate.errors import UsageError
 from ci_gate.judging.policy import EventPolicy, Judgement
-from tests.helpers import event
+from tests.support.helpers import event
 
 
 def test_threshold_and_ignore() -> None:

@@ -9,115 +9,14 @@ from dataclasses import replace
 import pytest
 
 from ci_gate.config.settings import WaitSettings
-from ci_gate.domain.findings import AggregateReport, Criterion, LabelRow, MasterInfo, RunInfo
+from ci_gate.domain.findings import Criterion, LabelRow, MasterInfo
 from ci_gate.domain.outcome import Outcome
-from ci_gate.domain.run import Event, MasterStatus, Traffic
+from ci_gate.domain.run import Event, MasterStatus
 from ci_gate.errors import ApiError, FatalApiError
-from ci_gate.wait.loop import Waiter
+from ci_gate.wait.loop import WaitLoop
 from ci_gate.wait.signals import Cancelled, SignalGuard
-from tests.helpers import SilentProgress, event
-
-Answer = MasterStatus | BaseException
-
-
-def status(name: str, progress: int | None, *events: Event, master: str = "1") -> MasterStatus:
-    return MasterStatus(master, name, progress, tuple(reversed(events)))
-
-
-class FakeApi:
-    """Serves scripted answers per master; the last one repeats."""
-
-    def __init__(
-        self,
-        clock: FakeClock,
-        script: dict[str, Sequence[Answer]],
-        timeline: dict[str, MasterStatus] | None = None,
-    ) -> None:
-        self.clock = clock
-        self.script = {key: list(value) for key, value in script.items()}
-        self.timeline = timeline or {}
-        self.polls: list[tuple[str, str]] = []
-        self.stops: list[tuple[str, int | None]] = []
-        #: reportStatus answers per master (the last repeats); default "pass"
-        self.report_statuses: dict[str, list[str | None]] = {}
-        self.failed_criteria: tuple[Criterion, ...] = ()
-        self.criteria_error: ApiError | None = None
-        #: GET /masters/{id} beyond reportStatus: (test id, created, ended) per master
-        self.masters: dict[str, tuple[str | None, float | None, float | None]] = {}
-        self.kpis_answer: dict[str, float] | None = {"hits": 10.0, "tp90": 480.0}
-        self.reads: list[tuple[str, str]] = []
-        self.aggregates: dict[str, dict[str, LabelRow]] = {}
-        self.runs: dict[str, list[RunInfo]] = {}
-
-    def status(
-        self, master_id: str, *, level: str, events: bool = True, deadline: float | None = None
-    ) -> MasterStatus:
-        self.polls.append((master_id, level))
-        if level == "INFO" and master_id in self.timeline:
-            return self.timeline[master_id]
-        answers = self.script[master_id]
-        answer = answers.pop(0) if len(answers) > 1 else answers[0]
-        if isinstance(answer, BaseException):
-            raise answer
-        return answer
-
-    def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
-        self.stops.append((master_id, progress))
-        return "stop" if (progress or 0) >= 100 else "terminate"
-
-    def master_info(self, master_id: str, deadline: float | None = None) -> MasterInfo:
-        self.reads.append((master_id, "master"))
-        answers = self.report_statuses.get(master_id, ["pass"])
-        test_id, created, ended = self.masters.get(master_id, (None, None, 1.0))
-        return MasterInfo(
-            answers.pop(0) if len(answers) > 1 else answers[0], test_id, created, ended
-        )
-
-    def criteria_with_notes(
-        self, master_id: str, deadline: float | None = None
-    ) -> tuple[tuple[Criterion, ...], tuple[str, ...]]:
-        self.reads.append((master_id, "criteria"))
-        if self.criteria_error is not None:
-            raise self.criteria_error
-        return self.failed_criteria, ()
-
-    def kpis(self, master_id: str, deadline: float | None = None) -> dict[str, float] | None:
-        self.reads.append((master_id, "kpis"))
-        return self.kpis_answer
-
-    def public_token(self, master_id: str, deadline: float | None = None) -> str:
-        self.reads.append((master_id, "public-token"))
-        return "tok"
-
-    def aggregate(self, master_id: str, deadline: float | None = None) -> AggregateReport:
-        self.reads.append((master_id, "aggregate"))
-        rows = self.aggregates.get(master_id, {})
-        return AggregateReport({label: (row,) for label, row in rows.items()})
-
-    def runs_of_test(self, test_id: str, deadline: float | None = None) -> list[RunInfo]:
-        self.reads.append((test_id, "runs"))
-        return self.runs.get(test_id, [])
-
-    def report_url(self, master_id: str, public_token: str | None = None) -> str:
-        return f"https://a.example.test/app/#/masters/{master_id}/summary" + (
-            f"?t={public_token}" if public_token else ""
-        )
-
-    def traffic(self) -> Traffic:
-        return Traffic(requests=len(self.polls))
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.support.fakes import Answer, FakeApi, FakeClock, status
+from tests.support.helpers import SilentProgress, event
 
 
 def run(
@@ -135,7 +34,7 @@ def run(
         WaitSettings(master_ids=tuple(script), level=threshold, timeout=timeout, interval=interval),
         **switches,  # type: ignore[arg-type]
     )
-    outcome = Waiter(
+    outcome = WaitLoop(
         wait_plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
     ).run()
     return api, clock, outcome
@@ -247,7 +146,9 @@ def test_a_signal_cancels_and_stops_running_masters(signum: int, code: int) -> N
     clock = FakeClock()
     api = FakeApi(clock, {"1": [status("DATA_RECEIVED", 100), Cancelled(signum)]})
     settings = WaitSettings(master_ids=("1",), timeout=100, interval=10, stop_on_cancel=True)
-    waiter = Waiter(settings, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep)
+    waiter = WaitLoop(
+        settings, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
+    )
     outcome = waiter.run()
     assert outcome.verdict == "cancelled" and outcome.exit_code == code
     assert api.stops == []  # the reports come first; the caller then asks for the stops
@@ -279,7 +180,7 @@ def test_an_api_that_never_answered_usably_ends_as_error_at_the_deadline() -> No
 
     api = SlowFailingApi(clock, {"1": [status("CREATE", 5)]})
     plan = WaitSettings(master_ids=("1",), timeout=30, interval=10)
-    outcome = Waiter(
+    outcome = WaitLoop(
         plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
     ).run()
     assert (outcome.verdict, outcome.exit_code) == ("error", 4)
@@ -301,7 +202,7 @@ def test_a_heartbeat_while_nothing_changes() -> None:
     clock = FakeClock()
     api = FakeApi(clock, {"1": [status("DATA_RECEIVED", 100)]})
     plan = WaitSettings(master_ids=("1",), timeout=250, interval=10, heartbeat=60)
-    Waiter(plan, api, Beats(), SignalGuard(), clock=clock, sleep=clock.sleep).run()
+    WaitLoop(plan, api, Beats(), SignalGuard(), clock=clock, sleep=clock.sleep).run()
     assert beats == [60, 120, 180, 240]
 
 
@@ -354,7 +255,7 @@ def test_live_output_shows_the_first_20_offending_events_then_counts() -> None:
     many = [event("ERROR", f"e{n}", t=n) for n in range(3000)]
     api = FakeApi(clock, {"1": [status("DATA_RECEIVED", 100, *many), status("ENDED", 140, *many)]})
     plan = WaitSettings(master_ids=("1",), timeout=100, interval=10)
-    outcome = Waiter(plan, api, Lines(), SignalGuard(), clock=clock, sleep=clock.sleep).run()
+    outcome = WaitLoop(plan, api, Lines(), SignalGuard(), clock=clock, sleep=clock.sleep).run()
     assert len(outcome.masters[0].offending) == 3000
     assert len(shown) == 20
     assert [note for note in notes if "offending" in note] == [
@@ -370,7 +271,7 @@ def test_ignored_events_are_kept_with_the_pattern_that_waived_them() -> None:
     answer = status("ENDED", 140, event("ERROR", "known flake 1"), event("ERROR", "real"))
     api = FakeApi(clock, {"1": [answer]})
     plan = WaitSettings(master_ids=("1",), ignore=(re.compile("nothing"), re.compile("flake")))
-    outcome = Waiter(
+    outcome = WaitLoop(
         plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
     ).run()
     [ignored] = outcome.masters[0].ignored
@@ -385,7 +286,7 @@ def test_blazemeters_verdict_is_re_read_while_unset_then_judged() -> None:
     api.report_statuses["1"] = [None, None, None, "fail"]
     api.failed_criteria = (Criterion("responseTime.percentile.90", "gt", 1500, 1830, False, "ALL"),)
     plan = WaitSettings(master_ids=("1",), timeout=100, interval=10)
-    outcome = Waiter(
+    outcome = WaitLoop(
         plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
     ).run()
     assert outcome.verdict == "failed" and outcome.exit_code == 1
@@ -400,7 +301,7 @@ def test_a_verdict_never_set_is_unset_after_30_seconds() -> None:
     api = FakeApi(clock, {"1": [status("ENDED", 140)]})
     api.report_statuses["1"] = [None]
     plan = WaitSettings(master_ids=("1",), timeout=300, interval=10)
-    outcome = Waiter(
+    outcome = WaitLoop(
         plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
     ).run()
     assert outcome.verdict == "passed"
@@ -413,7 +314,7 @@ def test_events_and_criteria_together_give_the_worse_verdict() -> None:
     api = FakeApi(clock, {"1": [status("ENDED", 140, event("ERROR", "boom"))]})
     api.report_statuses["1"] = ["noData"]
     plan = WaitSettings(master_ids=("1",), timeout=100, interval=10)
-    outcome = Waiter(
+    outcome = WaitLoop(
         plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
     ).run()
     assert outcome.verdict == "broken" and outcome.exit_code == 5
@@ -430,8 +331,8 @@ def _plan(**changes: object) -> WaitSettings:
 
 def _waiter(
     api: FakeApi, clock: FakeClock, plan: WaitSettings, trouble_window: float = 300.0
-) -> Waiter:
-    return Waiter(
+) -> WaitLoop:
+    return WaitLoop(
         plan,
         api,
         SilentProgress(),
@@ -554,7 +455,7 @@ def test_a_doubtful_named_baseline_is_warned_about_and_noted(
             lines.append(message)
 
     plan = _plan(baseline=baseline)
-    outcome = Waiter(plan, api, Lines(), SignalGuard(), clock=clock, sleep=clock.sleep).run()
+    outcome = WaitLoop(plan, api, Lines(), SignalGuard(), clock=clock, sleep=clock.sleep).run()
     assert warning in outcome.masters[0].notes
     assert f"warning: master 1: {warning}" in lines
 
@@ -576,7 +477,7 @@ def test_a_signal_sends_no_stop_for_a_master_already_seen_ended() -> None:
         WaitSettings(master_ids=("1", "2"), timeout=100, interval=10, concurrency=1),
         stop_on_cancel=True,
     )
-    waiter = Waiter(plan, api, SilentProgress(), guard, clock=clock, sleep=clock.sleep)
+    waiter = WaitLoop(plan, api, SilentProgress(), guard, clock=clock, sleep=clock.sleep)
     outcome = waiter.run()
     assert outcome.verdict == "cancelled"
     waiter.stop_cancelled()

@@ -1,18 +1,18 @@
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 import requests_mock as rm
 
-from ci_gate.blazemeter.api import BlazeMeterClient, parse_retry_after
+from ci_gate.blazemeter.api import BlazeMeterClient
+from ci_gate.blazemeter.transport import parse_retry_after
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import HttpSettings
 from ci_gate.errors import ApiError, FatalApiError
-from tests.helpers import KEY_ID, SECRET
+from tests.support.helpers import DATA, KEY_ID, SECRET
 
 URL = "https://api.example.test/api/v4"
 STATUS = f"{URL}/masters/42/status"
@@ -224,7 +224,7 @@ def test_an_old_shape_error_body_keeps_the_servers_words(
     requests_mock: rm.Mocker, client: BlazeMeterClient, sleeps: list[float]
 ) -> None:
     # a real recorded API v2 answer: the error is a string, beside `response_code`
-    body = Path(__file__).parents[1] / "data/realworld/jenkins-plugin/getSessionId_v2_500.json"
+    body = DATA / "realworld/jenkins-plugin/getSessionId_v2_500.json"
     requests_mock.get(STATUS, content=body.read_bytes(), status_code=500)
     with pytest.raises(
         ApiError, match=r"HTTP 500\) \(Test already running, please stop it first\)"

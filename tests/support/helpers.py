@@ -7,7 +7,6 @@ import json
 import os
 import re
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,19 +26,34 @@ from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict, worst_verdict
 from ci_gate.wait.progress import ProgressSink
 
-ROOT = Path(__file__).parents[1]
-DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parents[2]
+DATA = ROOT / "tests" / "data"
 SECRET = "s3cr3t-CANARY-7f9a1b2c"
 #: Rows of the fault matrix (tests/e2e/test_faults.py), printed at the end of the run:
 #: fault, verdict, exit code, seconds, status requests (-1: no server), reports.
 FAULT_MATRIX: list[tuple[str, str, int, float, int, str]] = []
 KEY_ID = "key-id-4242"
+#: Scenario steps: a running master, and its end.
+STATE_START = {
+    "status": "DATA_RECEIVED",
+    "events": [{"message": "Status changed to DATA_RECEIVED (100)"}],
+}
+STATE_END = {"status": "ENDED", "events": [{"message": "Status changed to ENDED (140)"}]}
+
+
+def gate_script() -> Path | None:
+    """The `ci-gate` console script installed beside the Python running the tests.
+
+    Found beside `sys.executable`, never on PATH: a newcomer runs `.venv/bin/python -m
+    pytest` without activating the venv, so PATH holds no `ci-gate` (or another one)."""
+    script = Path(sys.executable).parent / "ci-gate"
+    return script if script.is_file() else None
 
 
 def gate_command() -> list[str]:
     """The installed `ci-gate` console script, or `python -m ci_gate` (the same program)."""
-    script = shutil.which("ci-gate")
-    return [script] if script else [sys.executable, "-m", "ci_gate"]
+    script = gate_script()
+    return [str(script)] if script else [sys.executable, "-m", "ci_gate"]
 
 
 def gate_env(**extra: str) -> dict[str, str]:
@@ -348,3 +362,12 @@ class SilentProgress(ProgressSink):
 
     def note(self, message: str) -> None:
         return None
+
+
+README = (ROOT / "README.md").read_text()
+
+
+def first_screen_commands() -> list[str]:
+    """The shell commands in the README's first code block (its first screen)."""
+    block = README.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.strip()]

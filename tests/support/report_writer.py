@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ci_gate.report import write_reports
-from tests.helpers import event, make_outcome, master_outcome
+from tests.support.helpers import event, make_outcome, master_outcome
 
 
 def main(folder: Path) -> None:

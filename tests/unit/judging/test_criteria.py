@@ -17,7 +17,7 @@ from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import MalformedResponseError
 from ci_gate.judging.criteria import judge
 from ci_gate.report.metrics import render_metrics
-from tests.helpers import make_outcome, master_outcome
+from tests.support.helpers import make_outcome, master_outcome
 
 P90 = Criterion("responseTime.percentile.90", "gt", 1500, 1830.0, False, "ALL")
 

@@ -2,7 +2,7 @@ from typing import Any
 
 from ci_gate.blazemeter.answers import parse_status
 from ci_gate.judging.tracker import EventTracker
-from tests.helpers import event
+from tests.support.helpers import event
 
 
 def test_three_identical_then_a_fourth_are_four_new_events() -> None:

@@ -1,0 +1,257 @@
+"""One master's facts in, one frozen `MasterOutcome` out; the masters in, the run's `Outcome`.
+
+The only place a verdict is decided. The wait gathers facts (`judging.facts`) and calls
+`combine` once a master is done; everything it decides follows the contract: the worst of
+events, BlazeMeter's verdict and the baseline, fail closed where a fact is missing, and
+every note, KPI, link and comparison kept whatever the verdict.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from ci_gate.domain.findings import BaselineOutcome, CriteriaMode, CriteriaOutcome, Limit
+from ci_gate.domain.levels import level_name
+from ci_gate.domain.outcome import MasterOutcome, Outcome
+from ci_gate.domain.run import Traffic
+from ci_gate.domain.verdict import Verdict, worst_verdict
+from ci_gate.formatting import describe_event, format_duration, plural
+from ci_gate.judging.baseline import compare, data_notes
+from ci_gate.judging.criteria import judge as judge_criteria
+from ci_gate.judging.facts import EndFacts, Ending, MasterFacts
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the verdict depends on besides the facts (from the wait's settings)."""
+
+    level: int
+    criteria: CriteriaMode
+    limits: tuple[Limit, ...]
+    timeout: float
+    #: CI_GATE_RETRY_MAX_TIME: trouble this long at the deadline means the gate was blind
+    trouble_window: float = 300.0
+
+
+def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:
+    """The master's outcome; `now` is the wait's clock (for how long trouble lasted)."""
+    notes = list(facts.notes)
+    criteria: CriteriaOutcome | None = None
+    baseline: BaselineOutcome | None = None
+    end = facts.end
+    if end is not None:
+        notes += _end_notes(end)
+        if end.info is not None and rules.criteria is not CriteriaMode.OFF:
+            criteria = judge_criteria(rules.criteria, end.info.report_status, end.criteria)
+            if criteria.note:
+                notes.append(criteria.note)
+        baseline = _baseline(end, rules)
+        if baseline is not None:
+            if baseline.note:
+                notes.append(baseline.note)
+            notes.extend(baseline.data_notes)
+    verdict, error = _verdict(facts, rules, now, criteria, baseline)
+    seen = facts.tracker.seen
+    counts = Counter(
+        event.level.upper() if event.level_recognised else "UNRECOGNISED" for event in seen
+    )
+    return MasterOutcome(
+        master_id=facts.master_id,
+        verdict=verdict,
+        status=facts.status,
+        progress=facts.progress,
+        error=error,
+        offending=tuple(facts.offending),
+        ignored=tuple(facts.ignored),
+        unrecognised_levels=sum(1 for event in seen if not event.level_recognised),
+        event_counts=dict(sorted(counts.items())),
+        timeline=tuple(facts.timeline),
+        notes=tuple(notes),
+        stop_action=facts.stop_action,
+        criteria=criteria,
+        kpis=end.kpis if end else None,
+        report_url=end.report_url if end else None,
+        baseline=baseline,
+    )
+
+
+def _end_notes(end: EndFacts) -> list[str]:
+    notes = []
+    if end.timeline is None and end.timeline_error is not None:
+        notes.append(f"could not read the full event timeline: {end.timeline_error}")
+    return [*notes, *end.notes, *end.warnings]
+
+
+def _baseline(end: EndFacts, rules: Rules) -> BaselineOutcome | None:
+    facts = end.baseline
+    if facts is None or facts.not_found is not None:
+        return None
+    if facts.note is not None or facts.now is None or facts.base is None:
+        return BaselineOutcome(facts.master_id, facts.how_chosen, note=facts.note)
+    rows = compare(facts.now, facts.base, rules.limits)
+    return BaselineOutcome(
+        facts.master_id,
+        facts.how_chosen,
+        rows,
+        data_notes=data_notes(rows, facts.now, facts.base),
+    )
+
+
+def _verdict(
+    facts: MasterFacts,
+    rules: Rules,
+    now: float,
+    criteria: CriteriaOutcome | None,
+    baseline: BaselineOutcome | None,
+) -> tuple[Verdict, str | None]:
+    """The verdict and its error line, by how the watch ended."""
+    who = f"master {facts.master_id}"
+    status = facts.status or "never read"
+    ending = facts.ending
+    if ending is Ending.CRASHED:
+        return Verdict.ERROR, f"{who}: {facts.error} (set CI_GATE_DEBUG=1 for details)"
+    if ending is Ending.CANCELLED:
+        return Verdict.CANCELLED, f"{who}: cancelled by {facts.error} with status {status}"
+    if ending is Ending.NOT_JUDGED:
+        return Verdict.UNFINISHED, None
+    if ending is Ending.FAILED_FAST:
+        return Verdict.FAILED, None
+    if ending is Ending.API_ERROR:
+        return Verdict.ERROR, facts.error
+    if ending is Ending.OUT_OF_TIME:
+        blind = _blind(facts, rules, now)
+        if blind is not None:
+            return Verdict.ERROR, f"{who}: {blind}: {facts.last_error}"
+        return Verdict.TIMEOUT, (
+            f"{who}: timed out after {format_duration(rules.timeout)} with status {status}"
+        )
+    if ending is not Ending.ENDED or facts.end is None:
+        return Verdict.ERROR, f"{who}: the wait ended without a verdict"
+    return _end_verdict(facts, facts.end, rules, criteria, baseline)
+
+
+def _blind(facts: MasterFacts, rules: Rules, now: float) -> str | None:
+    """Why the deadline is an API error, not a timeout: every answer since the start, or
+    for the whole trouble window, was trouble (the gate could not see the run)."""
+    if facts.trouble_since is None:
+        return None
+    if facts.last_usable is None:
+        return "the API never answered usably"
+    lasted = now - facts.trouble_since
+    if lasted < rules.trouble_window:
+        return None
+    return f"the API has not answered usably for {format_duration(lasted)}"
+
+
+def _end_verdict(
+    facts: MasterFacts,
+    end: EndFacts,
+    rules: Rules,
+    criteria: CriteriaOutcome | None,
+    baseline: BaselineOutcome | None,
+) -> tuple[Verdict, str | None]:
+    """An ended master: what cannot be judged fails closed, else the worst finding."""
+    who = f"master {facts.master_id}"
+    listed = end.timeline is not None and end.timeline.events_listed
+    if facts.events_unread and not listed:
+        return Verdict.ERROR, (
+            f"{who} ended, but BlazeMeter's answer carried no event list: its events "
+            "cannot be judged"
+        )
+    if end.info_error is not None:
+        return Verdict.ERROR, f"{who}: could not read BlazeMeter's verdict: {end.info_error}"
+    if end.baseline is not None and end.baseline.not_found is not None:
+        return Verdict.ERROR, f"{who}: the baseline named by --baseline: {end.baseline.not_found}"
+    if end.verdict_cut_by_deadline:
+        return Verdict.TIMEOUT, (
+            f"{who}: timed out after {format_duration(rules.timeout)} while BlazeMeter's "
+            "verdict on the ended run was still being read"
+        )
+    verdict, error = (Verdict.FAILED if facts.offending else Verdict.PASSED), None
+    if criteria is not None and criteria.verdict.severity > verdict.severity:
+        verdict = criteria.verdict
+        if verdict is Verdict.BROKEN:
+            error = f"{who}: {criteria.reason}"
+    if baseline is not None and baseline.regressions and verdict.severity < Verdict.FAILED.severity:
+        verdict = Verdict.FAILED
+    return verdict, error
+
+
+def combine_run(
+    masters: tuple[MasterOutcome, ...],
+    rules: Rules,
+    *,
+    signal_number: int | None,
+    started_at: datetime,
+    finished_at: datetime,
+    traffic: Traffic,
+    ignore_patterns: tuple[str, ...],
+    waited: float,
+) -> Outcome:
+    """The run's verdict: the worst of its masters' (a signal overrides all), and why."""
+    verdict = (
+        Verdict.CANCELLED
+        if signal_number is not None
+        else worst_verdict(master.verdict for master in masters)
+    )
+    return Outcome(
+        verdict=verdict,
+        exit_code=verdict.exit_code(signal_number),
+        threshold=rules.level,
+        started_at=started_at,
+        finished_at=finished_at,
+        masters=masters,
+        reason=run_reason(verdict, masters, level_name(rules.level)),
+        traffic=traffic,
+        ignore_patterns=ignore_patterns,
+        waited=waited,
+    )
+
+
+def run_reason(verdict: Verdict, masters: tuple[MasterOutcome, ...], level: str) -> str:
+    """One line saying why the run ended as it did; each failing master with its count."""
+    count = len(masters)
+    if verdict == Verdict.PASSED:
+        reason = f"{count} {plural(count, 'master')} ended with no event at {level} or above"
+        statuses = {m.criteria.report_status for m in masters if m.criteria is not None}
+        if statuses == {"pass"}:
+            reason += ", and BlazeMeter's failure criteria passed"
+        return reason
+    culprits = [master for master in masters if master.verdict == verdict] or [masters[0]]
+    if verdict == Verdict.FAILED:
+        return _failed_reason(culprits, level)
+    reasons = [master.error or f"master {master.master_id}: {verdict}" for master in culprits]
+    shown = "; ".join(reasons[:3])
+    more = len(reasons) - 3
+    return shown + (f"; and {more} more {plural(more, 'master')}" if more > 0 else "")
+
+
+def _failed_reason(culprits: list[MasterOutcome], level: str) -> str:
+    """Events first (each master with its count), then each master's failed criteria."""
+    by_events = [master for master in culprits if master.offending]
+    parts = []
+    if by_events:
+        counts = ", ".join(
+            f"master {master.master_id}: {len(master.offending)} "
+            f"{plural(len(master.offending), 'event')}"
+            for master in by_events
+        )
+        detail = describe_event(by_events[0].offending[0], 200)
+        parts.append(f"{counts} at {level} or above; first: {detail}")
+    parts += [
+        f"master {master.master_id}: {master.criteria.reason}"
+        for master in culprits
+        if master.criteria is not None and master.criteria.verdict is Verdict.FAILED
+    ]
+    for master in culprits:
+        worst = master.baseline.worst if master.baseline else None
+        if master.baseline is not None and worst is not None:
+            more = len(master.baseline.regressions) - 1
+            parts.append(
+                f"master {master.master_id}: regression against master "
+                f"{master.baseline.master_id}: {worst.describe()}"
+                + (f"; and {more} more" if more > 0 else "")
+            )
+    return "; ".join(parts) or f"master {culprits[0].master_id}: failed"

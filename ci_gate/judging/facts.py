@@ -1,0 +1,91 @@
+"""What the wait gathers about one master: the facts `combine` turns into its outcome.
+
+The loop and the end reads only record here what they saw (statuses, events, answers,
+how the watch ended); none of it is a verdict. `judging.combine` is the one place that
+judges them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ci_gate.domain.findings import AggregateReport, Criterion, MasterInfo
+from ci_gate.domain.outcome import IgnoredEvent, StatusChange
+from ci_gate.domain.run import Event, MasterStatus
+from ci_gate.judging.tracker import EventTracker
+
+
+class Ending(str, Enum):
+    """How the watch of one master ended (what happened, not what it means)."""
+
+    ENDED = "ended"  # a terminal status, and the end reads came back
+    OUT_OF_TIME = "out of time"  # the last look at the deadline found it still running
+    API_ERROR = "api error"  # the API could not be used (after retries)
+    FAILED_FAST = "failed fast"  # --fail-fast: an offending event while it ran
+    NOT_JUDGED = "not judged"  # --fail-fast ended the wait on another master
+    CANCELLED = "cancelled"  # a signal
+    CRASHED = "crashed"  # a bug inside the wait
+
+
+@dataclass
+class BaselineFacts:
+    """What the reads for the baseline comparison brought."""
+
+    how_chosen: str
+    master_id: str | None = None
+    #: no comparison, and why (no test id, no earlier passed run, a read that failed)
+    note: str | None = None
+    now: AggregateReport | None = None
+    base: AggregateReport | None = None
+    #: a baseline named by id that does not exist: the run cannot be judged as asked
+    not_found: str | None = None
+
+
+@dataclass
+class EndFacts:
+    """What the reads about an ended master brought; failures are kept, never raised."""
+
+    report_url: str | None = None
+    timeline: MasterStatus | None = None
+    timeline_error: str | None = None
+    #: BlazeMeter's verdict (`GET /masters/{id}`), None under --criteria off
+    info: MasterInfo | None = None
+    info_error: str | None = None
+    #: the deadline came while the verdict was still being read
+    verdict_cut_by_deadline: bool = False
+    criteria: tuple[Criterion, ...] = ()
+    kpis: dict[str, float] | None = None
+    baseline: BaselineFacts | None = None
+    notes: list[str] = field(default_factory=list)
+    #: said on the console as warnings, and kept as notes
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MasterFacts:
+    """Everything the wait saw of one master, gathered while it ran and once it ended."""
+
+    master_id: str
+    tracker: EventTracker = field(default_factory=EventTracker)
+    status: str | None = None
+    progress: int | None = None
+    offending: list[Event] = field(default_factory=list)
+    ignored: list[IgnoredEvent] = field(default_factory=list)
+    timeline: list[StatusChange] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    stop_action: str | None = None
+    #: the last answers carried no event list: the end reads must bring it
+    events_unread: bool = False
+    #: clock of the last usable answer, since when every answer was trouble, and its words
+    last_usable: float | None = None
+    trouble_since: float | None = None
+    last_error: str | None = None
+    ending: Ending | None = None
+    #: the words of an ending that is a failure of its own (an API error, a signal, a bug)
+    error: str | None = None
+    end: EndFacts | None = None
+
+    def note_once(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)

@@ -1,0 +1,135 @@
+"""The end reads as a graph: what goes out together, what waits for what (no network)."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from ci_gate.config.parsers import parse_baseline
+from ci_gate.config.settings import WaitSettings
+from ci_gate.domain.findings import AggregateReport, CriteriaMode, MasterInfo, RunInfo
+from ci_gate.errors import FatalApiError, NotFoundError
+from ci_gate.wait.end_reads import Clock, EndReads, SharedReads
+from tests.support.fakes import FakeApi, FakeClock, status
+
+
+def _rounds(reads: EndReads) -> list[list[str]]:
+    """Run the graph round by round: every ready read completes before the next round."""
+    rounds = []
+    while not reads.done:
+        ready = reads.take()
+        rounds.append(sorted(read.name for read in ready))
+        for read in ready:
+            future: Future[Any] = Future()
+            try:
+                future.set_result(read.call())
+            except BaseException as error:
+                future.set_exception(error)
+            reads.finished(read, future)
+    return rounds
+
+
+def _reads(api: FakeApi, clock: FakeClock, **plan: Any) -> EndReads:
+    settings = replace(WaitSettings(master_ids=("2",), timeout=100, interval=10), **plan)
+    return EndReads(
+        "2",
+        api,
+        settings,
+        Clock(clock, clock.sleep, clock.now + 100, clock.now + 102),
+        SharedReads(),
+        timeline_level="INFO",
+    )
+
+
+def _api(report_status: str = "fail") -> tuple[FakeApi, FakeClock]:
+    clock = FakeClock()
+    api = FakeApi(clock, {"2": [status("ENDED", 140, master="2")]})
+    api.report_statuses["2"] = [report_status]
+    api.masters = {"2": ("7", 500.0, 600.0), "1": ("7", 100.0, 200.0)}
+    api.runs = {"7": [RunInfo("1", True, 100.0, 200.0), RunInfo("2", False, 500.0, 600.0)]}
+    return api, clock
+
+
+def test_the_full_set_of_reads_takes_three_rounds() -> None:
+    api, clock = _api()
+    reads = _reads(
+        api, clock, baseline=parse_baseline("last-passed", "--baseline"), public_report=True
+    )
+    assert _rounds(reads) == [
+        ["aggregate now", "public-token", "timeline", "verdict"],
+        ["criteria", "kpis", "runs"],
+        ["aggregate base"],
+    ]
+    assert reads.facts.baseline is not None and reads.facts.baseline.master_id == "1"
+    assert reads.facts.report_url is not None and reads.facts.report_url.endswith("?t=tok")
+
+
+def test_a_named_baseline_is_read_at_once_and_checked_beside_the_verdict() -> None:
+    api, clock = _api("pass")
+    reads = _reads(api, clock, baseline="1")
+    assert _rounds(reads) == [
+        ["aggregate base", "aggregate now", "timeline", "verdict"],
+        ["doubts", "kpis"],
+    ]
+
+
+def test_criteria_off_reads_kpis_at_once_and_the_master_only_for_the_baseline() -> None:
+    api, clock = _api()
+    assert _rounds(_reads(api, clock, criteria=CriteriaMode.OFF)) == [["kpis", "timeline"]]
+    last_passed = parse_baseline("last-passed", "--baseline")
+    assert _rounds(_reads(api, clock, criteria=CriteriaMode.OFF, baseline=last_passed)) == [
+        ["aggregate now", "kpis", "master", "timeline"],
+        ["runs"],
+        ["aggregate base"],
+    ]
+
+
+def test_no_data_reads_no_kpis() -> None:
+    api, clock = _api("noData")
+    assert _rounds(_reads(api, clock)) == [["timeline", "verdict"]]
+
+
+@pytest.mark.parametrize(
+    ("fails", "note"),
+    [
+        ("aggregate now", "could not read this run's aggregate report: master 2: boom"),
+        ("aggregate base", "could not read the baseline: master 1: boom; nothing compared"),
+    ],
+)
+def test_a_baseline_read_that_fails_is_one_note_and_no_comparison(fails: str, note: str) -> None:
+    api, clock = _api("pass")
+
+    def aggregate(master_id: str, deadline: float | None = None) -> AggregateReport:
+        if (fails == "aggregate now") == (master_id == "2"):
+            raise FatalApiError(f"master {master_id}: boom")
+        return AggregateReport({})
+
+    api.aggregate = aggregate  # type: ignore[method-assign]
+    reads = _reads(api, clock, baseline="1")
+    _rounds(reads)
+    assert reads.facts.baseline is not None and reads.facts.baseline.note == note
+
+
+def test_a_named_baseline_that_does_not_exist_is_kept_as_not_found() -> None:
+    api, clock = _api("pass")
+
+    def aggregate(master_id: str, deadline: float | None = None) -> AggregateReport:
+        if master_id == "404":
+            raise NotFoundError("master 404: master not found (HTTP 404)")
+        return AggregateReport({})
+
+    def master_info(master_id: str, deadline: float | None = None) -> MasterInfo:
+        if master_id == "404":
+            raise NotFoundError("master 404: master not found (HTTP 404)")
+        return MasterInfo("pass", "7", 500.0, 600.0)
+
+    api.aggregate = aggregate  # type: ignore[method-assign]
+    api.master_info = master_info  # type: ignore[method-assign]
+    reads = _reads(api, clock, baseline="404")
+    _rounds(reads)
+    assert reads.facts.baseline is not None
+    assert reads.facts.baseline.not_found == "master 404: master not found (HTTP 404)"
+    assert reads.facts.warnings == []
