@@ -7,26 +7,29 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
 from ci_gate import ci
+from ci_gate.ci.comment import COMMENT_BUDGET, comment_body, find_target, post_comment
 from ci_gate.commands.outputs import make_client, prepare_outputs, wants_dotenv, why_not_written
 from ci_gate.config.parsers import is_loopback
 from ci_gate.config.settings import ApiSettings, WaitSettings
 from ci_gate.domain.levels import level_name
-from ci_gate.domain.outcome import Outcome
+from ci_gate.domain.outcome import CommentResult, Outcome
 from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import print_traceback_if_debugging
 from ci_gate.formatting import format_duration
 from ci_gate.report import ReportPaths, report_paths, write_reports
 from ci_gate.report.summary import render_markdown
 from ci_gate.text import one_line
-from ci_gate.wait.loop import Waiter
+from ci_gate.wait.loop import STOP_BUDGET, WaitLoop
 from ci_gate.wait.progress import ConsoleProgress, ProgressSink
-from ci_gate.wait.signals import SIGNAL_NAMES, SignalGuard
+from ci_gate.wait.signals import SIGNAL_NAMES, Cancelled, SignalGuard
 
 
 def announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) -> None:
@@ -70,7 +73,7 @@ def run_wait(
     announce(settings, api, progress)
     client = make_client(api, on_retry=progress.note, pool_size=settings.concurrency)
     try:
-        waiter = Waiter(
+        waiter = WaitLoop(
             settings,
             client,
             progress,
@@ -83,7 +86,15 @@ def run_wait(
         except Exception as error:  # a bug: the wait ends as `error`, the reports still come
             print_traceback_if_debugging(env, stderr)
             outcome = waiter.crashed(error)
-        code = finish(outcome, settings.report_dir, guard, stdout=stdout, stderr=stderr, env=env)
+        code = finish(
+            outcome,
+            settings.report_dir,
+            guard,
+            stdout=stdout,
+            stderr=stderr,
+            env=env,
+            comment_until=comment_deadline(settings, waiter.deadline),
+        )
         if outcome.verdict is Verdict.CANCELLED and settings.stop_on_cancel:
             # reports first (a runner may kill us any moment now), then the stop requests,
             # then the reports again, naming what was sent
@@ -103,8 +114,11 @@ def finish(
     stdout: TextIO,
     stderr: TextIO,
     env: Mapping[str, str] | None = None,
+    comment_until: float | None = None,
 ) -> int:
     """Write the reports and tell the CI system; a signal that came late still counts.
+    With `comment_until` (`--comment`), the review comment follows the reports, bounded by
+    that time, and the reports are written again naming what became of it.
 
     When the reports cannot be written, the run ends as `error` (the CI system would see
     no reports) but the verdict line and the CI outputs still come, naming the real result.
@@ -134,8 +148,54 @@ def finish(
     except Exception as error:  # never let the step summary cost the outputs
         markdown = f"# ci-gate: {outcome.verdict}\n\n(summary could not be rendered: {error})\n"
     ci.publish(outcome, paths, env, stdout, markdown=markdown, warn=warn)
+    if comment_until is not None:
+        outcome = _comment(outcome, markdown, env, guard, comment_until, warn)
+        with guard.protected(), contextlib.suppress(Exception):
+            paths = write_reports(outcome, report_dir, dotenv=wants_dotenv(env))
     _closing_lines(outcome, paths, stdout, stderr)
     return outcome.exit_code
+
+
+def comment_deadline(settings: WaitSettings, wait_deadline: float) -> float | None:
+    """When the review comment must be done: 10 s from now, never past the wait's deadline
+    and its grace; None without --comment."""
+    if not settings.comment:
+        return None
+    return min(time.monotonic() + COMMENT_BUDGET, wait_deadline + STOP_BUDGET)
+
+
+def _comment(
+    outcome: Outcome,
+    markdown: str,
+    env: Mapping[str, str],
+    guard: SignalGuard,
+    until: float,
+    warn: Callable[[str], None],
+) -> Outcome:
+    """Post or update the review comment; whatever happens, the verdict stays."""
+    if outcome.verdict is Verdict.CANCELLED:
+        result = CommentResult("skipped", "the run was cancelled")
+    else:
+        target = find_target(env)
+        if isinstance(target, str):
+            result = CommentResult("skipped", target)
+        else:
+            try:
+                with guard.interruptible():
+                    result = post_comment(
+                        target, comment_body(markdown, target.marker, target.job_url), until
+                    )
+            except Cancelled as cancelled:
+                result = CommentResult("failed", f"cancelled by {cancelled}")
+                outcome = outcome.cancelled(cancelled.signal_number, f"cancelled by {cancelled}")
+    if result.status in ("posted", "updated"):
+        warn(f"review comment {result.status}: {result.url or 'no link given'}")
+    else:
+        warn(
+            f"warning: no review comment {'' if result.status == 'skipped' else 'posted '}"
+            f"({result.status}): {result.reason}"
+        )
+    return replace(outcome, comment=result)
 
 
 def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr: TextIO) -> None:

@@ -174,6 +174,12 @@ class WaitSettings:
         help="create a public report link (anyone holding it can read the report) and use "
         "it as the report URL",
     )
+    comment: bool = option(
+        "--comment",
+        env="CI_GATE_COMMENT",
+        help="post or update one pull-request comment / merge-request note with the summary "
+        "(GitHub: GITHUB_TOKEN; GitLab: CI_GATE_GITLAB_TOKEN)",
+    )
     baseline: str | None = option(
         "--baseline",
         env="CI_GATE_BASELINE",

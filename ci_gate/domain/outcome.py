@@ -30,6 +30,15 @@ class IgnoredEvent:
 
 
 @dataclass(frozen=True)
+class CommentResult:
+    """What became of the pull-request comment / merge-request note (`--comment`)."""
+
+    status: str  # posted, updated, skipped, failed
+    reason: str = ""
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class MasterOutcome:
     """What happened to one master."""
 
@@ -69,6 +78,8 @@ class Outcome:
     ignore_patterns: tuple[str, ...] = ()
     #: Seconds the wait took (the monotonic clock), for case and suite times.
     waited: float = 0.0
+    #: the pull-request comment (None: --comment not given)
+    comment: CommentResult | None = None
 
     @property
     def threshold_name(self) -> str:

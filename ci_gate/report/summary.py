@@ -114,7 +114,7 @@ def _master_json(master: MasterOutcome) -> dict[str, object]:
 
 def summary_dict(outcome: Outcome, report_id: str = "") -> dict[str, object]:
     """The summary as data, every string redacted (a server may echo the secret)."""
-    summary = {
+    summary: dict[str, object] = {
         "verdict": outcome.verdict.value,
         "exit_code": outcome.exit_code,
         "reason": outcome.reason,
@@ -133,6 +133,12 @@ def summary_dict(outcome: Outcome, report_id: str = "") -> dict[str, object]:
         "masters": [_master_json(master) for master in outcome.masters],
         "report_id": report_id,
     }
+    if outcome.comment is not None:
+        summary["comment"] = {
+            "status": outcome.comment.status,
+            "reason": outcome.comment.reason,
+            "url": outcome.comment.url,
+        }
     redacted: dict[str, object] = redact_all(summary)  # type: ignore[assignment]
     return redacted
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -10,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_tool
-from tests.helpers import DATA, KEY_ID, SECRET, assert_valid_junit, simulator
-from tests.pipelines.shell import ROOT, commit_all
+from tests.support.fake_platforms import fake_platform
+from tests.support.helpers import DATA, KEY_ID, SECRET, assert_valid_junit, simulator
+from tests.support.shell import ROOT, commit_all
+from tests.support.tools import require_tool
 
 # Appended to the README's example workflow by the test: it records what the step left.
 RECORD_STEP = """
@@ -50,17 +52,30 @@ def _act(
     *,
     with_secrets: bool = True,
     example: str = "github-workflow.yml",
+    event: tuple[str, Path] | None = None,
+    extra_env: dict[str, str] | None = None,
+    extra_secrets: str = "",
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, str], Path]:
     act = require_tool("act")
-    repo = _workflow_repo(tmp_path, example)
+    repo = tmp_path / "repo"
+    if not repo.exists():
+        repo = _workflow_repo(tmp_path, example)
     results = tmp_path / "results"
+    shutil.rmtree(results, ignore_errors=True)
     results.mkdir()
     secrets = tmp_path / "secrets"
     secrets.write_text(
-        f"BLAZEMETER_API_KEY_ID={KEY_ID}\nBLAZEMETER_API_KEY_SECRET={SECRET}\n"
-        if with_secrets
-        else ""
+        (
+            f"BLAZEMETER_API_KEY_ID={KEY_ID}\nBLAZEMETER_API_KEY_SECRET={SECRET}\n"
+            if with_secrets
+            else ""
+        )
+        + extra_secrets
     )
+    event_args = ["push"] if event is None else [event[0], "-e", str(event[1])]
+    env_args = [
+        arg for name, value in (extra_env or {}).items() for arg in ("--env", f"{name}={value}")
+    ]
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI_GATE_", "RUNNER_"))
     }
@@ -71,7 +86,8 @@ def _act(
         done = subprocess.run(
             [
                 act,
-                "push",
+                *event_args,
+                *env_args,
                 "-P",
                 "ubuntu-latest=-self-hosted",
                 "--local-repository",
@@ -160,3 +176,30 @@ def test_missing_credentials_fail_the_step_with_exit_code_2(tmp_path: Path) -> N
     assert done.returncode != 0 and "Job failed" in log, log
     assert outputs["exit-code"] == "2" and outputs["verdict"] == "", log
     assert "missing credentials: set BLAZEMETER_API_KEY_ID and BLAZEMETER_API_KEY_SECRET" in log
+
+
+def test_a_pull_request_run_comments_and_a_re_run_updates_the_comment(tmp_path: Path) -> None:
+    """The README's pull-request workflow under act, against a fake GitHub API."""
+    token = "ghs_act-TOKEN-1234"
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 21, "head": {"ref": "x"}}}))
+    with fake_platform("github", token) as github:
+        for attempt in (1, 2):
+            done, outputs, _ = _act(
+                tmp_path,
+                DATA / "pipeline-pass.json",
+                example="github-workflow-pr.yml",
+                event=("pull_request", event),
+                extra_env={"GITHUB_API_URL": github.url},
+                extra_secrets=f"GITHUB_TOKEN={token}\n",
+            )
+            log = done.stdout + done.stderr
+            assert done.returncode == 0, log
+            assert outputs["verdict"] == "passed"
+            assert f"review comment {'posted' if attempt == 1 else 'updated'}" in log, log
+        comments = github.comments(21)
+    assert len(comments) == 1
+    assert comments[0]["body"].startswith(
+        "<!-- ci-gate: load test gate/blazemeter-gate -->\n# ci-gate: ✅ passed"
+    )
+    assert token not in log and SECRET not in log

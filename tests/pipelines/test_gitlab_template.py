@@ -6,14 +6,24 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from tests.conftest import require_tool
-from tests.helpers import DATA, KEY_ID, SECRET, assert_valid_junit, gate_env, simulator
-from tests.pipelines.shell import PINNED_REQUIREMENT, ROOT, commit_all, gitlab_script
+from tests.support.fake_platforms import fake_platform
+from tests.support.helpers import (
+    DATA,
+    KEY_ID,
+    SECRET,
+    assert_valid_junit,
+    gate_env,
+    gate_script,
+    simulator,
+)
+from tests.support.shell import PINNED_REQUIREMENT, ROOT, commit_all, gitlab_script
+from tests.support.tools import require_tool
 
 GITLAB_CI_LOCAL_VERSION = "4.70.1"
 
@@ -22,7 +32,13 @@ GITLAB_CI_LOCAL_VERSION = "4.70.1"
 TEST_IDS = {"70000001": "7100001", "70000002": "7200001"}
 
 
-def _pipeline_repo(tmp_path: Path, master_id: str, api_url: str) -> Path:
+def _pipeline_repo(
+    tmp_path: Path,
+    master_id: str,
+    api_url: str,
+    extra_inputs: str = "",
+    extra_variables: str = "",
+) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
     shutil.copy(ROOT / "gitlab-template.yml", repo / "gitlab-template.yml")
@@ -30,27 +46,29 @@ def _pipeline_repo(tmp_path: Path, master_id: str, api_url: str) -> Path:
     assert f'package: "{PINNED_REQUIREMENT}"' in example
     # The one change to the README's example: install ci-gate from this checkout.
     (repo / ".gitlab-ci.yml").write_text(
-        example.replace(f'package: "{PINNED_REQUIREMENT}"', f"package: {ROOT}")
+        example.replace(f'package: "{PINNED_REQUIREMENT}"', f"package: {ROOT}{extra_inputs}")
     )
     # GitLab sets GITLAB_CI=true; gitlab-ci-local sets it false unless told otherwise.
     (repo / ".gitlab-ci-local-variables.yml").write_text(
         "GITLAB_CI: 'true'\n"
         f"BLAZEMETER_API_KEY_ID: {KEY_ID}\nBLAZEMETER_API_KEY_SECRET: {SECRET}\n"
         f"BLAZEMETER_MASTER_ID: '{master_id}'\nBLAZEMETER_API_URL: {api_url}\n"
-        f"BLAZEMETER_TEST_ID: '{TEST_IDS.get(master_id, '')}'\n"
+        f"BLAZEMETER_TEST_ID: '{TEST_IDS.get(master_id, '')}'\n" + extra_variables
     )
     commit_all(repo)
     return repo
 
 
-def _run(tmp_path: Path, scenario: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
+def _run(
+    tmp_path: Path, scenario: Path, extra_inputs: str = "", extra_variables: str = ""
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     tool = require_tool("gitlab-ci-local")
     version = subprocess.run([tool, "--version"], capture_output=True, text=True, check=True)
     assert version.stdout.strip() == GITLAB_CI_LOCAL_VERSION
     require_tool("rsync")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CI_GATE_", "GITLAB_", "CI_"))}
     with simulator(scenario) as sim:
-        repo = _pipeline_repo(tmp_path, sim.masters[0], sim.url)
+        repo = _pipeline_repo(tmp_path, sim.masters[0], sim.url, extra_inputs, extra_variables)
         done = subprocess.run(
             [tool, "--force-shell-executor", "blazemeter-gate"],
             cwd=repo,
@@ -121,8 +139,9 @@ def test_after_script_stops_the_master_on_cancel_and_job_timeout(
     shell = require_tool("sh")
     project = tmp_path / "project"
     (project / ".ci-gate-venv" / "bin").mkdir(parents=True)
-    gate = shutil.which("ci-gate")
-    assert gate, "ci-gate must be installed"
+    script = gate_script()
+    assert script, f"ci-gate must be installed beside {sys.executable}"
+    gate = str(script)
     (project / ".ci-gate-venv" / "bin" / "ci-gate").symlink_to(gate)
     with simulator("hang") as sim:
         for _ in range(3):  # walk the master to DATA_RECEIVED (progress 100)
@@ -166,3 +185,25 @@ def test_after_script_stops_the_master_on_cancel_and_job_timeout(
         posts = [c["path"] for c in sim.calls() if c["method"] == "POST"]
     assert done.returncode == 0, done.stderr
     assert posts == (["/api/v4/masters/30000001/stop"] if stopped else [])
+
+
+def test_a_merge_request_pipeline_posts_the_note(tmp_path: Path) -> None:
+    token = "glpat-ci-gate-TOKEN-77"
+    with fake_platform("gitlab", token) as gitlab:
+        done, _repo = _run(
+            tmp_path,
+            DATA / "pipeline-pass.json",
+            extra_inputs='\n      comment: "true"',
+            extra_variables=(
+                "CI_MERGE_REQUEST_IID: '8'\n"
+                f"CI_API_V4_URL: {gitlab.url}/api/v4\n"
+                "CI_PROJECT_ID: '4242'\n"
+                f"CI_GATE_GITLAB_TOKEN: {token}\n"
+            ),
+        )
+        notes = gitlab.comments(8)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    assert len(notes) == 1, log
+    assert notes[0]["body"].startswith("<!-- ci-gate: blazemeter-gate -->\n# ci-gate: ✅ passed")
+    assert token not in log and SECRET not in log

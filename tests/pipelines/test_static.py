@@ -17,8 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from tests.conftest import require_tool
-from tests.pipelines.shell import (
+from tests.support.shell import (
     PINNED_REQUIREMENT,
     ROOT,
     action_scripts,
@@ -26,6 +25,7 @@ from tests.pipelines.shell import (
     gitlab_script,
     jenkins_sh_bodies,
 )
+from tests.support.tools import require_tool
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -53,6 +53,7 @@ def test_gitlab_template_jobs_and_example_validate(tmp_path: Path) -> None:
         "package",
         "criteria",
         "baseline",
+        "comment",
     }
     # inputs are interpolated by GitLab before validation; do the same with their defaults
     text = (ROOT / "gitlab-template.yml").read_text().split("\n---\n", 1)[1]

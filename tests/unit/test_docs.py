@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pytest
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 from ci_gate.cli.parser import build_parser
 from ci_gate.config.options import Option, options_of
 from ci_gate.config.settings import ApiSettings, HttpSettings, WaitSettings
+from tests.support.helpers import first_screen_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 
 
 def test_readme_shows_the_tested_examples_verbatim() -> None:
-    for name in ("github-workflow.yml", "github-workflow-wait.yml", "gitlab-ci.yml", "Jenkinsfile"):
+    for name in (
+        "github-workflow.yml",
+        "github-workflow-wait.yml",
+        "github-workflow-pr.yml",
+        "gitlab-ci.yml",
+        "Jenkinsfile",
+    ):
         assert (ROOT / "examples" / name).read_text() in README, name
-
-
-def first_screen_commands() -> list[str]:
-    """The shell commands in the README's first code block (its first screen)."""
-    block = README.split("```sh\n", 1)[1].split("```", 1)[0]
-    return [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.strip()]
 
 
 def test_first_screen_has_the_two_commands() -> None:
@@ -102,8 +109,25 @@ def _subcommand(name: str) -> argparse.ArgumentParser:
     return chosen
 
 
-def test_architecture_names_every_module() -> None:
+def test_the_architecture_names_every_module_and_package() -> None:
+    """docs/ARCHITECTURE.md stays true to the code: every package and module is named."""
+    architecture = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
     for path in (ROOT / "ci_gate").rglob("*.py"):
-        if path.name in ("__init__.py",):
+        if path.name == "__init__.py":
+            assert f"`{path.parent.name}/`" in architecture or path.parent.name == "ci_gate", path
             continue
-        assert f"`{path.name}`" in README or f"`{path.stem}" in README, path
+        if path.name == "__main__.py":
+            continue
+        named = (f"`{path.name}`", f"`{path.stem}`", f"`{path.parent.name}.{path.stem}`")
+        assert any(name in architecture for name in named), path
+
+
+def test_the_architecture_draws_the_layers_of_the_import_contract() -> None:
+    """The picture's staircase is the one import-linter enforces."""
+    architecture = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in contract["contracts"] if c["type"] == "layers")["layers"]
+    drawn = architecture.split("```\n", 1)[1].split("```", 1)[0].split("\n", 1)[0]
+    names = [part.strip() for part in drawn.split("─►")]
+    expected = [layer.replace("ci_gate.", "").replace(" | ", ", ") for layer in layers]
+    assert names == expected
