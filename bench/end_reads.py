@@ -84,7 +84,9 @@ class EndedAt(ProgressSink):
     def offending_event(self, master_id: str, event: Event, elapsed: float) -> None:
         return None
 
-    def heartbeat(self, master_id: str, status: str, progress: int | None, elapsed: float) -> None:
+    def heartbeat(
+        self, master_id: str, status: str, progress: int | None, elapsed: float, left: float
+    ) -> None:
         return None
 
     def note(self, message: str) -> None:

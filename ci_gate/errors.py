@@ -65,6 +65,15 @@ class NotSentError(RetryableApiError):
     timeout): safe to retry even when the request is not idempotent."""
 
 
+class UnresolvedHostError(NotSentError):
+    """The API's host name cannot be resolved: most often a mistyped --api-url, so it gets
+    a short retry budget of its own (`UNRESOLVED_HOST_BUDGET`) and a message naming it."""
+
+
+#: Seconds a host name that does not resolve is retried (a DNS blip passes in that time).
+UNRESOLVED_HOST_BUDGET = 30.0
+
+
 class RateLimitedError(RetryableApiError):
     """HTTP 429: the API turned the request away before acting on it."""
 

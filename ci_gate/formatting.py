@@ -51,3 +51,10 @@ def describe_event(event: Event, limit: int = 500) -> str:
 def plural(count: int, noun: str, many: str | None = None) -> str:
     """`noun` for one, `many` (default noun + "s") for any other count."""
     return noun if count == 1 else (many or f"{noun}s")
+
+
+def plain_number(value: float) -> str:
+    """A whole number as an integer (`51234567`, not `5.12346e+07`), else in full."""
+    if value.is_integer() and abs(value) < 2**63:
+        return str(int(value))
+    return repr(value)

@@ -14,9 +14,11 @@ import backoff
 
 from ci_gate.config.settings import HttpSettings
 from ci_gate.errors import (
+    UNRESOLVED_HOST_BUDGET,
     ApiError,
     OutOfTimeError,
     RetryableApiError,
+    UnresolvedHostError,
 )
 
 T = TypeVar("T")
@@ -63,7 +65,12 @@ def with_retries(
         if on_each_retry is not None:
             on_each_retry()
         if tries == 1 and on_retry is not None:
-            on_retry(f"API trouble: {details.get('exception')}; retrying for up to {budget:.0f}s")
+            until = (
+                f"for up to {budget:.0f}s"
+                if budget >= http.retry_max_time
+                else "until the deadline"  # never a promise past it
+            )
+            on_retry(f"API trouble: {details.get('exception')}; retrying {until}")
 
     retrying = backoff.on_exception(
         _retry_delays,
@@ -75,6 +82,11 @@ def with_retries(
         logger=None,
         factor=http.retry_factor,
         max_delay=http.retry_max_delay,
+        # a host that does not resolve is most often a typo: a short budget of its own
+        giveup=lambda error: (
+            isinstance(error, UnresolvedHostError)
+            and clock() - started >= min(UNRESOLVED_HOST_BUDGET, budget)
+        ),
     )(call)
     try:
         result = retrying()

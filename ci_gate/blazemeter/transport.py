@@ -33,6 +33,7 @@ from ci_gate.errors import (
     OutOfTimeError,
     RateLimitedError,
     RetryableApiError,
+    UnresolvedHostError,
 )
 from ci_gate.text import one_line
 
@@ -197,6 +198,11 @@ class Transport:
         except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
             raise RetryableApiError(f"{what}: the API did not answer in time") from None
         except requests.exceptions.ConnectionError as error:
+            if _unresolved(error):
+                host = one_line(urlsplit(self.api_url).hostname or "the API host", 200)
+                raise UnresolvedHostError(
+                    f"{what}: cannot resolve {host}: check --api-url"
+                ) from None
             if _never_connected(error):
                 raise NotSentError(f"{what}: could not reach the API: {_short(error)}") from None
             raise RetryableApiError(f"{what}: could not reach the API: {_short(error)}") from None
@@ -282,6 +288,22 @@ class Transport:
                 raise error(f"{what}: {fatal}{detail}{self._hint(error_code, what)}")
             raise RetryableApiError(f"{what}: the API reported an error{detail}")
         return body.get("result")
+
+
+_RESOLUTION_FAILURES = (
+    "NameResolutionError",
+    "Name or service not known",
+    "nodename nor servname",
+    "Temporary failure in name resolution",
+    "No address associated with hostname",
+    "getaddrinfo failed",
+)
+
+
+def _unresolved(error: requests.exceptions.ConnectionError) -> bool:
+    """Whether the connection failed because the host name did not resolve."""
+    text = f"{error!r} {error}"
+    return any(phrase in text for phrase in _RESOLUTION_FAILURES)
 
 
 def _never_connected(error: requests.exceptions.ConnectionError) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+from collections.abc import Sequence
 from typing import NoReturn
 
 from ci_gate import __version__
@@ -23,6 +25,32 @@ class _Parser(argparse.ArgumentParser):
         if message.startswith(prefix):
             message = prefix + _option_names_only(message[len(prefix) :].split(" "))
         super().error(message)
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        """As argparse, but an unknown option is reported by the subcommand it was given
+        to: its usage, and the nearest option it has (`--timout` -> `--timeout`)."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if not extras:
+            return parsed
+        chosen = self._subcommand(getattr(parsed, "command", None)) or self
+        message = "unrecognized arguments: " + _option_names_only(extras)
+        known = [name for action in chosen._actions for name in action.option_strings]
+        for token in extras:
+            if token.startswith("--"):
+                near = difflib.get_close_matches(token.split("=", 1)[0], known, n=1, cutoff=0.7)
+                if near:
+                    message += f" (did you mean {near[0]}?)"
+                    break
+        argparse.ArgumentParser.error(chosen, message)  # already filtered: no value shown
+
+    def _subcommand(self, name: str | None) -> argparse.ArgumentParser | None:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+                chosen: argparse.ArgumentParser = action.choices[name]
+                return chosen
+        return None
 
 
 def _option_names_only(tokens: list[str]) -> str:

@@ -24,6 +24,7 @@ from ci_gate.domain.outcome import CommentResult, Outcome
 from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import print_traceback_if_debugging
 from ci_gate.formatting import format_duration
+from ci_gate.judging.kpis import KNOWN_KPIS
 from ci_gate.report import ReportPaths, report_paths, write_reports
 from ci_gate.report.summary import render_markdown
 from ci_gate.text import one_line
@@ -198,11 +199,29 @@ def _comment(
     return replace(outcome, comment=result)
 
 
+#: The KPIs of the one-line summary, in reading order.
+_LINE_KPIS = ("hits", "failed", "avg", "tp90", "tp95", "tp99", "duration")
+
+
+def kpi_line(kpis: Mapping[str, float]) -> str:
+    """`9,800 samples, 10 failed samples, avg response time 910 ms, p90 1,830 ms, ...`."""
+    parts = []
+    for name in _LINE_KPIS:
+        if name in kpis:
+            label, unit = KNOWN_KPIS[name]
+            value = kpis[name]
+            shown = f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
+            parts.append(f"{shown} {label}" if not unit else f"{label} {shown} {unit}")
+    return ", ".join(parts) or ", ".join(f"{one_line(k, 40)} {v:g}" for k, v in kpis.items())
+
+
 def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr: TextIO) -> None:
     if paths.summary_json.exists():
         stdout.write(f"ci-gate: reports: {paths.junit}, {paths.summary_json}, {paths.summary_md}\n")
         stdout.flush()
     for master in outcome.masters:
+        if master.kpis:
+            stdout.write(f"ci-gate: master {master.master_id} KPIs: {kpi_line(master.kpis)}\n")
         if master.report_url:
             stdout.write(
                 f"ci-gate: master {master.master_id} report: {one_line(master.report_url)}\n"

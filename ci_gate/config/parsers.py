@@ -45,12 +45,26 @@ _FALSE = {"", "0", "false", "no", "off"}
 _MASTER_ID = re.compile(r"[0-9]{1,20}")
 
 
+_DURATION = re.compile(
+    r"(?:(?P<h>[0-9]+(?:\.[0-9]+)?)h)?(?:(?P<m>[0-9]+(?:\.[0-9]+)?)m)?"
+    r"(?:(?P<s>[0-9]+(?:\.[0-9]+)?)s)?"
+)
+
+
 def parse_seconds(raw: str, source: str) -> float:
-    """A positive, finite number of seconds (the one duration parser)."""
+    """A positive, finite duration (the one duration parser): seconds as a number (`90`,
+    `0.1`), or as the gate prints durations: `90s`, `5m`, `1h30m`, `1h02m03s`."""
+    text = raw.strip().lower()
     try:
-        value = float(raw.strip())
+        value = float(text)
     except ValueError:
-        raise UsageError(f"{source} {raw!r} is not a number of seconds") from None
+        match = _DURATION.fullmatch(text)
+        if not text or not match or not any(match.groupdict().values()):
+            raise UsageError(
+                f"{source} {raw!r} is not a duration: give seconds (90) or 90s, 5m, 1h30m"
+            ) from None
+        parts = {unit: float(amount or 0) for unit, amount in match.groupdict().items()}
+        value = parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
     if not math.isfinite(value) or value <= 0:
         raise UsageError(f"{source} must be a number of seconds above 0, not {raw!r}")
     return value

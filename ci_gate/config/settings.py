@@ -112,7 +112,7 @@ class WaitSettings:
         parse=parse_seconds,
         metavar="SECONDS",
         default="3600",
-        help="overall deadline for the whole wait",
+        help="overall deadline for the whole wait (seconds, or 90s, 5m, 1h30m)",
     )
     interval: float = option(
         "--interval",
@@ -120,7 +120,8 @@ class WaitSettings:
         parse=parse_seconds,
         metavar="SECONDS",
         default="10",
-        help="pause between polls (fractions honoured; a warning below 1 s for a remote API)",
+        help="pause between polls, as --timeout (fractions honoured; a warning below 1 s for "
+        "a remote API)",
     )
     report_dir: Path = option(
         "--report-dir",

@@ -61,6 +61,8 @@ class MasterOutcome:
     report_url: str | None = None
     #: the label-by-label comparison with a baseline run (None: --baseline not given)
     baseline: BaselineOutcome | None = None
+    #: the test this run belongs to, where BlazeMeter said (stable across runs)
+    test_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:
         kpis=end.kpis if end else None,
         report_url=end.report_url if end else None,
         baseline=baseline,
+        test_id=end.info.test_id if end and end.info else None,
     )
 
 

@@ -15,7 +15,7 @@ from junit_xml import TestCase, TestSuite
 from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict
-from ci_gate.formatting import describe_event, event_time, iso_utc
+from ci_gate.formatting import describe_event, event_time, iso_utc, plain_number
 from ci_gate.text import one_line, xml_safe
 
 #: Offending events shown one by one per master; the rest are counted in one more case.
@@ -27,15 +27,14 @@ _JUDGED = (Verdict.PASSED, Verdict.FAILED)
 _NOT_IN_SCHEMA = ("disabled", "assertions")
 
 
-def _run_case(master: MasterOutcome, waited: float) -> TestCase:
-    classname = f"blazemeter.master.{master.master_id}"
+def _run_case(master: MasterOutcome, waited: float, classname: str) -> TestCase:
     timeline = "\n".join(
         f"+{change.elapsed:.1f}s {one_line(change.status, 60)} ({change.progress})"
         for change in master.timeline
     )
     notes = "\n".join(one_line(note, 1000) for note in master.notes)
     case = TestCase(
-        name=f"master {master.master_id} ran to the end",
+        name="the run ran to the end",
         classname=classname,
         elapsed_sec=waited,
         stdout=xml_safe("\n".join(part for part in (timeline, notes) if part)) or None,
@@ -50,9 +49,8 @@ def _run_case(master: MasterOutcome, waited: float) -> TestCase:
     return case
 
 
-def _event_cases(master: MasterOutcome, level: str) -> list[TestCase]:
+def _event_cases(master: MasterOutcome, level: str, classname: str) -> list[TestCase]:
     """One failure per offending event; a passing case only when the events were judged."""
-    classname = f"blazemeter.master.{master.master_id}"
     if not master.offending:
         if master.verdict in _JUDGED:
             return [TestCase(name=f"no event at {level} or above", classname=classname)]
@@ -91,11 +89,11 @@ def _event_details(event: Event) -> str:
     )
 
 
-def _criteria_cases(master: MasterOutcome) -> list[TestCase]:
+def _criteria_cases(master: MasterOutcome, base: str) -> list[TestCase]:
     """Each failed BlazeMeter criterion as its own `<failure type="criterion">`."""
     if master.criteria is None:
         return []
-    classname = f"blazemeter.master.{master.master_id}.criteria"
+    classname = base + ".criteria"
     cases = []
     for criterion in master.criteria.failed:
         case = TestCase(
@@ -121,11 +119,11 @@ def _criteria_cases(master: MasterOutcome) -> list[TestCase]:
     return cases
 
 
-def _regression_cases(master: MasterOutcome) -> list[TestCase]:
+def _regression_cases(master: MasterOutcome, base: str) -> list[TestCase]:
     """Each regression against the baseline as its own `<failure type="regression">`."""
     if master.baseline is None:
         return []
-    classname = f"blazemeter.master.{master.master_id}.baseline"
+    classname = base + ".baseline"
     cases = []
     for row in master.baseline.regressions:
         case = TestCase(
@@ -145,9 +143,8 @@ def _regression_cases(master: MasterOutcome) -> list[TestCase]:
     return cases
 
 
-def _ignored_cases(master: MasterOutcome) -> list[TestCase]:
+def _ignored_cases(master: MasterOutcome, classname: str) -> list[TestCase]:
     """Each waived event as a skipped case naming the pattern that waived it."""
-    classname = f"blazemeter.master.{master.master_id}"
     cases = []
     for number, ignored in enumerate(master.ignored[:MAX_IGNORED_CASES], start=1):
         event = ignored.event
@@ -173,19 +170,21 @@ def _ignored_cases(master: MasterOutcome) -> list[TestCase]:
 
 
 def _suite(master: MasterOutcome, outcome: Outcome, report_id: str) -> ET.Element:
+    classname = _classname(master, outcome)
     suite = TestSuite(
         name=f"BlazeMeter master {master.master_id}",
         test_cases=[
-            _run_case(master, outcome.waited),
-            *_event_cases(master, outcome.threshold_name),
-            *_criteria_cases(master),
-            *_regression_cases(master),
-            *_ignored_cases(master),
+            _run_case(master, outcome.waited, classname),
+            *_event_cases(master, outcome.threshold_name, classname),
+            *_criteria_cases(master, classname),
+            *_regression_cases(master, classname),
+            *_ignored_cases(master, classname),
         ],
         # junit-10.xsd's timestamp has no zone designator: the UTC time without its "Z"
         timestamp=iso_utc(outcome.started_at).removesuffix("Z"),
         properties={
             "verdict": master.verdict.value,
+            "master_id": master.master_id,
             "status": xml_safe(one_line(master.status or "never read", 80)),
             "progress": "" if master.progress is None else str(master.progress),
             "level": outcome.threshold_name,
@@ -221,6 +220,16 @@ def _no_master_suite(outcome: Outcome, report_id: str) -> ET.Element:
     return element
 
 
+def _classname(master: MasterOutcome, outcome: Outcome) -> str:
+    """A name the same from run to run, so CI test history lines up: the test where
+    BlazeMeter named it, else a constant; with several masters, the master's position.
+    The master id (new every run) is a property and in the case's text, never here."""
+    base = f"blazemeter.test.{master.test_id}" if master.test_id else "blazemeter.run"
+    if len(outcome.masters) > 1:
+        base += f".{outcome.masters.index(master) + 1}"
+    return base
+
+
 def _extra_properties(master: MasterOutcome) -> dict[str, str]:
     """BlazeMeter's verdict, the report link and the KPIs, as suite properties."""
     extra: dict[str, str] = {}
@@ -231,7 +240,7 @@ def _extra_properties(master: MasterOutcome) -> dict[str, str]:
     if master.report_url:
         extra["blazemeter.report_url"] = xml_safe(one_line(master.report_url, 500))
     for name, value in (master.kpis or {}).items():
-        extra[xml_safe(one_line(f"kpi.{name}", 80))] = f"{value:g}"
+        extra[xml_safe(one_line(f"kpi.{name}", 80))] = plain_number(value)
     return extra
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from ci_gate.domain.outcome import Outcome
+from ci_gate.formatting import plain_number
 from ci_gate.judging.kpis import KNOWN_KPIS
 
 METRICS_NAME = "metrics.txt"
@@ -33,19 +34,26 @@ def metric_names(kpis: list[str]) -> dict[str, str]:
     return names
 
 
-def openmetrics_number(value: float) -> str:
-    """A whole number as an integer (`51234567`, not `5.12346e+07`), else in full."""
-    if value.is_integer() and abs(value) < 2**63:
-        return str(int(value))
-    return repr(value)
+def run_labels(outcome: Outcome) -> list[str]:
+    """Each master's OpenMetrics labels, the same from run to run (GitLab compares metrics
+    by key between a merge request and its target): the test's id where known, and the
+    master's position only when there are several; never the master id, new every run."""
+    several = len(outcome.masters) > 1
+    labels = []
+    for position, master in enumerate(outcome.masters, start=1):
+        parts = [f'test="{master.test_id}"'] if master.test_id else []
+        if several:
+            parts.append(f'run="{position}"')
+        labels.append("{" + ",".join(parts) + "}" if parts else "")
+    return labels
 
 
 def render_metrics(outcome: Outcome) -> str | None:
     """One gauge family per KPI, one sample per master; None when no master has KPIs."""
     families: dict[str, list[tuple[str, float]]] = {}
-    for master in outcome.masters:
+    for master, labels in zip(outcome.masters, run_labels(outcome), strict=True):
         for name, value in (master.kpis or {}).items():
-            families.setdefault(name, []).append((master.master_id, value))
+            families.setdefault(name, []).append((labels, value))
     if not families:
         return None
     names = metric_names(list(families))
@@ -56,9 +64,6 @@ def render_metrics(outcome: Outcome) -> str | None:
         described = _NOT_IN_A_NAME.sub(" ", label).strip() + (f" in {unit}" if unit else "")
         lines.append(f"# TYPE {metric} gauge")
         lines.append(f"# HELP {metric} BlazeMeter {described}, label ALL")
-        lines += [
-            f'{metric}{{master="{master_id}"}} {openmetrics_number(value)}'
-            for master_id, value in samples
-        ]
+        lines += [f"{metric}{labels} {plain_number(value)}" for labels, value in samples]
     lines.append("# EOF")
     return "\n".join(lines) + "\n"

@@ -307,8 +307,23 @@ def render_markdown(outcome: Outcome, report_id: str = "") -> str:
         _run_line(outcome),
         "",
     ]
-    for master in outcome.masters:
+    failing = [m for m in outcome.masters if m.verdict not in (Verdict.PASSED, Verdict.UNFINISHED)]
+    others = [m for m in outcome.masters if m not in failing]
+    for master in failing:  # the cause on the first screen
         lines += _master_markdown(master, outcome.threshold_name)
+    if failing and others:
+        count = len(others)
+        lines += [
+            "<details>",
+            f"<summary>{count} more {plural(count, 'master')} (passed or not judged)</summary>",
+            "",
+        ]
+        for master in others:
+            lines += _master_markdown(master, outcome.threshold_name)
+        lines += ["</details>", ""]
+    else:
+        for master in others:
+            lines += _master_markdown(master, outcome.threshold_name)
     if report_id:
         lines += [f"Report id: `{report_id}` (the same in junit.xml and summary.json)", ""]
     return "\n".join(lines)

@@ -210,6 +210,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- verbs -----------------------------------------------------------------------------
 
+    def _report_page(self) -> None:
+        """A small page where BlazeMeter's report would be, so a demo's link does not 404."""
+        body = (
+            b"<!doctype html><html><head><meta charset=utf-8><title>ci-gate simulate</title>"
+            b"</head><body><h1>Simulated BlazeMeter report</h1><p>This is ci-gate's built-in "
+            b"simulator: the run's report lives in BlazeMeter for a real test. The gate's own "
+            b"reports are in its report folder (summary.md, junit.xml).</p></body></html>"
+        )
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def do_GET(self) -> None:
         state = self.server.state
         if urlsplit(self.path).path == "/_simulator/calls":
@@ -222,6 +236,9 @@ class _Handler(BaseHTTPRequestHandler):
                 200,
                 {"calls": calls, "public_tokens": tokens, "notes": notes, "max_in_flight": peak},
             )
+            return
+        if urlsplit(self.path).path.rstrip("/") == "/app":
+            self._report_page()  # the report link's page: a real one is behind a login
             return
         state.log("GET", self.path)
         if urlsplit(self.path).path.rstrip("/") == API_PREFIX + "/masters":

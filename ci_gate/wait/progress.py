@@ -25,7 +25,7 @@ class ProgressSink(Protocol):
     def offending_event(self, master_id: str, event: Event, elapsed: float) -> None: ...
 
     def heartbeat(
-        self, master_id: str, status: str, progress: int | None, elapsed: float
+        self, master_id: str, status: str, progress: int | None, elapsed: float, left: float
     ) -> None: ...
 
     def note(self, message: str) -> None: ...
@@ -55,9 +55,16 @@ class ConsoleProgress:
     def offending_event(self, master_id: str, event: Event, elapsed: float) -> None:
         self._line(elapsed, f"master {master_id}: offending event {describe_event(event)}")
 
-    def heartbeat(self, master_id: str, status: str, progress: int | None, elapsed: float) -> None:
+    def heartbeat(
+        self, master_id: str, status: str, progress: int | None, elapsed: float, left: float
+    ) -> None:
+        """`still DATA_RECEIVED (100), 41m left`: how long the gate will still wait."""
         shown = "?" if progress is None else str(progress)
-        self._line(elapsed, f"master {master_id}: still {one_line(status, 60)} ({shown})")
+        self._line(
+            elapsed,
+            f"master {master_id}: still {one_line(status, 60)} ({shown}), "
+            f"{format_duration(max(left, 0.0))} left",
+        )
 
     def note(self, message: str) -> None:
         self._write(f"ci-gate: {one_line(message, 1000)}\n")

@@ -259,3 +259,41 @@ def test_deeply_nested_json_is_a_malformed_answer_not_a_crash(
         client.status("42", level="ERROR", deadline=time.monotonic() + 5)
     assert "Recursion" not in str(caught.value)
     assert requests_mock.call_count > 1  # retried like any garbled answer
+
+
+def test_a_host_that_does_not_resolve_is_named_and_given_30_seconds_not_300(
+    requests_mock: rm.Mocker, sleeps: list[float]
+) -> None:
+    typo = "https://a.blazemeter.co/api/v4"
+    client = BlazeMeterClient(
+        typo, Credentials(KEY_ID, SECRET), http=HttpSettings(retry_max_time=300)
+    )
+    requests_mock.get(
+        f"{typo}/masters/42/status",
+        exc=requests.exceptions.ConnectionError(
+            "HTTPSConnectionPool(host='a.blazemeter.co', port=443): Max retries exceeded "
+            "(Caused by NameResolutionError(\"Failed to resolve 'a.blazemeter.co' ([Errno -2] "
+            'Name or service not known)"))'
+        ),
+    )
+    with pytest.raises(ApiError) as caught:
+        client.status("42", level="ERROR")
+    message = str(caught.value)
+    assert message.startswith("master 42: cannot resolve a.blazemeter.co: check --api-url ")
+    assert 30 <= sum(sleeps) < 60, sleeps  # about 30 s, not the 300 s of other trouble
+
+
+def test_the_retry_line_never_promises_past_the_deadline(
+    requests_mock: rm.Mocker, sleeps: list[float]
+) -> None:
+    lines: list[str] = []
+    client = BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=FAST, on_retry=lines.append)
+    requests_mock.get(STATUS, [{"status_code": 503}, ok()])
+    client.status("42", level="ERROR", deadline=time.monotonic() + 15)
+    assert lines[0] == (
+        "API trouble: master 42: the API failed (HTTP 503); retrying until the deadline"
+    )
+    lines.clear()
+    requests_mock.get(STATUS, [{"status_code": 503}, ok()])
+    client.status("42", level="ERROR")
+    assert lines[0].endswith("; retrying for up to 30s")

@@ -45,7 +45,7 @@ def test_a_crash_is_exit_4_with_one_line_and_debug_adds_only_the_trace(
         (["wait", "1", "--level", ""], {}, "unknown level ''"),
         (["demo", "--timeout", "nan"], {}, "--timeout must be a number of seconds above 0"),
         (["demo", "--timeout", "0"], {}, "--timeout must be a number of seconds above 0"),
-        (["wait", "1"], {"CI_GATE_TIMEOUT": "abc"}, "CI_GATE_TIMEOUT 'abc' is not a number"),
+        (["wait", "1"], {"CI_GATE_TIMEOUT": "abc"}, "CI_GATE_TIMEOUT 'abc' is not a duration"),
         (["wait", "1"], {"REQUESTS_CA_BUNDLE": "/nowhere/ca.pem"}, "'/nowhere/ca.pem': no such"),
     ],
 )
@@ -122,3 +122,28 @@ def test_bad_master_ids_and_a_metric_limited_twice_are_exit_2(
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1, err
     assert not (tmp_path / "ci-gate-report").exists()  # nothing polled, nothing written
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage", "hint"),
+    [
+        (["wait", "1", "--timout", "5"], "usage: ci-gate wait ", "(did you mean --timeout?)"),
+        (
+            ["run", "7", "--stop-on-timout"],
+            "usage: ci-gate run ",
+            "(did you mean --stop-on-timeout?)",
+        ),
+        (["stop", "1", "--verbos"], "usage: ci-gate stop ", ""),
+    ],
+)
+def test_an_unknown_option_shows_its_subcommands_usage_and_the_nearest_option(
+    capsys: pytest.CaptureFixture[str], argv: list[str], usage: str, hint: str
+) -> None:
+    with pytest.raises(SystemExit) as leaving:
+        cli.main(argv)
+    assert leaving.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage), err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"ci-gate {argv[0]}: error: unrecognized arguments: {argv[2]}")
+    assert last.endswith(hint)

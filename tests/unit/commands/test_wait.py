@@ -170,3 +170,12 @@ def test_stop_on_fail_without_fail_fast_is_said_at_the_start(tmp_path: Path) -> 
         ConsoleProgress(quiet),
     )
     assert "--stop-on-fail" not in quiet.getvalue()
+
+
+def test_the_kpis_fit_one_line_in_reading_order() -> None:
+    from ci_gate.commands.wait import kpi_line
+
+    kpis = {"tp90": 1830.0, "hits": 9800.0, "avg": 910.25, "bytes": 1.0, "failed": 10.0}
+    assert kpi_line(kpis) == (
+        "9,800 samples, 10 failed samples, avg response time 910.2 ms, p90 1,830 ms"
+    )

@@ -52,7 +52,10 @@ def test_env_fallbacks_and_flag_precedence() -> None:
     ("argv", "message"),
     [
         (["--timeout", "0"], "--timeout must be a number of seconds above 0"),
-        (["--timeout", "soon"], "--timeout 'soon' is not a number"),
+        (
+            ["--timeout", "soon"],
+            "--timeout 'soon' is not a duration: give seconds",
+        ),
         (["--interval", "-1"], "--interval must be"),
         (["--interval", "inf"], "--interval must be"),
         (["--level", "LOUD"], "unknown level 'LOUD'"),
@@ -79,7 +82,7 @@ def test_bad_master_ids(ids: str, message: str) -> None:
 
 
 def test_a_bad_env_value_names_the_variable() -> None:
-    with pytest.raises(UsageError, match="CI_GATE_TIMEOUT 'abc' is not a number"):
+    with pytest.raises(UsageError, match="CI_GATE_TIMEOUT 'abc' is not a duration"):
         wait({"CI_GATE_TIMEOUT": "abc"})
 
 
@@ -174,3 +177,30 @@ def test_a_key_that_cannot_travel_is_a_usage_error_that_does_not_echo_it(
         api(None, "--api-key-file", str(key_file))
     assert "ключ" not in str(caught.value) and "XYZZY" not in str(caught.value)
     assert "position" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "seconds"),
+    [
+        ("90", 90.0),
+        ("0.1", 0.1),
+        ("90s", 90.0),
+        ("5m", 300.0),
+        ("1h30m", 5400.0),
+        ("1h02m03s", 3723.0),
+        (" 2M ", 120.0),
+        ("1.5h", 5400.0),
+    ],
+)
+def test_durations_are_read_as_the_gate_prints_them(raw: str, seconds: float) -> None:
+    from ci_gate.config.parsers import parse_seconds
+
+    assert parse_seconds(raw, "--timeout") == seconds
+
+
+@pytest.mark.parametrize("raw", ["", "s", "5x", "m5", "1h-5m", "0s", "0m", "-5m", "inf"])
+def test_a_duration_that_is_no_duration_is_a_usage_error(raw: str) -> None:
+    from ci_gate.config.parsers import parse_seconds
+
+    with pytest.raises(UsageError, match="--timeout"):
+        parse_seconds(raw, "--timeout")

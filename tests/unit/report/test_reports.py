@@ -170,7 +170,7 @@ def test_a_master_never_judged_has_no_passing_case(verdict: str) -> None:
     )
     suite = next(iter(JUnitXml.fromstring(render_junit(outcome))))
     cases = list(suite)
-    assert [case.name for case in cases] == ["master 123 ran to the end"]
+    assert [case.name for case in cases] == ["the run ran to the end"]
     assert cases[0].time == pytest.approx(15.2)  # the wait, not the last status change
 
 
@@ -213,3 +213,48 @@ def test_summary_json_is_strict_json_even_with_nan_or_infinity_in_the_outcome() 
     summary = json.loads(text, parse_constant=refuse)
     assert summary["masters"][0]["kpis"] == {"avg": None, "max": None}
     assert summary["notes"] == ["2 value(s) the server gave as NaN or Infinity are shown as null"]
+
+
+def test_junit_names_stay_the_same_from_run_to_run_and_the_master_id_is_a_property() -> None:
+    def names(*masters: object) -> list[tuple[str, str]]:
+        xml = JUnitXml.fromstring(render_junit(make_outcome(*masters)))  # type: ignore[arg-type]
+        return [(case.classname, case.name) for suite in xml for case in suite]
+
+    first = names(master_outcome(master_id="111", test_id="77"))
+    second = names(master_outcome(master_id="222", test_id="77"))
+    assert (
+        first
+        == second
+        == [
+            ("blazemeter.test.77", "the run ran to the end"),
+            ("blazemeter.test.77", "no event at ERROR or above"),
+        ]
+    )
+    assert names(master_outcome(master_id="5")) == [
+        ("blazemeter.run", "the run ran to the end"),
+        ("blazemeter.run", "no event at ERROR or above"),
+    ]
+    several = names(master_outcome(master_id="5"), master_outcome(master_id="6"))
+    assert [classname for classname, _ in several] == ["blazemeter.run.1"] * 2 + [
+        "blazemeter.run.2"
+    ] * 2
+    xml = JUnitXml.fromstring(render_junit(make_outcome(master_outcome(master_id="111"))))
+    suite = next(iter(xml))
+    properties = suite.properties()  # type: ignore[no-untyped-call]
+    assert {p.name: p.value for p in properties}["master_id"] == "111"
+
+
+def test_several_masters_put_the_failing_ones_first_and_fold_the_passing_ones() -> None:
+    from ci_gate.report.summary import render_markdown
+
+    outcome = make_outcome(
+        master_outcome("passed", master_id="1"),
+        master_outcome("failed", master_id="2", offending=(event(),)),
+        master_outcome("passed", master_id="3"),
+    )
+    text = render_markdown(outcome)
+    assert text.index("Master `2`") < text.index("<details>") < text.index("Master `1`")
+    assert "<summary>2 more masters (passed or not judged)</summary>" in text
+    assert text.index("Master `3`") < text.index("</details>")
+    # one master, or all passing: nothing folded
+    assert "<details>" not in render_markdown(make_outcome(master_outcome("passed")))

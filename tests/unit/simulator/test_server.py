@@ -76,3 +76,11 @@ def test_stop_moves_the_master_through_terminating_to_ended(seed: SimulatorServe
     assert stop.status_code == 202
     assert get(seed).json()["result"]["status"] == "TERMINATING"
     assert get(seed).json()["result"]["status"] == "ENDED"
+
+
+def test_the_report_link_opens_a_page_instead_of_a_404(seed: SimulatorServer) -> None:
+    app = seed.base_url.rsplit("/api/v4", 1)[0]
+    page = requests.get(f"{app}/app/", timeout=5)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "Simulated BlazeMeter report" in page.text
