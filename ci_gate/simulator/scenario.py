@@ -14,6 +14,9 @@ answer — {"fault": {"http_status": 503, "headers": {}, "body": ..., "delay": 0
 "stream_bytes": 0, "gzip_bomb_bytes": 0}, "repeat": 1} ("repeat": "forever" never moves on).
 A master may also carry "stop_fault": FAULT, served to its stop and terminate requests.
 The last state step holds for ever. Mistakes are `ScenarioError`s naming file and field.
+
+Over 300 lines on purpose: the scenario format is checked field by field in one
+place, the one docs/SCENARIOS.md describes.
 """
 
 from __future__ import annotations

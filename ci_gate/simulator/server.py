@@ -5,6 +5,9 @@ Serves `GET /api/v4/masters/{id}/status` (honouring `level` and `events`),
 (`GET /masters/{id}`, `/reports/thresholds`, `/reports/default/summary`,
 `POST /masters/{id}/public-token`), BlazeMeter's error envelope on 401/404, and
 `GET /_simulator/calls` (what it was asked, for tests).
+
+Over 300 lines on purpose: one handler per endpoint of the simulated API, and its
+faults, side by side.
 """
 
 from __future__ import annotations

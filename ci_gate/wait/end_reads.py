@@ -8,6 +8,9 @@ aggregate for the list. So the reads form a small graph: each goes out as soon a
 needs has come back, and the exit comes about three round trips after the end instead of
 one per read. The loop submits what `take()` hands it and reports each result to
 `finished()`; nothing here judges (see `judging.combine`).
+
+Over 300 lines on purpose: each read stands beside what it brings and what it
+unblocks, so the whole graph is read in one place.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ live, and once a master ends its end reads go out together (`wait.end_reads`). W
 master is done, `judging.combine` decides its outcome; the loop itself never judges, never
 writes files and never exits. The deadline, `--fail-fast`, the stops and signals are its
 own.
+
+Over 300 lines on purpose: the schedule, the last look at the deadline, fail-fast,
+the stops and the signals act on the same per-master state; apart, they would pass it
+back and forth.
 """
 
 from __future__ import annotations

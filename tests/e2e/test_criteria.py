@@ -85,7 +85,7 @@ def test_seed_demo_shows_kpis_the_report_link_and_metrics(tmp_path: Path) -> Non
         )
     }
     sample = families["blazemeter_tp90"].samples[0]
-    assert sample.labels == {"master": "12345678"} and sample.value == 480
+    assert sample.labels == {"test": "7000001"} and sample.value == 480  # stable: no master id
 
 
 def test_public_report_uses_the_token_the_simulator_issued(tmp_path: Path) -> None:

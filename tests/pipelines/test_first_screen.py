@@ -108,7 +108,7 @@ def test_the_first_screen_commands_work_verbatim(debian_shell: tuple[Path, dict[
     done = subprocess.run(
         ["bash", "-c", tests],
         cwd=clone,
-        env={**env, "PYTEST_ADDOPTS": "-k realworld -q"},
+        env={**env, "PYTEST_ADDOPTS": "-k realworld -q -n 0"},
         capture_output=True,
         text=True,
         timeout=900,

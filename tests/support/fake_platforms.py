@@ -139,11 +139,19 @@ def _handler(platform: FakePlatform) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up (the gate's time budget) is no error of the fake's: print
+        nothing (a traceback on stderr would land in another test's captured output)."""
+
+
 @contextmanager
 def fake_platform(kind: str, token: str) -> Iterator[FakePlatform]:
     """A fake GitHub (`kind="github"`) or GitLab API on a free loopback port."""
     platform = FakePlatform(kind, token)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(platform))
+    server = _QuietServer(("127.0.0.1", 0), _handler(platform))
     platform.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
