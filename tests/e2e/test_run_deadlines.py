@@ -8,7 +8,6 @@ import json
 import signal
 import subprocess
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from tests.support.helpers import (
     assert_valid_junit,
     gate_command,
     gate_env,
+    run_args,
     run_gate,
     simulator,
     write_scenario,
@@ -34,25 +34,8 @@ def _scenario(folder: Path, **test: Any) -> Path:
     return write_scenario(folder, {MASTER: TEMPLATE}, tests={TEST_ID: {"master": MASTER, **test}})
 
 
-def _calls(url: str) -> list[dict[str, Any]]:
-    base = url.rsplit("/api/v4", 1)[0]
-    with urllib.request.urlopen(f"{base}/_simulator/calls", timeout=5) as answer:
-        calls: list[dict[str, Any]] = json.load(answer)["calls"]
-    return calls
-
-
 def _run_args(url: str, report_dir: Path, *extra: str) -> list[str]:
-    return [
-        "run",
-        TEST_ID,
-        "--api-url",
-        url,
-        "--interval",
-        "0.1",
-        "--report-dir",
-        str(report_dir),
-        *extra,
-    ]
+    return run_args(TEST_ID, url, report_dir, *extra)
 
 
 def _until(condition: Callable[[], bool], seconds: float = 15) -> None:
@@ -121,7 +104,7 @@ def test_a_start_answer_without_a_positive_master_id_is_exit_4_saying_a_run_may_
     report = tmp_path / "r"
     with simulator(_scenario(tmp_path, start_faults=[{"fault": fault}])) as sim:
         run = run_gate(_run_args(sim.url, report), report)
-        starts = [c for c in _calls(sim.url) if c["path"].endswith("/start")]
+        starts = [c for c in sim.calls() if c["path"].endswith("/start")]
     assert run.code == 4, run.stdout + run.stderr
     assert "a run may have started: check test 8200001 in BlazeMeter" in run.stderr
     assert len(starts) == 1
@@ -143,12 +126,12 @@ def test_a_signal_during_the_start_request_is_acted_on_within_2_seconds(
             text=True,
             env=gate_env(),
         )
-        _until(lambda: any(c["path"].endswith("/start") for c in _calls(sim.url)))
+        _until(lambda: any(c["path"].endswith("/start") for c in sim.calls()))
         sent = time.monotonic()
         gate.send_signal(signum)
         out, err = gate.communicate(timeout=10)
         took = time.monotonic() - sent
-        calls = _calls(sim.url)
+        calls = sim.calls()
     assert gate.returncode == code, out + err
     assert took < 2, took
     summary = _summary(report)
@@ -181,7 +164,7 @@ def test_every_output_path_is_proved_before_the_first_request(
     with simulator(_scenario(tmp_path)) as sim:
         first = [command, MASTER] if command == "wait" else ["run", TEST_ID]
         run = run_gate([*first, "--api-url", sim.url, "--report-dir", str(report)], report, env=env)
-        calls = _calls(sim.url)
+        calls = sim.calls()
     assert run.code == 2, run.stdout + run.stderr
     lines = run.stderr.strip().splitlines()
     assert words in lines[0], run.stderr

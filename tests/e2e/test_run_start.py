@@ -18,6 +18,7 @@ from tests.support.helpers import (
     assert_no_traceback,
     gate_command,
     gate_env,
+    run_args,
     run_gate,
     simulator,
     start_gate_until,
@@ -52,17 +53,7 @@ def _starts(state: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _run_args(url: str, report_dir: Path, *extra: str) -> list[str]:
-    return [
-        "run",
-        TEST_ID,
-        "--api-url",
-        url,
-        "--interval",
-        "0.1",
-        "--report-dir",
-        str(report_dir),
-        *extra,
-    ]
+    return run_args(TEST_ID, url, report_dir, *extra)
 
 
 def test_run_starts_one_master_notes_the_ci_job_and_exits_with_its_verdict(tmp_path: Path) -> None:

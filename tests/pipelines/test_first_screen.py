@@ -5,13 +5,12 @@ carries the EXTERNALLY-MANAGED marker that makes a bare `pip install` fail)."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support.helpers import ROOT, first_screen_commands
+from tests.support.helpers import first_screen_commands, tracked_copy
 
 DEBIAN_PYTHON = Path("/usr/bin/python3")
 
@@ -36,23 +35,6 @@ def _debian_python() -> Path:
     return DEBIAN_PYTHON
 
 
-def _fresh_copy(target: Path) -> Path:
-    """The tracked and new files of this checkout, as a fresh clone would have them."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
-    for name in listed:
-        source = ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    return target
-
-
 @pytest.fixture
 def debian_shell(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     if not DEBIAN_PYTHON.exists():
@@ -70,7 +52,7 @@ def debian_shell(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         if not key.startswith(("VIRTUAL_ENV", "PYTHON", "CI_GATE_", "BLAZEMETER_", "PIP_"))
     }
     env["PATH"] = f"{only_python}:/usr/bin:/bin"
-    return _fresh_copy(tmp_path / "clone"), env
+    return tracked_copy(tmp_path / "clone"), env
 
 
 def test_a_bare_pip_install_is_refused_there(debian_shell: tuple[Path, dict[str, str]]) -> None:

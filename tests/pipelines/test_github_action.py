@@ -7,12 +7,20 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from tests.support.fake_platforms import fake_platform
-from tests.support.helpers import DATA, KEY_ID, SECRET, assert_valid_junit, simulator
+from tests.support.helpers import (
+    DATA,
+    KEY_ID,
+    SECRET,
+    assert_valid_junit,
+    simulator,
+    tracked_copy,
+)
 from tests.support.shell import ROOT, commit_all
 from tests.support.tools import require_tool
 
@@ -44,6 +52,17 @@ def _workflow_repo(tmp_path: Path, example_name: str) -> Path:
     (workflows / "gate.yml").write_text(example.rstrip("\n") + "\n" + RECORD_STEP)
     commit_all(repo)
     return repo
+
+
+_CHECKOUT: list[Path] = []
+
+
+def _action_checkout() -> Path:
+    """The action as a checkout of this repository has it (no .venv riding along): made
+    once per test process, outside every test's folder."""
+    if not _CHECKOUT:
+        _CHECKOUT.append(tracked_copy(Path(tempfile.mkdtemp(prefix="ci-gate-action-"))))
+    return _CHECKOUT[0]
 
 
 def _act(
@@ -91,7 +110,7 @@ def _act(
                 "-P",
                 "ubuntu-latest=-self-hosted",
                 "--local-repository",
-                f"ci-gate/ci-gate@v0={ROOT}",
+                f"ci-gate/ci-gate@v0={_action_checkout()}",
                 "--secret-file",
                 str(secrets),
                 "--env",

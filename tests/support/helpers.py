@@ -7,6 +7,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -165,6 +166,21 @@ def wait_args(
         *(masters or sim.masters),
         "--api-url",
         sim.url,
+        "--interval",
+        "0.1",
+        "--report-dir",
+        str(report_dir),
+        *extra,
+    ]
+
+
+def run_args(test_id: str, url: str, report_dir: Path, *extra: str) -> list[str]:
+    """`ci-gate run TEST_ID` against the simulator, polling every 0.1 s."""
+    return [
+        "run",
+        test_id,
+        "--api-url",
+        url,
         "--interval",
         "0.1",
         "--report-dir",
@@ -373,3 +389,21 @@ def first_screen_commands() -> list[str]:
     """The shell commands in the README's first code block (its first screen)."""
     block = README.split("```sh\n", 1)[1].split("```", 1)[0]
     return [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def tracked_copy(target: Path) -> Path:
+    """The tracked and new files of this checkout, as a fresh clone has them: no venv, no
+    caches (the README's test command makes .venv inside the checkout)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    for name in listed:
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
