@@ -14,7 +14,7 @@ from typing import TextIO
 from ci_gate.ci.provenance import provenance_note
 from ci_gate.commands.outputs import announce_master, make_client, prepare_outputs
 from ci_gate.commands.start import start_test
-from ci_gate.commands.wait import finish, run_wait
+from ci_gate.commands.wait import comment_deadline, finish, run_wait
 from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
 from ci_gate.domain.outcome import Outcome
 from ci_gate.domain.verdict import Verdict
@@ -51,7 +51,6 @@ def run_run(
     log = ConsoleProgress(stdout).note
     began, started_at = time.monotonic(), datetime.now(timezone.utc)
     deadline = began + settings.timeout
-    master_id: str | None = None
     notes: list[str] = []
 
     def ended_before_waiting(verdict: Verdict, reason: str, signal_number: int | None) -> int:
@@ -65,7 +64,15 @@ def run_run(
             reason=reason,
             waited=time.monotonic() - began,
         )
-        return finish(outcome, settings.report_dir, guard, stdout=stdout, stderr=stderr, env=env)
+        return finish(
+            outcome,
+            settings.report_dir,
+            guard,
+            stdout=stdout,
+            stderr=stderr,
+            env=env,
+            comment_until=comment_deadline(settings, deadline),
+        )
 
     what = f"{'multi-test' if start.multi_test else 'test'} {start.test_id}"
     try:

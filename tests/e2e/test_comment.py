@@ -105,3 +105,14 @@ def test_a_merge_request_pipeline_posts_a_note(tmp_path: Path) -> None:
     assert run.code == 0, run.stderr
     assert run.summary["comment"]["status"] == "posted"
     assert gitlab.comments(3)[0]["body"].startswith("<!-- ci-gate: gate -->\n# ci-gate: ✅ passed")
+
+
+def test_a_run_whose_start_fails_still_tells_the_pull_request(tmp_path: Path) -> None:
+    report = tmp_path / "r"
+    with fake_platform("github", TOKEN) as github, simulator("seed") as sim:
+        args = ["run", "999", "--api-url", sim.url, "--report-dir", str(report), "--comment"]
+        run = run_gate(args, report, env=_github(tmp_path, github.url))
+    assert run.code == 4
+    (comment,) = github.comments(12)
+    assert "could not start test 999" in comment["body"]
+    assert run.summary["comment"]["status"] == "posted"
