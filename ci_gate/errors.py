@@ -28,12 +28,6 @@ EXIT_API = 4
 EXIT_BROKEN = 5
 
 
-EXIT_SIGINT = 130
-
-
-EXIT_SIGTERM = 143
-
-
 class CiGateError(Exception):
     """Base of every error the gate reports as one line and an exit code."""
 

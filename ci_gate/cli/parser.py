@@ -149,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
         "simulate",
         allow_abbrev=False,
         help="serve the simulated BlazeMeter API until stopped",
-        description="Serve BlazeMeter's status and stop endpoints from a scenario, for "
+        description="Serve the simulated BlazeMeter API (status, stop, verdict, reports, "
+        "start and the rest the gate uses) from a scenario, for "
         "trying a pipeline's wiring and for tests. The first line gives the base URL.",
     )
     simulate.add_argument("--scenario", default="seed", help="built-in name or scenario file")
