@@ -409,6 +409,7 @@ def parse_runs(test_id: str, result: object) -> list[RunInfo]:
                 _row_passed(row),
                 number_or_none(row.get("created")),
                 number_or_none(row.get("ended")),
+                normalise_report_status(row.get("reportStatus")),
             )
         )
     return runs

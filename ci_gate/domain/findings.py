@@ -274,3 +274,5 @@ class RunInfo:
     created: float | None
     #: None: the run has not ended (or BlazeMeter did not say)
     ended: float | None = None
+    #: BlazeMeter's verdict as listed (normalised: pass, fail, noData, ...), None: unset
+    report_status: str | None = None

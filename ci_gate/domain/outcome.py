@@ -8,6 +8,7 @@ from datetime import datetime
 from ci_gate.domain.findings import BaselineOutcome, CriteriaOutcome
 from ci_gate.domain.levels import level_name
 from ci_gate.domain.run import Event, Traffic
+from ci_gate.domain.trend import Trend
 from ci_gate.domain.verdict import Verdict
 
 
@@ -63,6 +64,10 @@ class MasterOutcome:
     baseline: BaselineOutcome | None = None
     #: the test this run belongs to, where BlazeMeter said (stable across runs)
     test_id: str | None = None
+    #: the test's last runs with this one last (None: --trend not given)
+    trend: Trend | None = None
+    #: every event occurrence seen, in the order first seen (for report.html's chart)
+    events: tuple[Event, ...] = ()
 
 
 @dataclass(frozen=True)

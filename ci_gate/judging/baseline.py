@@ -107,26 +107,32 @@ def data_notes(rows: tuple[Comparison, ...], *reports: AggregateReport) -> tuple
     return tuple(dict.fromkeys([*read, *missing]))
 
 
-def pick_last_passed(
+def earlier_ended(
     master_id: str, runs: list[RunInfo], *, created: float | None = None
-) -> str | None:
-    """The newest ended run created before this master whose verdict was a pass: never
-    this run, a run created after it, or one that has not ended. `created` is this run's
-    creation time from `GET /masters/{id}` (the list may not hold this run)."""
+) -> list[RunInfo]:
+    """The ended runs created before this master, newest first: never this run, a run
+    created after it, or one that has not ended. `created` is this run's creation time
+    from `GET /masters/{id}` (the list may not hold this run); without it, "earlier"
+    cannot be told and nothing is earlier (fail closed)."""
     mine = created
     if mine is None:
         mine = next((run.created for run in runs if run.master_id == master_id), None)
     if mine is None:
-        return None  # without this run's time, "earlier" cannot be told: no baseline
-    candidates = [
+        return []
+    earlier = [
         run
         for run in runs
         if run.master_id != master_id
-        and run.passed
         and run.ended is not None
         and run.created is not None
         and run.created < mine
     ]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda run: run.created or 0.0).master_id
+    return sorted(earlier, key=lambda run: run.created or 0.0, reverse=True)
+
+
+def pick_last_passed(
+    master_id: str, runs: list[RunInfo], *, created: float | None = None
+) -> str | None:
+    """The newest ended run created before this master whose verdict was a pass."""
+    passed = [run for run in earlier_ended(master_id, runs, created=created) if run.passed]
+    return passed[0].master_id if passed else None

@@ -12,15 +12,23 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from ci_gate.domain.findings import BaselineOutcome, CriteriaMode, CriteriaOutcome, Limit
+from ci_gate.domain.findings import (
+    BaselineOutcome,
+    CriteriaMode,
+    CriteriaOutcome,
+    Limit,
+    normalise_report_status,
+)
 from ci_gate.domain.levels import level_name
 from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.domain.run import Traffic
+from ci_gate.domain.trend import Trend
 from ci_gate.domain.verdict import Verdict, worst_verdict
 from ci_gate.formatting import describe_event, format_duration, plural
 from ci_gate.judging.baseline import compare, data_notes
 from ci_gate.judging.criteria import judge as judge_criteria
 from ci_gate.judging.facts import EndFacts, Ending, MasterFacts
+from ci_gate.judging.trend import build_trend, trend_point
 
 
 @dataclass(frozen=True)
@@ -75,14 +83,33 @@ def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:
         report_url=end.report_url if end else None,
         baseline=baseline,
         test_id=end.info.test_id if end and end.info else None,
+        trend=_trend(facts.master_id, end),
+        events=seen,
     )
+
+
+def _trend(master_id: str, end: EndFacts | None) -> Trend | None:
+    """The trend's points: the earlier runs as chosen, then this run (informational)."""
+    if end is None or end.trend is None:
+        return None
+    facts = end.trend
+    earlier = [
+        trend_point(run.master_id, run.created, run.report_status, facts.kpis.get(run.master_id))
+        for run in facts.runs
+    ]
+    status = facts.report_status if end.info is None else end.info.report_status
+    now = trend_point(
+        master_id, facts.created, normalise_report_status(status), end.kpis, this_run=True
+    )
+    return build_trend(facts.asked, earlier, now, facts.notes)
 
 
 def _end_notes(end: EndFacts) -> list[str]:
     notes = []
     if end.timeline is None and end.timeline_error is not None:
         notes.append(f"could not read the full event timeline: {end.timeline_error}")
-    return [*notes, *end.notes, *end.warnings]
+    trend_notes = end.trend.notes if end.trend is not None else []
+    return [*notes, *end.notes, *end.warnings, *trend_notes]
 
 
 def _baseline(end: EndFacts, rules: Rules) -> BaselineOutcome | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from ci_gate.domain.findings import AggregateReport, Criterion, MasterInfo
+from ci_gate.domain.findings import AggregateReport, Criterion, MasterInfo, RunInfo
 from ci_gate.domain.outcome import IgnoredEvent, StatusChange
 from ci_gate.domain.run import Event, MasterStatus
 from ci_gate.judging.tracker import EventTracker
@@ -43,6 +43,21 @@ class BaselineFacts:
 
 
 @dataclass
+class TrendFacts:
+    """What the reads for `--trend N` brought: the runs chosen and each one's KPIs."""
+
+    asked: int
+    #: the earlier runs chosen, oldest first (empty until the list of runs is read)
+    runs: list[RunInfo] = field(default_factory=list)
+    #: master id -> its KPIs (None: no data or not read)
+    kpis: dict[str, dict[str, float] | None] = field(default_factory=dict)
+    #: this run's creation time and BlazeMeter's verdict on it, from its own record
+    created: float | None = None
+    report_status: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class EndFacts:
     """What the reads about an ended master brought; failures are kept, never raised."""
 
@@ -57,6 +72,7 @@ class EndFacts:
     criteria: tuple[Criterion, ...] = ()
     kpis: dict[str, float] | None = None
     baseline: BaselineFacts | None = None
+    trend: TrendFacts | None = None
     notes: list[str] = field(default_factory=list)
     #: said on the console as warnings, and kept as notes
     warnings: list[str] = field(default_factory=list)

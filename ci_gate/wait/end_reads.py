@@ -15,6 +15,7 @@ unblocks, so the whole graph is read in one place.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -34,7 +35,8 @@ from ci_gate.domain.run import MasterStatus, Traffic
 from ci_gate.errors import ApiError, NotFoundError
 from ci_gate.formatting import format_duration
 from ci_gate.judging.baseline import LAST_PASSED, pick_last_passed
-from ci_gate.judging.facts import BaselineFacts, EndFacts
+from ci_gate.judging.facts import BaselineFacts, EndFacts, TrendFacts
+from ci_gate.judging.trend import pick_trend
 
 #: How long BlazeMeter's verdict may stay unset after a master ended, and the pause
 #: between reads meanwhile (never longer than --interval).
@@ -142,13 +144,15 @@ class EndReads:
             self.facts.baseline = BaselineFacts(
                 "named" if named else LAST_PASSED, plan.baseline if named else None
             )
+        if plan.trend is not None:
+            self.facts.trend = TrendFacts(plan.trend)
         if timeline_level is not None:
             self._add("timeline", lambda: self._timeline(timeline_level))
         if plan.criteria is not CriteriaMode.OFF:
             self._add("verdict", self._verdict)
         else:
             self._add("kpis", self._kpis)
-            if plan.baseline is not None:
+            if plan.baseline is not None or plan.trend is not None:
                 self._add("master", lambda: api.master_info(master_id, clock.read_deadline))
         if plan.public_report:
             self._add("public-token", self._public_link)
@@ -240,6 +244,15 @@ class EndReads:
         deadline = self.clock.read_deadline
         return self.shared.once(("runs", test_id), lambda: self.api.runs_of_test(test_id, deadline))
 
+    def _trend_kpis(self, run_id: str) -> tuple[str, dict[str, float] | None, str | None]:
+        """An earlier run's KPIs for the trend; a failure is kept with it, never raised."""
+        deadline = self.clock.read_deadline
+        try:
+            kpis = self.shared.once(("kpis", run_id), lambda: self.api.kpis(run_id, deadline))
+        except ApiError as error:
+            return run_id, None, str(error)
+        return run_id, kpis, None
+
     def _doubts(self, info: MasterInfo, baseline_id: str) -> list[str]:
         """What makes a named baseline a poor one: the run itself, not ended, another test."""
         if baseline_id == self.master_id:
@@ -280,18 +293,24 @@ class EndReads:
         self._got_master(info)
 
     def _got_master(self, info: MasterInfo) -> None:
-        """The master's own record: what the baseline's choice and checks need."""
+        """The master's own record: what the baseline's choice and checks, and the
+        trend, need. The list of the test's runs is read once for both."""
         self._info = info
-        baseline = self.facts.baseline
-        if baseline is None:
-            return
-        if baseline.how_chosen == LAST_PASSED:
-            test_id = info.test_id
+        baseline, trend, test_id = self.facts.baseline, self.facts.trend, info.test_id
+        wants_runs = trend is not None
+        if trend is not None:
+            trend.created, trend.report_status = info.created, info.report_status
+            if test_id is None:
+                trend.notes.append("BlazeMeter gave no test id: no trend")
+        if baseline is not None and baseline.how_chosen == LAST_PASSED:
+            wants_runs = True
             if test_id is None:
                 baseline.note = "BlazeMeter gave no test id: no baseline"
-                return
+        if wants_runs and test_id is not None:
             self._add("runs", lambda: self._runs(test_id))
-        elif baseline.master_id is not None:
+        if baseline is None or baseline.how_chosen == LAST_PASSED:
+            return
+        if baseline.master_id is not None:
             chosen = baseline.master_id
             self._add("doubts", lambda: self._doubts(info, chosen))
 
@@ -306,14 +325,35 @@ class EndReads:
         self.facts.report_url = url
 
     def _got_runs(self, runs: list[RunInfo]) -> None:
+        assert self._info is not None
+        trend = self.facts.trend
+        if trend is not None:
+            trend.runs = pick_trend(self.master_id, runs, trend.asked, created=self._info.created)
+            if len(trend.runs) < trend.asked:
+                trend.notes.append(
+                    f"the trend asked for {trend.asked} earlier ended runs of test "
+                    f"{self._info.test_id}; BlazeMeter lists {len(trend.runs)}"
+                )
+            for run in trend.runs:
+                self._add("trend kpis", functools.partial(self._trend_kpis, run.master_id))
         baseline = self.facts.baseline
-        assert baseline is not None and self._info is not None
+        if baseline is None or baseline.how_chosen != LAST_PASSED:
+            return
         chosen = pick_last_passed(self.master_id, runs, created=self._info.created)
         if chosen is None:
             baseline.note = f"no earlier passed run of test {self._info.test_id}: nothing compared"
             return
         baseline.master_id = chosen
         self._add("aggregate base", lambda: self._aggregate(chosen))
+
+    def _got_trend_kpis(self, result: tuple[str, dict[str, float] | None, str | None]) -> None:
+        run_id, kpis, error = result
+        assert self.facts.trend is not None
+        self.facts.trend.kpis[run_id] = kpis
+        if error is not None:
+            self.facts.trend.notes.append(
+                f"trend: could not read the KPIs of run {run_id}: {error}; shown as a gap"
+            )
 
     def _got_doubts(self, doubts: list[str]) -> None:
         self.facts.warnings.extend(doubts)
@@ -352,9 +392,12 @@ class EndReads:
             else:
                 baseline.not_found = str(error)
         elif name in ("master", "runs", "aggregate base"):
-            self._baseline_errors["base"] = (
-                f"could not read the baseline: {error}; nothing compared"
-            )
+            if name != "aggregate base" and facts.trend is not None:
+                facts.trend.notes.append(f"could not read the test's runs: {error}; no trend")
+            if facts.baseline is not None:
+                self._baseline_errors["base"] = (
+                    f"could not read the baseline: {error}; nothing compared"
+                )
         elif name == "aggregate now":
             why = f"could not read this run's aggregate report: {error}"
             self._baseline_errors["now"] = why
@@ -366,6 +409,8 @@ class EndReads:
         baseline = self.facts.baseline
         if baseline is not None and baseline.how_chosen == LAST_PASSED:
             self._baseline_errors["base"] = baseline_note
+        if self.facts.trend is not None:
+            self.facts.trend.notes.append("BlazeMeter's record of this run was not read: no trend")
 
     def _settle_baseline(self) -> None:
         """Once every read is back: a baseline that could not be read is one note."""

@@ -14,11 +14,12 @@ from ci_gate.domain.findings import (
     LabelRow,
     Limit,
     MasterInfo,
+    RunInfo,
 )
 from ci_gate.domain.run import MasterStatus
 from ci_gate.domain.verdict import Verdict
 from ci_gate.judging.combine import Rules, combine, combine_run
-from ci_gate.judging.facts import BaselineFacts, EndFacts, Ending, MasterFacts
+from ci_gate.judging.facts import BaselineFacts, EndFacts, Ending, MasterFacts, TrendFacts
 from tests.support.helpers import event
 
 RULES = Rules(level=400, criteria=CriteriaMode.ON, limits=(Limit("p90", 20, True),), timeout=60)
@@ -212,3 +213,28 @@ def test_the_run_is_the_worst_of_its_masters_and_a_signal_overrides_all() -> Non
     )
     assert run(passed)[:2] == ("passed", 0)
     assert run(passed, signal_number=15)[:2] == ("cancelled", 143)
+
+
+@pytest.mark.parametrize("report_status", ["pass", "fail"])
+def test_the_trend_never_changes_the_verdict_and_ends_with_this_run(report_status: str) -> None:
+    trend = TrendFacts(
+        3,
+        runs=[RunInfo("7", True, 100.0, 160.0, "pass"), RunInfo("8", False, 200.0, 260.0, "fail")],
+        kpis={"7": {"tp90": 900.0, "hits": 100.0, "failed": 1.0}, "8": None},
+        created=300.0,
+        notes=["trend: could not read the KPIs of run 8: boom; shown as a gap"],
+    )
+    with_trend = combine(
+        _ended(info=MasterInfo(report_status), kpis={"tp90": 1000.0}, trend=trend), RULES, now=0
+    )
+    without = combine(_ended(info=MasterInfo(report_status), kpis={"tp90": 1000.0}), RULES, now=0)
+    assert (with_trend.verdict, with_trend.error) == (without.verdict, without.error)
+    assert with_trend.trend is not None and without.trend is None
+    points = with_trend.trend.points
+    assert [(p.master_id, p.report_status, p.p90, p.this_run) for p in points] == [
+        ("7", "pass", 900.0, False),
+        ("8", "fail", None, False),
+        ("1", report_status, 1000.0, True),
+    ]
+    assert points[0].errors == pytest.approx(1.0)
+    assert "trend: could not read the KPIs of run 8: boom; shown as a gap" in with_trend.notes

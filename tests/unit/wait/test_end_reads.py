@@ -133,3 +133,73 @@ def test_a_named_baseline_that_does_not_exist_is_kept_as_not_found() -> None:
     assert reads.facts.baseline is not None
     assert reads.facts.baseline.not_found == "master 404: master not found (HTTP 404)"
     assert reads.facts.warnings == []
+
+
+def _trend_api() -> tuple[FakeApi, FakeClock]:
+    api, clock = _api("pass")
+    api.runs = {
+        "7": [
+            RunInfo("2", False, 500.0, None, "pass"),
+            RunInfo("1b", False, 400.0, 460.0, "fail"),
+            RunInfo("1", True, 100.0, 200.0, "pass"),
+        ]
+    }
+    return api, clock
+
+
+def test_the_trend_shares_the_one_list_read_with_last_passed_and_reads_kpis_together() -> None:
+    api, clock = _trend_api()
+    last_passed = parse_baseline("last-passed", "--baseline")
+    reads = _reads(api, clock, baseline=last_passed, trend=5)
+    assert _rounds(reads) == [
+        ["aggregate now", "timeline", "verdict"],
+        ["kpis", "runs"],  # a passed verdict needs no criteria read
+        ["aggregate base", "trend kpis", "trend kpis"],
+    ]
+    assert api.reads.count(("7", "runs")) == 1
+    trend = reads.facts.trend
+    assert trend is not None
+    assert [run.master_id for run in trend.runs] == ["1", "1b"]  # oldest first
+    assert set(trend.kpis) == {"1", "1b"}
+    assert trend.notes == ["the trend asked for 5 earlier ended runs of test 7; BlazeMeter lists 2"]
+    assert reads.facts.baseline is not None and reads.facts.baseline.master_id == "1"
+
+
+def test_the_trend_under_criteria_off_still_reads_the_master_for_its_test() -> None:
+    api, clock = _trend_api()
+    rounds = _rounds(_reads(api, clock, criteria=CriteriaMode.OFF, trend=1))
+    assert rounds == [["kpis", "master", "timeline"], ["runs"], ["trend kpis"]]
+
+
+def test_a_trend_read_that_fails_is_a_note_and_a_gap_never_an_error() -> None:
+    api, clock = _trend_api()
+    answer = api.kpis_answer
+
+    def kpis(master_id: str, deadline: float | None = None) -> dict[str, float] | None:
+        if master_id == "1b":
+            raise FatalApiError("master 1b: HTTP 500")
+        return answer
+
+    api.kpis = kpis  # type: ignore[method-assign]
+    reads = _reads(api, clock, trend=2)
+    _rounds(reads)
+    trend = reads.facts.trend
+    assert trend is not None and trend.kpis == {"1": answer, "1b": None}
+    assert trend.notes == [
+        "trend: could not read the KPIs of run 1b: master 1b: HTTP 500; shown as a gap"
+    ]
+    assert reads.facts.warnings == []
+
+
+def test_a_list_of_runs_that_cannot_be_read_is_one_note_and_no_trend() -> None:
+    api, clock = _trend_api()
+
+    def runs_of_test(test_id: str, deadline: float | None = None) -> list[RunInfo]:
+        raise FatalApiError("test 7: HTTP 503")
+
+    api.runs_of_test = runs_of_test  # type: ignore[method-assign]
+    reads = _reads(api, clock, trend=3)
+    _rounds(reads)
+    trend = reads.facts.trend
+    assert trend is not None and trend.runs == []
+    assert trend.notes == ["could not read the test's runs: test 7: HTTP 503; no trend"]

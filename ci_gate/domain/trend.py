@@ -1,0 +1,49 @@
+"""The trend over a test's last runs (`--trend N`): informational, never a verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One run of the test with the numbers the trend shows; None: no data."""
+
+    master_id: str
+    #: when the run was created (epoch seconds), None: BlazeMeter did not say
+    created: float | None
+    #: BlazeMeter's verdict (pass, fail, noData, ...), None: unset
+    report_status: str | None
+    p90: float | None = None
+    avg: float | None = None
+    #: failed samples in % of all samples
+    errors: float | None = None
+    hits: float | None = None
+    this_run: bool = False
+
+    @property
+    def has_data(self) -> bool:
+        return any(value is not None for value in (self.p90, self.avg, self.errors, self.hits))
+
+
+#: The trend's metrics in the order shown: (attribute, title, unit)
+TREND_METRICS: tuple[tuple[str, str, str], ...] = (
+    ("p90", "p90", "ms"),
+    ("avg", "avg", "ms"),
+    ("errors", "errors", "%"),
+    ("hits", "hits", ""),
+)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The runs asked for, oldest first with this run last, and what could not be read."""
+
+    asked: int
+    points: tuple[TrendPoint, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def series(self, metric: str) -> list[float | None]:
+        """One metric over the points, oldest first (None where a run has no data)."""
+        values: list[float | None] = [getattr(point, metric) for point in self.points]
+        return values
