@@ -217,7 +217,10 @@ def kpi_line(kpis: Mapping[str, float]) -> str:
 
 def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr: TextIO) -> None:
     if paths.summary_json.exists():
-        stdout.write(f"ci-gate: reports: {paths.junit}, {paths.summary_json}, {paths.summary_md}\n")
+        stdout.write(
+            f"ci-gate: reports: {paths.junit}, {paths.summary_json}, {paths.summary_md}, "
+            f"{paths.html}\n"
+        )
         stdout.flush()
     for master in outcome.masters:
         if master.kpis:

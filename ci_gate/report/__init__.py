@@ -1,5 +1,5 @@
-"""Turning an `Outcome` into the report set: junit.xml, summary.json, summary.md, gate.env,
-metrics.txt.
+"""Turning an `Outcome` into the report set: junit.xml, summary.json, summary.md,
+report.html, gate.env, metrics.txt.
 
 All files are rendered in memory first, each carrying the same fresh `report_id`, and
 then written as one set (`atomic.write_set`): a reader never finds a new junit.xml beside
@@ -15,6 +15,7 @@ from pathlib import Path
 from ci_gate.domain.outcome import Outcome
 from ci_gate.report.atomic import write_set
 from ci_gate.report.dotenv import DOTENV_NAME, render_dotenv
+from ci_gate.report.html import HTML_NAME, render_html
 from ci_gate.report.junit import render_junit
 from ci_gate.report.metrics import METRICS_NAME, render_metrics
 from ci_gate.report.summary import render_json, render_markdown
@@ -25,6 +26,7 @@ class ReportPaths:
     junit: Path
     summary_json: Path
     summary_md: Path
+    html: Path
 
 
 def report_paths(report_dir: Path) -> ReportPaths:
@@ -32,6 +34,7 @@ def report_paths(report_dir: Path) -> ReportPaths:
         junit=report_dir / "junit.xml",
         summary_json=report_dir / "summary.json",
         summary_md=report_dir / "summary.md",
+        html=report_dir / HTML_NAME,
     )
 
 
@@ -42,6 +45,7 @@ def render_reports(outcome: Outcome, *, dotenv: bool = False) -> dict[str, bytes
         "junit.xml": render_junit(outcome, report_id),
         "summary.md": render_markdown(outcome, report_id).encode("utf-8"),
         "summary.json": render_json(outcome, report_id).encode("utf-8"),
+        HTML_NAME: render_html(outcome, report_id).encode("utf-8"),
     }
     if dotenv:
         files[DOTENV_NAME] = render_dotenv(outcome, report_id).encode("ascii")

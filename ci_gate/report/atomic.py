@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 #: Every name a report set may use; each write removes all of them first.
-SET_NAMES = ("junit.xml", "summary.md", "metrics.txt", "gate.env", "summary.json")
+SET_NAMES = ("junit.xml", "summary.md", "report.html", "metrics.txt", "gate.env", "summary.json")
 #: Written last and removed first: its presence says the set is complete.
 COMMIT_MARK = "summary.json"
 

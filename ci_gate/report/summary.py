@@ -14,7 +14,9 @@ from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import event_time, format_duration, iso_utc, plural
 from ci_gate.judging.kpis import KNOWN_KPIS
+from ci_gate.report.html import HTML_NAME
 from ci_gate.report.markdown import md_cell, md_code
+from ci_gate.report.trend import trend_json, trend_markdown
 from ci_gate.text import redact_all
 
 #: Offending (and ignored) events listed per master in summary.md; summary.json lists all.
@@ -103,6 +105,7 @@ def _master_json(master: MasterOutcome) -> dict[str, object]:
         "kpis": master.kpis,
         "report_url": master.report_url,
         "baseline": _baseline_json(master),
+        "trend": trend_json(master.trend),
         "notes": list(master.notes),
         "timeline": [
             {
@@ -206,6 +209,8 @@ def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
     lines += _criteria_markdown(master)
     lines += _kpi_markdown(master)
     lines += _baseline_markdown(master)
+    if master.trend is not None:
+        lines += trend_markdown(master.trend, master.test_id)
     if master.stop_action:
         lines += [f"**Stop request:** sent `{master.stop_action}` to BlazeMeter", ""]
     if master.offending:
@@ -328,6 +333,11 @@ def render_markdown(outcome: Outcome, report_id: str = "") -> str:
     else:
         for master in others:
             lines += _master_markdown(master, outcome.threshold_name)
+    lines += [
+        f"Charts: `{HTML_NAME}` in the same report folder (keep it as the job's artifact): "
+        "the status timeline, events over time, the baseline and the trend, on one page.",
+        "",
+    ]
     if report_id:
         lines += [f"Report id: `{report_id}` (the same in junit.xml and summary.json)", ""]
     return "\n".join(lines)

@@ -232,7 +232,7 @@ def assert_valid_junit(document: bytes) -> None:
 
 
 #: The reports every wait leaves; metrics.txt joins them when a master has KPIs.
-CORE_REPORTS = ["junit.xml", "summary.json", "summary.md"]
+CORE_REPORTS = ["junit.xml", "report.html", "summary.json", "summary.md"]
 
 
 def core_reports(folder: Path) -> list[str]:
@@ -297,9 +297,53 @@ def master_outcome(
     return MasterOutcome(verdict=Verdict(verdict), offending=offending, **defaults)
 
 
-#: The HTML elements our own summary.md produces; anything else came from server text.
+#: Every element report.html writes itself; anything else would have come from server text.
+OWN_HTML_TAGS = frozenset(
+    {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "main",
+        "header",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "p",
+        "strong",
+        "span",
+        "section",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "ul",
+        "li",
+        "a",
+        "code",
+        "bdi",
+        "footer",
+        "div",
+        "svg",
+        "text",
+        "line",
+        "rect",
+        "circle",
+        "polyline",
+        "path",
+    }
+)
+
+
+#: The HTML elements our own summary.md produces (pre: the trend's sparklines, no server
+#: text inside); anything else came from server text.
 OWN_MARKDOWN_TAGS = frozenset(
-    "h1 h2 h3 p strong code table thead tbody tr th td ul li".split()  # noqa: SIM905
+    "h1 h2 h3 p strong code pre table thead tbody tr th td ul li".split()  # noqa: SIM905
 )
 
 

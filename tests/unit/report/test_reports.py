@@ -159,7 +159,12 @@ def test_summary_json_fields(tmp_path: Path) -> None:
 def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path: Path) -> None:
     write_reports(make_outcome(master_outcome()), tmp_path)
     write_reports(make_outcome(master_outcome("failed", (event(),))), tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml", "summary.json", "summary.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "junit.xml",
+        "report.html",
+        "summary.json",
+        "summary.md",
+    ]
 
 
 @pytest.mark.parametrize("verdict", ["error", "timeout", "cancelled", "unfinished"])

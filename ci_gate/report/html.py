@@ -1,0 +1,370 @@
+"""report.html: the whole outcome on one self-contained page, charts included.
+
+No script, no network request of any kind (the Content-Security-Policy forbids both), so
+the page reads the same opened from a CI artifact, a mail attachment or a laptop offline.
+The overall verdict is on top; failing masters come first, one section each, with the
+status timeline, events by level over time, BlazeMeter's criteria, the KPIs, the baseline
+and the trend. Server text goes through `html_text` only, inside `<bdi>` so that
+right-to-left text cannot reorder what is around it. Over 300 lines on purpose: the page's
+sections are read top to bottom as the reader meets them, and share one style sheet.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+from ci_gate.domain.levels import LEVELS, NAMES_BY_NUMBER
+from ci_gate.domain.outcome import MasterOutcome, Outcome
+from ci_gate.domain.run import Event
+from ci_gate.domain.trend import TREND_METRICS, Trend
+from ci_gate.domain.verdict import Verdict
+from ci_gate.formatting import event_time, format_duration, iso_utc
+from ci_gate.judging.kpis import KNOWN_KPIS
+from ci_gate.report.html_text import html_text
+from ci_gate.report.svg import line_chart, paired_bars, stacked_bars, step_chart
+from ci_gate.report.trend import metric_value, point_date
+
+HTML_NAME = "report.html"
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+#: offending events listed per master (summary.json lists all)
+EVENT_CAP = 50
+#: bars of the events-over-time chart at most
+EVENT_BUCKETS = 30
+
+_STYLE = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1f2933;
+background:#f5f7fa}
+main{max-width:980px;margin:0 auto;padding:16px}
+header.verdict{padding:16px 20px;border-radius:8px;color:#fff;margin-bottom:16px}
+.v-passed{background:#2f8132}.v-failed{background:#c62828}.v-broken{background:#8e24aa}
+.v-other{background:#b26a00}
+h1{margin:0 0 6px;font-size:26px}h2{margin:0 0 8px;font-size:20px}
+h3{font-size:16px;margin:18px 0 6px}h4{font-size:14px;margin:6px 0 0}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:0 16px}
+p.hint{color:#52606d;font-size:13px;margin:0 0 4px}
+section.master{background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:16px 20px;
+margin-bottom:16px}
+section.master>h2 .badge{font-size:14px;padding:2px 8px;border-radius:10px;color:#fff;
+vertical-align:middle}
+table{border-collapse:collapse;width:100%;margin:6px 0;table-layout:fixed}
+th,td{border:1px solid #d9e2ec;padding:4px 8px;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
+th{background:#f0f4f8}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.this-run td{font-weight:600;background:#fffbea}
+bdi{unicode-bidi:isolate}
+code,bdi.code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
+svg.chart{width:100%;height:auto;background:#fff;display:block;margin:4px 0 10px}
+svg .grid{stroke:#e4e7eb}svg .tick,svg .unit,svg .label{font-size:11px;fill:#52606d}
+svg .series{fill:none;stroke:#2563eb;stroke-width:2}
+svg .point{fill:#2563eb}svg .point.this-run{fill:#d97706;stroke:#1f2933;stroke-width:1.5}
+svg .bar.offending{stroke:#1f2933;stroke-width:1.5}
+svg .bar.base{fill:#9aa5b1}svg .bar.now{fill:#2563eb}svg .bar.regression{fill:#c62828}
+svg .gap,svg .empty{font-size:11px;fill:#7b8794;font-style:italic}
+ul.notes li{overflow-wrap:anywhere}
+footer{color:#52606d;font-size:13px;margin-top:12px}
+"""
+
+
+def _t(text: str | None, limit: int = 500) -> str:
+    """Server text as an isolated run of text (never markup)."""
+    return f"<bdi>{html_text(text or '', limit)}</bdi>"
+
+
+def _link(url: str) -> str:
+    """A link to BlazeMeter's report (a navigation the reader chooses, not a request);
+    anything but http(s) is shown as text."""
+    if not url.startswith(("https://", "http://")):
+        return _t(url, 300)
+    return f'<a href="{html_text(url, 2000)}" rel="noopener noreferrer">{_t(url, 300)}</a>'
+
+
+def _banner_class(verdict: Verdict) -> str:
+    if verdict in (Verdict.PASSED, Verdict.FAILED, Verdict.BROKEN):
+        return f"v-{verdict.value}"
+    return "v-other"
+
+
+def _table(
+    head: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    row_classes: Sequence[str] = (),
+    *,
+    kind: str = "",
+) -> str:
+    """A table of cells already made safe (server text through `_t`); `kind` its class."""
+    opening = f'<table class="{kind}">' if kind else "<table>"
+    parts = [opening, "<thead><tr>", *(f"<th>{cell}</th>" for cell in head), "</tr></thead><tbody>"]
+    for index, row in enumerate(rows):
+        cls = row_classes[index] if index < len(row_classes) else ""
+        parts.append(f'<tr class="{cls}">' if cls else "<tr>")
+        parts += [f"<td>{cell}</td>" for cell in row]
+        parts.append("</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def events_over_time(events: Sequence[Event]) -> tuple[list[str], list[dict[str, int]]]:
+    """Events with a time, counted per level in up to `EVENT_BUCKETS` equal slices of the
+    run (labels: minutes since the first event)."""
+    timed = [event for event in events if event.t is not None and math.isfinite(event.t)]
+    if not timed:
+        return [], []
+    first = min(event.t for event in timed if event.t is not None)
+    last = max(event.t for event in timed if event.t is not None)
+    span = max(last - first, 1)
+    count = min(EVENT_BUCKETS, max(1, int(span) + 1))
+    buckets: list[Counter[str]] = [Counter() for _ in range(count)]
+    for event in timed:
+        assert event.t is not None
+        index = min(int((event.t - first) / span * count), count - 1)
+        buckets[index][_level_key(event)] += 1
+    labels = [f"+{format_duration(span / count * index)}" for index in range(count)]
+    return labels, [dict(bucket) for bucket in buckets]
+
+
+def _level_key(event: Event) -> str:
+    if not event.level_recognised:
+        return "OTHER"
+    return NAMES_BY_NUMBER.get(event.level_number, "OTHER")
+
+
+def _events_chart(master: MasterOutcome, threshold: int) -> str:
+    labels, buckets = events_over_time(master.events)
+    order = [*LEVELS, "OTHER"]
+    marked = frozenset(name for name, number in LEVELS.items() if number >= threshold)
+    return stacked_bars("Events by level over time", labels, buckets, order, marked)
+
+
+def _timeline_chart(master: MasterOutcome) -> str:
+    points = [(change.elapsed, change.progress, change.status) for change in master.timeline]
+    return step_chart(
+        "Status over time (progress code)",
+        [(t, None if p is None else float(p), s) for t, p, s in points],
+    )
+
+
+def _criteria_section(master: MasterOutcome) -> str:
+    criteria = master.criteria
+    if criteria is None:
+        return ""
+    parts = [
+        "<h3>BlazeMeter's criteria</h3>",
+        f"<p>BlazeMeter's verdict: {_t(criteria.report_status or 'unset', 40)} → "
+        f"<strong>{criteria.verdict}</strong> (<code>--criteria {criteria.mode}</code>)</p>",
+    ]
+    if criteria.failed:
+        parts.append(
+            _table(
+                ["failed criterion", "label", "value", "limit"],
+                [
+                    [
+                        _t(c.describe(), 200),
+                        _t(c.label, 200),
+                        _t(str(c.value), 40),
+                        _t(f"{c.op} {c.threshold}", 60),
+                    ]
+                    for c in criteria.failed
+                ],
+            )
+        )
+    return "".join(parts)
+
+
+def _kpi_section(master: MasterOutcome) -> str:
+    if not master.kpis:
+        return ""
+    rows = []
+    for name, value in master.kpis.items():
+        label, unit = KNOWN_KPIS.get(name) or (name, "")
+        shown = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+        rows.append([_t(label, 60), f"{shown}{' ' + unit if unit else ''}"])
+    return "<h3>KPIs (label ALL)</h3>" + _table(["KPI", "value"], rows)
+
+
+def _baseline_section(master: MasterOutcome) -> str:
+    comparison = master.baseline
+    if comparison is None:
+        return ""
+    parts = [
+        f"<h3>Against baseline {_t(comparison.master_id or 'none', 40)} "
+        f"({_t(comparison.how_chosen, 40)})</h3>"
+    ]
+    if comparison.note:
+        parts.append(f"<p>{_t(comparison.note)}</p>")
+    metrics = list(dict.fromkeys(row.metric for row in comparison.rows))
+    for metric in metrics:
+        rows = [row for row in comparison.rows if row.metric == metric]
+        parts.append(
+            paired_bars(
+                f"{metric}: baseline against this run, per label",
+                [(row.label, row.baseline, row.now, row.verdict == "regression") for row in rows],
+                unit="%" if metric == "errors" else "ms",
+            )
+        )
+    if comparison.rows:
+        parts.append(
+            _table(
+                [
+                    "label",
+                    "metric",
+                    "samples (baseline / now)",
+                    "baseline",
+                    "now",
+                    "change",
+                    "verdict",
+                ],
+                [
+                    [
+                        _t(row.label, 300),
+                        row.metric,
+                        f"{row.samples_baseline} / {row.samples_now}",
+                        _t(row.shown_baseline, 40),
+                        _t(row.shown_now, 40),
+                        _t(row.change, 40),
+                        f"<strong>{row.verdict}</strong>"
+                        if row.verdict == "regression"
+                        else row.verdict,
+                    ]
+                    for row in comparison.rows
+                ],
+            )
+        )
+    return "".join(parts)
+
+
+_TREND_HEADINGS = {
+    "p90": "p90 response time",
+    "avg": "avg response time",
+    "errors": "error rate",
+    "hits": "samples",
+}
+
+
+def _trend_section(trend: Trend | None) -> str:
+    if trend is None:
+        return ""
+    labels = [point.master_id for point in trend.points]
+    highlight = len(trend.points) - 1
+    parts = [
+        f'<h3 class="trend">Trend: this run after the {len(trend.points) - 1} before it</h3>',
+        '<p class="hint">Oldest first, this run last (the orange point); a gap is a run '
+        'without data.</p><div class="charts">',
+    ]
+    for metric, title, unit in TREND_METRICS:
+        chart = line_chart(
+            f"{title} over the last runs (this run highlighted)",
+            labels,
+            trend.series(metric),
+            unit=unit,
+            highlight=highlight,
+        )
+        heading = _TREND_HEADINGS.get(metric, title) + (f" ({unit})" if unit else "")
+        parts.append(f"<div><h4>{heading}</h4>{chart}</div>")
+    parts.append("</div>")
+    rows = [
+        [
+            point_date(point),
+            _t(point.master_id, 40) + (" (this run)" if point.this_run else ""),
+            _t(point.report_status or "unset", 40),
+            *(metric_value(getattr(point, name), unit) for name, _, unit in TREND_METRICS),
+        ]
+        for point in trend.points
+    ]
+    classes = ["this-run" if point.this_run else "" for point in trend.points]
+    head = ["created (UTC)", "master", "BlazeMeter's verdict", "p90", "avg", "errors", "hits"]
+    parts.append(_table(head, rows, classes))
+    return "".join(parts)
+
+
+def _events_section(master: MasterOutcome, level: str) -> str:
+    if not master.offending:
+        return ""
+    rows = [
+        [
+            str(number),
+            _t(event.level, 40),
+            event_time(event),
+            _t(event.session_id or "-", 80),
+            _t(event.message, 1000),
+        ]
+        for number, event in enumerate(master.offending[:EVENT_CAP], start=1)
+    ]
+    more = len(master.offending) - EVENT_CAP
+    rest = f"<p>and {more} more (every one is in summary.json)</p>" if more > 0 else ""
+    return (
+        f"<h3>Events at {html_text(level)} or above</h3>"
+        + _table(["#", "level", "time (UTC)", "session", "message"], rows, kind="events")
+        + rest
+    )
+
+
+def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
+    counts = ", ".join(f"{_t(name, 40)} {n}" for name, n in master.event_counts.items())
+    parts = [
+        f'<section class="master" id="master-{html_text(master.master_id, 40)}">',
+        f"<h2>Master {_t(master.master_id, 40)} "
+        f'<span class="badge {_banner_class(master.verdict)}">{master.verdict}</span></h2>',
+        _table(
+            ["status", "progress", "offending", "ignored", "events seen"],
+            [
+                [
+                    _t(master.status or "never read", 60),
+                    "?" if master.progress is None else str(master.progress),
+                    str(len(master.offending)),
+                    str(len(master.ignored)),
+                    counts or "none",
+                ]
+            ],
+        ),
+    ]
+    if master.error:
+        parts.append(f"<p><strong>Why:</strong> {_t(master.error, 1000)}</p>")
+    if master.report_url:
+        parts.append(f"<p><strong>Report:</strong> {_link(master.report_url)}</p>")
+    parts += [
+        "<h3>Status timeline</h3>",
+        _timeline_chart(master),
+        "<h3>Events by level over time</h3>",
+        _events_chart(master, outcome.threshold),
+        _criteria_section(master),
+        _kpi_section(master),
+        _baseline_section(master),
+        _trend_section(master.trend),
+        _events_section(master, outcome.threshold_name),
+    ]
+    if master.notes:
+        parts.append(
+            '<h3>Notes</h3><ul class="notes">'
+            + "".join(f"<li>{_t(note, 1000)}</li>" for note in master.notes)
+            + "</ul>"
+        )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def render_html(outcome: Outcome, report_id: str = "") -> str:
+    failing = [m for m in outcome.masters if m.verdict not in (Verdict.PASSED, Verdict.UNFINISHED)]
+    ordered = failing + [m for m in outcome.masters if m not in failing]
+    count = len(outcome.masters)
+    return "".join(
+        [
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>ci-gate: {outcome.verdict}</title><style>{_STYLE}</style></head><body><main>",
+            f'<header class="verdict {_banner_class(outcome.verdict)}">',
+            f'<h1 id="verdict">ci-gate: {outcome.verdict}</h1>',
+            f'<p class="why"><strong>Why:</strong> {_t(outcome.reason, 2000)}</p>',
+            f"<p>{count} master{'s' if count != 1 else ''} · threshold "
+            f"{html_text(outcome.threshold_name)} · waited {format_duration(outcome.waited)} · "
+            f"exit code {outcome.exit_code} · finished {iso_utc(outcome.finished_at)}</p>",
+            "</header>",
+            *(_master_section(master, outcome) for master in ordered),
+            f"<footer>Written by ci-gate · report id <code>{html_text(report_id, 40)}</code> "
+            "(the same in junit.xml and summary.json)</footer>",
+            "</main></body></html>\n",
+        ]
+    )

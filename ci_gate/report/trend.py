@@ -1,0 +1,89 @@
+"""The trend (`--trend N`) in summary.md and summary.json: a table, sparklines, the data."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+
+from ci_gate.domain.trend import TREND_METRICS, Trend, TrendPoint
+from ci_gate.formatting import iso_utc
+from ci_gate.report.markdown import md_cell, md_code
+from ci_gate.report.sparkline import GAP, sparkline
+
+
+def point_date(point: TrendPoint) -> str:
+    """The run's creation time in ISO-8601 UTC, or '?' when unknown or absurd."""
+    if point.created is None:
+        return "?"
+    try:
+        return iso_utc(datetime.fromtimestamp(point.created, tz=timezone.utc))
+    except (OverflowError, OSError, ValueError):
+        return "?"
+
+
+def metric_value(value: float | None, unit: str) -> str:
+    """A trend number as people read it: `1,350 ms`, `0.42 %`, `12,000`; `no data`."""
+    if value is None or not math.isfinite(value):
+        return "no data"
+    if unit == "%":
+        return f"{value:.2f} %"
+    shown = f"{value:,.0f}" if abs(value) >= 100 or value.is_integer() else f"{value:,.1f}"
+    return f"{shown} {unit}".rstrip()
+
+
+def sparkline_line(trend: Trend, metric: str, title: str, unit: str) -> str:
+    """`p90 ▁▂▂▃▇ 980 ms → 1,350 ms`: the oldest run with data, then this run."""
+    values = trend.series(metric)
+    first = next((value for value in values if value is not None), None)
+    last = values[-1] if values else None
+    return (
+        f"{title:<6} {sparkline(values)} {metric_value(first, unit)} → {metric_value(last, unit)}"
+    )
+
+
+def trend_markdown(trend: Trend, test_id: str | None) -> list[str]:
+    earlier = len(trend.points) - 1
+    test = f" of test {md_code(test_id, 40)}" if test_id else ""
+    lines = [f"### Trend: this run after the {earlier} before it{test}", ""]
+    if earlier == 0:
+        lines += ["No earlier ended run to compare with (see the notes).", ""]
+    lines += ["```text"]
+    lines += [sparkline_line(trend, *metric) for metric in TREND_METRICS]
+    lines += ["```", "", f"Oldest first, this run last; `{GAP}` is a run without data.", ""]
+    lines += [
+        "| # | created (UTC) | master | BlazeMeter's verdict | p90 | avg | errors | hits |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for number, point in enumerate(trend.points, start=1):
+        master = md_cell(point.master_id, 40) + (" (this run)" if point.this_run else "")
+        cells = " | ".join(
+            metric_value(getattr(point, name), unit) for name, _, unit in TREND_METRICS
+        )
+        row = (
+            f"| {number} | {point_date(point)} | {master} "
+            f"| {md_cell(point.report_status or 'unset', 40)} | {cells} |"
+        )
+        lines.append(row.replace(f"| {number} |", f"| **{number}** |") if point.this_run else row)
+    return [*lines, ""]
+
+
+def trend_json(trend: Trend | None) -> dict[str, object] | None:
+    if trend is None:
+        return None
+    return {
+        "asked": trend.asked,
+        "points": [
+            {
+                "master_id": point.master_id,
+                "created": None if point.created is None else point_date(point),
+                "report_status": point.report_status,
+                "p90": point.p90,
+                "avg": point.avg,
+                "errors": point.errors,
+                "hits": point.hits,
+                "this_run": point.this_run,
+            }
+            for point in trend.points
+        ],
+        "notes": list(trend.notes),
+    }

@@ -1,0 +1,201 @@
+"""The one-line sparklines of summary.md and the SVG charts of report.html (pure strings)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+from lxml import etree
+
+from ci_gate.report.sparkline import BARS, GAP, sparkline
+from ci_gate.report.svg import (
+    line_chart,
+    nice_ticks,
+    paired_bars,
+    short_number,
+    stacked_bars,
+    step_chart,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], BARS),
+        ([980.0, 1350.0], "▁█"),
+        ([5.0, 5.0, 5.0], "▄▄▄"),  # all equal: the middle, not the floor
+        ([42.0], "▄"),  # one value
+        ([1.0, None, 3.0], f"▁{GAP}█"),  # a run without data is a gap, never a zero
+        ([None, None], GAP * 2),
+        ([1.0, math.nan, math.inf, 2.0], f"▁{GAP}{GAP}█"),
+        ([], ""),
+    ],
+)
+def test_sparkline(values: list[float | None], expected: str) -> None:
+    assert sparkline(values) == expected
+
+
+def _parse(svg: str) -> etree._Element:
+    """The chart as an XML parser reads it: one root <svg>, well-formed."""
+    root = etree.fromstring(svg.encode())
+    assert root.tag == f"{SVG}svg"
+    return root
+
+
+def _texts(root: etree._Element, cls: str) -> list[str]:
+    return [el.text or "" for el in root.iter(f"{SVG}text") if el.get("class") == cls]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (0, 1350, [0, 500, 1000, 1500]),
+        (0, 10, [0, 5, 10]),
+        (0, 1e300, [0, 5e299, 1e300]),
+        (0, 1.7e308, [0, 5e307, 1e308, 1.5e308, 1.7e308]),
+        (0, 0.42, [0, 0.2, 0.4, 0.6]),
+        (7, 7, [7]),
+        (10, 0, [0, 5, 10]),
+        (0, math.inf, []),
+    ],
+)
+def test_nice_ticks(low: float, high: float, expected: list[float]) -> None:
+    assert nice_ticks(low, high) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(950, "950"), (1210, "1.21k"), (3.4e6, "3.4M"), (5e9, "5G"), (7e15, "7e+15"), (0.25, "0.25")],
+)
+def test_short_number(value: float, shown: str) -> None:
+    assert short_number(value) == shown
+
+
+def test_a_line_chart_has_axes_points_and_the_highlighted_run() -> None:
+    root = _parse(
+        line_chart("p90", ["a", "b", "c"], [980.0, 1010.0, 1350.0], unit="ms", highlight=2)
+    )
+    assert root.get("class") == "chart chart-line"
+    assert root.find(f"{SVG}title").text == "p90"
+    assert _texts(root, "tick")[:4] == ["0", "500", "1k", "1.5k"]
+    assert _texts(root, "unit") == ["ms"]
+    points = [el for el in root.iter(f"{SVG}circle")]
+    assert [p.get("class") for p in points] == ["point", "point", "point this-run"]
+    assert [p.find(f"{SVG}title").text for p in points][-1] == "c: 1.35k ms"
+    assert len(list(root.iter(f"{SVG}polyline"))) == 1
+    # the x labels are the run ids under the axis
+    assert _texts(root, "tick")[-3:] == ["a", "b", "c"]
+
+
+def test_a_gap_breaks_the_line_and_is_labelled_no_data() -> None:
+    root = _parse(line_chart("avg", ["a", "b", "c", "d", "e"], [1.0, 2.0, None, 3.0, 4.0]))
+    assert len(list(root.iter(f"{SVG}polyline"))) == 2
+    assert _texts(root, "gap") == ["no data"]
+    assert len(list(root.iter(f"{SVG}circle"))) == 4
+
+
+def test_empty_series_and_one_point_are_charts_not_errors() -> None:
+    empty = _parse(line_chart("p90", ["a", "b"], [None, None]))
+    assert empty.get("class") == "chart chart-line"
+    assert _texts(empty, "empty") == ["no data"]
+    one = _parse(line_chart("p90", ["a"], [5.0], highlight=0))
+    [point] = one.iter(f"{SVG}circle")
+    assert point.get("class") == "point this-run"
+    assert not list(one.iter(f"{SVG}polyline"))  # one point: nothing to join
+    for chart in (
+        step_chart("s", []),
+        stacked_bars("e", [], [], ["INFO"]),
+        stacked_bars("e", ["t"], [{}], ["INFO"]),
+        paired_bars("b", []),
+        paired_bars("b", [("x", None, None, False)]),
+    ):
+        assert _texts(_parse(chart), "empty"), chart
+
+
+@pytest.mark.parametrize("huge", [1e15, 1e300, 1.7e308, 2**1023 * 1.9])
+def test_huge_values_keep_every_coordinate_finite(huge: float) -> None:
+    charts = [
+        line_chart("p90", ["a", "b"], [1.0, huge], unit="ms"),
+        paired_bars("p90", [("x", huge, 1.0, True)], unit="ms"),
+        stacked_bars("e", ["t"], [{"INFO": 10**18}], ["INFO"]),
+    ]
+    for chart in charts:
+        root = _parse(chart)
+        for el in root.iter():
+            for name in ("x", "y", "cx", "cy", "width", "height", "x1", "x2", "y1", "y2"):
+                if el.get(name) is not None:
+                    assert math.isfinite(float(el.get(name))), (name, el.get(name), chart[:200])
+            for pair in (el.get("points") or "").split():
+                assert all(math.isfinite(float(v)) for v in pair.split(","))
+        assert not re.search(r"(?<![a-z])(inf|nan)(?![a-z])", chart.lower()), chart
+
+
+def test_step_chart_holds_each_status_until_the_next() -> None:
+    root = _parse(
+        step_chart("timeline", [(0, 5, "CREATE"), (2, 100, "DATA_RECEIVED"), (4, 140, "ENDED")])
+    )
+    [path] = root.iter(f"{SVG}path")
+    assert path.get("d").count("H") == 3 and path.get("d").count("V") == 2
+    titles = [c.find(f"{SVG}title").text for c in root.iter(f"{SVG}circle")]
+    assert titles == ["CREATE (5) at 0s", "DATA_RECEIVED (100) at 2s", "ENDED (140) at 4s"]
+
+
+def test_stacked_bars_mark_the_offending_levels_and_list_them_in_the_legend() -> None:
+    root = _parse(
+        stacked_bars(
+            "events",
+            ["+0s", "+10s"],
+            [{"INFO": 3, "ERROR": 1}, {"WARNING": 2}],
+            ["INFO", "WARNING", "ERROR"],
+            frozenset({"ERROR"}),
+        )
+    )
+    bars = [r for r in root.iter(f"{SVG}rect") if "bar" in (r.get("class") or "")]
+    assert [(r.get("class"), r.find(f"{SVG}title").text) for r in bars] == [
+        ("bar", "+0s: 3 INFO"),
+        ("bar offending", "+0s: 1 ERROR"),
+        ("bar", "+10s: 2 WARNING"),
+    ]
+    assert [t for t in _texts(root, "tick") if t.startswith(("INFO", "WARN", "ERR"))] == [
+        "INFO",
+        "WARNING",
+        "ERROR ⚠",
+    ]
+
+
+def test_paired_bars_mark_regressions_and_cut_long_labels_keeping_the_whole_as_a_title() -> None:
+    label = "checkout-" + "x" * 5000
+    root = _parse(paired_bars("p90", [(label, 100.0, 150.0, True), ("home", 10.0, None, False)]))
+    rects = [r.get("class") for r in root.iter(f"{SVG}rect")]
+    assert rects == ["bar base", "bar now regression", "bar base"]
+    [first, _] = [t for t in root.iter(f"{SVG}text") if t.get("class") == "label"]
+    assert len(first.text) <= 30 and first.text.endswith("▲")
+    title = first.find(f"{SVG}title").text
+    assert title.endswith("…") and label.startswith(title[:-1]) and len(title) > len(first.text)
+    assert _texts(root, "gap") == ["no data"]
+
+
+def test_the_charts_keep_their_colours_without_the_style_sheet() -> None:
+    """Jenkins serves archived HTML under a policy that drops inline <style>: lines must not
+    fall back to a black fill, bars and points must keep their colours."""
+    charts = [
+        line_chart("p90", ["a", "b", "c"], [1.0, 2.0, 3.0], highlight=2),
+        step_chart("t", [(0, 5, "CREATE"), (1, 140, "ENDED")]),
+        stacked_bars(
+            "e", ["t"], [{"INFO": 1, "ERROR": 1}], ["INFO", "ERROR"], frozenset({"ERROR"})
+        ),
+        paired_bars("b", [("x", 1.0, 2.0, True), ("y", 1.0, 1.0, False)]),
+    ]
+    for chart in charts:
+        root = _parse(chart)
+        for el in root.iter(f"{SVG}polyline", f"{SVG}path"):
+            assert (el.get("fill"), el.get("stroke")) == ("none", "#2563eb")
+        for el in root.iter(f"{SVG}rect", f"{SVG}circle", f"{SVG}text"):
+            assert el.get("fill", "").startswith("#"), etree.tostring(el)
+    [this_run] = [c for c in _parse(charts[0]).iter(f"{SVG}circle") if "this-run" in c.get("class")]
+    assert this_run.get("fill") == "#d97706"
+    bars = {r.get("class"): r.get("fill") for r in _parse(charts[3]).iter(f"{SVG}rect")}
+    assert bars == {"bar base": "#9aa5b1", "bar now regression": "#c62828", "bar now": "#2563eb"}

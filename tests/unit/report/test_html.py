@@ -1,0 +1,161 @@
+"""report.html as a browser's parser reads it: self-contained, every server text inert."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from lxml import html as lxml_html
+
+from ci_gate.domain.findings import BaselineOutcome, Comparison, Limit
+from ci_gate.domain.outcome import StatusChange
+from ci_gate.domain.trend import Trend, TrendPoint
+from ci_gate.report.html import CSP, render_html
+from tests.support.helpers import OWN_HTML_TAGS, event, make_outcome, master_outcome
+
+LONG_LABEL = "checkout/" + "ل" * 2500 + "x" * 2491
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(2)">',
+    "</bdi></td></tr></table><iframe src=//evil.test>",
+    '"><svg onload=alert(3)>',
+    "עברית \u202eRTL override\u202c and العربية",
+    "]]><!-- --><style>*{display:none}</style>",
+    LONG_LABEL,
+]
+
+
+def _page(*masters: object) -> lxml_html.HtmlElement:
+    document = render_html(make_outcome(*masters), "abc123")  # type: ignore[arg-type]
+    assert document.startswith("<!DOCTYPE html>")
+    return lxml_html.document_fromstring(document)
+
+
+def _hostile_master() -> object:
+    events = tuple(
+        event(message=text, session=text[:80], level="ERROR", t=1_700_000_000 + i * 10)
+        for i, text in enumerate(HOSTILE)
+    )
+    rows = tuple(
+        Comparison(text, "p90", 100, 100, 1000.0, 1500.0, Limit("p90", 20, True), "regression")
+        for text in HOSTILE
+    )
+    trend = Trend(
+        3,
+        (
+            TrendPoint(HOSTILE[0], 1.7e9, HOSTILE[1], 900.0, 400.0, 0.1, 1000.0),
+            TrendPoint("2", None, None),  # a run without data
+            TrendPoint("3", 1.8e9, "pass", 1000.0, 420.0, 0.2, 1100.0, this_run=True),
+        ),
+        notes=(HOSTILE[2],),
+    )
+    start = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    return master_outcome(
+        "failed",
+        events,
+        master_id="123",
+        status=HOSTILE[3],
+        error=HOSTILE[0],
+        notes=tuple(HOSTILE),
+        report_url="javascript:alert(4)",
+        events=events,
+        event_counts={HOSTILE[1]: 3, "ERROR": len(events)},
+        baseline=BaselineOutcome(HOSTILE[4], "last-passed", rows),
+        trend=trend,
+        timeline=(
+            StatusChange(start, 0.0, HOSTILE[5], 5),
+            StatusChange(start, 30.0, "ENDED", 140),
+        ),
+        kpis={HOSTILE[0]: 1.0, "tp90": 1500.0},
+    )
+
+
+def test_hostile_server_text_is_text_and_never_an_element() -> None:
+    page = _page(_hostile_master())
+    tags = {element.tag for element in page.iter() if isinstance(element.tag, str)}
+    assert tags <= OWN_HTML_TAGS, tags - OWN_HTML_TAGS
+    for element in page.iter():
+        if not isinstance(element.tag, str):
+            continue
+        assert not [name for name in element.attrib if name.lower().startswith("on")]
+    assert not page.xpath("//a")  # javascript: is never a link
+    assert len(page.xpath("//style")) == 1
+    text = page.text_content()
+    assert "<script>alert(1)</script>" in text
+    assert '<img src=x onerror="alert(2)">' in text
+
+
+def test_a_long_label_is_cut_in_the_charts_and_whole_nowhere_that_breaks_the_layout() -> None:
+    page = _page(_hostile_master())
+    labels = [t.text or "" for t in page.xpath("//svg//text[@class='label']")]
+    assert labels and all(len(label) <= 30 for label in labels)
+    # cells wrap anywhere and the table layout is fixed: the style says so
+    style = page.xpath("//style")[0].text
+    assert "overflow-wrap:anywhere" in style and "table-layout:fixed" in style
+
+
+def test_right_to_left_text_sits_inside_bdi_so_it_cannot_reorder_the_page() -> None:
+    page = _page(_hostile_master())
+    holders = [el for el in page.iter("bdi") if "עברית" in (el.text or "")]
+    assert holders
+    # the sanitiser drops the bidi controls themselves: an override cannot leak out
+    assert "\u202e" not in page.text_content() and "\u202c" not in page.text_content()
+    assert "unicode-bidi:isolate" in page.xpath("//style")[0].text
+
+
+def test_the_page_forbids_every_request_and_every_script() -> None:
+    page = _page(master_outcome("passed", report_url="https://a.blazemeter.com/app/#/masters/1"))
+    [meta] = page.xpath("//meta[@http-equiv='Content-Security-Policy']")
+    assert (
+        meta.get("content")
+        == CSP
+        == ("default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+    )
+    assert not page.xpath("//script|//link|//img|//iframe|//object|//embed")
+    assert [a.get("href") for a in page.xpath("//a")] == [
+        "https://a.blazemeter.com/app/#/masters/1"
+    ]
+    assert page.xpath("//h1[@id='verdict']")[0].text_content() == "ci-gate: passed"
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "order"),
+    [(("passed", "failed", "passed"), ["2", "1", "3"]), (("passed", "passed"), ["1", "2"])],
+)
+def test_failing_masters_come_first_under_the_overall_verdict(
+    verdicts: tuple[str, ...], order: list[str]
+) -> None:
+    masters = [
+        master_outcome(v, (event(),) if v == "failed" else (), master_id=str(i))
+        for i, v in enumerate(verdicts, start=1)
+    ]
+    page = _page(*masters)
+    assert [s.get("id") for s in page.xpath("//section")] == [f"master-{m}" for m in order]
+
+
+def test_each_master_has_its_charts_and_the_trend_one_per_metric() -> None:
+    page = _page(_hostile_master())
+    kinds = [svg.get("class") for svg in page.xpath("//svg")]
+    assert kinds == [
+        "chart chart-steps",
+        "chart chart-bars",
+        "chart chart-pairs",
+        "chart chart-line",
+        "chart chart-line",
+        "chart chart-line",
+        "chart chart-line",
+    ]
+    this_run = page.xpath("//svg[contains(@class,'chart-line')]//circle[@class='point this-run']")
+    assert len(this_run) == 4
+    gaps = page.xpath("//svg[contains(@class,'chart-line')]//text[@class='gap']")
+    assert len(gaps) == 4  # the run without data is a gap on every metric, never a zero
+    offending = page.xpath("//svg[contains(@class,'chart-bars')]//rect[@class='bar offending']")
+    assert offending
+
+
+def test_a_master_never_read_still_gets_a_section_without_charts_of_nothing() -> None:
+    page = _page(master_outcome("error", error="credentials rejected", status=None, timeline=()))
+    assert page.xpath("//h1[@id='verdict']")[0].text_content() == "ci-gate: error"
+    assert "credentials rejected" in page.text_content()
+    for svg in page.xpath("//svg"):
+        assert svg.xpath(".//text[@class='empty']"), lxml_html.tostring(svg)
