@@ -74,6 +74,7 @@ def run_demo(
     settings = WaitSettings(
         master_ids=scenario.demo.masters or tuple(scenario.masters),
         baseline=scenario.demo.baseline,
+        trend=scenario.demo.trend,
         level=parse_option(WaitSettings, "level", level),
         timeout=parse_option(WaitSettings, "timeout", timeout),
         report_dir=parse_option(WaitSettings, "report_dir", report_dir),

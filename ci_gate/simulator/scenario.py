@@ -130,10 +130,11 @@ class TestScript:
 
 @dataclass(frozen=True)
 class DemoPlan:
-    """How `ci-gate demo` runs a scenario: which masters, against which baseline."""
+    """How `ci-gate demo` runs a scenario: which masters, against which baseline, what trend."""
 
     masters: tuple[str, ...] = ()
     baseline: str | None = None
+    trend: int | None = None
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,10 @@ def _parse(path: Path, data: object) -> Scenario:
     baseline = demo_raw.get("baseline")
     if baseline is not None and not isinstance(baseline, str):
         raise read.fail("demo.baseline", "must be a master id or last-passed")
-    demo = DemoPlan(tuple(str(m) for m in demo_masters), baseline)
+    trend = demo_raw.get("trend")
+    if trend is not None:
+        trend = read.integer(trend, "demo.trend", minimum=1)
+    demo = DemoPlan(tuple(str(m) for m in demo_masters), baseline, trend)
     return Scenario(path.stem, description, masters, credentials, tests, demo)
 
 
