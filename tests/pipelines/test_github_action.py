@@ -115,8 +115,10 @@ def _act(
                 str(secrets),
                 "--env",
                 f"MASTER_ID={sim.masters[0]}",
-                "--env",
+                "--var",  # the README's workflow reads it from the repository's variables
                 f"BLAZEMETER_TEST_ID={TEST_IDS[scenario.name]}",
+                "--local-repository",
+                f"{UPLOAD_ARTIFACT}={STAND_IN}",
                 "--env",
                 f"BLAZEMETER_API_URL={sim.url}",
                 "--env",
@@ -138,6 +140,10 @@ def _act(
     )
     return done, outputs, results
 
+
+#: The README pins actions/upload-artifact by SHA; act runs a stand-in under that name.
+UPLOAD_ARTIFACT = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02"
+STAND_IN = ROOT / "tests" / "support" / "upload-artifact"
 
 #: The test each pipeline scenario lets the action start (`ci-gate run`).
 TEST_IDS = {"pipeline-pass.json": "7100001", "pipeline-fail.json": "7200001"}
@@ -161,6 +167,11 @@ def test_a_passing_run_started_by_the_action(tmp_path: Path) -> None:
     assert "Summary - # ci-gate: ✅ passed" in log  # the step summary
     assert_valid_junit((results / "junit.xml").read_bytes())
     assert SECRET not in log
+    # the upload step kept the whole report set, report.html with it
+    assert (results / "artifact-name").read_text().strip() == "ci-gate-report"
+    kept = sorted(path.name for path in (results / "artifact").iterdir())
+    assert {"junit.xml", "report.html", "summary.json", "summary.md"} <= set(kept), kept
+    assert "ci-gate: passed" in (results / "artifact" / "report.html").read_text()
 
 
 def test_a_failing_run_cannot_be_talked_into_passing(tmp_path: Path) -> None:
@@ -178,6 +189,8 @@ def test_a_failing_run_cannot_be_talked_into_passing(tmp_path: Path) -> None:
         assert not line.lstrip().startswith("::error::forged")
     assert_valid_junit((results / "junit.xml").read_bytes())
     assert SECRET not in log
+    # `if: always()`: the failed gate's reports are kept all the same
+    assert "ci-gate: failed" in (results / "artifact" / "report.html").read_text()
 
 
 @pytest.fixture(autouse=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -54,6 +56,7 @@ def test_gitlab_template_jobs_and_example_validate(tmp_path: Path) -> None:
         "criteria",
         "baseline",
         "comment",
+        "trend",
     }
     # inputs are interpolated by GitLab before validation; do the same with their defaults
     text = (ROOT / "gitlab-template.yml").read_text().split("\n---\n", 1)[1]
@@ -90,6 +93,43 @@ def test_zizmor_finds_nothing_in_the_action() -> None:
     done = run(tool, "--offline", str(ROOT / "action.yml"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "No findings" in done.stdout + done.stderr
+
+
+GITHUB_EXAMPLES = sorted((ROOT / "examples").glob("github-workflow*.yml"))
+
+
+@pytest.mark.parametrize("example", GITHUB_EXAMPLES, ids=[p.name for p in GITHUB_EXAMPLES])
+def test_the_readmes_github_workflows_validate_and_zizmor_finds_nothing(
+    example: Path, tmp_path: Path
+) -> None:
+    """The README shows these verbatim: copy-paste must give a valid, audited workflow."""
+    schema = run(
+        require_tool("check-jsonschema"),
+        "--builtin-schema",
+        "vendor.github-workflows",
+        str(example),
+    )
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    # zizmor audits workflows where GitHub keeps them
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    shutil.copy(example, workflows / example.name)
+    config = ROOT / "tests" / "data" / "zizmor-examples.yml"
+    done = run(
+        require_tool("zizmor"), "--offline", "--config", str(config), str(workflows / example.name)
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings" in done.stdout + done.stderr
+
+
+def test_every_action_the_examples_use_is_ours_or_pinned_by_sha() -> None:
+    for example in GITHUB_EXAMPLES:
+        for uses in re.findall(r"uses: (\S+)(.*)", example.read_text()):
+            ref, comment = uses
+            if ref.startswith("ci-gate/ci-gate@"):
+                continue
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", ref), ref
+            assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (ref, comment)
 
 
 def test_action_inputs_reach_the_shell_only_through_env() -> None:
