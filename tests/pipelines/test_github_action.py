@@ -202,6 +202,32 @@ def _no_stale_act_cache() -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def test_the_options_inputs_reach_the_gate(tmp_path: Path) -> None:
+    """ignore, stop-on-fail, no-note and allow-insecure-http as action inputs: the waived
+    ERROR events pass the step, and summary.json names the patterns in force."""
+    repo = _workflow_repo(tmp_path, "github-workflow-wait.yml")
+    workflow = repo / ".github" / "workflows" / "gate.yml"
+    workflow.write_text(
+        workflow.read_text().replace(
+            '          stop-on-cancel: "true"\n',
+            '          stop-on-cancel: "true"\n'
+            '          ignore: "set-output|forged|EOF"\n'
+            '          stop-on-fail: "true"\n'
+            '          no-note: "true"\n'
+            '          allow-insecure-http: "true"\n',
+            1,
+        )
+    )
+    commit_all(repo)
+    done, outputs, results = _act(tmp_path, DATA / "pipeline-fail.json")
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    assert outputs["verdict"] == "passed", log
+    summary = json.loads((results / "summary.json").read_text())
+    assert summary["ignore_patterns"] == ["set-output|forged|EOF"]
+    assert summary["masters"][0]["ignored_events"] == 3
+
+
 def test_missing_credentials_fail_the_step_with_exit_code_2(tmp_path: Path) -> None:
     done, outputs, _ = _act(tmp_path, DATA / "pipeline-pass.json", with_secrets=False)
     log = done.stdout + done.stderr

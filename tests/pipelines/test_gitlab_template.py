@@ -121,6 +121,24 @@ def test_a_failing_run_fails_the_job_and_still_brings_back_the_reports(tmp_path:
     )
 
 
+def test_the_options_inputs_reach_the_gate(tmp_path: Path) -> None:
+    """ignore, fail_fast, stop_on_fail and regression given as template inputs: the waived
+    ERROR events pass the job, and summary.json names the patterns in force."""
+    inputs = (
+        '\n      ignore: "set-output|forged|EOF"'
+        '\n      fail_fast: "true"'
+        '\n      stop_on_fail: "true"'
+        '\n      regression: "p90=+50%"'
+    )
+    done, repo = _run(tmp_path, DATA / "pipeline-fail.json", extra_inputs=inputs)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    summary = json.loads((repo / "ci-gate-report" / "summary.json").read_text())
+    assert summary["verdict"] == "passed"
+    assert summary["ignore_patterns"] == ["set-output|forged|EOF"]
+    assert summary["masters"][0]["ignored_events"] == 3
+
+
 @pytest.mark.parametrize(
     ("job_status", "verdict", "stopped", "started_by_the_job"),
     [

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -57,6 +58,19 @@ def test_gitlab_template_jobs_and_example_validate(tmp_path: Path) -> None:
         "baseline",
         "comment",
         "trend",
+        "multi_test",
+        "ignore",
+        "fail_fast",
+        "stop_on_timeout",
+        "stop_on_fail",
+        "stop_on_cancel",
+        "public_report",
+        "no_note",
+        "regression",
+        "api_url",
+        "ca_bundle",
+        "api_key_file",
+        "allow_insecure_http",
     }
     # inputs are interpolated by GitLab before validation; do the same with their defaults
     text = (ROOT / "gitlab-template.yml").read_text().split("\n---\n", 1)[1]
@@ -196,3 +210,49 @@ def test_every_install_example_pins_the_repository_at_this_versions_tag() -> Non
         text = (ROOT / name).read_text()
         assert PINNED_REQUIREMENT in text, name
         assert not re.search(r"['\"]blazemeter-ci-gate['\"]", text), name
+
+
+def _every_option() -> list[Any]:
+    """Every option a user can set, from the one declaration (not the env-only tuning)."""
+    from ci_gate.config.options import options_of
+    from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
+
+    return [
+        opt
+        for cls in (WaitSettings, ApiSettings, RunSettings, StartSettings)
+        for opt in options_of(cls)
+        if opt.flag is not None
+    ]
+
+
+def test_every_option_is_an_action_input_that_reaches_the_gate() -> None:
+    """Generated from nothing, checked against the declarations: a new option without an
+    input fails here, and so does an input whose value goes nowhere."""
+    action: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text())
+    [gate] = [step for step in action["runs"]["steps"] if step.get("id") == "gate"]
+    for opt in _every_option():
+        name = opt.flag.removeprefix("--")
+        assert name in action["inputs"], f"action.yml has no input {name}"
+        wired = {key for key, value in gate["env"].items() if value == f"${{{{ inputs.{name} }}}}"}
+        assert wired, f"input {name} reaches no variable"
+        if opt.env is not None and name != "comment":  # comment: "auto" is resolved first
+            assert opt.env in wired, (name, wired)
+        elif opt.env is None:
+            [variable] = wired
+            assert f"{opt.flag}" in gate["run"] and variable in gate["run"], name
+
+
+def test_every_option_is_a_template_input_that_reaches_the_gate() -> None:
+    spec, jobs = gitlab_documents()
+    job = jobs[".ci-gate"]
+    script = "\n".join(job["script"])
+    for opt in _every_option():
+        name = opt.flag.removeprefix("--").replace("-", "_")
+        assert name in spec["spec"]["inputs"], f"gitlab-template.yml has no input {name}"
+        wired = {k for k, v in job["variables"].items() if v == f"$[[ inputs.{name} ]]"}
+        assert wired, f"input {name} reaches no variable"
+        if opt.env is not None and opt.env.startswith("CI_GATE_"):
+            assert opt.env in wired, (name, wired)
+        else:  # set in the script: BLAZEMETER_API_URL, REQUESTS_CA_BUNDLE, or a flag
+            [variable] = wired
+            assert variable in script and (opt.env or opt.flag) in script, name
