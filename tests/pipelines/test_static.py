@@ -83,10 +83,18 @@ def test_gitlab_template_jobs_and_example_validate(tmp_path: Path) -> None:
     job_file.write_text(json.dumps({**yaml.safe_load(text), "gate": {"extends": ".ci-gate"}}))
     done = run(tool, "--builtin-schema", "vendor.gitlab-ci", str(job_file))
     assert done.returncode == 0, done.stdout + done.stderr
-    example = run(
-        tool, "--builtin-schema", "vendor.gitlab-ci", str(ROOT / "examples" / "gitlab-ci.yml")
-    )
-    assert example.returncode == 0, example.stdout + example.stderr
+    for name in ("gitlab-ci.yml", "gitlab-ci-remote.yml"):
+        example = run(tool, "--builtin-schema", "vendor.gitlab-ci", str(ROOT / "examples" / name))
+        assert example.returncode == 0, name + example.stdout + example.stderr
+
+
+def test_the_remote_include_names_the_release_the_package_installs() -> None:
+    text = (ROOT / "examples" / "gitlab-ci-remote.yml").read_text()
+    ref = re.search(r"ci-gate/ci-gate/([^/]+)/gitlab-template\.yml", text)
+    assert ref is not None
+    assert PINNED_REQUIREMENT.endswith("@" + ref.group(1))
+    assert PINNED_REQUIREMENT in text
+    assert text in (ROOT / "README.md").read_text()
 
 
 def test_gitlab_template_keeps_inputs_out_of_script_lines() -> None:
