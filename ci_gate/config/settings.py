@@ -35,6 +35,7 @@ from ci_gate.domain.findings import CriteriaMode, Limit
 from ci_gate.domain.levels import LEVELS
 from ci_gate.errors import UsageError
 from ci_gate.judging.baseline import DEFAULT_LIMIT
+from ci_gate.judging.trend import MAX_TREND
 
 DEFAULT_API_URL = "https://a.blazemeter.com/api/v4"
 
@@ -204,7 +205,7 @@ class WaitSettings:
     trend: int | None = option(
         "--trend",
         env="CI_GATE_TREND",
-        parse=lambda raw, source: _parse_count(raw, source, 1, 50),
+        parse=lambda raw, source: _parse_count(raw, source, 1, MAX_TREND),
         metavar="N",
         shown_default="off",
         help="show the test's last N ended runs beside this one (N up to 50; informational)",

@@ -18,3 +18,12 @@ KNOWN_KPIS: dict[str, tuple[str, str]] = {
     "concurrency": ("concurrency", "users"),
     "bytes": ("bytes", ""),
 }
+
+
+def kpi_cell(name: str, value: float) -> tuple[str | None, str]:
+    """A KPI as a report's table shows it: its known label (None: unknown, the caller
+    escapes the raw name its own way) and the value with its unit (`51,234,567`,
+    `212.40 ms`; whole numbers as integers)."""
+    label, unit = KNOWN_KPIS.get(name) or (None, "")
+    shown = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    return label, f"{shown} {unit}" if unit else shown

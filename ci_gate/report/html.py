@@ -21,7 +21,7 @@ from ci_gate.domain.run import Event
 from ci_gate.domain.trend import TREND_METRICS, Trend
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import event_time, format_duration, iso_utc
-from ci_gate.judging.kpis import KNOWN_KPIS
+from ci_gate.judging.kpis import kpi_cell
 from ci_gate.report.html_text import html_text
 from ci_gate.report.svg import line_chart, paired_bars, stacked_bars, step_chart
 from ci_gate.report.trend import metric_value, point_date
@@ -178,9 +178,8 @@ def _kpi_section(master: MasterOutcome) -> str:
         return ""
     rows = []
     for name, value in master.kpis.items():
-        label, unit = KNOWN_KPIS.get(name) or (name, "")
-        shown = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
-        rows.append([_t(label, 60), f"{shown}{' ' + unit if unit else ''}"])
+        label, shown = kpi_cell(name, value)
+        rows.append([_t(label or name, 60), shown])
     return "<h3>KPIs (label ALL)</h3>" + _table(["KPI", "value"], rows)
 
 

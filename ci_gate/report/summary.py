@@ -13,7 +13,7 @@ from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome
 from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import event_time, format_duration, iso_utc, plural
-from ci_gate.judging.kpis import KNOWN_KPIS
+from ci_gate.judging.kpis import kpi_cell
 from ci_gate.report.html import HTML_NAME
 from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.report.trend import trend_json, trend_markdown
@@ -281,9 +281,8 @@ def _kpi_markdown(master: MasterOutcome) -> list[str]:
         return []
     lines = ["| KPI (label ALL) | value |", "|---|---|"]
     for name, value in master.kpis.items():
-        label, unit = KNOWN_KPIS.get(name) or (md_cell(name, 60), "")
-        shown = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
-        lines.append(f"| {label} | {shown}{' ' + unit if unit else ''} |")
+        label, shown = kpi_cell(name, value)
+        lines.append(f"| {label or md_cell(name, 60)} | {shown} |")
     return [*lines, ""]
 
 

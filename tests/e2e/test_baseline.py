@@ -16,6 +16,7 @@ from tests.support.helpers import (
     run_gate,
     simulator,
     wait_args,
+    with_report_fault,
 )
 
 CURRENT = "91000003"
@@ -99,12 +100,7 @@ def test_a_named_baseline_that_does_not_exist_is_exit_4(tmp_path: Path) -> None:
 
 
 def test_a_baseline_that_cannot_be_read_is_a_note_not_a_failure(tmp_path: Path) -> None:
-    scenario = json.loads((BUILTIN_DIR / "regression.json").read_text())
-    scenario["masters"]["91000001"]["report"]["faults"] = {
-        "aggregate": {"fault": {"http_status": 500}, "repeat": "forever"}
-    }
-    path = tmp_path / "broken.json"
-    path.write_text(json.dumps(scenario))
+    path = with_report_fault(tmp_path, "regression", "91000001", "aggregate", 500)
     report = tmp_path / "r"
     with simulator(path) as sim:
         run = run_gate(

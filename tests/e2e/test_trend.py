@@ -3,11 +3,15 @@ test's last runs in summary.md (sparklines), summary.json and report.html."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from ci_gate.simulator.scenario import BUILTIN_DIR
-from tests.support.helpers import assert_inert_markdown, run_gate, simulator, wait_args
+from tests.support.helpers import (
+    assert_inert_markdown,
+    run_gate,
+    simulator,
+    wait_args,
+    with_report_fault,
+)
 
 CURRENT = "92000009"
 
@@ -52,12 +56,7 @@ def test_demo_trend_shows_the_slide_and_passes(tmp_path: Path) -> None:
 def test_one_list_read_and_one_kpi_read_per_trend_run_and_a_failed_read_is_a_gap(
     tmp_path: Path,
 ) -> None:
-    scenario = json.loads((BUILTIN_DIR / "trend.json").read_text())
-    scenario["masters"]["92000007"]["report"]["faults"] = {
-        "summary": {"fault": {"http_status": 403}, "repeat": "forever"}
-    }
-    path = tmp_path / "trend.json"
-    path.write_text(json.dumps(scenario))
+    path = with_report_fault(tmp_path, "trend", "92000007", "summary", 403)
     report = tmp_path / "r"
     with simulator(path) as sim:
         run = run_gate(

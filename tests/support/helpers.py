@@ -25,6 +25,7 @@ from lxml import etree
 from ci_gate.domain.outcome import MasterOutcome, Outcome, StatusChange
 from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict, worst_verdict
+from ci_gate.simulator.scenario import BUILTIN_DIR
 from ci_gate.wait.progress import ProgressSink
 
 ROOT = Path(__file__).parents[2]
@@ -243,6 +244,19 @@ def core_reports(folder: Path) -> list[str]:
 def assert_no_traceback(*texts: str) -> None:
     for text in texts:
         assert "Traceback" not in text, text
+
+
+def with_report_fault(
+    directory: Path, builtin: str, master_id: str, endpoint: str, status: int
+) -> Path:
+    """A built-in scenario whose master answers `endpoint` with HTTP `status`, forever."""
+    scenario = json.loads((BUILTIN_DIR / f"{builtin}.json").read_text())
+    scenario["masters"][master_id]["report"]["faults"] = {
+        endpoint: {"fault": {"http_status": status}, "repeat": "forever"}
+    }
+    path = directory / f"{builtin}-{endpoint}-{status}.json"
+    path.write_text(json.dumps(scenario))
+    return path
 
 
 def write_scenario(directory: Path, masters: dict[str, Any], **top: Any) -> Path:
