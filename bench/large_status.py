@@ -14,7 +14,6 @@ import gc
 import json
 import math
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -25,9 +24,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.support
+
 from ci_gate.blazemeter.answers import parse_status
 from ci_gate.judging.policy import EventPolicy, Judgement
 from ci_gate.judging.tracker import EventTracker
+from tests.support.peak_rss import run_with_peak_rss  # the gate's own peak, not this process's
 
 
 def make_events(count: int, error_every: int = 100) -> list[dict[str, Any]]:
@@ -144,29 +146,36 @@ def end_to_end(count: int, folder: Path) -> dict[str, Any]:
         "GITHUB_STEP_SUMMARY": str(folder / "gh-summary"),
     }
     report = folder / "report"
-    started = time.perf_counter()
-    done = subprocess.run(
-        [*prefix, "wait", "1", "--api-url", url, "--interval", "0.1", "--report-dir", str(report)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    seconds = time.perf_counter() - started
-    peak_kib = resource.getrusage(
-        resource.RUSAGE_CHILDREN
-    ).ru_maxrss  # the gate, not yet the simulator
+    stdout_path = folder / "gate-stdout.txt"
+    with stdout_path.open("w") as stdout:
+        exit_code, seconds, peak_mib = run_with_peak_rss(
+            [
+                *prefix,
+                "wait",
+                "1",
+                "--api-url",
+                url,
+                "--interval",
+                "0.1",
+                "--report-dir",
+                str(report),
+            ],
+            timeout=600,
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.DEVNULL,
+        )
     simulator.terminate()
     simulator.wait()
     summary = json.loads((report / "summary.json").read_text())
     annotations = sum(
         line.startswith("::error") or line.startswith("::warning")
-        for line in done.stdout.splitlines()
+        for line in stdout_path.read_text().splitlines()
     )
     return {
-        "exit_code": done.returncode,
+        "exit_code": exit_code,
         "seconds": seconds,
-        "peak_rss_mib": peak_kib / 1024,
+        "peak_rss_mib": peak_mib,
         "requests": summary["api"]["requests"],
         "mib_received": summary["api"]["bytes_received"] / 2**20,
         "offending": len(summary["masters"][0]["offending_events"]),

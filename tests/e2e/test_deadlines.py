@@ -6,7 +6,6 @@ Each test also adds a row to the fault matrix printed at the end of the test log
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -32,6 +31,7 @@ from tests.support.helpers import (
     wait_args,
     write_scenario,
 )
+from tests.support.peak_rss import run_with_peak_rss
 from tests.support.shell import ROOT, action_scripts
 
 REPORTS = CORE_REPORTS
@@ -60,32 +60,13 @@ def _row(name: str, code: int, seconds: float, report_dir: Path | None, requests
 def _run_with_rusage(
     args: list[str], cwd: Path, env: dict[str, str], timeout: float
 ) -> tuple[int, float, float, str, str]:
-    """Run the gate and measure its own peak RSS (MiB) with wait4, before anyone reaps it."""
+    """Run the gate; (exit code, seconds, its own peak RSS in MiB, stdout, stderr)."""
     out_path, err_path = cwd / "stdout.txt", cwd / "stderr.txt"
-    started = time.monotonic()
     with out_path.open("w") as out, err_path.open("w") as err:
-        process = subprocess.Popen(
-            [*gate_command(), *args], stdout=out, stderr=err, env=env, cwd=cwd, text=True
+        code, seconds, peak = run_with_peak_rss(
+            [*gate_command(), *args], timeout=timeout, stdout=out, stderr=err, env=env, cwd=cwd
         )
-        deadline = started + timeout
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                process.kill()
-                pid, status, usage = os.wait4(process.pid, 0)
-                break
-            time.sleep(0.05)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.monotonic() - started
-    return (
-        process.returncode,
-        seconds,
-        usage.ru_maxrss / 1024,
-        out_path.read_text(),
-        err_path.read_text(),
-    )
+    return code, seconds, peak, out_path.read_text(), err_path.read_text()
 
 
 @pytest.mark.parametrize(
@@ -140,6 +121,16 @@ def test_a_huge_answer_is_an_api_error_not_a_memory_error(
     assert peak < 200
     assert reports == REPORTS
     assert_no_traceback(out, err)
+
+
+def test_the_peak_rss_measured_is_the_gates_own_not_the_test_workers(tmp_path: Path) -> None:
+    """A worker grown to 300 MiB must not show up as the gate's peak (CI saw 277 MiB so)."""
+    ballast = bytearray(300 * 2**20)
+    ballast[::4096] = b"x" * len(ballast[::4096])  # touch every page
+    code, _, peak, out, err = _run_with_rusage(["--version"], tmp_path, gate_env(), timeout=60)
+    del ballast
+    assert code == 0, out + err
+    assert 5 < peak < 100
 
 
 def _free_port() -> int:
