@@ -61,6 +61,9 @@ def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:
                 notes.append(baseline.note)
             notes.extend(baseline.data_notes)
     verdict, error = _verdict(facts, rules, now, criteria, baseline)
+    if verdict is Verdict.TIMEOUT and facts.trouble_since is not None and facts.last_error:
+        # late, not blind: the timeout is the verdict, the API trouble at the end its context
+        notes.append(f"last API error before the deadline: {facts.last_error}")
     seen = facts.tracker.seen
     counts = Counter(
         event.level.upper() if event.level_recognised else "UNRECOGNISED" for event in seen
@@ -151,7 +154,8 @@ def _verdict(
     if ending is Ending.OUT_OF_TIME:
         blind = _blind(facts, rules, now)
         if blind is not None:
-            return Verdict.ERROR, f"{who}: {blind}: {facts.last_error}"
+            cause = (facts.last_error or "no answer").removeprefix(f"{who}: ")
+            return Verdict.ERROR, f"{who}: {blind}: {cause}"
         return Verdict.TIMEOUT, (
             f"{who}: timed out after {format_duration(rules.timeout)} with status {status}"
         )

@@ -233,8 +233,7 @@ class WaitLoop:
                 facts.last_error = str(error)  # the cause, not only "no time left"
             if facts.trouble_since is None:
                 facts.trouble_since = started
-            if self.clock() >= self.deadline:
-                facts.note_once(f"last API error before the deadline: {facts.last_error}")
+            if self.clock() >= self.deadline:  # judging says whether it was blind or late
                 self._poll_again_or_time_out(watch, last_look)
                 return
             self._end(watch, Ending.API_ERROR, str(error))

@@ -186,10 +186,32 @@ def test_an_api_that_never_answered_usably_ends_as_error_at_the_deadline() -> No
         plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
     ).run()
     assert (outcome.verdict, outcome.exit_code) == ("error", 4)
-    assert outcome.reason == (
-        "master 1: the API never answered usably: master 1: the API failed (HTTP 503)"
+    # the cause once, named once: not "master 1: ...: master 1: ...", not again as a note
+    assert outcome.reason == "master 1: the API never answered usably: the API failed (HTTP 503)"
+    assert not any("HTTP 503" in note for note in outcome.masters[0].notes)
+
+
+def test_a_timeout_after_api_trouble_keeps_the_last_api_error_as_a_note() -> None:
+    clock = FakeClock()
+
+    class FailingLateApi(FakeApi):
+        def status(
+            self, master_id: str, *, level: str, events: bool = True, deadline: float | None = None
+        ) -> MasterStatus:
+            if self.clock.now >= 1020:  # from the 20 s poll on, retried until the deadline
+                self.clock.now = 1030
+                raise ApiError("master 1: could not reach the API: connection refused")
+            return super().status(master_id, level=level, events=events, deadline=deadline)
+
+    api = FailingLateApi(clock, {"1": [status("DATA_RECEIVED", 100)] * 10})
+    plan = WaitSettings(master_ids=("1",), timeout=30, interval=10)
+    outcome = WaitLoop(
+        plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
+    ).run()
+    assert (outcome.verdict, outcome.exit_code) == ("timeout", 3)
+    assert outcome.masters[0].notes == (
+        "last API error before the deadline: master 1: could not reach the API: connection refused",
     )
-    assert any("HTTP 503" in note for note in outcome.masters[0].notes)
 
 
 def test_a_heartbeat_while_nothing_changes() -> None:
@@ -373,7 +395,7 @@ def test_trouble_for_the_whole_window_at_the_deadline_is_an_error() -> None:
     outcome = _waiter(api, clock, _plan(timeout=100), trouble_window=50).run()
     assert outcome.verdict == "error"
     assert outcome.reason == (
-        "master 1: the API has not answered usably for 1m32s: master 1: the API failed (HTTP 503)"
+        "master 1: the API has not answered usably for 1m32s: the API failed (HTTP 503)"
     )
 
 
