@@ -23,6 +23,7 @@ from tests.support.helpers import (
 )
 from tests.support.shell import ROOT, commit_all
 from tests.support.tools import require_tool
+from tools import release
 
 # Appended to the README's example workflow by the test: it records what the step left.
 RECORD_STEP = """
@@ -110,7 +111,7 @@ def _act(
                 "-P",
                 "ubuntu-latest=-self-hosted",
                 "--local-repository",
-                f"ci-gate/ci-gate@v0={_action_checkout()}",
+                f"{release.current().action}={_action_checkout()}",
                 "--secret-file",
                 str(secrets),
                 "--env",

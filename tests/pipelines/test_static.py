@@ -29,6 +29,7 @@ from tests.support.shell import (
     jenkins_sh_bodies,
 )
 from tests.support.tools import require_tool
+from tools import release as release_refs
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -92,8 +93,9 @@ def test_the_remote_include_names_the_release_the_package_installs() -> None:
     text = (ROOT / "examples" / "gitlab-ci-remote.yml").read_text()
     ref = re.search(r"ci-gate/ci-gate/([^/]+)/gitlab-template\.yml", text)
     assert ref is not None
-    assert PINNED_REQUIREMENT.endswith("@" + ref.group(1))
+    assert PINNED_REQUIREMENT.endswith(f"/{ref.group(1)}.tar.gz")
     assert PINNED_REQUIREMENT in text
+    assert f"#   ref: {ref.group(1)}\n" in text
     assert text in (ROOT / "README.md").read_text()
 
 
@@ -202,22 +204,67 @@ def test_the_action_installs_hash_pinned_versions_of_pyprojects_dependencies() -
     assert "--no-deps --no-build-isolation" in action
 
 
-def test_every_install_example_pins_the_repository_at_this_versions_tag() -> None:
-    """ci-gate is not on PyPI yet: a bare `blazemeter-ci-gate` would fail to install."""
-    from packaging.requirements import Requirement
-
-    found = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)
-    assert found
-    version = found.group(1)
-    requirement = Requirement(PINNED_REQUIREMENT)
-    assert requirement.name == "blazemeter-ci-gate"
-    assert requirement.url == f"git+https://github.com/ci-gate/ci-gate@v{version}"
+def test_every_place_a_user_copies_from_names_pyprojects_release() -> None:
+    """The README, the action, the template, the examples: one release, pyproject's."""
+    release = release_refs.current()
+    assert release_refs.stale(release) == []
+    assert release.requirement == PINNED_REQUIREMENT
     spec, _jobs = gitlab_documents()
-    assert spec["spec"]["inputs"]["package"]["default"] == PINNED_REQUIREMENT
+    assert spec["spec"]["inputs"]["package"]["default"] == release.requirement
     for name in ("examples/Jenkinsfile", "examples/gitlab-ci.yml", "README.md"):
         text = (ROOT / name).read_text()
-        assert PINNED_REQUIREMENT in text, name
+        assert release.requirement in text, name
+        # ci-gate is not on PyPI yet: a bare `blazemeter-ci-gate` would fail to install
         assert not re.search(r"['\"]blazemeter-ci-gate['\"]", text), name
+    for example in GITHUB_EXAMPLES:
+        assert f"uses: {release.action}" in example.read_text(), example.name
+
+
+def test_the_default_package_installs_without_git() -> None:
+    """python:3.12-slim has no git: the requirement is an archive pip unpacks itself."""
+    from packaging.requirements import Requirement
+
+    url = Requirement(release_refs.current().requirement).url
+    assert url is not None
+    assert url.startswith("https://") and url.endswith(".tar.gz") and "git+" not in url
+
+
+def test_the_readme_shows_how_to_pin_a_commit_until_a_release_exists() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for placeholder in release_refs.SHA_PLACEHOLDERS:
+        assert placeholder in readme, placeholder
+
+
+def test_the_release_check_finds_and_rewrites_every_stale_place(tmp_path: Path) -> None:
+    for name in release_refs.SOURCES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        else:
+            shutil.copy(source, tmp_path / name)
+    old = release_refs.Release("0.0.9")
+    assert release_refs.write(old, tmp_path)  # as if the version had been 0.0.9
+    (tmp_path / "docs" / "extra.md").write_text("see github.com/ci-gate/ci-gate/tree/main\n")
+    new = release_refs.current()
+    problems = release_refs.stale(new, tmp_path)
+    assert "docs/extra.md:1: names ci-gate/ci-gate in none of the known forms" in problems
+    assert any(p.startswith("gitlab-template.yml:") and "v0.0.9" in p for p in problems)
+    assert any(p.startswith("examples/Jenkinsfile:") for p in problems)
+    assert any(p.startswith("examples/github-workflow.yml:") for p in problems)
+    (tmp_path / "docs" / "extra.md").unlink()
+    release_refs.write(new, tmp_path)
+    assert release_refs.stale(new, tmp_path) == []
+    for name in ("README.md", "gitlab-template.yml", "examples/gitlab-ci-remote.yml"):
+        assert (tmp_path / name).read_text() == (ROOT / name).read_text(), name
+
+
+def test_the_version_is_written_once_in_pyproject() -> None:
+    import ci_gate
+
+    version = release_refs.current().version
+    assert ci_gate.__version__ == version
+    for path in (ROOT / "ci_gate").rglob("*.py"):
+        assert f'"{version}"' not in path.read_text(), path
 
 
 def _every_option() -> list[Any]:

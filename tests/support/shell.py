@@ -9,10 +9,12 @@ from typing import Any
 
 import yaml
 
+from tools import release
+
 ROOT = Path(__file__).resolve().parents[2]
 #: How the template, the Jenkinsfile and the README install ci-gate until it is on PyPI:
-#: from its repository at the release tag of the version in pyproject.toml.
-PINNED_REQUIREMENT = "blazemeter-ci-gate @ git+https://github.com/ci-gate/ci-gate@v0.1.0"
+#: the archive of its repository at the release tag of the version in pyproject.toml.
+PINNED_REQUIREMENT = release.current().requirement
 
 
 def action_scripts() -> list[str]:
