@@ -7,9 +7,15 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from tests.support.fake_platforms import fake_platform
@@ -22,8 +28,15 @@ from tests.support.helpers import (
     gate_script,
     simulator,
 )
-from tests.support.shell import PINNED_REQUIREMENT, ROOT, commit_all, gitlab_script
+from tests.support.shell import (
+    PINNED_REQUIREMENT,
+    ROOT,
+    commit_all,
+    gitlab_documents,
+    gitlab_script,
+)
 from tests.support.tools import require_tool
+from tools import release
 
 GITLAB_CI_LOCAL_VERSION = "4.70.1"
 
@@ -38,6 +51,8 @@ def _pipeline_repo(
     api_url: str,
     extra_inputs: str = "",
     extra_variables: str = "",
+    package: str = str(ROOT),
+    extra_jobs: str = "",
 ) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -46,7 +61,8 @@ def _pipeline_repo(
     assert f'package: "{PINNED_REQUIREMENT}"' in example
     # The one change to the README's example: install ci-gate from this checkout.
     (repo / ".gitlab-ci.yml").write_text(
-        example.replace(f'package: "{PINNED_REQUIREMENT}"', f"package: {ROOT}{extra_inputs}")
+        example.replace(f'package: "{PINNED_REQUIREMENT}"', f'package: "{package}"{extra_inputs}')
+        + extra_jobs
     )
     # GitLab sets GITLAB_CI=true; gitlab-ci-local sets it false unless told otherwise.
     (repo / ".gitlab-ci-local-variables.yml").write_text(
@@ -60,7 +76,13 @@ def _pipeline_repo(
 
 
 def _run(
-    tmp_path: Path, scenario: Path, extra_inputs: str = "", extra_variables: str = ""
+    tmp_path: Path,
+    scenario: Path,
+    extra_inputs: str = "",
+    extra_variables: str = "",
+    package: str = str(ROOT),
+    extra_jobs: str = "",
+    jobs: tuple[str, ...] = ("blazemeter-gate",),
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
     tool = require_tool("gitlab-ci-local")
     version = subprocess.run([tool, "--version"], capture_output=True, text=True, check=True)
@@ -68,9 +90,11 @@ def _run(
     require_tool("rsync")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CI_GATE_", "GITLAB_", "CI_"))}
     with simulator(scenario) as sim:
-        repo = _pipeline_repo(tmp_path, sim.masters[0], sim.url, extra_inputs, extra_variables)
+        repo = _pipeline_repo(
+            tmp_path, sim.masters[0], sim.url, extra_inputs, extra_variables, package, extra_jobs
+        )
         done = subprocess.run(
-            [tool, "--force-shell-executor", "blazemeter-gate"],
+            [tool, "--force-shell-executor", *jobs],
             cwd=repo,
             capture_output=True,
             text=True,
@@ -119,6 +143,90 @@ def test_a_failing_run_fails_the_job_and_still_brings_back_the_reports(tmp_path:
         .read_text()
         .startswith("CI_GATE_VERDICT=failed\nCI_GATE_EXIT_CODE=1\nCI_GATE_REPORT_ID=")
     )
+
+
+def _bin_without_git(folder: Path) -> Path:
+    """A PATH directory with every command of today's PATH but git (python:3.12-slim has
+    python3 and a shell, no git)."""
+    folder.mkdir()
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if not os.path.isdir(directory):
+            continue
+        for entry in os.scandir(directory):
+            if entry.name.startswith("git") or (folder / entry.name).exists():
+                continue
+            if os.access(entry.path, os.X_OK) and not entry.is_dir():
+                (folder / entry.name).symlink_to(entry.path)
+    return folder
+
+
+@contextmanager
+def _served_archive(url_path: str, tmp_path: Path) -> Iterator[str]:
+    """This checkout as GitHub serves a tag's archive (`ci-gate-<version>/` inside), at
+    `url_path` on loopback; the base URL to put in front of it."""
+    archive = tmp_path / "archive.tar.gz"
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    prefix = f"ci-gate-{release.current().version}"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name in filter(None, (item.decode() for item in listed)):
+            if (ROOT / name).is_file():
+                tar.add(ROOT / name, arcname=f"{prefix}/{name}")
+    body = archive.read_bytes()
+
+    class Archive(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == url_path
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Length", str(len(body) if found else 0))
+            self.end_headers()
+            if found:
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Archive)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_default_package_installs_in_an_image_without_git(tmp_path: Path) -> None:
+    """The template's default `package`, served from loopback instead of github.com, installs
+    with git off PATH, as in the default python:3.12-slim image (a git+https default did not:
+    "Cannot find command 'git'")."""
+    spec, _jobs = gitlab_documents()
+    default = Requirement(spec["spec"]["inputs"]["package"]["default"])
+    assert default.url is not None
+    github = "https://github.com"
+    assert default.url.startswith(github + "/")
+    no_git = _bin_without_git(tmp_path / "bin-without-git")
+    # the README's job ends the example, so these lines continue it; a second job in the
+    # same pipeline proves the jobs really run without git
+    without_git = f"  variables:\n    PATH: {no_git}\n"
+    probe = f"\nno-git-here:\n{without_git}  script:\n    - '! command -v git'\n"
+    with _served_archive(default.url.removeprefix(github), tmp_path) as base:
+        done, repo = _run(
+            tmp_path,
+            DATA / "pipeline-pass.json",
+            package=f"{default.name} @ {base}{default.url.removeprefix(github)}",
+            extra_jobs=without_git + probe,
+            jobs=("blazemeter-gate", "no-git-here"),
+        )
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    assert "no-git-here" in log and "Cannot find command" not in log
+    summary = json.loads((repo / "ci-gate-report" / "summary.json").read_text())
+    assert summary["verdict"] == "passed"
 
 
 def test_the_options_inputs_reach_the_gate(tmp_path: Path) -> None:
