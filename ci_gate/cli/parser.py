@@ -123,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Stop each master still running: POST /masters/{id}/stop when its "
         "progress is >= 100 (artifacts kept), else /terminate. For GitLab after_script.",
     )
-    stop.add_argument("master_ids", nargs="+", metavar="MASTER_ID")
+    stop.add_argument(
+        "master_ids", nargs="+", metavar="MASTER_ID", help="BlazeMeter masterId(s) to stop"
+    )
     add_arguments(stop.add_argument_group("API and credentials"), ApiSettings)
     stop.set_defaults(handler=handlers.handle_stop)
 
@@ -138,7 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--list", action="store_true", help="list the built-in scenarios")
     demo.add_argument("--level", default="ERROR", help="fail threshold (default ERROR)")
     demo.add_argument("--timeout", default="15", metavar="SECONDS", help="deadline (default 15)")
-    demo.add_argument("--report-dir", default="ci-gate-report", metavar="DIR")
+    demo.add_argument(
+        "--report-dir",
+        default="ci-gate-report",
+        metavar="DIR",
+        help="where the demo's reports go (default ci-gate-report)",
+    )
     demo.add_argument(
         "--criteria", default="on", metavar="MODE", help="off, on (default) or required"
     )

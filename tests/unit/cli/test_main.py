@@ -147,3 +147,20 @@ def test_an_unknown_option_shows_its_subcommands_usage_and_the_nearest_option(
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"ci-gate {argv[0]}: error: unrecognized arguments: {argv[2]}")
     assert last.endswith(hint)
+
+
+def test_every_argument_of_every_command_says_what_it_is() -> None:
+    """`ci-gate stop --help` listed a bare MASTER_ID, `demo --help` a bare --report-dir."""
+    import argparse
+
+    from ci_gate.cli.parser import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = [
+        f"{name} {action.metavar or action.dest}"
+        for name, sub in commands.choices.items()
+        for action in sub._actions
+        if not isinstance(action, argparse._HelpAction) and not action.help
+    ]
+    assert missing == []
