@@ -21,10 +21,6 @@ class TrendPoint:
     hits: float | None = None
     this_run: bool = False
 
-    @property
-    def has_data(self) -> bool:
-        return any(value is not None for value in (self.p90, self.avg, self.errors, self.hits))
-
 
 #: The trend's metrics in the order shown: (attribute, title, unit)
 TREND_METRICS: tuple[tuple[str, str, str], ...] = (

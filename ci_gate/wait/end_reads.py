@@ -393,7 +393,8 @@ class EndReads:
                 baseline.not_found = str(error)
         elif name in ("master", "runs", "aggregate base"):
             if name != "aggregate base" and facts.trend is not None:
-                facts.trend.notes.append(f"could not read the test's runs: {error}; no trend")
+                what = "which test this run belongs to" if name == "master" else "the test's runs"
+                facts.trend.notes.append(f"could not read {what}: {error}; no trend")
             if facts.baseline is not None:
                 self._baseline_errors["base"] = (
                     f"could not read the baseline: {error}; nothing compared"

@@ -54,7 +54,6 @@ def test_a_point_takes_label_alls_numbers_and_gaps_for_what_is_missing(
     point = trend_point("1", 100.0, "pass", kpis)
     assert (point.p90, point.avg, point.hits) == (p90, avg, hits)
     assert point.errors == (None if errors is None else pytest.approx(errors))
-    assert point.has_data is (p90 is not None or hits is not None)
 
 
 def test_the_trend_ends_with_this_run() -> None:

@@ -203,3 +203,20 @@ def test_a_list_of_runs_that_cannot_be_read_is_one_note_and_no_trend() -> None:
     trend = reads.facts.trend
     assert trend is not None and trend.runs == []
     assert trend.notes == ["could not read the test's runs: test 7: HTTP 503; no trend"]
+
+
+def test_a_master_read_that_fails_under_criteria_off_names_that_read_in_the_trend_note() -> None:
+    """It asks which test this run belongs to; "the test's runs" were never asked for."""
+    api, clock = _trend_api()
+
+    def master_info(master_id: str, deadline: float | None = None) -> MasterInfo:
+        raise FatalApiError("master 1c: HTTP 503")
+
+    api.master_info = master_info  # type: ignore[method-assign]
+    reads = _reads(api, clock, criteria=CriteriaMode.OFF, trend=3)
+    _rounds(reads)
+    trend = reads.facts.trend
+    assert trend is not None and trend.runs == []
+    assert trend.notes == [
+        "could not read which test this run belongs to: master 1c: HTTP 503; no trend"
+    ]
