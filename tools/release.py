@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -111,15 +112,19 @@ def _named(wanted: str, match: re.Match[str]) -> str:
     return match.group(0) if "COMMIT_SHA" in match.group(0) else wanted
 
 
+def _texts(root: Path) -> Iterator[tuple[Path, str]]:
+    for path in source_files(root):
+        try:
+            yield path, path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # a picture: it names no release
+
+
 def stale(release: Release, root: Path = ROOT) -> list[str]:
     """`path:line: found -> wanted` for every place that names another release, and every
     mention of the repository that is none of the known forms."""
     problems: list[str] = []
-    for path in source_files(root):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue  # a picture: it names no release
+    for path, text in _texts(root):
         for number, line in enumerate(text.splitlines(), 1):
             fixed = _rewrite(line, release)
             where = f"{path.relative_to(root)}:{number}"
@@ -136,12 +141,8 @@ def stale(release: Release, root: Path = ROOT) -> list[str]:
 
 def write(release: Release, root: Path = ROOT) -> list[Path]:
     changed = []
-    for path in source_files(root):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
-        fixed = "\n".join(_rewrite(line, release) for line in text.split("\n"))
+    for path, text in _texts(root):
+        fixed = _rewrite(text, release)  # no form spans a line break
         if fixed != text:
             path.write_text(fixed, encoding="utf-8")
             changed.append(path)

@@ -59,7 +59,7 @@ def _pipeline_repo(
     shutil.copy(ROOT / "gitlab-template.yml", repo / "gitlab-template.yml")
     example = (ROOT / "examples" / "gitlab-ci.yml").read_text()
     assert f'package: "{PINNED_REQUIREMENT}"' in example
-    # The one change to the README's example: install ci-gate from this checkout.
+    # The one change to the README's example: `package`, by default this checkout.
     (repo / ".gitlab-ci.yml").write_text(
         example.replace(f'package: "{PINNED_REQUIREMENT}"', f'package: "{package}"{extra_inputs}')
         + extra_jobs
