@@ -71,7 +71,7 @@ def handle_demo(args: argparse.Namespace, guard: SignalGuard) -> int:
 
 
 def handle_simulate(args: argparse.Namespace, guard: SignalGuard) -> int:
-    from ci_gate.commands.demo import run_simulate
+    from ci_gate.commands.simulate import run_simulate
 
     latency = 0.0 if args.latency.strip() == "0" else parse_seconds(args.latency, "--latency")
     return run_simulate(args.scenario, args.host, args.port, args.verbose, guard, latency=latency)

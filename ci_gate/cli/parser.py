@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from ci_gate import __version__
+import ci_gate
 from ci_gate.cli import handlers
 from ci_gate.config.options import add_arguments
 from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
@@ -62,6 +63,23 @@ def _option_names_only(tokens: list[str]) -> str:
     return " ".join(names)
 
 
+class _Version(argparse.Action):
+    """`--version`, reading the installed version only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        sys.stdout.write(f"ci-gate {ci_gate.__version__}\n")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ci-gate",
@@ -70,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"ci-gate {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     wait = commands.add_parser(

@@ -1,4 +1,4 @@
-"""`ci-gate demo` and `ci-gate simulate`: the gate and the built-in simulator together.
+"""`ci-gate demo`: the gate and the built-in simulator together, in one process.
 
 The demo runs the real `wait` code path over real HTTP on loopback, with throwaway
 credentials and quick pacing, so a newcomer sees the whole job in seconds.
@@ -9,10 +9,10 @@ from __future__ import annotations
 import sys
 
 from ci_gate.commands.run import run_run
+from ci_gate.commands.simulate import scenario_named
 from ci_gate.commands.wait import run_wait
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.options import parse_option
-from ci_gate.config.parsers import is_loopback
 from ci_gate.config.settings import (
     ApiSettings,
     HttpSettings,
@@ -21,9 +21,9 @@ from ci_gate.config.settings import (
     WaitSettings,
 )
 from ci_gate.errors import UsageError
-from ci_gate.simulator.scenario import Scenario, ScenarioError, builtin_names, load_scenario
+from ci_gate.simulator.scenario import builtin_names, load_scenario
 from ci_gate.simulator.server import SimulatorServer
-from ci_gate.wait.signals import Cancelled, SignalGuard
+from ci_gate.wait.signals import SignalGuard
 
 #: Throwaway credentials for the demo's simulator; they open nothing anywhere else.
 DEMO_CREDENTIALS = ("demo-key-id", "demo-key-secret")
@@ -40,13 +40,6 @@ DEMO_HTTP = HttpSettings(
     retry_factor=0.2,
     retry_max_delay=1.0,
 )
-
-
-def _load(name: str) -> Scenario:
-    try:
-        return load_scenario(name)
-    except ScenarioError as error:
-        raise UsageError(str(error)) from None
 
 
 def list_scenarios() -> int:
@@ -70,7 +63,7 @@ def run_demo(
         raise UsageError(
             f"unknown scenario {scenario_name!r}: use one of {', '.join(builtin_names())}"
         )
-    scenario = _load(scenario_name)
+    scenario = scenario_named(scenario_name)
     settings = WaitSettings(
         master_ids=scenario.demo.masters or tuple(scenario.masters),
         baseline=scenario.demo.baseline,
@@ -106,37 +99,3 @@ def run_demo(
     finally:
         server.shutdown()
         server.server_close()
-
-
-def run_simulate(
-    scenario_name: str,
-    host: str,
-    port: int,
-    verbose: bool,
-    guard: SignalGuard,
-    *,
-    latency: float = 0.0,
-) -> int:
-    scenario = _load(scenario_name)
-    if not 0 <= port <= 65535:
-        raise UsageError(f"--port {port} is not a port number")
-    try:
-        server = SimulatorServer(scenario, host=host, port=port, verbose=verbose, latency=latency)
-    except OSError as error:
-        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    masters = " ".join(scenario.masters)
-    sys.stdout.write(
-        f"ci-gate simulator: serving {server.base_url} masters {masters} "
-        f"(scenario {scenario.name})\n"
-    )
-    if not is_loopback(host):
-        sys.stdout.write(f"ci-gate simulator: warning: listening on {host}, not loopback\n")
-    sys.stdout.flush()
-    try:
-        with guard.interruptible():
-            server.serve_forever()
-    except Cancelled:
-        pass
-    finally:
-        server.server_close()
-    return 0

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from ci_gate import cli
+from tools import release
 
 
 def test_an_unknown_options_value_is_never_echoed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -164,3 +167,36 @@ def test_every_argument_of_every_command_says_what_it_is() -> None:
         if not isinstance(action, argparse._HelpAction) and not action.help
     ]
     assert missing == []
+
+
+def _modules_after(code: str) -> set[str]:
+    """The modules a fresh interpreter holds after running `code` (a start-up's imports)."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(done.stdout.split())
+
+
+def test_the_simulator_starts_without_the_http_client_or_the_gate() -> None:
+    """`ci-gate simulate` is started by pipelines and by almost every end-to-end test: it
+    loads what a server needs, not requests, backoff, the wait loop or the reports."""
+    loaded = _modules_after(
+        "from ci_gate.cli import handlers\nfrom ci_gate.commands.simulate import run_simulate"
+    )
+    heavy = {"requests", "urllib3", "backoff", "asyncio", "importlib.metadata"}
+    gate = {name for name in loaded if name.startswith(("ci_gate.wait.loop", "ci_gate.report"))}
+    assert loaded & heavy == set() and gate == set()
+
+
+def test_version_is_read_when_asked_for_and_printed_on_stdout(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert "importlib.metadata" not in _modules_after("import ci_gate.cli.main")
+    with pytest.raises(SystemExit) as leaving:
+        cli.main(["--version"])
+    assert leaving.value.code == 0
+    out, err = capsys.readouterr()
+    assert (out, err) == (f"ci-gate {release.current().version}\n", "")
