@@ -49,17 +49,18 @@ def _pipeline_repo(
     tmp_path: Path,
     master_id: str,
     api_url: str,
-    extra_inputs: str = "",
-    extra_variables: str = "",
-    package: str = str(ROOT),
-    extra_jobs: str = "",
+    extra_inputs: str,
+    extra_variables: str,
+    package: str,
+    extra_jobs: str,
 ) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
     shutil.copy(ROOT / "gitlab-template.yml", repo / "gitlab-template.yml")
     example = (ROOT / "examples" / "gitlab-ci.yml").read_text()
     assert f'package: "{PINNED_REQUIREMENT}"' in example
-    # The one change to the README's example: `package`, by default this checkout.
+    # The one change to the README's example: `package` (this checkout, as a wheel or an
+    # archive served on loopback).
     (repo / ".gitlab-ci.yml").write_text(
         example.replace(f'package: "{PINNED_REQUIREMENT}"', f'package: "{package}"{extra_inputs}')
         + extra_jobs
@@ -78,9 +79,9 @@ def _pipeline_repo(
 def _run(
     tmp_path: Path,
     scenario: Path,
+    package: Path | str,
     extra_inputs: str = "",
     extra_variables: str = "",
-    package: str = str(ROOT),
     extra_jobs: str = "",
     jobs: tuple[str, ...] = ("blazemeter-gate",),
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
@@ -91,7 +92,13 @@ def _run(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CI_GATE_", "GITLAB_", "CI_"))}
     with simulator(scenario) as sim:
         repo = _pipeline_repo(
-            tmp_path, sim.masters[0], sim.url, extra_inputs, extra_variables, package, extra_jobs
+            tmp_path,
+            sim.masters[0],
+            sim.url,
+            extra_inputs,
+            extra_variables,
+            str(package),
+            extra_jobs,
         )
         done = subprocess.run(
             [tool, "--force-shell-executor", *jobs],
@@ -106,8 +113,20 @@ def _run(
     return done, repo
 
 
-def test_a_failing_run_fails_the_job_and_still_brings_back_the_reports(tmp_path: Path) -> None:
-    done, repo = _run(tmp_path, DATA / "pipeline-fail.json")
+def test_a_failing_run_fails_the_job_and_still_brings_back_the_reports(
+    tmp_path: Path, checkout_wheel: Path
+) -> None:
+    """The README's pipeline with the option inputs a user adds (ignore, fail_fast,
+    stop_on_fail, regression): they reach the gate (two of the three ERROR events are waived,
+    and summary.json names the pattern), the one left fails the job, and the reports and
+    gate.env come back all the same."""
+    inputs = (
+        '\n      ignore: "name=verdict|<<EOF"'
+        '\n      fail_fast: "true"'
+        '\n      stop_on_fail: "true"'
+        '\n      regression: "p90=+50%"'
+    )
+    done, repo = _run(tmp_path, DATA / "pipeline-fail.json", checkout_wheel, extra_inputs=inputs)
     log = done.stdout + done.stderr
     assert done.returncode == 1, log
     assert "FAIL" in log
@@ -118,6 +137,10 @@ def test_a_failing_run_fails_the_job_and_still_brings_back_the_reports(tmp_path:
         .read_text()
         .startswith("CI_GATE_VERDICT=failed\nCI_GATE_EXIT_CODE=1\nCI_GATE_REPORT_ID=")
     )
+    summary = json.loads((report / "summary.json").read_text())
+    assert summary["ignore_patterns"] == ["name=verdict|<<EOF"]
+    (master,) = summary["masters"]
+    assert (master["ignored_events"], len(master["offending_events"])) == (2, 1)
 
 
 def _bin_without_git(folder: Path) -> Path:
@@ -223,24 +246,6 @@ def test_a_passing_run_installed_without_git_brings_back_junit_and_dotenv(
     assert SECRET not in log
 
 
-def test_the_options_inputs_reach_the_gate(tmp_path: Path) -> None:
-    """ignore, fail_fast, stop_on_fail and regression given as template inputs: the waived
-    ERROR events pass the job, and summary.json names the patterns in force."""
-    inputs = (
-        '\n      ignore: "set-output|forged|EOF"'
-        '\n      fail_fast: "true"'
-        '\n      stop_on_fail: "true"'
-        '\n      regression: "p90=+50%"'
-    )
-    done, repo = _run(tmp_path, DATA / "pipeline-fail.json", extra_inputs=inputs)
-    log = done.stdout + done.stderr
-    assert done.returncode == 0, log
-    summary = json.loads((repo / "ci-gate-report" / "summary.json").read_text())
-    assert summary["verdict"] == "passed"
-    assert summary["ignore_patterns"] == ["set-output|forged|EOF"]
-    assert summary["masters"][0]["ignored_events"] == 3
-
-
 @pytest.mark.parametrize(
     ("job_status", "verdict", "stopped", "started_by_the_job"),
     [
@@ -307,12 +312,13 @@ def test_after_script_stops_the_master_on_cancel_and_job_timeout(
     assert posts == (["/api/v4/masters/30000001/stop"] if stopped else [])
 
 
-def test_a_merge_request_pipeline_posts_the_note(tmp_path: Path) -> None:
+def test_a_merge_request_pipeline_posts_the_note(tmp_path: Path, checkout_wheel: Path) -> None:
     token = "glpat-ci-gate-TOKEN-77"
     with fake_platform("gitlab", token) as gitlab:
         done, _repo = _run(
             tmp_path,
             DATA / "pipeline-pass.json",
+            checkout_wheel,
             extra_inputs='\n      comment: "true"',
             extra_variables=(
                 "CI_MERGE_REQUEST_IID: '8'\n"
