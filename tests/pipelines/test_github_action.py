@@ -176,9 +176,25 @@ def test_a_passing_run_started_by_the_action(tmp_path: Path) -> None:
 
 
 def test_a_failing_run_cannot_be_talked_into_passing(tmp_path: Path) -> None:
-    done, outputs, results = _act(
-        tmp_path, DATA / "pipeline-fail.json", example="github-workflow-wait.yml"
+    """The README's wait workflow, with the option inputs a user adds (ignore, stop-on-fail,
+    no-note, allow-insecure-http): they reach the gate (two of the three ERROR events are
+    waived, and summary.json names the pattern), and the one left fails the step however
+    its text tries to forge a pass."""
+    repo = _workflow_repo(tmp_path, "github-workflow-wait.yml")
+    workflow = repo / ".github" / "workflows" / "gate.yml"
+    workflow.write_text(
+        workflow.read_text().replace(
+            '          stop-on-cancel: "true"\n',
+            '          stop-on-cancel: "true"\n'
+            '          ignore: "name=verdict|<<EOF"\n'
+            '          stop-on-fail: "true"\n'
+            '          no-note: "true"\n'
+            '          allow-insecure-http: "true"\n',
+            1,
+        )
     )
+    commit_all(repo)
+    done, outputs, results = _act(tmp_path, DATA / "pipeline-fail.json")
     log = done.stdout + done.stderr
     assert done.returncode != 0 and "Job failed" in log, log
     assert outputs["verdict"] == "failed" and outputs["exit-code"] == "1", log
@@ -189,6 +205,11 @@ def test_a_failing_run_cannot_be_talked_into_passing(tmp_path: Path) -> None:
     for line in log.splitlines():
         assert not line.lstrip().startswith("::error::forged")
     assert_valid_junit((results / "junit.xml").read_bytes())
+    summary = json.loads((results / "summary.json").read_text())
+    assert summary["ignore_patterns"] == ["name=verdict|<<EOF"]
+    (master,) = summary["masters"]
+    assert (master["ignored_events"], len(master["offending_events"])) == (2, 1)
+    assert "forged annotation" in master["offending_events"][0]["message"]
     assert SECRET not in log
     # `if: always()`: the failed gate's reports are kept all the same
     assert "ci-gate: failed" in (results / "artifact" / "report.html").read_text()
@@ -203,32 +224,6 @@ def _no_stale_act_cache() -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def test_the_options_inputs_reach_the_gate(tmp_path: Path) -> None:
-    """ignore, stop-on-fail, no-note and allow-insecure-http as action inputs: the waived
-    ERROR events pass the step, and summary.json names the patterns in force."""
-    repo = _workflow_repo(tmp_path, "github-workflow-wait.yml")
-    workflow = repo / ".github" / "workflows" / "gate.yml"
-    workflow.write_text(
-        workflow.read_text().replace(
-            '          stop-on-cancel: "true"\n',
-            '          stop-on-cancel: "true"\n'
-            '          ignore: "set-output|forged|EOF"\n'
-            '          stop-on-fail: "true"\n'
-            '          no-note: "true"\n'
-            '          allow-insecure-http: "true"\n',
-            1,
-        )
-    )
-    commit_all(repo)
-    done, outputs, results = _act(tmp_path, DATA / "pipeline-fail.json")
-    log = done.stdout + done.stderr
-    assert done.returncode == 0, log
-    assert outputs["verdict"] == "passed", log
-    summary = json.loads((results / "summary.json").read_text())
-    assert summary["ignore_patterns"] == ["set-output|forged|EOF"]
-    assert summary["masters"][0]["ignored_events"] == 3
-
-
 def test_missing_credentials_fail_the_step_with_exit_code_2(tmp_path: Path) -> None:
     done, outputs, _ = _act(tmp_path, DATA / "pipeline-pass.json", with_secrets=False)
     log = done.stdout + done.stderr
@@ -237,28 +232,33 @@ def test_missing_credentials_fail_the_step_with_exit_code_2(tmp_path: Path) -> N
     assert "missing credentials: set BLAZEMETER_API_KEY_ID and BLAZEMETER_API_KEY_SECRET" in log
 
 
-def test_a_pull_request_run_comments_and_a_re_run_updates_the_comment(tmp_path: Path) -> None:
-    """The README's pull-request workflow under act, against a fake GitHub API."""
+def test_a_pull_request_re_run_updates_its_comment_and_touches_no_other(tmp_path: Path) -> None:
+    """The README's pull-request workflow under act, against a fake GitHub API that holds
+    what an earlier run of the job left (its comment, found by the marker) and a reviewer's
+    comment: one act run updates ours in place and leaves the reviewer's alone. (Posting the
+    first comment is the same code path, covered against the real process in
+    tests/e2e/test_comment.py.)"""
     token = "ghs_act-TOKEN-1234"
+    marker = "<!-- ci-gate: load test gate/blazemeter-gate -->"
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 21, "head": {"ref": "x"}}}))
     with fake_platform("github", token) as github:
-        for attempt in (1, 2):
-            done, outputs, _ = _act(
-                tmp_path,
-                DATA / "pipeline-pass.json",
-                example="github-workflow-pr.yml",
-                event=("pull_request", event),
-                extra_env={"GITHUB_API_URL": github.url},
-                extra_secrets=f"GITHUB_TOKEN={token}\n",
-            )
-            log = done.stdout + done.stderr
-            assert done.returncode == 0, log
-            assert outputs["verdict"] == "passed"
-            assert f"review comment {'posted' if attempt == 1 else 'updated'}" in log, log
+        reviewer = github.add(21, "looks slow to me", user="a-reviewer")
+        earlier = github.add(21, f"{marker}\n# ci-gate: ❌ failed (an earlier run)", user="bot")
+        done, outputs, _ = _act(
+            tmp_path,
+            DATA / "pipeline-pass.json",
+            example="github-workflow-pr.yml",
+            event=("pull_request", event),
+            extra_env={"GITHUB_API_URL": github.url},
+            extra_secrets=f"GITHUB_TOKEN={token}\n",
+        )
         comments = github.comments(21)
-    assert len(comments) == 1
-    assert comments[0]["body"].startswith(
-        "<!-- ci-gate: load test gate/blazemeter-gate -->\n# ci-gate: ✅ passed"
-    )
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    assert outputs["verdict"] == "passed"
+    assert "review comment updated" in log, log
+    assert [comment["id"] for comment in comments] == [reviewer, earlier]
+    assert comments[0]["body"] == "looks slow to me"
+    assert comments[1]["body"].startswith(f"{marker}\n# ci-gate: ✅ passed")
     assert token not in log and SECRET not in log
