@@ -5,8 +5,10 @@ left under the report names comes from one write, and a set with its commit mark
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -67,19 +69,30 @@ def test_sigkill_during_report_writing_never_leaves_a_mixed_set(tmp_path: Path) 
     rng = random.Random(20261126)
     folder = tmp_path / "reports"
     folder.mkdir()
-    for _ in range(KILLS):
-        writer = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.report_writer", str(folder)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
-        time.sleep(rng.uniform(0.0, 0.4))
-        writer.kill()
-        writer.wait()
-        writer.stdout.close()
-        state = _check(folder)
-        seen[state] = seen.get(state, 0) + 1
+    writers = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.report_writer", str(folder)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert writers.stdin is not None and writers.stdout is not None
+    try:
+        for _ in range(KILLS):
+            writers.stdin.write("go\n")
+            writers.stdin.flush()
+            started = re.fullmatch(r"writing (\d+)\n", writers.stdout.readline())
+            assert started, "the writer did not start"
+            time.sleep(rng.uniform(0.0, 0.25))  # a write cycle (both sets) takes about 0.1 s
+            os.kill(int(started.group(1)), signal.SIGKILL)
+            writers.stdin.write("reap\n")
+            writers.stdin.flush()
+            assert writers.stdout.readline() == "reaped\n"
+            state = _check(folder)
+            seen[state] = seen.get(state, 0) + 1
+    finally:
+        writers.stdin.close()
+        writers.wait(timeout=30)
+        writers.stdout.close()
     print(f"\nafter {KILLS} kills: {seen}")
     assert seen.get("complete", 0) > 0
