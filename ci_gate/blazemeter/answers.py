@@ -93,6 +93,11 @@ class LazyEvents(Sequence[Event]):
         return f"LazyEvents({len(self._raw)} events)"
 
 
+#: An integer as BlazeMeter writes one in a string; `isdigit` would also take "²", which
+#: `int()` then refuses, and other scripts' digits.
+_ASCII_INTEGER = re.compile(r"-?[0-9]+")
+
+
 def _int_or_none(value: object) -> int | None:
     if isinstance(value, bool):
         return None
@@ -100,8 +105,8 @@ def _int_or_none(value: object) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str) and _ASCII_INTEGER.fullmatch(value.strip()):
+        return int(value)
     return None
 
 

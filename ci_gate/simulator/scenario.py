@@ -217,7 +217,7 @@ def _parse(path: Path, data: object) -> Scenario:
         raise read.fail("masters", "must name at least one master")
     masters = {}
     for master_id, raw in masters_raw.items():
-        if not master_id.isdigit():
+        if not (master_id.isascii() and master_id.isdigit()):
             raise read.fail(f"masters.{master_id}", "master ids are whole numbers")
         masters[master_id] = _parse_master(read, path, master_id, raw)
     credentials = None
@@ -251,7 +251,7 @@ def _parse(path: Path, data: object) -> Scenario:
 def _parse_test(
     read: _Reader, where: str, test_id: str, raw: object, masters: dict[str, MasterScript]
 ) -> TestScript:
-    if not test_id.isdigit():
+    if not (test_id.isascii() and test_id.isdigit()):
         raise read.fail(where, "test ids are whole numbers")
     test = read.only(raw, {"master", "multi", "start_faults"}, where)
     template = str(test.get("master", ""))
@@ -456,7 +456,8 @@ def _replay(read: _Reader, path: Path, master_id: str, master: dict[str, Any]) -
                     Step(status=status, progress=progress, events=tuple(pending), polls=polls)
                 )
             name, _, number = message[len("Status changed to ") : -1].partition(" (")
-            status, progress, pending = name, int(number) if number.isdigit() else None, []
+            progress = int(number) if number.isascii() and number.isdigit() else None
+            status, pending = name, []
         pending.append(event)
     steps.append(Step(status=status, progress=progress, events=tuple(pending), polls=polls))
     template = {key: value for key, value in result.items() if key not in ("events",)}

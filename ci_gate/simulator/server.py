@@ -272,7 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
         limit = query.get("limit", ["50"])[0]
         with self.server.state.lock:
             runs = runs_of_test(self.server.state.runs, test_id)
-        self._json(200, envelope(runs[: int(limit) if limit.isdigit() else 50]))
+        self._json(200, envelope(runs[: int(limit) if limit.isascii() and limit.isdigit() else 50]))
 
     def _report_read(self, master_id: str | None, endpoint: str) -> None:
         """`GET /masters/{id}`, `/reports/thresholds`, `/reports/default/summary`."""

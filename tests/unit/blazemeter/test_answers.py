@@ -49,3 +49,18 @@ def test_unreadable_events_count_at_error_flagged() -> None:
         "42",
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("progress", "read"),
+    [("140", 140), (" 100 ", 100), ("-1", -1), ("²", None), ("--5", None), ("٣", None)],
+)
+def test_a_progress_string_is_read_as_ascii_digits_or_not_at_all(
+    progress: str, read: int | None
+) -> None:
+    """ "²" and "--5" pass `isdigit` after `lstrip("-")` but not `int()`: a server sending
+    them must not crash the gate; other scripts' digits are not BlazeMeter's either."""
+    status = parse_status("7", {"status": "RUNNING", "progress": progress})
+    assert status.progress == read
+    event = parse_event({"message": "x", "level": "INFO", "t": progress, "from": progress})
+    assert (event.t, event.offset) == (read, read)

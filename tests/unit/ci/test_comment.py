@@ -208,3 +208,13 @@ def test_hostile_server_text_renders_as_text_in_the_body() -> None:
     html = markdown_html(body)
     assert "<img" not in html and 'href="javascript' not in html
     assert "@org/team" in html and "<code>" in html  # a mention inside code notifies nobody
+
+
+@pytest.mark.parametrize(("run_id", "linked"), [("4242", True), ("²", False), ("42a", False)])
+def test_the_job_link_needs_a_run_id_of_ascii_digits(
+    tmp_path: Path, run_id: str, linked: bool
+) -> None:
+    target = find_target(_github_env(tmp_path, "http://127.0.0.1:9", GITHUB_RUN_ID=run_id))
+    assert not isinstance(target, str)
+    link = f"https://github.example.test/acme/shop/actions/runs/{run_id}"
+    assert target.job_url == (link if linked else None)

@@ -30,6 +30,10 @@ def test_seed_replays_77_events_in_status_steps() -> None:
             {"masters": {"x1": {"steps": [{"status": "ENDED"}]}}},
             "masters.x1: master ids are whole numbers",
         ),
+        (  # "²".isdigit() is true; it is not a master id
+            {"masters": {"²": {"steps": [{"status": "ENDED"}]}}},
+            "masters.²: master ids are whole numbers",
+        ),
         ({"masters": {"1": {"steps": []}}}, "masters.1.steps: must be a non-empty list"),
         (
             {"masters": {"1": {"steps": [{"status": 5}]}}},
@@ -78,3 +82,17 @@ def test_not_json_and_missing_files(tmp_path: Path) -> None:
         load_scenario(str(path))
     with pytest.raises(ScenarioError, match="no such scenario file, and not a built-in"):
         load_scenario(str(tmp_path / "nope.json"))
+
+
+def test_a_replayed_status_change_with_no_ascii_progress_has_none(tmp_path: Path) -> None:
+    """A recording is server text: "Status changed to ENDED (²)" passes `isdigit` but not
+    `int()`, and must load as a step without a progress, not crash the simulator."""
+    events = [
+        {"message": "Status changed to ENDED (²)"},
+        {"message": "Status changed to RUNNING (2)"},
+    ]
+    (tmp_path / "recorded.json").write_text(json.dumps({"result": {"events": events}}))
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps({"masters": {"1": {"replay": "recorded.json"}}}))
+    steps = load_scenario(str(scenario)).masters["1"].steps
+    assert [(step.status, step.progress) for step in steps] == [("RUNNING", 2), ("ENDED", None)]

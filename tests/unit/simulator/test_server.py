@@ -84,3 +84,25 @@ def test_the_report_link_opens_a_page_instead_of_a_404(seed: SimulatorServer) ->
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
     assert "Simulated BlazeMeter report" in page.text
+
+
+@pytest.mark.parametrize(("limit", "runs"), [("1", 1), ("3", 3), ("²", 9), ("-1", 9)])
+def test_a_runs_listing_limit_that_is_not_ascii_digits_is_the_default(
+    limit: str, runs: int
+) -> None:
+    """ "²" passes `isdigit` but not `int()`: the listing answers with the default limit, not
+    a crash of the request."""
+    server = SimulatorServer(load_scenario("trend"))
+    server.start_in_thread()
+    try:
+        answer = requests.get(
+            f"{server.base_url}/masters",
+            params={"testId": "7700002", "limit": limit},
+            auth=AUTH,
+            timeout=5,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status_code == 200
+    assert len(answer.json()["result"]) == runs  # the trend scenario's test has 9 runs
