@@ -70,6 +70,7 @@ def test_a_bare_pip_install_is_refused_there(debian_shell: tuple[Path, dict[str,
     assert done.returncode != 0 and "externally-managed-environment" in done.stderr, done.stderr
 
 
+@pytest.mark.heavy(45)
 def test_the_first_screen_commands_work_verbatim(debian_shell: tuple[Path, dict[str, str]]) -> None:
     clone, env = debian_shell
     demo, tests = first_screen_commands()

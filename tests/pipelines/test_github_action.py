@@ -150,6 +150,7 @@ STAND_IN = ROOT / "tests" / "support" / "upload-artifact"
 TEST_IDS = {"pipeline-pass.json": "7100001", "pipeline-fail.json": "7200001"}
 
 
+@pytest.mark.heavy(15)
 def test_a_passing_run_started_by_the_action(tmp_path: Path) -> None:
     done, outputs, results = _act(tmp_path, DATA / "pipeline-pass.json")
     log = done.stdout + done.stderr
@@ -175,6 +176,7 @@ def test_a_passing_run_started_by_the_action(tmp_path: Path) -> None:
     assert "ci-gate: passed" in (results / "artifact" / "report.html").read_text()
 
 
+@pytest.mark.heavy(15)
 def test_a_failing_run_cannot_be_talked_into_passing(tmp_path: Path) -> None:
     """The README's wait workflow, with the option inputs a user adds (ignore, stop-on-fail,
     no-note, allow-insecure-http): they reach the gate (two of the three ERROR events are
@@ -224,6 +226,7 @@ def _no_stale_act_cache() -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.mark.heavy(15)
 def test_missing_credentials_fail_the_step_with_exit_code_2(tmp_path: Path) -> None:
     done, outputs, _ = _act(tmp_path, DATA / "pipeline-pass.json", with_secrets=False)
     log = done.stdout + done.stderr
@@ -232,6 +235,7 @@ def test_missing_credentials_fail_the_step_with_exit_code_2(tmp_path: Path) -> N
     assert "missing credentials: set BLAZEMETER_API_KEY_ID and BLAZEMETER_API_KEY_SECRET" in log
 
 
+@pytest.mark.heavy(15)
 def test_a_pull_request_re_run_updates_its_comment_and_touches_no_other(tmp_path: Path) -> None:
     """The README's pull-request workflow under act, against a fake GitHub API that holds
     what an earlier run of the job left (its comment, found by the marker) and a reviewer's

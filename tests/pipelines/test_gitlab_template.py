@@ -113,6 +113,7 @@ def _run(
     return done, repo
 
 
+@pytest.mark.heavy(10)
 def test_a_failing_run_fails_the_job_and_still_brings_back_the_reports(
     tmp_path: Path, checkout_wheel: Path
 ) -> None:
@@ -198,6 +199,7 @@ def _served_archive(url_path: str, tmp_path: Path) -> Iterator[str]:
         server.server_close()
 
 
+@pytest.mark.heavy(14)
 def test_a_passing_run_installed_without_git_brings_back_junit_and_dotenv(
     tmp_path: Path,
 ) -> None:
@@ -312,6 +314,7 @@ def test_after_script_stops_the_master_on_cancel_and_job_timeout(
     assert posts == (["/api/v4/masters/30000001/stop"] if stopped else [])
 
 
+@pytest.mark.heavy(10)
 def test_a_merge_request_pipeline_posts_the_note(tmp_path: Path, checkout_wheel: Path) -> None:
     token = "glpat-ci-gate-TOKEN-77"
     with fake_platform("gitlab", token) as gitlab:

@@ -7,6 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.support.helpers import DATA, SECRET, assert_valid_junit, gate_env, simulator
 from tests.support.shell import ROOT, jenkins_sh_bodies
 from tests.support.tools import require_tool
@@ -42,6 +44,7 @@ def _build(workspace: Path, scenario: str, shell: str, package: Path) -> tuple[i
     return done.returncode, done.stdout, done.stderr
 
 
+@pytest.mark.heavy(15)
 def test_the_sh_step_passes_then_fails_in_the_kept_workspace(
     tmp_path: Path, checkout_wheel: Path
 ) -> None:
