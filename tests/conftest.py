@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.support import schedule
 from tests.support.helpers import DATA
 
 
@@ -16,26 +17,20 @@ def seed_body() -> dict[str, Any]:
     return body
 
 
-def _heavy_seconds(item: pytest.Item) -> float:
-    marker = item.get_closest_marker("heavy")
-    return float(marker.args[0]) if marker else 0.0
+def _estimated_seconds(item: pytest.Item) -> float:
+    heavy = item.get_closest_marker("heavy")
+    if heavy:
+        return float(heavy.args[0])
+    return schedule.SLOW_SECONDS if item.get_closest_marker("slow") else schedule.QUICK_SECONDS
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Spread the heavy tests evenly through the order, the longest first.
-
-    pytest-xdist's worksteal gives each worker a contiguous share of this order and lets an
-    idle worker take the second half of a busy one's queue. Collected as they are, the
-    pipeline tests sit together: one share holds them all, and they end up running at the
-    same time, fighting for the two cores while the tests that wait on real seconds leave
-    them idle elsewhere. Spread out, each worker meets one every so often, beside the rest.
-    (A pure reordering: every worker computes the same order, as xdist requires.)"""
-    heavy = sorted(
-        (item for item in items if _heavy_seconds(item)), key=_heavy_seconds, reverse=True
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the suite in an order balanced across the xdist workers (tests/support/schedule.py)."""
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    items[:] = schedule.balanced_order(
+        items,
+        workers,
+        _estimated_seconds,
+        lambda item: item.get_closest_marker("heavy") is not None,
     )
-    if not heavy:
-        return
-    rest = iter([item for item in items if not _heavy_seconds(item)])
-    places = {len(items) * index // len(heavy): item for index, item in enumerate(heavy)}
-    items[:] = [places[index] if index in places else next(rest) for index in range(len(items))]
