@@ -1,4 +1,4 @@
-"""The README's two first-screen commands, copied verbatim, in a fresh copy of the project,
+"""The README's first-screen demo command, copied verbatim, in a fresh copy of the project,
 under Debian's own externally-managed system Python (`/usr/bin/python3`, whose stdlib
 carries the EXTERNALLY-MANAGED marker that makes a bare `pip install` fail)."""
 
@@ -70,10 +70,16 @@ def test_a_bare_pip_install_is_refused_there(debian_shell: tuple[Path, dict[str,
     assert done.returncode != 0 and "externally-managed-environment" in done.stderr, done.stderr
 
 
-@pytest.mark.heavy(45)
-def test_the_first_screen_commands_work_verbatim(debian_shell: tuple[Path, dict[str, str]]) -> None:
+@pytest.mark.heavy(15)
+def test_the_first_screen_demo_command_works_verbatim(
+    debian_shell: tuple[Path, dict[str, str]],
+) -> None:
+    """The demo command, as a newcomer pastes it on Debian or Ubuntu. (The test command is
+    the one `.ci/run` runs verbatim on a clean clone, taken from this README, which
+    test_ci_runs_the_readmes_test_command_as_written checks: running it again from inside
+    the suite it starts would only repeat that install.)"""
     clone, env = debian_shell
-    demo, tests = first_screen_commands()
+    demo, _tests = first_screen_commands()
     done = subprocess.run(
         ["bash", "-c", demo],
         cwd=clone,
@@ -86,16 +92,3 @@ def test_the_first_screen_commands_work_verbatim(debian_shell: tuple[Path, dict[
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ci-gate: passed" in done.stdout
     assert (clone / "ci-gate-report" / "junit.xml").exists()
-    # the test command verbatim; PYTEST_ADDOPTS narrows it to the real-world replay, so that
-    # this test does not run the whole suite (itself included) again
-    done = subprocess.run(
-        ["bash", "-c", tests],
-        cwd=clone,
-        env={**env, "PYTEST_ADDOPTS": "-k realworld -q -n 0"},
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert " passed" in done.stdout and "failed" not in done.stdout

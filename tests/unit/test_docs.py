@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -38,6 +39,24 @@ def test_first_screen_has_the_two_commands() -> None:
     demo, tests = first_screen_commands()
     assert demo.startswith("python3 -m venv .venv && ") and demo.endswith("ci-gate demo")
     assert tests.startswith("python3 -m venv .venv && ") and "-m pytest" in tests
+
+
+def test_ci_runs_the_readmes_test_command_as_written() -> None:
+    """`.ci/run` takes the test command from the README's first screen and runs it as it is,
+    with no venv activated: what it extracts is the command, and nothing activates one."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    (extract,) = [line for line in ci.splitlines() if line.startswith("test_command=$(")]
+    done = subprocess.run(
+        ["bash", "-c", f'{extract}\nprintf %s "$test_command"'],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout == first_screen_commands()[1]
+    assert 'bash -c "$test_command"' in ci
+    code = [line for line in ci.splitlines() if not line.lstrip().startswith("#")]
+    assert not [line for line in code if "activate" in line]
 
 
 def _table_rows(heading: str) -> dict[str, list[str]]:
