@@ -476,6 +476,8 @@ class SimulatorServer(ThreadingHTTPServer):
         self.state.latency = latency
         self.verbose = verbose
         self.stopping = False
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), _Handler)
@@ -487,9 +489,27 @@ class SimulatorServer(ThreadingHTTPServer):
         shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}{API_PREFIX}"
 
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        with self._open_lock:
+            self._open.add(connection)
+        return connection, address
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
     def server_close(self) -> None:
+        """Stop listening and end every open connection, as the end of the process would:
+        a client's kept-alive connection must not go on reaching a closed server's state."""
         self.stopping = True  # ends lingering and endless answers
         super().server_close()
+        with self._open_lock:
+            still_open = list(self._open)
+        for connection in still_open:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def start_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.serve_forever, name="ci-gate-simulator", daemon=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -106,3 +108,28 @@ def test_a_runs_listing_limit_that_is_not_ascii_digits_is_the_default(
         server.server_close()
     assert answer.status_code == 200
     assert len(answer.json()["result"]) == runs  # the trend scenario's test has 9 runs
+
+
+def test_closing_the_server_ends_its_kept_alive_connections() -> None:
+    """In-process, as the tests run it, closing the server must cut a client's kept-alive
+    connection, as the end of `ci-gate simulate` does: the gate must not go on reaching a
+    closed scenario (a fault phase, say) on a connection opened before."""
+    server = SimulatorServer(load_scenario("seed"))
+    server.start_in_thread()
+    host, port = server.server_address[:2]
+    auth = base64.b64encode(b"id:secret").decode()
+    request = (
+        f"GET /api/v4/masters/12345678/status HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}"
+        "\r\nConnection: keep-alive\r\n\r\n"
+    ).encode()
+    with socket.create_connection((str(host), int(port)), timeout=5) as client:
+        client.sendall(request)
+        assert client.recv(65536).startswith(b"HTTP/1.1 200")
+        server.shutdown()
+        server.server_close()
+        client.settimeout(5)
+        leftover = b""
+        while chunk := client.recv(65536):
+            leftover += chunk
+        # the answer's tail, if any, then the end of the connection: never a second answer
+        assert b"HTTP/1.1" not in leftover
