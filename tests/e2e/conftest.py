@@ -12,7 +12,7 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
     if not FAULT_MATRIX:
         return
     write = terminalreporter.write_line
-    terminalreporter.section("fault matrix: the real ci-gate against ci-gate simulate")
+    terminalreporter.section("fault matrix: the real ci-gate against the simulator")
     write(f"{'fault':<38} {'verdict':<8} {'exit':>4} {'seconds':>8} {'requests':>8}  reports")
     for name, verdict, code, seconds, requests, reports in FAULT_MATRIX:
         shown = "-" if requests < 0 else str(requests)

@@ -1,5 +1,5 @@
 """The regression gate against a baseline run (issue 14), through the real `ci-gate`
-against `ci-gate simulate --scenario regression`."""
+against the simulator's `regression` scenario."""
 
 from __future__ import annotations
 

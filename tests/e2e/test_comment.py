@@ -1,4 +1,4 @@
-"""`ci-gate wait --comment`, the real process against `ci-gate simulate` and a fake GitHub
+"""`ci-gate wait --comment`, the real process against the simulator and a fake GitHub
 (and GitLab) API on loopback: one comment that a second run updates, never the verdict."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """BlazeMeter's verdict, KPIs and the report link (issue 11), through the real `ci-gate`
-process against `ci-gate simulate`."""
+process against the simulator."""
 
 from __future__ import annotations
 

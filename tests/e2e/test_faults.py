@@ -1,4 +1,4 @@
-"""The fault matrix: every kind of API trouble, the real `ci-gate` against `ci-gate simulate`.
+"""The fault matrix: every kind of API trouble, the real `ci-gate` against the simulator.
 
 Each row checks the verdict, the exit code, the time taken, the number of requests and that
 the reports are present and valid, and the matrix is printed as a table at the end.

@@ -1,6 +1,6 @@
 """`ci-gate run` keeps `--timeout` and answers signals while it starts the test, and every
 output path is proved before the first request (issue 19): real processes against
-`ci-gate simulate` on loopback."""
+the simulator on loopback."""
 
 from __future__ import annotations
 

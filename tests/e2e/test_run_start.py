@@ -1,4 +1,4 @@
-"""`ci-gate run` and `ci-gate start` (issue 12), real processes against `ci-gate simulate`:
+"""`ci-gate run` and `ci-gate start` (issue 12), real processes against the simulator:
 exactly one start, the master id announced, the provenance note, the retry rule."""
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from tests.support.helpers import (
     assert_valid_junit,
     gate_env,
     run_gate,
-    simulator,
+    simulator_process,
     wait_args,
 )
 
@@ -33,7 +33,7 @@ def test_builtin_scenario(
     tmp_path: Path, scenario: str, extra: list[str], code: int, verdict: str
 ) -> None:
     report_dir = tmp_path / "report"
-    with simulator(scenario) as sim:
+    with simulator_process(scenario) as sim:
         run = run_gate(wait_args(sim, report_dir, *extra), report_dir)
     assert run.code == code, run.stdout + run.stderr
     assert run.summary["verdict"] == verdict
@@ -48,7 +48,7 @@ def test_builtin_scenario(
 def test_seed_at_warning_reports_exactly_its_two_warnings(tmp_path: Path) -> None:
     for level in ("WARNING", "300", "warning"):
         report_dir = tmp_path / level
-        with simulator("seed") as sim:
+        with simulator_process("seed") as sim:
             run = run_gate(wait_args(sim, report_dir, "--level", level), report_dir)
         assert run.code == 1, run.stderr
         offending = run.summary["masters"][0]["offending_events"]
@@ -74,7 +74,7 @@ def test_seed_at_warning_reports_exactly_its_two_warnings(tmp_path: Path) -> Non
 
 def test_seed_passes_at_error_and_reads_the_full_timeline_once(tmp_path: Path) -> None:
     report_dir = tmp_path / "r"
-    with simulator("seed") as sim:
+    with simulator_process("seed") as sim:
         run = run_gate(wait_args(sim, report_dir), report_dir)
         calls = sim.calls()
     assert run.code == 0
@@ -89,7 +89,7 @@ def test_seed_passes_at_error_and_reads_the_full_timeline_once(tmp_path: Path) -
 
 def test_timeout_and_api_errors_are_junit_errors(tmp_path: Path) -> None:
     report_dir = tmp_path / "r"
-    with simulator("hang") as sim:
+    with simulator_process("hang") as sim:
         run = run_gate(wait_args(sim, report_dir, "--timeout", "0.5"), report_dir)
     assert run.code == 3
     errors = [
@@ -103,7 +103,7 @@ def test_timeout_and_api_errors_are_junit_errors(tmp_path: Path) -> None:
 
 
 def test_ignore_patterns_from_flags_and_env(tmp_path: Path) -> None:
-    with simulator("multi") as sim:
+    with simulator_process("multi") as sim:
         run = run_gate(
             wait_args(sim, tmp_path / "a", "--ignore", "^All engines lost"), tmp_path / "a"
         )
@@ -111,7 +111,7 @@ def test_ignore_patterns_from_flags_and_env(tmp_path: Path) -> None:
     ignored = {m["id"]: m["ignored_events"] for m in run.summary["masters"]}
     assert ignored == {"50000001": 0, "50000002": 0, "50000003": 1}
     assert run.summary["masters"][2]["event_counts"] == {"CRITICAL": 1}
-    with simulator("multi") as sim:
+    with simulator_process("multi") as sim:
         run = run_gate(
             wait_args(sim, tmp_path / "b"),
             tmp_path / "b",

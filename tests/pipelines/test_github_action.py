@@ -18,7 +18,7 @@ from tests.support.helpers import (
     KEY_ID,
     SECRET,
     assert_valid_junit,
-    simulator,
+    simulator_process,
     tracked_copy,
 )
 from tests.support.shell import ROOT, commit_all
@@ -102,7 +102,7 @@ def _act(
     # act's host-mode work dir lives under $XDG_CACHE_HOME/act/<hash of the job>: two act
     # runs at once (two checkouts under test) would share it, so each test has its own
     env["XDG_CACHE_HOME"] = str(tmp_path / "xdg-cache")
-    with simulator(scenario) as sim:
+    with simulator_process(scenario) as sim:
         done = subprocess.run(
             [
                 act,

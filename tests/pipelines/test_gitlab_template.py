@@ -26,7 +26,7 @@ from tests.support.helpers import (
     assert_valid_junit,
     gate_env,
     gate_script,
-    simulator,
+    simulator_process,
 )
 from tests.support.shell import (
     PINNED_REQUIREMENT,
@@ -90,7 +90,7 @@ def _run(
     assert version.stdout.strip() == GITLAB_CI_LOCAL_VERSION
     require_tool("rsync")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CI_GATE_", "GITLAB_", "CI_"))}
-    with simulator(scenario) as sim:
+    with simulator_process(scenario) as sim:
         repo = _pipeline_repo(
             tmp_path,
             sim.masters[0],
@@ -270,7 +270,7 @@ def test_after_script_stops_the_master_on_cancel_and_job_timeout(
     assert script, f"ci-gate must be installed beside {sys.executable}"
     gate = str(script)
     (project / ".ci-gate-venv" / "bin" / "ci-gate").symlink_to(gate)
-    with simulator("hang") as sim:
+    with simulator_process("hang") as sim:
         for _ in range(3):  # walk the master to DATA_RECEIVED (progress 100)
             subprocess.run(
                 [

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.helpers import DATA, SECRET, assert_valid_junit, gate_env, simulator
+from tests.support.helpers import DATA, SECRET, assert_valid_junit, gate_env, simulator_process
 from tests.support.shell import ROOT, jenkins_sh_bodies
 from tests.support.tools import require_tool
 
@@ -24,7 +24,7 @@ BUILDS = (("pipeline-pass.json", "sh", 0), ("pipeline-fail.json", "bash", 1))
 def _build(workspace: Path, scenario: str, shell: str, package: Path) -> tuple[int, str, str]:
     """One build of the Jenkinsfile's shell step in `workspace` (exit code, stdout, stderr)."""
     (body,) = jenkins_sh_bodies()
-    with simulator(DATA / scenario) as sim:
+    with simulator_process(DATA / scenario) as sim:
         # what Jenkins' environment block and withCredentials binding would set
         env = gate_env(
             CI_GATE_PACKAGE=str(package),

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -25,7 +26,8 @@ from lxml import etree
 from ci_gate.domain.outcome import MasterOutcome, Outcome, StatusChange
 from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict, worst_verdict
-from ci_gate.simulator.scenario import BUILTIN_DIR
+from ci_gate.simulator.scenario import BUILTIN_DIR, load_scenario
+from ci_gate.simulator.server import SimulatorServer
 from ci_gate.wait.progress import ProgressSink
 
 ROOT = Path(__file__).parents[2]
@@ -74,7 +76,6 @@ def gate_env(**extra: str) -> dict[str, str]:
 class Simulator:
     url: str
     masters: list[str]
-    process: subprocess.Popen[str]
 
     def calls(self) -> list[dict[str, Any]]:
         base = self.url.rsplit("/api/v4", 1)[0]
@@ -88,6 +89,34 @@ _FIRST_LINE = re.compile(r"serving (\S+) masters ([\d ]+) \(scenario")
 
 @contextmanager
 def simulator(scenario: str | Path, *extra: str) -> Iterator[Simulator]:
+    """The simulator `ci-gate simulate` runs, serving real HTTP on a free loopback port from
+    threads of this test process; the gate under test is still its own real process. (One
+    interpreter start-up fewer per test; `simulator_process` is the command itself.)
+
+    `extra` takes the command's `--port N` and `--latency SECONDS`."""
+    options = dict(zip(extra[::2], extra[1::2], strict=True))
+    unknown = set(options) - {"--port", "--latency"}
+    assert not unknown, f"simulator() takes --port and --latency, not {sorted(unknown)}"
+    scenario_run = load_scenario(str(scenario))
+    server = SimulatorServer(
+        scenario_run,
+        port=int(options.get("--port", "0")),
+        latency=float(options.get("--latency", "0")),
+    )
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield Simulator(server.base_url, list(scenario_run.masters))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def simulator_process(scenario: str | Path, *extra: str) -> Iterator[Simulator]:
     """`ci-gate simulate` as a real process on a free loopback port."""
     process = subprocess.Popen(
         [*gate_command(), "simulate", "--scenario", str(scenario), "--port", "0", *extra],
@@ -105,7 +134,7 @@ def simulator(scenario: str | Path, *extra: str) -> Iterator[Simulator]:
             process.kill()
             _, err = process.communicate(timeout=5)
             raise AssertionError(f"simulator did not start: {line!r} {err!r}")
-        yield Simulator(match.group(1), match.group(2).split(), process)
+        yield Simulator(match.group(1), match.group(2).split())
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
