@@ -6,6 +6,7 @@ invisible format characters, shows the remaining control characters as visible e
 neutralises CI workflow commands (`::` anywhere, `##[` anywhere), redacts every
 registered secret (and its HTTP Basic header forms) and bounds the length. `redact`
 alone is for machine-readable output (summary.json) where the text must stay intact.
+`ascii_digits` is the one test for an id or a count written as text.
 """
 
 from __future__ import annotations
@@ -123,3 +124,10 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 def xml_safe(text: str) -> str:
     """Text with the characters XML 1.0 cannot carry replaced by visible escapes."""
     return _XML_ILLEGAL.sub(_escape, text)
+
+
+def ascii_digits(value: str) -> bool:
+    """Whether `value` is an id or a count as BlazeMeter, CI systems and users write one:
+    ASCII digits only (`isdigit` alone also takes "²", which `int()` refuses, and other
+    scripts' digits)."""
+    return value.isascii() and value.isdigit()

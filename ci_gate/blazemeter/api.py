@@ -36,6 +36,7 @@ from ci_gate.errors import (
     RetryableApiError,
     StartMayHaveHappenedError,
 )
+from ci_gate.text import ascii_digits
 
 T = TypeVar("T")
 
@@ -180,12 +181,7 @@ class BlazeMeterClient:
                 ) from None
             master = result.get("id") if isinstance(result, dict) else None
             master_id = str(master).strip() if isinstance(master, (int, str)) else ""
-            if (
-                isinstance(master, bool)
-                or not master_id.isascii()
-                or not master_id.isdigit()
-                or int(master_id) == 0
-            ):
+            if isinstance(master, bool) or not ascii_digits(master_id) or int(master_id) == 0:
                 problem = (
                     "carries no master id"
                     if master is None

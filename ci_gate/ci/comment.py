@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 
 from ci_gate.ci.http import PlatformClient, PlatformError
 from ci_gate.domain.outcome import CommentResult
-from ci_gate.text import one_line, register_secret
+from ci_gate.text import ascii_digits, one_line, register_secret
 
 #: GitHub's limit for a comment body, in characters.
 MAX_BODY = 65_536
@@ -48,11 +48,6 @@ def marker_for(*parts: str) -> str:
     text = "/".join(part for part in parts if part)
     text = _KEY_SAFE.sub("_", text).replace("--", "_-")[:200]
     return f"<!-- ci-gate: {text} -->"
-
-
-def _ascii_digits(value: str) -> bool:
-    """Digits as ids and page numbers are written; `isdigit` alone also takes "²"."""
-    return value.isascii() and value.isdigit()
 
 
 def find_target(env: Mapping[str, str]) -> Target | str:
@@ -97,7 +92,7 @@ def _github_target(env: Mapping[str, str]) -> Target | str:
             env.get("GITHUB_JOB", ""),
             env.get("CI_GATE_COMMENT_KEY", ""),
         ),
-        job_url=f"{server}/{repo}/actions/runs/{run_id}" if _ascii_digits(run_id) else None,
+        job_url=f"{server}/{repo}/actions/runs/{run_id}" if ascii_digits(run_id) else None,
         web_url=None,
     )
 
@@ -116,7 +111,7 @@ def _pull_request_number(path: str) -> int | None:
 
 def _gitlab_target(env: Mapping[str, str]) -> Target | str:
     iid = env.get("CI_MERGE_REQUEST_IID", "").strip()
-    if not _ascii_digits(iid):
+    if not ascii_digits(iid):
         return "the pipeline is not a merge-request pipeline (no CI_MERGE_REQUEST_IID)"
     token = env.get("CI_GATE_GITLAB_TOKEN", "").strip()
     if not token:
@@ -127,7 +122,7 @@ def _gitlab_target(env: Mapping[str, str]) -> Target | str:
     register_secret(token)
     api = env.get("CI_API_V4_URL", "").rstrip("/")
     project = env.get("CI_PROJECT_ID", "").strip()
-    if not api or not _ascii_digits(project):
+    if not api or not ascii_digits(project):
         return "CI_API_V4_URL or CI_PROJECT_ID is not set"
     base = f"{api}/projects/{quote(project)}/merge_requests/{iid}/notes"
     project_url = env.get("CI_MERGE_REQUEST_PROJECT_URL") or env.get("CI_PROJECT_URL") or ""
@@ -220,7 +215,7 @@ def _next_page(target: Target, headers: Mapping[str, str], current: str) -> str 
     link = headers.get("link", "")
     match = re.search(r'<([^>]+)>;\s*rel="next"', link)
     url: str | None = match.group(1) if match else None
-    if url is None and _ascii_digits(headers.get("x-next-page", "").strip()):
+    if url is None and ascii_digits(headers.get("x-next-page", "").strip()):
         page = headers["x-next-page"].strip()
         base = re.sub(r"([?&])page=\d+&?", r"\1", current).rstrip("?&")
         url = f"{base}{'&' if '?' in base else '?'}page={page}"

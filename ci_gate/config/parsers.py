@@ -14,6 +14,7 @@ from ci_gate.domain.findings import METRICS, CriteriaMode, Limit
 from ci_gate.domain.levels import parse_threshold
 from ci_gate.errors import UsageError
 from ci_gate.judging.baseline import DEFAULT_LIMIT, LAST_PASSED
+from ci_gate.text import ascii_digits
 
 _LIMIT = re.compile(r"\s*([a-z0-9]+)\s*=\s*\+?\s*([0-9]+(?:\.[0-9]+)?)\s*(%?)\s*")
 
@@ -31,7 +32,7 @@ def parse_limit(raw: str, source: str) -> Limit:
 
 def parse_baseline(raw: str, source: str) -> str:
     value = raw.strip().lower()
-    if value == LAST_PASSED or (value.isascii() and value.isdigit()):
+    if value == LAST_PASSED or ascii_digits(value):
         return value
     raise UsageError(f"{source} {raw!r}: use a master id or {LAST_PASSED}")
 
@@ -100,7 +101,7 @@ def parse_ignore(raw: str, source: str) -> re.Pattern[str]:
 
 def _parse_count(raw: str, source: str, low: int, high: int) -> int:
     value = raw.strip()
-    if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+    if not ascii_digits(value) or not low <= int(value) <= high:
         raise UsageError(f"{source} must be a whole number from {low} to {high}, not {raw!r}")
     return int(value)
 
@@ -175,6 +176,6 @@ def is_loopback(host: str) -> bool:
 def parse_test_id(raw: str) -> str:
     """A BlazeMeter test id: ASCII digits only."""
     value = raw.strip()
-    if not value or not value.isascii() or not value.isdigit():
+    if not ascii_digits(value):
         raise UsageError(f"test id {raw!r} is not a number")
     return value

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ci_gate.domain.run import PROGRESS_BY_STATUS, STATUS_BY_PROGRESS
+from ci_gate.text import ascii_digits
 
 BUILTIN_DIR = Path(__file__).parent / "scenarios"
 FOREVER = -1
@@ -217,7 +218,7 @@ def _parse(path: Path, data: object) -> Scenario:
         raise read.fail("masters", "must name at least one master")
     masters = {}
     for master_id, raw in masters_raw.items():
-        if not (master_id.isascii() and master_id.isdigit()):
+        if not ascii_digits(master_id):
             raise read.fail(f"masters.{master_id}", "master ids are whole numbers")
         masters[master_id] = _parse_master(read, path, master_id, raw)
     credentials = None
@@ -251,7 +252,7 @@ def _parse(path: Path, data: object) -> Scenario:
 def _parse_test(
     read: _Reader, where: str, test_id: str, raw: object, masters: dict[str, MasterScript]
 ) -> TestScript:
-    if not (test_id.isascii() and test_id.isdigit()):
+    if not ascii_digits(test_id):
         raise read.fail(where, "test ids are whole numbers")
     test = read.only(raw, {"master", "multi", "start_faults"}, where)
     template = str(test.get("master", ""))
@@ -456,7 +457,7 @@ def _replay(read: _Reader, path: Path, master_id: str, master: dict[str, Any]) -
                     Step(status=status, progress=progress, events=tuple(pending), polls=polls)
                 )
             name, _, number = message[len("Status changed to ") : -1].partition(" (")
-            progress = int(number) if number.isascii() and number.isdigit() else None
+            progress = int(number) if ascii_digits(number) else None
             status, pending = name, []
         pending.append(event)
     steps.append(Step(status=status, progress=progress, events=tuple(pending), polls=polls))

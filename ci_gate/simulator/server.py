@@ -42,6 +42,7 @@ from ci_gate.simulator.state import (
     summary_report,
     thresholds,
 )
+from ci_gate.text import ascii_digits
 
 API_PREFIX = "/api/v4"
 _START_PATH = re.compile(re.escape(API_PREFIX) + r"/(tests|multi-tests)/(\d+)/start/?")
@@ -272,7 +273,7 @@ class _Handler(BaseHTTPRequestHandler):
         limit = query.get("limit", ["50"])[0]
         with self.server.state.lock:
             runs = runs_of_test(self.server.state.runs, test_id)
-        self._json(200, envelope(runs[: int(limit) if limit.isascii() and limit.isdigit() else 50]))
+        self._json(200, envelope(runs[: int(limit) if ascii_digits(limit) else 50]))
 
     def _report_read(self, master_id: str | None, endpoint: str) -> None:
         """`GET /masters/{id}`, `/reports/thresholds`, `/reports/default/summary`."""
