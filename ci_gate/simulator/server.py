@@ -513,6 +513,13 @@ class SimulatorServer(ThreadingHTTPServer):
                 connection.shutdown(socket.SHUT_RDWR)
 
     def start_in_thread(self) -> threading.Thread:
-        thread = threading.Thread(target=self.serve_forever, name="ci-gate-simulator", daemon=True)
+        """Serve from a daemon thread; `shutdown()` returns within 50 ms (the default poll
+        of half a second would hold up the end of a demo, or of a test)."""
+        thread = threading.Thread(
+            target=self.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="ci-gate-simulator",
+            daemon=True,
+        )
         thread.start()
         return thread

@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -103,10 +102,7 @@ def simulator(scenario: str | Path, *extra: str) -> Iterator[Simulator]:
         port=int(options.get("--port", "0")),
         latency=float(options.get("--latency", "0")),
     )
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
+    thread = server.start_in_thread()
     try:
         yield Simulator(server.base_url, list(scenario_run.masters))
     finally:
