@@ -254,7 +254,9 @@ def run_reason(verdict: Verdict, masters: tuple[MasterOutcome, ...], level: str)
     culprits = [master for master in masters if master.verdict == verdict] or [masters[0]]
     if verdict == Verdict.FAILED:
         return _failed_reason(culprits, level)
-    reasons = [master.error or f"master {master.master_id}: {verdict}" for master in culprits]
+    # one reason said once: a cause shared by every master (a baseline not found) is one line
+    said = (master.error or f"master {master.master_id}: {verdict}" for master in culprits)
+    reasons = list(dict.fromkeys(said))
     shown = "; ".join(reasons[:3])
     more = len(reasons) - 3
     return shown + (f"; and {more} more {plural(more, 'master')}" if more > 0 else "")

@@ -96,6 +96,13 @@ class SharedReads:
         result: T = slot.result()
         return result
 
+    def put(self, key: tuple[str, str], value: Any) -> None:
+        """A read already made (the named baseline's record, before the first poll)."""
+        slot: Future[Any] = Future()
+        slot.set_result(value)
+        with self._lock:
+            self._slots.setdefault(key, slot)
+
 
 class VerdictCutByDeadline(Exception):
     """The deadline came while BlazeMeter's verdict on an ended run was still unset."""

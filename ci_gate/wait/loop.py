@@ -29,9 +29,9 @@ from ci_gate.domain.levels import LEVELS, level_name
 from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome, StatusChange
 from ci_gate.domain.run import ABNORMAL_TERMINAL_STATUSES, TERMINAL_STATUSES, Event, MasterStatus
 from ci_gate.domain.verdict import Verdict
-from ci_gate.errors import ApiError, OutOfTimeError
+from ci_gate.errors import ApiError, NotFoundError, OutOfTimeError
 from ci_gate.formatting import plural
-from ci_gate.judging.baseline import DEFAULT_LIMIT
+from ci_gate.judging.baseline import DEFAULT_LIMIT, LAST_PASSED
 from ci_gate.judging.combine import Rules, combine, combine_run
 from ci_gate.judging.facts import Ending, MasterFacts
 from ci_gate.judging.policy import EventPolicy, Judgement
@@ -127,7 +127,8 @@ class WaitLoop:
         self.deadline = self.started + self.plan.timeout
         try:
             with self.guard.interruptible():
-                self._loop()
+                if self._baseline_found():
+                    self._loop()
         except Cancelled as cancelled:
             self.signal_number = cancelled.signal_number
             self._end_pending(Ending.CANCELLED, str(cancelled))
@@ -153,6 +154,27 @@ class WaitLoop:
         for watch in running:
             self._stop(watch, "cancelled (--stop-on-cancel)", deadline)
         return self._outcome()
+
+    def _baseline_found(self) -> bool:
+        """A baseline named by id is read once before the first poll: a mistyped id ends
+        the wait at once (exit 4) instead of after the whole run. Any other failure here
+        is left to the end reads, which read it again and say what became of it."""
+        named = self.plan.baseline
+        if named is None or named == LAST_PASSED:
+            return True
+        try:
+            info = self.api.master_info(named, self._read_deadline())
+        except NotFoundError as error:
+            self._end_pending(
+                Ending.API_ERROR,
+                f"the baseline named by --baseline {named} was not found: {error}; "
+                "nothing was polled",
+            )
+            return False
+        except ApiError:
+            return True
+        self.shared.put(("master", named), info)
+        return True
 
     def _loop(self) -> None:
         """Each master on its own schedule; the pool makes the requests, this thread

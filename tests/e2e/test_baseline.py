@@ -93,10 +93,21 @@ def test_one_list_read_per_run_and_one_aggregate_read_per_master(tmp_path: Path)
     assert not any("91000002/reports" in path for path in calls)
 
 
-def test_a_named_baseline_that_does_not_exist_is_exit_4(tmp_path: Path) -> None:
-    code, out = _wait(tmp_path, "a", "--baseline", "99999999")
-    assert code == 4, out
-    assert "the baseline named by --baseline" in out and "not found" in out
+def test_a_named_baseline_that_does_not_exist_is_exit_4_before_the_first_poll(
+    tmp_path: Path,
+) -> None:
+    """A mistyped baseline id is read once before the first poll (issue 32 item 1): exit 4
+    at once, naming it, with the reports written; the run is never polled."""
+    report = tmp_path / "r"
+    with simulator("regression") as sim:
+        run = run_gate(wait_args(sim, report, "--baseline", "99999999", masters=[CURRENT]), report)
+        calls = [c["path"] for c in sim.calls()]
+    assert run.code == 4, run.stdout + run.stderr
+    reason = run.stderr.strip().splitlines()[-1]
+    assert "--baseline 99999999" in reason and "not found" in reason, reason
+    assert calls == ["/api/v4/masters/99999999"], calls
+    assert run.summary["verdict"] == "error"
+    assert_valid_junit(run.junit)
 
 
 def test_a_baseline_that_cannot_be_read_is_a_note_not_a_failure(tmp_path: Path) -> None:
