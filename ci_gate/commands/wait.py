@@ -45,6 +45,12 @@ def announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) -
             "warning: --stop-on-fail acts only with --fail-fast (a master that fails without "
             "it has already ended); add --fail-fast to stop failing runs early"
         )
+    if settings.regression and settings.baseline is None:
+        limits = " ".join(f"--regression {limit}" for limit in settings.regression)
+        progress.note(
+            f"warning: {limits} judges nothing without --baseline; add --baseline MASTER_ID "
+            "or --baseline last-passed to compare with an earlier run"
+        )
     ids = " ".join(settings.master_ids)
     level = level_name(settings.level)
     progress.note(

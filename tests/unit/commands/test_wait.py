@@ -15,6 +15,7 @@ from ci_gate.commands import wait as wait_command
 from ci_gate.commands.outputs import prepare_report_dir
 from ci_gate.commands.wait import announce, finish, run_wait
 from ci_gate.config.credentials import Credentials
+from ci_gate.config.parsers import parse_limit
 from ci_gate.config.settings import ApiSettings, WaitSettings
 from ci_gate.domain.outcome import Outcome
 from ci_gate.domain.run import Traffic
@@ -170,6 +171,25 @@ def test_stop_on_fail_without_fail_fast_is_said_at_the_start(tmp_path: Path) -> 
         ConsoleProgress(quiet),
     )
     assert "--stop-on-fail" not in quiet.getvalue()
+
+
+def test_regression_limits_without_a_baseline_are_said_at_the_start() -> None:
+    """`--regression` without `--baseline` judges nothing: a warning, not silence (issue 32
+    item 3)."""
+    limits = (parse_limit("p90=+5%", "--regression"),)
+    progress = io.StringIO()
+    announce(
+        WaitSettings(master_ids=("5",), regression=limits), ApiSettings(), ConsoleProgress(progress)
+    )
+    [warning] = [line for line in progress.getvalue().splitlines() if "warning" in line]
+    assert "--regression p90=+5% judges nothing without --baseline" in warning
+    quiet = io.StringIO()
+    announce(
+        WaitSettings(master_ids=("5",), regression=limits, baseline="last-passed"),
+        ApiSettings(),
+        ConsoleProgress(quiet),
+    )
+    assert "warning" not in quiet.getvalue()
 
 
 def test_the_kpis_fit_one_line_in_reading_order() -> None:
