@@ -24,6 +24,7 @@ from ci_gate.domain.findings import (
     normalise_report_status,
 )
 from ci_gate.domain.levels import read_level
+from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.run import (
     PROGRESS_BY_STATUS,
     STATUS_BY_PROGRESS,
@@ -418,3 +419,97 @@ def parse_runs(test_id: str, result: object) -> list[RunInfo]:
             )
         )
     return runs
+
+
+def _label_key(raw: object) -> str | None:
+    """A label id as BlazeMeter gives one (a hash, "ALL", or a number): text, or None."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, int):
+        return str(raw)
+    if isinstance(raw, str) and raw.strip():
+        return raw.strip()
+    return None
+
+
+def parse_labels(master_id: str, result: object) -> list[Label]:
+    """`result` of `GET /data/labels?master_id=ID`: every `{id, name}` row; a row without
+    both is left out (a label the gate cannot name is one no criterion can ask for)."""
+    if not isinstance(result, list):
+        raise MalformedResponseError(f"master {master_id}: the labels answer is not a list")
+    labels = []
+    for row in result:
+        if not isinstance(row, Mapping):
+            continue
+        label_id, name = _label_key(row.get("id")), row.get("name")
+        if label_id is not None and isinstance(name, str) and name:
+            labels.append(Label(label_id, name))
+    return labels
+
+
+def _count(raw: object) -> int | None:
+    """A count of a second (`n`, `ec`, `na`): a whole number >= 0, else no value."""
+    value = whole_or_none(raw)
+    return value if value is not None and value >= 0 else None
+
+
+def _average(raw: object) -> float | None:
+    """An average of a second (`t_avg`, `lt_avg`, `by_avg`): a finite number >= 0."""
+    value = number_or_none(raw)
+    return value if value is not None and value >= 0 else None
+
+
+def _kpi_point(master_id: str, label: str, raw: object) -> KpiPoint:
+    """One second of a label; a point whose second cannot be read is malformed (fail
+    closed: a point the gate cannot place in time could be the one that breaches)."""
+    if not isinstance(raw, Mapping):
+        raise MalformedResponseError(
+            f"master {master_id}: a KPI point of label {label!r} is not an object"
+        )
+    ts = whole_or_none(raw.get("ts"))
+    if ts is None or ts < 0:
+        raise MalformedResponseError(
+            f"master {master_id}: a KPI point of label {label!r} has no second (ts)"
+        )
+    return KpiPoint(
+        ts=ts,
+        hits=_count(raw.get("n")),
+        errors=_count(raw.get("ec")),
+        users=_count(raw.get("na")),
+        avg_rt=_average(raw.get("t_avg")),
+        avg_lt=_average(raw.get("lt_avg")),
+        avg_bytes=_average(raw.get("by_avg")),
+    )
+
+
+def parse_live_kpis(master_id: str, result: object) -> dict[str, tuple[KpiPoint, ...]]:
+    """`result` of `GET /data/kpis`: per label id, its points in order of their second.
+
+    BlazeMeter repeats points: a second given twice in one answer counts once, with the
+    values that come last. A label row without `kpis` (or with null) is a label without
+    data (an empty tuple); a row with no label id or name is left out; anything else the
+    gate cannot read is a `MalformedResponseError`, never a partial answer.
+    """
+    if not isinstance(result, list):
+        raise MalformedResponseError(f"master {master_id}: the KPI answer is not a list")
+    series: dict[str, tuple[KpiPoint, ...]] = {}
+    for row in result:
+        if not isinstance(row, Mapping):
+            continue
+        label = _label_key(row.get("labelId")) or _label_key(row.get("labelName"))
+        if label is None:
+            continue
+        raw_points = row.get("kpis")
+        if raw_points is None:
+            series.setdefault(label, ())
+            continue
+        if not isinstance(raw_points, list):
+            raise MalformedResponseError(
+                f"master {master_id}: the KPIs of label {label!r} are not a list"
+            )
+        by_second = {point.ts: point for point in series.get(label, ())}
+        for raw in raw_points:
+            point = _kpi_point(master_id, label, raw)
+            by_second[point.ts] = point
+        series[label] = tuple(by_second[ts] for ts in sorted(by_second))
+    return series

@@ -7,7 +7,7 @@ a start is not idempotent.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 from urllib.parse import quote
 
@@ -18,6 +18,8 @@ from ci_gate.blazemeter.answers import (
     parse_aggregate,
     parse_criteria_with_notes,
     parse_kpis,
+    parse_labels,
+    parse_live_kpis,
     parse_master_info,
     parse_runs,
     parse_status,
@@ -28,6 +30,7 @@ from ci_gate.blazemeter.transport import Transport
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import HttpSettings
 from ci_gate.domain.findings import AggregateReport, Criterion, MasterInfo, RunInfo
+from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.run import GRACEFUL_STOP_PROGRESS, MasterStatus, Traffic
 from ci_gate.errors import (
     MalformedResponseError,
@@ -39,6 +42,10 @@ from ci_gate.errors import (
 from ci_gate.text import ascii_digits
 
 T = TypeVar("T")
+
+#: The live KPIs asked for, in Taurus's order: response time, latency, bytes, hits,
+#: errors, the second, active users.
+LIVE_KPI_FIELDS = ("t", "lt", "by", "n", "ec", "ts", "na")
 
 
 class BlazeMeterClient:
@@ -140,6 +147,43 @@ class BlazeMeterClient:
         return self._with_retries(
             lambda: parse_kpis(
                 master_id, self._call("GET", master_id, "reports/default/summary", None, deadline)
+            ),
+            deadline,
+        )
+
+    def labels(self, master_id: str, deadline: float | None = None) -> list[Label]:
+        """`GET /data/labels?master_id=ID`: the run's labels (`ALL` among them) once it
+        has data."""
+        params = {"master_id": master_id}
+        return self._with_retries(
+            lambda: parse_labels(
+                master_id,
+                self._transport.request(
+                    "GET", "data/labels", f"master {master_id}", params, deadline
+                ),
+            ),
+            deadline,
+        )
+
+    def live_kpis(
+        self,
+        master_id: str,
+        from_ts: int,
+        label_ids: Sequence[str],
+        deadline: float | None = None,
+    ) -> dict[str, tuple[KpiPoint, ...]]:
+        """`GET /data/kpis`: one point per second from `from_ts` for the labels asked for
+        (by id), as Taurus's `bza.Master.get_kpis` asks; per label id, its points in order.
+        The newest point may still be filling: `judging.live_feed` deals with that."""
+        params = [("interval", "1"), ("from", str(from_ts)), ("master_ids[]", master_id)]
+        params += [("kpis[]", kpi) for kpi in LIVE_KPI_FIELDS]
+        params += [("labels[]", label_id) for label_id in label_ids]
+        return self._with_retries(
+            lambda: parse_live_kpis(
+                master_id,
+                self._transport.request(
+                    "GET", "data/kpis", f"master {master_id}", params, deadline
+                ),
             ),
             deadline,
         )

@@ -161,7 +161,7 @@ class Transport:
         method: str,
         path: str,
         what: str,
-        params: dict[str, str] | None,
+        params: dict[str, str] | list[tuple[str, str]] | None,
         deadline: float | None,
         body: dict[str, object] | None = None,
     ) -> object:
