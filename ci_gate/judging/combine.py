@@ -83,7 +83,7 @@ def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:
         stop_action=facts.stop_action,
         criteria=criteria,
         kpis=end.kpis if end else None,
-        report_url=end.report_url if end else None,
+        report_url=end.report_url if end else facts.report_url,
         baseline=baseline,
         test_id=end.info.test_id if end and end.info else None,
         trend=_trend(facts.master_id, end),

@@ -91,6 +91,8 @@ class MasterFacts:
     timeline: list[StatusChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stop_action: str | None = None
+    #: BlazeMeter's page for a run the wait left before its end reads (--fail-fast)
+    report_url: str | None = None
     #: the last answers carried no event list: the end reads must bring it
     events_unread: bool = False
     #: clock of the last usable answer, since when every answer was trouble, and its words

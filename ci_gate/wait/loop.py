@@ -282,6 +282,8 @@ class WaitLoop:
             self._end(watch, Ending.FAILED_FAST)
             if self.plan.stop_on_fail:
                 self._stop(watch, "it failed (--stop-on-fail)", self.clock() + STOP_BUDGET)
+            else:
+                self._left_running(watch, "or add --stop-on-fail to stop a failing run")
             return
         self._poll_again_or_time_out(watch, last_look)
 
@@ -382,6 +384,20 @@ class WaitLoop:
             if ending is Ending.NOT_JUDGED:
                 watch.facts.notes.append(error)
                 watch.facts.error = None
+                if watch.facts.status not in TERMINAL_STATUSES:
+                    self._left_running(watch)
+
+    def _left_running(self, watch: _Watch, otherwise: str = "") -> None:
+        """--fail-fast leaves a run going in BlazeMeter: its link is kept, and the live
+        output and the reports say how to stop it."""
+        facts, master_id = watch.facts, watch.master_id
+        facts.report_url = self.api.report_url(master_id)
+        said = (
+            f"master {master_id} is still running in BlazeMeter (--fail-fast left it): stop "
+            f"it with ci-gate stop {master_id}" + (f", {otherwise}" if otherwise else "")
+        )
+        facts.notes.append(said)
+        self.progress.note(said)
 
     def _stop(self, watch: _Watch, why: str, deadline: float) -> None:
         facts = watch.facts

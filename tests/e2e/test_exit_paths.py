@@ -166,6 +166,27 @@ def test_fail_fast_with_stop_on_fail(tmp_path: Path) -> None:
     assert posts == ["/api/v4/masters/1/stop"]
 
 
+def test_fail_fast_without_stop_on_fail_keeps_the_link_and_says_the_run_goes_on(
+    tmp_path: Path,
+) -> None:
+    """--fail-fast alone leaves the run going in BlazeMeter: the reports keep its link and
+    what was read, and the live output and summary.md say how to stop it (issue 32 item 2)."""
+    report_dir = tmp_path / "r"
+    with simulator("error") as sim:
+        run = run_gate(wait_args(sim, report_dir, "--fail-fast", "--timeout", "30"), report_dir)
+        posts = [c["path"] for c in sim.calls() if c["method"] == "POST"]
+    assert run.code == 1, run.stderr
+    assert posts == []
+    [master] = run.summary["masters"]
+    assert master["report_url"].endswith("/app/#/masters/20000001/summary")
+    assert master["status"] == "DATA_RECEIVED" and master["offending_events"]
+    how = "ci-gate stop 20000001"
+    [line] = [line for line in run.stdout.splitlines() if how in line]
+    assert "still running in BlazeMeter" in line and "--stop-on-fail" in line
+    assert how in run.markdown and "still running in BlazeMeter" in run.markdown
+    assert "/app/#/masters/20000001/summary" in run.markdown
+
+
 def test_stop_on_timeout_terminates_below_100(tmp_path: Path) -> None:
     scenario = write_scenario(tmp_path, {"1": {"steps": [{"status": "BOOT_STARTING"}]}})
     report_dir = tmp_path / "r"
