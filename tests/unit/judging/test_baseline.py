@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ci_gate.blazemeter.answers import parse_aggregate, parse_runs
 from ci_gate.config.parsers import parse_baseline, parse_limit
-from ci_gate.domain.findings import AggregateReport, LabelRow, Limit
+from ci_gate.domain.findings import AggregateReport, Comparison, LabelRow, Limit, _size
 from ci_gate.errors import UsageError
-from ci_gate.judging.baseline import compare, data_notes, pick_last_passed
+from ci_gate.judging import baseline
+from ci_gate.judging.baseline import MIN_SAMPLES, compare, data_notes, pick_last_passed
 
 
 def test_limits() -> None:
@@ -180,3 +183,92 @@ def test_last_passed_reads_report_status_rows_and_never_picks_a_later_unended_or
     assert pick_last_passed("4", runs, created=400) is None  # never the run itself
     # without this run's creation time "earlier" cannot be told: no baseline at all
     assert pick_last_passed("6", runs) is None
+
+
+# -- issue 29 item 3: comparing labels is linear in rows -------------------------------------
+
+
+class _CountedComparisons:
+    """Stands in for `Comparison` in the judge and counts what it builds; past `limit` it
+    raises at once, so a quadratic comparison fails in milliseconds, not in 36 s."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.count = 0
+
+    def __call__(self, *args: object, **kwargs: object) -> Comparison:
+        self.count += 1
+        if self.count > self.limit:
+            raise AssertionError(f"more than {self.limit} comparisons built")
+        return Comparison(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_label_listed_thousands_of_times_on_both_sides_is_compared_in_linear_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = 3500
+    now = _report({"checkout": tuple(_row(500, 1000.0 + i % 7) for i in range(rows))})
+    base = _report({"checkout": tuple(_row(500, 1000.0 + i % 5) for i in range(rows))})
+    limits = (Limit("p90", 20, True), Limit("errors", 1, False))
+    counted = _CountedComparisons(limit=len(limits) * 2 * (rows + rows))
+    monkeypatch.setattr(baseline, "Comparison", counted)
+    found = compare(now, base, limits)
+    assert [row.verdict for row in found] == ["fine", "fine"]
+    # the worst pair still decides: the highest p90 now (1006) against the lowest before
+    assert (found[0].now, found[0].baseline) == (1006.0, 1000.0)
+    assert counted.count <= len(limits) * 2 * (rows + rows)
+
+
+def _naive_worst(
+    limit: Limit, current: tuple[LabelRow, ...], before: tuple[LabelRow, ...]
+) -> tuple[str, float]:
+    """The rule as the contract states it, by brute force: every row of this run against
+    every row of the baseline, the worst pair's (verdict, size of the change)."""
+    ranks = {"regression": 5, "no data": 4, "fine": 3, "few samples": 2}
+    worst: tuple[int, float] | None = None
+    for now_row in current:
+        for base_row in before:
+            value_now = now_row.values.get(limit.metric)
+            value_before = base_row.values.get(limit.metric)
+            if min(now_row.samples, base_row.samples) < MIN_SAMPLES:
+                verdict = "few samples"
+            elif value_now is None or value_before is None:
+                verdict = "no data"
+            elif limit.exceeded(value_before, value_now):
+                verdict = "regression"
+            else:
+                verdict = "fine"
+            comparison = Comparison("x", limit.metric, 0, 0, value_before, value_now, limit, "-")
+            key = (ranks[verdict], _size(comparison))
+            if worst is None or key > worst:
+                worst = key
+    assert worst is not None
+    return next(name for name, rank in ranks.items() if rank == worst[0]), worst[1]
+
+
+_VALUES = st.none() | st.sampled_from([0.0, -5.0, 1.0, 100.0, 120.0, 121.0, 1000.0, 1e300])
+_ROWS = st.lists(
+    st.builds(
+        lambda samples, value: LabelRow(samples, {} if value is None else {"p90": value}),
+        st.sampled_from([0, 99, 100, 500]),
+        _VALUES,
+    ),
+    min_size=1,
+    max_size=8,
+).map(tuple)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    current=_ROWS,
+    before=_ROWS,
+    limit=st.builds(Limit, st.just("p90"), st.sampled_from([0.0, 20.0, 100.0, 1e6]), st.booleans()),
+)
+def test_the_worst_pair_decides_as_if_every_pair_were_compared(
+    current: tuple[LabelRow, ...], before: tuple[LabelRow, ...], limit: Limit
+) -> None:
+    (found,) = compare(_report({"a": current}), _report({"a": before}), (limit,))
+    assert (found.verdict, _size(found)) == _naive_worst(limit, current, before)
+    # and what it shows is a real pair of rows
+    assert found.samples_now in {row.samples for row in current}
+    assert found.samples_baseline in {row.samples for row in before}
