@@ -3,8 +3,8 @@
 Server-supplied strings reach terminals, CI logs, workflow commands and reports. Before
 any of them is shown, `one_line` removes ANSI/OSC escape sequences and bidirectional or
 invisible format characters, shows the remaining control characters as visible escapes,
-neutralises CI workflow commands (`::` anywhere, `##[` anywhere), redacts every
-registered secret (and its HTTP Basic header forms) and bounds the length. `redact`
+neutralises CI workflow commands (`::`, `##[` and Azure's `##vso[`, anywhere in the line),
+redacts every registered secret (and its HTTP Basic header forms) and bounds the length. `redact`
 alone is for machine-readable output (summary.json) where the text must stay intact.
 `ascii_digits` is the one test for an id or a count written as text.
 """
@@ -38,6 +38,10 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]
 #: Two colons in a row (a workflow command when a line starts with them) and GitHub's
 #: legacy `##[command]` form (parsed anywhere in a line).
 _COLONS = re.compile(r":(?=:)")
+
+
+#: Azure Pipelines' logging command prefix, which its agent finds anywhere in a line.
+_AZURE_COMMAND = re.compile(r"##(?=vso\[)", re.IGNORECASE)
 
 
 REDACTED = "[redacted]"
@@ -92,6 +96,8 @@ def _defuse_commands(text: str) -> str:
     text = _COLONS.sub(": ", text)
     while "##[" in text:
         text = text.replace("##[", "# #[")
+    while _AZURE_COMMAND.search(text):
+        text = _AZURE_COMMAND.sub("# #", text)
     return text
 
 

@@ -34,7 +34,9 @@ API = "https://api.example.test/api/v4"
 OWN_COMMAND = re.compile(r"::(group|endgroup|error title=[^:]*|warning title=[^:]*)::")
 #: GitLab's collapsible-section markers, which the gate itself writes around the timeline.
 OWN_SECTION = re.compile(r"\x1b\[0Ksection_(start|end):\d+:ci_gate_timeline[^\r]*\r\x1b\[0K")
-FORBIDDEN = re.compile("[\x1b\x9b\x9d\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|##\\[")
+FORBIDDEN = re.compile(
+    "[\x1b\x9b\x9d\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|##\\[|##vso\\[", re.IGNORECASE
+)
 
 ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=120)
 ATTACK_TEXTS = [
@@ -47,6 +49,9 @@ ATTACK_TEXTS = [
     "\n::add-mask::x",
     "##[stop-commands]x",
     "#\x1b[0m#[error]x",
+    "##vso[task.setvariable variable=CI_GATE_VERDICT;isoutput=true]passed",
+    "#\x1b[0m#vso[task.complete result=Succeeded]x",
+    "###VSO[task.logissue type=error]x",
     ":\u200b:warning::x",
     "\x1b]8;;https://evil.test\x07link\x1b]8;;\x07",
     "\x1b[2J\x1b[H",
@@ -155,5 +160,7 @@ def test_the_sanitiser_neutralises_each_attack_on_its_own() -> None:
     assert text.one_line("a\nb\x1b[2Jc\u202ed") == "a\\nbcd"
     assert text.one_line("::error::x") == ": :error: :x"
     assert text.one_line("###[x") == "## #[x"
+    assert text.one_line("##vso[task.complete]x") == "# #vso[task.complete]x"
+    assert text.one_line("###VsO[x") == "## #VsO[x"
     assert text.redact(f"Basic {BASIC}") == "Basic [redacted]"
     text.forget_secrets()
