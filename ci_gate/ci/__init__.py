@@ -1,4 +1,4 @@
-"""CI awareness: what the gate adds when it runs inside GitHub Actions or GitLab CI.
+"""CI awareness: what the gate adds inside GitHub Actions, GitLab CI or Azure Pipelines.
 
 Adapters read the finished `Outcome`, the report paths and the rendered summary; they
 never call the API. A CI file that cannot be written (a broken `$GITHUB_STEP_SUMMARY`
@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TextIO
 
+from ci_gate.ci.azure import publish_azure
 from ci_gate.ci.github import publish_github
 from ci_gate.ci.gitlab import publish_gitlab
 from ci_gate.domain.outcome import Outcome
@@ -19,11 +20,13 @@ from ci_gate.report import ReportPaths
 
 
 def detect(env: Mapping[str, str]) -> str | None:
-    """'github', 'gitlab' or None (Jenkins and the rest get plain output)."""
+    """'github', 'gitlab', 'azure' or None (Jenkins and the rest get plain output)."""
     if env.get("GITHUB_ACTIONS") == "true":
         return "github"
     if env.get("GITLAB_CI") == "true":
         return "gitlab"
+    if env.get("TF_BUILD", "").lower() == "true":  # Azure Pipelines sets it to "True"
+        return "azure"
     return None
 
 
@@ -49,6 +52,8 @@ def publish(
         publish_github(outcome, paths, markdown, env, stream, warn or _warn_on_stderr)
     elif platform == "gitlab":
         publish_gitlab(outcome, stream)
+    elif platform == "azure":
+        publish_azure(outcome, paths, stream)
 
 
 def _warn_on_stderr(message: str) -> None:

@@ -14,15 +14,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
+from ci_gate.ci.issues import MAX_ISSUES, capped_issues
 from ci_gate.ci.timeline import timeline_lines
 from ci_gate.domain.outcome import Outcome
-from ci_gate.domain.verdict import Verdict
-from ci_gate.formatting import describe_event
 from ci_gate.report import ReportPaths
-from ci_gate.text import one_line
 
 #: GitHub shows at most 10 error annotations per step; we emit no more than that.
-MAX_ANNOTATIONS = 10
+MAX_ANNOTATIONS = MAX_ISSUES
 #: The job summary's limit per step is 1 MiB; keep a margin for what others appended.
 STEP_SUMMARY_LIMIT = 1024 * 1024
 
@@ -37,33 +35,14 @@ def escape_property(text: str) -> str:
 
 def annotation_lines(outcome: Outcome) -> list[str]:
     """`::error` lines: masters that errored, timed out or broke, then offending events and
-    failed criteria, capped."""
-    lines: list[str] = []
-    total = 0
-    for master in outcome.masters:
-        title = escape_property(f"ci-gate: master {master.master_id}")
-        if master.verdict in (Verdict.ERROR, Verdict.TIMEOUT, Verdict.BROKEN) and master.error:
-            total += 1
-            if len(lines) < MAX_ANNOTATIONS:
-                lines.append(f"::error title={title}::{escape_data(one_line(master.error))}")
-        for event in master.offending:
-            total += 1
-            if len(lines) < MAX_ANNOTATIONS:
-                lines.append(
-                    f"::error title={title}::{escape_data(one_line(describe_event(event, 400)))}"
-                )
-        for row in master.baseline.regressions if master.baseline else ():
-            total += 1
-            if len(lines) < MAX_ANNOTATIONS:
-                text = one_line(f"regression against the baseline: {row.describe()}")
-                lines.append(f"::error title={title}::{escape_data(text)}")
-        for criterion in master.criteria.failed if master.criteria else ():
-            total += 1
-            if len(lines) < MAX_ANNOTATIONS:
-                text = one_line(f"failure criterion failed: {criterion.describe()}")
-                lines.append(f"::error title={title}::{escape_data(text)}")
-    if total > len(lines):
-        rest = total - len(lines)
+    failed criteria, capped (`ci.issues`)."""
+    issues, rest = capped_issues(outcome)
+    lines = [
+        f"::error title={escape_property(f'ci-gate: master {issue.master_id}')}::"
+        f"{escape_data(issue.text)}"
+        for issue in issues
+    ]
+    if rest:
         lines.append(f"::warning title=ci-gate::{rest} more offending events, see summary.json")
     return lines
 

@@ -1,0 +1,112 @@
+"""Azure Pipelines: `##vso[...]` logging commands for the issues, the summary and the
+output variables, and a collapsible timeline group.
+
+The grammar is Microsoft's: `##vso[area.action property1=value;property2=value]message`,
+one command per line. As the agent's own task library writes it (azure-pipelines-task-lib,
+`taskcommand.ts`), a message escapes `%` as `%AZP25`, CR as `%0D` and LF as `%0A`; a
+property value escapes `;` as `%3B` and `]` as `%5D` besides. (In the message, `]` and `;`
+need no escape: the first `]` ends the properties, and the agent would show `%5D` as is.)
+Every server string is first made one inert line by `text.one_line`, which also breaks
+`##vso[` and `##[` wherever they appear, so no event text can issue a command of its own.
+
+The output variables (`isoutput=true`) carry the keys of GitLab's gate.env:
+`CI_GATE_VERDICT`, `CI_GATE_EXIT_CODE`, and where known `CI_GATE_MASTER_ID` and
+`CI_GATE_REPORT_URL`; a later step reads `$(STEP_NAME.CI_GATE_VERDICT)`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TextIO
+
+from ci_gate.ci.issues import capped_issues
+from ci_gate.ci.timeline import timeline_lines
+from ci_gate.domain.outcome import Outcome
+from ci_gate.report import ReportPaths
+from ci_gate.text import one_line
+
+#: The output variables, in the order they are set (GitLab's gate.env keys).
+VARIABLES = ("CI_GATE_VERDICT", "CI_GATE_EXIT_CODE", "CI_GATE_MASTER_ID", "CI_GATE_REPORT_URL")
+
+_AREA_ACTION = re.compile(r"[a-z]+\.[a-z]+")
+_PROPERTY_NAME = re.compile(r"[a-z]+")
+
+
+def escape_data(text: str) -> str:
+    """A command's message: `%`, CR and LF escaped (`%` first, so nothing is escaped twice)."""
+    return text.replace("%", "%AZP25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A property value: the message escapes, and `;` and `]`, which would end it early."""
+    return escape_data(text).replace(";", "%3B").replace("]", "%5D")
+
+
+def logging_command(
+    area_action: str, message: str = "", properties: Mapping[str, str] | None = None
+) -> str:
+    """`##vso[area.action name=value;...]message`, every value and the message escaped.
+
+    Names are ours (checked, never escaped): a name that could break the grammar is a bug.
+    """
+    if not _AREA_ACTION.fullmatch(area_action):
+        raise ValueError(f"not an area.action: {area_action!r}")
+    pairs = []
+    for name, value in (properties or {}).items():
+        if not _PROPERTY_NAME.fullmatch(name):
+            raise ValueError(f"not a property name: {name!r}")
+        pairs.append(f"{name}={escape_property(value)}")
+    head = f"{area_action} {';'.join(pairs)}" if pairs else area_action
+    return f"##vso[{head}]{escape_data(message)}"
+
+
+def issue_lines(outcome: Outcome) -> list[str]:
+    """`task.logissue` errors, capped as the GitHub annotations are, then a count."""
+    issues, rest = capped_issues(outcome)
+    lines = [
+        logging_command(
+            "task.logissue", f"ci-gate: master {issue.master_id}: {issue.text}", {"type": "error"}
+        )
+        for issue in issues
+    ]
+    if rest:
+        lines.append(
+            logging_command(
+                "task.logissue",
+                f"ci-gate: {rest} more offending events, see summary.json",
+                {"type": "warning"},
+            )
+        )
+    return lines
+
+
+def variable_lines(outcome: Outcome) -> list[str]:
+    """`task.setvariable` output variables: the verdict, the exit code, the masters and
+    their report links where known."""
+    values = {
+        "CI_GATE_VERDICT": outcome.verdict.value,
+        "CI_GATE_EXIT_CODE": str(outcome.exit_code),
+        "CI_GATE_MASTER_ID": outcome.master_ids,
+        "CI_GATE_REPORT_URL": one_line(outcome.report_urls, 20_000),
+    }
+    return [
+        logging_command("task.setvariable", value, {"variable": name, "isoutput": "true"})
+        for name, value in values.items()
+        if value
+    ]
+
+
+def publish_azure(outcome: Outcome, paths: ReportPaths, stream: TextIO) -> None:
+    """The timeline group, the issues, summary.md on the run's summary page, the variables."""
+    stream.write("##[group]ci-gate: status timeline\n")
+    for line in timeline_lines(outcome):
+        stream.write(line + "\n")
+    stream.write("##[endgroup]\n")
+    lines = issue_lines(outcome)
+    if paths.summary_md.is_file():  # the agent wants an absolute path to a file that exists
+        lines.append(logging_command("task.uploadsummary", str(paths.summary_md.absolute())))
+    lines += variable_lines(outcome)
+    for line in lines:
+        stream.write(line + "\n")
+    stream.flush()
