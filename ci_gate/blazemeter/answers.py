@@ -9,8 +9,11 @@ purpose: it is the one place that knows the API's answer shapes, endpoint by end
 
 from __future__ import annotations
 
+import gc
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import overload
 
 from ci_gate.blazemeter.numbers import number_or_none, read_number, whole_or_none
@@ -36,18 +39,43 @@ from ci_gate.errors import MalformedResponseError
 from ci_gate.judging.kpis import KNOWN_KPIS
 from ci_gate.text import one_line
 
+_gc_lock = threading.Lock()
+_gc_holders = 0
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a bulk parse, back on when the last such parse
+    in any thread ends (a counter, so two threads cannot leave it off); left alone where
+    someone else switched it off."""
+    global _gc_holders
+    with _gc_lock:
+        owned = _gc_holders > 0 or gc.isenabled()
+        if owned:
+            _gc_holders += 1
+            gc.disable()
+    try:
+        yield
+    finally:
+        if owned:
+            with _gc_lock:
+                _gc_holders -= 1
+                if _gc_holders == 0:
+                    gc.enable()
+
 
 class LazyEvents(Sequence[Event]):
     """The events of one answer, each parsed on first access.
 
     A poll whose older part was already seen (the usual case: the API lists every event,
-    newest first, on every poll) then builds objects only for its new events.
+    newest first, on every poll) then builds objects only for its new events. The items
+    are kept as sent (`verbatim`): the tracker compares them with the previous answer's.
     """
 
     __slots__ = ("_parsed", "_raw")
 
     def __init__(self, raw: list[object]) -> None:
-        self._raw: list[object] = list(raw)  # our own list: parsed items are let go
+        self._raw: list[object] = raw
         self._parsed: list[Event | None] = [None] * len(raw)
 
     def __len__(self) -> int:
@@ -65,16 +93,23 @@ class LazyEvents(Sequence[Event]):
         event = self._parsed[index]
         if event is None:
             event = self._parsed[index] = parse_event(self._raw[index])
-            self._raw[index] = None  # the decoded JSON of an event is not needed twice
         return event
 
+    def verbatim(self) -> list[object]:
+        """The items as the server sent them (decoded JSON, never changed)."""
+        return self._raw
+
     def _parse_all(self) -> list[Event]:
-        """Every event, in one tight loop (a full pass: the first answer, or a fallback)."""
+        """Every event, in one tight loop (a full pass: the first answer, or a fallback).
+
+        The garbage collector is held off meanwhile: the new tuples hold only strings
+        and numbers (no cycle to find), and its passes over the answer's 100,000 freshly
+        decoded objects cost more than the parsing itself."""
         parsed, raw = self._parsed, self._raw
-        for index, event in enumerate(parsed):
-            if event is None:
-                parsed[index] = parse_event(raw[index])
-                raw[index] = None
+        with gc_paused():
+            for index, event in enumerate(parsed):
+                if event is None:
+                    parsed[index] = parse_event(raw[index])
         return parsed  # type: ignore[return-value]  # no None left
 
     def __iter__(self) -> Iterator[Event]:

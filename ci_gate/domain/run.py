@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, runtime_checkable
 
 STATUS_BY_PROGRESS: dict[int, str] = {
     0: "UNKNOWN",
@@ -79,6 +79,14 @@ class Event(NamedTuple):
     session_id: str | None
     source: str | None
     offset: int | None = None
+
+
+@runtime_checkable
+class VerbatimEvents(Protocol):
+    """Events that can also give the items they were parsed from, as the server sent them
+    (so a poll can tell, exactly and cheaply, that part of it is the previous answer)."""
+
+    def verbatim(self) -> list[object]: ...
 
 
 @dataclass(frozen=True)

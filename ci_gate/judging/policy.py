@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -31,6 +32,18 @@ class EventPolicy:
         if self.waiver(event) is not None:
             return Judgement.IGNORED
         return Judgement.OFFENDING
+
+    def flagged(self, events: Iterable[Event]) -> list[tuple[Event, Judgement]]:
+        """The events that are not fine, each with its judgement, in order.
+
+        Most events of a run are below the threshold: they are passed over in one
+        comprehension, and only the rest are judged one by one."""
+        threshold = self.threshold
+        return [
+            (event, self.judge(event))
+            for event in events
+            if not event.level_recognised or event.level_number >= threshold
+        ]
 
     def waiver(self, event: Event) -> str | None:
         """The first `--ignore` pattern matching the event's message, if any."""

@@ -4,14 +4,33 @@ The status endpoint returns every event on every poll, newest first, with no ids
 Identical events legitimately repeat (the seed has three identical "Prepare: file path
 created" in one second), so each distinct event is counted, and only occurrences beyond
 the count already seen are new.
+
+The one shortcut: when the older part of an answer is, item for item, the previous answer
+as the server sent it, only the events above it are parsed and counted. Equality is
+checked over the whole part (a list comparison in C), never by samples: BlazeMeter sorts
+events by their own time, so a late engine's event lands among older ones.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
-from ci_gate.domain.run import Event
+from ci_gate.domain.run import Event, VerbatimEvents
+
+#: The only value types for which `==` on the decoded JSON is the gate's own equality
+#: (`1 == 1.0 == True` in Python, but `level: true` is unreadable and `1` is a level).
+_PLAIN_TYPES = frozenset({str, int, type(None)})
+
+
+def _plain(items: list[object]) -> bool:
+    """True when every item is a JSON object of strings, integers and nulls only."""
+    try:
+        values: Iterable[object] = chain.from_iterable(map(dict.values, items))  # type: ignore[arg-type]
+        return set(map(type, values)) <= _PLAIN_TYPES
+    except TypeError:  # an item that is not an object
+        return False
 
 
 class EventTracker:
@@ -22,17 +41,25 @@ class EventTracker:
         # equal events are equal keys); plain dicts, whose .get is faster than a Counter's
         self._seen: dict[Event, int] = {}
         self._events: list[Event] = []
-        #: the previous answer: its length, per-event counts and anchor identities
+        #: the previous answer: its per-event counts, and its items as sent
         self._last_counts: dict[Event, int] = {}
-        self._last_len = 0
-        self._anchors: tuple[Event, ...] = ()
+        self._last_items: list[object] | None = None
 
     def new_events(self, events: Sequence[Event]) -> list[Event]:
         """The occurrences in this poll beyond those already seen, oldest first."""
         count = len(events)
-        known = self._last_len
-        if 0 < known <= count and self._anchors == self._anchors_of(events, count, known):
-            # fast path: the oldest part of this answer is the previous answer, so only
+        items = events.verbatim() if isinstance(events, VerbatimEvents) else None
+        previous = self._last_items
+        known = -1 if previous is None else len(previous)
+        if (
+            items is not None
+            and previous is not None
+            and 0 < known <= count
+            and items[count - known :] == previous
+            and _plain(previous)
+            and _plain(items[count - known :])
+        ):
+            # the older part of this answer is the previous answer, verified whole: only
             # the events above it can be new (and only they are parsed)
             current = self._last_counts
             candidates = [events[index] for index in range(count - known - 1, -1, -1)]
@@ -53,19 +80,9 @@ class EventTracker:
             if count_now > seen.get(event, 0):
                 seen[event] = count_now
                 fresh.append(event)
-        self._last_counts, self._last_len = current, count
-        self._anchors = self._anchors_of(events, count, count)
+        self._last_counts, self._last_items = current, items
         self._events.extend(fresh)
         return fresh
-
-    @staticmethod
-    def _anchors_of(events: Sequence[Event], count: int, known: int) -> tuple[Event, ...]:
-        """Identities of the oldest, the middle and the newest event of the part of this
-        answer that the previous answer would be (the checked part of the fast path)."""
-        if known == 0:
-            return ()
-        positions = (count - 1, count - 1 - (known - 1) // 2, count - known)
-        return tuple(events[position] for position in positions)
 
     @property
     def seen(self) -> tuple[Event, ...]:

@@ -313,8 +313,7 @@ class WaitLoop:
     def _sort_events(self, watch: _Watch, events: Sequence[Event]) -> None:
         """New events into offending and ignored (the policy decides), shown live."""
         facts, unshown = watch.facts, 0
-        for event in facts.tracker.new_events(events):
-            sorting = self.policy.judge(event)
+        for event, sorting in self.policy.flagged(facts.tracker.new_events(events)):
             if sorting is Judgement.OFFENDING:
                 facts.offending.append(event)
                 watch.last_heartbeat = self._elapsed()
