@@ -6,6 +6,7 @@ describe an event on a line; every server string in them goes through `text.one_
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 
 from ci_gate.domain.run import Event
@@ -20,9 +21,14 @@ def iso_utc(moment: datetime) -> str:
 
 
 def format_duration(seconds: float) -> str:
-    seconds = max(seconds, 0.0)
+    """The one duration format, everywhere: `0.3s`, `45s`, `5m00s`, `1h00m00s` (tenths
+    below a minute when they are not zero; never `300s` beside `5m00s`)."""
+    if not math.isfinite(seconds):
+        return "no end" if seconds > 0 else "?"
+    seconds = round(max(seconds, 0.0), 1)
     if seconds < 60:
-        return f"{seconds:.1f}s"
+        shown = f"{seconds:.1f}"
+        return f"{shown.removesuffix('.0')}s"
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"

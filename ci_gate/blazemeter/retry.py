@@ -20,6 +20,7 @@ from ci_gate.errors import (
     RetryableApiError,
     UnresolvedHostError,
 )
+from ci_gate.formatting import format_duration, plural
 
 T = TypeVar("T")
 
@@ -66,7 +67,7 @@ def with_retries(
             on_each_retry()
         if tries == 1 and on_retry is not None:
             until = (
-                f"for up to {budget:.0f}s"
+                f"for up to {format_duration(budget)}"
                 if budget >= http.retry_max_time
                 else "until the deadline"  # never a promise past it
             )
@@ -93,7 +94,8 @@ def with_retries(
     except RetryableApiError as error:
         spent = clock() - started
         raise ApiError(
-            f"{error} (still failing after {spent:.0f}s and {tries + 1} tries)"
+            f"{error}; still failing after {format_duration(spent)} and {tries + 1} "
+            f"{plural(tries + 1, 'try', 'tries')}"
         ) from None
     except OutOfTimeError:
         if last_trouble is None:
@@ -101,9 +103,9 @@ def with_retries(
         # the deadline ended the retries: say what the trouble was, not only the clock
         spent = clock() - started
         raise ApiError(
-            f"{last_trouble} (still failing at the deadline, after {spent:.0f}s and "
-            f"{tries} {'try' if tries == 1 else 'tries'})"
+            f"{last_trouble}; still failing at the deadline, after {format_duration(spent)} "
+            f"and {tries} {plural(tries, 'try', 'tries')}"
         ) from None
     if tries and on_retry is not None:
-        on_retry(f"API healthy again after {clock() - started:.0f}s")
+        on_retry(f"API healthy again after {format_duration(clock() - started)}")
     return result

@@ -103,8 +103,13 @@ def _envelope_message(body: object) -> str:
     if not isinstance(text, str) or not text.strip():
         text = body.get("message")
     if isinstance(text, str) and text.strip():
-        return " (" + one_line(text.strip(), 200) + ")"
+        return one_line(text.strip(), 200)
     return ""
+
+
+def _http(code: object, detail: str) -> str:
+    """`(HTTP 429: Too Many Requests)`: the code and the server's words in one bracket."""
+    return f"(HTTP {code}: {detail})" if detail else f"(HTTP {code})"
 
 
 def _envelope_error_code(body: dict[str, object]) -> object:
@@ -260,18 +265,18 @@ class Transport:
             )
         if code == 429:
             raise RateLimitedError(
-                f"{what}: rate-limited by the API (HTTP 429){detail}",
+                f"{what}: rate-limited by the API {_http(429, detail)}",
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         if code >= 500:
             raise RetryableApiError(
-                f"{what}: the API failed (HTTP {code}){detail}",
+                f"{what}: the API failed {_http(code, detail)}",
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         if code >= 400 or code < 200:
             reason = _fatal_reason(code, what) or "the API refused the request"
             error = NotFoundError if code == 404 else FatalApiError
-            raise error(f"{what}: {reason} (HTTP {code}){detail}{self._hint(code, what)}")
+            raise error(f"{what}: {reason} {_http(code, detail)}{self._hint(code, what)}")
         if code == 204 or (not content and code in (201, 202)):
             return None
         if not isinstance(body, dict):
@@ -280,6 +285,7 @@ class Transport:
                 f"{what}: the API answered HTTP {code} with a body that is not "
                 f"BlazeMeter's JSON envelope ({kind}, {len(content)} bytes)"
             )
+        detail = f" ({detail})" if detail else ""
         if body.get("error"):
             error_code = _envelope_error_code(body)
             fatal = _fatal_reason(error_code, what)

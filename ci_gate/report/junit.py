@@ -15,7 +15,13 @@ from junit_xml import TestCase, TestSuite
 from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict
-from ci_gate.formatting import describe_event, event_time, iso_utc, plain_number
+from ci_gate.formatting import (
+    describe_event,
+    event_time,
+    format_duration,
+    iso_utc,
+    plain_number,
+)
 from ci_gate.text import one_line, xml_safe
 
 #: Offending events shown one by one per master; the rest are counted in one more case.
@@ -29,7 +35,7 @@ _NOT_IN_SCHEMA = ("disabled", "assertions")
 
 def _run_case(master: MasterOutcome, waited: float, classname: str) -> TestCase:
     timeline = "\n".join(
-        f"+{change.elapsed:.1f}s {one_line(change.status, 60)} ({change.progress})"
+        f"+{format_duration(change.elapsed)} {one_line(change.status, 60)} ({change.progress})"
         for change in master.timeline
     )
     notes = "\n".join(one_line(note, 1000) for note in master.notes)

@@ -48,7 +48,9 @@ def test_usage_errors_exit_2_with_one_line_and_poll_nothing(tmp_path: Path) -> N
     assert run_gate(["wait", "1", "--bogus"], report_dir).code == 2
 
 
-@pytest.mark.parametrize(("master", "words"), [("999", "master not found (HTTP 404)")])
+@pytest.mark.parametrize(
+    ("master", "words"), [("999", "master not found (HTTP 404: Master with id 999 not found)")]
+)
 def test_unknown_master_is_exit_4_within_seconds(tmp_path: Path, master: str, words: str) -> None:
     report_dir = tmp_path / "r"
     with simulator("seed") as sim:
@@ -65,7 +67,7 @@ def test_unauthorized_is_exit_4_within_seconds(tmp_path: Path) -> None:
         run = run_gate(wait_args(sim, report_dir), report_dir)
         polls = len(sim.calls())
     assert run.code == 4 and run.seconds < 5
-    assert "credentials rejected (HTTP 401) (Unauthorized)" in run.stderr
+    assert "credentials rejected (HTTP 401: Unauthorized)" in run.stderr
     assert polls == 1  # 401 is not retried
 
 

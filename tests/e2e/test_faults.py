@@ -206,7 +206,7 @@ ROWS = [
         4,
         "error",
         env={"CI_GATE_RETRY_MAX_TIME": "3"},
-        stderr="the API failed (HTTP 503)",
+        stderr="the API failed (HTTP 503",
     ),
     Row(
         "unknown status",
@@ -263,7 +263,7 @@ ROWS = [
         {"1": {"steps": [{"fault": {"http_status": 401}, "repeat": "forever"}]}},
         4,
         "error",
-        stderr="credentials rejected (HTTP 401)",
+        stderr="credentials rejected (HTTP 401",
         max_seconds=5,
     ),
     Row(
@@ -271,7 +271,7 @@ ROWS = [
         {"1": {"steps": [{"fault": {"http_status": 403}, "repeat": "forever"}]}},
         4,
         "error",
-        stderr="access denied to this master (HTTP 403)",
+        stderr="access denied to this master (HTTP 403",
         max_seconds=5,
     ),
     Row(
@@ -279,7 +279,7 @@ ROWS = [
         {"1": {"steps": [{"fault": {"http_status": 404}, "repeat": "forever"}]}},
         4,
         "error",
-        stderr="master not found (HTTP 404)",
+        stderr="master not found (HTTP 404",
         max_seconds=5,
     ),
 ]

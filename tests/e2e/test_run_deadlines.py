@@ -76,7 +76,7 @@ def test_a_start_that_never_succeeds_ends_by_the_deadline_with_reports(
     assert run.seconds < 3 + 4, run.seconds
     summary = _summary(report)
     assert summary["verdict"] == "timeout" and summary["masters"] == []
-    assert summary["reason"].startswith("timed out after 3.0s: could not start test 8200001: ")
+    assert summary["reason"].startswith("timed out after 3s: could not start test 8200001: ")
     assert words in summary["reason"]
     assert f"ci-gate: timeout: {summary['reason']}" in run.stderr
     assert_no_traceback(run.stdout, run.stderr)
@@ -90,7 +90,7 @@ def test_a_start_that_fails_still_writes_the_report_set(tmp_path: Path) -> None:
     summary = _summary(report)
     assert summary["verdict"] == "error"
     assert summary["reason"] == (
-        "could not start test 999: test 999: test not found (HTTP 404) (Test with id 999 not "
+        "could not start test 999: test 999: test not found (HTTP 404: Test with id 999 not "
         "found); check the test id and --api-url; no run was started"
     )
     assert "could not start test 999" in (report / "summary.md").read_text()

@@ -163,7 +163,7 @@ def test_an_unknown_test_is_exit_4_at_once(tmp_path: Path) -> None:
         state = _state(sim.url)
     assert run.code == 4
     assert run.stderr.strip() == (
-        "ci-gate: test 999: test not found (HTTP 404) (Test with id 999 not found); "
+        "ci-gate: test 999: test not found (HTTP 404: Test with id 999 not found); "
         "check the test id and --api-url"
     )
     assert run.stdout == ""

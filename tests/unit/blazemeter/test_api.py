@@ -226,13 +226,33 @@ def test_an_old_shape_error_body_keeps_the_servers_words(
     # a real recorded API v2 answer: the error is a string, beside `response_code`
     body = DATA / "realworld/jenkins-plugin/getSessionId_v2_500.json"
     requests_mock.get(STATUS, content=body.read_bytes(), status_code=500)
-    with pytest.raises(
-        ApiError, match=r"HTTP 500\) \(Test already running, please stop it first\)"
-    ):
+    with pytest.raises(ApiError, match=r"HTTP 500: Test already running, please stop it first\)"):
         client.status("42", level="ERROR")
     requests_mock.get(STATUS, content=body.read_bytes(), status_code=200)
     with pytest.raises(ApiError, match=r"reported an error \(Test already running"):
         client.status("42", level="ERROR")
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "words"),
+    [
+        (429, "Too Many Requests", "rate-limited by the API (HTTP 429: Too Many Requests)"),
+        (502, "Error", "the API failed (HTTP 502: Error)"),
+        (401, "Unauthorized", "credentials rejected (HTTP 401: Unauthorized)"),
+        (404, "No such master", "master not found (HTTP 404: No such master); check the"),
+    ],
+)
+def test_the_http_code_and_the_servers_words_share_one_bracket(
+    requests_mock: rm.Mocker, code: int, message: str, words: str
+) -> None:
+    """`(HTTP 429: Too Many Requests)`, never `(HTTP 429) (Too Many Requests)` (issue 32
+    item 9)."""
+    requests_mock.get(STATUS, status_code=code, json={"error": {"code": code, "message": message}})
+    once = BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=HttpSettings(retry_max_time=0))
+    with pytest.raises(ApiError) as caught:
+        once.status("42", level="ERROR", deadline=time.monotonic() + 5)
+    assert words in str(caught.value)
+    assert ") (" not in str(caught.value)
 
 
 def test_not_found_hints_at_the_api_url(requests_mock: rm.Mocker) -> None:
@@ -279,7 +299,7 @@ def test_a_host_that_does_not_resolve_is_named_and_given_30_seconds_not_300(
     with pytest.raises(ApiError) as caught:
         client.status("42", level="ERROR")
     message = str(caught.value)
-    assert message.startswith("master 42: cannot resolve a.blazemeter.co: check --api-url ")
+    assert message.startswith("master 42: cannot resolve a.blazemeter.co: check --api-url;")
     assert 30 <= sum(sleeps) < 60, sleeps  # about 30 s, not the 300 s of other trouble
 
 
