@@ -1,12 +1,12 @@
-"""One request to the API and its answer: the session, TLS, timeouts, size caps, no redirects.
+"""One request to the API and its answer: the session, TLS, BlazeMeter's envelope, and
+every way a request can fail mapped to the error tree.
 
-One clock bounds everything: each request's connect and read timeouts are cut to the time
-left before the caller's deadline, and the body is streamed with a total-time cap and a
-size cap (decoded bytes count, so a gzip bomb is an API error, not a `MemoryError`).
-Redirects are not followed. Every failure is mapped to the error tree: retryable (network
-trouble, 429, 5xx), not sent (safe to retry even a start), or fatal. A little over 300
-lines on purpose: the one place where a request, its time and size caps and the mapping
-of every way it can fail stand together.
+Each request goes through `bounded_http.bounded_request`: a hard wall-clock cap (its
+time budget, `CI_GATE_HTTP_TIMEOUT`, cut to the caller's deadline) kept by a watchdog that
+shuts the connection down whatever bytes still arrive, a size cap on the decoded body,
+no redirects. Here every failure is mapped: retryable (network trouble, the cap, 429,
+5xx), not sent (safe to retry even a start), or fatal. A little over 300 lines on purpose:
+the one place where every way a request can fail is mapped, side by side.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import time
 from urllib.parse import urlsplit
 
 import requests
-import requests.adapters
 import urllib3
 
 from ci_gate import __version__
+from ci_gate.bounded_http import CapPassed, TooLarge, bounded_request, mount_capped
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import HttpSettings
 from ci_gate.domain.run import Traffic
@@ -36,10 +36,6 @@ from ci_gate.errors import (
     UnresolvedHostError,
 )
 from ci_gate.text import one_line
-
-#: Bytes asked of the socket (and of the decoder) at a time while reading a body.
-_PIECE = 64 * 1024
-
 
 #: Longest wait honoured from a Retry-After header, so a hostile value cannot park the gate.
 MAX_RETRY_AFTER = 300.0
@@ -136,12 +132,9 @@ class Transport:
         self.http = http or HttpSettings()
         self._traffic = Traffic()
         self._traffic_lock = threading.Lock()
-        self._session = session or requests.Session()
         # one connection per worker thread, kept alive between polls (stop requests from
-        # the main thread get a spare one)
-        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool_size + 1)
-        self._session.mount("https://", adapter)
-        self._session.mount("http://", adapter)
+        # the main thread get a spare one), each request capped by the watchdog
+        self._session = mount_capped(session or requests.Session(), pool_size + 1)
         self._session.auth = (credentials.key_id, credentials.key_secret)
         self._session.headers["User-Agent"] = f"ci-gate/{__version__}"
         self._session.headers["Accept"] = "application/json"
@@ -182,20 +175,29 @@ class Transport:
             raise OutOfTimeError(f"{what}: no time left before the deadline for another request")
         self.count(requests=1)
         try:
-            response = self._session.request(
+            reply = bounded_request(
+                self._session,
                 method,
                 url,
+                ends=ends,
+                connect_timeout=self.http.connect_timeout,
+                max_bytes=self.http.max_answer_bytes,
+                on_bytes=lambda size: self.count(received=size),
                 params=params,
                 json=body,
-                timeout=(min(self.http.connect_timeout, left), left),
                 verify=self._verify,
-                allow_redirects=False,
-                stream=True,
             )
-            try:
-                content = self._read_body(response, ends, what)
-            finally:
-                response.close()
+        except CapPassed as cut:
+            raise RetryableApiError(
+                f"{what}: the API did not answer in time"
+                if cut.received is None
+                else f"{what}: the answer did not arrive in time ({cut.received} bytes so far)"
+            ) from None
+        except TooLarge:
+            raise FatalApiError(
+                f"{what}: the answer is larger than "
+                f"{self.http.max_answer_bytes // (1024 * 1024)} MiB (CI_GATE_MAX_ANSWER_MB)"
+            ) from None
         except requests.exceptions.SSLError as error:
             raise FatalApiError(f"{what}: TLS verification failed: {_short(error)}") from None
         except requests.exceptions.ConnectTimeout:
@@ -215,31 +217,7 @@ class Transport:
             raise RetryableApiError(f"{what}: request failed: {_short(error)}") from None
         except OSError as error:
             raise RetryableApiError(f"{what}: the connection failed: {_short(error)}") from None
-        return self._read_answer(response, content, what)
-
-    def _read_body(self, response: requests.Response, ends: float, what: str) -> bytes:
-        """The decoded body, read in pieces so the clock and the size cap are kept."""
-        limit = self.http.max_answer_bytes
-        parts: list[bytes] = []
-        size = 0
-        raw = response.raw
-        while True:
-            if time.monotonic() >= ends:
-                raise RetryableApiError(
-                    f"{what}: the answer did not arrive in time ({size} bytes so far)"
-                )
-            piece = raw.read1(_PIECE, decode_content=True)
-            if not piece:
-                break
-            size += len(piece)
-            self.count(received=len(piece))
-            if size > limit:
-                raise FatalApiError(
-                    f"{what}: the answer is larger than {limit // (1024 * 1024)} MiB "
-                    "(CI_GATE_MAX_ANSWER_MB)"
-                )
-            parts.append(piece)
-        return b"".join(parts)
+        return self._read_answer(reply.response, reply.content, what)
 
     def _hint(self, code: object, what: str) -> str:
         """What to check when the API says 'not found': the id, or the URL it was sent to."""

@@ -1,6 +1,7 @@
-"""A bounded JSON request to a CI platform's API (GitHub, GitLab), with the BlazeMeter
-transport's rules: timeouts cut to a deadline, no redirects, a size cap, and one line for
-every way it fails (the token never in it)."""
+"""A bounded JSON request to a CI platform's API (GitHub, GitLab): sent through
+`bounded_http.bounded_request`, as BlazeMeter's are (a wall-clock cap cut to the deadline,
+no redirects, a size cap), and told as one line for every way it fails (the token never
+in it)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
+import urllib3
 
 from ci_gate import __version__
+from ci_gate.bounded_http import CapPassed, TooLarge, bounded_request, mount_capped
 from ci_gate.text import one_line
 
 #: The largest answer read from a CI platform's API.
 MAX_ANSWER_BYTES = 8 * 1024 * 1024
-_PIECE = 64 * 1024
+#: Seconds to connect at most (within the time left).
+CONNECT_TIMEOUT = 5.0
 
 
 class PlatformError(Exception):
@@ -45,7 +49,7 @@ class PlatformClient:
         clock: Callable[[], float] = time.monotonic,
         verify: str | bool = True,
     ) -> None:
-        self._session = requests.Session()
+        self._session = mount_capped(requests.Session(), 2)
         self._session.headers.update(headers)
         self._session.headers["User-Agent"] = f"ci-gate/{__version__}"
         self._deadline = deadline
@@ -56,27 +60,35 @@ class PlatformClient:
         self._session.close()
 
     def request(self, method: str, url: str, body: object | None = None) -> Answer:
-        left = self._deadline - self._clock()
-        if left <= 0:
+        if self._deadline - self._clock() <= 0:
             raise PlatformError("no time left for the request")
         try:
-            response = self._session.request(
+            reply = bounded_request(
+                self._session,
                 method,
                 url,
+                ends=self._deadline,
+                connect_timeout=CONNECT_TIMEOUT,
+                max_bytes=MAX_ANSWER_BYTES,
+                clock=self._clock,
                 json=body,
-                timeout=(min(left, 5.0), left),
-                allow_redirects=False,
-                stream=True,
                 verify=self._verify,
             )
-            try:
-                content = self._read(response)
-            finally:
-                response.close()
+        except CapPassed as cut:
+            if cut.received is None:
+                raise PlatformError("the API did not answer in time") from None
+            raise PlatformError("the answer did not arrive in time") from None
+        except TooLarge:
+            raise PlatformError("the answer is too large") from None
         except requests.exceptions.Timeout:
             raise PlatformError("the API did not answer in time") from None
-        except (requests.exceptions.RequestException, OSError) as error:
+        except (
+            requests.exceptions.RequestException,
+            urllib3.exceptions.HTTPError,
+            OSError,
+        ) as error:
             raise PlatformError(f"request failed: {one_line(type(error).__name__)}") from None
+        response, content = reply.response, reply.content
         code = response.status_code
         if 300 <= code < 400:
             raise PlatformError(f"the API answered with a redirect (HTTP {code})", code)
@@ -89,17 +101,3 @@ class PlatformClient:
             detail = f" ({one_line(message, 200)})" if isinstance(message, str) else ""
             raise PlatformError(f"HTTP {code}{detail}", code)
         return Answer(code, parsed, {k.lower(): v for k, v in response.headers.items()})
-
-    def _read(self, response: requests.Response) -> bytes:
-        parts: list[bytes] = []
-        size = 0
-        while True:
-            if self._clock() >= self._deadline:
-                raise PlatformError("the answer did not arrive in time")
-            piece = response.raw.read1(_PIECE, decode_content=True)
-            if not piece:
-                return b"".join(parts)
-            size += len(piece)
-            if size > MAX_ANSWER_BYTES:
-                raise PlatformError("the answer is too large")
-            parts.append(piece)

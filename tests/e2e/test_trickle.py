@@ -1,0 +1,179 @@
+"""Every request has a wall-clock cap (issue 29 item 2): a server that trickles its status
+line, its headers, a chunk-size line or its body one byte every 0.5 s (each byte restarts
+any read timeout) cannot carry the real `ci-gate` past its deadline, for every client:
+the status poll, the end read, `run`'s start, `start` alone, `stop` and the GitHub comment.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.fake_platforms import fake_platform
+from tests.support.helpers import (
+    CORE_REPORTS,
+    STATE_END,
+    STATE_START,
+    assert_no_traceback,
+    assert_valid_junit,
+    core_reports,
+    gate_env,
+    run_args,
+    run_gate,
+    simulator,
+    write_scenario,
+)
+from tests.support.trickle import Rule, trickler
+
+#: The most the gate may take past its cap: the reports, the interpreter, a loaded machine.
+SLACK = 5.0
+#: Killed here, a gate that hangs fails the test instead of holding it.
+KILL_AFTER = 30.0
+TEST_ID = "8200001"
+MASTER = "82000001"
+TOKEN = "ghs_trickle-TOKEN-0815"
+
+
+def _reports_written(report: Path) -> None:
+    assert core_reports(report) == CORE_REPORTS
+    assert_valid_junit((report / "junit.xml").read_bytes())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("place", ["status line", "headers", "chunk size", "body"])
+def test_a_trickled_status_poll_ends_by_the_deadline_with_reports(
+    tmp_path: Path, place: str
+) -> None:
+    scenario = write_scenario(tmp_path, {MASTER: {"steps": [STATE_START]}})
+    report = tmp_path / "r"
+    rule = Rule("GET", rf"/api/v4/masters/{MASTER}/status", place, skip=1)
+    with simulator(scenario) as sim, trickler(sim.url, rule) as slow:
+        args = ["wait", MASTER, "--api-url", slow.base(), "--interval", "0.1"]
+        run = run_gate(
+            [*args, "--timeout", "3", "--report-dir", str(report)], report, timeout=KILL_AFTER
+        )
+    assert slow.trickled >= 1
+    assert run.code == 3, run.stdout + run.stderr
+    assert run.seconds < 3 + SLACK, run.seconds
+    assert run.summary["verdict"] == "timeout"
+    _reports_written(report)
+    assert_no_traceback(run.stdout, run.stderr)
+
+
+@pytest.mark.slow
+def test_a_trickled_end_read_ends_by_the_deadline_with_reports(tmp_path: Path) -> None:
+    scenario = write_scenario(tmp_path, {MASTER: {"steps": [STATE_END]}})
+    report = tmp_path / "r"
+    rule = Rule("GET", rf"/api/v4/masters/{MASTER}", "headers")
+    with simulator(scenario) as sim, trickler(sim.url, rule) as slow:
+        args = ["wait", MASTER, "--api-url", slow.base(), "--interval", "0.1"]
+        run = run_gate(
+            [*args, "--timeout", "3", "--report-dir", str(report)], report, timeout=KILL_AFTER
+        )
+    assert slow.trickled >= 1
+    # the deadline cut the read of BlazeMeter's verdict: timed out, never passed
+    assert run.code == 3, run.stdout + run.stderr
+    assert run.seconds < 3 + SLACK, run.seconds
+    assert run.summary["verdict"] == "timeout"
+    assert "BlazeMeter's verdict on the ended run was still being read" in run.summary["reason"]
+    _reports_written(report)
+    assert_no_traceback(run.stdout, run.stderr)
+
+
+def _start_scenario(folder: Path) -> Path:
+    template = {"steps": [{"status": "BOOT_STARTING"}, {"status": "ENDED"}]}
+    return write_scenario(folder, {MASTER: template}, tests={TEST_ID: {"master": MASTER}})
+
+
+@pytest.mark.slow
+def test_a_trickled_start_request_of_run_ends_by_the_deadline_with_reports(
+    tmp_path: Path,
+) -> None:
+    report = tmp_path / "r"
+    rule = Rule("POST", rf"/api/v4/tests/{TEST_ID}/start", "status line")
+    with simulator(_start_scenario(tmp_path)) as sim, trickler(sim.url, rule) as slow:
+        run = run_gate(
+            run_args(TEST_ID, slow.base(), report, "--timeout", "3"), report, timeout=KILL_AFTER
+        )
+    assert slow.trickled == 1
+    assert run.code == 3, run.stdout + run.stderr
+    assert run.seconds < 3 + SLACK, run.seconds
+    assert run.summary["verdict"] == "timeout"
+    assert "a run may have started" in run.summary["reason"]
+    _reports_written(report)
+    assert_no_traceback(run.stdout, run.stderr)
+
+
+@pytest.mark.slow
+def test_a_trickled_start_alone_ends_by_its_request_cap(tmp_path: Path) -> None:
+    """`start` has no --timeout: each request's own cap (CI_GATE_HTTP_TIMEOUT) bounds it."""
+    report = tmp_path / "r"
+    rule = Rule("POST", rf"/api/v4/tests/{TEST_ID}/start", "headers")
+    with simulator(_start_scenario(tmp_path)) as sim, trickler(sim.url, rule) as slow:
+        run = run_gate(
+            ["start", TEST_ID, "--api-url", slow.base()],
+            report,
+            env=gate_env(CI_GATE_HTTP_TIMEOUT="3", CI_GATE_REPORT_DIR=str(report)),
+            timeout=KILL_AFTER,
+        )
+    assert slow.trickled == 1
+    assert run.code == 4, run.stdout + run.stderr
+    assert run.seconds < 3 + SLACK, run.seconds
+    assert run.stdout == ""  # no master id
+    assert "a run may have started" in run.stderr
+    assert_no_traceback(run.stdout, run.stderr)
+
+
+@pytest.mark.slow
+def test_a_trickled_stop_request_ends_by_the_stop_budget(tmp_path: Path) -> None:
+    scenario = write_scenario(tmp_path, {MASTER: {"steps": [STATE_START]}})
+    report = tmp_path / "r"
+    rule = Rule("POST", rf"/api/v4/masters/{MASTER}/(stop|terminate)", "chunk size")
+    with simulator(scenario) as sim, trickler(sim.url, rule) as slow:
+        run = run_gate(["stop", MASTER, "--api-url", slow.base()], report, timeout=KILL_AFTER)
+    assert slow.trickled == 1
+    assert run.code == 4, run.stdout + run.stderr
+    assert run.seconds < 4 + SLACK, run.seconds  # the stop budget: 4 s
+    assert_no_traceback(run.stdout, run.stderr)
+
+
+@pytest.mark.slow
+def test_a_trickled_comment_list_is_one_warning_by_the_deadline(tmp_path: Path) -> None:
+    report = tmp_path / "r"
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 12}}))
+    rule = Rule("GET", r"/repos/acme/shop/issues/12/comments", "headers")
+    scenario = write_scenario(tmp_path, {MASTER: {"steps": [STATE_END]}})
+    with (
+        fake_platform("github", TOKEN) as github,
+        trickler(github.url, rule) as slow,
+        simulator(scenario) as sim,
+    ):
+        env = gate_env(
+            GITHUB_ACTIONS="true",
+            GITHUB_EVENT_NAME="pull_request",
+            GITHUB_EVENT_PATH=str(event),
+            GITHUB_API_URL=slow.base(),
+            GITHUB_REPOSITORY="acme/shop",
+            GITHUB_WORKFLOW="gate",
+            GITHUB_JOB="load",
+            GITHUB_TOKEN=TOKEN,
+            GITHUB_OUTPUT=str(tmp_path / "out"),
+            GITHUB_STEP_SUMMARY=str(tmp_path / "summary"),
+        )
+        args = ["wait", MASTER, "--api-url", sim.url, "--interval", "0.1", "--comment"]
+        run = run_gate(
+            [*args, "--timeout", "3", "--report-dir", str(report)],
+            report,
+            env=env,
+            timeout=KILL_AFTER,
+        )
+    assert slow.trickled == 1
+    assert run.code == 0, run.stdout + run.stderr  # the verdict's, whatever the comment did
+    assert run.seconds < 3 + SLACK, run.seconds
+    assert run.summary["comment"]["status"] == "failed"
+    assert github.comments(12) == []
+    _reports_written(report)
+    assert_no_traceback(run.stdout, run.stderr)
