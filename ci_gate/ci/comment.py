@@ -13,11 +13,11 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from ci_gate.ci.http import PlatformClient, PlatformError
 from ci_gate.domain.outcome import CommentResult
+from ci_gate.files import read_small_text
 from ci_gate.text import ascii_digits, one_line, register_secret
 
 #: GitHub's limit for a comment body, in characters.
@@ -99,7 +99,7 @@ def _github_target(env: Mapping[str, str]) -> Target | str:
 
 def _pull_request_number(path: str) -> int | None:
     try:
-        event = json.loads(Path(path).read_text(encoding="utf-8")) if path else None
+        event = json.loads(read_small_text(path)) if path else None
     except (OSError, ValueError):
         return None
     pull = event.get("pull_request") if isinstance(event, dict) else None

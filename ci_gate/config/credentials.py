@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ci_gate.errors import UsageError
+from ci_gate.files import read_small_text
 from ci_gate.text import register_credentials
 
 
@@ -28,7 +28,7 @@ def resolve_credentials(api_key_file: str | None, env: Mapping[str, str]) -> Cre
     if api_key_file is not None:
         try:
             # utf-8-sig: a BOM left by a Windows editor is not part of the key id
-            text = Path(api_key_file).read_text(encoding="utf-8-sig").strip()
+            text = read_small_text(api_key_file, encoding="utf-8-sig").strip()
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
             raise UsageError(

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ci_gate.domain.run import PROGRESS_BY_STATUS, STATUS_BY_PROGRESS
+from ci_gate.files import read_small_text
 from ci_gate.text import ascii_digits
 
 BUILTIN_DIR = Path(__file__).parent / "scenarios"
@@ -165,7 +166,7 @@ def load_scenario(name_or_path: str) -> Scenario:
             f"({', '.join(builtin_names())})"
         )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_small_text(path))
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(f"{path}: cannot read: {error}") from None
     except json.JSONDecodeError as error:
@@ -437,7 +438,7 @@ def _replay(read: _Reader, path: Path, master_id: str, master: dict[str, Any]) -
         raise read.fail(where, "must be the path of a recorded status answer")
     recording = Path(source) if Path(source).is_absolute() else path.parent / source
     try:
-        answer = json.loads(recording.read_text(encoding="utf-8"))
+        answer = json.loads(read_small_text(recording))
         result = answer["result"]
         events = list(reversed(result["events"]))
     except (OSError, ValueError, KeyError, TypeError) as error:
