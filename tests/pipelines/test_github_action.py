@@ -21,7 +21,7 @@ from tests.support.helpers import (
     simulator_process,
     tracked_copy,
 )
-from tests.support.shell import ROOT, commit_all
+from tests.support.shell import PINNED_REQUIREMENT, ROOT, commit_all
 from tests.support.tools import require_tool
 from tools import release
 
@@ -114,14 +114,13 @@ def _act(
                 f"{release.current().action}={_action_checkout()}",
                 "--secret-file",
                 str(secrets),
-                "--env",
-                f"MASTER_ID={sim.masters[0]}",
-                "--var",  # the README's workflow reads it from the repository's variables
+                # the README's workflows read both from the repository's variables
+                "--var",
                 f"BLAZEMETER_TEST_ID={TEST_IDS[scenario.name]}",
+                "--var",
+                f"BLAZEMETER_API_URL={sim.url}",
                 "--local-repository",
                 f"{UPLOAD_ARTIFACT}={STAND_IN}",
-                "--env",
-                f"BLAZEMETER_API_URL={sim.url}",
                 "--env",
                 f"RESULT_DIR={results}",
             ],
@@ -177,15 +176,20 @@ def test_a_passing_run_started_by_the_action(tmp_path: Path) -> None:
 
 
 @pytest.mark.heavy(15)
-def test_a_failing_run_cannot_be_talked_into_passing(tmp_path: Path) -> None:
-    """The README's wait workflow, with the option inputs a user adds (ignore, stop-on-fail,
-    no-note, allow-insecure-http): they reach the gate (two of the three ERROR events are
-    waived, and summary.json names the pattern), and the one left fails the step however
-    its text tries to forge a pass."""
+def test_a_failing_run_cannot_be_talked_into_passing(tmp_path: Path, checkout_wheel: Path) -> None:
+    """The README's wait workflow: one job starts the test (`ci-gate start`, installed from
+    this checkout instead of the release) and hands the master id on as a job output; the
+    next waits for it with the option inputs a user adds (ignore, stop-on-fail, no-note,
+    allow-insecure-http): they reach the gate (two of the three ERROR events are waived,
+    and summary.json names the pattern), and the one left fails the step however its text
+    tries to forge a pass."""
     repo = _workflow_repo(tmp_path, "github-workflow-wait.yml")
     workflow = repo / ".github" / "workflows" / "gate.yml"
+    assert PINNED_REQUIREMENT in workflow.read_text()
     workflow.write_text(
-        workflow.read_text().replace(
+        workflow.read_text()
+        .replace(PINNED_REQUIREMENT, str(checkout_wheel))
+        .replace(
             '          stop-on-cancel: "true"\n',
             '          stop-on-cancel: "true"\n'
             '          ignore: "name=verdict|<<EOF"\n'
@@ -210,6 +214,8 @@ def test_a_failing_run_cannot_be_talked_into_passing(tmp_path: Path) -> None:
     summary = json.loads((results / "summary.json").read_text())
     assert summary["ignore_patterns"] == ["name=verdict|<<EOF"]
     (master,) = summary["masters"]
+    # the master the start job started (the simulator's 9xxxxxxx), handed on as a job output
+    assert re.fullmatch(r"9\d{7}", master["id"]) and outputs["master-id"] == master["id"]
     assert (master["ignored_events"], len(master["offending_events"])) == (2, 1)
     assert "forged annotation" in master["offending_events"][0]["message"]
     assert SECRET not in log

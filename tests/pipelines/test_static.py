@@ -24,9 +24,11 @@ from tests.support.shell import (
     PINNED_REQUIREMENT,
     ROOT,
     action_scripts,
+    azure_scripts,
     gitlab_documents,
     gitlab_script,
     jenkins_sh_bodies,
+    workflow_scripts,
 )
 from tests.support.tools import require_tool
 from tools import release as release_refs
@@ -87,6 +89,21 @@ def test_gitlab_template_jobs_and_example_validate(tmp_path: Path) -> None:
     for name in ("gitlab-ci.yml", "gitlab-ci-remote.yml"):
         example = run(tool, "--builtin-schema", "vendor.gitlab-ci", str(ROOT / "examples" / name))
         assert example.returncode == 0, name + example.stdout + example.stderr
+
+
+def test_the_azure_example_validates_against_the_azure_pipelines_schema() -> None:
+    """The schema knows every built-in task and its inputs (PublishTestResults@2,
+    PublishPipelineArtifact@1); its patterns need Python's regex engine to compile."""
+    tool = require_tool("check-jsonschema")
+    done = run(
+        tool,
+        "--regex-variant",
+        "python",
+        "--builtin-schema",
+        "vendor.azure-pipelines",
+        str(ROOT / "examples" / "azure-pipelines.yml"),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_remote_include_names_the_release_the_package_installs() -> None:
@@ -166,6 +183,8 @@ def test_shellcheck_passes_on_every_shell_snippet(tmp_path: Path) -> None:
     snippets = {f"action-{n}.sh": ("bash", s) for n, s in enumerate(action_scripts())}
     snippets["gitlab-script.sh"] = ("sh", gitlab_script("script"))
     snippets["gitlab-after-script.sh"] = ("sh", gitlab_script("after_script"))
+    snippets.update({f"azure-{n}.sh": ("bash", s) for n, s in enumerate(azure_scripts())})
+    snippets.update({f"workflow-{n}.sh": ("bash", s) for n, s in enumerate(workflow_scripts())})
     bodies = jenkins_sh_bodies()
     assert bodies, "the Jenkinsfile has no sh step"
     snippets.update({f"jenkins-{n}.sh": ("sh", body) for n, body in enumerate(bodies)})
@@ -211,7 +230,13 @@ def test_every_place_a_user_copies_from_names_pyprojects_release() -> None:
     assert release.requirement == PINNED_REQUIREMENT
     spec, _jobs = gitlab_documents()
     assert spec["spec"]["inputs"]["package"]["default"] == release.requirement
-    for name in ("examples/Jenkinsfile", "examples/gitlab-ci.yml", "README.md"):
+    for name in (
+        "examples/Jenkinsfile",
+        "examples/gitlab-ci.yml",
+        "examples/azure-pipelines.yml",
+        "examples/github-workflow-wait.yml",
+        "README.md",
+    ):
         text = (ROOT / name).read_text()
         assert release.requirement in text, name
         # ci-gate is not on PyPI yet: a bare `blazemeter-ci-gate` would fail to install

@@ -1,4 +1,5 @@
-"""Pulling the shell out of action.yml, the GitLab template and the Jenkinsfile."""
+"""Pulling the shell out of action.yml, the GitLab template, the example workflows, the
+Azure pipeline and the Jenkinsfile."""
 
 from __future__ import annotations
 
@@ -20,6 +21,24 @@ PINNED_REQUIREMENT = release.current().requirement
 def action_scripts() -> list[str]:
     action: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text())
     return [step["run"] for step in action["runs"]["steps"] if "run" in step]
+
+
+def azure_scripts() -> list[str]:
+    """The bash steps of examples/azure-pipelines.yml."""
+    pipeline: dict[str, Any] = yaml.safe_load(
+        (ROOT / "examples" / "azure-pipelines.yml").read_text()
+    )
+    return [step["bash"] for job in pipeline["jobs"] for step in job["steps"] if "bash" in step]
+
+
+def workflow_scripts() -> list[str]:
+    """The `run:` steps of the example workflows (the action's own are `action_scripts`)."""
+    scripts = []
+    for path in sorted((ROOT / "examples").glob("github-workflow*.yml")):
+        workflow: dict[str, Any] = yaml.safe_load(path.read_text())
+        for job in workflow["jobs"].values():
+            scripts += [step["run"] for step in job["steps"] if "run" in step]
+    return scripts
 
 
 def gitlab_documents() -> tuple[dict[str, Any], dict[str, Any]]:

@@ -29,6 +29,7 @@ def test_readme_shows_the_tested_examples_verbatim() -> None:
         "github-workflow-wait.yml",
         "github-workflow-pr.yml",
         "gitlab-ci.yml",
+        "azure-pipelines.yml",
         "Jenkinsfile",
     ):
         assert (ROOT / "examples" / name).read_text() in README, name
