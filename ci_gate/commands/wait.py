@@ -23,7 +23,7 @@ from ci_gate.domain.levels import level_name
 from ci_gate.domain.outcome import CommentResult, Outcome
 from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import print_traceback_if_debugging
-from ci_gate.formatting import format_duration
+from ci_gate.formatting import format_duration, plural
 from ci_gate.judging.kpis import KNOWN_KPIS
 from ci_gate.report import ReportPaths, report_paths, write_reports
 from ci_gate.report.summary import render_markdown
@@ -54,7 +54,8 @@ def announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) -
     ids = " ".join(settings.master_ids)
     level = level_name(settings.level)
     progress.note(
-        f"waiting for master {ids} at {api.url} (fail at {level} and above, "
+        f"waiting for {plural(len(settings.master_ids), 'master')} {ids} at {api.url} "
+        f"(fail at {level} and above, "
         f"timeout {format_duration(settings.timeout)}, poll every {settings.interval:g}s)"
     )
     if settings.ignore:

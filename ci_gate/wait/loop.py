@@ -402,7 +402,7 @@ class WaitLoop:
         facts = watch.facts
         try:
             facts.stop_action = self.api.stop(watch.master_id, facts.progress, deadline=deadline)
-            self.progress.note(f"master {watch.master_id}: sent {facts.stop_action} ({why})")
+            self.progress.note(f"master {watch.master_id}: sent {facts.stop_action}: {why}")
         except ApiError as error:
             facts.notes.append(f"could not stop the master: {error}")
             self.progress.note(f"master {watch.master_id}: could not stop it: {error}")

@@ -192,6 +192,16 @@ def test_regression_limits_without_a_baseline_are_said_at_the_start() -> None:
     assert "warning" not in quiet.getvalue()
 
 
+@pytest.mark.parametrize(
+    ("ids", "words"),
+    [(("5",), "waiting for master 5 at"), (("5", "6"), "waiting for masters 5 6 at")],
+)
+def test_the_first_line_counts_its_masters(ids: tuple[str, ...], words: str) -> None:
+    progress = io.StringIO()
+    announce(WaitSettings(master_ids=ids), ApiSettings(), ConsoleProgress(progress))
+    assert words in progress.getvalue()
+
+
 def test_the_kpis_fit_one_line_in_reading_order() -> None:
     from ci_gate.commands.wait import kpi_line
 

@@ -105,6 +105,24 @@ def test_timeout_with_stop_on_timeout_terminates_below_100() -> None:
     assert "timed out after 35s" in (outcome.masters[0].error or "")
 
 
+class NotesKept(SilentProgress):
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+
+def test_the_stop_line_says_why_without_brackets_in_brackets() -> None:
+    """`sent terminate: timed out (--stop-on-timeout)`, not `sent terminate (timed out
+    (--stop-on-timeout))` (issue 32 item 9)."""
+    clock, progress = FakeClock(), NotesKept()
+    api = FakeApi(clock, {"1": [status("BOOT_STARTING", 25)]})
+    plan = WaitSettings(master_ids=("1",), timeout=35, interval=10, stop_on_timeout=True)
+    WaitLoop(plan, api, progress, SignalGuard(), clock=clock, sleep=clock.sleep).run()
+    assert "master 1: sent terminate: timed out (--stop-on-timeout)" in progress.notes
+
+
 def test_api_error_is_exit_4_and_others_still_finish() -> None:
     _, _, outcome = run(
         {
