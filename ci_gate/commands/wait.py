@@ -224,10 +224,8 @@ def kpi_line(kpis: Mapping[str, float]) -> str:
 
 def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr: TextIO) -> None:
     if paths.summary_json.exists():
-        stdout.write(
-            f"ci-gate: reports: {paths.junit}, {paths.summary_json}, {paths.summary_md}, "
-            f"{paths.html}\n"
-        )
+        written = paths.written or (paths.junit, paths.summary_json, paths.summary_md, paths.html)
+        stdout.write(f"ci-gate: reports: {', '.join(str(path) for path in written)}\n")
         stdout.flush()
     for master in outcome.masters:
         if master.kpis:

@@ -9,7 +9,7 @@ an old summary.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ci_gate.domain.outcome import Outcome
@@ -27,6 +27,8 @@ class ReportPaths:
     summary_json: Path
     summary_md: Path
     html: Path
+    #: every file of the set as written, in reading order (empty: none was written)
+    written: tuple[Path, ...] = ()
 
 
 def report_paths(report_dir: Path) -> ReportPaths:
@@ -58,5 +60,8 @@ def render_reports(outcome: Outcome, *, dotenv: bool = False) -> dict[str, bytes
 def write_reports(outcome: Outcome, report_dir: Path, *, dotenv: bool = False) -> ReportPaths:
     """Render the set and write it as a unit (see `atomic.write_set`)."""
     report_dir.mkdir(parents=True, exist_ok=True)
-    write_set(report_dir, render_reports(outcome, dotenv=dotenv))
-    return report_paths(report_dir)
+    files = render_reports(outcome, dotenv=dotenv)
+    write_set(report_dir, files)
+    order = ("junit.xml", "summary.json", "summary.md", HTML_NAME, METRICS_NAME, DOTENV_NAME)
+    named = sorted(files, key=lambda name: order.index(name) if name in order else len(order))
+    return replace(report_paths(report_dir), written=tuple(report_dir / name for name in named))

@@ -131,6 +131,18 @@ def test_a_broken_step_summary_path_costs_one_line_not_the_outputs(tmp_path: Pat
     assert stderr.getvalue().strip().splitlines()[-1].startswith("ci-gate: failed: ")
 
 
+def test_the_reports_line_names_every_file_written(tmp_path: Path) -> None:
+    """metrics.txt and gate.env are named beside the four others (issue 32 item 9)."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    outcome = make_outcome(master_outcome(kpis={"hits": 12000.0, "avg": 212.4}))
+    report = tmp_path / "r"
+    finish(outcome, report, SignalGuard(), stdout=stdout, stderr=stderr, env={"GITLAB_CI": "true"})
+    [line] = [line for line in stdout.getvalue().splitlines() if "reports:" in line]
+    named = line.split("reports: ", 1)[1].split(", ")
+    assert sorted(named) == sorted(str(path) for path in report.iterdir())
+    assert {Path(name).name for name in named} >= {"metrics.txt", "gate.env", "report.html"}
+
+
 def test_a_bug_inside_the_wait_ends_as_error_with_reports(tmp_path: Path) -> None:
     class BrokenApi:
         def status(self, master_id: str, **how: object) -> object:
