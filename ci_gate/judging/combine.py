@@ -250,7 +250,7 @@ def run_reason(verdict: Verdict, masters: tuple[MasterOutcome, ...], level: str)
         statuses = {m.criteria.report_status for m in masters if m.criteria is not None}
         if statuses == {"pass"}:
             reason += ", and BlazeMeter's failure criteria passed"
-        return reason
+        return reason + _passed_also(masters)
     culprits = [master for master in masters if master.verdict == verdict] or [masters[0]]
     if verdict == Verdict.FAILED:
         return _failed_reason(culprits, level)
@@ -260,6 +260,25 @@ def run_reason(verdict: Verdict, masters: tuple[MasterOutcome, ...], level: str)
     shown = "; ".join(reasons[:3])
     more = len(reasons) - 3
     return shown + (f"; and {more} more {plural(more, 'master')}" if more > 0 else "")
+
+
+def _passed_also(masters: tuple[MasterOutcome, ...]) -> str:
+    """What a pass leaned on besides the events: events waived by --ignore, and the
+    baselines it was compared with."""
+    parts = []
+    ignored = sum(len(master.ignored) for master in masters)
+    if ignored:
+        parts.append(f"{ignored} {plural(ignored, 'event')} ignored (--ignore)")
+    compared = {
+        f"{master.baseline.master_id} ({master.baseline.how_chosen})": None
+        for master in masters
+        if master.baseline is not None and master.baseline.master_id and not master.baseline.note
+    }
+    if compared:
+        parts.append(
+            f"no regression against {plural(len(compared), 'baseline')} {', '.join(compared)}"
+        )
+    return "".join(f"; {part}" for part in parts)
 
 
 def _failed_reason(culprits: list[MasterOutcome], level: str) -> str:

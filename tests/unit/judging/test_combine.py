@@ -238,3 +238,26 @@ def test_the_trend_never_changes_the_verdict_and_ends_with_this_run(report_statu
     ]
     assert points[0].errors == pytest.approx(1.0)
     assert "trend: could not read the KPIs of run 8: boom; shown as a gap" in with_trend.notes
+
+
+def test_the_passed_line_names_ignored_events_and_the_baseline() -> None:
+    """A pass that waived events or compared with a baseline says so (issue 32 item 9)."""
+    from ci_gate.domain.findings import BaselineOutcome
+    from ci_gate.domain.outcome import IgnoredEvent
+    from ci_gate.judging.combine import run_reason
+    from tests.support.helpers import master_outcome
+
+    waived = (IgnoredEvent(event(), "known"), IgnoredEvent(event(), "known"))
+    compared = BaselineOutcome("91000001", "last-passed")
+    masters = (
+        master_outcome(ignored=waived),
+        master_outcome(master_id="2", baseline=compared),
+    )
+    reason = run_reason(Verdict.PASSED, masters, "ERROR")
+    assert reason == (
+        "2 masters ended with no event at ERROR or above; 2 events ignored (--ignore); "
+        "no regression against baseline 91000001 (last-passed)"
+    )
+    plain = run_reason(Verdict.PASSED, (master_outcome(),), "ERROR")
+    assert plain == "1 master ended with no event at ERROR or above"
+
