@@ -7,9 +7,10 @@ describe an event on a line; every server string in them goes through `text.one_
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from ci_gate.domain.run import Event
+from ci_gate.safe_numbers import OUT_OF_RANGE, as_float, in_range, show_number
 from ci_gate.text import one_line
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -23,9 +24,10 @@ def iso_utc(moment: datetime) -> str:
 def format_duration(seconds: float) -> str:
     """The one duration format, everywhere: `0.3s`, `45s`, `5m00s`, `1h00m00s` (tenths
     below a minute when they are not zero; never `300s` beside `5m00s`)."""
-    if not math.isfinite(seconds):
-        return "no end" if seconds > 0 else "?"
-    seconds = round(max(seconds, 0.0), 1)
+    number = in_range(seconds)
+    if number is None:  # NaN, an infinity, or too large to be a duration (10**400)
+        return "no end" if (as_float(seconds) or 0.0) > 0 else "?"
+    seconds = round(max(number, 0.0), 1)
     if seconds < 60:
         shown = f"{seconds:.1f}"
         return f"{shown.removesuffix('.0')}s"
@@ -34,14 +36,29 @@ def format_duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
 
 
+#: The epoch seconds a calendar date can be given for (years 1 to 9999).
+_FIRST_DATE = datetime(1, 1, 1, tzinfo=timezone.utc).timestamp()
+_LAST_DATE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp()
+
+
+def utc_moment(seconds: object) -> datetime | None:
+    """Epoch seconds as a UTC moment; None when they name no calendar date (NaN, an
+    infinity, before year 1 or after 9999)."""
+    number = in_range(seconds)
+    if number is None or not _FIRST_DATE <= number <= _LAST_DATE:
+        return None
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=number)
+
+
 def event_time(event: Event) -> str:
-    """The event's time in ISO-8601 UTC, or '?' when the server gave none."""
+    """The event's time in ISO-8601 UTC, '?' when the server gave none, or the number as
+    given and marked when it names no date."""
     if event.t is None:
         return "?"
-    try:
-        moment = datetime.fromtimestamp(event.t, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return str(event.t)
+    moment = utc_moment(event.t)
+    if moment is None:
+        shown = show_number(event.t)
+        return shown if OUT_OF_RANGE in shown else f"{shown} ({OUT_OF_RANGE})"
     return iso_utc(moment)
 
 
@@ -60,7 +77,16 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
 
 
 def plain_number(value: float) -> str:
-    """A whole number as an integer (`51234567`, not `5.12346e+07`), else in full."""
-    if value.is_integer() and abs(value) < 2**63:
-        return str(int(value))
-    return repr(value)
+    """A number as a float reader takes it: a whole number as an integer (`51234567`, not
+    `5.12346e+07`), else in full; NaN and infinities as OpenMetrics writes them (`NaN`,
+    `+Inf`, `-Inf`), an integer beyond the float range as the infinity it rounds to."""
+    if isinstance(value, int) and abs(value) < 2**63:
+        return str(value)
+    number = as_float(value)
+    if number is None or math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "+Inf" if number > 0 else "-Inf"
+    if number.is_integer() and abs(number) < 2**63:
+        return str(int(number))
+    return repr(number)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ci_gate.domain.verdict import Verdict
+from ci_gate.safe_numbers import OUT_OF_RANGE, in_range, show_number
 
 #: reportStatus values that mean the run produced no usable result: verdict `broken`.
 BROKEN_REPORT_STATUSES = frozenset({"error", "abort", "noData"})
@@ -111,11 +112,10 @@ class CriteriaOutcome:
 
 
 def _number(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    """A criterion's value as given: `1830`, `1.5`, `1e+20`, text as it came."""
     if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+        return show_number(value, ".0f" if value.is_integer() and abs(value) < 1e15 else "g")
+    return show_number(value)
 
 
 #: reportStatus as the gate names it, by its lower-cased, trimmed spelling.
@@ -202,11 +202,14 @@ class Comparison:
     def change(self) -> str:
         if self.baseline is None or self.now is None:
             return "-"
-        delta = self.now - self.baseline
+        before, now = in_range(self.baseline), in_range(self.now)
+        if before is None or now is None:
+            return OUT_OF_RANGE
+        delta = now - before
         if self.metric == "errors":
-            return f"{delta:+.2f} points" + (" (from 0)" if not self.baseline and delta else "")
-        if self.baseline:
-            percent = f" ({delta / abs(self.baseline) * 100:+.0f}%)"
+            return f"{delta:+.2f} points" + (" (from 0)" if not before and delta else "")
+        if before:
+            percent = f" ({delta / abs(before) * 100:+.0f}%)"
         else:
             percent = " (from 0)" if delta else ""
         return f"{delta:+.0f} ms{percent}"
@@ -232,7 +235,7 @@ def _shown(metric: str, value: float | None) -> str:
     """A metric's value with its unit (`1350 ms`, `0.5 %`), or `-` when a side has none."""
     if value is None:
         return "-"
-    return f"{value:g}{' %' if metric == 'errors' else ' ms'}"
+    return f"{show_number(value, 'g')}{' %' if metric == 'errors' else ' ms'}"
 
 
 @dataclass(frozen=True)
@@ -258,11 +261,12 @@ class BaselineOutcome:
 
 def _size(row: Comparison) -> float:
     """How far beyond its baseline a row is (relative; a rise from 0 is infinite)."""
-    if row.baseline is None or row.now is None:
+    before, now = in_range(row.baseline), in_range(row.now)
+    if before is None or now is None:
         return -math.inf
-    if row.baseline:
-        return (row.now - row.baseline) / abs(row.baseline)
-    return math.inf if row.now > 0 else 0.0
+    if before:
+        return (now - before) / abs(before)
+    return math.inf if now > 0 else 0.0
 
 
 @dataclass(frozen=True)

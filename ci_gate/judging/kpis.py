@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ci_gate.safe_numbers import in_range, show_number
+
 #: The KPIs shown first, in this order, with their units; any other number is kept too.
 KNOWN_KPIS: dict[str, tuple[str, str]] = {
     "hits": ("samples", ""),
@@ -25,5 +27,6 @@ def kpi_cell(name: str, value: float) -> tuple[str | None, str]:
     escapes the raw name its own way) and the value with its unit (`51,234,567`,
     `212.40 ms`; whole numbers as integers)."""
     label, unit = KNOWN_KPIS.get(name) or (None, "")
-    shown = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    whole = in_range(value) is not None and float(value).is_integer()
+    shown = show_number(value, ",.0f" if whole else ",.2f")
     return label, f"{shown} {unit}" if unit else shown

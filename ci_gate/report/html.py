@@ -11,7 +11,6 @@ sections are read top to bottom as the reader meets them, and share one style sh
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 
@@ -20,11 +19,12 @@ from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.domain.run import Event
 from ci_gate.domain.trend import TREND_METRICS, Trend
 from ci_gate.domain.verdict import Verdict
-from ci_gate.formatting import event_time, format_duration, iso_utc
+from ci_gate.formatting import event_time, format_duration, iso_utc, plural, utc_moment
 from ci_gate.judging.kpis import kpi_cell
 from ci_gate.report.html_text import html_text
 from ci_gate.report.svg import line_chart, paired_bars, stacked_bars, step_chart
 from ci_gate.report.trend import metric_value, point_date
+from ci_gate.safe_numbers import OUT_OF_RANGE, show_number
 
 HTML_NAME = "report.html"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -107,22 +107,25 @@ def _table(
 
 
 def events_over_time(events: Sequence[Event]) -> tuple[list[str], list[dict[str, int]]]:
-    """Events with a time, counted per level in up to `EVENT_BUCKETS` equal slices of the
-    run (labels: minutes since the first event)."""
-    timed = [event for event in events if event.t is not None and math.isfinite(event.t)]
+    """Events at a time that names a date, counted per level in up to `EVENT_BUCKETS`
+    equal slices of the run, in any order they came (labels: time since the first)."""
+    timed = [(moment, event) for event in events if (moment := utc_moment(event.t))]
     if not timed:
         return [], []
-    first = min(event.t for event in timed if event.t is not None)
-    last = max(event.t for event in timed if event.t is not None)
-    span = max(last - first, 1)
+    first = min(moment for moment, _ in timed)
+    span = max((max(moment for moment, _ in timed) - first).total_seconds(), 1.0)
     count = min(EVENT_BUCKETS, max(1, int(span) + 1))
     buckets: list[Counter[str]] = [Counter() for _ in range(count)]
-    for event in timed:
-        assert event.t is not None
-        index = min(int((event.t - first) / span * count), count - 1)
+    for moment, event in timed:
+        index = min(int((moment - first).total_seconds() / span * count), count - 1)
         buckets[index][_level_key(event)] += 1
     labels = [f"+{format_duration(span / count * index)}" for index in range(count)]
     return labels, [dict(bucket) for bucket in buckets]
+
+
+def undated_events(events: Sequence[Event]) -> int:
+    """Events whose time is given but names no date (`t` of 400 digits, NaN): not drawn."""
+    return sum(1 for event in events if event.t is not None and utc_moment(event.t) is None)
 
 
 def _level_key(event: Event) -> str:
@@ -135,14 +138,20 @@ def _events_chart(master: MasterOutcome, threshold: int) -> str:
     labels, buckets = events_over_time(master.events)
     order = [*LEVELS, "OTHER"]
     marked = frozenset(name for name, number in LEVELS.items() if number >= threshold)
-    return stacked_bars("Events by level over time", labels, buckets, order, marked)
+    chart = stacked_bars("Events by level over time", labels, buckets, order, marked)
+    undated = undated_events(master.events)
+    if undated:
+        chart += (
+            f'<p class="hint">{undated} {plural(undated, "event")} at a time {OUT_OF_RANGE} '
+            "(no calendar date) not drawn; listed with the time as sent</p>"
+        )
+    return chart
 
 
 def _timeline_chart(master: MasterOutcome) -> str:
-    points = [(change.elapsed, change.progress, change.status) for change in master.timeline]
     return step_chart(
         "Status over time (progress code)",
-        [(t, None if p is None else float(p), s) for t, p, s in points],
+        [(change.elapsed, change.progress, change.status) for change in master.timeline],
     )
 
 
@@ -163,8 +172,8 @@ def _criteria_section(master: MasterOutcome) -> str:
                     [
                         _t(c.describe(), 200),
                         _t(c.label, 200),
-                        _t(str(c.value), 40),
-                        _t(f"{c.op} {c.threshold}", 60),
+                        _t(show_number(c.value), 40),
+                        _t(f"{c.op} {show_number(c.threshold)}", 60),
                     ]
                     for c in criteria.failed
                 ],
@@ -219,7 +228,7 @@ def _baseline_section(master: MasterOutcome) -> str:
                     [
                         _t(row.label, 300),
                         row.metric,
-                        f"{row.samples_baseline} / {row.samples_now}",
+                        f"{show_number(row.samples_baseline)} / {show_number(row.samples_now)}",
                         _t(row.shown_baseline, 40),
                         _t(row.shown_now, 40),
                         _t(row.change, 40),
@@ -301,7 +310,9 @@ def _events_section(master: MasterOutcome, level: str) -> str:
 
 
 def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
-    counts = ", ".join(f"{_t(name, 40)} {n}" for name, n in master.event_counts.items())
+    counts = ", ".join(
+        f"{_t(name, 40)} {show_number(n)}" for name, n in master.event_counts.items()
+    )
     parts = [
         f'<section class="master" id="master-{html_text(master.master_id, 40)}">',
         f"<h2>Master {_t(master.master_id, 40)} "
@@ -311,7 +322,7 @@ def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
             [
                 [
                     _t(master.status or "never read", 60),
-                    "?" if master.progress is None else str(master.progress),
+                    "?" if master.progress is None else show_number(master.progress),
                     str(len(master.offending)),
                     str(len(master.ignored)),
                     counts or "none",

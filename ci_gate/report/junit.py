@@ -22,6 +22,7 @@ from ci_gate.formatting import (
     iso_utc,
     plain_number,
 )
+from ci_gate.safe_numbers import in_range, show_number
 from ci_gate.text import one_line, xml_safe
 
 #: Offending events shown one by one per master; the rest are counted in one more case.
@@ -35,14 +36,15 @@ _NOT_IN_SCHEMA = ("disabled", "assertions")
 
 def _run_case(master: MasterOutcome, waited: float, classname: str) -> TestCase:
     timeline = "\n".join(
-        f"+{format_duration(change.elapsed)} {one_line(change.status, 60)} ({change.progress})"
+        f"+{format_duration(change.elapsed)} {one_line(change.status, 60)} "
+        f"({show_number(change.progress)})"
         for change in master.timeline
     )
     notes = "\n".join(one_line(note, 1000) for note in master.notes)
     case = TestCase(
         name="the run ran to the end",
         classname=classname,
-        elapsed_sec=waited,
+        elapsed_sec=_seconds(waited),
         stdout=xml_safe("\n".join(part for part in (timeline, notes) if part)) or None,
     )
     if master.verdict in (Verdict.TIMEOUT, Verdict.ERROR, Verdict.CANCELLED, Verdict.BROKEN):
@@ -109,8 +111,8 @@ def _criteria_cases(master: MasterOutcome, base: str) -> list[TestCase]:
             message=xml_safe(one_line(f"failure criterion failed: {criterion.describe()}", 1000)),
             output=xml_safe(
                 f"field: {one_line(criterion.field, 100)}\nop: {one_line(criterion.op, 20)}\n"
-                f"threshold: {one_line(str(criterion.threshold), 100)}\n"
-                f"value: {one_line(str(criterion.value), 100)}\n"
+                f"threshold: {one_line(show_number(criterion.threshold), 100)}\n"
+                f"value: {one_line(show_number(criterion.value), 100)}\n"
                 f"label: {one_line(criterion.label, 100)}"
             ),
             failure_type="criterion",
@@ -192,7 +194,7 @@ def _suite(master: MasterOutcome, outcome: Outcome, report_id: str) -> ET.Elemen
             "verdict": master.verdict.value,
             "master_id": master.master_id,
             "status": xml_safe(one_line(master.status or "never read", 80)),
-            "progress": "" if master.progress is None else str(master.progress),
+            "progress": "" if master.progress is None else show_number(master.progress),
             "level": outcome.threshold_name,
             "report_id": report_id,
             "offending_events": str(len(master.offending)),
@@ -250,8 +252,13 @@ def _extra_properties(master: MasterOutcome) -> dict[str, str]:
     return extra
 
 
+def _seconds(value: float) -> float:
+    """A duration the schema's SUREFIRE_TIME can hold: in range and not negative, else 0."""
+    return max(in_range(value) or 0.0, 0.0)
+
+
 def _surefire_time(seconds: float) -> str:
-    return f"{max(seconds, 0.0):.3f}"
+    return f"{_seconds(seconds):.3f}"
 
 
 def render_junit(outcome: Outcome, report_id: str = "") -> bytes:

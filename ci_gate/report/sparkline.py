@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+
+from ci_gate.safe_numbers import in_range
 
 BARS = "▁▂▃▄▅▆▇█"
 #: a run without data: a gap, never a zero
@@ -12,14 +13,16 @@ GAP = "·"
 
 def sparkline(values: Sequence[float | None]) -> str:
     """One character per value, scaled from the lowest to the highest; all equal (or
-    one value) sit in the middle; None, NaN and infinities are gaps."""
-    finite = [value for value in values if value is not None and math.isfinite(value)]
+    one value) sit in the middle; None and what is out of range (NaN, infinities, ±1.7e308)
+    are gaps."""
+    placed = [in_range(value) for value in values]
+    finite = [value for value in placed if value is not None]
     if not finite:
         return GAP * len(values)
     low, high = min(finite), max(finite)
     marks = []
-    for value in values:
-        if value is None or not math.isfinite(value):
+    for value in placed:
+        if value is None:
             marks.append(GAP)
         elif high == low:
             marks.append(BARS[len(BARS) // 2 - 1])

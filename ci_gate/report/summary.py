@@ -7,7 +7,6 @@ stay in step where they live together.
 from __future__ import annotations
 
 import json
-import math
 
 from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome
 from ci_gate.domain.run import Event
@@ -17,6 +16,7 @@ from ci_gate.judging.kpis import kpi_cell
 from ci_gate.report.html import HTML_NAME
 from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.report.trend import trend_json, trend_markdown
+from ci_gate.safe_numbers import fits_json, is_number, show_number
 from ci_gate.text import redact_all
 
 #: Offending (and ignored) events listed per master in summary.md; summary.json lists all.
@@ -150,9 +150,10 @@ def summary_dict(outcome: Outcome, report_id: str = "") -> dict[str, object]:
     return redacted
 
 
-def _strict(value: object, replaced: list[float]) -> object:
-    """`value` with every NaN or Infinity as null (strict JSON has no such numbers)."""
-    if isinstance(value, float) and not math.isfinite(value):
+def _strict(value: object, replaced: list[object]) -> object:
+    """`value` with every NaN, Infinity or integer no double can hold as null (strict
+    JSON has no such numbers, and its readers would take a 400-digit one as infinite)."""
+    if is_number(value) and not fits_json(value):
         replaced.append(value)
         return None
     if isinstance(value, dict):
@@ -163,15 +164,20 @@ def _strict(value: object, replaced: list[float]) -> object:
 
 
 def render_json(outcome: Outcome, report_id: str = "") -> str:
-    """summary.json: strict JSON always (a server's NaN or Infinity becomes null, with a
-    note), ASCII-escaped so that even broken server text stays valid JSON."""
-    replaced: list[float] = []
+    """summary.json: strict JSON always (a server's NaN, Infinity or integer of 400 digits
+    becomes null, with a note), ASCII-escaped so that even broken server text stays valid JSON."""
+    replaced: list[object] = []
     summary = _strict(summary_dict(outcome, report_id), replaced)
     assert isinstance(summary, dict)
-    if replaced:
-        summary["notes"] = [
-            f"{len(replaced)} value(s) the server gave as NaN or Infinity are shown as null"
-        ]
+    floats = sum(1 for value in replaced if isinstance(value, float))
+    integers = len(replaced) - floats
+    notes = []
+    if floats:
+        notes.append(f"{floats} value(s) the server gave as NaN or Infinity are shown as null")
+    if integers:
+        notes.append(f"{integers} integer(s) too large for JSON readers are shown as null")
+    if notes:
+        summary["notes"] = notes
     return json.dumps(summary, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
 
 
@@ -191,8 +197,10 @@ def _event_rows(events: list[tuple[Event, str]], extra: str) -> list[str]:
 
 
 def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
-    progress = "?" if master.progress is None else master.progress
-    counts = ", ".join(f"{md_cell(name, 40)} {n}" for name, n in master.event_counts.items())
+    progress = "?" if master.progress is None else show_number(master.progress)
+    counts = ", ".join(
+        f"{md_cell(name, 40)} {show_number(n)}" for name, n in master.event_counts.items()
+    )
     lines = [
         f"## Master {md_code(master.master_id, 40)}: {master.verdict}",
         "",
@@ -223,7 +231,7 @@ def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
         lines += ["### Status timeline", "", "| elapsed | status | progress |", "|---|---|---|"]
         lines += [
             f"| {format_duration(change.elapsed)} | {md_cell(change.status, 60)} "
-            f"| {change.progress if change.progress is not None else '?'} |"
+            f"| {show_number(change.progress) if change.progress is not None else '?'} |"
             for change in master.timeline
         ]
         lines.append("")
@@ -245,7 +253,8 @@ def _criteria_markdown(master: MasterOutcome) -> list[str]:
         lines += ["| failed criterion | label | value | limit |", "|---|---|---|---|"]
         lines += [
             f"| {md_cell(c.describe(), 200)} | {md_cell(c.label, 80)} "
-            f"| {md_cell(str(c.value), 40)} | {md_cell(f'{c.op} {c.threshold}', 60)} |"
+            f"| {md_cell(show_number(c.value), 40)} "
+            f"| {md_cell(f'{c.op} {show_number(c.threshold)}', 60)} |"
             for c in criteria.failed
         ]
         lines.append("")
@@ -268,9 +277,9 @@ def _baseline_markdown(master: MasterOutcome) -> list[str]:
         for row in comparison.rows:
             verdict = f"**{row.verdict}**" if row.verdict == "regression" else row.verdict
             lines.append(
-                f"| {md_cell(row.label, 80)} | {row.metric} | {row.samples_baseline} / "
-                f"{row.samples_now} | {row.shown_baseline} | {row.shown_now} | {row.change} "
-                f"| {verdict} |"
+                f"| {md_cell(row.label, 80)} | {row.metric} "
+                f"| {show_number(row.samples_baseline)} / {show_number(row.samples_now)} "
+                f"| {row.shown_baseline} | {row.shown_now} | {row.change} | {verdict} |"
             )
         lines.append("")
     return lines

@@ -4,10 +4,13 @@ Four shapes cover the report: a line chart (the trend, one highlighted point), a
 chart (the status timeline), stacked bars (events by level over time) and paired
 horizontal bars (baseline against now, per label). Each chart is one `<svg class="chart">`
 with a `<title>`; a series without data is a chart that says so, never an error. Every
-text in a chart goes through `html_text`. Own code rather than pygal: pygal's charts
-rely on its JavaScript for tooltips and would still need the CSP and escaping checked
-here, for about as many lines as these. Over 300 lines on purpose: the four shapes share
-one scale, one axis drawer and one "no data" chart, which apart they would repeat.
+text in a chart goes through `html_text`, every value through `safe_numbers.in_range`
+(`drawable`): a value that cannot be placed (NaN, an infinity, an integer of 400 digits)
+is a gap marked "out of range", and no coordinate ever leaves the chart. Own code
+rather than pygal: pygal's charts rely on its JavaScript for tooltips and would still
+need the CSP and escaping checked here, for about as many lines as these. Over 300 lines
+on purpose: the four shapes share one scale, one axis drawer and one "no data" chart,
+which apart they would repeat.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ci_gate.report.html_text import html_text
+from ci_gate.safe_numbers import LIMIT, OUT_OF_RANGE, as_float, in_range, show_number
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 26, 36
@@ -52,13 +56,26 @@ class Scale:
     end: float
 
     def __call__(self, value: float) -> float:
+        """The pixel for `value`; a value beyond the axis sits at its end."""
         if self.high == self.low:
             return (self.start + self.end) / 2
-        return self.start + (value - self.low) / (self.high - self.low) * (self.end - self.start)
+        pixel = self.start + (value - self.low) / (self.high - self.low) * (self.end - self.start)
+        return min(max(pixel, min(self.start, self.end)), max(self.start, self.end))
+
+
+def drawable(value: object) -> float | None:
+    """A value as a chart places it (None: no data, or out of range; see `gap_text`)."""
+    return in_range(value)
+
+
+def gap_text(value: object) -> str:
+    """What a chart writes where a value is not drawn: no data, or out of range."""
+    return "no data" if value is None else OUT_OF_RANGE
 
 
 def finite(values: Sequence[float | None]) -> list[float]:
-    return [v for v in values if v is not None and math.isfinite(v)]
+    """The values a chart can place, in order."""
+    return [number for number in map(drawable, values) if number is not None]
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -70,6 +87,8 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     if high == low:
         return [low]
     raw = (high - low) / max(count - 1, 1)
+    if not (math.isfinite(raw) and raw > 0):  # too far apart, or too close, for a step
+        return [low, high]
     power = 10.0 ** math.floor(math.log10(raw))  # a float: 10**300 as an int overflows below
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     first = math.floor(low / step) * step
@@ -165,10 +184,11 @@ def line_chart(
     x = Scale(0, max(count - 1, 1), LEFT + 12, WIDTH - RIGHT - 12)
     xs = [x(index) if count > 1 else (LEFT + WIDTH - RIGHT) / 2 for index in range(count)]
     parts = [*_open(title, "line"), *_y_axis(scale, ticks, unit)]
+    placed = [drawable(value) for value in values]
     segment: list[str] = []
     segments: list[list[str]] = []
-    for index, value in enumerate(values):
-        if value is None or not math.isfinite(value):
+    for index, value in enumerate(placed):
+        if value is None:
             if segment:
                 segments.append(segment)
             segment = []
@@ -181,11 +201,11 @@ def line_chart(
         for points in segments
         if len(points) > 1
     ]
-    for index, value in enumerate(values):
-        if value is None or not math.isfinite(value):
+    for index, value in enumerate(placed):
+        if value is None:
             parts.append(
                 f'<text class="gap"{INK} x="{xs[index]:.1f}" y="{HEIGHT - BOTTOM - 4}" '
-                'text-anchor="middle">no data</text>'
+                f'text-anchor="middle">{gap_text(values[index])}</text>'
             )
             continue
         mark = "point this-run" if index == highlight else "point"
@@ -203,27 +223,31 @@ def line_chart(
 
 
 def step_chart(title: str, points: Sequence[tuple[float, float | None, str]]) -> str:
-    """The status timeline: (elapsed seconds, progress, status) held until the next point."""
-    known = [(t, p, s) for t, p, s in points if p is not None and math.isfinite(t)]
+    """The status timeline: (elapsed seconds, progress, status) held until the next point.
+    A progress beyond the axis (even of 400 digits) is drawn at its end, its title giving
+    the value as sent; a point without a time that can be placed is left out."""
+    known: list[tuple[float, float, str, float]] = []
+    for t, progress, status in points:
+        when = drawable(t)
+        if when is not None and progress is not None and progress == progress:  # not NaN
+            known.append((when, _beyond_axis(progress), status, progress))
     if not known:
         return _empty(title, "steps")
-    end = max(t for t, _, _ in known)
+    end = max(t for t, _, _, _ in known)
     x = Scale(0, end or 1.0, LEFT, WIDTH - RIGHT)
     y = Scale(0, 140, HEIGHT - BOTTOM, TOP)
     parts = [*_open(title, "steps"), *_y_axis(y, [0, 35, 70, 105, 140], "progress")]
-    first_t, first_p, _ = known[0]
-    assert first_p is not None
+    first_t, first_p, _, _ = known[0]
     path = [f"M{x(first_t):.1f},{y(first_p):.1f}"]
-    for t, progress, _status in known[1:]:
-        assert progress is not None
+    for t, progress, _status, _given in known[1:]:
         path.append(f"H{x(t):.1f} V{y(progress):.1f}")
     path.append(f"H{x(end):.1f}")
     parts.append(f'<path class="series"{LINE} d="{" ".join(path)}"/>')
-    for t, progress, status in known:
-        assert progress is not None
+    for t, progress, status, given in known:
         parts.append(
             f'<circle class="point"{POINT_PAINT} cx="{x(t):.1f}" cy="{y(progress):.1f}" r="3">'
-            f"<title>{html_text(status, 60)} ({progress:.0f}) at {t:.0f}s</title></circle>"
+            f"<title>{html_text(status, 60)} ({html_text(show_number(given, '.0f'))}) "
+            f"at {t:.0f}s</title></circle>"
         )
     ticks = nice_ticks(0, end) if end else [0.0]
     parts += _x_labels([f"{tick:g}s" for tick in ticks], [x(tick) for tick in ticks])
@@ -278,6 +302,15 @@ def stacked_bars(
     return "".join(parts)
 
 
+def _beyond_axis(value: float) -> float:
+    """A progress as the step chart places it: in range as it is, else at the axis's end
+    (`Scale` clamps), never dropped: a status change happened, whatever its number."""
+    placed = drawable(value)
+    if placed is not None:
+        return placed
+    return LIMIT if (as_float(value) or 0.0) > 0 else -LIMIT
+
+
 def paired_bars(
     title: str,
     rows: Sequence[tuple[str, float | None, float | None, bool]],
@@ -304,11 +337,14 @@ def paired_bars(
             cls = f"bar {kind}" + (" regression" if regressed and kind == "now" else "")
             fill = BAR_FILLS["regression" if "regression" in cls else kind]
             top = y + 3 + offset * 12
-            if value is None or not math.isfinite(value):
+            placed = drawable(value)
+            if placed is None:
                 parts.append(
-                    f'<text class="gap"{INK} x="{scale.start + 4:.1f}" y="{top + 9}">no data</text>'
+                    f'<text class="gap"{INK} x="{scale.start + 4:.1f}" y="{top + 9}">'
+                    f"{gap_text(value)}</text>"
                 )
                 continue
+            value = placed
             width = max(scale(max(value, 0.0)) - scale.start, 1.0)
             parts.append(
                 f'<rect class="{cls}" fill="{fill}" x="{scale.start:.1f}" y="{top}" '

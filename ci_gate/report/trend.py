@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import math
-from datetime import datetime, timezone
-
 from ci_gate.domain.trend import TREND_METRICS, Trend, TrendPoint
-from ci_gate.formatting import iso_utc
+from ci_gate.formatting import iso_utc, utc_moment
 from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.report.sparkline import GAP, sparkline
+from ci_gate.safe_numbers import OUT_OF_RANGE, in_range
 
 
 def point_date(point: TrendPoint) -> str:
     """The run's creation time in ISO-8601 UTC, or '?' when unknown or absurd."""
-    if point.created is None:
-        return "?"
-    try:
-        return iso_utc(datetime.fromtimestamp(point.created, tz=timezone.utc))
-    except (OverflowError, OSError, ValueError):
-        return "?"
+    moment = utc_moment(point.created)
+    return "?" if moment is None else iso_utc(moment)
 
 
 def metric_value(value: float | None, unit: str) -> str:
-    """A trend number as people read it: `1,350 ms`, `0.42 %`, `12,000`; `no data`."""
-    if value is None or not math.isfinite(value):
+    """A trend number as people read it: `1,350 ms`, `0.42 %`, `12,000`; `no data`, or
+    `out of range` for a number no chart or sum can take (NaN, ±1.7e308, 400 digits)."""
+    if value is None:
         return "no data"
+    number = in_range(value)
+    if number is None:
+        return OUT_OF_RANGE
     if unit == "%":
-        return f"{value:.2f} %"
-    shown = f"{value:,.0f}" if abs(value) >= 100 or value.is_integer() else f"{value:,.1f}"
+        return f"{number:.2f} %"
+    shown = f"{number:,.0f}" if abs(number) >= 100 or number.is_integer() else f"{number:,.1f}"
     return f"{shown} {unit}".rstrip()
 
 

@@ -1,0 +1,252 @@
+"""No value can cost the reports (issue 29 item 3): every renderer is a total function of
+the outcome. Outcomes built from generated extreme values (integers of 400 digits,
+±1.7e308, NaN, infinities, negative and far-future times, out-of-order timelines, odd
+text) render in every format, and each format still reads as its readers expect."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from lxml import html as lxml_html
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+from ci_gate.domain.findings import (
+    BaselineOutcome,
+    Comparison,
+    CriteriaMode,
+    CriteriaOutcome,
+    Criterion,
+    Limit,
+)
+from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome, StatusChange
+from ci_gate.domain.trend import Trend, TrendPoint
+from ci_gate.domain.verdict import Verdict
+from ci_gate.report import render_reports
+from tests.support.helpers import assert_valid_junit, event, make_outcome
+
+#: Numbers a server (or a bug) can put anywhere a number goes.
+EXTREME_INTS = (
+    st.sampled_from([0, -1, 140, 10**400, -(10**400), 2**63, -(2**63) - 1, 10**308, 10**5000])
+    | st.integers()
+)
+EXTREME_FLOATS = (
+    st.sampled_from(
+        [1.7e308, -1.7e308, math.inf, -math.inf, math.nan, 5e-324, -5e-324, 0.0, -0.0, 1e300]
+    )
+    | st.floats()
+)
+NUMBERS = EXTREME_INTS | EXTREME_FLOATS
+#: Times: negative, zero, now, far future, beyond any calendar, NaN.
+TIMES = (
+    st.none()
+    | st.sampled_from([0, -1, -(10**12), 1_700_000_000, 253_402_300_800, 10**18, 10**400])
+    | st.integers()
+)
+ODD_TEXT = st.text(max_size=40) | st.sampled_from(
+    ["", "nan", "inf", "-1e400", "<svg onload=x>", "\x00\ud800", "]]>", "# EOF\n"]
+)
+
+
+def _events(times: list[int | None], texts: list[str]) -> tuple[Any, ...]:
+    levels = [("ERROR", 400, True), ("INFO", 200, True), ("odd", 400, False)]
+    return tuple(
+        event(
+            level=levels[i % 3][0],
+            number=levels[i % 3][1],
+            recognised=levels[i % 3][2],
+            t=t,
+            message=texts[i % len(texts)] if texts else "m",
+        )
+        for i, t in enumerate(times)
+    )
+
+
+@st.composite
+def masters(draw: st.DrawFn) -> MasterOutcome:
+    times = draw(st.lists(TIMES, max_size=8))
+    texts = draw(st.lists(ODD_TEXT, max_size=3))
+    events = _events(times, texts)
+    base = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    timeline = tuple(
+        StatusChange(
+            base + timedelta(seconds=i),
+            draw(EXTREME_FLOATS | st.integers(-(10**6), 10**6).map(float)),
+            draw(ODD_TEXT | st.sampled_from(["ENDED", "DATA_RECEIVED"])),
+            draw(st.none() | EXTREME_INTS),
+        )
+        for i in range(draw(st.integers(0, 4)))
+    )
+    kpis = draw(
+        st.none() | st.dictionaries(ODD_TEXT | st.sampled_from(["avg", "tp90", "hits"]), NUMBERS)
+    )
+    trend = draw(
+        st.none()
+        | st.lists(
+            st.builds(
+                TrendPoint,
+                master_id=ODD_TEXT,
+                created=st.none() | NUMBERS,
+                report_status=st.none() | ODD_TEXT,
+                p90=st.none() | NUMBERS,
+                avg=st.none() | NUMBERS,
+                errors=st.none() | NUMBERS,
+                hits=st.none() | NUMBERS,
+            ),
+            max_size=5,
+        ).map(lambda points: Trend(len(points), tuple(points)))
+    )
+    comparisons = st.builds(
+        Comparison,
+        label=ODD_TEXT,
+        metric=st.sampled_from(["p90", "avg", "errors"]),
+        samples_baseline=EXTREME_INTS,
+        samples_now=EXTREME_INTS,
+        baseline=st.none() | NUMBERS,
+        now=st.none() | NUMBERS,
+        limit=st.none() | st.builds(Limit, st.just("p90"), EXTREME_FLOATS, st.booleans()),
+        verdict=st.sampled_from(["regression", "fine", "no data", "few samples", "new label"]),
+    )
+    baseline = draw(
+        st.none()
+        | st.builds(
+            BaselineOutcome,
+            master_id=st.none() | ODD_TEXT,
+            how_chosen=st.sampled_from(["--baseline", "last-passed"]),  # our own words
+            rows=st.lists(comparisons, max_size=5).map(tuple),
+        )
+    )
+    criteria = draw(
+        st.none()
+        | st.builds(
+            CriteriaOutcome,
+            mode=st.sampled_from(list(CriteriaMode)),
+            report_status=st.none() | ODD_TEXT,
+            verdict=st.sampled_from([Verdict.PASSED, Verdict.FAILED]),
+            failed=st.lists(
+                st.builds(
+                    Criterion,
+                    field=ODD_TEXT,
+                    op=ODD_TEXT,
+                    threshold=NUMBERS | ODD_TEXT,
+                    value=NUMBERS | st.none(),
+                    success=st.just(False),
+                    label=ODD_TEXT,
+                ),
+                max_size=3,
+            ).map(tuple),
+        )
+    )
+    offending = tuple(e for e in events if e.level_number >= 400)
+    return MasterOutcome(
+        master_id=draw(st.sampled_from(["123", "9", "0"])),
+        verdict=draw(st.sampled_from([Verdict.PASSED, Verdict.FAILED, Verdict.ERROR])),
+        status=draw(st.none() | ODD_TEXT),
+        progress=draw(st.none() | EXTREME_INTS),
+        offending=offending,
+        ignored=tuple(IgnoredEvent(e, "x") for e in events[:2]),
+        event_counts={"ERROR": draw(EXTREME_INTS)},
+        timeline=timeline,
+        kpis=kpis,
+        baseline=baseline,
+        trend=trend,
+        criteria=criteria,
+        events=events,
+        test_id=draw(st.none() | st.sampled_from(["7", "<x>"])),
+    )
+
+
+@st.composite
+def outcomes(draw: st.DrawFn) -> Outcome:
+    outcome = make_outcome(*draw(st.lists(masters(), min_size=1, max_size=2)))
+    return Outcome(
+        verdict=outcome.verdict,
+        exit_code=outcome.exit_code,
+        threshold=outcome.threshold,
+        started_at=outcome.started_at,
+        finished_at=outcome.finished_at,
+        masters=outcome.masters,
+        reason=outcome.reason,
+        waited=draw(EXTREME_FLOATS | st.floats(0, 10**6)),
+    )
+
+
+def _refuse_constant(name: str) -> None:
+    raise AssertionError(f"summary.json holds {name}, which strict JSON has not")
+
+
+_COORDINATES = ("x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "r", "width", "height")
+
+
+def _assert_drawable_charts(page: str) -> None:
+    """Every chart is well-formed XML whose coordinates are plain finite numbers."""
+    charts = re.findall(r"<svg .*?</svg>", page, flags=re.S)
+    assert charts
+    for chart in charts:
+        root = etree.fromstring(chart.encode())
+        for element in root.iter():
+            for name in _COORDINATES:
+                if name in element.attrib:
+                    assert math.isfinite(float(element.attrib[name])), (name, element.attrib)
+            for name in ("points", "d"):
+                for number in re.findall(r"[-+0-9.eEnaif]+", element.attrib.get(name, "")):
+                    assert math.isfinite(float(number)), (name, element.attrib[name])
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(outcome=outcomes(), dotenv=st.booleans())
+def test_every_format_renders_any_extreme_values_and_stays_readable(
+    outcome: Outcome, dotenv: bool
+) -> None:
+    files = render_reports(outcome, dotenv=dotenv)
+    assert {"junit.xml", "summary.json", "summary.md", "report.html"} <= set(files)
+    assert_valid_junit(files["junit.xml"])
+    summary = json.loads(files["summary.json"], parse_constant=_refuse_constant)
+    assert summary["exit_code"] == outcome.exit_code
+    assert summary["verdict"] == outcome.verdict.value
+    files["summary.md"].decode("utf-8")
+    page = files["report.html"].decode("utf-8")
+    assert lxml_html.document_fromstring(page).find(".//h1") is not None
+    _assert_drawable_charts(page)
+    if "metrics.txt" in files:
+        families = list(text_string_to_metric_families(files["metrics.txt"].decode("ascii")))  # type: ignore[no-untyped-call]
+        assert families
+    if dotenv:
+        assert f"CI_GATE_EXIT_CODE={outcome.exit_code}" in files["gate.env"].decode("ascii")
+
+
+def test_the_issues_own_values_render_every_report() -> None:
+    """The cases the issue names: progress 10**400, an event at t 10**400, a trend at
+    ±1.7e308 (each made report.html raise, and every report was lost)."""
+    huge = 10**400
+    master = MasterOutcome(
+        master_id="123",
+        verdict=Verdict.PASSED,
+        status="ENDED",
+        progress=huge,
+        timeline=(StatusChange(datetime(2026, 1, 2, tzinfo=timezone.utc), 0.0, "ENDED", huge),),
+        events=(event(t=huge), event(t=1_700_000_000)),
+        trend=Trend(
+            2,
+            (
+                TrendPoint("1", 1.7e308, "pass", 1.7e308, -1.7e308, 1.7e308, -1.7e308),
+                TrendPoint("2", -1.7e308, None, -1.7e308, 1.7e308, math.nan, math.inf, True),
+            ),
+        ),
+    )
+    files = render_reports(make_outcome(master))
+    page = files["report.html"].decode()
+    assert "out of range" in page
+    _assert_drawable_charts(page)
+    summary = json.loads(files["summary.json"], parse_constant=_refuse_constant)
+    assert summary["verdict"] == "passed"
