@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ci_gate.config.credentials import Credentials, resolve_credentials
+from ci_gate.config.fail_on import parse_fail_on
+from ci_gate.config.fail_on_units import parse_warmup
 from ci_gate.config.options import option, resolve
 from ci_gate.config.parsers import (
     _parse_count,
@@ -33,6 +35,7 @@ from ci_gate.config.parsers import (
 )
 from ci_gate.domain.findings import CriteriaMode, Limit
 from ci_gate.domain.levels import LEVELS
+from ci_gate.domain.live_criteria import LiveCriterion
 from ci_gate.errors import UsageError
 from ci_gate.judging.baseline import DEFAULT_LIMIT
 from ci_gate.judging.trend import MAX_TREND
@@ -210,6 +213,33 @@ class WaitSettings:
         shown_default="off",
         help="show the test's last N ended runs beside this one (N up to 50; informational)",
     )
+    fail_on: tuple[LiveCriterion, ...] = option(
+        "--fail-on",
+        env="CI_GATE_FAIL_ON",
+        parse=parse_fail_on,
+        metavar="CRITERION",
+        repeatable=True,
+        help="a criterion in Taurus's passfail syntax, judged from BlazeMeter's live KPIs "
+        "while the run goes (e.g. 'avg-rt of Checkout>1500ms for 60s, stop as failed'); "
+        "repeatable, env one per line",
+    )
+    fail_on_file: Path | None = option(
+        "--fail-on-file",
+        env="CI_GATE_FAIL_ON_FILE",
+        parse=_parse_path,
+        metavar="PATH",
+        help="a Taurus config (YAML or JSON): the criteria of its reporting item with "
+        "module: passfail, judged as --fail-on",
+    )
+    warmup: int = option(
+        "--warmup",
+        env="CI_GATE_WARMUP",
+        parse=parse_warmup,
+        metavar="DURATION",
+        default="0",
+        help="the first DURATION of the run's data (from its first KPI second) is not judged "
+        "by criteria with a timeframe (ramp-up): seconds, or 90s, 2m",
+    )
     concurrency: int = option(
         None,
         env="CI_GATE_CONCURRENCY",
@@ -264,7 +294,9 @@ class ApiSettings:
 def resolve_wait(
     args: argparse.Namespace, env: Mapping[str, str], master_ids: list[str] | None
 ) -> WaitSettings:
-    """The wait's settings; `master_ids` None for `run`, which learns its one master."""
+    """The wait's settings; `master_ids` None for `run`, which learns its one master.
+    `fail_on` ends up holding every live criterion: the flags' (or the env's), then the
+    file's."""
     ids = () if master_ids is None else parse_master_ids(master_ids)
     settings = resolve(WaitSettings(master_ids=ids), args, env)
     metrics = [limit.metric for limit in settings.regression]
@@ -274,6 +306,12 @@ def resolve_wait(
             f"--regression gives a limit for {', '.join(twice)} more than once: give one "
             "limit per metric"
         )
+    if settings.fail_on_file is not None:
+        from ci_gate.config.fail_on_file import load_fail_on_file
+
+        file_criteria = load_fail_on_file(settings.fail_on_file)
+        settings = replace(settings, fail_on=settings.fail_on + file_criteria)
+    check_live_criteria(settings.fail_on, settings.timeout)
     return settings
 
 
@@ -304,3 +342,21 @@ def resolve_api(args: argparse.Namespace | None, env: Mapping[str, str]) -> ApiS
         credentials=resolve_credentials(api.key_file, env),
         http=resolve(HttpSettings(), None, env),
     )
+
+
+def check_live_criteria(criteria: tuple[LiveCriterion, ...], timeout: float) -> None:
+    """What no single criterion shows: one given twice, a timeframe beyond the wait."""
+    seen: dict[tuple[object, ...], LiveCriterion] = {}
+    for criterion in criteria:
+        earlier = seen.setdefault(criterion.rule(), criterion)
+        if earlier is not criterion:
+            raise UsageError(
+                f"live criterion {criterion.text!r} is given twice"
+                + (f" (also as {earlier.text!r})" if earlier.text != criterion.text else "")
+                + ": give each criterion once"
+            )
+        if criterion.timeframe is not None and criterion.timeframe > timeout:
+            raise UsageError(
+                f"live criterion {criterion.text!r}: its timeframe ({criterion.timeframe} s) "
+                f"is longer than --timeout ({timeout:g} s): it could never be judged"
+            )
