@@ -1,0 +1,242 @@
+"""Judging `--fail-on` criteria, one second at a time: pure, no clock, no I/O.
+
+`judge_for(criterion, warmup)` gives the judge of one criterion for one master. The wait
+feeds it every complete second of the run in order, from the run's first KPI second: the
+criterion's label's `KpiPoint`, or None when that second has no data for it (a second it
+skips counts as no data; a second fed again or out of order is ignored: each second is
+judged once). `feed` returns the `LiveJudgement` the moment the criterion triggers, else
+None. Percentile subjects are fed BlazeMeter's cumulative values (`feed_cumulative`).
+After the end, `finish(totals)` gives the final judgement; criteria without a timeframe
+are judged there, on the aggregate report's totals.
+
+What a second and a window measure is `live_values`' job.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from ci_gate.domain.live import KpiPoint
+from ci_gate.domain.live_criteria import (
+    JudgeState,
+    LabelTotals,
+    LiveCriterion,
+    LiveJudgement,
+    Logic,
+)
+from ci_gate.judging.live_values import Measure, per_second, total_value, window_sums
+
+
+class LiveJudge:
+    """One criterion judged on one master's seconds; this base judges on the totals only
+    (a criterion without a timeframe)."""
+
+    def __init__(self, criterion: LiveCriterion, warmup: int = 0) -> None:
+        self.criterion = criterion
+        self.warmup = warmup
+        self._holds = criterion.condition.holds
+        self._threshold = criterion.threshold
+        #: the last second fed, and the first one judged (the first fed + the warm-up)
+        self._last: int | None = None
+        self._started = False
+        self._judge_from = 0
+        self._first_data: int | None = None
+        self._last_data: int | None = None
+        self._peak_users: float | None = None
+        self._value: float | None = None
+        self._breach: LiveJudgement | None = None
+
+    @property
+    def breached(self) -> bool:
+        return self._breach is not None
+
+    def feed(self, ts: int, point: KpiPoint | None) -> LiveJudgement | None:
+        """One second of the run: the judgement if the criterion triggers on it."""
+        last = self._last
+        if last is not None and ts <= last:
+            return None
+        if not self._started:
+            self._started = True
+            self._judge_from = ts + self.warmup
+        self._last = ts
+        if point is not None:
+            if self._first_data is None:
+                self._first_data = ts
+            self._last_data = ts
+            users = point.users
+            if users is not None and (self._peak_users is None or users > self._peak_users):
+                self._peak_users = users
+        if self._breach is not None or ts < self._judge_from:
+            return None
+        return self._judge(ts, point, last is not None and ts > last + 1)
+
+    def _judge(self, ts: int, point: KpiPoint | None, gap: bool) -> LiveJudgement | None:
+        return None
+
+    def feed_cumulative(self, ts: int, value: float) -> LiveJudgement | None:
+        """A cumulative value (a percentile) read at second `ts`: only percentile judges
+        with a timeframe use it."""
+        return None
+
+    def finish(self, totals: LabelTotals | None, *, live_lost: bool = False) -> LiveJudgement:
+        """The final judgement once the run has ended: on the run's totals (no timeframe,
+        or `live_lost`: live data could not be read), else what the seconds gave."""
+        if self._breach is not None:
+            return self._breach
+        if self.criterion.logic is not None and not live_lost:
+            return self.result
+        note = (
+            "live data could not be read: judged on the run's totals after the end"
+            if live_lost and self.criterion.logic is not None
+            else ""
+        )
+        value = total_value(self.criterion, totals or LabelTotals(), self._peak_users)
+        if value is None:
+            why = (
+                "the run has no totals for its label"
+                if totals is None
+                else (f"the run's totals give no {self.criterion.subject.value}")
+            )
+            return LiveJudgement(JudgeState.NOT_JUDGED, judged="at the end", note=why)
+        seen = None
+        if self._first_data is not None and self._last_data is not None:
+            seen = (self._first_data, self._last_data)
+        if self._holds(value, self._threshold):
+            return LiveJudgement(JudgeState.BREACHED, value, seen, None, "at the end", note)
+        return LiveJudgement(JudgeState.OK, value, None, None, "at the end", note)
+
+    @property
+    def result(self) -> LiveJudgement:
+        """Where the criterion stands now (live): breached, ok once judged, else not."""
+        if self._breach is not None:
+            return self._breach
+        if self._value is not None:
+            return LiveJudgement(JudgeState.OK, self._value)
+        if self.criterion.logic is None:
+            why = "judged after the end, on the run's totals"
+        elif self._first_data is None:
+            why = "no data for its label"
+        elif self._last is not None and self._last < self._judge_from:
+            why = "the run's data ended within the warm-up"
+        else:
+            why = "no full timeframe of data"
+        return LiveJudgement(JudgeState.NOT_JUDGED, note=why)
+
+    def _trigger(self, value: float, first: int, ts: int) -> LiveJudgement:
+        self._value = value
+        self._breach = LiveJudgement(JudgeState.BREACHED, value, (first, ts), ts)
+        return self._breach
+
+
+class ForJudge(LiveJudge):
+    """`for`: every second of the timeframe breaches; a good or missing second resets."""
+
+    def __init__(self, criterion: LiveCriterion, warmup: int = 0) -> None:
+        super().__init__(criterion, warmup)
+        assert criterion.timeframe is not None
+        self._frame = criterion.timeframe
+        self._measure = per_second(criterion)
+        self._streak: deque[Measure] = deque(maxlen=criterion.timeframe)
+
+    def _judge(self, ts: int, point: KpiPoint | None, gap: bool) -> LiveJudgement | None:
+        streak = self._streak
+        measure = None if point is None else self._measure(point)
+        if measure is None:
+            streak.clear()
+            return None
+        value = measure[0] / measure[1]
+        self._value = value
+        if not self._holds(value, self._threshold):
+            streak.clear()
+            return None
+        if gap:
+            streak.clear()
+        streak.append(measure)
+        if len(streak) < self._frame:
+            return None
+        average = sum(m[0] for m in streak) / sum(m[1] for m in streak)
+        return self._trigger(average, ts - self._frame + 1, ts)
+
+
+class WindowJudge(LiveJudge):
+    """`within` (also a partial timeframe) and `over` (only a full one): the aggregate
+    of the timeframe's seconds that have data, judged at every second."""
+
+    def __init__(self, criterion: LiveCriterion, warmup: int = 0) -> None:
+        super().__init__(criterion, warmup)
+        assert criterion.timeframe is not None
+        self._frame = criterion.timeframe
+        self._full_only = criterion.logic is Logic.OVER
+        self._measure = per_second(criterion)
+        self._sums = window_sums(criterion)
+        self._window: deque[tuple[int, float, float]] = deque()
+        self._num = 0.0
+        self._den = 0.0
+
+    def _judge(self, ts: int, point: KpiPoint | None, gap: bool) -> LiveJudgement | None:
+        window = self._window
+        measure = None if point is None else self._measure(point)
+        if measure is not None:
+            window.append((ts, measure[0], measure[1]))
+            self._num += measure[0]
+            self._den += measure[1]
+        low = ts - self._frame + 1
+        while window and window[0][0] < low:
+            _, num, den = window.popleft()
+            self._num -= num
+            self._den -= den
+        if not window:
+            self._num = self._den = 0.0  # no drift carried over an empty window
+            return None
+        first = self._judge_from
+        if low >= first:
+            first = low
+        elif self._full_only:
+            return None
+        value = self._num if self._sums else self._num / self._den
+        self._value = value
+        if self._holds(value, self._threshold):
+            return self._trigger(value, first, ts)
+        return None
+
+
+class CumulativeJudge(LiveJudge):
+    """A percentile with a timeframe: BlazeMeter's cumulative percentile stayed beyond
+    the threshold for the whole timeframe (every value read in it breached)."""
+
+    def __init__(self, criterion: LiveCriterion, warmup: int = 0) -> None:
+        super().__init__(criterion, warmup)
+        assert criterion.timeframe is not None
+        self._frame = criterion.timeframe
+        self._since: int | None = None
+        self._last_read: int | None = None
+
+    def feed_cumulative(self, ts: int, value: float) -> LiveJudgement | None:
+        if self._breach is not None:
+            return None
+        if not self._started:
+            self._started = True
+            self._judge_from = ts + self.warmup
+        if ts < self._judge_from or (self._last_read is not None and ts <= self._last_read):
+            return None
+        self._last_read = ts
+        self._value = value
+        if not self._holds(value, self._threshold):
+            self._since = None
+            return None
+        if self._since is None:
+            self._since = ts
+        if ts - self._since >= self._frame:
+            return self._trigger(value, self._since, ts)
+        return None
+
+
+def judge_for(criterion: LiveCriterion, warmup: int = 0) -> LiveJudge:
+    """The judge of one criterion on one master (`warmup` in seconds)."""
+    if criterion.logic is None:
+        return LiveJudge(criterion, warmup)
+    if criterion.subject.percentile:
+        return CumulativeJudge(criterion, warmup)
+    if criterion.logic is Logic.FOR:
+        return ForJudge(criterion, warmup)
+    return WindowJudge(criterion, warmup)

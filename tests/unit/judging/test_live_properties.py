@@ -1,0 +1,214 @@
+"""Each window judge against a brute-force reference that reads the contract's words
+literally, over generated series of seconds: gaps, seconds without data, repeats and late
+arrivals, the warm-up, every condition, and thresholds that values hit exactly."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ci_gate.domain.live import KpiPoint
+from ci_gate.domain.live_criteria import Condition, LiveCriterion, Logic, Subject
+from ci_gate.judging.live import judge_for
+
+PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+T0 = 1_796_115_600
+
+#: (subject, percent) pairs judged on seconds
+SECOND_SUBJECTS = [
+    (Subject.AVG_RT, False),
+    (Subject.AVG_LT, False),
+    (Subject.BYTES, False),
+    (Subject.CONCURRENCY, False),
+    (Subject.HITS, False),
+    (Subject.FAIL, False),
+    (Subject.FAIL, True),
+    (Subject.SUCC, False),
+    (Subject.SUCC, True),
+]
+
+
+SMALL = st.one_of(st.none(), st.integers(0, 9))
+
+
+def _point(fields: tuple[int | None, ...]) -> KpiPoint | None:
+    present, hits, errors, users, rt, lt, size = fields
+    if not present:
+        return None  # the label has no data this second
+    if errors is not None and hits is not None:
+        errors = min(errors, hits)
+    return KpiPoint(T0, hits, errors, users, rt, lt, size)
+
+
+POINTS = st.tuples(st.integers(0, 5), SMALL, SMALL, SMALL, SMALL, SMALL, SMALL).map(_point)
+#: steps between arrivals: 0 a repeat, 1 the next second, more a gap, -2 a late arrival
+STEPS = st.sampled_from([1, 1, 1, 1, 1, 0, 2, 3, -2])
+
+
+def _arrivals(steps: list[tuple[int, KpiPoint | None]]) -> list[tuple[int, KpiPoint | None]]:
+    ts, fed = T0, []
+    for step, p in steps:
+        ts += step
+        fed.append((ts, p))
+    return fed
+
+
+ARRIVALS = st.lists(st.tuples(STEPS, POINTS), max_size=40).map(_arrivals)
+
+
+@st.composite
+def criteria(draw: st.DrawFn, logics: list[Logic]) -> LiveCriterion:
+    subject, percent = draw(st.sampled_from(SECOND_SUBJECTS))
+    return LiveCriterion(
+        text="generated",
+        message=None,
+        subject=subject,
+        percent=percent,
+        label=None,
+        condition=draw(st.sampled_from(list(Condition))),
+        threshold=draw(st.sampled_from([0, 1, 2, 3, 4, 5, 6, 8, 12, 20, 50, 100])),
+        logic=draw(st.sampled_from(logics)),
+        timeframe=draw(st.integers(1, 6)),
+        stop=True,
+        fail=True,
+    )
+
+
+def measure(c: LiveCriterion, p: KpiPoint | None) -> tuple[float, float] | None:
+    """The contract's words: times and sizes per response, users per second, counts, and
+    a share of the responses; no responses (or the number missing) is no data."""
+    if p is None:
+        return None
+    s = c.subject
+    if s in (Subject.AVG_RT, Subject.AVG_LT, Subject.BYTES):
+        value = {Subject.AVG_RT: p.avg_rt, Subject.AVG_LT: p.avg_lt}.get(s, p.avg_bytes)
+        return None if value is None or not p.hits else (value * p.hits, p.hits)
+    if s is Subject.CONCURRENCY:
+        return None if p.users is None else (p.users, 1)
+    if s is Subject.HITS:
+        return None if p.hits is None else (p.hits, 1)
+    if s is Subject.FAIL and not c.percent:
+        return None if p.errors is None else (p.errors, 1)  # failures need no hit count
+    if p.errors is None or p.hits is None or (c.percent and not p.hits):
+        return None
+    count = p.errors if s is Subject.FAIL else p.hits - p.errors
+    return (count * 100, p.hits) if c.percent else (count, 1)
+
+
+def reference(
+    c: LiveCriterion, warmup: int, fed: list[tuple[int, KpiPoint | None]]
+) -> tuple[tuple[int, int], float, int] | None:
+    """The first breach (window, value, second) by brute force over every second."""
+    seconds: dict[int, KpiPoint | None] = {}
+    order: list[int] = []
+    for ts, p in fed:
+        if order and ts <= order[-1]:
+            continue  # each second is judged once, when it first comes, in order
+        seconds[ts] = p
+        order.append(ts)
+    if not order:
+        return None
+    start = order[0] + warmup
+    frame = c.timeframe
+    assert frame is not None
+    sums = c.subject in (Subject.HITS, Subject.FAIL, Subject.SUCC) and not c.percent
+    for now in order:
+        if now < start:
+            continue
+        first = max(now - frame + 1, start)
+        if c.logic is Logic.OVER and now - frame + 1 < start:
+            continue
+        span = range(first, now + 1)
+        found = [measure(c, seconds.get(t)) for t in span]
+        every = all(m is not None and c.condition.holds(m[0] / m[1], c.threshold) for m in found)
+        if c.logic is Logic.FOR and (len(span) < frame or not every):
+            continue
+        present = [m for m in found if m is not None]
+        if not present:
+            continue
+        num, den = sum(m[0] for m in present), sum(m[1] for m in present)
+        value = num if sums and c.logic is not Logic.FOR else num / den
+        if c.logic is Logic.FOR or c.condition.holds(value, c.threshold):
+            return (first, now), value, now
+    return None
+
+
+def judged(
+    c: LiveCriterion, warmup: int, fed: list[tuple[int, KpiPoint | None]]
+) -> tuple[tuple[int, int], float, int] | None:
+    judge = judge_for(c, warmup)
+    fired = [j for ts, p in fed if (j := judge.feed(ts, p)) is not None]
+    assert len(fired) <= 1  # a criterion triggers once
+    if not fired:
+        assert not judge.breached
+        return None
+    (breach,) = fired
+    assert judge.result == breach and breach.window is not None
+    assert breach.value is not None and breach.triggered_at is not None
+    return breach.window, breach.value, breach.triggered_at
+
+
+@PROFILE
+@given(criteria([Logic.FOR]), st.integers(0, 4), ARRIVALS)
+def test_for_matches_the_reference(c: LiveCriterion, warmup: int, fed: list) -> None:  # type: ignore[type-arg]
+    assert judged(c, warmup, fed) == reference(c, warmup, fed)
+
+
+@PROFILE
+@given(criteria([Logic.WITHIN]), st.integers(0, 4), ARRIVALS)
+def test_within_matches_the_reference(c: LiveCriterion, warmup: int, fed: list) -> None:  # type: ignore[type-arg]
+    assert judged(c, warmup, fed) == reference(c, warmup, fed)
+
+
+@PROFILE
+@given(criteria([Logic.OVER]), st.integers(0, 4), ARRIVALS)
+def test_over_matches_the_reference(c: LiveCriterion, warmup: int, fed: list) -> None:  # type: ignore[type-arg]
+    assert judged(c, warmup, fed) == reference(c, warmup, fed)
+
+
+@PROFILE
+@given(criteria([Logic.OVER]), ARRIVALS)
+def test_over_never_triggers_before_within_would(c: LiveCriterion, fed: list) -> None:  # type: ignore[type-arg]
+    """A breach of a full timeframe is a breach of that timeframe for `within` too."""
+    over = judged(c, 0, fed)
+    within = judged(replace(c, logic=Logic.WITHIN), 0, fed)
+    if over is not None:
+        assert within is not None and within[2] <= over[2]
+
+
+@PROFILE
+@given(
+    st.sampled_from(list(Condition)),
+    st.integers(1, 120),
+    st.integers(0, 60),
+    st.lists(st.tuples(st.integers(-10, 40), st.sampled_from([1000, 1999, 2000, 2001, 3000]))),
+)
+def test_a_cumulative_percentile_matches_the_reference(
+    condition: Condition, frame: int, warmup: int, reads: list[tuple[int, int]]
+) -> None:
+    """It triggers at the first read whose value, and every read since the first of an
+    unbroken run of breaching reads, breached for at least the timeframe."""
+    c = LiveCriterion(
+        "p90", None, Subject.P90, False, None, condition, 2000, Logic.FOR, frame, True, True
+    )
+    judge = judge_for(c, warmup)
+    ts, fed = T0, []
+    for step, value in reads:
+        ts += step * 5
+        fed.append((ts, value))
+    fired = [f for t, v in fed if (f := judge.feed_cumulative(t, v)) is not None]
+    kept: list[tuple[int, int]] = []
+    for t, v in fed:
+        if fed and t >= fed[0][0] + warmup and (not kept or t > kept[-1][0]):
+            kept.append((t, v))
+    expected = None
+    for i, (t, v) in enumerate(kept):
+        j = i
+        while j > 0 and condition.holds(kept[j - 1][1], 2000):
+            j -= 1
+        if condition.holds(v, 2000) and t - kept[j][0] >= frame:
+            expected = ((kept[j][0], t), v, t)
+            break
+    assert [(f.window, f.value, f.triggered_at) for f in fired] == ([expected] if expected else [])
