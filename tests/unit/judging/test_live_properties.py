@@ -13,7 +13,7 @@ from ci_gate.domain.live import KpiPoint
 from ci_gate.domain.live_criteria import Condition, LiveCriterion, Logic, Subject
 from ci_gate.judging.live import judge_for
 
-PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROFILE = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 T0 = 1_796_115_600
 
 #: (subject, percent) pairs judged on seconds
