@@ -19,6 +19,7 @@ from typing import Any
 from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.domain.live_criteria import LiveCriterion
 from ci_gate.errors import UsageError
+from ci_gate.files import read_small_file
 
 #: A Taurus config larger than this is not a config.
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -42,12 +43,9 @@ def load_fail_on_file(path: Path, source: str = "--fail-on-file") -> tuple[LiveC
     """Every passfail criterion of the Taurus config at `path`, in the file's order."""
     where = f"{source} {str(path)!r}"
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_small_file(path, MAX_FILE_BYTES)  # a FIFO or a device is refused, unread
     except OSError as error:
         raise UsageError(f"{where}: cannot be read ({error.strerror or error})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise UsageError(f"{where}: larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

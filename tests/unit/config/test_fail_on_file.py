@@ -4,6 +4,7 @@ meaning exactly what the same short forms mean; every mistake a usage error nami
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -238,5 +239,15 @@ def test_an_unreadable_file(tmp_path: Path) -> None:
 def test_a_file_too_large_is_refused_unread(tmp_path: Path) -> None:
     path = tmp_path / "huge.yml"
     path.write_bytes(b"#" * (4 * 1024 * 1024 + 1))
-    with pytest.raises(UsageError, match="larger than 4 MiB"):
+    with pytest.raises(UsageError, match=re.escape("cannot be read (larger than 4 MiB)")):
         load_fail_on_file(path)
+
+
+def test_a_fifo_or_a_folder_is_refused_without_blocking(tmp_path: Path) -> None:
+    """Opening a FIFO for reading would wait for a writer for ever."""
+    fifo = tmp_path / "criteria.yml"
+    os.mkfifo(fifo)
+    with pytest.raises(UsageError, match=re.escape("cannot be read (not a regular file)")):
+        load_fail_on_file(fifo)
+    with pytest.raises(UsageError, match=re.escape("cannot be read (a folder)")):
+        wait(None, "--fail-on-file", str(tmp_path))

@@ -260,4 +260,3 @@ def test_the_passed_line_names_ignored_events_and_the_baseline() -> None:
     )
     plain = run_reason(Verdict.PASSED, (master_outcome(),), "ERROR")
     assert plain == "1 master ended with no event at ERROR or above"
-
