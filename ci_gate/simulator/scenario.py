@@ -107,6 +107,17 @@ class Report:
     aggregate: tuple[dict[str, Any], ...] = ()
     #: endpoint (one of REPORT_ENDPOINTS) -> (fault, how many requests get it)
     faults: dict[str, tuple[Fault, int]] = field(default_factory=dict)
+    #: the run's length in run seconds (the summary's `duration` wins when it gives one)
+    duration: int = 600
+    #: active users at full load (the summary's `concurrency` wins when it gives one)
+    users: int = 20
+    #: run seconds that pass per real second once the run has data (None: the whole
+    #: run in about five seconds); the run's seconds are its own clock, compressed
+    speed: float | None = None
+    #: label -> [(from run second, average response time in ms)]: where a label slows down
+    slow: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    #: the master's planned load, listed as its `executions` (`holdFor`, `rampUp`, ...)
+    planned: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,8 @@ class DemoPlan:
     masters: tuple[str, ...] = ()
     baseline: str | None = None
     trend: int | None = None
+    #: live criteria (`--fail-on`) the demo judges the run by
+    fail_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -246,7 +259,10 @@ def _parse(path: Path, data: object) -> Scenario:
     trend = demo_raw.get("trend")
     if trend is not None:
         trend = read.integer(trend, "demo.trend", minimum=1)
-    demo = DemoPlan(tuple(str(m) for m in demo_masters), baseline, trend)
+    fail_on = demo_raw.get("fail_on", [])
+    if not isinstance(fail_on, list) or not all(isinstance(item, str) for item in fail_on):
+        raise read.fail("demo.fail_on", "must be a list of criteria (strings)")
+    demo = DemoPlan(tuple(str(m) for m in demo_masters), baseline, trend, tuple(fail_on))
     return Scenario(path.stem, description, masters, credentials, tests, demo)
 
 
@@ -363,6 +379,11 @@ _REPORT_FIELDS = {
     "created",
     "aggregate",
     "faults",
+    "duration",
+    "users",
+    "speed",
+    "slow",
+    "planned",
 }
 
 
@@ -374,7 +395,9 @@ def _parse_report(read: _Reader, where: str, raw: object) -> Report:
     criteria = report.get("criteria", [])
     if not isinstance(criteria, list) or not all(isinstance(c, dict) for c in criteria):
         raise read.fail(f"{where}.criteria", "must be a list of objects")
-    kpis = report.get("kpis", dict(DEFAULT_KPIS))
+    # the default KPIs stand in only for a run the scenario says nothing about: a run
+    # given by its aggregate report is summed up from it (one model: simulator.model)
+    kpis = report.get("kpis", {} if report.get("aggregate") else dict(DEFAULT_KPIS))
     if kpis is not None and not isinstance(kpis, dict):
         raise read.fail(f"{where}.kpis", "must be an object, or null for a run without data")
     faults: dict[str, tuple[Fault, int]] = {}
@@ -388,7 +411,32 @@ def _parse_report(read: _Reader, where: str, raw: object) -> Report:
     aggregate = report.get("aggregate", [])
     if not isinstance(aggregate, list) or not all(isinstance(row, dict) for row in aggregate):
         raise read.fail(f"{where}.aggregate", "must be a list of objects (one per label)")
+    slow: dict[str, list[tuple[int, float]]] = {}
+    for label, phases in read.obj(report.get("slow", {}), f"{where}.slow").items():
+        if not isinstance(phases, list):
+            raise read.fail(f"{where}.slow.{label}", "must be a list of {from, avg}")
+        slow[label] = [
+            (
+                read.integer(phase.get("from"), f"{where}.slow.{label}[{i}].from"),
+                read.number(phase.get("avg"), f"{where}.slow.{label}[{i}].avg"),
+            )
+            for i, phase in enumerate(
+                read.only(item, {"from", "avg"}, f"{where}.slow.{label}[{n}]")
+                for n, item in enumerate(phases)
+            )
+        ]
+    planned = report.get("planned", [])
+    if not isinstance(planned, list) or not all(isinstance(item, dict) for item in planned):
+        raise read.fail(f"{where}.planned", "must be a list of executions (holdFor, rampUp)")
+    speed = report.get("speed")
+    if speed is not None:
+        speed = read.number(speed, f"{where}.speed", minimum=0.001)
     return Report(
+        duration=read.integer(report.get("duration", 600), f"{where}.duration", minimum=1),
+        users=read.integer(report.get("users", 20), f"{where}.users", minimum=1),
+        speed=speed,
+        slow=slow,
+        planned=tuple(planned),
         created=read.integer(report.get("created", 1_700_000_000), f"{where}.created"),
         aggregate=tuple(aggregate),
         report_status=status,

@@ -3,7 +3,8 @@
 Serves `GET /api/v4/masters/{id}/status` (honouring `level` and `events`),
 `POST /api/v4/masters/{id}/stop` and `/terminate`, BlazeMeter's verdict on an ended run
 (`GET /masters/{id}`, `/reports/thresholds`, `/reports/default/summary`,
-`POST /masters/{id}/public-token`), BlazeMeter's error envelope on 401/404, and
+`POST /masters/{id}/public-token`), the live data (`/data/labels`, `/data/kpis`),
+BlazeMeter's error envelope on 401/404, and
 `GET /_simulator/calls` (what it was asked, for tests).
 
 Over 300 lines on purpose: one handler per endpoint of the simulated API, and its
@@ -31,15 +32,20 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ci_gate.domain.levels import LEVELS, read_level
+from ci_gate.simulator.live_data import (
+    DATA_API_VERSION,
+    aggregate_report,
+    data_kpis,
+    data_labels,
+    summary_report,
+)
 from ci_gate.simulator.scenario import Fault, Scenario, TestScript
 from ci_gate.simulator.state import (
     MasterRun,
-    aggregate_report,
     filter_events,
     master_object,
     report_fault,
     runs_of_test,
-    summary_report,
     thresholds,
 )
 from ci_gate.text import ascii_digits
@@ -53,6 +59,8 @@ _REPORT_READS = {
     "reports/default/summary": ("summary", summary_report),
     "reports/aggregatereport/data": ("aggregate", aggregate_report),
 }
+_DATA_LABELS = API_PREFIX + "/data/labels"
+_DATA_KPIS = API_PREFIX + "/data/kpis"
 _REASONS = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests"}
 
 
@@ -248,6 +256,9 @@ class _Handler(BaseHTTPRequestHandler):
         if urlsplit(self.path).path.rstrip("/") == API_PREFIX + "/masters":
             self._runs_of_test(parse_qs(urlsplit(self.path).query))
             return
+        if urlsplit(self.path).path.rstrip("/") in (_DATA_LABELS, _DATA_KPIS):
+            self._live_data(parse_qs(urlsplit(self.path).query))
+            return
         master_id, endpoint, query = self._route()
         if endpoint in _REPORT_READS:
             self._report_read(master_id, endpoint)
@@ -274,6 +285,25 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.state.lock:
             runs = runs_of_test(self.server.state.runs, test_id)
         self._json(200, envelope(runs[: int(limit) if ascii_digits(limit) else 50]))
+
+    def _live_data(self, query: dict[str, list[str]]) -> None:
+        """`GET /data/labels?master_id=` and `GET /data/kpis?...&master_ids[]=&labels[]=`:
+        the run's live data, in BlazeMeter's API v2 envelope."""
+        labels = urlsplit(self.path).path.rstrip("/") == _DATA_LABELS
+        master_id = query.get("master_id" if labels else "master_ids[]", [""])[0]
+        from_ts = query.get("from", ["0"])[0]
+        if not labels and not ascii_digits(from_ts):
+            self._json(400, error_envelope(400, "from must be a whole number"))
+            return
+        run = self._master_run(master_id if ascii_digits(master_id) else None, True)
+        if run is None:
+            return
+        with self.server.state.lock:
+            if labels:
+                result = data_labels(run)
+            else:
+                result = data_kpis(run, int(from_ts), query.get("labels[]", []))
+        self._json(200, {**envelope(result), "api_version": DATA_API_VERSION})
 
     def _report_read(self, master_id: str | None, endpoint: str) -> None:
         """`GET /masters/{id}`, `/reports/thresholds`, `/reports/default/summary`."""

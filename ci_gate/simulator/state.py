@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ci_gate.domain.levels import read_level
+from ci_gate.simulator.model import RunModel, model_of
 from ci_gate.simulator.scenario import FOREVER, Fault, MasterScript, Step
+
+#: Real seconds an unhurried simulated run takes to play its seconds (its `speed` unset).
+DEFAULT_PLAY_SECONDS = 5.0
 
 
 @dataclass
@@ -43,6 +47,55 @@ class MasterRun:
         self.report_faults_served: dict[str, int] = {}
         self.public_tokens: list[str] = []
         self.note: str | None = None
+        #: the one model every answer about this run's data is derived from
+        self.model: RunModel | None = model_of(script.report)
+        #: when the run first had data (progress >= 100), on `clock`
+        self.data_since: float | None = None
+        #: run seconds the run lasted, once it ended (0: it never had data)
+        self.end_second: int | None = None
+        #: the run second a stop request ended it at (None: not stopped while it had data)
+        self.stopped_at: int | None = None
+        self.ended_at: int | None = None
+        first = script.steps[0]
+        if first.fault is None and first.status == "ENDED":
+            # a run of the past: it ended before anyone asked, with all its seconds
+            self.status, self.progress = "ENDED", first.progress
+            self.end_second = self.duration
+            self.ended_at = script.report.created + self.duration
+
+    @property
+    def duration(self) -> int:
+        return self.model.duration if self.model is not None else 0
+
+    def run_second(self) -> int | None:
+        """The run's current second (the one still filling); None before it has data,
+        and its length once it ended."""
+        if self.end_second is not None:
+            return self.end_second
+        if self.data_since is None or self.model is None:
+            return None
+        speed = self.script.report.speed or self.duration / DEFAULT_PLAY_SECONDS
+        return min(int((self.clock() - self.data_since) * speed), self.duration - 1)
+
+    def _note_state(self) -> None:
+        """Start the run's data clock at its first progress >= 100; fix its end once ENDED."""
+        if self.data_since is None and (self.progress or 0) >= 100:
+            self.data_since = self.clock()
+        if self.status == "ENDED" and self.end_second is None:
+            if self.stopped_at is not None:
+                self.end_second = self.stopped_at
+            elif self.stop_requests:
+                self.end_second = 0  # stopped before it had data: it has none
+            else:
+                self.end_second = self.duration
+            self.ended_at = int(time.time())
+
+    @property
+    def has_data(self) -> bool:
+        """Whether the run has data to show now (none before progress 100, none ever for
+        a run terminated before it had data)."""
+        second = self.run_second()
+        return self.model is not None and second is not None and second > 0
 
     def _step(self) -> Step:
         return self.script.steps[self.index]
@@ -95,6 +148,7 @@ class MasterRun:
                 continue
             break
         self.polls_here += 1
+        self._note_state()
         answer = Answer(result=self.result())
         if step.seconds is None and self.polls_here >= step.polls:
             self._advance()
@@ -110,9 +164,14 @@ class MasterRun:
         elif self.status != "ENDED":
             self.status, self.progress = "ENDED", 140
             self._add_event({"message": "Status changed to ENDED (140)"}, now)
+        self._note_state()
         return self.result()
 
     def request_stop(self, action: str) -> None:
+        if not self.stop_requests and self.end_second is None:
+            second = self.run_second() if (self.progress or 0) >= 100 else None
+            # stopped with data: the run's seconds end with the one filling now
+            self.stopped_at = None if second is None else second + 1
         self.stop_requests.append(action)
         command = "Stop" if action == "stop" else "Terminate"
         self._add_event({"message": f"{command} command received"}, int(time.time()))
@@ -170,59 +229,67 @@ def report_fault(run: MasterRun, endpoint: str) -> Fault | None:
     return fault
 
 
+def _verdict(run: MasterRun, *, read: bool) -> str | None:
+    """reportStatus as BlazeMeter shows it now: null until the run ended (and for the
+    scenario's `null_reads` reads of the master after that); `abort` for a run that
+    ended before it had data. `read`: this is a read of the master (it counts)."""
+    report = run.script.report
+    if run.status not in ("ENDED", "NULL"):
+        return None
+    if read:
+        run.report_reads += 1
+    if report.null_reads and run.report_reads <= report.null_reads:
+        return None  # still working on its verdict (the list says what the master said)
+    if run.end_second == 0 and report.kpis is not None:
+        return "abort"
+    return report.report_status
+
+
+def _ended(run: MasterRun) -> int | None:
+    return run.ended_at if run.status in ("ENDED", "NULL") else None
+
+
 def master_object(run: MasterRun) -> dict[str, Any]:
     """`GET /masters/{id}`: reportStatus stays null until the run ended (and for the
-    scenario's `null_reads` reads after that)."""
+    scenario's `null_reads` reads after that); its planned load as `executions`."""
     report = run.script.report
-    ended = run.status in ("ENDED", "NULL")
-    status: str | None = None
-    if ended:
-        run.report_reads += 1
-        if run.report_reads > report.null_reads:
-            status = report.report_status
-    return {
+    status = _verdict(run, read=True)
+    master: dict[str, Any] = {
         "id": int(run.script.master_id),
         "name": f"simulated run {run.script.master_id}",
         "testId": report.test_id,
         "reportStatus": status,
         "passed": None if status is None else status == "pass",
-        "hasData": report.kpis is not None,
-        "ended": int(time.time()) if ended else None,
+        "hasData": run.has_data,
+        "ended": _ended(run),
         "created": report.created,
         "note": run.note,
     }
+    if report.planned:
+        master["executions"] = [dict(execution) for execution in report.planned]
+    return master
 
 
 def thresholds(run: MasterRun) -> dict[str, Any]:
     return {"data": [dict(criterion) for criterion in run.script.report.criteria]}
 
 
-def aggregate_report(run: MasterRun) -> list[dict[str, Any]]:
-    return [dict(row) for row in run.script.report.aggregate]
-
-
 def runs_of_test(runs: dict[str, MasterRun], test_id: str) -> list[dict[str, Any]]:
-    """`GET /masters?testId=`: the test's runs, newest first, as BlazeMeter lists them."""
-    listed = [
-        {
-            "id": int(run.script.master_id),
-            "testId": run.script.report.test_id,
-            "name": f"simulated run {run.script.master_id}",
-            "created": run.script.report.created,
-            "reportStatus": run.script.report.report_status,
-            "passed": run.script.report.report_status == "pass",
-            # a run being polled now has not ended until its timeline says so; the
-            # scenario's other runs are history: ended ten minutes after their creation
-            "ended": None
-            if run.polls and run.status not in ("ENDED", "NULL")
-            else run.script.report.created + 600,
-        }
-        for run in runs.values()
-        if str(run.script.report.test_id) == test_id
-    ]
+    """`GET /masters?testId=`: the test's runs, newest first, each as its master says."""
+    listed = []
+    for run in runs.values():
+        if str(run.script.report.test_id) != test_id:
+            continue
+        status = _verdict(run, read=False)
+        listed.append(
+            {
+                "id": int(run.script.master_id),
+                "testId": run.script.report.test_id,
+                "name": f"simulated run {run.script.master_id}",
+                "created": run.script.report.created,
+                "reportStatus": status,
+                "passed": None if status is None else status == "pass",
+                "ended": _ended(run),
+            }
+        )
     return sorted(listed, key=lambda row: row["created"], reverse=True)
-
-
-def summary_report(run: MasterRun) -> dict[str, Any]:
-    kpis = run.script.report.kpis
-    return {"summary": [] if kpis is None else [dict(kpis)]}

@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 import requests
 
+from ci_gate.blazemeter.api import BlazeMeterClient
+from ci_gate.config.credentials import Credentials
+from ci_gate.domain.live import Label
 from ci_gate.simulator.scenario import load_scenario
 from ci_gate.simulator.server import SimulatorServer
 
@@ -133,3 +136,34 @@ def test_closing_the_server_ends_its_kept_alive_connections() -> None:
             leftover += chunk
         # the answer's tail, if any, then the end of the connection: never a second answer
         assert b"HTTP/1.1" not in leftover
+
+
+def test_live_data_over_http_reads_through_the_gates_client() -> None:
+    """`/data/labels` and `/data/kpis` on loopback, read by `BlazeMeterClient` (API v2
+    envelope, repeated keys in the query): a run of the past has all its seconds."""
+    server = SimulatorServer(load_scenario("regression"))
+    server.start_in_thread()
+    client = BlazeMeterClient(server.base_url, Credentials(*AUTH))
+    try:
+        labels = client.labels("91000001")
+        assert labels[0] == Label("ALL", "ALL")
+        assert [label.name for label in labels] == ["ALL", "checkout", "home", "login"]
+        checkout = labels[1].id
+        points = client.live_kpis("91000001", 0, ["ALL", checkout])
+        assert len(points["ALL"]) == 600 and len(points[checkout]) == 600
+        assert sum(point.hits or 0 for point in points[checkout]) == 5000
+        body = requests.get(
+            f"{server.base_url}/data/kpis",
+            params={"master_ids[]": "91000001", "from": "x"},
+            auth=AUTH,
+            timeout=5,
+        )
+        assert body.status_code == 400
+        unknown = requests.get(
+            f"{server.base_url}/data/labels", params={"master_id": "1"}, auth=AUTH, timeout=5
+        )
+        assert unknown.status_code == 404 and unknown.json()["error"]["code"] == 404
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()
