@@ -74,6 +74,9 @@ def test_gitlab_template_jobs_and_example_validate(tmp_path: Path) -> None:
         "ca_bundle",
         "api_key_file",
         "allow_insecure_http",
+        "fail_on",
+        "fail_on_file",
+        "warmup",
     }
     # inputs are interpolated by GitLab before validation; do the same with their defaults
     text = (ROOT / "gitlab-template.yml").read_text().split("\n---\n", 1)[1]
