@@ -24,7 +24,7 @@ from ci_gate.domain.outcome import CommentResult, Outcome
 from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import print_traceback_if_debugging
 from ci_gate.formatting import format_duration, plural
-from ci_gate.judging.kpis import KNOWN_KPIS
+from ci_gate.judging.kpis import KNOWN_KPIS, kpi_value
 from ci_gate.report import ReportPaths, report_paths, write_reports
 from ci_gate.report.summary import render_markdown
 from ci_gate.text import one_line
@@ -216,9 +216,8 @@ def kpi_line(kpis: Mapping[str, float]) -> str:
     for name in _LINE_KPIS:
         if name in kpis:
             label, unit = KNOWN_KPIS[name]
-            value = kpis[name]
-            shown = f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
-            parts.append(f"{shown} {label}" if not unit else f"{label} {shown} {unit}")
+            shown = kpi_value(name, kpis[name])
+            parts.append(f"{shown} {label}" if not unit else f"{label} {shown}")
     return ", ".join(parts) or ", ".join(f"{one_line(k, 40)} {v:g}" for k, v in kpis.items())
 
 

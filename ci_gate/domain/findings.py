@@ -81,10 +81,18 @@ class Criterion:
 
     def describe(self) -> str:
         """`p90 1830 ms > 1500 ms` (on label ALL): the field, the value, the limit."""
-        name, unit = _FIELD_NAMES.get(self.field, (self.field, ""))
-        op = _OPERATORS.get(self.op, self.op)
-        line = f"{name} {_number(self.value)}{unit} {op} {_number(self.threshold)}{unit}"
+        name = _FIELD_NAMES.get(self.field, (self.field, ""))[0]
+        line = f"{name} {self.shown_value()} {self.shown_limit()}"
         return line if self.label in ("", "ALL") else f"{line} (label {self.label})"
+
+    def shown_value(self) -> str:
+        """The value as the headline says it: `1830 ms`."""
+        return f"{_number(self.value)}{_FIELD_NAMES.get(self.field, (self.field, ''))[1]}"
+
+    def shown_limit(self) -> str:
+        """The limit as the headline says it: `> 1500 ms`."""
+        unit = _FIELD_NAMES.get(self.field, (self.field, ""))[1]
+        return f"{_OPERATORS.get(self.op, self.op)} {_number(self.threshold)}{unit}"
 
 
 @dataclass(frozen=True)

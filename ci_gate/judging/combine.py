@@ -24,10 +24,11 @@ from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.domain.run import Traffic
 from ci_gate.domain.trend import Trend
 from ci_gate.domain.verdict import Verdict, worst_verdict
-from ci_gate.formatting import describe_event, format_duration, plural
+from ci_gate.formatting import format_duration
 from ci_gate.judging.baseline import compare, data_notes
 from ci_gate.judging.criteria import judge as judge_criteria
 from ci_gate.judging.facts import EndFacts, Ending, MasterFacts
+from ci_gate.judging.reason import run_reason
 from ci_gate.judging.trend import build_trend, trend_point
 
 
@@ -240,71 +241,3 @@ def combine_run(
         ignore_patterns=ignore_patterns,
         waited=waited,
     )
-
-
-def run_reason(verdict: Verdict, masters: tuple[MasterOutcome, ...], level: str) -> str:
-    """One line saying why the run ended as it did; each failing master with its count."""
-    count = len(masters)
-    if verdict == Verdict.PASSED:
-        reason = f"{count} {plural(count, 'master')} ended with no event at {level} or above"
-        statuses = {m.criteria.report_status for m in masters if m.criteria is not None}
-        if statuses == {"pass"}:
-            reason += ", and BlazeMeter's failure criteria passed"
-        return reason + _passed_also(masters)
-    culprits = [master for master in masters if master.verdict == verdict] or [masters[0]]
-    if verdict == Verdict.FAILED:
-        return _failed_reason(culprits, level)
-    # one reason said once: a cause shared by every master (a baseline not found) is one line
-    said = (master.error or f"master {master.master_id}: {verdict}" for master in culprits)
-    reasons = list(dict.fromkeys(said))
-    shown = "; ".join(reasons[:3])
-    more = len(reasons) - 3
-    return shown + (f"; and {more} more {plural(more, 'master')}" if more > 0 else "")
-
-
-def _passed_also(masters: tuple[MasterOutcome, ...]) -> str:
-    """What a pass leaned on besides the events: events waived by --ignore, and the
-    baselines it was compared with."""
-    parts = []
-    ignored = sum(len(master.ignored) for master in masters)
-    if ignored:
-        parts.append(f"{ignored} {plural(ignored, 'event')} ignored (--ignore)")
-    compared = {
-        f"{master.baseline.master_id} ({master.baseline.how_chosen})": None
-        for master in masters
-        if master.baseline is not None and master.baseline.master_id and not master.baseline.note
-    }
-    if compared:
-        parts.append(
-            f"no regression against {plural(len(compared), 'baseline')} {', '.join(compared)}"
-        )
-    return "".join(f"; {part}" for part in parts)
-
-
-def _failed_reason(culprits: list[MasterOutcome], level: str) -> str:
-    """Events first (each master with its count), then each master's failed criteria."""
-    by_events = [master for master in culprits if master.offending]
-    parts = []
-    if by_events:
-        counts = ", ".join(
-            f"master {master.master_id}: {len(master.offending)} "
-            f"{plural(len(master.offending), 'event')}"
-            for master in by_events
-        )
-        detail = describe_event(by_events[0].offending[0], 200)
-        parts.append(f"{counts} at {level} or above; first: {detail}")
-    parts += [
-        f"master {master.master_id}: {master.criteria.reason}"
-        for master in culprits
-        if master.criteria is not None and master.criteria.verdict is Verdict.FAILED
-    ]
-    for master in culprits:
-        worst = master.baseline.worst if master.baseline else None
-        if master.baseline is not None and worst is not None:
-            more = len(master.baseline.regressions) - 1
-            parts.append(
-                f"master {master.master_id}: regression against master "
-                f"{master.baseline.master_id}: {worst.describe()}"
-                + (f"; and {more} more" if more > 0 else "")
-            )
-    return "; ".join(parts) or f"master {culprits[0].master_id}: failed"

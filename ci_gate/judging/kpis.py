@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ci_gate.formatting import format_duration
 from ci_gate.safe_numbers import in_range, show_number
 
 #: The KPIs shown first, in this order, with their units; any other number is kept too.
@@ -22,11 +23,21 @@ KNOWN_KPIS: dict[str, tuple[str, str]] = {
 }
 
 
+def kpi_value(name: str, value: float) -> str:
+    """A KPI's value with its unit, the one spelling every report and the closing line
+    use: whole numbers as integers, others with one decimal (`12,000`, `212.4 ms`,
+    `520 ms`), a duration as every duration (`5m00s`)."""
+    unit = (KNOWN_KPIS.get(name) or (None, ""))[1]
+    number = in_range(value)  # any value a server sends: shown, never raising
+    if unit == "s" and number is not None:
+        return format_duration(number)
+    whole = number is not None and number.is_integer()
+    shown = show_number(value, ",.0f" if whole else ",.1f")
+    return f"{shown} {unit}" if unit else shown
+
+
 def kpi_cell(name: str, value: float) -> tuple[str | None, str]:
     """A KPI as a report's table shows it: its known label (None: unknown, the caller
-    escapes the raw name its own way) and the value with its unit (`51,234,567`,
-    `212.40 ms`; whole numbers as integers)."""
-    label, unit = KNOWN_KPIS.get(name) or (None, "")
-    whole = in_range(value) is not None and float(value).is_integer()
-    shown = show_number(value, ",.0f" if whole else ",.2f")
-    return label, f"{shown} {unit}" if unit else shown
+    escapes the raw name its own way) and its value (`kpi_value`)."""
+    label = (KNOWN_KPIS.get(name) or (None, ""))[0]
+    return label, kpi_value(name, value)

@@ -172,8 +172,8 @@ def _criteria_section(master: MasterOutcome) -> str:
                     [
                         _t(c.describe(), 200),
                         _t(c.label, 200),
-                        _t(show_number(c.value), 40),
-                        _t(f"{c.op} {show_number(c.threshold)}", 60),
+                        _t(c.shown_value(), 40),
+                        _t(c.shown_limit(), 60),
                     ]
                     for c in criteria.failed
                 ],

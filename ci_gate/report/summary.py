@@ -16,7 +16,7 @@ from ci_gate.judging.kpis import kpi_cell
 from ci_gate.report.html import HTML_NAME
 from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.report.trend import trend_json, trend_markdown
-from ci_gate.safe_numbers import fits_json, is_number, show_number
+from ci_gate.safe_numbers import fits_json, in_range, is_number, show_number
 from ci_gate.text import redact_all
 
 #: Offending (and ignored) events listed per master in summary.md; summary.json lists all.
@@ -102,7 +102,7 @@ def _master_json(master: MasterOutcome) -> dict[str, object]:
         "unrecognised_levels": master.unrecognised_levels,
         "stop_action": master.stop_action,
         "criteria": _criteria_json(master),
-        "kpis": master.kpis,
+        "kpis": _kpis_json(master.kpis),
         "report_url": master.report_url,
         "baseline": _baseline_json(master),
         "trend": trend_json(master.trend),
@@ -161,6 +161,21 @@ def _strict(value: object, replaced: list[object]) -> object:
     if isinstance(value, (list, tuple)):
         return [_strict(item, replaced) for item in value]
     return value
+
+
+def _kpis_json(kpis: dict[str, float] | None) -> dict[str, float | int] | None:
+    """Whole numbers as JSON integers (`"hits": 12000`, not `12000.0`): counts are counts."""
+    if kpis is None:
+        return None
+    return {
+        name: int(value) if isinstance(value, float) and _whole(value) else value
+        for name, value in kpis.items()
+    }
+
+
+def _whole(value: float) -> bool:
+    number = in_range(value)
+    return number is not None and number.is_integer()
 
 
 def render_json(outcome: Outcome, report_id: str = "") -> str:
@@ -253,8 +268,7 @@ def _criteria_markdown(master: MasterOutcome) -> list[str]:
         lines += ["| failed criterion | label | value | limit |", "|---|---|---|---|"]
         lines += [
             f"| {md_cell(c.describe(), 200)} | {md_cell(c.label, 80)} "
-            f"| {md_cell(show_number(c.value), 40)} "
-            f"| {md_cell(f'{c.op} {show_number(c.threshold)}', 60)} |"
+            f"| {md_cell(c.shown_value(), 40)} | {md_cell(c.shown_limit(), 60)} |"
             for c in criteria.failed
         ]
         lines.append("")

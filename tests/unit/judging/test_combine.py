@@ -244,7 +244,7 @@ def test_the_passed_line_names_ignored_events_and_the_baseline() -> None:
     """A pass that waived events or compared with a baseline says so (issue 32 item 9)."""
     from ci_gate.domain.findings import BaselineOutcome
     from ci_gate.domain.outcome import IgnoredEvent
-    from ci_gate.judging.combine import run_reason
+    from ci_gate.judging.reason import run_reason
     from tests.support.helpers import master_outcome
 
     waived = (IgnoredEvent(event(), "known"), IgnoredEvent(event(), "known"))
