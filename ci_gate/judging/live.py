@@ -1,10 +1,11 @@
 """Judging `--fail-on` criteria, one second at a time: pure, no clock, no I/O.
 
 `judge_for(criterion, warmup)` gives the judge of one criterion for one master. The wait
-feeds it every complete second of the run in order, from the run's first KPI second: the
-criterion's label's `KpiPoint`, or None when that second has no data for it (a second it
-skips counts as no data; a second fed again or out of order is ignored: each second is
-judged once). `feed` returns the `LiveJudgement` the moment the criterion triggers, else
+tells it the run's first KPI second (`begin`), then feeds it every complete second of the
+run in order (ALL's seconds): the criterion's label's `KpiPoint`, or None when that second
+has no data for it, so that windows slide over seconds the label is missing from (a second
+skipped counts as no data too; a second fed again or out of order is ignored: each second
+is judged once). `feed` returns the `LiveJudgement` the moment the criterion triggers, else
 None. Percentile subjects are fed BlazeMeter's cumulative values (`feed_cumulative`).
 After the end, `finish(totals)` gives the final judgement; criteria without a timeframe
 are judged there, on the aggregate report's totals.
@@ -50,14 +51,20 @@ class LiveJudge:
     def breached(self) -> bool:
         return self._breach is not None
 
+    def begin(self, ts: int) -> None:
+        """The run's first KPI second (its ALL label's), where the warm-up counts from;
+        without it, the first second fed (or cumulative value) is taken. Once only."""
+        if not self._started:
+            self._started = True
+            self._judge_from = ts + self.warmup
+
     def feed(self, ts: int, point: KpiPoint | None) -> LiveJudgement | None:
         """One second of the run: the judgement if the criterion triggers on it."""
         last = self._last
         if last is not None and ts <= last:
             return None
         if not self._started:
-            self._started = True
-            self._judge_from = ts + self.warmup
+            self.begin(ts)
         self._last = ts
         if point is not None:
             if self._first_data is None:
@@ -215,8 +222,7 @@ class CumulativeJudge(LiveJudge):
         if self._breach is not None:
             return None
         if not self._started:
-            self._started = True
-            self._judge_from = ts + self.warmup
+            self.begin(ts)
         if ts < self._judge_from or (self._last_read is not None and ts <= self._last_read):
             return None
         self._last_read = ts

@@ -130,6 +130,11 @@ def test_the_warmup_is_not_judged_from_the_first_kpi_second() -> None:
     assert [f.window for f in fired] == [(T0 + 2, T0 + 3)]
     fired, result = run("avg-rt>1s within 1h", [bad, bad, point(rt=10)], warmup=2)
     assert fired == [] and (result.state, result.value) == (JudgeState.OK, 10)
+    judge = judge_for(parse_fail_on("avg-rt of Checkout>1s for 2s", "x"), warmup=3)
+    judge.begin(T0)  # ALL's first second: the label's own seconds start later
+    assert [judge.feed(T0 + n, bad) for n in (2, 3)] == [None, None]
+    breach = judge.feed(T0 + 4, bad)
+    assert breach is not None and breach.window == (T0 + 3, T0 + 4)
     fired, result = run("avg-rt>1s for 5s", [bad, bad], warmup=10)
     assert fired == [] and result.state is JudgeState.NOT_JUDGED
     assert result.note == "the run's data ended within the warm-up"
