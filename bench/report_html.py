@@ -35,8 +35,6 @@ def big_outcome() -> Outcome:
         Event(
             t=1_796_115_600 + n // 2,
             level="ERROR",
-            level_number=400,
-            level_recognised=True,
             message=f"label {n % LABELS}: HTTP 500 from backend r-v4-{n % 7} <b>batch</b> {n}",
             session_id=f"r-v4-{n % 7}",
             source="system",

@@ -9,12 +9,11 @@ purpose: it is the one place that knows the API's answer shapes, endpoint by end
 
 from __future__ import annotations
 
-import gc
 import re
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import overload
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
 
 from ci_gate.blazemeter.numbers import number_or_none, read_number, whole_or_none
 from ci_gate.domain.findings import (
@@ -26,12 +25,10 @@ from ci_gate.domain.findings import (
     RunInfo,
     normalise_report_status,
 )
-from ci_gate.domain.levels import read_level
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.run import (
     PROGRESS_BY_STATUS,
     STATUS_BY_PROGRESS,
-    UNRECOGNISED_LEVEL,
     Event,
     MasterStatus,
 )
@@ -39,94 +36,34 @@ from ci_gate.errors import MalformedResponseError
 from ci_gate.judging.kpis import KNOWN_KPIS
 from ci_gate.text import one_line
 
-_gc_lock = threading.Lock()
-_gc_holders = 0
+
+class _WireStatus(msgspec.Struct, gc=False):
+    """The status answer's `result` in its usual shape: events decoded straight into
+    `Event`s (in C); `status` and `progress` read as any JSON, then as below."""
+
+    status: Any = None
+    progress: Any = None
+    events: list[Event] | None = None
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for a bulk parse, back on when the last such parse
-    in any thread ends (a counter, so two threads cannot leave it off); left alone where
-    someone else switched it off."""
-    global _gc_holders
-    with _gc_lock:
-        owned = _gc_holders > 0 or gc.isenabled()
-        if owned:
-            _gc_holders += 1
-            gc.disable()
+class _WireEnvelope(msgspec.Struct, gc=False):
+    result: _WireStatus
+    #: only a null error takes the quick way: anything else is read the usual way
+    error: None = None
+
+
+_STATUS_DECODER = msgspec.json.Decoder(_WireEnvelope)
+
+
+def decode_status(content: bytes) -> object | None:
+    """The `result` of a status answer in its usual shape, decoded in one pass; None when
+    the answer is anything else (an event with a level that is a number, a null message,
+    an error envelope...): it is then read by `json.loads` and `parse_status` item by
+    item, which read every event the same way, only slower."""
     try:
-        yield
-    finally:
-        if owned:
-            with _gc_lock:
-                _gc_holders -= 1
-                if _gc_holders == 0:
-                    gc.enable()
-
-
-class LazyEvents(Sequence[Event]):
-    """The events of one answer, each parsed on first access.
-
-    A poll whose older part was already seen (the usual case: the API lists every event,
-    newest first, on every poll) then builds objects only for its new events. The items
-    are kept as sent (`verbatim`): the tracker compares them with the previous answer's.
-    """
-
-    __slots__ = ("_parsed", "_raw")
-
-    def __init__(self, raw: list[object]) -> None:
-        self._raw: list[object] = raw
-        self._parsed: list[Event | None] = [None] * len(raw)
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-    @overload
-    def __getitem__(self, index: int) -> Event: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Event, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> Event | tuple[Event, ...]:
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(len(self._raw))))
-        event = self._parsed[index]
-        if event is None:
-            event = self._parsed[index] = parse_event(self._raw[index])
-        return event
-
-    def verbatim(self) -> list[object]:
-        """The items as the server sent them (decoded JSON, never changed)."""
-        return self._raw
-
-    def _parse_all(self) -> list[Event]:
-        """Every event, in one tight loop (a full pass: the first answer, or a fallback).
-
-        The garbage collector is held off meanwhile: the new tuples hold only strings
-        and numbers (no cycle to find), and its passes over the answer's 100,000 freshly
-        decoded objects cost more than the parsing itself."""
-        parsed, raw = self._parsed, self._raw
-        with gc_paused():
-            for index, event in enumerate(parsed):
-                if event is None:
-                    parsed[index] = parse_event(raw[index])
-        return parsed  # type: ignore[return-value]  # no None left
-
-    def __iter__(self) -> Iterator[Event]:
-        return iter(self._parse_all())
-
-    def __reversed__(self) -> Iterator[Event]:
-        return reversed(self._parse_all())
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return tuple(self) == tuple(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"LazyEvents({len(self._raw)} events)"
+        return _STATUS_DECODER.decode(content).result
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+        return None
 
 
 #: An integer as BlazeMeter writes one in a string; `isdigit` would also take "²", which
@@ -157,71 +94,56 @@ def _str_or_none(value: object) -> str | None:
 
 
 def parse_event(raw: object) -> Event:
-    """Read one event; whatever cannot be read counts as an unrecognised (ERROR) event."""
+    """Read one event; whatever cannot be read counts as an unrecognised (ERROR) event.
+
+    Reads every event that `decode_status` reads exactly as it does (a property test
+    holds the two together), and everything else as well as it can."""
     if type(raw) is not dict and not isinstance(raw, Mapping):  # the cheap test first
         return Event(
-            t=None,
             level=repr(type(raw).__name__),
-            level_number=UNRECOGNISED_LEVEL,
-            level_recognised=False,
             message=f"unreadable event: {str(raw)[:500]}",
-            session_id=None,
-            source=None,
         )
-    raw_level = raw.get("level")
-    number = _level_of(raw_level)
-    message = raw.get("message")
+    raw_level, message = raw.get("level"), raw.get("message")
     t, session_id, source, offset = (
         raw.get("t"),
         raw.get("session_id"),
         raw.get("source"),
         raw.get("from"),
     )
-    return _new_event(
-        Event,
-        (
-            t if type(t) is int else _int_or_none(t),
-            raw_level
-            if type(raw_level) is str
-            else ("(none)" if raw_level is None else str(raw_level)),
-            UNRECOGNISED_LEVEL if number is None else number,
-            number is not None,
-            message if type(message) is str else ("" if message is None else str(message)),
-            session_id if type(session_id) is str else _str_or_none(session_id),
-            source if type(source) is str else _str_or_none(source),
-            offset if type(offset) is int else _int_or_none(offset),
-        ),
+    return Event(
+        t if type(t) is int else _int_or_none(t),
+        raw_level
+        if type(raw_level) is str
+        else ("(none)" if raw_level is None else _level_text(raw_level)),
+        message if type(message) is str else ("" if message is None else str(message)),
+        session_id if type(session_id) is str else _str_or_none(session_id),
+        source if type(source) is str else _str_or_none(source),
+        offset if type(offset) is int else _int_or_none(offset),
     )
 
 
-#: `tuple.__new__`: a named tuple built without its keyword-handling constructor, for speed
-_new_event = tuple.__new__
-
-
-_LEVEL_CACHE: dict[str, int | None] = {}
-
-
-def _level_of(raw: object) -> int | None:
-    """Levels repeat across events: a level string is read once, then looked up."""
-    if type(raw) is not str:
-        return read_level(raw)
+def _level_text(raw: object) -> str:
+    """A level that is not text, as text that reads as the same level (`400` -> "400")."""
     try:
-        return _LEVEL_CACHE[raw]
-    except KeyError:
-        number = read_level(raw)
-        if len(_LEVEL_CACHE) < 256:
-            _LEVEL_CACHE[raw] = number
-        return number
+        return str(raw)
+    except ValueError:  # an integer too long to write out (Python's digit limit)
+        return "(number too long)"
 
 
 def parse_status(master_id: str, result: object) -> MasterStatus:
-    """Turn the envelope's `result` into a `MasterStatus`, or raise `MalformedResponseError`."""
-    if not isinstance(result, Mapping):
+    """Turn the envelope's `result` into a `MasterStatus`, or raise `MalformedResponseError`.
+
+    `result` is decoded JSON, or what `decode_status` made of the usual shape."""
+    if isinstance(result, _WireStatus):
+        raw_status, raw_progress, raw_events = result.status, result.progress, result.events
+    elif isinstance(result, Mapping):
+        raw_status, raw_progress = result.get("status"), result.get("progress")
+        raw_events = result.get("events")
+    else:
         kind = "null" if result is None else type(result).__name__
         raise MalformedResponseError(f"master {master_id}: status answer has a {kind} result")
-    raw_status = result.get("status")
     status = raw_status.strip().upper() if isinstance(raw_status, str) else None
-    progress = _int_or_none(result.get("progress"))
+    progress = _int_or_none(raw_progress)
     if not status and progress is None:
         raise MalformedResponseError(
             f"master {master_id}: status answer has neither 'status' nor 'progress'"
@@ -230,7 +152,6 @@ def parse_status(master_id: str, result: object) -> MasterStatus:
         status = STATUS_BY_PROGRESS.get(progress or 0, f"PROGRESS_{progress}")
     if progress is None:
         progress = PROGRESS_BY_STATUS.get(status)
-    raw_events = result.get("events")
     events_listed = raw_events is not None
     if raw_events is None:
         raw_events = []
@@ -242,7 +163,9 @@ def parse_status(master_id: str, result: object) -> MasterStatus:
         master_id=master_id,
         status=status,
         progress=progress,
-        events=LazyEvents(raw_events),
+        events=tuple(raw_events)
+        if isinstance(result, _WireStatus)
+        else tuple(map(parse_event, raw_events)),
         events_listed=events_listed,
     )
 

@@ -15,6 +15,7 @@ import requests
 import requests.adapters
 
 from ci_gate.blazemeter.answers import (
+    decode_status,
     parse_aggregate,
     parse_criteria_with_notes,
     parse_kpis,
@@ -107,7 +108,7 @@ class BlazeMeterClient:
 
         def read_status() -> MasterStatus:
             # parsed inside the retried call: a body of the wrong shape is worth another try
-            answer = self._call("GET", master_id, "status", params, deadline)
+            answer = self._call("GET", master_id, "status", params, deadline, decode=decode_status)
             return parse_status(master_id, answer)
 
         return self._with_retries(read_status, deadline)
@@ -277,6 +278,9 @@ class BlazeMeterClient:
         params: dict[str, str] | None,
         deadline: float | None,
         body: dict[str, object] | None = None,
+        decode: Callable[[bytes], object | None] | None = None,
     ) -> object:
         path = f"masters/{quote(master_id, safe='')}" + (f"/{endpoint}" if endpoint else "")
-        return self._transport.request(method, path, f"master {master_id}", params, deadline, body)
+        return self._transport.request(
+            method, path, f"master {master_id}", params, deadline, body, decode
+        )

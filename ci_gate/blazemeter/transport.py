@@ -15,6 +15,7 @@ import email.utils
 import json
 import threading
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import requests
@@ -162,8 +163,12 @@ class Transport:
         params: dict[str, str] | list[tuple[str, str]] | None,
         deadline: float | None,
         body: dict[str, object] | None = None,
+        decode: Callable[[bytes], object | None] | None = None,
     ) -> object:
-        """One request and its answer, bounded by its own time budget and the deadline."""
+        """One request and its answer, bounded by its own time budget and the deadline.
+
+        `decode` reads a 2xx body in its usual shape straight to its `result` (None: not
+        that shape, so it is read as any answer is)."""
         url = f"{self.api_url}/{path}"
         started = time.monotonic()
         # this request's own deadline: its time budget, cut to the caller's deadline
@@ -217,6 +222,10 @@ class Transport:
             raise RetryableApiError(f"{what}: request failed: {_short(error)}") from None
         except OSError as error:
             raise RetryableApiError(f"{what}: the connection failed: {_short(error)}") from None
+        if decode is not None and 200 <= reply.response.status_code < 300 and reply.content:
+            result = decode(reply.content)
+            if result is not None:
+                return result
         return self._read_answer(reply.response, reply.content, what)
 
     def _hint(self, code: object, what: str) -> str:

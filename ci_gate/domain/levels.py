@@ -36,6 +36,7 @@ NAMES_BY_NUMBER: dict[int, str] = {number: name for name, number in LEVELS.items
 
 
 _NUMBER = re.compile(r"[0-9]{1,9}")
+_LARGEST_NUMBER = 999_999_999
 
 
 def read_level(raw: object) -> int | None:
@@ -43,7 +44,9 @@ def read_level(raw: object) -> int | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
-        return raw if raw >= 0 else None
+        # the same range as a level written in digits: a level reads the same as a number
+        # and as its text (an event keeps its level as text)
+        return raw if 0 <= raw <= _LARGEST_NUMBER else None
     if not isinstance(raw, str):
         return None
     text = raw.strip().upper()

@@ -295,14 +295,11 @@ def event(
     message: str = "boom",
     t: int | None = 1_700_000_000,
     session: str | None = "r-v4-x",
-    recognised: bool = True,
-    number: int = 400,
 ) -> Event:
+    """An event as the server would send it; its level's number is read from `level`."""
     return Event(
         t=t,
         level=level,
-        level_number=number,
-        level_recognised=recognised,
         message=message,
         session_id=session,
         source="system",

@@ -130,7 +130,7 @@ def test_any_event_text_gives_valid_inert_reports(
     tmp_path_factory: pytest.TempPathFactory, message: str, level: str, session: str, status: str
 ) -> None:
     folder: Path = tmp_path_factory.mktemp("r")
-    hostile = event(level=level, message=message, session=session, recognised=False)
+    hostile = event(level=level, message=message, session=session)
     outcome = make_outcome(
         master_outcome("failed", (hostile, hostile), status=status, error=message, notes=(message,))
     )

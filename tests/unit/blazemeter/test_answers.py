@@ -64,23 +64,3 @@ def test_a_progress_string_is_read_as_ascii_digits_or_not_at_all(
     assert status.progress == read
     event = parse_event({"message": "x", "level": "INFO", "t": progress, "from": progress})
     assert (event.t, event.offset) == (read, read)
-
-
-def test_the_collector_is_back_on_after_a_bulk_parse_and_left_off_if_it_was() -> None:
-    import gc
-
-    from ci_gate.blazemeter.answers import gc_paused
-
-    with gc_paused():
-        assert not gc.isenabled()
-        with gc_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with gc_paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

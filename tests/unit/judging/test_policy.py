@@ -10,21 +10,21 @@ from tests.support.helpers import event
 
 def test_threshold_and_ignore() -> None:
     policy = EventPolicy(300, (re.compile("already ended$"),))
-    assert policy.judge(event("INFO", number=200)) is Judgement.FINE
-    assert policy.judge(event("WARNING", number=300)) is Judgement.OFFENDING
-    assert policy.judge(event("WARNING", "session already ended", number=300)) is Judgement.IGNORED
-    assert policy.judge(event("ERROR", "session already ended", number=400)) is Judgement.IGNORED
+    assert policy.judge(event("INFO")) is Judgement.FINE
+    assert policy.judge(event("WARNING")) is Judgement.OFFENDING
+    assert policy.judge(event("WARNING", "session already ended")) is Judgement.IGNORED
+    assert policy.judge(event("ERROR", "session already ended")) is Judgement.IGNORED
 
 
 def test_unrecognised_levels_offend_at_every_threshold() -> None:
-    odd = event("LOUD", number=400, recognised=False)
+    odd = event("LOUD")
     assert EventPolicy(400).judge(odd) is Judgement.OFFENDING
     assert EventPolicy(600).judge(odd) is Judgement.OFFENDING
 
 
 def test_numeric_levels_are_judged_by_value() -> None:
-    assert EventPolicy(600).judge(event("700", number=700)) is Judgement.OFFENDING
-    assert EventPolicy(400).judge(event("350", number=350)) is Judgement.FINE
+    assert EventPolicy(600).judge(event("700")) is Judgement.OFFENDING
+    assert EventPolicy(400).judge(event("350")) is Judgement.FINE
 
 
 def test_bad_regex_is_a_usage_error() -> None:

@@ -64,7 +64,7 @@ def test_junit_is_valid_in_every_verdict(tmp_path: Path, verdict: str) -> None:
 
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
 def test_no_server_text_can_break_the_junit(text: str) -> None:
-    hostile = event(level=text[:50], message=text, session=text, recognised=False)
+    hostile = event(level=text[:50], message=text, session=text)
     outcome = make_outcome(
         master_outcome("failed", (hostile,), status=text, error=text, notes=(text,))
     )

@@ -54,7 +54,7 @@ def test_passes_and_does_not_sleep_after_the_end() -> None:
 
 
 def test_polls_at_the_threshold_then_reads_the_info_timeline_once() -> None:
-    info = event("INFO", "hello", number=200)
+    info = event("INFO", "hello")
     api, _, outcome = run({"1": [status("ENDED", 140)]}, timeline={"1": status("ENDED", 140, info)})
     assert api.polls == [("1", "ERROR"), ("1", "INFO")]
     assert outcome.masters[0].event_counts == {"INFO": 1}
@@ -75,7 +75,7 @@ def test_offending_events_fail_after_the_end_and_each_occurrence_counts() -> Non
 
 
 def test_the_client_filters_even_when_the_server_does_not() -> None:
-    noise = event("WARNING", number=300)
+    noise = event("WARNING")
     _, _, outcome = run({"1": [status("ENDED", 140, noise)]})
     assert outcome.verdict == "passed"
 
