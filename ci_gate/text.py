@@ -53,12 +53,14 @@ _secrets: set[str] = set()
 def register_secret(*values: str) -> None:
     """Remember a secret so that every later `one_line` or `redact` hides it.
 
-    Also registers the forms a server could echo it in: the base64 of `id:secret` that
-    HTTP Basic auth sends, and that header whole.
+    Also the form a message shows it in when it quotes a value with `!r` (a backslash or
+    a quote in the secret is escaped there). `register_credentials` adds the forms a
+    server could echo the API key in.
     """
     for value in values:
         if len(value) >= 4:
             _secrets.add(value)
+            _secrets.add(repr(value)[1:-1])
 
 
 def register_credentials(key_id: str, key_secret: str) -> None:

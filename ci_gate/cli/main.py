@@ -12,15 +12,19 @@ from collections.abc import Sequence
 
 from ci_gate.cli.parser import build_parser
 from ci_gate.cli.streams import steady_standard_streams
+from ci_gate.config.credentials import register_every_credential
 from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import EXIT_API, EXIT_USAGE, CiGateError, print_traceback_if_debugging
 from ci_gate.wait.signals import Cancelled, ExitNow, SignalGuard
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    # every credential first: a secret pasted as an id or a value is never shown back
+    register_every_credential(arguments, os.environ)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as leaving:
         if leaving.code not in (0, None):
             _tell_ci_exit_code(EXIT_USAGE)

@@ -6,12 +6,16 @@ import argparse
 import difflib
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import ci_gate
 from ci_gate.cli import handlers
 from ci_gate.config.options import add_arguments
 from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
+from ci_gate.text import redact
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 EPILOG = """exit codes: 0 passed, 1 failed (an offending event or failed criteria), 2 usage or
 configuration error, 3 timeout, 4 API error, 5 broken (no usable result), 129 SIGHUP,
@@ -19,7 +23,11 @@ configuration error, 3 timeout, 4 API error, 5 broken (no usable result), 129 SI
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that never echoes an unknown argument's value (it may be a pasted secret)."""
+    """argparse that never echoes an unknown argument's value (it may be a pasted secret),
+    and shows no registered credential in anything it prints (`invalid choice: ...`)."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        super()._print_message(redact(message), file)
 
     def error(self, message: str) -> NoReturn:
         prefix = "unrecognized arguments: "

@@ -114,3 +114,63 @@ def test_cancel_leaks_no_secret(tmp_path: Path) -> None:
         out, err = process.communicate(timeout=10)
     assert process.returncode == 143
     _assert_no_secret([out, err, *_everything_in(tmp_path)])
+
+
+GITHUB_TOKEN = "ghs_e2eTokenCanary4711"
+GITLAB_TOKEN = "glpat-e2eTokenCanary0815"
+
+
+@pytest.mark.parametrize("comment", [False, True], ids=["without --comment", "with --comment"])
+def test_ci_tokens_echoed_in_an_event_are_secrets_from_the_start(
+    tmp_path: Path, comment: bool
+) -> None:
+    """Issue 29 item 4: BlazeMeter echoing the CI tokens in an event message reaches
+    neither the live line, the `::error` annotation, the step summary, the reports nor the
+    posted comment, `--comment` or not."""
+    from tests.support.fake_platforms import fake_platform
+
+    (tmp_path / "scenario").mkdir()
+    echo = write_scenario(
+        tmp_path / "scenario",
+        {
+            "1": {
+                "steps": [
+                    {
+                        "status": "DATA_RECEIVED",
+                        "events": [
+                            {"level": "ERROR", "message": f"env GITHUB_TOKEN={GITHUB_TOKEN}"},
+                            {"level": "ERROR", "message": f"env GITLAB={GITLAB_TOKEN} done"},
+                        ],
+                    },
+                    {"status": "ENDED"},
+                ]
+            }
+        },
+    )
+    event_file = tmp_path / "event.json"
+    event_file.write_text('{"pull_request": {"number": 12}}')
+    report = tmp_path / "report"
+    with fake_platform("github", GITHUB_TOKEN) as github, simulator(echo) as sim:
+        env = _ci_env(
+            tmp_path,
+            GITHUB_EVENT_NAME="pull_request",
+            GITHUB_EVENT_PATH=str(event_file),
+            GITHUB_API_URL=github.url,
+            GITHUB_REPOSITORY="acme/shop",
+            GITHUB_TOKEN=GITHUB_TOKEN,
+            CI_GATE_GITLAB_TOKEN=GITLAB_TOKEN,
+        )
+        extra = ["--comment"] if comment else []
+        run = run_gate(wait_args(sim, report, *extra), report, env=env)
+        bodies = [item["body"] for item in github.comments(12)]
+    assert run.code == 1, run.stderr
+    assert "::error title=" in run.stdout and "[redacted]" in run.stdout
+    assert (tmp_path / "gh-summary").read_text().count("[redacted]") >= 2
+    assert len(bodies) == (1 if comment else 0)
+    written = [
+        path.read_text(errors="replace")
+        for path in tmp_path.rglob("*")
+        if path.is_file() and path.parent.name != "scenario"
+    ]
+    for text in [run.stdout, run.stderr, *bodies, *written]:
+        assert GITHUB_TOKEN not in text and GITLAB_TOKEN not in text
