@@ -1,24 +1,28 @@
 """One pull-request comment (GitHub) or merge-request note (GitLab) with the verdict, kept
 up to date: found again by a hidden marker, updated in place, never another's touched.
 
-The body is summary.md's text, which is already safe to render (server text as code
-spans: no mention, HTML, link or workflow command from the server), verdict first, cut
-at whole lines within GitHub's 65,536 characters. Posting never changes the verdict: any
-failure is one warning line and a note (`comment` in summary.json).
+Ours is a comment that starts with our marker AND whose author is the identity the token
+posts as (`GET /user`; GitHub's Actions token cannot read it and posts as
+`github-actions[bot]`): the marker is predictable, so anyone can plant one. Pages are
+followed only on the API's own scheme, host and port (the token goes nowhere else, never
+in clear). The body is summary.md's text, which is already safe to render (server text as
+code spans: no mention, HTML, link or workflow command from the server), verdict first,
+cut at whole lines within GitHub's 65,536 characters; the one link we add (the job) is an
+http(s) URL, escaped, or no link at all. Posting never changes the verdict: any failure is
+one warning line and a note (`comment` in summary.json).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from ci_gate.ci.http import PlatformClient, PlatformError
+from ci_gate.ci.target import Target, safe_link
 from ci_gate.domain.outcome import CommentResult
-from ci_gate.files import read_small_text
-from ci_gate.text import ascii_digits, one_line, register_secret
+from ci_gate.text import ascii_digits, one_line
 
 #: GitHub's limit for a comment body, in characters.
 MAX_BODY = 65_536
@@ -26,124 +30,45 @@ MAX_BODY = 65_536
 COMMENT_BUDGET = 10.0
 #: Pages of earlier comments read at most while looking for ours.
 MAX_PAGES = 20
-_KEY_SAFE = re.compile(r"[^A-Za-z0-9 ._/\[\]:,=+@()-]")
+#: The identity GitHub Actions' own token posts as (it cannot read `GET /user`).
+ACTIONS_BOT = "github-actions[bot]"
+_ACTIONS_REFUSAL = "Resource not accessible by integration"
 
 
 @dataclass(frozen=True)
-class Target:
-    """Where the comment goes: the platform, its API, the thread and our marker."""
+class Identity:
+    """Who the token posts as: a GitHub login, or a GitLab user's id and username."""
 
-    platform: str  # github | gitlab
-    api: str
-    list_url: str
-    create_url: str
-    headers: dict[str, str]
-    marker: str
-    job_url: str | None
-    web_url: str | None  # GitLab: the merge request's page (notes carry no link)
+    login: str | None
+    user_id: int | None = None
 
 
-def marker_for(*parts: str) -> str:
-    """`<!-- ci-gate: workflow/job[/key] -->`, with nothing that could end the comment."""
-    text = "/".join(part for part in parts if part)
-    text = _KEY_SAFE.sub("_", text).replace("--", "_-")[:200]
-    return f"<!-- ci-gate: {text} -->"
-
-
-def find_target(env: Mapping[str, str]) -> Target | str:
-    """The PR or MR this job runs for, or why there is none (one line, for the log)."""
-    if env.get("GITHUB_ACTIONS") == "true":
-        return _github_target(env)
-    if env.get("GITLAB_CI") == "true":
-        return _gitlab_target(env)
-    return "not a GitHub pull-request run or a GitLab merge-request pipeline"
-
-
-def _github_target(env: Mapping[str, str]) -> Target | str:
-    event_name = env.get("GITHUB_EVENT_NAME", "")
-    if event_name not in ("pull_request", "pull_request_target"):
-        return f"the workflow runs for {event_name or 'an unknown event'}, not a pull request"
-    number = _pull_request_number(env.get("GITHUB_EVENT_PATH", ""))
-    if number is None:
-        return "the event file names no pull request"
-    token = env.get("GITHUB_TOKEN", "").strip()
-    if not token:
-        return "no GITHUB_TOKEN (the action's github-token input) to post with"
-    register_secret(token)
-    repo = env.get("GITHUB_REPOSITORY", "")
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", repo):
-        return "GITHUB_REPOSITORY is not owner/name"
-    api = env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
-    server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-    run_id = env.get("GITHUB_RUN_ID", "")
-    base = f"{api}/repos/{repo}/issues/{number}/comments"
-    return Target(
-        platform="github",
-        api=api,
-        list_url=f"{base}?per_page=100",
-        create_url=base,
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": "2022-11-28",
-        },
-        marker=marker_for(
-            env.get("GITHUB_WORKFLOW", ""),
-            env.get("GITHUB_JOB", ""),
-            env.get("CI_GATE_COMMENT_KEY", ""),
-        ),
-        job_url=f"{server}/{repo}/actions/runs/{run_id}" if ascii_digits(run_id) else None,
-        web_url=None,
-    )
-
-
-def _pull_request_number(path: str) -> int | None:
+def same_origin(url: str, api: str) -> bool:
+    """Whether `url` is on the API's own scheme, host and port (and carries no userinfo):
+    the only place the token may be sent."""
     try:
-        event = json.loads(read_small_text(path)) if path else None
-    except (OSError, ValueError):
-        return None
-    pull = event.get("pull_request") if isinstance(event, dict) else None
-    number = pull.get("number") if isinstance(pull, dict) else None
-    if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
-        return None
-    return number
-
-
-def _gitlab_target(env: Mapping[str, str]) -> Target | str:
-    iid = env.get("CI_MERGE_REQUEST_IID", "").strip()
-    if not ascii_digits(iid):
-        return "the pipeline is not a merge-request pipeline (no CI_MERGE_REQUEST_IID)"
-    token = env.get("CI_GATE_GITLAB_TOKEN", "").strip()
-    if not token:
+        link, base = urlsplit(url), urlsplit(api)
+        if "@" in link.netloc or link.scheme.lower() not in ("http", "https"):
+            return False
         return (
-            "no CI_GATE_GITLAB_TOKEN: a project access token with api scope is needed "
-            "(the job token cannot write merge-request notes)"
+            link.scheme.lower() == base.scheme.lower()
+            and link.hostname is not None
+            and link.hostname == base.hostname
+            and _port(link.scheme, link.port) == _port(base.scheme, base.port)
         )
-    register_secret(token)
-    api = env.get("CI_API_V4_URL", "").rstrip("/")
-    project = env.get("CI_PROJECT_ID", "").strip()
-    if not api or not ascii_digits(project):
-        return "CI_API_V4_URL or CI_PROJECT_ID is not set"
-    base = f"{api}/projects/{quote(project)}/merge_requests/{iid}/notes"
-    project_url = env.get("CI_MERGE_REQUEST_PROJECT_URL") or env.get("CI_PROJECT_URL") or ""
-    return Target(
-        platform="gitlab",
-        api=api,
-        list_url=f"{base}?per_page=100&sort=asc",
-        create_url=base,
-        headers={"PRIVATE-TOKEN": token},
-        marker=marker_for(env.get("CI_JOB_NAME", ""), env.get("CI_GATE_COMMENT_KEY", "")),
-        job_url=env.get("CI_JOB_URL") or None,
-        web_url=f"{project_url}/-/merge_requests/{iid}" if project_url else None,
-    )
+    except ValueError:  # a port out of range
+        return False
+
+
+def _port(scheme: str, port: int | None) -> int:
+    return port if port is not None else (443 if scheme.lower() == "https" else 80)
 
 
 def comment_body(markdown: str, marker: str, job_url: str | None) -> str:
     """The marker, summary.md's text (verdict first), and the job link, within the limit:
     cut at whole lines, never mid-row, saying how much was left out."""
-    footer = (
-        f"\n\n[The job]({job_url}) · posted by ci-gate" if job_url else "\n\n(posted by ci-gate)"
-    )
+    link = safe_link(job_url) if job_url else None
+    footer = f"\n\n[The job]({link}) · posted by ci-gate" if link else "\n\n(posted by ci-gate)"
     head = marker + "\n"
     room = MAX_BODY - len(head) - len(footer) - 200
     lines = markdown.rstrip("\n").split("\n")
@@ -169,7 +94,7 @@ def post_comment(
     as a `failed` result, never raised."""
     client = PlatformClient(target.headers, deadline)
     try:
-        existing = _find_ours(client, target)
+        existing = _find_ours(client, target, _identity(client, target))
         if existing is None:
             answer = client.request("POST", target.create_url, {"body": body})
             return CommentResult("posted", "", _url_of(target, answer.body))
@@ -178,8 +103,42 @@ def post_comment(
         return CommentResult("updated", "", _url_of(target, answer.body))
     except PlatformError as error:
         return CommentResult("failed", _why(error), None)
+    except RecursionError:
+        return CommentResult("failed", "an answer was nested too deep to read", None)
     finally:
         client.close()
+
+
+def _identity(client: PlatformClient, target: Target) -> Identity:
+    """Who the token posts as (`GET /user`): without it, no comment can be told ours."""
+    try:
+        answer = client.request("GET", f"{target.api}/user")
+    except PlatformError as error:
+        if target.platform == "github" and error.status == 403 and _ACTIONS_REFUSAL in str(error):
+            return Identity(ACTIONS_BOT)  # the Actions token: it cannot read /user
+        raise PlatformError(f"could not learn who the token posts as: {error}") from None
+    user = answer.body if isinstance(answer.body, dict) else {}
+    name = user.get("login" if target.platform == "github" else "username")
+    user_id = user.get("id")
+    identity = Identity(
+        name if isinstance(name, str) and name else None,
+        user_id if isinstance(user_id, int) and not isinstance(user_id, bool) else None,
+    )
+    if identity.login is None or (target.platform == "gitlab" and identity.user_id is None):
+        raise PlatformError("could not learn who the token posts as: GET /user named no user")
+    return identity
+
+
+def _written_by(item: Mapping[str, object], target: Target, identity: Identity) -> bool:
+    """Whether the comment's author is the token's identity."""
+    author = item.get("user" if target.platform == "github" else "author")
+    if not isinstance(author, dict):
+        return False
+    if target.platform == "github":
+        login = author.get("login")
+        return isinstance(login, str) and login.casefold() == (identity.login or "").casefold()
+    author_id = author.get("id")
+    return isinstance(author_id, int) and author_id == identity.user_id
 
 
 def _item_url(target: Target, item_id: str) -> str:
@@ -190,19 +149,23 @@ def _item_url(target: Target, item_id: str) -> str:
     return f"{target.create_url}/{quote(item_id)}"
 
 
-def _find_ours(client: PlatformClient, target: Target) -> str | None:
-    """The id of our earlier comment: its body starts with our marker."""
+def _find_ours(client: PlatformClient, target: Target, identity: Identity) -> str | None:
+    """The id of our earlier comment: its body starts with our marker and the token's
+    identity wrote it. A list that cannot be read ends the search as a failure (posting
+    anyway could leave a second comment of ours)."""
     url: str | None = target.list_url
     for _ in range(MAX_PAGES):
         if url is None:
             return None
         answer = client.request("GET", url)
-        items = answer.body if isinstance(answer.body, list) else []
-        for item in items:
+        if not isinstance(answer.body, list):
+            raise PlatformError("the list of earlier comments could not be read (not a JSON list)")
+        for item in answer.body:
             if not isinstance(item, dict):
                 continue
             text, item_id = item.get("body"), item.get("id")
             ours = isinstance(text, str) and text.startswith(target.marker)
+            ours = ours and _written_by(item, target, identity)
             if ours and isinstance(item_id, int) and not isinstance(item_id, bool):
                 return str(item_id)
         url = _next_page(target, answer.headers, url)
@@ -210,8 +173,9 @@ def _find_ours(client: PlatformClient, target: Target) -> str | None:
 
 
 def _next_page(target: Target, headers: Mapping[str, str], current: str) -> str | None:
-    """The next page from the Link header (or GitLab's X-Next-Page), on the same host only:
-    the token is never sent anywhere else."""
+    """The next page from the Link header (or GitLab's X-Next-Page), on the API's scheme,
+    host and port only: the token is never sent anywhere else, nor in clear. A next page
+    elsewhere is a failure (the comments past it are unknown)."""
     link = headers.get("link", "")
     match = re.search(r'<([^>]+)>;\s*rel="next"', link)
     url: str | None = match.group(1) if match else None
@@ -221,8 +185,18 @@ def _next_page(target: Target, headers: Mapping[str, str], current: str) -> str 
         url = f"{base}{'&' if '?' in base else '?'}page={page}"
     if url is None:
         return None
-    if urlsplit(url).netloc != urlsplit(target.api).netloc:
-        return None
+    if not same_origin(url, target.api):
+        try:
+            parts = urlsplit(url)
+            where = f"{parts.scheme}://{parts.hostname or ''}" + (
+                f":{parts.port}" if parts.port else ""
+            )
+        except ValueError:
+            where = "an address that is not a URL"
+        raise PlatformError(
+            f"the next page of comments is at {one_line(where, 200)}, not on the API's scheme, "
+            "host and port: not followed"
+        )
     return url
 
 

@@ -15,7 +15,8 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from ci_gate import ci
-from ci_gate.ci.comment import COMMENT_BUDGET, comment_body, find_target, post_comment
+from ci_gate.ci.comment import COMMENT_BUDGET, comment_body, post_comment
+from ci_gate.ci.target import find_target
 from ci_gate.commands.outputs import make_client, prepare_outputs, wants_dotenv, why_not_written
 from ci_gate.config.parsers import is_loopback
 from ci_gate.config.settings import ApiSettings, WaitSettings
@@ -180,22 +181,26 @@ def _comment(
     until: float,
     warn: Callable[[str], None],
 ) -> Outcome:
-    """Post or update the review comment; whatever happens, the verdict stays."""
+    """Post or update the review comment; whatever happens, the verdict stays: this is the
+    one place that keeps that promise (any failure, a bug included, is a note)."""
     if outcome.verdict is Verdict.CANCELLED:
         result = CommentResult("skipped", "the run was cancelled")
     else:
-        target = find_target(env)
-        if isinstance(target, str):
-            result = CommentResult("skipped", target)
-        else:
-            try:
+        try:
+            target = find_target(env)
+            if isinstance(target, str):
+                result = CommentResult("skipped", target)
+            else:
                 with guard.interruptible():
                     result = post_comment(
                         target, comment_body(markdown, target.marker, target.job_url), until
                     )
-            except Cancelled as cancelled:
-                result = CommentResult("failed", f"cancelled by {cancelled}")
-                outcome = outcome.cancelled(cancelled.signal_number, f"cancelled by {cancelled}")
+        except Cancelled as cancelled:
+            result = CommentResult("failed", f"cancelled by {cancelled}")
+            outcome = outcome.cancelled(cancelled.signal_number, f"cancelled by {cancelled}")
+        except Exception as error:  # a bug on this path never costs the verdict's exit code
+            print_traceback_if_debugging(env, sys.stderr)
+            result = CommentResult("failed", f"internal error: {type(error).__name__}")
     if result.status in ("posted", "updated"):
         warn(f"review comment {result.status}: {result.url or 'no link given'}")
     else:

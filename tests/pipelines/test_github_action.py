@@ -254,7 +254,9 @@ def test_a_pull_request_re_run_updates_its_comment_and_touches_no_other(tmp_path
     event.write_text(json.dumps({"pull_request": {"number": 21, "head": {"ref": "x"}}}))
     with fake_platform("github", token) as github:
         reviewer = github.add(21, "looks slow to me", user="a-reviewer")
-        earlier = github.add(21, f"{marker}\n# ci-gate: ❌ failed (an earlier run)", user="bot")
+        earlier = github.add(
+            21, f"{marker}\n# ci-gate: ❌ failed (an earlier run)", user=github.poster
+        )
         done, outputs, _ = _act(
             tmp_path,
             DATA / "pipeline-pass.json",

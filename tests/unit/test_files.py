@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from ci_gate.ci.comment import find_target
+from ci_gate.ci.target import find_target
 from ci_gate.config.credentials import resolve_credentials
 from ci_gate.errors import UsageError
 from ci_gate.files import FileTooLarge, NotARegularFile, read_small_file, read_small_text

@@ -4,18 +4,16 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ci_gate.ci.comment import (
-    MAX_BODY,
-    comment_body,
-    find_target,
-    marker_for,
-    post_comment,
-)
+from ci_gate.ci.comment import MAX_BODY, comment_body, post_comment
+from ci_gate.ci.target import find_target, marker_for
 from ci_gate.domain.outcome import CommentResult
 from ci_gate.report.summary import render_markdown
 from tests.support.fake_platforms import fake_platform
@@ -218,3 +216,231 @@ def test_the_job_link_needs_a_run_id_of_ascii_digits(
     assert not isinstance(target, str)
     link = f"https://github.example.test/acme/shop/actions/runs/{run_id}"
     assert target.job_url == (link if linked else None)
+
+
+# -- issue 29 item 5: the comment is ours alone, and nothing on its path raises ---------------
+
+
+def _env_for(kind: str, tmp_path: Path, api: str, **extra: str) -> dict[str, str]:
+    return _github_env(tmp_path, api, **extra) if kind == "github" else _gitlab_env(api, **extra)
+
+
+@pytest.mark.parametrize(
+    ("kind", "actions_token"),
+    [("github", False), ("github", True), ("gitlab", False)],
+    ids=["github", "github-actions-token", "gitlab"],
+)
+def test_a_planted_comment_with_our_marker_is_left_alone_and_ours_posted_beside_it(
+    tmp_path: Path, kind: str, actions_token: bool
+) -> None:
+    with fake_platform(kind, TOKEN) as platform:
+        platform.actions_token = actions_token
+        thread = 7 if kind == "github" else 5
+        marker = find_target(_env_for(kind, tmp_path, platform.url))
+        assert not isinstance(marker, str)
+        planted_body = f"{marker.marker}\n# ci-gate: ✅ passed (planted)"
+        planted = platform.add(thread, planted_body, user="mallory")
+        first = _post(_env_for(kind, tmp_path, platform.url), "# ci-gate: ❌ failed\n")
+        second = _post(_env_for(kind, tmp_path, platform.url), "# ci-gate: ❌ failed again\n")
+        comments = platform.comments(thread)
+    assert (first.status, second.status) == ("posted", "updated"), (first, second)
+    assert [c["id"] for c in comments[:1]] == [planted] and len(comments) == 2
+    assert comments[0]["body"] == planted_body
+    assert comments[1]["user"] == platform.poster
+    assert comments[1]["body"].startswith(f"{marker.marker}\n# ci-gate: ❌ failed again")
+
+
+@pytest.mark.parametrize("kind", ["github", "gitlab"])
+def test_without_knowing_who_the_token_is_nothing_is_written(tmp_path: Path, kind: str) -> None:
+    with fake_platform(kind, TOKEN) as platform:
+        platform.fail_user = 500
+        result = _post(_env_for(kind, tmp_path, platform.url))
+        writes = [m for m, _, _ in platform.requests if m != "GET"]
+    assert result.status == "failed" and "who the token posts as" in result.reason, result
+    assert writes == []
+
+
+def test_an_unreadable_comment_list_posts_no_second_comment(tmp_path: Path) -> None:
+    with fake_platform("github", TOKEN) as github:
+        _post(_github_env(tmp_path, github.url))
+        github.raw_list = b"<html><body>Service temporarily unavailable</body></html>"
+        result = _post(_github_env(tmp_path, github.url))
+        comments = github.comments(7)
+    assert result.status == "failed" and "comments" in result.reason, result
+    assert len(comments) == 1
+
+
+def test_a_comment_list_nested_too_deep_is_a_failed_result(tmp_path: Path) -> None:
+    with fake_platform("gitlab", TOKEN) as gitlab:
+        gitlab.raw_list = b"[" * 100_000 + b"]" * 100_000
+        result = _post(_gitlab_env(gitlab.url))
+        writes = [m for m, _, _ in gitlab.requests if m != "GET"]
+    assert result.status == "failed", result
+    assert writes == []
+
+
+def test_a_next_page_link_elsewhere_is_not_followed_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    with fake_platform("github", TOKEN) as github:
+        for n in range(31):
+            github.add(7, f"comment {n}")
+        github.next_base = "http://127.0.0.1:1"  # same host, another port
+        result = _post(_github_env(tmp_path, github.url))
+        requests = list(github.requests)
+    assert result.status == "failed", result
+    assert "not followed" in result.reason and TOKEN not in result.reason
+    assert [m for m, _, _ in requests if m != "GET"] == []
+
+
+@pytest.mark.parametrize(
+    ("api", "link", "followed"),
+    [
+        ("https://api.github.com", "https://api.github.com/x?page=2", True),
+        ("https://api.github.com", "https://API.github.com:443/x?page=2", True),
+        ("https://api.github.com", "http://api.github.com/x?page=2", False),
+        ("https://api.github.com", "http://api.github.com:443/x?page=2", False),
+        ("https://api.github.com", "https://api.github.com:8443/x?page=2", False),
+        ("https://api.github.com", "https://evil.example/x?page=2", False),
+        ("https://api.github.com", "https://user@api.github.com/x?page=2", False),
+        ("https://api.github.com", "//api.github.com/x?page=2", False),
+        ("https://api.github.com", "https://api.github.com:99999/x", False),
+        ("http://127.0.0.1:8080", "https://127.0.0.1:8080/x?page=2", False),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080/x?page=2", True),
+    ],
+)
+def test_pages_are_followed_only_on_the_apis_scheme_host_and_port(
+    api: str, link: str, followed: bool
+) -> None:
+    from ci_gate.ci.comment import same_origin
+
+    assert same_origin(link, api) is followed
+
+
+def test_a_token_that_cannot_travel_in_a_header_is_a_reason_not_a_crash(tmp_path: Path) -> None:
+    for env in (
+        _github_env(tmp_path, "http://127.0.0.1:9", GITHUB_TOKEN="ghs_tøken\u2603x"),
+        _gitlab_env("http://127.0.0.1:9", CI_GATE_GITLAB_TOKEN="glpat-\u2603-x"),
+        _gitlab_env("http://127.0.0.1:9", CI_GATE_GITLAB_TOKEN="glpat-a\nX-Evil: 1"),
+    ):
+        why = find_target(env)
+        assert isinstance(why, str) and "cannot travel in an HTTP header" in why, why
+        assert "\u2603" not in why
+
+
+def test_an_event_file_nested_too_deep_names_no_pull_request(tmp_path: Path) -> None:
+    env = _github_env(tmp_path, "http://127.0.0.1:9")
+    Path(env["GITHUB_EVENT_PATH"]).write_text("[" * 100_000 + "]" * 100_000)
+    assert find_target(env) == "the event file names no pull request"
+
+
+HOSTILE_URL = "https://x) ![p](http://evil.example/p.png) @acme/security"
+
+
+def _rendered_footer(body: str) -> tuple[str, str]:
+    """The footer rendered as GitHub does: its HTML, and its visible text."""
+    html = markdown_html(body.rsplit("\n\n", 1)[1])
+    return html, re.sub(r"<[^>]*>", "", html)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"GITHUB_SERVER_URL": HOSTILE_URL},
+        {"GITHUB_SERVER_URL": "https://github.example.test/<script>\"'"},
+        {"GITHUB_SERVER_URL": "javascript:alert(1)//"},
+        {"GITHUB_SERVER_URL": "https://github.example.test/a b@acme/x)"},
+    ],
+)
+def test_the_servers_url_is_one_inert_link_or_none(tmp_path: Path, extra: dict[str, str]) -> None:
+    target = find_target(_github_env(tmp_path, "http://127.0.0.1:9", **extra))
+    assert not isinstance(target, str)
+    html, visible = _rendered_footer(
+        comment_body("# ci-gate: ✅ passed\n", "<!-- m -->", target.job_url)
+    )
+    assert "<img" not in html and "<script" not in html
+    assert html.count("<a ") <= 1 and "javascript:" not in html
+    assert "@acme" not in visible and "evil.example" not in visible
+    for href in re.findall(r'href="([^"]*)"', html):
+        assert href.startswith(("https://", "http://")) and " " not in href
+
+
+@pytest.mark.parametrize(
+    ("job_url", "linked"),
+    [
+        (HOSTILE_URL, False),
+        ("https://gitlab.example.test/j) ![p](http://evil.example/p.png) @acme/security", True),
+        ("https://gitlab.example.test/j/<img src=x>`[x](y)`", True),
+        ("ftp://gitlab.example.test/job", False),
+        ("nonsense", False),
+        ("https://user:pw@gitlab.example.test/job", False),
+    ],
+)
+def test_the_job_url_is_one_inert_link_or_none(tmp_path: Path, job_url: str, linked: bool) -> None:
+    target = find_target(_gitlab_env("http://127.0.0.1:9", CI_JOB_URL=job_url))
+    assert not isinstance(target, str)
+    html, visible = _rendered_footer(
+        comment_body("# ci-gate: ✅ passed\n", "<!-- m -->", target.job_url)
+    )
+    assert "<img" not in html and html.count("<a ") <= 1
+    assert "@acme" not in visible and "evil.example" not in visible
+    assert ("<a " in html) is linked
+    assert visible.strip() == ("The job · posted by ci-gate" if linked else "(posted by ci-gate)")
+
+
+def test_a_plain_job_url_stays_a_plain_link(tmp_path: Path) -> None:
+    target = find_target(_gitlab_env("http://127.0.0.1:9"))
+    assert not isinstance(target, str)
+    body = comment_body("# x\n", "<!-- m -->", target.job_url)
+    assert body.endswith(
+        "[The job](https://gitlab.example.test/acme/shop/-/jobs/1) · posted by ci-gate"
+    )
+
+
+_URL_PIECES = st.sampled_from(
+    [
+        "https://",
+        "http://",
+        "javascript:",
+        "gitlab.example.test",
+        "x",
+        ":8443",
+        "/",
+        "(",
+        ")",
+        "[",
+        "]",
+        "!",
+        "@acme/security",
+        " ",
+        "<",
+        ">",
+        "`",
+        "\\",
+        "*",
+        "_",
+        "%",
+        "&lt;",
+        "'",
+        '"',
+        "#",
+        "?",
+        "=",
+        "|",
+        "\n",
+        "![p](http://evil.example/p.png)",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.lists(_URL_PIECES, max_size=12).map("".join), st.text(max_size=60)))
+def test_no_url_from_the_ci_environment_renders_more_than_our_one_link(url: str) -> None:
+    """The one place a CI URL enters the body (`safe_link`), attacked: rendered as GitHub
+    does, the footer is our link to an http(s) URL or no link, and nothing else (no image,
+    no mention, no second link)."""
+    html, visible = _rendered_footer(comment_body("# ci-gate: ✅ passed\n", "<!-- m -->", url))
+    assert visible.strip() in ("The job · posted by ci-gate", "(posted by ci-gate)"), html
+    assert "<img" not in html and html.count("<a ") == (1 if "The job" in visible else 0)
+    for href in re.findall(r'href="([^"]*)"', html):
+        assert re.match(r"https?://[A-Za-z0-9.-]+(:[0-9]+)?(/|$|\?|#)", href), href

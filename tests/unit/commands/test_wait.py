@@ -221,3 +221,49 @@ def test_the_kpis_fit_one_line_in_reading_order() -> None:
     assert kpi_line(kpis) == (
         "9,800 samples, 10 failed samples, avg response time 910.2 ms, p90 1,830 ms"
     )
+
+
+@pytest.mark.parametrize(
+    "bug",
+    [
+        UnicodeEncodeError("latin-1", "☃", 0, 1, "ordinal not in range(256)"),
+        RecursionError("maximum recursion depth exceeded"),
+        TypeError("a bug on the comment path"),
+    ],
+)
+def test_any_failure_on_the_comment_path_is_one_warning_and_the_verdicts_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bug: Exception
+) -> None:
+    """Issue 29 item 5: whatever goes wrong while posting the review comment, the exit code
+    is the verdict's, and summary.json says so with the note."""
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise bug
+
+    monkeypatch.setattr(wait_command, "post_comment", broken)
+    monkeypatch.setattr(wait_command, "find_target", lambda env: _any_target())
+    stdout, stderr = io.StringIO(), io.StringIO()
+    outcome = make_outcome(master_outcome("failed", (event(),)))
+    code = finish(
+        outcome,
+        tmp_path / "r",
+        SignalGuard(),
+        stdout=stdout,
+        stderr=stderr,
+        env={},
+        comment_until=1e12,
+    )
+    assert code == 1
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["exit_code"] == 1 and summary["comment"]["status"] == "failed"
+    assert summary["comment"]["reason"] == f"internal error: {type(bug).__name__}"
+    warnings = [line for line in stderr.getvalue().splitlines() if "review comment" in line]
+    assert warnings == [
+        f"ci-gate: warning: no review comment posted (failed): internal error: {type(bug).__name__}"
+    ]
+
+
+def _any_target() -> object:
+    from ci_gate.ci.target import Target
+
+    return Target("github", "http://127.0.0.1:9", "l", "c", {}, "<!-- m -->", None, None)
