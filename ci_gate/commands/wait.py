@@ -95,7 +95,7 @@ def run_wait(
         except Exception as error:  # a bug: the wait ends as `error`, the reports still come
             print_traceback_if_debugging(env, stderr)
             outcome = waiter.crashed(error)
-        code = finish(
+        concluded = finish_outcome(
             outcome,
             settings.report_dir,
             guard,
@@ -106,13 +106,16 @@ def run_wait(
         )
         if outcome.verdict is Verdict.CANCELLED and settings.stop_on_cancel:
             # reports first (a runner may kill us any moment now), then the stop requests,
-            # then the reports again, naming what was sent
+            # then the reports again, naming what was sent; the masters (their stop
+            # requests) and the traffic come from the loop, the rest (the comment note, the
+            # reason) stays what `finish_outcome` concluded
             stopped = waiter.stop_cancelled()
+            final = replace(concluded, masters=stopped.masters, traffic=stopped.traffic)
             with guard.protected(), contextlib.suppress(Exception):
-                write_reports(stopped, settings.report_dir, dotenv=wants_dotenv(env))
+                write_reports(final, settings.report_dir, dotenv=wants_dotenv(env))
     finally:
         client.close()
-    return code
+    return concluded.exit_code
 
 
 def finish(
@@ -125,9 +128,32 @@ def finish(
     env: Mapping[str, str] | None = None,
     comment_until: float | None = None,
 ) -> int:
+    """Write the reports and tell the CI system (`finish_outcome`); the exit code."""
+    return finish_outcome(
+        outcome,
+        report_dir,
+        guard,
+        stdout=stdout,
+        stderr=stderr,
+        env=env,
+        comment_until=comment_until,
+    ).exit_code
+
+
+def finish_outcome(
+    outcome: Outcome,
+    report_dir: Path,
+    guard: SignalGuard,
+    *,
+    stdout: TextIO,
+    stderr: TextIO,
+    env: Mapping[str, str] | None = None,
+    comment_until: float | None = None,
+) -> Outcome:
     """Write the reports and tell the CI system; a signal that came late still counts.
     With `comment_until` (`--comment`), the review comment follows the reports, bounded by
-    that time, and the reports are written again naming what became of it.
+    that time, and the reports are written again naming what became of it. Returns the
+    outcome as concluded (what later writes must keep).
 
     When the reports cannot be written, the run ends as `error` (the CI system would see
     no reports) but the verdict line and the CI outputs still come, naming the real result.
@@ -162,7 +188,7 @@ def finish(
         with guard.protected(), contextlib.suppress(Exception):
             paths = write_reports(outcome, report_dir, dotenv=wants_dotenv(env))
     _closing_lines(outcome, paths, stdout, stderr)
-    return outcome.exit_code
+    return outcome
 
 
 def comment_deadline(settings: WaitSettings, wait_deadline: float) -> float | None:

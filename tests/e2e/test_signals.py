@@ -65,3 +65,27 @@ def test_cancel(
     assert_valid_junit((report_dir / "junit.xml").read_bytes())
     assert "cancelled by SIG" in err.strip().splitlines()[-1]
     assert_no_traceback(out, err)
+
+
+def test_a_cancelled_comment_run_keeps_its_comment_note_after_the_stop(tmp_path: Path) -> None:
+    """Issue 30: `wait --comment --stop-on-cancel`, cancelled: the reports written after
+    the stop requests still say what became of the review comment."""
+    report_dir = tmp_path / "r"
+    with simulator("hang") as sim:
+        process = start_gate_until(
+            wait_args(sim, report_dir, "--stop-on-cancel", "--comment"), "DATA_RECEIVED"
+        )
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=10)
+        posts = [c["path"] for c in sim.calls() if c["method"] == "POST"]
+    assert process.returncode == 143, out + err
+    assert posts == [f"/api/v4/masters/{sim.masters[0]}/stop"]
+    summary = json.loads((report_dir / "summary.json").read_text())
+    assert summary["masters"][0]["stop_action"] == "stop"
+    assert summary["comment"] == {
+        "status": "skipped",
+        "reason": "the run was cancelled",
+        "url": None,
+    }
+    assert summary["verdict"] == "cancelled" and summary["exit_code"] == 143
+    assert_no_traceback(out, err)
