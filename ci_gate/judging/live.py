@@ -136,7 +136,9 @@ class LiveJudge:
 
 
 class ForJudge(LiveJudge):
-    """`for`: every second of the timeframe breaches; a good or missing second resets."""
+    """`for`: every second of the timeframe breaches; a good or missing second resets.
+    The breach's value is the timeframe's average (times and sizes weighted by hits,
+    counts per second, a share of all its responses)."""
 
     def __init__(self, criterion: LiveCriterion, warmup: int = 0) -> None:
         super().__init__(criterion, warmup)
