@@ -178,6 +178,9 @@ def finish_outcome(
     def warn(message: str) -> None:
         stderr.write(f"ci-gate: {one_line(message, 1000)}\n")
 
+    for note in paths.notes:  # a renderer that failed: its file replaced, the verdict kept
+        warn(f"warning: {note}")
+
     try:
         markdown = render_markdown(outcome)
     except Exception as error:  # never let the step summary cost the outputs

@@ -16,14 +16,14 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-#: Every name a report set may use; each write removes all of them first.
-SET_NAMES = ("junit.xml", "summary.md", "report.html", "metrics.txt", "gate.env", "summary.json")
-#: Written last and removed first: its presence says the set is complete.
-COMMIT_MARK = "summary.json"
+from ci_gate.report.formats import COMMIT_MARK, SET_NAMES
+
+__all__ = ["COMMIT_MARK", "SET_NAMES", "write_file", "write_set"]
 
 
 def write_set(folder: Path, files: Mapping[str, bytes]) -> None:
-    """Replace the report set in `folder` with `files` (names from `SET_NAMES`)."""
+    """Replace the report set in `folder` with `files` (names from the registry of
+    formats, `formats.SET_NAMES`)."""
     unknown = set(files) - set(SET_NAMES)
     if unknown or COMMIT_MARK not in files:
         raise ValueError(f"not a report set: {sorted(files)}")

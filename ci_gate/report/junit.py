@@ -25,6 +25,7 @@ from ci_gate.formatting import (
 from ci_gate.safe_numbers import in_range, show_number
 from ci_gate.text import one_line, xml_safe
 
+JUNIT_NAME = "junit.xml"
 #: Offending events shown one by one per master; the rest are counted in one more case.
 MAX_FAILURE_CASES = 500
 #: Ignored events shown one by one (as skipped cases) per master; the rest are counted.

@@ -7,6 +7,7 @@ stay in step where they live together.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome
 from ci_gate.domain.run import Event
@@ -19,6 +20,8 @@ from ci_gate.report.trend import trend_json, trend_markdown
 from ci_gate.safe_numbers import fits_json, in_range, is_number, show_number
 from ci_gate.text import redact_all
 
+JSON_NAME = "summary.json"
+MARKDOWN_NAME = "summary.md"
 #: Offending (and ignored) events listed per master in summary.md; summary.json lists all.
 MARKDOWN_EVENT_CAP = 50
 _ICONS = {Verdict.PASSED: "✅", Verdict.FAILED: "❌", Verdict.BROKEN: "💥"}
@@ -178,21 +181,22 @@ def _whole(value: float) -> bool:
     return number is not None and number.is_integer()
 
 
-def render_json(outcome: Outcome, report_id: str = "") -> str:
+def render_json(outcome: Outcome, report_id: str = "", notes: Sequence[str] = ()) -> str:
     """summary.json: strict JSON always (a server's NaN, Infinity or integer of 400 digits
-    becomes null, with a note), ASCII-escaped so that even broken server text stays valid JSON."""
+    becomes null, with a note), ASCII-escaped so that even broken server text stays valid
+    JSON; `notes` (the renderers that failed) come first in its `notes`."""
     replaced: list[object] = []
     summary = _strict(summary_dict(outcome, report_id), replaced)
     assert isinstance(summary, dict)
     floats = sum(1 for value in replaced if isinstance(value, float))
     integers = len(replaced) - floats
-    notes = []
+    lines = list(notes)
     if floats:
-        notes.append(f"{floats} value(s) the server gave as NaN or Infinity are shown as null")
+        lines.append(f"{floats} value(s) the server gave as NaN or Infinity are shown as null")
     if integers:
-        notes.append(f"{integers} integer(s) too large for JSON readers are shown as null")
-    if notes:
-        summary["notes"] = notes
+        lines.append(f"{integers} integer(s) too large for JSON readers are shown as null")
+    if lines:
+        summary["notes"] = lines
     return json.dumps(summary, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
 
 
