@@ -51,7 +51,12 @@ class CapPassed(Exception):
 
 
 class TooLarge(Exception):
-    """The answer's decoded body is larger than the size cap."""
+    """The answer's decoded body is larger than the size cap. `status`: the answer's HTTP
+    status (an answer came: a start request that gets one may have started a run)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class _Watch:
@@ -318,5 +323,5 @@ def _read_body(
         size += len(piece)
         count(len(piece))
         if size > max_bytes:
-            raise TooLarge(f"larger than {max_bytes} bytes")
+            raise TooLarge(f"larger than {max_bytes} bytes", response.status_code)
         parts.append(piece)

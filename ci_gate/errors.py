@@ -44,6 +44,9 @@ class ApiError(CiGateError):
     """The BlazeMeter API could not be used (after retries, where retrying makes sense)."""
 
     exit_code = EXIT_API
+    #: the HTTP status of the answer this error was read from; None when no answer came
+    #: (a start that got any answer may have started a run)
+    answered: int | None = None
 
 
 class RetryableApiError(ApiError):
@@ -83,6 +86,12 @@ class OutOfTimeError(FatalApiError):
 class StartMayHaveHappenedError(FatalApiError):
     """A start request reached BlazeMeter but its answer was lost or unreadable: a run
     may have started, so it is never sent again."""
+
+
+class DeadlineError(CiGateError):
+    """`--timeout` passed before a command (`start`, `stop`) was done."""
+
+    exit_code = EXIT_TIMEOUT
 
 
 class NotFoundError(FatalApiError):

@@ -34,8 +34,10 @@ from ci_gate.domain.findings import AggregateReport, Criterion, MasterInfo, RunI
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.run import GRACEFUL_STOP_PROGRESS, MasterStatus, Traffic
 from ci_gate.errors import (
+    ApiError,
     MalformedResponseError,
     NotSentError,
+    OutOfTimeError,
     RateLimitedError,
     RetryableApiError,
     StartMayHaveHappenedError,
@@ -47,6 +49,11 @@ T = TypeVar("T")
 #: The live KPIs asked for, in Taurus's order: response time, latency, bytes, hits,
 #: errors, the second, active users.
 LIVE_KPI_FIELDS = ("t", "lt", "by", "n", "ec", "ts", "na")
+
+
+def start_may_have_happened(what: str) -> str:
+    """What to say when a start of `what` ("test 7") may have started a run."""
+    return f"a run of {what} may have started: check {what} in BlazeMeter before starting it again"
 
 
 class BlazeMeterClient:
@@ -208,22 +215,29 @@ class BlazeMeterClient:
 
         A start is not idempotent: a retry after the request reached BlazeMeter would
         start a second, billable run. So only what cannot have reached it (no connection)
-        and 429 are retried; anything else after sending says a run may have started.
+        and 429 are retried. After any other answer (a 5xx, one too large or unreadable,
+        one carrying an error, one without a master id), or none at all once sent, a run
+        may have started: `StartMayHaveHappenedError`. Only a request that cannot have
+        reached BlazeMeter, or that it refused with a 4xx, ends as another error.
         """
         kind = "multi-test" if multi else "test"
         path = f"{'multi-tests' if multi else 'tests'}/{quote(test_id, safe='')}/start"
         what = f"{kind} {test_id}"
 
+        def may_have_started(problem: str) -> StartMayHaveHappenedError:
+            return StartMayHaveHappenedError(f"{problem}; {start_may_have_happened(what)}")
+
         def start_once() -> str:
             try:
                 result = self._transport.request("POST", path, what, None, deadline)
-            except (NotSentError, RateLimitedError):
-                raise
+            except (NotSentError, RateLimitedError, OutOfTimeError):
+                raise  # never sent, or turned away before anything started
             except RetryableApiError as error:
-                raise StartMayHaveHappenedError(
-                    f"{error}; a run may have started: check {kind} {test_id} in BlazeMeter "
-                    "before starting it again"
-                ) from None
+                raise may_have_started(str(error)) from None
+            except ApiError as error:
+                if error.answered is None or 400 <= error.answered < 500:
+                    raise  # never answered (TLS refused), or refused by BlazeMeter
+                raise may_have_started(str(error)) from None
             master = result.get("id") if isinstance(result, dict) else None
             master_id = str(master).strip() if isinstance(master, (int, str)) else ""
             if isinstance(master, bool) or not ascii_digits(master_id) or int(master_id) == 0:
@@ -232,11 +246,8 @@ class BlazeMeterClient:
                     if master is None
                     else "carries a master id that is not a positive whole number"
                 )
-                raise StartMayHaveHappenedError(
-                    f"{what}: the start answer {problem}; a run may have started: check "
-                    f"{kind} {test_id} in BlazeMeter"
-                )
-            return master_id
+                raise may_have_started(f"{what}: the start answer {problem}")
+            return str(int(master_id))
 
         return self._with_retries(start_once, deadline)
 

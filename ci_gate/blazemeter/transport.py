@@ -27,6 +27,7 @@ from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import HttpSettings
 from ci_gate.domain.run import Traffic
 from ci_gate.errors import (
+    ApiError,
     FatalApiError,
     MalformedResponseError,
     NotFoundError,
@@ -198,11 +199,13 @@ class Transport:
                 if cut.received is None
                 else f"{what}: the answer did not arrive in time ({cut.received} bytes so far)"
             ) from None
-        except TooLarge:
-            raise FatalApiError(
+        except TooLarge as large:
+            error = FatalApiError(
                 f"{what}: the answer is larger than "
                 f"{self.http.max_answer_bytes // (1024 * 1024)} MiB (CI_GATE_MAX_ANSWER_MB)"
-            ) from None
+            )
+            error.answered = large.status  # an answer came: a start may have started a run
+            raise error from None
         except requests.exceptions.SSLError as error:
             raise FatalApiError(f"{what}: TLS verification failed: {_short(error)}") from None
         except requests.exceptions.ConnectTimeout:
@@ -222,11 +225,15 @@ class Transport:
             raise RetryableApiError(f"{what}: request failed: {_short(error)}") from None
         except OSError as error:
             raise RetryableApiError(f"{what}: the connection failed: {_short(error)}") from None
-        if decode is not None and 200 <= reply.response.status_code < 300 and reply.content:
-            result = decode(reply.content)
-            if result is not None:
-                return result
-        return self._read_answer(reply.response, reply.content, what)
+        try:
+            if decode is not None and 200 <= reply.response.status_code < 300 and reply.content:
+                result = decode(reply.content)
+                if result is not None:
+                    return result
+            return self._read_answer(reply.response, reply.content, what)
+        except ApiError as error:
+            error.answered = reply.response.status_code
+            raise
 
     def _hint(self, code: object, what: str) -> str:
         """What to check when the API says 'not found': the id, or the URL it was sent to."""

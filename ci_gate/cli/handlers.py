@@ -10,7 +10,9 @@ from ci_gate.config.options import resolve
 from ci_gate.config.parsers import parse_master_ids, parse_seconds, parse_test_id
 from ci_gate.config.settings import (
     RunSettings,
+    StartCommandSettings,
     StartSettings,
+    StopSettings,
     WaitSettings,
     resolve_api,
     resolve_wait,
@@ -56,15 +58,19 @@ def handle_start(args: argparse.Namespace, guard: SignalGuard) -> int:
     from ci_gate.commands.start import run_start
 
     start = resolve(StartSettings(test_id=parse_test_id(args.test_id)), args, os.environ)
-    report_dir = resolve(WaitSettings(), None, os.environ).report_dir
-    return run_start(start, resolve_api(args, os.environ), guard, report_dir=report_dir)
+    command = resolve(StartCommandSettings(), args, os.environ)
+    # gate.env goes where the wait after it will write its reports: only that is read of
+    # the wait's settings (a CI_GATE_TREND meant for the wait is not `start`'s business)
+    report_dir = resolve(WaitSettings(), None, os.environ, only={"report_dir"}).report_dir
+    return run_start(start, command, resolve_api(args, os.environ), guard, report_dir=report_dir)
 
 
 def handle_stop(args: argparse.Namespace, guard: SignalGuard) -> int:
     from ci_gate.commands.stop import run_stop
 
     master_ids = parse_master_ids(args.master_ids)
-    return run_stop(master_ids, resolve_api(args, os.environ), guard)
+    settings = resolve(StopSettings(), args, os.environ)
+    return run_stop(master_ids, settings, resolve_api(args, os.environ), guard)
 
 
 def handle_demo(args: argparse.Namespace, guard: SignalGuard) -> int:

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, NoReturn
 import ci_gate
 from ci_gate.cli import handlers
 from ci_gate.config.options import add_arguments
-from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
+from ci_gate.config.settings import (
+    RUN_WAIT_DEFAULTS,
+    ApiSettings,
+    RunSettings,
+    StartCommandSettings,
+    StartSettings,
+    StopSettings,
+    WaitSettings,
+)
 from ci_gate.text import redact
 
 if TYPE_CHECKING:
@@ -126,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("test_id", metavar="TEST_ID", help="BlazeMeter test id")
     add_arguments(run, StartSettings)
     add_arguments(run, RunSettings)
-    add_arguments(run, WaitSettings)
+    add_arguments(run, WaitSettings, RUN_WAIT_DEFAULTS)
     add_arguments(run.add_argument_group("API and credentials"), ApiSettings)
     run.set_defaults(handler=handlers.handle_run)
 
@@ -139,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     start.add_argument("test_id", metavar="TEST_ID", help="BlazeMeter test id")
     add_arguments(start, StartSettings)
+    add_arguments(start, StartCommandSettings)
     add_arguments(start.add_argument_group("API and credentials"), ApiSettings)
     start.set_defaults(handler=handlers.handle_start)
 
@@ -152,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     stop.add_argument(
         "master_ids", nargs="+", metavar="MASTER_ID", help="BlazeMeter masterId(s) to stop"
     )
+    add_arguments(stop, StopSettings)
     add_arguments(stop.add_argument_group("API and credentials"), ApiSettings)
     stop.set_defaults(handler=handlers.handle_stop)
 

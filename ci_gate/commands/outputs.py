@@ -14,7 +14,7 @@ from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.ci.github import write_outputs
 from ci_gate.config.settings import ApiSettings
 from ci_gate.errors import UsageError
-from ci_gate.report.atomic import write_file
+from ci_gate.report.atomic import SET_NAMES, remove_set, write_file
 from ci_gate.report.dotenv import DOTENV_NAME, started_dotenv
 
 
@@ -37,13 +37,18 @@ def prepare_report_dir(report_dir: Path) -> None:
 
 def prepare_outputs(report_dir: Path, env: Mapping[str, str]) -> None:
     """Every path the gate will write, proved before the first request (exit 2 naming
-    it): the report folder, gate.env inside GitLab, $GITHUB_OUTPUT inside GitHub."""
+    it): the report folder, each report file's own path (a folder named junit.xml),
+    gate.env inside GitLab, $GITHUB_OUTPUT inside GitHub."""
     prepare_report_dir(report_dir)
+    for name in SET_NAMES:  # each report file's own path: a folder there is found now
+        path = report_dir / name
+        if path.is_dir() and not path.is_symlink():
+            raise UsageError(f"{str(path)!r} ({name}) cannot be written: it is a folder")
     platform = ci.detect(env)
     if platform == "gitlab":
         dotenv = report_dir / DOTENV_NAME
-        if dotenv.is_dir() or (dotenv.exists() and not os.access(dotenv, os.W_OK)):
-            raise UsageError(f"{str(dotenv)!r} (gate.env) cannot be written: it is a folder")
+        if dotenv.exists() and not os.access(dotenv, os.W_OK):
+            raise UsageError(f"{str(dotenv)!r} (gate.env) cannot be written")
     if platform == "github" and env.get("GITHUB_OUTPUT"):
         output = Path(env["GITHUB_OUTPUT"])
         try:
@@ -74,6 +79,15 @@ def wants_dotenv(env: Mapping[str, str]) -> bool:
     return ci.detect(env) == "gitlab"
 
 
+def remove_previous_reports(report_dir: Path, warn: Callable[[str], None]) -> None:
+    """The previous run's report set removed (summary.json first) before a new master is
+    announced: no file of an earlier run stands beside the new master id."""
+    try:
+        remove_set(report_dir)
+    except OSError as error:
+        warn(f"could not remove the previous reports ({error.strerror or error})")
+
+
 def why_not_written(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
@@ -90,6 +104,7 @@ def announce_master(
             write_outputs(Path(env["GITHUB_OUTPUT"]), {"master-id": master_id})
         elif platform == "gitlab":
             report_dir.mkdir(parents=True, exist_ok=True)
+            remove_set(report_dir)  # no file of an earlier run beside the new master id
             write_file(report_dir, DOTENV_NAME, started_dotenv(master_id).encode("ascii"))
     except OSError as error:
         warn(f"could not hand the master id to the CI system ({error.strerror or error})")

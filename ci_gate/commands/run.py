@@ -11,15 +11,25 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TextIO
 
+from ci_gate.blazemeter.api import start_may_have_happened
+from ci_gate.blazemeter.links import report_url
 from ci_gate.ci.provenance import provenance_note
-from ci_gate.commands.outputs import announce_master, make_client, prepare_outputs
-from ci_gate.commands.start import start_test
+from ci_gate.commands.outputs import (
+    announce_master,
+    make_client,
+    prepare_outputs,
+    remove_previous_reports,
+    wants_dotenv,
+)
+from ci_gate.commands.start import StartRequest, what_starts, why_start_failed
 from ci_gate.commands.wait import comment_deadline, finish, run_wait
 from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
-from ci_gate.domain.outcome import Outcome
+from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.domain.verdict import Verdict
-from ci_gate.errors import ApiError, StartMayHaveHappenedError
+from ci_gate.errors import ApiError
 from ci_gate.formatting import format_duration
+from ci_gate.report import write_reports
+from ci_gate.wait.loop import STOP_BUDGET
 from ci_gate.wait.progress import ConsoleProgress
 from ci_gate.wait.signals import Cancelled, SignalGuard
 
@@ -49,21 +59,35 @@ def run_run(
     env = os.environ if env is None else env
     prepare_outputs(settings.report_dir, env)
     log = ConsoleProgress(stdout).note
+    # before the new master is named anywhere: no file of an earlier run beside it
+    remove_previous_reports(settings.report_dir, log)
     began, started_at = time.monotonic(), datetime.now(timezone.utc)
     deadline = began + settings.timeout
     notes: list[str] = []
 
-    def ended_before_waiting(verdict: Verdict, reason: str, signal_number: int | None) -> int:
+    def ended_before_waiting(
+        verdict: Verdict,
+        reason: str,
+        signal_number: int | None,
+        masters: tuple[MasterOutcome, ...] = (),
+        quietly: bool = False,
+    ) -> int:
+        """The report set (and with it the CI outputs and closing lines) of a run that
+        never got to its wait; `quietly`: the reports only, before the stop requests."""
         outcome = Outcome(
             verdict=verdict,
             exit_code=verdict.exit_code(signal_number),
             threshold=settings.level,
             started_at=started_at,
             finished_at=datetime.now(timezone.utc),
-            masters=(),
+            masters=masters,
             reason=reason,
             waited=time.monotonic() - began,
         )
+        if quietly:
+            with guard.protected(), contextlib.suppress(Exception):
+                write_reports(outcome, settings.report_dir, dotenv=wants_dotenv(env))
+            return outcome.exit_code
         return finish(
             outcome,
             settings.report_dir,
@@ -74,29 +98,27 @@ def run_run(
             comment_until=comment_deadline(settings, deadline),
         )
 
-    what = f"{'multi-test' if start.multi_test else 'test'} {start.test_id}"
+    request = StartRequest(start, api, log=log, deadline=deadline)
     try:
-        master_id = start_test(start, api, log=log, guard=guard, deadline=deadline)
+        master_id = request.wait(guard)
     except Cancelled as cancelled:
-        return ended_before_waiting(
-            Verdict.CANCELLED,
-            f"cancelled by {cancelled} while starting {what}; the start request may "
-            f"have reached BlazeMeter: check {what}",
-            cancelled.signal_number,
+        return _cancelled_while_starting(
+            request,
+            cancelled,
+            settings,
+            api,
+            ended_before_waiting,
+            lambda master_id: announce_master(master_id, settings.report_dir, env, log),
+            log,
         )
     except ApiError as error:
         late = time.monotonic() >= deadline
-        started = (
-            "a run may have started"
-            if isinstance(error, StartMayHaveHappenedError)
-            else "no run was started"
-        )
-        reason = f"could not start {what}: {error}"
-        if "a run may have started" not in reason:
-            reason += f"; {started}"
+        reason = why_start_failed(start, error)
         if late:
             reason = f"timed out after {format_duration(settings.timeout)}: {reason}"
         return ended_before_waiting(Verdict.TIMEOUT if late else Verdict.ERROR, reason, None)
+    finally:
+        request.close()
     # from here a signal is recorded, and the wait acts on it at once: the reports, and
     # with --stop-on-cancel the stop of what was started
     announce_master(master_id, settings.report_dir, env, log)
@@ -115,6 +137,59 @@ def run_run(
         env=env,
         notes={master_id: notes},
     )
+
+
+def _cancelled_while_starting(
+    request: StartRequest,
+    cancelled: Cancelled,
+    settings: WaitSettings,
+    api: ApiSettings,
+    ended: Callable[..., int],
+    announce: Callable[[str], None],
+    log: Callable[[str], None],
+) -> int:
+    """A signal while the start request was in flight. Without --stop-on-cancel: the
+    reports at once, saying a run may have started. With it: the reports first, then the
+    answer awaited within the stop budget and the master it names stopped, then the
+    reports again naming it; when no answer comes in time, they say to check."""
+    signalled = time.monotonic()
+    what = what_starts(request.start)
+    unknown = f"cancelled by {cancelled} while starting {what}; {start_may_have_happened(what)}"
+    if not settings.stop_on_cancel:
+        return ended(Verdict.CANCELLED, unknown, cancelled.signal_number)
+    ended(Verdict.CANCELLED, unknown, cancelled.signal_number, quietly=True)
+    until = signalled + STOP_BUDGET
+    log(f"waiting up to {STOP_BUDGET:g}s for the answer to the start, to stop what it started")
+    master_id = request.answer_by(until)
+    if master_id is None:
+        return ended(Verdict.CANCELLED, unknown, cancelled.signal_number)
+    announce(master_id)
+    client = make_client(api, on_retry=log)
+    notes: tuple[str, ...] = ()
+    action: str | None = None
+    try:
+        action = client.stop(master_id, None, deadline=until)
+        log(f"master {master_id}: sent {action} (cancelled, --stop-on-cancel)")
+        reason = f"cancelled by {cancelled} while starting {what}: master {master_id} sent {action}"
+    except ApiError as error:
+        notes = (f"could not stop the master: {error}",)
+        log(f"master {master_id}: could not stop it: {error}")
+        reason = (
+            f"cancelled by {cancelled} while starting {what}: master {master_id} started and "
+            f"could not be stopped ({error}): stop it in BlazeMeter (ci-gate stop {master_id})"
+        )
+    finally:
+        client.close()
+    master = MasterOutcome(
+        master_id=master_id,
+        verdict=Verdict.CANCELLED,
+        status=None,
+        progress=None,
+        notes=notes,
+        stop_action=action,
+        report_url=report_url(api.url, master_id),
+    )
+    return ended(Verdict.CANCELLED, reason, cancelled.signal_number, (master,))
 
 
 def _set_note(

@@ -2,18 +2,92 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
+from ci_gate.blazemeter.api import start_may_have_happened
 from ci_gate.commands.outputs import announce_master, make_client, prepare_outputs
-from ci_gate.config.settings import ApiSettings, StartSettings
+from ci_gate.config.settings import ApiSettings, StartCommandSettings, StartSettings
 from ci_gate.domain.verdict import Verdict
-from ci_gate.errors import EXIT_PASSED
+from ci_gate.errors import EXIT_PASSED, ApiError, DeadlineError, StartMayHaveHappenedError
+from ci_gate.formatting import format_duration
+from ci_gate.wait.pool import WorkerPool
 from ci_gate.wait.progress import ConsoleProgress
-from ci_gate.wait.signals import SignalGuard
+from ci_gate.wait.signals import Cancelled, SignalGuard
+
+
+def what_starts(start: StartSettings) -> str:
+    """`test 7` or `multi-test 7`, as every message names it."""
+    return f"{'multi-test' if start.multi_test else 'test'} {start.test_id}"
+
+
+def why_start_failed(start: StartSettings, error: ApiError) -> str:
+    """One line on a start that failed, saying whether a run may have started: "no run
+    was started" only when the request cannot have reached BlazeMeter (or it refused)."""
+    reason = f"could not start {what_starts(start)}: {error}"
+    if not isinstance(error, StartMayHaveHappenedError):
+        reason += "; no run was started"
+    return reason
+
+
+class StartRequest:
+    """The start request, made on a daemon thread: a signal interrupts the waiting for it,
+    never the request itself, so that its answer (a master that was started) can still be
+    collected and stopped within the stop budget."""
+
+    def __init__(
+        self,
+        start: StartSettings,
+        api: ApiSettings,
+        *,
+        log: Callable[[str], None],
+        deadline: float | None,
+    ) -> None:
+        self.start = start
+        self._log = log
+        self._client = make_client(api, on_retry=log)
+        self._pool = WorkerPool(1, "ci-gate-start")
+        self._future = self._pool.submit(
+            lambda: self._client.start(start.test_id, multi=start.multi_test, deadline=deadline)
+        )
+
+    def wait(self, guard: SignalGuard) -> str:
+        """The new master's id; a signal raises `Cancelled` at once (the request goes on)."""
+        with guard.interruptible():
+            while True:
+                try:
+                    master_id = self._future.result(timeout=0.2)
+                    break
+                except concurrent.futures.TimeoutError:
+                    continue
+        self._log(f"started {what_starts(self.start)}: master {master_id}")
+        return master_id
+
+    def answer_by(self, until: float) -> str | None:
+        """After a cancel: the master id, if the answer brings one by `until` (monotonic)."""
+        while True:
+            left = until - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                master_id = self._future.result(timeout=min(left, 0.2))
+            except concurrent.futures.TimeoutError:
+                continue
+            except ApiError:
+                return None
+            self._log(f"started {what_starts(self.start)}: master {master_id}")
+            return master_id
+
+    def close(self) -> None:
+        """Leave a request still in flight to die with the process (a daemon thread)."""
+        self._pool.close()
+        if self._future.done():
+            self._client.close()
 
 
 def start_test(
@@ -27,19 +101,16 @@ def start_test(
     """Start the test (retried only where a retry cannot start a second run). A signal
     during the request raises `Cancelled` at once; one that comes once the master id is
     back is only recorded (`guard.received`), so the id is never lost."""
-    client = make_client(api, on_retry=log)
+    request = StartRequest(start, api, log=log, deadline=deadline)
     try:
-        with guard.interruptible():
-            master_id = client.start(start.test_id, multi=start.multi_test, deadline=deadline)
+        return request.wait(guard)
     finally:
-        client.close()
-    kind = "multi-test" if start.multi_test else "test"
-    log(f"started {kind} {start.test_id}: master {master_id}")
-    return master_id
+        request.close()
 
 
 def run_start(
     start: StartSettings,
+    command: StartCommandSettings,
     api: ApiSettings,
     guard: SignalGuard,
     *,
@@ -48,12 +119,26 @@ def run_start(
     stderr: TextIO | None = None,
     env: Mapping[str, str] | None = None,
 ) -> int:
-    """`ci-gate start`: only the master id on stdout, everything else on stderr."""
+    """`ci-gate start`: only the master id on stdout, everything else on stderr; bounded
+    by `--timeout` (exit 3 when it passes) and interruptible."""
     stdout = stdout or sys.stdout
     env = os.environ if env is None else env
     prepare_outputs(report_dir, env)
     log = ConsoleProgress(stderr or sys.stderr).note
-    master_id = start_test(start, api, log=log, guard=guard)
+    deadline = time.monotonic() + command.timeout
+    what = what_starts(start)
+    try:
+        master_id = start_test(start, api, log=log, guard=guard, deadline=deadline)
+    except Cancelled as cancelled:
+        log(f"cancelled by {cancelled} while starting {what}; {start_may_have_happened(what)}")
+        raise
+    except ApiError as error:
+        if time.monotonic() >= deadline:
+            raise DeadlineError(
+                f"timed out after {format_duration(command.timeout)}: "
+                f"{why_start_failed(start, error)}"
+            ) from None
+        raise
     stdout.write(master_id + "\n")
     stdout.flush()
     announce_master(master_id, report_dir, env, log)

@@ -7,16 +7,17 @@ import time
 from typing import TextIO
 
 from ci_gate.commands.outputs import make_client
-from ci_gate.config.settings import ApiSettings
+from ci_gate.config.settings import ApiSettings, StopSettings
 from ci_gate.domain.run import TERMINAL_STATUSES
-from ci_gate.errors import EXIT_PASSED, ApiError
-from ci_gate.wait.loop import STOP_BUDGET
+from ci_gate.errors import EXIT_PASSED, ApiError, DeadlineError
+from ci_gate.formatting import format_duration
 from ci_gate.wait.progress import ConsoleProgress
 from ci_gate.wait.signals import SignalGuard
 
 
 def run_stop(
     master_ids: tuple[str, ...],
+    settings: StopSettings,
     api: ApiSettings,
     guard: SignalGuard,
     *,
@@ -24,16 +25,17 @@ def run_stop(
 ) -> int:
     """`ci-gate stop`: stop (progress >= 100) or terminate each master still running.
 
-    Each master has the stop budget (status read and stop request together), and a signal
-    ends the command at once.
+    `--timeout` bounds it all (status reads, stop requests, their retries: 60 s by
+    default, which fits a GitLab `after_script`; exit 3 when it passes first), and a
+    signal ends the command at once.
     """
+    deadline = time.monotonic() + settings.timeout
     note = ConsoleProgress(stdout or sys.stdout).note
     client = make_client(api, on_retry=note)
     failures: list[str] = []
     try:
         with guard.interruptible():
             for master_id in master_ids:
-                deadline = time.monotonic() + STOP_BUDGET
                 try:
                     status = client.status(
                         master_id, level="ERROR", events=False, deadline=deadline
@@ -47,6 +49,10 @@ def run_stop(
                     failures.append(str(error))
     finally:
         client.close()
+    if failures and time.monotonic() >= deadline:
+        raise DeadlineError(
+            f"timed out after {format_duration(settings.timeout)}: {'; '.join(failures)}"
+        )
     if failures:
         raise ApiError("; ".join(failures))
     return EXIT_PASSED

@@ -10,7 +10,7 @@ parsed arguments and the environment (flag beats environment beats default).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
@@ -85,6 +85,36 @@ def option(
     return field(default=value, metadata={"option": meta})
 
 
+def shared_option(
+    flag: str,
+    *,
+    help: str,
+    env: str | None = None,
+    parse: Parser | None = None,
+    metavar: str | None = None,
+) -> Callable[[str, str], Any]:
+    """One option that several commands take, each with a default of its own (`--timeout`:
+    an hour for a wait, five minutes for a start, one for a stop): declared once here, one
+    field per command. `help` names what the option covers as `{covers}`."""
+
+    def field_for(default: str, covers: str) -> Any:
+        return option(
+            flag,
+            help=help.format(covers=covers),
+            env=env,
+            parse=parse,
+            metavar=metavar,
+            default=default,
+        )
+
+    return field_for
+
+
+def negated(flag: str) -> str:
+    """`--no-stop-on-cancel` of `--stop-on-cancel`: the way to turn off a switch that is on."""
+    return "--no-" + flag.removeprefix("--")
+
+
 def options_of(cls: type) -> Iterator[Option]:
     """The options declared on a settings class, in declaration order."""
     for item in fields(cls):
@@ -93,16 +123,36 @@ def options_of(cls: type) -> Iterator[Option]:
             yield replace(meta, name=item.name)
 
 
-def add_arguments(parser: argparse.ArgumentParser | Any, cls: type) -> None:
-    """Register a settings class's flags on an argparse parser (or argument group)."""
+def add_arguments(
+    parser: argparse.ArgumentParser | Any, cls: type, defaults: object | None = None
+) -> None:
+    """Register a settings class's flags on an argparse parser (or argument group).
+
+    `defaults`, an instance of `cls`, gives a command defaults of its own: a switch that is
+    on there gets its `--no-` form too (`run` stops what it started on cancel unless told
+    not to). A switch not given stays None, so that the environment can still decide.
+    """
     for opt in options_of(cls):
         if opt.flag is None:
             continue
-        extra = [f"env {opt.env_shown}"] if opt.env else []
-        extra.append(f"default {opt.shown_default}")
+        on = opt.switch and defaults is not None and getattr(defaults, opt.name) is True
+        extra = [f"env {opt.env}=false" if on else f"env {opt.env_shown}"] if opt.env else []
+        extra.append(f"default {'on' if on else opt.shown_default}")
+        if on:
+            extra.append(f"{negated(opt.flag)} turns it off")
         help_text = f"{opt.help} ({'; '.join(extra)})".replace("%", "%%")
         if opt.switch:
-            parser.add_argument(opt.flag, dest=opt.name, action="store_true", help=help_text)
+            parser.add_argument(
+                opt.flag, dest=opt.name, action="store_true", default=None, help=help_text
+            )
+            if on:
+                parser.add_argument(
+                    negated(opt.flag),
+                    dest=opt.name,
+                    action="store_false",
+                    default=None,
+                    help=f"turn {opt.flag} off",
+                )
         elif opt.repeatable:
             parser.add_argument(
                 opt.flag, dest=opt.name, action="append", metavar=opt.metavar, help=help_text
@@ -114,10 +164,11 @@ def add_arguments(parser: argparse.ArgumentParser | Any, cls: type) -> None:
 def _value(opt: Option, given: Any, env: Mapping[str, str], current: Any) -> Any:
     source = opt.flag or opt.env or opt.name
     if opt.switch:
-        if given:
-            return True
+        if given is not None:  # --x or --no-x
+            return bool(given)
         raw = env.get(opt.env) if opt.env else None
-        return current if raw is None else env_flag(raw, str(opt.env))
+        # empty: not set (an action or template input left blank keeps the command's default)
+        return current if raw is None or not raw.strip() else env_flag(raw, str(opt.env))
     assert opt.parse is not None
     if opt.repeatable:
         if given:
@@ -134,11 +185,20 @@ def _value(opt: Option, given: Any, env: Mapping[str, str], current: Any) -> Any
     return opt.parse(raw, str(opt.env))
 
 
-def resolve(settings: S, args: argparse.Namespace | None, env: Mapping[str, str]) -> S:
-    """`settings` with each declared option taken from its flag, else its env, else kept."""
+def resolve(
+    settings: S,
+    args: argparse.Namespace | None,
+    env: Mapping[str, str],
+    only: Collection[str] | None = None,
+) -> S:
+    """`settings` with each declared option taken from its flag, else its env, else kept.
+
+    `only` names the options to read (the rest are kept as they are, never checked): a
+    command reads only the options it takes."""
     changes = {
         opt.name: _value(opt, getattr(args, opt.name, None), env, getattr(settings, opt.name))
         for opt in options_of(type(settings))
+        if only is None or opt.name in only
     }
     return replace(settings, **changes)  # type: ignore[type-var]
 

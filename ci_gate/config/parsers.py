@@ -125,18 +125,21 @@ def _parse_text(raw: str, source: str) -> str:
 
 
 def parse_master_ids(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """Master ids from arguments; each may hold several, split by commas or white space."""
+    """Master ids from arguments; each may hold several, split by commas or white space.
+
+    Ids are integers: `01001` is master 1001, and a master named twice is one."""
     ids: list[str] = []
     for value in values:
         for part in re.split(r"[\s,]+", value.strip()):
             if not part:
                 continue
-            if not _MASTER_ID.fullmatch(part) or int(part) == 0:
+            if not _MASTER_ID.fullmatch(part.lstrip("0") or "0") or int(part) == 0:
                 raise UsageError(
                     f"master id {part!r} is not a positive whole number (BlazeMeter's masterId)"
                 )
-            if part not in ids:
-                ids.append(part)
+            master_id = str(int(part))
+            if master_id not in ids:
+                ids.append(master_id)
     if not ids:
         raise UsageError("give at least one master id")
     return tuple(ids)
@@ -174,8 +177,8 @@ def is_loopback(host: str) -> bool:
 
 
 def parse_test_id(raw: str) -> str:
-    """A BlazeMeter test id: ASCII digits only."""
+    """A BlazeMeter test id: ASCII digits only, read as an integer (`007` is test 7)."""
     value = raw.strip()
-    if not ascii_digits(value):
+    if not ascii_digits(value) or len(value.lstrip("0")) > 20:
         raise UsageError(f"test id {raw!r} is not a number")
-    return value
+    return str(int(value))

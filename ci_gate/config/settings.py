@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from ci_gate.config.credentials import Credentials, resolve_credentials
 from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.config.fail_on_units import parse_warmup
-from ci_gate.config.options import option, resolve
+from ci_gate.config.options import option, resolve, shared_option
 from ci_gate.config.parsers import (
     _parse_count,
     _parse_criteria_mode,
@@ -42,6 +42,15 @@ from ci_gate.judging.trend import MAX_TREND
 
 DEFAULT_API_URL = "https://a.blazemeter.com/api/v4"
 
+#: `--timeout`, declared once: `wait` and `run`, `start` and `stop` each give their default.
+_timeout = shared_option(
+    "--timeout",
+    env="CI_GATE_TIMEOUT",
+    parse=parse_seconds,
+    metavar="SECONDS",
+    help="overall deadline for {covers} (seconds, or 90s, 5m, 1h30m)",
+)
+
 
 @dataclass(frozen=True)
 class StartSettings:
@@ -53,6 +62,21 @@ class StartSettings:
         env="CI_GATE_MULTI_TEST",
         help="TEST_ID is a multi-test (POST /multi-tests/{id}/start)",
     )
+
+
+@dataclass(frozen=True)
+class StartCommandSettings:
+    """What `ci-gate start` alone adds to a start: its deadline (`run` has the wait's)."""
+
+    timeout: float = _timeout("300", "the start, its retries included")
+
+
+@dataclass(frozen=True)
+class StopSettings:
+    """What `ci-gate stop` takes besides the master ids: its deadline, which fits a GitLab
+    `after_script`."""
+
+    timeout: float = _timeout("60", "stopping every master given, retries included")
 
 
 @dataclass(frozen=True)
@@ -112,14 +136,7 @@ class WaitSettings:
         default="ERROR",
         help=f"fail threshold, a level name (any case) or its number: {_LEVELS_HELP}",
     )
-    timeout: float = option(
-        "--timeout",
-        env="CI_GATE_TIMEOUT",
-        parse=parse_seconds,
-        metavar="SECONDS",
-        default="3600",
-        help="overall deadline for the whole wait (seconds, or 90s, 5m, 1h30m)",
-    )
+    timeout: float = _timeout("3600", "the whole wait")
     interval: float = option(
         "--interval",
         env="CI_GATE_INTERVAL",
@@ -291,14 +308,21 @@ class ApiSettings:
     http: HttpSettings = field(default_factory=HttpSettings)
 
 
+#: What `run` waits with unless told otherwise: it stops the master it started when the
+#: pipeline is cancelled (as BlazeMeter's Jenkins plugin aborts the test with the build);
+#: `wait` judges runs it did not start, and leaves them alone.
+RUN_WAIT_DEFAULTS = WaitSettings(stop_on_cancel=True)
+
+
 def resolve_wait(
     args: argparse.Namespace, env: Mapping[str, str], master_ids: list[str] | None
 ) -> WaitSettings:
-    """The wait's settings; `master_ids` None for `run`, which learns its one master.
-    `fail_on` ends up holding every live criterion: the flags' (or the env's), then the
-    file's."""
+    """The wait's settings; `master_ids` None for `run`, which learns its one master and
+    has defaults of its own (`RUN_WAIT_DEFAULTS`). `fail_on` ends up holding every live
+    criterion: the flags' (or the env's), then the file's."""
     ids = () if master_ids is None else parse_master_ids(master_ids)
-    settings = resolve(WaitSettings(master_ids=ids), args, env)
+    defaults = RUN_WAIT_DEFAULTS if master_ids is None else WaitSettings()
+    settings = resolve(replace(defaults, master_ids=ids), args, env)
     metrics = [limit.metric for limit in settings.regression]
     twice = sorted({metric for metric in metrics if metrics.count(metric) > 1})
     if twice:
@@ -326,8 +350,13 @@ def resolve_api(args: argparse.Namespace | None, env: Mapping[str, str]) -> ApiS
     try:
         parts = urlsplit(api.url)
         hostname = parts.hostname
+        port = parts.port  # out of range or not a number: ValueError
     except ValueError:  # a malformed port or IPv6 literal
-        raise UsageError(f"--api-url {shown!r} is not an http(s) URL") from None
+        raise UsageError(
+            f"--api-url {shown!r} is not an http(s) URL (check the host and the port)"
+        ) from None
+    if port == 0:
+        raise UsageError(f"--api-url {shown!r}: port 0 cannot be connected to")
     if parts.scheme not in ("http", "https") or not hostname:
         raise UsageError(f"--api-url {shown!r} is not an http(s) URL")
     if parts.scheme == "http" and not is_loopback(hostname) and not api.allow_insecure_http:

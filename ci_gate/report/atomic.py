@@ -32,14 +32,20 @@ def write_set(folder: Path, files: Mapping[str, bytes]) -> None:
     try:
         for name, data in files.items():
             temporaries[name] = _write_temporary(folder, name, data)
-        for name in (COMMIT_MARK, *(n for n in SET_NAMES if n != COMMIT_MARK)):
-            (folder / name).unlink(missing_ok=True)
+        remove_set(folder)
         for name in sorted(temporaries, key=lambda n: n == COMMIT_MARK):
             temporaries.pop(name).replace(folder / name)
         _fsync_folder(folder)
     finally:
         for temporary in temporaries.values():
             temporary.unlink(missing_ok=True)
+
+
+def remove_set(folder: Path) -> None:
+    """Remove the report set in `folder`, the commit mark first: a reader never finds
+    summary.json beside a part of a set (`run` does this before it names a new master)."""
+    for name in (COMMIT_MARK, *(n for n in SET_NAMES if n != COMMIT_MARK)):
+        (folder / name).unlink(missing_ok=True)
 
 
 def write_file(folder: Path, name: str, data: bytes) -> None:

@@ -57,7 +57,7 @@ def _summary(report_dir: Path) -> dict[str, Any]:
     ("fault", "words"),
     [
         ({"http_status": 429, "headers": {"Retry-After": "1"}}, "no run was started"),
-        ({"never_answer": True}, "a run may have started"),
+        ({"never_answer": True}, "a run of test 8200001 may have started"),
     ],
     ids=["429 for ever", "a start that never answers"],
 )
@@ -106,21 +106,24 @@ def test_a_start_answer_without_a_positive_master_id_is_exit_4_saying_a_run_may_
         run = run_gate(_run_args(sim.url, report), report)
         starts = [c for c in sim.calls() if c["path"].endswith("/start")]
     assert run.code == 4, run.stdout + run.stderr
-    assert "a run may have started: check test 8200001 in BlazeMeter" in run.stderr
+    assert "a run of test 8200001 may have started: check test 8200001 in BlazeMeter" in run.stderr
     assert len(starts) == 1
     assert _summary(report)["verdict"] == "error"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_a_signal_during_the_start_request_is_acted_on_within_2_seconds(
+def test_without_stop_on_cancel_a_signal_during_the_start_is_acted_on_within_2_seconds(
     tmp_path: Path, signum: int, code: int
 ) -> None:
     scenario = _scenario(tmp_path, start_faults=[{"fault": {"never_answer": True}, "repeat": 1000}])
     report = tmp_path / "r"
     with simulator(scenario) as sim:
         gate = subprocess.Popen(
-            [*gate_command(), *_run_args(sim.url, report, "--timeout", "60", "--stop-on-cancel")],
+            [
+                *gate_command(),
+                *_run_args(sim.url, report, "--timeout", "60", "--no-stop-on-cancel"),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -137,6 +140,7 @@ def test_a_signal_during_the_start_request_is_acted_on_within_2_seconds(
     summary = _summary(report)
     assert summary["verdict"] == "cancelled"
     assert "while starting test 8200001" in summary["reason"]
+    assert "a run of test 8200001 may have started" in summary["reason"]
     assert not [c for c in calls if c["path"].endswith(("/stop", "/terminate"))]
 
 

@@ -135,9 +135,15 @@ def test_a_refused_connection_is_retried_and_starts_one_master(tmp_path: Path) -
     ("fault", "env", "code", "starts", "words"),
     [
         ({"http_status": 429, "headers": {"Retry-After": "1"}}, {}, 0, 2, "rate-limited"),
-        ({"delay": 3}, {"CI_GATE_HTTP_TIMEOUT": "1"}, 4, 1, "a run may have started"),
-        ({"http_status": 502}, {}, 4, 1, "a run may have started"),
-        ({"cut": True}, {}, 4, 1, "a run may have started"),
+        (
+            {"delay": 3},
+            {"CI_GATE_HTTP_TIMEOUT": "1"},
+            4,
+            1,
+            "a run of test 8100001 may have started",
+        ),
+        ({"http_status": 502}, {}, 4, 1, "a run of test 8100001 may have started"),
+        ({"cut": True}, {}, 4, 1, "a run of test 8100001 may have started"),
     ],
     ids=["429 then fine", "read timeout after sending", "502 after sending", "cut after sending"],
 )

@@ -298,11 +298,25 @@ def test_the_version_is_written_once_in_pyproject() -> None:
 def _every_option() -> list[Any]:
     """Every option a user can set, from the one declaration (not the env-only tuning)."""
     from ci_gate.config.options import options_of
-    from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
+    from ci_gate.config.settings import (
+        ApiSettings,
+        RunSettings,
+        StartCommandSettings,
+        StartSettings,
+        StopSettings,
+        WaitSettings,
+    )
 
     return [
         opt
-        for cls in (WaitSettings, ApiSettings, RunSettings, StartSettings)
+        for cls in (
+            WaitSettings,
+            ApiSettings,
+            RunSettings,
+            StartSettings,
+            StartCommandSettings,
+            StopSettings,
+        )
         for opt in options_of(cls)
         if opt.flag is not None
     ]
