@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
@@ -29,6 +30,37 @@ EPILOG = """exit codes: 0 passed, 1 failed (an offending event or failed criteri
 configuration error, 3 timeout, 4 API error, 5 broken (no usable result), 129 SIGHUP,
 130 SIGINT, 143 SIGTERM"""
 
+#: What `wait` and `run` leave in --report-dir, on every path (the descriptions list it).
+REPORTS = """Reports, in --report-dir on every path (also on timeout, error and cancel):
+junit.xml (one testsuite per master), summary.json (machine-readable),
+summary.md (for people; also the GitHub job summary), report.html (charts,
+self-contained), metrics.txt (OpenMetrics, when BlazeMeter gave KPIs) and,
+inside GitLab CI, gate.env (the dotenv report)."""
+
+WAIT_DESCRIPTION = f"""\
+Block until every master ends or the deadline passes. Fail when an event at or
+above the threshold appears, or when BlazeMeter's own verdict on the ended run
+fails (--criteria), or a baseline comparison finds a regression (--baseline).
+
+{REPORTS}"""
+
+RUN_DESCRIPTION = f"""\
+Start the test (POST /tests/{{id}}/start), announce the new master id at once
+(log, GitHub output master-id, gate.env), write the CI job, commit and branch
+into its note, then wait for it exactly as `wait` does.
+
+{REPORTS}"""
+
+START_EPILOG = """\
+exit codes: 0 started (the master id is on stdout), 2 usage or configuration
+error, 3 timeout (--timeout passed first), 4 API error (the message says
+whether a run may have started), 129 SIGHUP, 130 SIGINT, 143 SIGTERM"""
+
+STOP_EPILOG = """\
+exit codes: 0 every master stopped or already ended, 2 usage or configuration
+error, 3 timeout (--timeout passed first), 4 API error (a master could not be
+read or stopped), 129 SIGHUP, 130 SIGINT, 143 SIGTERM"""
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse that never echoes an unknown argument's value (it may be a pasted secret),
@@ -41,6 +73,12 @@ class _Parser(argparse.ArgumentParser):
         prefix = "unrecognized arguments: "
         if message.startswith(prefix):
             message = prefix + _option_names_only(message[len(prefix) :].split(" "))
+        typed = _INVALID_COMMAND.match(message)
+        if typed:  # `ci-gate wiat`: the nearest command, as for a mistyped option
+            names = [name for action in self._actions for name in (action.choices or ())]
+            near = difflib.get_close_matches(typed.group(1), names, n=1, cutoff=0.6)
+            if near:
+                message += f" (did you mean {near[0]}?)"
         super().error(message)
 
     def parse_args(  # type: ignore[override]
@@ -68,6 +106,9 @@ class _Parser(argparse.ArgumentParser):
                 chosen: argparse.ArgumentParser = action.choices[name]
                 return chosen
         return None
+
+
+_INVALID_COMMAND = re.compile(r"argument COMMAND: invalid choice: '(.*?)'")
 
 
 def _option_names_only(tokens: list[str]) -> str:
@@ -111,8 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         "wait",
         allow_abbrev=False,
         help="wait for test runs to end, judge their events, write reports",
-        description="Block until every master ends or the deadline passes; fail when an "
-        "event at or above the threshold appears; write junit.xml, summary.json, summary.md.",
+        description=WAIT_DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -125,9 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         allow_abbrev=False,
         help="start a test, then wait for its run and judge it like `wait`",
-        description="Start the test (POST /tests/{id}/start), announce the new master id at "
-        "once (log, GitHub output master-id, gate.env), write the CI job, commit and branch "
-        "into its note, then wait for it exactly as `wait` does.",
+        description=RUN_DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -144,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="start a test and print only its new master id (judge it later with `wait`)",
         description="Start the test (POST /tests/{id}/start) and print only the new master "
         "id on stdout, so that MASTER_ID=$(ci-gate start TEST_ID) works.",
+        epilog=START_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     start.add_argument("test_id", metavar="TEST_ID", help="BlazeMeter test id")
     add_arguments(start, StartSettings)
@@ -157,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop test runs (graceful stop at progress >= 100, else terminate)",
         description="Stop each master still running: POST /masters/{id}/stop when its "
         "progress is >= 100 (artifacts kept), else /terminate. For GitLab after_script.",
+        epilog=STOP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     stop.add_argument(
         "master_ids", nargs="+", metavar="MASTER_ID", help="BlazeMeter masterId(s) to stop"
@@ -172,7 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Start the built-in BlazeMeter simulator on a free loopback port and run "
         "`wait` against it with throwaway credentials; exits with the verdict's code.",
     )
-    demo.add_argument("--scenario", default="seed", help="built-in scenario (default: seed)")
+    demo.add_argument(
+        "--scenario",
+        default="seed",
+        help="built-in name or scenario file, as for simulate (default: seed)",
+    )
     demo.add_argument("--list", action="store_true", help="list the built-in scenarios")
     demo.add_argument("--level", default="ERROR", help="fail threshold (default ERROR)")
     demo.add_argument("--timeout", default="15", metavar="SECONDS", help="deadline (default 15)")

@@ -88,7 +88,7 @@ def test_demo_list_and_unknown_scenario(tmp_path: Path) -> None:
         cwd=tmp_path,
         check=False,
     )
-    assert bad.returncode == 2 and "unknown scenario 'nope'" in bad.stderr
+    assert bad.returncode == 2 and "nope: no such scenario file, and not a built-in" in bad.stderr
 
 
 def test_simulate_rejects_a_broken_scenario_file_in_one_line(tmp_path: Path) -> None:
