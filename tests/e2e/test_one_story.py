@@ -1,0 +1,29 @@
+"""Each scenario tells one run, seen through the real `ci-gate` (issue 32 item 7): the
+regression demo's KPI table and baseline table show the same run, and a run stopped at
+progress 5 is not shown as ENDED, passed, with 12,000 samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support.helpers import run_gate, simulator, wait_args
+
+
+def test_the_regression_demo_shows_one_all_in_both_tables(tmp_path: Path) -> None:
+    run = run_gate(["demo", "--scenario", "regression", "--report-dir", "r"], tmp_path / "r")
+    assert run.code == 1, run.stderr
+    master = run.summary["masters"][0]
+    (all_row,) = [row for row in master["baseline"]["rows"] if row["label"] == "ALL"]
+    assert master["kpis"]["hits"] == all_row["samples_now"] == 14310
+    assert master["kpis"]["tp90"] == all_row["now"] == 980
+
+
+def test_a_run_stopped_at_progress_5_has_no_data_and_does_not_pass(tmp_path: Path) -> None:
+    with simulator("sla-fail") as sim:
+        stop = run_gate(["stop", sim.masters[0], "--api-url", sim.url], tmp_path / "s")
+        assert stop.code == 0, stop.stderr
+        run = run_gate(wait_args(sim, tmp_path / "r"), tmp_path / "r")
+    master = run.summary["masters"][0]
+    assert run.summary["verdict"] != "passed", run.stdout
+    assert not master["kpis"], master["kpis"]
+    assert "12,000" not in run.stdout + run.stderr and "abort" in run.stdout + run.stderr
