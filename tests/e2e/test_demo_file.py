@@ -19,4 +19,3 @@ def test_demo_plays_a_scenario_file(tmp_path: Path) -> None:
     assert ": mine" in run.stdout.splitlines()[0]
     assert "from my file" in run.stderr.strip().splitlines()[-1]
     assert [master["id"] for master in run.summary["masters"]] == ["4242"]
-
