@@ -166,7 +166,8 @@ class WaitSettings:
     fail_fast: bool = option(
         "--fail-fast",
         env="CI_GATE_FAIL_FAST",
-        help="exit as soon as an offending event is seen",
+        help="exit as soon as an offending event is seen (the run goes on in BlazeMeter "
+        "unless --stop-on-fail; the reports keep its link and say how to stop it)",
     )
     stop_on_timeout: bool = option(
         "--stop-on-timeout",
