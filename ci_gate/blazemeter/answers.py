@@ -209,7 +209,44 @@ def parse_master_info(master_id: str, result: object) -> MasterInfo:
         created=number_or_none(result.get("created")),
         ended=number_or_none(result.get("ended")),
         note=note,
+        planned=planned_seconds(result.get("executions")),
     )
+
+
+#: A duration as Taurus writes one: `30m`, `1h30m`, `2m30s`, `500ms`, `90` (seconds).
+#: (each part but the last ends in its unit: no two ways to split the digits, no backtracking)
+_DURATION = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h|d))*(?:[0-9]+(?:\.[0-9]+)?)?")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)?")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "": 1.0}
+
+
+def _duration(raw: object) -> float | None:
+    """A Taurus duration (a number of seconds, or text such as `1h30m`) in seconds."""
+    if isinstance(raw, str):
+        text = raw.strip().lower()
+        if not text or len(text) > 40 or not _DURATION.fullmatch(text):
+            return None
+        return sum(
+            float(number) * _UNIT_SECONDS[unit] for number, unit in _DURATION_PART.findall(text)
+        )
+    value = number_or_none(raw)
+    return value if value is not None and value >= 0 else None
+
+
+def planned_seconds(executions: object) -> float | None:
+    """The planned length of a run from its master's `executions`: the longest one's
+    `rampUp` + `holdFor` (an execution without a readable `holdFor` tells nothing)."""
+    if not isinstance(executions, list):
+        return None
+    lengths = []
+    for execution in executions:
+        if not isinstance(execution, Mapping):
+            continue
+        hold = _duration(execution.get("holdFor"))
+        ramp = _duration(execution.get("rampUp")) if execution.get("rampUp") is not None else 0.0
+        if hold is not None and ramp is not None and hold + ramp > 0:
+            lengths.append(hold + ramp)
+    return max(lengths) if lengths else None
 
 
 def _criterion(item: Mapping[str, object], notes: list[str]) -> Criterion:

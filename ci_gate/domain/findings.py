@@ -66,6 +66,9 @@ class MasterInfo:
     ended: float | None = None
     #: how the verdict was read when it needed reading (a `passed` given as text, ...)
     note: str | None = None
+    #: the run's planned length in seconds, the longest of its `executions` (`rampUp` +
+    #: `holdFor`); None when the master lists none the gate can read
+    planned: float | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests_mock as rm
 
-from ci_gate.blazemeter.answers import parse_labels, parse_live_kpis
+from ci_gate.blazemeter.answers import parse_labels, parse_live_kpis, parse_master_info
 from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import HttpSettings
@@ -197,3 +197,26 @@ def test_a_malformed_kpis_answer_is_retried(
     )
     assert client.live_kpis("8", 0, ["ALL"])["ALL"] == (_point(1464248743),)
     assert requests_mock.call_count == 2
+
+
+# -- the planned load (what a stop saved) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("executions", "seconds"),
+    [
+        ([{"holdFor": "30m", "rampUp": "1m"}], 1860.0),
+        ([{"holdFor": "1h30m"}, {"holdFor": "10m", "rampUp": "2m30s"}], 5400.0),
+        ([{"holdFor": 600, "rampUp": "500ms"}], 600.5),
+        ([{"holdFor": "90", "rampUp": None}], 90.0),
+        ([{"rampUp": "1m"}], None),  # no hold: nothing planned the gate can read
+        ([{"holdFor": "soon"}], None),
+        ([{"holdFor": "1" * 5000 + "x"}], None),  # hostile: refused at once
+        ([{"holdFor": -5}], None),
+        ("30m", None),
+        (None, None),
+    ],
+)
+def test_the_planned_length_is_the_longest_execution(executions: object, seconds: object) -> None:
+    info = parse_master_info("1", {"reportStatus": None, "executions": executions})
+    assert info.planned == seconds
