@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ci_gate import cli
 from ci_gate.commands import run, start, stop, wait
+from ci_gate.config.parsers import parse_master_ids
 
 CREDS = {"BLAZEMETER_API_KEY_ID": "id", "BLAZEMETER_API_KEY_SECRET": "secret"}
 
@@ -202,3 +205,21 @@ def test_an_api_url_that_cannot_be_one_is_exit_2_before_anything_is_sent(
     assert err.startswith("ci-gate: --api-url ") and err.count("\n") == 1, err
     assert "SECRET" not in err
     assert calls == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=1, max_value=10**19), st.integers(0, 3)),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from([",", " ", "\n", ", "]),
+)
+def test_a_master_is_one_master_however_its_id_is_written(
+    written: list[tuple[int, int]], separator: str
+) -> None:
+    """Ids are integers: leading zeros, repeats and separators never make two masters."""
+    raw = separator.join("0" * zeros + str(number) for number, zeros in written)
+    expected = tuple(dict.fromkeys(str(number) for number, _ in written))
+    assert parse_master_ids([raw]) == expected
