@@ -27,3 +27,18 @@ def test_a_run_stopped_at_progress_5_has_no_data_and_does_not_pass(tmp_path: Pat
     assert run.summary["verdict"] != "passed", run.stdout
     assert not master["kpis"], master["kpis"]
     assert "12,000" not in run.stdout + run.stderr and "abort" in run.stdout + run.stderr
+
+
+def test_a_named_baseline_the_list_calls_ended_is_not_said_to_be_running(
+    tmp_path: Path,
+) -> None:
+    """The list of runs said 91000001 ended and passed while `wait --baseline 91000001`
+    warned it had not ended: both read the run's state now."""
+    with simulator("regression") as sim:
+        run = run_gate(
+            wait_args(sim, tmp_path / "r", "--baseline", "91000001", masters=["91000003"]),
+            tmp_path / "r",
+        )
+    assert run.code == 1, run.stderr
+    assert "has not ended" not in run.stdout + run.stderr
+    assert run.summary["masters"][0]["baseline"]["master_id"] == "91000001"
