@@ -28,6 +28,7 @@ from ci_gate.formatting import format_duration, plural
 from ci_gate.judging.kpis import KNOWN_KPIS, kpi_value
 from ci_gate.report import ReportPaths, report_paths, write_reports
 from ci_gate.report.summary import render_markdown
+from ci_gate.safe_numbers import show_number
 from ci_gate.text import one_line
 from ci_gate.wait.loop import STOP_BUDGET, WaitLoop
 from ci_gate.wait.progress import ConsoleProgress, ProgressSink
@@ -252,7 +253,9 @@ def kpi_line(kpis: Mapping[str, float]) -> str:
             label, unit = KNOWN_KPIS[name]
             shown = kpi_value(name, kpis[name])
             parts.append(f"{shown} {label}" if not unit else f"{label} {shown}")
-    return ", ".join(parts) or ", ".join(f"{one_line(k, 40)} {v:g}" for k, v in kpis.items())
+    return ", ".join(parts) or ", ".join(
+        f"{one_line(k, 40)} {show_number(v, 'g')}" for k, v in kpis.items()
+    )
 
 
 def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr: TextIO) -> None:

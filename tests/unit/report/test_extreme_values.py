@@ -5,18 +5,22 @@ text) render in every format, and each format still reads as its readers expect.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
+from ci_gate.ci import publish
+from ci_gate.commands.wait import _closing_lines
 from ci_gate.domain.findings import (
     BaselineOutcome,
     Comparison,
@@ -28,8 +32,13 @@ from ci_gate.domain.findings import (
 from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome, StatusChange
 from ci_gate.domain.trend import Trend, TrendPoint
 from ci_gate.domain.verdict import Verdict
-from ci_gate.report import render_reports
-from tests.support.helpers import assert_valid_junit, event, make_outcome
+from ci_gate.report import render_reports, write_reports
+from tests.support.helpers import (
+    assert_valid_junit,
+    event,
+    make_outcome,
+    parse_github_outputs,
+)
 
 #: Numbers a server (or a bug) can put anywhere a number goes.
 EXTREME_INTS = (
@@ -221,6 +230,37 @@ def test_every_format_renders_any_extreme_values_and_stays_readable(
         assert families
     if dotenv:
         assert f"CI_GATE_EXIT_CODE={outcome.exit_code}" in files["gate.env"].decode("ascii")
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+@given(outcome=outcomes())
+def test_the_ci_hand_off_and_the_closing_lines_take_any_extreme_values(
+    tmp_path_factory: pytest.TempPathFactory, outcome: Outcome
+) -> None:
+    """After the reports, the CI adapters and the closing lines read the same outcome: a
+    value that made them raise would still end the run as an internal error (exit 4)."""
+    folder = tmp_path_factory.mktemp("ci")
+    paths = write_reports(outcome, folder / "r", dotenv=True)
+    github = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(folder / "gh-output"),
+        "GITHUB_STEP_SUMMARY": str(folder / "gh-summary"),
+    }
+    for env in (github, {"GITLAB_CI": "true"}, {"TF_BUILD": "True"}, {}):
+        publish(outcome, paths, env, io.StringIO())
+    outputs = parse_github_outputs((folder / "gh-output").read_text())
+    assert outputs["exit-code"] == str(outcome.exit_code)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    _closing_lines(outcome, paths, stdout, stderr)
+    assert f"ci-gate: {outcome.verdict}: " in stdout.getvalue() + stderr.getvalue()
 
 
 def test_the_issues_own_values_render_every_report() -> None:
