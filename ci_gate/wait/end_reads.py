@@ -15,6 +15,7 @@ unblocks, so the whole graph is read in one place.
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import threading
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from ci_gate.domain.findings import (
     normalise_report_status,
 )
 from ci_gate.domain.run import MasterStatus, Traffic
-from ci_gate.errors import ApiError, NotFoundError
+from ci_gate.errors import ApiError, NotFoundError, OutOfTimeError
 from ci_gate.formatting import format_duration
 from ci_gate.judging.baseline import LAST_PASSED, pick_last_passed
 from ci_gate.judging.facts import BaselineFacts, EndFacts, TrendFacts
@@ -74,15 +75,22 @@ class StatusApi(Protocol):
     def traffic(self) -> Traffic: ...
 
 
+#: Seconds past the reads' deadline (the deadline and its grace) after which a request
+#: still in flight is abandoned: each has a wall-clock cap (bounded_http) that ended it
+#: before, so only a bug could keep one, and the gate must still end with its reports.
+ABANDON_AFTER = 3.0
+
+
 class SharedReads:
     """One read per key per wait, shared by every master that needs it (the list of a
-    test's runs, a baseline's aggregate): the first asker makes it, the others wait."""
+    test's runs, a baseline's aggregate): the first asker makes it, the others wait for
+    it, at most `wait_at_most` seconds."""
 
     def __init__(self) -> None:
         self._slots: dict[tuple[str, str], Future[Any]] = {}
         self._lock = threading.Lock()
 
-    def once(self, key: tuple[str, str], call: Callable[[], T]) -> T:
+    def once(self, key: tuple[str, str], call: Callable[[], T], wait_at_most: float) -> T:
         with self._lock:
             slot = self._slots.get(key)
             mine = slot is None
@@ -93,7 +101,12 @@ class SharedReads:
                 slot.set_result(call())
             except BaseException as error:
                 slot.set_exception(error)
-        result: T = slot.result()
+        try:
+            result: T = slot.result(timeout=max(wait_at_most, 0.0))
+        except concurrent.futures.TimeoutError:
+            raise OutOfTimeError(
+                f"the {key[0]} of {key[1]}, read for another master, did not come back in time"
+            ) from None
         return result
 
     def put(self, key: tuple[str, str], value: Any) -> None:
@@ -241,21 +254,31 @@ class EndReads:
         token = self.api.public_token(self.master_id, self.clock.read_deadline)
         return self.api.report_url(self.master_id, token)
 
+    def _shared_wait(self) -> float:
+        """Seconds to wait for a read another master makes: until it must be back."""
+        return self.clock.read_deadline + ABANDON_AFTER - self.clock.now()
+
     def _aggregate(self, master_id: str) -> AggregateReport:
         deadline = self.clock.read_deadline
         return self.shared.once(
-            ("aggregate", master_id), lambda: self.api.aggregate(master_id, deadline)
+            ("aggregate", master_id),
+            lambda: self.api.aggregate(master_id, deadline),
+            self._shared_wait(),
         )
 
     def _runs(self, test_id: str) -> list[RunInfo]:
         deadline = self.clock.read_deadline
-        return self.shared.once(("runs", test_id), lambda: self.api.runs_of_test(test_id, deadline))
+        return self.shared.once(
+            ("runs", test_id), lambda: self.api.runs_of_test(test_id, deadline), self._shared_wait()
+        )
 
     def _trend_kpis(self, run_id: str) -> tuple[str, dict[str, float] | None, str | None]:
         """An earlier run's KPIs for the trend; a failure is kept with it, never raised."""
         deadline = self.clock.read_deadline
         try:
-            kpis = self.shared.once(("kpis", run_id), lambda: self.api.kpis(run_id, deadline))
+            kpis = self.shared.once(
+                ("kpis", run_id), lambda: self.api.kpis(run_id, deadline), self._shared_wait()
+            )
         except ApiError as error:
             return run_id, None, str(error)
         return run_id, kpis, None
@@ -267,7 +290,9 @@ class EndReads:
         deadline = self.clock.read_deadline
         try:
             base = self.shared.once(
-                ("master", baseline_id), lambda: self.api.master_info(baseline_id, deadline)
+                ("master", baseline_id),
+                lambda: self.api.master_info(baseline_id, deadline),
+                self._shared_wait(),
             )
         except NotFoundError:
             return []  # said by the baseline's aggregate read, which fails the same way

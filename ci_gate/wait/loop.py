@@ -35,7 +35,14 @@ from ci_gate.judging.baseline import DEFAULT_LIMIT, LAST_PASSED
 from ci_gate.judging.combine import Rules, combine, combine_run
 from ci_gate.judging.facts import Ending, MasterFacts
 from ci_gate.judging.policy import EventPolicy, Judgement
-from ci_gate.wait.end_reads import Clock, EndReads, Read, SharedReads, StatusApi
+from ci_gate.wait.end_reads import (
+    ABANDON_AFTER,
+    Clock,
+    EndReads,
+    Read,
+    SharedReads,
+    StatusApi,
+)
 from ci_gate.wait.pool import WorkerPool
 from ci_gate.wait.progress import ProgressSink
 from ci_gate.wait.signals import Cancelled, SignalGuard
@@ -192,6 +199,9 @@ class WaitLoop:
                 if not self._pending():
                     return
                 self._wait_for(in_flight)
+                if self._stuck(in_flight):
+                    self._abandon()
+                    return
                 for future in [f for f in in_flight if f.done()]:
                     job = in_flight.pop(future)
                     watch = job.watch
@@ -216,15 +226,40 @@ class WaitLoop:
             pool.close()
 
     def _wait_for(self, in_flight: dict[Future[Any], _InFlight]) -> None:
-        """Until a request completes or the next poll is due (no busy waiting)."""
+        """Until a request completes or the next poll is due (no busy waiting), and never
+        past the time a request still in flight is abandoned."""
         if any(future.done() for future in in_flight):
             return
         due = [w.next_poll for w in self.watches if w.phase == _POLLING]
         pause = max(0.0, min(due) - self.clock()) if due else None
         if in_flight:
-            futures_wait(list(in_flight), timeout=pause, return_when=FIRST_COMPLETED)
+            limit = max(0.0, self._read_deadline() + ABANDON_AFTER - self.clock())
+            timeout = limit if pause is None else min(pause, limit)
+            futures_wait(list(in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
         elif pause is not None:
             self.sleep(pause)
+
+    def _stuck(self, in_flight: dict[Future[Any], _InFlight]) -> bool:
+        """Requests in flight, none back, and the time to abandon them has come."""
+        return (
+            bool(in_flight)
+            and not any(future.done() for future in in_flight)
+            and self.clock() >= self._read_deadline() + ABANDON_AFTER
+        )
+
+    def _abandon(self) -> None:
+        """End every master still waiting as out of time, saying why; the requests' worker
+        threads are daemons and are left behind."""
+        late = self.clock() - self.deadline
+        for watch in self._pending():
+            watch.facts.notes.append(
+                f"a request to the API was still in flight {late:.0f}s after the deadline "
+                "(past its own time cap): abandoned"
+            )
+            if watch.phase == _ENDING:
+                self._end(watch, Ending.OUT_OF_TIME)
+            else:
+                self._time_out(watch)
 
     def _pending(self) -> list[_Watch]:
         return [watch for watch in self.watches if not watch.done]

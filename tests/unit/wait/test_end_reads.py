@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
@@ -11,7 +13,7 @@ import pytest
 from ci_gate.config.parsers import parse_baseline
 from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.findings import AggregateReport, CriteriaMode, MasterInfo, RunInfo
-from ci_gate.errors import FatalApiError, NotFoundError
+from ci_gate.errors import FatalApiError, NotFoundError, OutOfTimeError
 from ci_gate.wait.end_reads import Clock, EndReads, SharedReads
 from tests.support.fakes import FakeApi, FakeClock, status
 
@@ -220,3 +222,27 @@ def test_a_master_read_that_fails_under_criteria_off_names_that_read_in_the_tren
     assert trend.notes == [
         "could not read which test this run belongs to: master 1c: HTTP 503; no trend"
     ]
+
+
+def test_a_shared_read_is_waited_for_only_so_long() -> None:
+    """The second asker of a shared read waits for the first one's request at most the
+    time given (the read's deadline and the abandon slack), never on a worker for ever."""
+    shared, release, asked = SharedReads(), threading.Event(), threading.Event()
+
+    def first() -> str:
+        asked.set()
+        release.wait(10)
+        return "late"
+
+    maker = threading.Thread(target=lambda: shared.once(("runs", "7"), first, 10), daemon=True)
+    maker.start()
+    try:
+        assert asked.wait(5)
+        started = time.monotonic()
+        with pytest.raises(OutOfTimeError, match="the runs of 7, read for another master"):
+            shared.once(("runs", "7"), lambda: "never called", 0.1)
+        assert time.monotonic() - started < 2
+    finally:
+        release.set()
+        maker.join(5)
+    assert shared.once(("runs", "7"), lambda: "never called", 0) == "late"

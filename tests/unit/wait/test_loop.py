@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -13,6 +15,7 @@ from ci_gate.domain.findings import Criterion, LabelRow, MasterInfo
 from ci_gate.domain.outcome import Outcome
 from ci_gate.domain.run import Event, MasterStatus
 from ci_gate.errors import ApiError, FatalApiError
+from ci_gate.wait import loop
 from ci_gate.wait.loop import WaitLoop
 from ci_gate.wait.signals import Cancelled, SignalGuard
 from tests.support.fakes import Answer, FakeApi, FakeClock, status
@@ -534,3 +537,34 @@ def test_the_heartbeat_line_says_how_much_time_is_left() -> None:
     stream = io.StringIO()
     ConsoleProgress(stream).heartbeat("7", "DATA_RECEIVED", 100, 120.0, 2460.0)
     assert stream.getvalue() == "[   2m00s] master 7: still DATA_RECEIVED (100), 41m00s left\n"
+
+
+def test_a_request_stuck_past_its_cap_is_abandoned_and_the_wait_ends_as_out_of_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only a bug could keep a request past its wall-clock cap; even then the loop stops
+    waiting on its worker once the deadline, its grace and ABANDON_AFTER have passed (real
+    time here, shortened: the wait on a worker is a real one)."""
+    monkeypatch.setattr(loop, "DEADLINE_GRACE", 0.1)
+    monkeypatch.setattr(loop, "ABANDON_AFTER", 0.2)
+    release = threading.Event()
+
+    class StuckApi(FakeApi):
+        def status(
+            self, master_id: str, *, level: str, events: bool = True, deadline: float | None = None
+        ) -> MasterStatus:
+            if self.polls:
+                release.wait(10)  # never comes back (until the test ends)
+            return super().status(master_id, level=level, events=events, deadline=deadline)
+
+    api = StuckApi(FakeClock(), {"1": [status("DATA_RECEIVED", 100)]})
+    plan = WaitSettings(master_ids=("1",), timeout=0.3, interval=0.1)
+    started = time.monotonic()
+    try:
+        outcome = WaitLoop(plan, api, SilentProgress(), SignalGuard()).run()
+    finally:
+        release.set()
+    assert time.monotonic() - started < 3  # about 0.6 s, not the stuck request's 10 s
+    (master,) = outcome.masters
+    assert outcome.exit_code == 3 and master.verdict.value == "timeout"
+    assert any("still in flight" in note and "abandoned" in note for note in master.notes)
