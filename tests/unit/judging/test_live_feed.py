@@ -88,7 +88,7 @@ POLLS = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     length=st.integers(0, 25),
     final=st.lists(st.tuples(st.integers(1, 9), st.booleans()), min_size=25, max_size=25),
