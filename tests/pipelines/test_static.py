@@ -353,3 +353,12 @@ def test_every_option_is_a_template_input_that_reaches_the_gate() -> None:
         else:  # set in the script: BLAZEMETER_API_URL, REQUESTS_CA_BUNDLE, or a flag
             [variable] = wired
             assert variable in script and (opt.env or opt.flag) in script, name
+
+
+def test_the_after_script_stop_has_its_own_bound_not_the_jobs_timeout() -> None:
+    """The job's CI_GATE_TIMEOUT (3000 s by default) would be `stop`'s deadline too: the
+    after_script gives `ci-gate stop` the 60 s that fit GitLab's 5 minutes for it."""
+    from tests.support.shell import gitlab_script
+
+    stops = [line for line in gitlab_script("after_script").splitlines() if " stop " in line]
+    assert stops and all("stop --timeout 60 --" in line for line in stops), stops
