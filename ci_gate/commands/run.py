@@ -30,6 +30,7 @@ from ci_gate.errors import ApiError
 from ci_gate.formatting import format_duration
 from ci_gate.report import write_reports
 from ci_gate.wait.loop import STOP_BUDGET
+from ci_gate.wait.preflight import read_named_baseline
 from ci_gate.wait.progress import ConsoleProgress
 from ci_gate.wait.signals import Cancelled, SignalGuard
 
@@ -98,6 +99,16 @@ def run_run(
             comment_until=comment_deadline(settings, deadline),
         )
 
+    try:
+        missing = _missing_baseline(settings, api, log, guard, deadline)
+    except Cancelled as cancelled:
+        return ended_before_waiting(
+            Verdict.CANCELLED,
+            f"cancelled by {cancelled} before starting {what_starts(start)}; no run was started",
+            cancelled.signal_number,
+        )
+    if missing is not None:
+        return ended_before_waiting(Verdict.ERROR, f"{missing}; no run was started", None)
     request = StartRequest(start, api, log=log, deadline=deadline)
     try:
         master_id = request.wait(guard)
@@ -190,6 +201,26 @@ def _cancelled_while_starting(
         report_url=report_url(api.url, master_id),
     )
     return ended(Verdict.CANCELLED, reason, cancelled.signal_number, (master,))
+
+
+def _missing_baseline(
+    settings: WaitSettings,
+    api: ApiSettings,
+    log: Callable[[str], None],
+    guard: SignalGuard,
+    deadline: float,
+) -> str | None:
+    """A baseline named by id that BlazeMeter says does not exist, found before the test
+    is started: a mistyped id costs no run. None otherwise (the wait reads it again)."""
+    if settings.baseline is None:
+        return None
+    client = make_client(api, on_retry=log)
+    try:
+        with guard.interruptible():
+            found = read_named_baseline(client, settings.baseline, deadline)
+    finally:
+        client.close()
+    return found if isinstance(found, str) else None
 
 
 def _set_note(

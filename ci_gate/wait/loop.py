@@ -29,9 +29,9 @@ from ci_gate.domain.levels import LEVELS, level_name
 from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome, StatusChange
 from ci_gate.domain.run import ABNORMAL_TERMINAL_STATUSES, TERMINAL_STATUSES, Event, MasterStatus
 from ci_gate.domain.verdict import Verdict
-from ci_gate.errors import ApiError, NotFoundError, OutOfTimeError
+from ci_gate.errors import ApiError, OutOfTimeError
 from ci_gate.formatting import plural
-from ci_gate.judging.baseline import DEFAULT_LIMIT, LAST_PASSED
+from ci_gate.judging.baseline import DEFAULT_LIMIT
 from ci_gate.judging.combine import Rules, combine, combine_run
 from ci_gate.judging.facts import Ending, MasterFacts
 from ci_gate.judging.policy import EventPolicy, Judgement
@@ -44,6 +44,7 @@ from ci_gate.wait.end_reads import (
     StatusApi,
 )
 from ci_gate.wait.pool import WorkerPool
+from ci_gate.wait.preflight import read_named_baseline
 from ci_gate.wait.progress import ProgressSink
 from ci_gate.wait.signals import Cancelled, SignalGuard
 
@@ -164,23 +165,13 @@ class WaitLoop:
 
     def _baseline_found(self) -> bool:
         """A baseline named by id is read once before the first poll: a mistyped id ends
-        the wait at once (exit 4) instead of after the whole run. Any other failure here
-        is left to the end reads, which read it again and say what became of it."""
-        named = self.plan.baseline
-        if named is None or named == LAST_PASSED:
-            return True
-        try:
-            info = self.api.master_info(named, self._read_deadline())
-        except NotFoundError as error:
-            self._end_pending(
-                Ending.API_ERROR,
-                f"the baseline named by --baseline {named} was not found: {error}; "
-                "nothing was polled",
-            )
+        the wait at once (exit 4) instead of after the whole run."""
+        found = read_named_baseline(self.api, self.plan.baseline, self._read_deadline())
+        if isinstance(found, str):
+            self._end_pending(Ending.API_ERROR, f"{found}; nothing was polled")
             return False
-        except ApiError:
-            return True
-        self.shared.put(("master", named), info)
+        if found is not None and self.plan.baseline is not None:
+            self.shared.put(("master", self.plan.baseline), found)
         return True
 
     def _loop(self) -> None:

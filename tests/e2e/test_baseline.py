@@ -13,6 +13,7 @@ from tests.support.helpers import (
     assert_inert_markdown,
     assert_valid_junit,
     gate_env,
+    run_args,
     run_gate,
     simulator,
     wait_args,
@@ -122,3 +123,18 @@ def test_a_baseline_that_cannot_be_read_is_a_note_not_a_failure(tmp_path: Path) 
     assert run.code == 0, run.stderr
     note = run.summary["masters"][0]["baseline"]["note"]
     assert note.startswith("could not read the baseline: ") and note.endswith("nothing compared")
+
+
+def test_run_with_a_named_baseline_that_does_not_exist_starts_nothing(tmp_path: Path) -> None:
+    """`run` reads the named baseline before it starts the test (issue 32 item 1): a
+    mistyped id costs no run."""
+    report = tmp_path / "r"
+    with simulator("run") as sim:
+        run = run_gate(run_args("8000001", sim.url, report, "--baseline", "99999999"), report)
+        calls = [(c["method"], c["path"]) for c in sim.calls()]
+    assert run.code == 4, run.stdout + run.stderr
+    reason = run.stderr.strip().splitlines()[-1]
+    assert "--baseline 99999999" in reason and "not found" in reason, reason
+    assert "no run was started" in reason
+    assert calls == [("GET", "/api/v4/masters/99999999")], calls
+    assert run.summary["verdict"] == "error"
