@@ -12,7 +12,6 @@ stderr), and the exit code stays the verdict's.
 
 from __future__ import annotations
 
-import html
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
@@ -23,6 +22,7 @@ from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import iso_utc
 from ci_gate.report.dotenv import DOTENV_NAME, render_dotenv
 from ci_gate.report.html import HTML_NAME, render_html
+from ci_gate.report.html_text import html_text
 from ci_gate.report.junit import JUNIT_NAME, render_junit
 from ci_gate.report.metrics import METRICS_NAME, render_metrics
 from ci_gate.report.summary import JSON_NAME, MARKDOWN_NAME, render_json, render_markdown
@@ -89,7 +89,7 @@ def _html_stand_in(outcome: Outcome, report_id: str, notes: Sequence[str]) -> by
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
             f"<title>ci-gate: {outcome.verdict}</title></head><body>",
             f"<h1>ci-gate: {outcome.verdict}</h1>",
-            *(f"<p>{html.escape(note)}</p>" for note in notes),
+            *(f"<p>{html_text(note, 1000)}</p>" for note in notes),
             "</body></html>\n",
         ]
     ).encode()
