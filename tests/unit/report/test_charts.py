@@ -199,3 +199,27 @@ def test_the_charts_keep_their_colours_without_the_style_sheet() -> None:
     assert this_run.get("fill") == "#d97706"
     bars = {r.get("class"): r.get("fill") for r in _parse(charts[3]).iter(f"{SVG}rect")}
     assert bars == {"bar base": "#9aa5b1", "bar now regression": "#c62828", "bar now": "#2563eb"}
+
+
+# -- issue 29 item 3: a value a chart cannot place is marked, never raised -----------------
+
+
+def test_what_cannot_be_placed_is_a_gap_marked_out_of_range_and_none_is_no_data() -> None:
+    values = [1.0, 10**400, None, -1.7e308, math.nan, 2.0]
+    root = _parse(line_chart("p90", list("abcdef"), values))
+    assert _texts(root, "gap") == ["out of range", "no data", "out of range", "out of range"]
+    assert len(list(root.iter(f"{SVG}circle"))) == 2
+    assert sparkline(values) == f"▁{GAP}{GAP}{GAP}{GAP}█"
+    bars = _parse(paired_bars("p90", [("x", 10**400, None, True)]))
+    assert _texts(bars, "empty") == ["no data"]  # nothing to draw at all: said once
+
+
+def test_a_progress_beyond_the_axis_is_drawn_at_its_end_with_the_value_as_sent() -> None:
+    root = _parse(step_chart("t", [(0, 5, "CREATE"), (1, 10**400, "ENDED"), (2, -3, "X")]))
+    circles = list(root.iter(f"{SVG}circle"))
+    titles = [c.find(f"{SVG}title").text for c in circles]
+    assert titles[1] == "ENDED (1.000e+400 (out of range)) at 1s"
+    assert titles[2] == "X (-3) at 2s"
+    tops = [float(c.get("cy")) for c in circles]
+    axis = [float(line.get("y1")) for line in root.iter(f"{SVG}line")]
+    assert tops[1] == min(axis) and tops[2] == max(axis)  # at the ends of the axis
