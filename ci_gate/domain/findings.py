@@ -234,11 +234,12 @@ class Comparison:
         return _shown(self.metric, self.now)
 
     def describe(self) -> str:
-        """`label 'checkout': p90 1350 ms -> 1823 ms (+473 ms (+35%), limit p90=+20%)`."""
+        """`label 'checkout': p90 1350 ms -> 1823 ms, +473 ms (+35%), limit p90=+20%` (no
+        brackets in brackets)."""
         limit = f", limit {self.limit}" if self.limit else ""
         return (
-            f"label {self.label!r}: {self.metric} {self.shown_baseline} -> {self.shown_now} "
-            f"({self.change}{limit})"
+            f"label {self.label!r}: {self.metric} {self.shown_baseline} -> {self.shown_now}, "
+            f"{self.change}{limit}"
         )
 
 

@@ -69,7 +69,7 @@ def test_limits_change_what_fails(tmp_path: Path) -> None:
     assert code == 0, out
     code, out = _wait(tmp_path, "b", "--baseline", "last-passed", "--regression", "errors=+0.5")
     assert code == 1, out
-    assert "label 'home': errors 0.5 % -> 1.5 % (+1.00 points, limit errors=+0.5 points)" in out
+    assert "label 'home': errors 0.5 % -> 1.5 %, +1.00 points, limit errors=+0.5 points" in out
 
 
 def test_one_list_read_per_run_and_one_aggregate_read_per_master(tmp_path: Path) -> None:
