@@ -181,7 +181,7 @@ class _CappedHTTPConnection(urllib3.connection.HTTPConnection):
 
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
-        _attach(sock)  # before the TLS handshake, which could trickle too
+        _attach(sock)  # ours from the connect on (the TLS handshake has its own timeout too)
         return sock
 
     def request(self, *args: Any, **kwargs: Any) -> None:
