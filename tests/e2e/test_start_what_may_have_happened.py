@@ -300,3 +300,22 @@ def test_a_folder_under_a_report_name_is_exit_2_before_the_first_request(
     [line] = run.stderr.strip().splitlines()
     assert str(report / name) in line and "folder" in line, line
     assert calls == []
+
+
+def test_a_signal_during_start_alone_ends_it_at_once_saying_a_run_may_have_started(
+    tmp_path: Path,
+) -> None:
+    scenario = _scenario(tmp_path, start_faults=[{"fault": {"never_answer": True}}])
+    with simulator(scenario) as sim:
+        gate = _run_in_background(["start", TEST_ID, "--api-url", sim.url])
+        _until(lambda: bool(_started_masters(sim.calls())))
+        sent = time.monotonic()
+        gate.send_signal(signal.SIGINT)
+        out, err = gate.communicate(timeout=10)
+        took = time.monotonic() - sent
+    assert gate.returncode == 130, out + err
+    assert took < 2, took
+    assert out == ""  # no master id came back: nothing for $(...) to capture
+    assert f"a run of test {TEST_ID} may have started" in err
+    assert err.strip().splitlines()[-1] == "ci-gate: cancelled by SIGINT"
+    assert_no_traceback(out, err)
