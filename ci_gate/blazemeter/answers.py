@@ -308,11 +308,6 @@ def parse_criteria_with_notes(
     return tuple(criteria), tuple(dict.fromkeys(notes))
 
 
-def parse_criteria(master_id: str, result: object) -> tuple[Criterion, ...]:
-    """The criteria of a thresholds answer (see `parse_criteria_with_notes`)."""
-    return parse_criteria_with_notes(master_id, result)[0]
-
-
 #: A KPI name worth keeping: a short identifier (it becomes a metric name and a JSON key).
 _KPI_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,40}")
 

@@ -2,7 +2,14 @@ from typing import Any
 
 import pytest
 
-from ci_gate.blazemeter.answers import parse_event, parse_status
+from ci_gate.blazemeter.answers import (
+    parse_criteria_with_notes,
+    parse_event,
+    parse_kpis,
+    parse_master_info,
+    parse_status,
+)
+from ci_gate.domain.findings import Criterion
 from ci_gate.errors import MalformedResponseError
 
 
@@ -64,3 +71,109 @@ def test_a_progress_string_is_read_as_ascii_digits_or_not_at_all(
     assert status.progress == read
     event = parse_event({"message": "x", "level": "INFO", "t": progress, "from": progress})
     assert (event.t, event.offset) == (read, read)
+
+
+# -- reportStatus, criteria and KPIs (moved from tests/unit/judging/test_criteria.py) --------
+
+
+def test_master_info_and_criteria_parsing_tolerate_old_and_odd_shapes() -> None:
+    assert parse_master_info("1", {"reportStatus": "fail", "testId": 42}).report_status == "fail"
+    assert parse_master_info("1", {"passed": True}).report_status == "pass"
+    assert parse_master_info("1", {"passed": False}).report_status == "fail"
+    assert parse_master_info("1", {"reportStatus": None, "passed": True}).report_status is None
+    with pytest.raises(MalformedResponseError):
+        parse_master_info("1", None)
+    parsed = parse_criteria_with_notes(
+        "1", {"data": [{"field": "f", "op": "gt", "success": "no"}, 7]}
+    )
+    assert parsed == ((Criterion("f", "gt", None, None, None, "ALL"),), ())
+    assert parse_criteria_with_notes("1", {"data": None}) == ((), ())
+
+
+def test_kpis_keep_finite_numbers_under_plain_names() -> None:
+    result = {
+        "summary": [
+            {
+                "lb": "ALL",
+                "hits": 10,
+                "tp90": 480.5,
+                "bad name!": 1,
+                "nan": float("nan"),
+                "flag": True,
+                "text": "x",
+            }
+        ]
+    }
+    assert parse_kpis("1", result) == {"hits": 10.0, "tp90": 480.5}
+    assert parse_kpis("1", {"summary": []}) is None
+
+
+def test_report_status_is_matched_case_insensitively_and_trimmed() -> None:
+    assert parse_master_info("1", {"reportStatus": " FAIL "}).report_status == "fail"
+    assert parse_master_info("1", {"reportStatus": "NODATA"}).report_status == "noData"
+    assert parse_master_info("1", {"reportStatus": "Abort"}).report_status == "abort"
+    assert parse_master_info("1", {"reportStatus": " Odd "}).report_status == "Odd"
+
+
+@pytest.mark.parametrize(
+    ("passed", "status", "note"),
+    [
+        (False, "fail", None),
+        ("false", "fail", "BlazeMeter gave passed as 'false', read as false"),
+        (" False ", "fail", "BlazeMeter gave passed as 'false', read as false"),
+        (0, "fail", "BlazeMeter gave passed as '0', read as false"),
+        ("true", "pass", "BlazeMeter gave passed as 'true', read as true"),
+        (1, "pass", "BlazeMeter gave passed as '1', read as true"),
+        ("maybe", None, None),
+        (2, None, None),
+    ],
+)
+def test_passed_false_with_no_report_status_fails_at_once_in_any_spelling(
+    passed: object, status: str | None, note: str | None
+) -> None:
+    assert (lambda i: (i.report_status, i.note))(parse_master_info("1", {"passed": passed})) == (
+        status,
+        note,
+    )
+    # reportStatus null: a fail counts at once, a pass waits for BlazeMeter's verdict
+    null = parse_master_info("1", {"passed": passed, "reportStatus": None})
+    if status == "fail":
+        assert (null.report_status, null.note) == ("fail", note)
+    else:
+        assert (null.report_status, null.note) == (None, None)
+
+
+def test_thresholds_in_the_object_and_the_list_of_objects_shapes() -> None:
+    assertion = {
+        "label": "home",
+        "field": "responseTime.max",
+        "op": "ne",
+        "failValue": 1,
+        "success": False,
+        "actual": 1390,
+    }
+    expected = ((Criterion("responseTime.max", "ne", 1.0, 1390.0, False, "home"),), ())
+    in_an_object = {"data": {"success": False, "assertions": [assertion]}}
+    in_a_list = {"data": [{"success": False, "assertions": [assertion]}]}
+    assert parse_criteria_with_notes("1", in_an_object) == expected
+    assert parse_criteria_with_notes("1", in_a_list) == expected
+    assert expected[0][0].describe() == "max response time 1390 ms != 1 ms (label home)"
+    with pytest.raises(MalformedResponseError):
+        parse_criteria_with_notes("1", {"data": {"assertions": "junk"}})
+
+
+def test_criteria_values_that_are_not_finite_become_none_with_a_note() -> None:
+    criteria, notes = parse_criteria_with_notes(
+        "1",
+        {"data": [{"field": "f", "op": "gt", "threshold": float("nan"), "value": int("9" * 400)}]},
+    )
+    assert (criteria[0].threshold, criteria[0].value) == (None, None)
+    assert notes == (
+        "criterion f: threshold was nan, not a number; shown as none",
+        "criterion f: value was an integer too large to use; shown as none",
+    )
+
+
+def test_kpis_read_numeric_strings_and_leave_out_integers_too_large() -> None:
+    row = {"lb": "ALL", "hits": 500.0, "bytes": int("9" * 400), "avg": 12, "name": "12"}
+    assert parse_kpis("1", {"summary": [row]}) == {"hits": 500.0, "avg": 12.0}
