@@ -188,7 +188,7 @@ def end_to_end(count: int, folder: Path) -> dict[str, Any]:
         "seconds": seconds,
         "peak_rss_mib": peak_mib,
         "requests": summary["api"]["requests"],
-        "mib_received": summary["api"]["bytes_received"] / 2**20,
+        "mib_received": summary["api"]["bytes"] / 2**20,
         "offending": len(summary["masters"][0]["offending_events"]),
         "junit_kib": (report / "junit.xml").stat().st_size / 1024,
         "summary_json_mib": (report / "summary.json").stat().st_size / 2**20,

@@ -137,7 +137,6 @@ def summary_dict(outcome: Outcome, report_id: str = "") -> dict[str, object]:
         "api": {
             "requests": outcome.traffic.requests,
             "bytes": outcome.traffic.bytes_received,
-            "bytes_received": outcome.traffic.bytes_received,
             "retries": outcome.traffic.retries,
         },
         "masters": [_master_json(master) for master in outcome.masters],

@@ -263,3 +263,15 @@ def test_several_masters_put_the_failing_ones_first_and_fold_the_passing_ones() 
     assert text.index("Master `3`") < text.index("</details>")
     # one master, or all passing: nothing folded
     assert "<details>" not in render_markdown(make_outcome(master_outcome("passed")))
+
+
+def test_summary_json_names_the_api_traffic_as_the_contract_does(tmp_path: Path) -> None:
+    """`"api": {"requests", "bytes", "retries"}` (CONTRACT.md), each once: no second name
+    for the bytes received (issue 30 item 9)."""
+    outcome = replace(
+        make_outcome(master_outcome()),
+        traffic=Traffic(requests=3, bytes_received=2048, retries=1),
+    )
+    write_reports(outcome, tmp_path)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["api"] == {"requests": 3, "bytes": 2048, "retries": 1}
