@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ci_gate.blazemeter.links import report_url
 from ci_gate.domain.findings import AggregateReport, Criterion, LabelRow, MasterInfo, RunInfo
-from ci_gate.domain.run import Event, MasterStatus, Traffic
+from ci_gate.domain.run import GRACEFUL_STOP_PROGRESS, Event, MasterStatus, Traffic
 from ci_gate.errors import ApiError
 
 Answer = MasterStatus | BaseException
+
+#: The API the fake stands for (its report links are the product's, built from it).
+API_URL = "https://a.example.test/api/v4"
 
 
 def status(name: str, progress: int | None, *events: Event, master: str = "1") -> MasterStatus:
@@ -55,7 +59,7 @@ class FakeApi:
 
     def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
         self.stops.append((master_id, progress))
-        return "stop" if (progress or 0) >= 100 else "terminate"
+        return "stop" if (progress or 0) >= GRACEFUL_STOP_PROGRESS else "terminate"
 
     def master_info(self, master_id: str, deadline: float | None = None) -> MasterInfo:
         self.reads.append((master_id, "master"))
@@ -91,9 +95,7 @@ class FakeApi:
         return self.runs.get(test_id, [])
 
     def report_url(self, master_id: str, public_token: str | None = None) -> str:
-        return f"https://a.example.test/app/#/masters/{master_id}/summary" + (
-            f"?t={public_token}" if public_token else ""
-        )
+        return report_url(API_URL, master_id, public_token)  # the product's links
 
     def traffic(self) -> Traffic:
         return Traffic(requests=len(self.polls))

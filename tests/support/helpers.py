@@ -22,9 +22,11 @@ from typing import Any
 
 from lxml import etree
 
+from ci_gate.domain.findings import CriteriaMode
 from ci_gate.domain.outcome import MasterOutcome, Outcome, StatusChange
-from ci_gate.domain.run import Event
-from ci_gate.domain.verdict import Verdict, worst_verdict
+from ci_gate.domain.run import Event, Traffic
+from ci_gate.domain.verdict import Verdict
+from ci_gate.judging.combine import Rules, combine_run
 from ci_gate.simulator.scenario import BUILTIN_DIR, load_scenario
 from ci_gate.simulator.server import SimulatorServer
 from ci_gate.wait.progress import ProgressSink
@@ -307,16 +309,19 @@ def event(
 
 
 def make_outcome(*masters: MasterOutcome, threshold: int = 400) -> Outcome:
-    verdict = worst_verdict(master.verdict for master in masters)
+    """The run's outcome over these masters, as the product decides it (`combine_run`:
+    its verdict, exit code and reason), at a fixed time with no traffic."""
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    return Outcome(
-        verdict=verdict,
-        exit_code=verdict.exit_code(),
-        threshold=threshold,
+    rules = Rules(level=threshold, criteria=CriteriaMode.ON, limits=(), timeout=3600.0)
+    return combine_run(
+        masters,
+        rules,
+        signal_number=None,
         started_at=now,
         finished_at=now,
-        masters=masters,
-        reason=f"because {verdict}",
+        traffic=Traffic(),
+        ignore_patterns=(),
+        waited=0.0,
     )
 
 

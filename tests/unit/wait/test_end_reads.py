@@ -66,7 +66,9 @@ def test_the_full_set_of_reads_takes_three_rounds() -> None:
         ["aggregate base"],
     ]
     assert reads.facts.baseline is not None and reads.facts.baseline.master_id == "1"
-    assert reads.facts.report_url is not None and reads.facts.report_url.endswith("?t=tok")
+    assert reads.facts.report_url == (
+        "https://a.example.test/app/?public-token=tok#/masters/2/summary"
+    )
 
 
 def test_a_named_baseline_is_read_at_once_and_checked_beside_the_verdict() -> None:
