@@ -23,6 +23,16 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class StopRequest:
+    """A stop the gate asked for: when (seconds on the wait's clock), what it sent
+    (`stop`, `terminate`; None: it could not be sent) and why (`timed out ...`)."""
+
+    elapsed: float
+    action: str | None
+    why: str
+
+
+@dataclass(frozen=True)
 class IgnoredEvent:
     """An event at or above the threshold that an `--ignore` pattern waived."""
 
@@ -55,6 +65,8 @@ class MasterOutcome:
     timeline: tuple[StatusChange, ...] = ()
     notes: tuple[str, ...] = ()
     stop_action: str | None = None
+    #: every stop the gate asked for, in order (report.html marks them on the timeline)
+    stop_requests: tuple[StopRequest, ...] = ()
     #: BlazeMeter's own verdict (None: --criteria off, or the master never ended).
     criteria: CriteriaOutcome | None = None
     #: The numbers of label ALL from BlazeMeter's summary report, when it had data.
@@ -85,6 +97,8 @@ class Outcome:
     ignore_patterns: tuple[str, ...] = ()
     #: Seconds the wait took (the monotonic clock), for case and suite times.
     waited: float = 0.0
+    #: --timeout: the deadline, in seconds after the wait began (None: not known)
+    timeout: float | None = None
     #: the pull-request comment (None: --comment not given)
     comment: CommentResult | None = None
 

@@ -82,6 +82,7 @@ def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:
         timeline=tuple(facts.timeline),
         notes=tuple(notes),
         stop_action=facts.stop_action,
+        stop_requests=tuple(facts.stop_requests),
         criteria=criteria,
         kpis=end.kpis if end else None,
         report_url=end.report_url if end else facts.report_url,
@@ -240,4 +241,5 @@ def combine_run(
         traffic=traffic,
         ignore_patterns=ignore_patterns,
         waited=waited,
+        timeout=rules.timeout,
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ci_gate.domain.findings import AggregateReport, Criterion, MasterInfo, RunInfo
-from ci_gate.domain.outcome import IgnoredEvent, StatusChange
+from ci_gate.domain.outcome import IgnoredEvent, StatusChange, StopRequest
 from ci_gate.domain.run import Event, MasterStatus
 from ci_gate.judging.tracker import EventTracker
 
@@ -91,6 +91,7 @@ class MasterFacts:
     timeline: list[StatusChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stop_action: str | None = None
+    stop_requests: list[StopRequest] = field(default_factory=list)
     #: BlazeMeter's page for a run the wait left before its end reads (--fail-fast)
     report_url: str | None = None
     #: the last answers carried no event list: the end reads must bring it

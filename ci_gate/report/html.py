@@ -11,8 +11,10 @@ sections are read top to bottom as the reader meets them, and share one style sh
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 
 from ci_gate.domain.levels import LEVELS, NAMES_BY_NUMBER
 from ci_gate.domain.outcome import MasterOutcome, Outcome
@@ -22,7 +24,15 @@ from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import event_time, format_duration, iso_utc, plural, utc_moment
 from ci_gate.judging.kpis import kpi_cell
 from ci_gate.report.html_text import html_text
-from ci_gate.report.svg import line_chart, paired_bars, stacked_bars, step_chart
+from ci_gate.report.svg import (
+    TimeSpan,
+    drawable,
+    line_chart,
+    paired_bars,
+    stacked_bars,
+    step_chart,
+)
+from ci_gate.report.ticks import time_step
 from ci_gate.report.trend import metric_value, point_date
 from ci_gate.safe_numbers import OUT_OF_RANGE, show_number
 
@@ -46,8 +56,10 @@ h3{font-size:16px;margin:18px 0 6px}h4{font-size:14px;margin:6px 0 0}
 p.hint{color:#52606d;font-size:13px;margin:0 0 4px}
 section.master{background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:16px 20px;
 margin-bottom:16px}
-section.master>h2 .badge{font-size:14px;padding:2px 8px;border-radius:10px;color:#fff;
-vertical-align:middle}
+section.overview{background:#fff;border:1px solid #d9e2ec;border-radius:8px;
+padding:16px 20px;margin-bottom:16px}
+section.master>h2 .badge,table.overview .badge{font-size:14px;padding:2px 8px;
+border-radius:10px;color:#fff;vertical-align:middle}
 table{border-collapse:collapse;width:100%;margin:6px 0;table-layout:fixed}
 th,td{border:1px solid #d9e2ec;padding:4px 8px;text-align:left;vertical-align:top;
 overflow-wrap:anywhere}
@@ -57,7 +69,8 @@ tr.this-run td{font-weight:600;background:#fffbea}
 bdi{unicode-bidi:isolate}
 code,bdi.code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
 svg.chart{width:100%;height:auto;background:#fff;display:block;margin:4px 0 10px}
-svg .grid{stroke:#e4e7eb}svg .tick,svg .unit,svg .label{font-size:11px;fill:#52606d}
+svg .grid{stroke:#e4e7eb}svg .tick,svg .value,svg .legend,svg .label,svg .mark-label{font-size:11px;
+fill:#52606d}svg .axis-title{font-size:12px;fill:#1f2933}
 svg .series{fill:none;stroke:#2563eb;stroke-width:2}
 svg .point{fill:#2563eb}svg .point.this-run{fill:#d97706;stroke:#1f2933;stroke-width:1.5}
 svg .bar.offending{stroke:#1f2933;stroke-width:1.5}
@@ -106,21 +119,59 @@ def _table(
     return "".join(parts)
 
 
-def events_over_time(events: Sequence[Event]) -> tuple[list[str], list[dict[str, int]]]:
-    """Events at a time that names a date, counted per level in up to `EVENT_BUCKETS`
-    equal slices of the run, in any order they came (labels: time since the first)."""
-    timed = [(moment, event) for event in events if (moment := utc_moment(event.t))]
-    if not timed:
-        return [], []
-    first = min(moment for moment, _ in timed)
-    span = max((max(moment for moment, _ in timed) - first).total_seconds(), 1.0)
-    count = min(EVENT_BUCKETS, max(1, int(span) + 1))
-    buckets: list[Counter[str]] = [Counter() for _ in range(count)]
-    for moment, event in timed:
-        index = min(int((moment - first).total_seconds() / span * count), count - 1)
-        buckets[index][_level_key(event)] += 1
-    labels = [f"+{format_duration(span / count * index)}" for index in range(count)]
-    return labels, [dict(bucket) for bucket in buckets]
+#: events this far before the wait began, or after it ended, are on a clock too far from
+#: the gate's to share its axis (a server's clock gone wrong): counted, not drawn
+EVENT_REACH_BEFORE = 7 * 86400.0
+EVENT_REACH_AFTER = 3600.0
+
+
+def _event_offset(event: Event, origin: datetime) -> float | None:
+    """Seconds from `origin` to the event (None: its time names no date)."""
+    moment = utc_moment(event.t)
+    return None if moment is None else (moment - origin).total_seconds()
+
+
+def _placed_events(
+    events: Sequence[Event], origin: datetime, end: float
+) -> list[tuple[float, Event]]:
+    """The events whose time can share the wait's axis, with their seconds from `origin`."""
+    return [
+        (offset, event)
+        for event in events
+        if (offset := _event_offset(event, origin)) is not None
+        and -EVENT_REACH_BEFORE <= offset <= end + EVENT_REACH_AFTER
+    ]
+
+
+def master_span(master: MasterOutcome, outcome: Outcome) -> TimeSpan:
+    """The one time axis of a master's status and event charts: seconds since the wait
+    began, from the first event (a run watched late has events before it) to the wait's
+    end, the deadline and every stop request included."""
+    end = drawable(outcome.waited) or 0.0
+    times = [0.0, end]
+    times += [change.elapsed for change in master.timeline]
+    times += [stop.elapsed for stop in master.stop_requests]
+    for offset, _ in _placed_events(master.events, outcome.started_at, end):
+        times += [offset, offset + 1.0]  # an event's time names a whole second
+    deadline = drawable(outcome.timeout)
+    if deadline is not None and master.verdict is Verdict.TIMEOUT:
+        times.append(deadline)
+    return TimeSpan.around(times, f"time since the wait began ({iso_utc(outcome.started_at)} = 0s)")
+
+
+def events_over_time(
+    events: Sequence[Event], origin: datetime, span: TimeSpan
+) -> tuple[float, list[tuple[float, dict[str, int]]]]:
+    """Events counted per level in round slices of the span from its start (at most
+    about `EVENT_BUCKETS`, none under a second: an event's time is a whole second): the
+    slices' width, and each slice's start (seconds since `origin`) with its counts, in
+    time order."""
+    width = max(1.0, time_step((span.high - span.low) / EVENT_BUCKETS))
+    buckets: dict[float, Counter[str]] = {}
+    for offset, event in _placed_events(events, origin, span.high):
+        start = span.low + math.floor((offset - span.low) / width) * width
+        buckets.setdefault(start, Counter())[_level_key(event)] += 1
+    return width, [(start, dict(buckets[start])) for start in sorted(buckets)]
 
 
 def undated_events(events: Sequence[Event]) -> int:
@@ -134,24 +185,47 @@ def _level_key(event: Event) -> str:
     return NAMES_BY_NUMBER.get(event.level_number, "OTHER")
 
 
-def _events_chart(master: MasterOutcome, threshold: int) -> str:
-    labels, buckets = events_over_time(master.events)
+def _events_chart(master: MasterOutcome, outcome: Outcome, span: TimeSpan) -> str:
+    width, buckets = events_over_time(master.events, outcome.started_at, span)
     order = [*LEVELS, "OTHER"]
-    marked = frozenset(name for name, number in LEVELS.items() if number >= threshold)
-    chart = stacked_bars("Events by level over time", labels, buckets, order, marked)
+    marked = frozenset(name for name, number in LEVELS.items() if number >= outcome.threshold)
+    chart = stacked_bars("Events by level over time", span, width, buckets, order, marked)
     undated = undated_events(master.events)
+    drawn = sum(sum(counts.values()) for _, counts in buckets)
+    far = len(master.events) - undated - drawn
     if undated:
         chart += (
             f'<p class="hint">{undated} {plural(undated, "event")} at a time {OUT_OF_RANGE} '
             "(no calendar date) not drawn; listed with the time as sent</p>"
         )
+    if far > 0:
+        chart += (
+            f'<p class="hint">{far} {plural(far, "event")} dated more than '
+            f"{format_duration(EVENT_REACH_BEFORE)} before the wait or "
+            f"{format_duration(EVENT_REACH_AFTER)} after it (a clock gone wrong?) not drawn</p>"
+        )
     return chart
 
 
-def _timeline_chart(master: MasterOutcome) -> str:
+def _timeline_chart(master: MasterOutcome, outcome: Outcome, span: TimeSpan) -> str:
+    marks = [
+        (
+            stop.elapsed,
+            "stop",
+            f"{stop.action or 'stop'} sent: {stop.why}"
+            if stop.action
+            else f"stop could not be sent: {stop.why}",
+        )
+        for stop in master.stop_requests
+    ]
+    deadline = drawable(outcome.timeout)
+    if deadline is not None and span.low <= deadline <= span.high:
+        marks.insert(0, (deadline, "deadline", f"deadline (--timeout {format_duration(deadline)})"))
     return step_chart(
         "Status over time (progress code)",
         [(change.elapsed, change.progress, change.status) for change in master.timeline],
+        span=span,
+        marks=marks,
     )
 
 
@@ -268,6 +342,7 @@ def _trend_section(trend: Trend | None) -> str:
             trend.series(metric),
             unit=unit,
             highlight=highlight,
+            y_title=title,
         )
         heading = _TREND_HEADINGS.get(metric, title) + (f" ({unit})" if unit else "")
         parts.append(f"<div><h4>{heading}</h4>{chart}</div>")
@@ -334,11 +409,12 @@ def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
         parts.append(f"<p><strong>Why:</strong> {_t(master.error, 1000)}</p>")
     if master.report_url:
         parts.append(f"<p><strong>Report:</strong> {_link(master.report_url)}</p>")
+    span = master_span(master, outcome)
     parts += [
         "<h3>Status timeline</h3>",
-        _timeline_chart(master),
+        _timeline_chart(master, outcome, span),
         "<h3>Events by level over time</h3>",
-        _events_chart(master, outcome.threshold),
+        _events_chart(master, outcome, span),
         _criteria_section(master),
         _kpi_section(master),
         _baseline_section(master),
@@ -353,6 +429,31 @@ def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
         )
     parts.append("</section>")
     return "".join(parts)
+
+
+def _overview(ordered: Sequence[MasterOutcome]) -> str:
+    """Every master on one screen, in the order of their sections (failing first), each
+    linking to its section: what a reader of several masters looks at first."""
+    if len(ordered) < 2:
+        return ""
+    rows = [
+        [
+            f'<a href="#master-{html_text(master.master_id, 40)}">{_t(master.master_id, 40)}</a>',
+            f'<span class="badge {_banner_class(master.verdict)}">{master.verdict}</span>',
+            _t(master.status or "never read", 60),
+            "?" if master.progress is None else show_number(master.progress),
+            str(len(master.offending)),
+            _t(master.error or "-", 300),
+            _link(master.report_url) if master.report_url else "-",
+        ]
+        for master in ordered
+    ]
+    head = ["master", "verdict", "status", "progress", "offending", "why", "report"]
+    return (
+        '<section class="overview"><h2>Masters</h2>'
+        + _table(head, rows, kind="overview")
+        + "</section>"
+    )
 
 
 def render_html(outcome: Outcome, report_id: str = "") -> str:
@@ -372,6 +473,7 @@ def render_html(outcome: Outcome, report_id: str = "") -> str:
             f"{html_text(outcome.threshold_name)} · waited {format_duration(outcome.waited)} · "
             f"exit code {outcome.exit_code} · finished {iso_utc(outcome.finished_at)}</p>",
             "</header>",
+            _overview(ordered),
             *(_master_section(master, outcome) for master in ordered),
             f"<footer>Written by ci-gate · report id <code>{html_text(report_id, 40)}</code> "
             "(the same in junit.xml and summary.json)</footer>",

@@ -330,6 +330,16 @@ def _run_line(outcome: Outcome) -> str:
     return " · ".join(parts)
 
 
+def _chart_names(outcome: Outcome) -> str:
+    """The charts report.html draws for this outcome, named only when they are there."""
+    names = ["the status timeline", "events over time"]
+    if any(m.baseline is not None and m.baseline.rows for m in outcome.masters):
+        names.append("the baseline")
+    if any(m.trend is not None and m.trend.points for m in outcome.masters):
+        names.append("the trend")
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def render_markdown(outcome: Outcome, report_id: str = "") -> str:
     """summary.md: verdict, why, a table per master, events (capped), stops, the timeline."""
     icon = _ICONS.get(outcome.verdict, "⚠️")
@@ -360,7 +370,7 @@ def render_markdown(outcome: Outcome, report_id: str = "") -> str:
             lines += _master_markdown(master, outcome.threshold_name)
     lines += [
         f"Charts: `{HTML_NAME}` in the same report folder (keep it as the job's artifact): "
-        "the status timeline, events over time, the baseline and the trend, on one page.",
+        f"{_chart_names(outcome)}, on one page.",
         "",
     ]
     if report_id:

@@ -1,29 +1,37 @@
 """The charts of report.html, drawn as inline SVG strings: no script, no dependency.
 
-Four shapes cover the report: a line chart (the trend, one highlighted point), a step
-chart (the status timeline), stacked bars (events by level over time) and paired
-horizontal bars (baseline against now, per label). Each chart is one `<svg class="chart">`
-with a `<title>`; a series without data is a chart that says so, never an error. Every
-text in a chart goes through `html_text`, every value through `safe_numbers.in_range`
-(`drawable`): a value that cannot be placed (NaN, an infinity, an integer of 400 digits)
-is a gap marked "out of range", and no coordinate ever leaves the chart. Own code
-rather than pygal: pygal's charts rely on its JavaScript for tooltips and would still
-need the CSP and escaping checked here, for about as many lines as these. Over 300 lines
-on purpose: the four shapes share one scale, one axis drawer and one "no data" chart,
-which apart they would repeat.
+The shapes of the report: a line chart over runs (the trend, one highlighted point), a
+step chart (the status timeline, with the stop requests and the deadline marked), stacked
+bars over time (events by level), KPI lines over time (a threshold drawn, breach windows
+shaded) and paired horizontal bars (baseline against now, per label). Each chart is one
+`<svg class="chart">` with a `<title>` and titled axes whose ticks `ticks` places (round
+steps, whole numbers for counts, labels that never overlap); a master's time charts share
+one time axis (`TimeSpan`). A series without data is a chart that says so, never an
+error. Every text in a chart goes through `html_text`, every value through
+`safe_numbers.in_range` (`drawable`): a value that cannot be placed (NaN, an infinity, an
+integer of 400 digits) is a gap marked "out of range", and no coordinate ever leaves the
+chart. Own code rather than pygal: pygal's charts rely on its JavaScript for tooltips and
+would still need the CSP and escaping checked here. Over 300 lines on purpose: the shapes
+share one frame (scale, axes, titles) and one "no data" chart, which apart they would repeat.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ci_gate.report.html_text import html_text
+from ci_gate.report.ticks import Ticks, fit_ticks, short_number, spaced, time_label
 from ci_gate.safe_numbers import LIMIT, OUT_OF_RANGE, as_float, in_range, show_number
+from ci_gate.text import one_line
 
-WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 26, 36
+__all__ = ["short_number", "time_label"]
+
+WIDTH, HEIGHT = 640, 236
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 26, 48
+PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+#: tick labels on a y axis at most
+Y_TICKS = 6
 #: colours by level, lowest first (readable on white, distinct when stacked)
 LEVEL_COLOURS = {
     "DEBUG": "#9aa5b1",
@@ -39,11 +47,18 @@ OTHER_COLOUR = "#616e7c"
 #: Colours as SVG attributes too, not only in report.html's style sheet: a page served
 #: under a stricter policy (Jenkins drops inline styles) keeps readable charts.
 INK = ' font-size="11" fill="#52606d"'
+TITLE_INK = ' font-size="12" fill="#1f2933"'
 LINE = ' fill="none" stroke="#2563eb" stroke-width="2"'
 POINT_PAINT = ' fill="#2563eb"'
 THIS_RUN_PAINT = ' fill="#d97706" stroke="#1f2933" stroke-width="1.5"'
 OFFENDING_EDGE = ' stroke="#1f2933" stroke-width="1.5"'
 BAR_FILLS = {"base": "#9aa5b1", "now": "#2563eb", "regression": "#c62828"}
+THRESHOLD_PAINT = ' fill="none" stroke="#c62828" stroke-width="1.5" stroke-dasharray="6 4"'
+WINDOW_PAINT = ' fill="#c62828" fill-opacity="0.14"'
+MARK_PAINTS = {
+    "stop": ' stroke="#c62828" stroke-width="2"',
+    "deadline": ' stroke="#7b8794" stroke-width="1.5" stroke-dasharray="3 3"',
+}
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,25 @@ class Scale:
         return min(max(pixel, min(self.start, self.end)), max(self.start, self.end))
 
 
+@dataclass(frozen=True)
+class TimeSpan:
+    """The one time axis of a master's charts: seconds from `low` to `high` on its own
+    clock, titled `title` (what second 0 is)."""
+
+    low: float
+    high: float
+    title: str
+
+    @staticmethod
+    def around(times: Sequence[float], title: str) -> TimeSpan:
+        """The span of the times that can be placed (0..1 when none can)."""
+        known = finite(list(times))
+        if not known:
+            return TimeSpan(0.0, 1.0, title)
+        low, high = min(known), max(known)
+        return TimeSpan(low, high if high > low else low + 1.0, title)
+
+
 def drawable(value: object) -> float | None:
     """A value as a chart places it (None: no data, or out of range; see `gap_text`)."""
     return in_range(value)
@@ -76,42 +110,6 @@ def gap_text(value: object) -> str:
 def finite(values: Sequence[float | None]) -> list[float]:
     """The values a chart can place, in order."""
     return [number for number in map(drawable, values) if number is not None]
-
-
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values covering low..high (1, 2, 5 times a power of ten apart)."""
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return []
-    if high < low:
-        low, high = high, low
-    if high == low:
-        return [low]
-    raw = (high - low) / max(count - 1, 1)
-    if not (math.isfinite(raw) and raw > 0):  # too far apart, or too close, for a step
-        return [low, high]
-    power = 10.0 ** math.floor(math.log10(raw))  # a float: 10**300 as an int overflows below
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = math.floor(low / step) * step
-    ticks: list[float] = []
-    tick = first
-    while tick <= high + step * 1e-9 and len(ticks) < 50:
-        ticks.append(round(tick, 12))
-        tick += step
-    if ticks[-1] < high:
-        above = round(ticks[-1] + step, 12)
-        ticks.append(above if math.isfinite(above) else high)  # near the float's end
-    return ticks
-
-
-def short_number(value: float) -> str:
-    """An axis label: `950`, `1.2k`, `3.4M`, `5G`, `7e+15`, `0.25`."""
-    size = abs(value)
-    for limit, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if size >= limit:
-            if size >= limit * 1000 and suffix == "T":
-                return f"{value:.0e}"
-            return f"{value / limit:.3g}{suffix}"
-    return f"{value:.3g}"
 
 
 def _open(title: str, kind: str, height: int = HEIGHT) -> list[str]:
@@ -132,38 +130,53 @@ def _empty(title: str, kind: str, why: str = "no data") -> str:
     )
 
 
-def _y_axis(scale: Scale, ticks: Sequence[float], unit: str) -> list[str]:
-    parts = []
-    for tick in ticks:
-        y = scale(tick)
-        parts.append(
-            f'<line class="grid" stroke="#e4e7eb" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
-            f'y1="{y:.1f}" y2="{y:.1f}"/>'
-            f'<text class="tick"{INK} x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{html_text(short_number(tick))}</text>"
-        )
-    if unit:
-        parts.append(f'<text class="unit"{INK} x="4" y="12">{html_text(unit)}</text>')
+def _y_scale(values: Sequence[float], *, kind: str = "number") -> tuple[Scale, Ticks]:
+    """A value axis from zero (or below it) to the round tick above the highest value."""
+    low, high = min(0.0, *values), max(0.0, *values)
+    ticks = fit_ticks(low, high, PLOT_HEIGHT, kind=kind, across=False, most=Y_TICKS)
+    return Scale(ticks.low, ticks.high, HEIGHT - BOTTOM, TOP), ticks
+
+
+def _y_axis(scale: Scale, ticks: Ticks, title: str) -> list[str]:
+    """Grid lines and labels of a value axis, and its title along it."""
+    parts = [
+        f'<line class="grid" stroke="#e4e7eb" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
+        f'y1="{scale(value):.1f}" y2="{scale(value):.1f}"/>'
+        f'<text class="tick y"{INK} x="{LEFT - 6}" y="{scale(value) + 4:.1f}" '
+        f'text-anchor="end">{html_text(label)}</text>'
+        for value, label in zip(ticks.values, ticks.labels, strict=True)
+    ]
+    middle = (TOP + HEIGHT - BOTTOM) / 2
+    parts.append(
+        f'<text class="axis-title y"{TITLE_INK} x="14" y="{middle:.1f}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {middle:.1f})">{html_text(title, 24)}</text>'
+    )
     return parts
 
 
-def _x_labels(labels: Sequence[str], positions: Sequence[float]) -> list[str]:
-    """At most about eight labels under the x axis, evenly picked."""
-    if not labels:
-        return []
-    every = max(1, math.ceil(len(labels) / 8))
+def _x_title(title: str) -> str:
+    return (
+        f'<text class="axis-title x"{TITLE_INK} x="{LEFT + PLOT_WIDTH / 2:.1f}" '
+        f'y="{HEIGHT - 8}" text-anchor="middle">{html_text(title, 90)}</text>'
+    )
+
+
+def _x_labels(labels: Sequence[str], positions: Sequence[float], limit: int = 24) -> list[str]:
+    """Labels under the x axis (cut to `limit` characters), as many as fit side by side
+    without touching."""
+    cut = [one_line(label, limit) for label in labels]
     return [
-        f'<text class="tick"{INK} x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
-        f"{html_text(label, 24)}</text>"
-        for index, (label, x) in enumerate(zip(labels, positions, strict=True))
-        if index % every == 0 or index == len(labels) - 1
+        f'<text class="tick x"{INK} x="{positions[index]:.1f}" y="{HEIGHT - BOTTOM + 16}" '
+        f'text-anchor="middle">{html_text(cut[index], limit)}</text>'
+        for index in spaced(positions, cut)
     ]
 
 
-def _value_scale(values: Sequence[float], *, from_zero: bool = True) -> tuple[Scale, list[float]]:
-    low, high = (min(0.0, *values) if from_zero else min(values)), max(values)
-    ticks = nice_ticks(low, high) or [low]
-    return Scale(ticks[0], ticks[-1], HEIGHT - BOTTOM, TOP), ticks
+def _time_scale(span: TimeSpan) -> tuple[Scale, list[str]]:
+    """The x scale of a time chart and its tick labels (round time steps that fit)."""
+    ticks = fit_ticks(span.low, span.high, PLOT_WIDTH, kind="time", widen=False)
+    x = Scale(span.low, span.high, LEFT, WIDTH - RIGHT)
+    return x, _x_labels(list(ticks.labels), [x(value) for value in ticks.values])
 
 
 def line_chart(
@@ -173,17 +186,23 @@ def line_chart(
     *,
     unit: str = "",
     highlight: int | None = None,
+    x_title: str = "run, oldest first",
+    y_title: str = "",
 ) -> str:
     """One series over the x labels; None is a gap in the line; `highlight` (an index)
     is drawn larger and labelled (this run in the trend)."""
     known = finite(values)
     if not known:
         return _empty(title, "line")
-    scale, ticks = _value_scale(known)
+    scale, ticks = _y_scale(known)
     count = len(values)
     x = Scale(0, max(count - 1, 1), LEFT + 12, WIDTH - RIGHT - 12)
     xs = [x(index) if count > 1 else (LEFT + WIDTH - RIGHT) / 2 for index in range(count)]
-    parts = [*_open(title, "line"), *_y_axis(scale, ticks, unit)]
+    axis_title = y_title or title
+    parts = [
+        *_open(title, "line"),
+        *_y_axis(scale, ticks, f"{axis_title} ({unit})" if unit else axis_title),
+    ]
     placed = [drawable(value) for value in values]
     segment: list[str] = []
     segments: list[list[str]] = []
@@ -217,15 +236,44 @@ def line_chart(
             f"<title>{html_text(labels[index] if index < len(labels) else '')}: "
             f"{html_text(short_number(value))} {html_text(unit)}</title></circle>"
         )
-    parts += _x_labels(labels, xs)
-    parts.append("</svg>")
+    parts += _x_labels(labels[:count], xs[: len(labels)])
+    parts += [_x_title(x_title), "</svg>"]
     return "".join(parts)
 
 
-def step_chart(title: str, points: Sequence[tuple[float, float | None, str]]) -> str:
-    """The status timeline: (elapsed seconds, progress, status) held until the next point.
-    A progress beyond the axis (even of 400 digits) is drawn at its end, its title giving
-    the value as sent; a point without a time that can be placed is left out."""
+def _marks(x: Scale, marks: Sequence[tuple[float, str, str]]) -> list[str]:
+    """Vertical lines at moments (seconds, kind, words): a stop request, the deadline.
+    Their words sit at the top, one row each, on the side with room."""
+    parts = []
+    for row, (when, kind, words) in enumerate(marks):
+        placed = drawable(when)
+        if placed is None:
+            continue
+        px = x(placed)
+        left = px > LEFT + PLOT_WIDTH / 2
+        cls, paint = html_text(kind, 20), MARK_PAINTS.get(kind, MARK_PAINTS["deadline"])
+        parts.append(
+            f'<line class="mark {cls}"{paint} x1="{px:.1f}" x2="{px:.1f}" y1="{TOP - 4}" '
+            f'y2="{HEIGHT - BOTTOM}"><title>{html_text(words, 200)}</title></line>'
+            f'<text class="mark-label {cls}"{INK} x="{px + (-4 if left else 4):.1f}" '
+            f'y="{TOP + 8 + row * 14}" text-anchor="{"end" if left else "start"}">'
+            f"{html_text(words, 60)}</text>"
+        )
+    return parts
+
+
+def step_chart(
+    title: str,
+    points: Sequence[tuple[float, float | None, str]],
+    *,
+    span: TimeSpan | None = None,
+    marks: Sequence[tuple[float, str, str]] = (),
+) -> str:
+    """The status timeline: (seconds, progress, status) held until the next point and the
+    last until the span's end (the wait's end); `marks` (seconds, kind, words) are drawn
+    as vertical lines (the stop requests, the deadline). A progress beyond the axis (even
+    of 400 digits) is drawn at its end, its title giving the value as sent; a point
+    without a time that can be placed is left out."""
     known: list[tuple[float, float, str, float]] = []
     for t, progress, status in points:
         when = drawable(t)
@@ -233,46 +281,51 @@ def step_chart(title: str, points: Sequence[tuple[float, float | None, str]]) ->
             known.append((when, _beyond_axis(progress), status, progress))
     if not known:
         return _empty(title, "steps")
-    end = max(t for t, _, _, _ in known)
-    x = Scale(0, end or 1.0, LEFT, WIDTH - RIGHT)
-    y = Scale(0, 140, HEIGHT - BOTTOM, TOP)
-    parts = [*_open(title, "steps"), *_y_axis(y, [0, 35, 70, 105, 140], "progress")]
+    if span is None:
+        span = TimeSpan.around([t for t, _, _, _ in known], "seconds since the wait began")
+    x, x_ticks = _time_scale(span)
+    y_ticks = fit_ticks(0, 140, PLOT_HEIGHT, kind="count", across=False, most=8)
+    y = Scale(y_ticks.low, y_ticks.high, HEIGHT - BOTTOM, TOP)
+    parts = [*_open(title, "steps"), *_y_axis(y, y_ticks, "progress code")]
     first_t, first_p, _, _ = known[0]
     path = [f"M{x(first_t):.1f},{y(first_p):.1f}"]
     for t, progress, _status, _given in known[1:]:
         path.append(f"H{x(t):.1f} V{y(progress):.1f}")
-    path.append(f"H{x(end):.1f}")
+    path.append(f"H{x(max(span.high, known[-1][0])):.1f}")
     parts.append(f'<path class="series"{LINE} d="{" ".join(path)}"/>')
     for t, progress, status, given in known:
         parts.append(
             f'<circle class="point"{POINT_PAINT} cx="{x(t):.1f}" cy="{y(progress):.1f}" r="3">'
             f"<title>{html_text(status, 60)} ({html_text(show_number(given, '.0f'))}) "
-            f"at {t:.0f}s</title></circle>"
+            f"at {html_text(time_label(t, 0.1 if abs(t) < 60 else 1.0))}</title></circle>"
         )
-    ticks = nice_ticks(0, end) if end else [0.0]
-    parts += _x_labels([f"{tick:g}s" for tick in ticks], [x(tick) for tick in ticks])
-    parts.append("</svg>")
+    parts += [*_marks(x, marks), *x_ticks, _x_title(span.title), "</svg>"]
     return "".join(parts)
 
 
 def stacked_bars(
     title: str,
-    labels: Sequence[str],
-    buckets: Sequence[Mapping[str, int]],
+    span: TimeSpan,
+    width: float,
+    buckets: Sequence[tuple[float, Mapping[str, int]]],
     order: Sequence[str],
     marked: frozenset[str] = frozenset(),
+    *,
+    y_title: str = "events",
 ) -> str:
-    """Counts per bucket stacked by key in `order`; keys in `marked` (the offending
-    levels) get a dark outline; a legend lists the keys that occur."""
-    totals = [sum(bucket.values()) for bucket in buckets]
+    """Counts per time bucket (its start in seconds, `width` long) stacked by key in
+    `order`, on the time axis `span`; keys in `marked` (the offending levels) get a dark
+    outline; a legend lists the keys that occur. The count axis has whole ticks only."""
+    totals = [sum(bucket.values()) for _, bucket in buckets]
     if not buckets or not any(totals):
         return _empty(title, "bars", "no events")
-    scale, ticks = _value_scale([float(t) for t in totals])
-    slot = (WIDTH - LEFT - RIGHT) / len(buckets)
-    parts = [*_open(title, "bars"), *_y_axis(scale, ticks, "events")]
-    for index, bucket in enumerate(buckets):
+    scale, ticks = _y_scale([float(t) for t in totals], kind="count")
+    x, x_ticks = _time_scale(span)
+    parts = [*_open(title, "bars"), *_y_axis(scale, ticks, y_title)]
+    for start, bucket in buckets:
+        left, right = x(start), x(start + width)
+        slot = max(right - left, 1.0)
         base = 0
-        x = LEFT + index * slot + slot * 0.1
         for key in order:
             count = bucket.get(key, 0)
             if not count:
@@ -282,23 +335,89 @@ def stacked_bars(
             edge = OFFENDING_EDGE if key in marked else ""
             colour = LEVEL_COLOURS.get(key, OTHER_COLOUR)
             parts.append(
-                f'<rect class="bar{outline}" x="{x:.1f}" y="{top:.1f}" width="{slot * 0.8:.1f}" '
-                f'height="{max(bottom - top, 0.5):.1f}" fill="{colour}"{edge}>'
-                f"<title>{html_text(labels[index] if index < len(labels) else '')}: "
-                f"{count} {html_text(key, 40)}</title></rect>"
+                f'<rect class="bar{outline}" x="{left + slot * 0.1:.1f}" y="{top:.1f}" '
+                f'width="{slot * 0.8:.1f}" height="{max(bottom - top, 0.5):.1f}" '
+                f'fill="{colour}"{edge}><title>{html_text(time_label(start, width))} to '
+                f"{html_text(time_label(start + width, width))}: {count} {html_text(key, 40)}"
+                "</title></rect>"
             )
             base += count
-    parts += _x_labels(labels, [LEFT + (index + 0.5) * slot for index in range(len(buckets))])
-    present = [key for key in order if any(bucket.get(key) for bucket in buckets)]
+    present = [key for key in order if any(bucket.get(key) for _, bucket in buckets)]
     for position, key in enumerate(present):
         lx = LEFT + position * 96
         parts.append(
-            f'<rect class="legend" x="{lx}" y="{HEIGHT - 14}" width="10" height="10" '
+            f'<rect class="legend" x="{lx}" y="4" width="10" height="10" '
             f'fill="{LEVEL_COLOURS.get(key, OTHER_COLOUR)}"/>'
-            f'<text class="tick"{INK} x="{lx + 14}" y="{HEIGHT - 5}">{html_text(key, 12)}'
+            f'<text class="legend"{INK} x="{lx + 14}" y="13">{html_text(key, 12)}'
             f"{' ⚠' if key in marked else ''}</text>"
         )
-    parts.append("</svg>")
+    parts += [*x_ticks, _x_title(span.title), "</svg>"]
+    return "".join(parts)
+
+
+def kpi_chart(
+    title: str,
+    series: Sequence[tuple[float, float | None]],
+    *,
+    span: TimeSpan,
+    y_title: str,
+    kind: str = "number",
+    thresholds: Sequence[tuple[float, str]] = (),
+    windows: Sequence[tuple[float, float, str]] = (),
+) -> str:
+    """One KPI over the run's own seconds: `series` of (second, value), None a gap in the
+    line; `thresholds` (value, words) drawn as dashed lines across, `windows` (first and
+    last second, words) shaded. The value axis reaches every threshold, so a line that
+    stays below its limit is seen to."""
+    points = [(drawable(t), drawable(v), v) for t, v in series]
+    placed = [(t, v) for t, v, _ in points if t is not None and v is not None]
+    limits = [
+        (value, words) for given, words in thresholds if (value := drawable(given)) is not None
+    ]
+    if not placed:
+        return _empty(title, "kpi", "no data")
+    scale, ticks = _y_scale([v for _, v in placed] + [value for value, _ in limits], kind=kind)
+    x, x_ticks = _time_scale(span)
+    parts = [*_open(title, "kpi"), *_y_axis(scale, ticks, y_title)]
+    for first, last, words in windows:
+        low, high = drawable(first), drawable(last)
+        if low is None or high is None:
+            continue
+        left, right = x(low), x(high + 1)
+        parts.append(
+            f'<rect class="window"{WINDOW_PAINT} x="{left:.1f}" y="{TOP}" '
+            f'width="{max(right - left, 1.0):.1f}" height="{PLOT_HEIGHT}">'
+            f"<title>{html_text(words, 200)}</title></rect>"
+        )
+    segment: list[str] = []
+    segments: list[list[str]] = []
+    for t, v, _given in points:
+        if t is None:
+            continue
+        if v is None:
+            if segment:
+                segments.append(segment)
+            segment = []
+            continue
+        segment.append(f"{x(t):.1f},{scale(v):.1f}")
+    if segment:
+        segments.append(segment)
+    for points_text in segments:
+        if len(points_text) == 1:
+            cx, cy = points_text[0].split(",")
+            parts.append(f'<circle class="point"{POINT_PAINT} cx="{cx}" cy="{cy}" r="2"/>')
+        else:
+            parts.append(f'<polyline class="series"{LINE} points="{" ".join(points_text)}"/>')
+    for row, (value, words) in enumerate(limits):
+        py = scale(value)
+        parts.append(
+            f'<line class="threshold"{THRESHOLD_PAINT} x1="{LEFT}" x2="{WIDTH - RIGHT}" '
+            f'y1="{py:.1f}" y2="{py:.1f}"><title>{html_text(words, 200)}</title></line>'
+            f'<text class="threshold-label" font-size="11" fill="#c62828" '
+            f'x="{WIDTH - RIGHT - 4}" y="{max(py - 4 - row * 13, TOP + 10):.1f}" '
+            f'text-anchor="end">{html_text(words, 70)}</text>'
+        )
+    parts += [*x_ticks, _x_title(span.title), "</svg>"]
     return "".join(parts)
 
 
@@ -351,11 +470,11 @@ def paired_bars(
                 f'width="{width:.1f}" '
                 f'height="10"><title>{kind}: {html_text(short_number(value))} '
                 f"{html_text(unit)}</title></rect>"
-                f'<text class="tick"{INK} x="{scale.start + width + 4:.1f}" y="{top + 9}">'
+                f'<text class="value"{INK} x="{scale.start + width + 4:.1f}" y="{top + 9}">'
                 f"{html_text(short_number(value))}</text>"
             )
     parts.append(
-        f'<text class="tick"{INK} x="{LEFT}" y="{height - 10}">upper bar: baseline · lower bar: '
+        f'<text class="legend"{INK} x="{LEFT}" y="{height - 10}">upper bar: baseline · lower bar: '
         f"this run{f' ({html_text(unit)})' if unit else ''} · ▲ regression</text></svg>"
     )
     return "".join(parts)

@@ -26,7 +26,13 @@ from typing import Any
 from ci_gate.config.parsers import parse_limit
 from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.levels import LEVELS, level_name
-from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome, StatusChange
+from ci_gate.domain.outcome import (
+    IgnoredEvent,
+    MasterOutcome,
+    Outcome,
+    StatusChange,
+    StopRequest,
+)
 from ci_gate.domain.run import ABNORMAL_TERMINAL_STATUSES, TERMINAL_STATUSES, Event, MasterStatus
 from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import ApiError, OutOfTimeError
@@ -425,11 +431,13 @@ class WaitLoop:
         self.progress.note(said)
 
     def _stop(self, watch: _Watch, why: str, deadline: float) -> None:
-        facts = watch.facts
+        facts, asked = watch.facts, self._elapsed()
         try:
             facts.stop_action = self.api.stop(watch.master_id, facts.progress, deadline=deadline)
+            facts.stop_requests.append(StopRequest(asked, facts.stop_action, why))
             self.progress.note(f"master {watch.master_id}: sent {facts.stop_action}: {why}")
         except ApiError as error:
+            facts.stop_requests.append(StopRequest(asked, None, why))
             facts.notes.append(f"could not stop the master: {error}")
             self.progress.note(f"master {watch.master_id}: could not stop it: {error}")
         watch.outcome = None

@@ -40,6 +40,57 @@ def _check_page(page: Page, shot: Path, verdict: str, charts: int) -> None:
     assert colours > 50, f"{shot}: {colours} colours, a blank page?"
 
 
+#: Every chart's text boxes as Chromium lays them out (run by the driver: the page has no
+#: script and needs none).
+_CHART_BOXES = """
+const box = e => {
+  const r = e.getBoundingClientRect();
+  return [r.left, r.top, r.right, r.bottom, e.textContent];
+};
+return Array.from(document.querySelectorAll('svg.chart'), svg => ({
+  kind: svg.getAttribute('class'),
+  svg: box(svg),
+  x: Array.from(svg.querySelectorAll('text.tick.x'), box),
+  y: Array.from(svg.querySelectorAll('text.tick.y'), box),
+  titles: Array.from(svg.querySelectorAll('text.axis-title'), box),
+  marks: Array.from(svg.querySelectorAll('text.mark-label'), box),
+  empty: svg.querySelectorAll('text.empty').length,
+}));
+"""
+
+
+def _overlap(a: list[Any], b: list[Any]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _assert_legible_charts(driver: Any) -> list[dict[str, Any]]:
+    """Measured in the browser: every chart with data has both axes titled, its tick
+    labels legible, inside the chart and never overlapping one another or a title, and
+    its marks' words apart (issue 32 item 8: `+57m59s3s36s` was three labels on top of
+    each other)."""
+    charts: list[dict[str, Any]] = driver.execute_script(_CHART_BOXES)
+    assert charts
+    for chart in charts:
+        if chart["empty"]:
+            continue
+        where = f"{chart['kind']}: "
+        left, top, right, bottom, _ = chart["svg"]
+        if "chart-pairs" not in chart["kind"]:
+            titles = [t[4] for t in chart["titles"]]
+            assert len(titles) == 2 and all(t.strip() for t in titles), where + str(titles)
+            assert chart["x"] and chart["y"], where + "no ticks"
+        labels = chart["x"] + chart["y"] + chart["titles"]
+        for label in labels:
+            assert label[3] - label[1] >= 8, where + f"{label[4]!r} is {label[3] - label[1]} px"
+            assert left - 1 <= label[0] and label[2] <= right + 1, where + f"{label[4]!r} outside"
+            assert top - 1 <= label[1] and label[3] <= bottom + 1, where + f"{label[4]!r} outside"
+        for group in (chart["x"], chart["y"], chart["marks"], chart["x"] + chart["titles"]):
+            for i, a in enumerate(group):
+                for b in group[i + 1 :]:
+                    assert not _overlap(a, b), where + f"{a[4]!r} overlaps {b[4]!r}"
+    return charts
+
+
 def _keep(*shots: Path) -> None:
     """With CI_GATE_SCREENSHOT_DIR set, keep the pictures (the README's come from here)."""
     folder = os.environ.get("CI_GATE_SCREENSHOT_DIR")
@@ -55,6 +106,7 @@ def test_the_failing_demo_reads_at_a_glance(browser: Any, tmp_path: Path) -> Non
     assert "java.lang.OutOfMemoryError" in events.text
     offending = browser.find_elements("css selector", "svg.chart-bars rect.bar.offending")
     assert len(offending) == 1
+    _assert_legible_charts(browser)
     _keep(tmp_path / "report-error.png")
 
 
@@ -67,6 +119,7 @@ def test_the_trend_demo_shows_baseline_and_trend_charts(browser: Any, tmp_path: 
         assert len(chart.find_elements("css selector", "circle.this-run")) == 1
         assert len(chart.find_elements("css selector", "text.gap")) == 1
     assert len(browser.find_elements("css selector", "svg.chart-pairs rect.bar")) == 8
+    _assert_legible_charts(browser)
     width, height, colours = page.screenshot(
         tmp_path / "report-trend-charts.png", scroll_to="h3.trend"
     )
@@ -133,4 +186,53 @@ def test_hostile_server_text_renders_as_text(browser: Any, tmp_path: Path) -> No
     )
     assert widths[0] <= widths[1]
     _, _, colours = page.screenshot(tmp_path / "hostile.png")
+    assert colours > 50
+
+
+def test_three_masters_one_hanging_overview_first_and_the_stop_on_its_timeline(
+    browser: Any, tmp_path: Path
+) -> None:
+    """Three masters, one that never ends (as `demo --scenario hang`, with a 2 s
+    deadline): the overview table comes first with one row per master, the hanging
+    master's timeline runs to the deadline and shows the stop request sent there, and
+    every chart's ticks are legible and apart (issue 32 item 8)."""
+    path = write_scenario(
+        tmp_path,
+        {
+            "1": {"steps": [{"status": "BOOT_STARTING"}, {"status": "ENDED"}]},
+            "2": {
+                "steps": [
+                    {"status": "DATA_RECEIVED", "events": [{"level": "ERROR", "message": "OOM"}]},
+                    {"status": "ENDED"},
+                ]
+            },
+            "3": {"steps": [{"status": "CREATE"}, {"status": "DATA_RECEIVED"}]},
+        },
+    )
+    folder = tmp_path / "r"
+    with simulator(path) as sim:
+        run = run_gate(wait_args(sim, folder, "--timeout", "2", "--stop-on-timeout"), folder)
+    assert run.code == 3, run.stderr
+    page = open_page(browser, folder / "report.html")
+    assert page.console_errors() == [] and page.requests() == [page.url]
+    sections = browser.find_elements("css selector", "main > section")
+    assert sections[0].get_attribute("class") == "overview"
+    rows = sections[0].find_elements("css selector", "tbody tr")
+    assert [row.find_element("css selector", "td").text for row in rows] == ["2", "3", "1"]
+    assert [row.find_elements("css selector", "td")[1].text for row in rows] == [
+        "failed",
+        "timeout",
+        "passed",
+    ]
+    assert sections[0].rect["y"] < sections[1].rect["y"]  # on top, before every master
+    hanging = browser.find_element("css selector", "#master-3 svg.chart-steps")
+    [stop] = hanging.find_elements("css selector", "line.mark.stop")
+    assert "stop sent: timed out (--stop-on-timeout)" in hanging.text
+    assert "deadline (--timeout 2s)" in hanging.text
+    ticks = hanging.find_elements("css selector", "text.tick.x")
+    # the axis runs to the deadline: the stop is right of every tick but a last one near it
+    assert stop.rect["x"] > ticks[-2].rect["x"]
+    assert ticks[-1].text in ("2s", "2.0s", "1.5s")
+    _assert_legible_charts(browser)
+    _, _, colours = page.screenshot(tmp_path / "three.png", scroll_to="#master-3")
     assert colours > 50

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
 from lxml import html as lxml_html
 
 from ci_gate.domain.findings import BaselineOutcome, Comparison, Limit
-from ci_gate.domain.outcome import StatusChange
+from ci_gate.domain.outcome import MasterOutcome, Outcome, StatusChange, StopRequest
 from ci_gate.domain.trend import Trend, TrendPoint
 from ci_gate.report.html import CSP, render_html
+from ci_gate.report.summary import render_markdown
 from tests.support.helpers import OWN_HTML_TAGS, event, make_outcome, master_outcome
 
+#: make_outcome's started_at (2026-01-02T03:04:05Z) as epoch seconds
+WAIT_BEGAN = 1_767_323_045
 LONG_LABEL = "checkout/" + "ل" * 2500 + "x" * 2491
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -31,9 +35,9 @@ def _page(*masters: object) -> lxml_html.HtmlElement:
     return lxml_html.document_fromstring(document)
 
 
-def _hostile_master() -> object:
+def _hostile_master() -> MasterOutcome:
     events = tuple(
-        event(message=text, session=text[:80], level="ERROR", t=1_700_000_000 + i * 10)
+        event(message=text, session=text[:80], level="ERROR", t=WAIT_BEGAN - 60 + i * 10)
         for i, text in enumerate(HOSTILE)
     )
     rows = tuple(
@@ -130,7 +134,20 @@ def test_failing_masters_come_first_under_the_overall_verdict(
         for i, v in enumerate(verdicts, start=1)
     ]
     page = _page(*masters)
-    assert [s.get("id") for s in page.xpath("//section")] == [f"master-{m}" for m in order]
+    sections = page.xpath("//section[@class='master']")
+    assert [s.get("id") for s in sections] == [f"master-{m}" for m in order]
+    # several masters: an overview first, in the same order, each row linking to its section
+    [overview] = page.xpath("//section[@class='overview']")
+    assert page.xpath("//section")[0] is overview
+    rows = overview.xpath(".//tbody/tr")
+    assert [row.xpath("./td[1]//a/@href")[0] for row in rows] == [f"#master-{m}" for m in order]
+    assert [row.xpath("./td[2]")[0].text_content() for row in rows] == [
+        verdicts[int(m) - 1] for m in order
+    ]
+
+
+def test_one_master_needs_no_overview() -> None:
+    assert not _page(master_outcome("failed", (event(),))).xpath("//section[@class='overview']")
 
 
 def test_each_master_has_its_charts_and_the_trend_one_per_metric() -> None:
@@ -159,3 +176,60 @@ def test_a_master_never_read_still_gets_a_section_without_charts_of_nothing() ->
     assert "credentials rejected" in page.text_content()
     for svg in page.xpath("//svg"):
         assert svg.xpath(".//text[@class='empty']"), lxml_html.tostring(svg)
+
+
+def _hang_outcome() -> Outcome:
+    """`demo --scenario hang`: statuses in the first 0.4 s, a 15 s wait to its deadline,
+    the stop sent there; events at the start and one 400 days before (a clock gone wrong)."""
+    start = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    master = master_outcome(
+        "timeout",
+        status="DATA_RECEIVED",
+        progress=100,
+        timeline=(
+            StatusChange(start, 0.01, "CREATE", 5),
+            StatusChange(start, 0.2, "BOOT_STARTING", 25),
+            StatusChange(start, 0.4, "DATA_RECEIVED", 100),
+        ),
+        stop_requests=(StopRequest(15.02, "stop", "timed out (--stop-on-timeout)"),),
+        stop_action="stop",
+        events=(
+            event(level="INFO", t=WAIT_BEGAN),
+            event(level="INFO", t=WAIT_BEGAN + 1),
+            event(level="INFO", t=WAIT_BEGAN - 400 * 86400),
+        ),
+    )
+    return replace(make_outcome(master), waited=15.03, timeout=15.0)
+
+
+def test_the_timeline_and_the_events_share_one_axis_to_the_deadline_with_the_stop() -> None:
+    page = lxml_html.document_fromstring(render_html(_hang_outcome()))
+    [steps] = page.xpath("//svg[contains(@class,'chart-steps')]")
+    [bars] = page.xpath("//svg[contains(@class,'chart-bars')]")
+
+    def ticks(svg: lxml_html.HtmlElement) -> list[tuple[str, str]]:
+        return [(t.get("x"), t.text) for t in svg.xpath(".//text[@class='tick x']")]
+
+    assert ticks(steps) == ticks(bars)  # one time axis, tick for tick
+    assert [text for _, text in ticks(steps)] == ["0s", "2s", "4s", "6s", "8s", "10s", "12s", "14s"]
+    title = "time since the wait began (2026-01-02T03:04:05Z = 0s)"
+    for svg in (steps, bars):
+        assert [t.text for t in svg.xpath(".//text[@class='axis-title x']")] == [title]
+    assert steps.xpath(".//text[@class='axis-title y']")[0].text == "progress code"
+    assert bars.xpath(".//text[@class='axis-title y']")[0].text == "events"
+    labels = [t.text for t in steps.xpath(".//text[starts-with(@class,'mark-label')]")]
+    assert labels == [
+        "deadline (--timeout 15s)",
+        "stop sent: timed out (--stop-on-timeout)",
+    ]
+    # the last status is held to the wait's end, not left at 0.4 s
+    assert steps.xpath(".//path")[0].get("d").endswith("H624.0")
+    assert "1 event dated more than" in page.text_content()
+
+
+def test_the_summary_names_only_the_charts_report_html_has() -> None:
+    plain = render_markdown(make_outcome(master_outcome("passed")))
+    assert "the status timeline and events over time, on one page" in plain
+    trend = Trend(1, (TrendPoint("3", 1.8e9, "pass", 1000.0, 420.0, 0.2, 1100.0, this_run=True),))
+    both = render_markdown(make_outcome(_hostile_master(), master_outcome("passed", trend=trend)))
+    assert "the status timeline, events over time, the baseline and the trend" in both

@@ -12,7 +12,7 @@ import pytest
 
 from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.findings import Criterion, LabelRow, MasterInfo
-from ci_gate.domain.outcome import Outcome
+from ci_gate.domain.outcome import Outcome, StopRequest
 from ci_gate.domain.run import Event, MasterStatus
 from ci_gate.errors import ApiError, FatalApiError
 from ci_gate.wait import loop
@@ -106,6 +106,11 @@ def test_timeout_with_stop_on_timeout_terminates_below_100() -> None:
     assert api.stops == [("1", 25)]
     assert sum(clock.sleeps) == pytest.approx(35)
     assert "timed out after 35s" in (outcome.masters[0].error or "")
+    # report.html marks the stop on the timeline: when it was asked for, what and why
+    assert outcome.masters[0].stop_requests == (
+        StopRequest(35.0, "terminate", "timed out (--stop-on-timeout)"),
+    )
+    assert outcome.timeout == 35
 
 
 class NotesKept(SilentProgress):
@@ -178,6 +183,8 @@ def test_a_signal_cancels_and_stops_running_masters(signum: int, code: int) -> N
     stopped = waiter.stop_cancelled()
     assert api.stops == [("1", 100)]
     assert stopped.verdict == "cancelled" and stopped.masters[0].stop_action == "stop"
+    [asked] = stopped.masters[0].stop_requests
+    assert (asked.action, asked.why) == ("stop", "cancelled (--stop-on-cancel)")
 
 
 def test_a_master_that_ends_in_the_last_interval_is_judged_not_timed_out() -> None:
