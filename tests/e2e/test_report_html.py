@@ -59,7 +59,7 @@ return Array.from(document.querySelectorAll('svg.chart'), svg => ({
 """
 
 
-def _overlap(a: list[Any], b: list[Any]) -> bool:
+def _overlap(a: list[float], b: list[float]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
