@@ -33,6 +33,7 @@ from ci_gate.config.settings import HttpSettings
 from ci_gate.domain.findings import AggregateReport, Criterion, MasterInfo, RunInfo
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.run import GRACEFUL_STOP_PROGRESS, MasterStatus, Traffic
+from ci_gate.domain.trend import MAX_TREND
 from ci_gate.errors import (
     ApiError,
     MalformedResponseError,
@@ -269,7 +270,7 @@ class BlazeMeterClient:
 
     def runs_of_test(self, test_id: str, deadline: float | None = None) -> list[RunInfo]:
         """The test's runs (`GET /masters?testId=`), newest first."""
-        params = {"testId": test_id, "limit": "50", "sort[]": "-created"}
+        params = {"testId": test_id, "limit": str(MAX_TREND), "sort[]": "-created"}
         return self._with_retries(
             lambda: parse_runs(
                 test_id,

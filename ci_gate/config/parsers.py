@@ -71,7 +71,7 @@ def parse_seconds(raw: str, source: str) -> float:
     return value
 
 
-def _parse_megabytes(raw: str, source: str) -> int:
+def parse_megabytes(raw: str, source: str) -> int:
     """A size in MiB (a whole number >= 1), as bytes."""
     text = raw.strip()
     if not re.fullmatch(r"[0-9]{1,6}", text) or int(text) < 1:
@@ -79,7 +79,8 @@ def _parse_megabytes(raw: str, source: str) -> int:
     return int(text) * 1024 * 1024
 
 
-def _parse_level(raw: str, source: str) -> int:
+def parse_level(raw: str, source: str) -> int:
+    """`--level`: a level name (any case) or its number."""
     try:
         return parse_threshold(raw)
     except UsageError as error:
@@ -99,14 +100,16 @@ def parse_ignore(raw: str, source: str) -> re.Pattern[str]:
     return pattern
 
 
-def _parse_count(raw: str, source: str, low: int, high: int) -> int:
+def parse_count(raw: str, source: str, low: int, high: int) -> int:
+    """A whole number from `low` to `high` (`--trend`, `CI_GATE_CONCURRENCY`)."""
     value = raw.strip()
     if not ascii_digits(value) or not low <= int(value) <= high:
         raise UsageError(f"{source} must be a whole number from {low} to {high}, not {raw!r}")
     return int(value)
 
 
-def _parse_criteria_mode(raw: str, source: str) -> CriteriaMode:
+def parse_criteria_mode(raw: str, source: str) -> CriteriaMode:
+    """`--criteria`: off, on or required."""
     try:
         return CriteriaMode(raw.strip().lower())
     except ValueError:
@@ -114,13 +117,15 @@ def _parse_criteria_mode(raw: str, source: str) -> CriteriaMode:
         raise UsageError(f"{source} {raw!r}: use one of {modes}") from None
 
 
-def _parse_path(raw: str, source: str) -> Path:
+def parse_path(raw: str, source: str) -> Path:
+    """A path the user names (not read here: `files` reads what it names)."""
     if not raw.strip():
         raise UsageError(f"{source} is empty: name a folder")
     return Path(raw)
 
 
-def _parse_text(raw: str, source: str) -> str:
+def parse_text(raw: str, source: str) -> str:
+    """Any text, trimmed (URLs and paths checked where they are used)."""
     return raw.strip()
 
 

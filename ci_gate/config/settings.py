@@ -19,26 +19,27 @@ from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.config.fail_on_units import parse_warmup
 from ci_gate.config.options import option, resolve, shared_option
 from ci_gate.config.parsers import (
-    _parse_count,
-    _parse_criteria_mode,
-    _parse_level,
-    _parse_megabytes,
-    _parse_path,
-    _parse_text,
     is_loopback,
     parse_baseline,
+    parse_count,
+    parse_criteria_mode,
     parse_ignore,
+    parse_level,
     parse_limit,
     parse_master_ids,
+    parse_megabytes,
+    parse_path,
     parse_seconds,
+    parse_text,
     shown_url,
 )
 from ci_gate.domain.findings import CriteriaMode, Limit
 from ci_gate.domain.levels import LEVELS
 from ci_gate.domain.live_criteria import LiveCriterion
+from ci_gate.domain.trend import MAX_TREND
+from ci_gate.domain.verdict import TROUBLE_WINDOW
 from ci_gate.errors import UsageError
 from ci_gate.judging.baseline import DEFAULT_LIMIT
-from ci_gate.judging.trend import MAX_TREND
 
 DEFAULT_API_URL = "https://a.blazemeter.com/api/v4"
 
@@ -105,13 +106,13 @@ class HttpSettings:
         None,
         env="CI_GATE_RETRY_MAX_TIME",
         parse=parse_seconds,
-        default="300",
+        default=f"{TROUBLE_WINDOW:g}",
         help="how long consecutive API trouble is retried before the wait ends as error",
     )
     max_answer_bytes: int = option(
         None,
         env="CI_GATE_MAX_ANSWER_MB",
-        parse=_parse_megabytes,
+        parse=parse_megabytes,
         default="64",
         help="largest answer read, in MiB (decoded); larger is an API error",
     )
@@ -122,6 +123,9 @@ class HttpSettings:
 
 _LEVELS_HELP = ", ".join(LEVELS) + " (or 100..600)"
 
+#: The limit a baseline is judged by when no --regression is given.
+DEFAULT_REGRESSION = (parse_limit(DEFAULT_LIMIT, "--regression"),)
+
 
 @dataclass(frozen=True)
 class WaitSettings:
@@ -131,7 +135,7 @@ class WaitSettings:
     level: int = option(
         "--level",
         env="CI_GATE_LEVEL",
-        parse=_parse_level,
+        parse=parse_level,
         metavar="LEVEL",
         default="ERROR",
         help=f"fail threshold, a level name (any case) or its number: {_LEVELS_HELP}",
@@ -149,7 +153,7 @@ class WaitSettings:
     report_dir: Path = option(
         "--report-dir",
         env="CI_GATE_REPORT_DIR",
-        parse=_parse_path,
+        parse=parse_path,
         metavar="DIR",
         default="ci-gate-report",
         help="where the reports go (created if missing)",
@@ -187,7 +191,7 @@ class WaitSettings:
     criteria: CriteriaMode = option(
         "--criteria",
         env="CI_GATE_CRITERIA",
-        parse=_parse_criteria_mode,
+        parse=parse_criteria_mode,
         metavar="MODE",
         default="on",
         help="BlazeMeter's verdict on each ended master: off (events only), on (a failed "
@@ -226,10 +230,11 @@ class WaitSettings:
     trend: int | None = option(
         "--trend",
         env="CI_GATE_TREND",
-        parse=lambda raw, source: _parse_count(raw, source, 1, MAX_TREND),
+        parse=lambda raw, source: parse_count(raw, source, 1, MAX_TREND),
         metavar="N",
         shown_default="off",
-        help="show the test's last N ended runs beside this one (N up to 50; informational)",
+        help=f"show the test's last N ended runs beside this one (N up to {MAX_TREND}; "
+        "informational)",
     )
     fail_on: tuple[LiveCriterion, ...] = option(
         "--fail-on",
@@ -244,7 +249,7 @@ class WaitSettings:
     fail_on_file: Path | None = option(
         "--fail-on-file",
         env="CI_GATE_FAIL_ON_FILE",
-        parse=_parse_path,
+        parse=parse_path,
         metavar="PATH",
         help="a Taurus config (YAML or JSON): the criteria of its reporting item with "
         "module: passfail, judged as --fail-on",
@@ -261,7 +266,7 @@ class WaitSettings:
     concurrency: int = option(
         None,
         env="CI_GATE_CONCURRENCY",
-        parse=lambda raw, source: _parse_count(raw, source, 1, 64),
+        parse=lambda raw, source: parse_count(raw, source, 1, 64),
         default="16",
         help="requests in flight at most (masters polled at once, and their end reads)",
     )
@@ -273,6 +278,12 @@ class WaitSettings:
         help="seconds between 'still running' lines while nothing changes",
     )
 
+    def __post_init__(self) -> None:
+        # the effective limits: a baseline without --regression is judged by the default
+        # one (shown in --help); without a baseline nothing is compared, so none
+        if self.baseline is not None and not self.regression:
+            object.__setattr__(self, "regression", DEFAULT_REGRESSION)
+
 
 @dataclass(frozen=True)
 class ApiSettings:
@@ -281,14 +292,14 @@ class ApiSettings:
     url: str = option(
         "--api-url",
         env="BLAZEMETER_API_URL",
-        parse=_parse_text,
+        parse=parse_text,
         metavar="URL",
         default=DEFAULT_API_URL,
         help="API base",
     )
     key_file: str | None = option(
         "--api-key-file",
-        parse=_parse_text,
+        parse=parse_text,
         metavar="PATH",
         shown_default="BLAZEMETER_API_KEY_ID/_SECRET",
         help="file holding key_id:key_secret (a secret is never taken from the command line)",
@@ -296,7 +307,7 @@ class ApiSettings:
     ca_bundle: str | None = option(
         "--ca-bundle",
         env="REQUESTS_CA_BUNDLE",
-        parse=_parse_text,
+        parse=parse_text,
         metavar="PATH",
         shown_default="system",
         help="CA certificates for TLS (verification is never switched off)",

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: --trend's most runs, and the test's runs the gate reads to choose them (and the
+#: last-passed baseline): one page of `GET /masters?testId=`
+MAX_TREND = 50
+
 
 @dataclass(frozen=True)
 class TrendPoint:

@@ -15,6 +15,10 @@ from enum import Enum
 
 from ci_gate.errors import EXIT_API, EXIT_BROKEN, EXIT_FAILED, EXIT_PASSED, EXIT_TIMEOUT
 
+#: Seconds of consecutive API trouble retried (`CI_GATE_RETRY_MAX_TIME`'s default); trouble
+#: this long at the deadline means the gate could not see the run: `error`, not `timeout`.
+TROUBLE_WINDOW = 300.0
+
 #: Exit code of a run cancelled by each signal (128 + the signal's number).
 CANCEL_EXIT_CODES: dict[int, int] = {
     signal.SIGHUP: 129,

@@ -23,7 +23,7 @@ from ci_gate.domain.levels import level_name
 from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.domain.run import Traffic
 from ci_gate.domain.trend import Trend
-from ci_gate.domain.verdict import Verdict, worst_verdict
+from ci_gate.domain.verdict import TROUBLE_WINDOW, Verdict, worst_verdict
 from ci_gate.formatting import format_duration
 from ci_gate.judging.baseline import compare, data_notes
 from ci_gate.judging.criteria import judge as judge_criteria
@@ -41,7 +41,7 @@ class Rules:
     limits: tuple[Limit, ...]
     timeout: float
     #: CI_GATE_RETRY_MAX_TIME: trouble this long at the deadline means the gate was blind
-    trouble_window: float = 300.0
+    trouble_window: float = TROUBLE_WINDOW
 
 
 def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:

@@ -14,9 +14,6 @@ from ci_gate.domain.findings import RunInfo
 from ci_gate.domain.trend import Trend, TrendPoint
 from ci_gate.judging.baseline import earlier_ended
 
-#: --trend's most runs (one page of `GET /masters?testId=`)
-MAX_TREND = 50
-
 
 def pick_trend(
     master_id: str, runs: list[RunInfo], count: int, *, created: float | None = None

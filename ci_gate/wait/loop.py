@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ci_gate.config.parsers import parse_limit
 from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.levels import LEVELS, level_name
 from ci_gate.domain.outcome import (
@@ -34,10 +33,9 @@ from ci_gate.domain.outcome import (
     StopRequest,
 )
 from ci_gate.domain.run import ABNORMAL_TERMINAL_STATUSES, TERMINAL_STATUSES, Event, MasterStatus
-from ci_gate.domain.verdict import Verdict
+from ci_gate.domain.verdict import TROUBLE_WINDOW, Verdict
 from ci_gate.errors import ApiError, OutOfTimeError
 from ci_gate.formatting import plural
-from ci_gate.judging.baseline import DEFAULT_LIMIT
 from ci_gate.judging.combine import Rules, combine, combine_run
 from ci_gate.judging.facts import Ending, MasterFacts
 from ci_gate.judging.policy import EventPolicy, Judgement
@@ -106,7 +104,7 @@ class WaitLoop:
     notes: Mapping[str, list[str]] | None = None
     #: CI_GATE_RETRY_MAX_TIME: trouble this long (or since the start) at the deadline
     #: means the gate could not see the run, so the deadline ends it as `error`
-    trouble_window: float = 300.0
+    trouble_window: float = TROUBLE_WINDOW
     signal_number: int | None = None
     watches: list[_Watch] = field(init=False)
 
@@ -115,7 +113,7 @@ class WaitLoop:
         self.rules = Rules(
             level=self.plan.level,
             criteria=self.plan.criteria,
-            limits=self.plan.regression or (parse_limit(DEFAULT_LIMIT, "--regression"),),
+            limits=self.plan.regression,
             timeout=self.plan.timeout,
             trouble_window=self.trouble_window,
         )

@@ -10,8 +10,10 @@ import requests_mock as rm
 from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.blazemeter.transport import parse_retry_after
 from ci_gate.config.credentials import Credentials
-from ci_gate.config.settings import HttpSettings
-from ci_gate.errors import ApiError, FatalApiError
+from ci_gate.config.options import parse_option
+from ci_gate.config.settings import HttpSettings, WaitSettings
+from ci_gate.domain.trend import MAX_TREND
+from ci_gate.errors import ApiError, FatalApiError, UsageError
 from tests.support.helpers import DATA, KEY_ID, SECRET
 
 URL = "https://api.example.test/api/v4"
@@ -317,3 +319,17 @@ def test_the_retry_line_never_promises_past_the_deadline(
     requests_mock.get(STATUS, [{"status_code": 503}, ok()])
     client.status("42", level="ERROR")
     assert lines[0].endswith("; retrying for up to 30s")
+
+
+def test_the_runs_of_a_test_are_read_as_many_as_trend_can_show(
+    requests_mock: rm.Mocker, client: BlazeMeterClient
+) -> None:
+    """One number for --trend's most and the page of runs read (issue 30 item 7)."""
+    requests_mock.get(f"{URL}/masters", json={"result": []})
+    assert client.runs_of_test("7") == []
+    request = requests_mock.last_request
+    assert request is not None
+    assert request.qs == {"testid": ["7"], "limit": [str(MAX_TREND)], "sort[]": ["-created"]}
+    assert parse_option(WaitSettings, "trend", str(MAX_TREND)) == MAX_TREND
+    with pytest.raises(UsageError, match=f"from 1 to {MAX_TREND}"):
+        parse_option(WaitSettings, "trend", str(MAX_TREND + 1))

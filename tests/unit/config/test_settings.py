@@ -6,7 +6,11 @@ from ci_gate.cli.parser import build_parser
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.parsers import parse_master_ids
 from ci_gate.config.settings import ApiSettings, WaitSettings, resolve_api, resolve_wait
+from ci_gate.domain.findings import CriteriaMode, Limit
+from ci_gate.domain.verdict import TROUBLE_WINDOW
 from ci_gate.errors import UsageError
+from ci_gate.judging.combine import Rules
+from ci_gate.wait.loop import WaitLoop
 
 CREDS = {"BLAZEMETER_API_KEY_ID": "id", "BLAZEMETER_API_KEY_SECRET": "secret"}
 
@@ -204,3 +208,27 @@ def test_a_duration_that_is_no_duration_is_a_usage_error(raw: str) -> None:
 
     with pytest.raises(UsageError, match="--timeout"):
         parse_seconds(raw, "--timeout")
+
+
+# -- issue 30 item 7: defaults where they are declared -----------------------------------------
+
+
+def test_a_baseline_without_regression_limits_carries_the_default_limit() -> None:
+    """The limit a baseline is judged by, as resolved: the one --help shows, p90=+20%;
+    without a baseline no limit (nothing is compared), so no warning is owed."""
+    default = (Limit("p90", 20.0, True),)
+    assert wait({}, "--baseline", "9").regression == default
+    assert wait({"CI_GATE_BASELINE": "last-passed"}).regression == default
+    assert WaitSettings(baseline="9").regression == default  # built without resolving (demo)
+    assert wait().regression == ()
+    given = (Limit("avg", 5.0, False),)
+    assert wait({}, "--baseline", "9", "--regression", "avg=+5").regression == given
+    assert wait({}, "--regression", "avg=+5").regression == given
+
+
+def test_the_trouble_window_has_one_default() -> None:
+    """CI_GATE_RETRY_MAX_TIME's default is the window the wait and the verdict use."""
+    assert api().http.retry_max_time == TROUBLE_WINDOW == 300.0
+    rules = Rules(level=400, criteria=CriteriaMode.ON, limits=(), timeout=60)
+    assert rules.trouble_window == TROUBLE_WINDOW
+    assert WaitLoop.trouble_window == TROUBLE_WINDOW
