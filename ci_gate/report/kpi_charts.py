@@ -1,0 +1,201 @@
+"""report.html's KPI charts: the run's own curves, with the live criteria drawn on them.
+
+What a performance engineer looks at first (issue 31 item 5): average response time,
+hits/s, errors % and active users over the run's own time (seconds since its first second
+of data), for ALL and each label a criterion names; each criterion's threshold drawn on
+the chart of what it measures and each breach window shaded. A criterion whose threshold
+is not a per-second value of a chart here (a percentile, a count summed over a window) has
+its window shaded and says so under the charts, never a line that would mislead.
+Built from plain values (`KpiPoint`s, `LiveCriterion` and `LiveJudgement`), drawn by `svg`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from ci_gate.domain.live import ALL_LABEL, KpiPoint, Label
+from ci_gate.domain.live_criteria import JudgeState, LiveCriterion, LiveJudgement, Logic, Subject
+from ci_gate.formatting import iso_utc, utc_moment
+from ci_gate.judging.live_labels import find_label
+from ci_gate.report.html_text import html_text
+from ci_gate.report.svg import TimeSpan, drawable, kpi_chart
+from ci_gate.report.ticks import time_label
+
+#: points per line at most: about one per pixel of the plot (seconds are averaged)
+MAX_POINTS = 600
+#: labels drawn at most (ALL first, then those criteria name)
+MAX_LABELS = 8
+
+
+def _errors_pct(point: KpiPoint) -> float | None:
+    hits, errors = drawable(point.hits), drawable(point.errors)
+    if hits is None or errors is None or hits <= 0:
+        return None
+    return drawable(errors / hits * 100.0)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One chart of a label: its key, heading, y axis title, tick kind and value."""
+
+    key: str
+    heading: str
+    y_title: str
+    kind: str
+    value: Callable[[KpiPoint], float | None]
+
+
+MEASURES = (
+    Measure("avg_rt", "Average response time", "avg response time (ms)", "number",
+            lambda p: p.avg_rt),
+    Measure("hits", "Hits per second", "hits/s", "count", lambda p: p.hits),
+    Measure("errors", "Errors", "errors (%)", "number", _errors_pct),
+    Measure("users", "Active users", "active users", "count", lambda p: p.users),
+)  # fmt: skip
+#: drawn only when a criterion judges them
+EXTRA_MEASURES = {
+    Subject.AVG_LT: Measure("avg_lt", "Average latency", "avg latency (ms)", "number",
+                            lambda p: p.avg_lt),
+    Subject.BYTES: Measure("bytes", "Average response size", "avg size (B)", "number",
+                           lambda p: p.avg_bytes),
+}  # fmt: skip
+
+
+def placement(criterion: LiveCriterion) -> tuple[str, float | None]:
+    """The chart a criterion belongs on (a `Measure.key`) and its threshold as a value of
+    that chart (None: not a per-second value there; only its window is shaded)."""
+    subject, threshold = criterion.subject, criterion.threshold
+    if subject is Subject.AVG_RT:
+        return "avg_rt", threshold
+    if subject.percentile:
+        return "avg_rt", None  # a cumulative percentile is not an average
+    if subject in EXTRA_MEASURES:
+        return EXTRA_MEASURES[subject].key, threshold
+    if subject is Subject.CONCURRENCY:
+        return "users", threshold
+    if subject in (Subject.FAIL, Subject.SUCC) and criterion.percent:
+        return "errors", threshold if subject is Subject.FAIL else 100.0 - threshold
+    if subject is Subject.HITS:
+        return "hits", threshold if criterion.logic is Logic.FOR else None
+    return "errors", None  # a count of failures or successes
+
+
+def _series(
+    points: Sequence[KpiPoint], origin: float, value: Callable[[KpiPoint], float | None]
+) -> list[tuple[float, float | None]]:
+    """(seconds since `origin`, value) per point, averaged in runs of seconds down to
+    MAX_POINTS (a run without a value is None: a gap)."""
+    placed = [
+        (second - origin, drawable(value(point)))
+        for point in points
+        if (second := drawable(point.ts)) is not None
+    ]
+    size = -(-len(placed) // MAX_POINTS)
+    if size <= 1:
+        return placed
+    merged: list[tuple[float, float | None]] = []
+    for start in range(0, len(placed), size):
+        group = placed[start : start + size]
+        known = [v for _, v in group if v is not None]
+        merged.append((group[0][0], sum(known) / len(known) if known else None))
+    return merged
+
+
+def _label_of(criterion: LiveCriterion, names: Sequence[str]) -> str | None:
+    """The label of the timeline a criterion names, matched as the judge matches it."""
+    if criterion.label is None:
+        return ALL_LABEL if ALL_LABEL in names else None
+    found = find_label(criterion.label, [Label(name, name) for name in names])
+    return found.name if found else None
+
+
+def _window_words(name: str, window: tuple[int, int], origin: float) -> str:
+    first, last = (window[0] - origin, window[1] - origin)
+    return f"{name}: breached {time_label(first)} to {time_label(last + 1)}"
+
+
+def kpi_section(
+    timeline: Mapping[str, Sequence[KpiPoint]],
+    criteria: Sequence[tuple[LiveCriterion, LiveJudgement]] = (),
+) -> str:
+    """The KPI charts of one master ("" when it has no live data)."""
+    names = [name for name, points in timeline.items() if points]
+    if not names:
+        return ""
+    names = sorted(names, key=lambda name: name != ALL_LABEL)[:MAX_LABELS]
+    seconds = [
+        second
+        for name in names
+        for point in timeline[name]
+        if (second := drawable(point.ts)) is not None
+    ]
+    if not seconds:
+        return ""
+    origin = min(seconds)
+    moment = utc_moment(origin)
+    span = TimeSpan(
+        0.0,
+        max(max(seconds) - origin + 1.0, 1.0),
+        "run time" + (f" (0s = its first second of data, {iso_utc(moment)})" if moment else ""),
+    )
+    parts = [
+        '<h3 class="kpis">The run\'s KPIs over its own time</h3>',
+        '<p class="hint">One point per second of the run as BlazeMeter measured it; a '
+        "dashed red line is a live criterion's threshold, a red band a breach window.</p>",
+    ]
+    for name in names:
+        parts.append(_label_charts(name, timeline[name], names, criteria, origin, span))
+    return "".join(parts)
+
+
+def _label_charts(
+    name: str,
+    points: Sequence[KpiPoint],
+    names: Sequence[str],
+    criteria: Sequence[tuple[LiveCriterion, LiveJudgement]],
+    origin: float,
+    span: TimeSpan,
+) -> str:
+    mine = [(c, j) for c, j in criteria if _label_of(c, names) == name]
+    measures = list(MEASURES)
+    for criterion, _ in mine:
+        extra = EXTRA_MEASURES.get(criterion.subject)
+        if extra is not None and extra not in measures:
+            measures.append(extra)
+    parts = [f'<h4 class="label">label <bdi>{html_text(name, 200)}</bdi></h4><div class="charts">']
+    not_drawn: list[str] = []
+    for measure in measures:
+        thresholds: list[tuple[float, str]] = []
+        windows: list[tuple[float, float, str]] = []
+        for criterion, judgement in mine:
+            key, threshold = placement(criterion)
+            if key != measure.key:
+                continue
+            if threshold is None:
+                not_drawn.append(criterion.name)
+            else:
+                thresholds.append((threshold, criterion.name))
+            if judgement.state is JudgeState.BREACHED and judgement.window is not None:
+                first, last = judgement.window
+                words = _window_words(criterion.name, judgement.window, origin)
+                windows.append((first - origin, last - origin, words))
+        chart = kpi_chart(
+            f"{measure.heading} of {name}",
+            _series(points, origin, measure.value),
+            span=span,
+            y_title=measure.y_title,
+            kind=measure.kind,
+            thresholds=thresholds,
+            windows=windows,
+        )
+        parts.append(f"<div><h4>{html_text(measure.heading)}</h4>{chart}</div>")
+    parts.append("</div>")
+    if not_drawn:
+        listed = ", ".join(f"<bdi>{html_text(text, 200)}</bdi>" for text in not_drawn)
+        parts.append(
+            f'<p class="hint">Threshold not drawn (a percentile, or a count over a window, '
+            f"is not a value of these per-second charts; its breach window is shaded): "
+            f"{listed}</p>"
+        )
+    return "".join(parts)
