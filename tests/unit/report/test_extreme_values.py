@@ -29,7 +29,13 @@ from ci_gate.domain.findings import (
     Criterion,
     Limit,
 )
-from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome, StatusChange
+from ci_gate.domain.outcome import (
+    IgnoredEvent,
+    MasterOutcome,
+    Outcome,
+    StatusChange,
+    StopRequest,
+)
 from ci_gate.domain.trend import Trend, TrendPoint
 from ci_gate.domain.verdict import Verdict
 from ci_gate.report import render_reports, write_reports
@@ -166,6 +172,19 @@ def masters(draw: st.DrawFn) -> MasterOutcome:
         criteria=criteria,
         events=events,
         test_id=draw(st.none() | st.sampled_from(["7", "<x>"])),
+        stop_requests=tuple(
+            draw(
+                st.lists(
+                    st.builds(
+                        StopRequest,
+                        elapsed=EXTREME_FLOATS,
+                        action=st.none() | st.sampled_from(["stop", "terminate"]),
+                        why=ODD_TEXT,
+                    ),
+                    max_size=2,
+                )
+            )
+        ),
     )
 
 
@@ -181,6 +200,7 @@ def outcomes(draw: st.DrawFn) -> Outcome:
         masters=outcome.masters,
         reason=outcome.reason,
         waited=draw(EXTREME_FLOATS | st.floats(0, 10**6)),
+        timeout=draw(st.none() | EXTREME_FLOATS),
     )
 
 
