@@ -23,6 +23,7 @@ from ci_gate.domain.trend import TREND_METRICS, Trend
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import event_time, format_duration, iso_utc, plural, utc_moment
 from ci_gate.judging.kpis import kpi_cell
+from ci_gate.judging.reason import run_reason
 from ci_gate.report.html_text import html_text
 from ci_gate.report.svg import (
     TimeSpan,
@@ -57,7 +58,7 @@ p.hint{color:#52606d;font-size:13px;margin:0 0 4px}
 section.master{background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:16px 20px;
 margin-bottom:16px}
 section.overview{background:#fff;border:1px solid #d9e2ec;border-radius:8px;
-padding:16px 20px;margin-bottom:16px}
+padding:16px 20px;margin-bottom:16px}table.overview th:nth-child(6){width:40%}
 section.master>h2 .badge,table.overview .badge{font-size:14px;padding:2px 8px;
 border-radius:10px;color:#fff;vertical-align:middle}
 table{border-collapse:collapse;width:100%;margin:6px 0;table-layout:fixed}
@@ -86,12 +87,13 @@ def _t(text: str | None, limit: int = 500) -> str:
     return f"<bdi>{html_text(text or '', limit)}</bdi>"
 
 
-def _link(url: str) -> str:
-    """A link to BlazeMeter's report (a navigation the reader chooses, not a request);
-    anything but http(s) is shown as text."""
+def _link(url: str, text: str | None = None) -> str:
+    """A link to BlazeMeter's report (a navigation the reader chooses, not a request),
+    showing the URL or `text`; anything but http(s) is shown as text."""
     if not url.startswith(("https://", "http://")):
         return _t(url, 300)
-    return f'<a href="{html_text(url, 2000)}" rel="noopener noreferrer">{_t(url, 300)}</a>'
+    shown = _t(url, 300) if text is None else html_text(text)
+    return f'<a href="{html_text(url, 2000)}" rel="noopener noreferrer">{shown}</a>'
 
 
 def _banner_class(verdict: Verdict) -> str:
@@ -431,9 +433,10 @@ def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
     return "".join(parts)
 
 
-def _overview(ordered: Sequence[MasterOutcome]) -> str:
+def _overview(ordered: Sequence[MasterOutcome], level: str) -> str:
     """Every master on one screen, in the order of their sections (failing first), each
-    linking to its section: what a reader of several masters looks at first."""
+    linking to its section, with why it is not a pass: what a reader of several masters
+    looks at first."""
     if len(ordered) < 2:
         return ""
     rows = [
@@ -443,8 +446,10 @@ def _overview(ordered: Sequence[MasterOutcome]) -> str:
             _t(master.status or "never read", 60),
             "?" if master.progress is None else show_number(master.progress),
             str(len(master.offending)),
-            _t(master.error or "-", 300),
-            _link(master.report_url) if master.report_url else "-",
+            "-"
+            if master.verdict is Verdict.PASSED
+            else _t(run_reason(master.verdict, (master,), level), 400),
+            _link(master.report_url, "BlazeMeter") if master.report_url else "-",
         ]
         for master in ordered
     ]
@@ -473,7 +478,7 @@ def render_html(outcome: Outcome, report_id: str = "") -> str:
             f"{html_text(outcome.threshold_name)} · waited {format_duration(outcome.waited)} · "
             f"exit code {outcome.exit_code} · finished {iso_utc(outcome.finished_at)}</p>",
             "</header>",
-            _overview(ordered),
+            _overview(ordered, outcome.threshold_name),
             *(_master_section(master, outcome) for master in ordered),
             f"<footer>Written by ci-gate · report id <code>{html_text(report_id, 40)}</code> "
             "(the same in junit.xml and summary.json)</footer>",

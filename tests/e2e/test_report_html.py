@@ -225,6 +225,8 @@ def test_three_masters_one_hanging_overview_first_and_the_stop_on_its_timeline(
         "passed",
     ]
     assert sections[0].rect["y"] < sections[1].rect["y"]  # on top, before every master
+    why = rows[1].find_elements("css selector", "td")[5].text
+    assert why == "master 3: timed out after 2s with status DATA_RECEIVED"
     hanging = browser.find_element("css selector", "#master-3 svg.chart-steps")
     [stop] = hanging.find_elements("css selector", "line.mark.stop")
     assert "stop sent: timed out (--stop-on-timeout)" in hanging.text

@@ -144,6 +144,12 @@ def test_failing_masters_come_first_under_the_overall_verdict(
     assert [row.xpath("./td[2]")[0].text_content() for row in rows] == [
         verdicts[int(m) - 1] for m in order
     ]
+    whys = [row.xpath("./td[6]")[0].text_content() for row in rows]
+    assert [
+        why for why, m in zip(whys, order, strict=True) if verdicts[int(m) - 1] == "passed"
+    ] == ["-"] * verdicts.count("passed")
+    if "failed" in verdicts:
+        assert whys[0].startswith("master 2: 1 event at ERROR or above; first: ERROR")
 
 
 def test_one_master_needs_no_overview() -> None:
