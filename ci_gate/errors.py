@@ -6,10 +6,6 @@ expected failure ever reaches the user as a traceback.
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Mapping
-from typing import TextIO
-
 EXIT_PASSED = 0
 
 
@@ -100,9 +96,3 @@ class NotFoundError(FatalApiError):
 
 class MalformedResponseError(RetryableApiError):
     """The API answered 200 but not with a status body the gate can read."""
-
-
-def print_traceback_if_debugging(env: Mapping[str, str], stream: TextIO) -> None:
-    """With CI_GATE_DEBUG on, the current exception's traceback (the exit code stays)."""
-    if env.get("CI_GATE_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
-        traceback.print_exc(file=stream)

@@ -10,11 +10,12 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from ci_gate.cli.debug import debugging, print_traceback, show_caught_bugs
 from ci_gate.cli.parser import build_parser
 from ci_gate.cli.streams import steady_standard_streams
 from ci_gate.config.credentials import register_every_credential
 from ci_gate.domain.verdict import Verdict
-from ci_gate.errors import EXIT_API, EXIT_USAGE, CiGateError, print_traceback_if_debugging
+from ci_gate.errors import EXIT_API, EXIT_USAGE, CiGateError
 from ci_gate.wait.signals import Cancelled, ExitNow, SignalGuard
 
 
@@ -29,12 +30,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if leaving.code not in (0, None):
             _tell_ci_exit_code(EXIT_USAGE)
         raise
+    debug = debugging(os.environ)  # read once; a bug's trace is shown here, redacted
     guard = SignalGuard()
     with steady_standard_streams():
-        return _run(args, guard)
+        if not debug:
+            return _run(args, guard, debug)
+        show_caught_bugs(True)
+        try:
+            return _run(args, guard, debug)
+        finally:
+            show_caught_bugs(False)
 
 
-def _run(args: argparse.Namespace, guard: SignalGuard) -> int:
+def _run(args: argparse.Namespace, guard: SignalGuard, debug: bool) -> int:
     """The command, with every way out turned into one line and an exit code."""
     try:
         with guard.installed():
@@ -53,7 +61,8 @@ def _run(args: argparse.Namespace, guard: SignalGuard) -> int:
         sys.stderr.write("ci-gate: cancelled by SIGINT\n")
         return _tell_ci_exit_code(Verdict.CANCELLED.exit_code(signal.SIGINT))
     except Exception as error:  # a bug: still one line, never a traceback, and fail closed
-        print_traceback_if_debugging(os.environ, sys.stderr)
+        if debug:
+            print_traceback(error)
         sys.stderr.write(
             f"ci-gate: internal error: {type(error).__name__}: {_one_line(str(error))} "
             "(set CI_GATE_DEBUG=1 for details)\n"

@@ -17,13 +17,13 @@ from urllib.parse import urlsplit
 from ci_gate import ci
 from ci_gate.ci.comment import COMMENT_BUDGET, comment_body, post_comment
 from ci_gate.ci.target import find_target
+from ci_gate.commands.bugs import note_bug
 from ci_gate.commands.outputs import make_client, prepare_outputs, wants_dotenv, why_not_written
 from ci_gate.config.parsers import is_loopback
 from ci_gate.config.settings import ApiSettings, WaitSettings
 from ci_gate.domain.levels import level_name
 from ci_gate.domain.outcome import CommentResult, Outcome
 from ci_gate.domain.verdict import Verdict
-from ci_gate.errors import print_traceback_if_debugging
 from ci_gate.formatting import format_duration, plural
 from ci_gate.judging.kpis import KNOWN_KPIS, kpi_value
 from ci_gate.report import ReportPaths, report_paths, write_reports
@@ -94,7 +94,7 @@ def run_wait(
         try:
             outcome = waiter.run()
         except Exception as error:  # a bug: the wait ends as `error`, the reports still come
-            print_traceback_if_debugging(env, stderr)
+            note_bug()
             outcome = waiter.crashed(error)
         concluded = finish_outcome(
             outcome,
@@ -165,7 +165,7 @@ def finish_outcome(
             with guard.protected():
                 paths = write_reports(outcome, report_dir, dotenv=wants_dotenv(env))
         except Exception as error:  # a full disk, a folder removed, or a rendering bug
-            print_traceback_if_debugging(env, stderr)
+            note_bug()
             paths = report_paths(report_dir)
             outcome = outcome.reports_lost(
                 f"could not write the reports to {report_dir}: {why_not_written(error)}"
@@ -229,7 +229,7 @@ def _comment(
             result = CommentResult("failed", f"cancelled by {cancelled}")
             outcome = outcome.cancelled(cancelled.signal_number, f"cancelled by {cancelled}")
         except Exception as error:  # a bug on this path never costs the verdict's exit code
-            print_traceback_if_debugging(env, sys.stderr)
+            note_bug()
             result = CommentResult("failed", f"internal error: {type(error).__name__}")
     if result.status in ("posted", "updated"):
         warn(f"review comment {result.status}: {result.url or 'no link given'}")

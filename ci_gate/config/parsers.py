@@ -37,7 +37,8 @@ def parse_baseline(raw: str, source: str) -> str:
     raise UsageError(f"{source} {raw!r}: use a master id or {LAST_PASSED}")
 
 
-_TRUE = {"1", "true", "yes", "on"}
+#: The words an on/off environment variable reads as on (any case, trimmed).
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
 _FALSE = {"", "0", "false", "no", "off"}
@@ -152,7 +153,7 @@ def parse_master_ids(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 def env_flag(raw: str, source: str) -> bool:
     value = raw.strip().lower()
-    if value in _TRUE:
+    if value in TRUE_WORDS:
         return True
     if value in _FALSE:
         return False

@@ -200,3 +200,98 @@ def test_version_is_read_when_asked_for_and_printed_on_stdout(
     assert leaving.value.code == 0
     out, err = capsys.readouterr()
     assert (out, err) == (f"ci-gate {release.current().version}\n", "")
+
+
+# -- issue 30 item 8: the debug traceback is redacted --------------------------------------------
+
+CANARY = "s3cr3t-canary-4711"
+
+
+def _leak(secret: str) -> None:
+    """A bug whose message and local variable both hold the secret."""
+    header = {"Authorization": f"Bearer {secret}"}
+    raise RuntimeError(f"the upstream echoed {header}")
+
+
+@pytest.mark.parametrize("debug", ["true", "1", "YES", " on "])
+def test_the_debug_traceback_of_a_crash_never_shows_a_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], debug: str
+) -> None:
+    from ci_gate.commands import stop
+
+    def crash(*args: object, **kwargs: object) -> int:
+        try:
+            _leak(CANARY)
+        except RuntimeError as error:
+            raise ValueError(f"while stopping with {CANARY}") from error
+        return 0
+
+    monkeypatch.setattr(stop, "run_stop", crash)
+    monkeypatch.setenv("CI_GATE_DEBUG", debug)
+    monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "id")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", CANARY)
+    assert cli.main(["stop", "1"]) == 4
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "_leak" in err  # the trace is there, chain included
+    assert "RuntimeError: the upstream echoed {'Authorization': 'Bearer [redacted]'}" in err
+    assert CANARY not in err
+    assert err.strip().splitlines()[-1] == (
+        "ci-gate: internal error: ValueError: while stopping with [redacted] "
+        "(set CI_GATE_DEBUG=1 for details)"
+    )
+
+
+def test_the_debug_traceback_of_a_wait_that_crashed_never_shows_a_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The wait's own last resort (the reports still come) shows the trace, redacted."""
+    from ci_gate.wait.loop import WaitLoop
+
+    def crash(self: WaitLoop) -> object:
+        _leak(CANARY)
+        return None
+
+    monkeypatch.setattr(WaitLoop, "run", crash)
+    monkeypatch.setenv("CI_GATE_DEBUG", "true")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "id")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", CANARY)
+    report_dir = tmp_path / "r"
+    api_url = "http://127.0.0.1:9/api/v4"  # never asked: the loop crashes first
+    assert cli.main(["wait", "1", "--api-url", api_url, "--report-dir", str(report_dir)]) == 4
+    captured = capsys.readouterr()
+    assert "Traceback" in captured.err and "_leak" in captured.err
+    assert "Bearer [redacted]" in captured.err
+    assert CANARY not in captured.err + captured.out
+    assert (report_dir / "summary.json").is_file()
+
+
+def test_without_debug_a_caught_bug_prints_nothing_and_the_handler_is_gone_after_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`commands.bugs.note_bug` shows nothing unless `cli.main` runs with CI_GATE_DEBUG on,
+    and only while it runs (no handler outlives the call, none reaches the root logger)."""
+    import logging
+
+    from ci_gate.commands import stop
+    from ci_gate.commands.bugs import BUG_LOGGER, note_bug
+
+    def noted(*args: object, **kwargs: object) -> int:
+        try:
+            _leak(CANARY)
+        except RuntimeError:
+            note_bug()
+        return 0
+
+    monkeypatch.setattr(stop, "run_stop", noted)
+    monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "id")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", CANARY)
+    monkeypatch.setenv("CI_GATE_DEBUG", "true")
+    assert cli.main(["stop", "1"]) == 0
+    shown = capsys.readouterr().err
+    assert "Traceback" in shown and "Bearer [redacted]" in shown and CANARY not in shown
+    monkeypatch.setenv("CI_GATE_DEBUG", "false")
+    assert cli.main(["stop", "1"]) == 0
+    assert capsys.readouterr().err == ""
+    noted()  # outside main: no handler left to show it
+    assert capsys.readouterr().err == ""
+    assert logging.getLogger(BUG_LOGGER).propagate is False
