@@ -84,7 +84,7 @@ def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:
         stop_action=facts.stop_action,
         stop_requests=tuple(facts.stop_requests),
         criteria=criteria,
-        kpis=end.kpis if end else None,
+        kpis=end.kpis if end else facts.kpis,
         report_url=end.report_url if end else facts.report_url,
         baseline=baseline,
         test_id=end.info.test_id if end and end.info else None,

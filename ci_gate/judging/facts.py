@@ -94,6 +94,8 @@ class MasterFacts:
     stop_requests: list[StopRequest] = field(default_factory=list)
     #: BlazeMeter's page for a run the wait left before its end reads (--fail-fast)
     report_url: str | None = None
+    #: BlazeMeter's KPIs of the run so far, read when --fail-fast left it running
+    kpis: dict[str, float] | None = None
     #: the last answers carried no event list: the end reads must bring it
     events_unread: bool = False
     #: clock of the last usable answer, since when every answer was trouble, and its words

@@ -310,10 +310,11 @@ class WaitLoop:
             return
         if self.plan.fail_fast and facts.offending:
             self._end(watch, Ending.FAILED_FAST)
-            if self.plan.stop_on_fail:
+            if self.plan.stop_on_fail:  # the stop first: it is what saves money
                 self._stop(watch, "it failed (--stop-on-fail)", self.clock() + STOP_BUDGET)
             else:
                 self._left_running(watch, "or add --stop-on-fail to stop a failing run")
+            self._read_so_far(watch)
             return
         self._poll_again_or_time_out(watch, last_look)
 
@@ -415,6 +416,20 @@ class WaitLoop:
                 watch.facts.error = None
                 if watch.facts.status not in TERMINAL_STATUSES:
                     self._left_running(watch)
+
+    def _read_so_far(self, watch: _Watch) -> None:
+        """--fail-fast leaves before the end reads: the report link, and BlazeMeter's KPIs
+        of the run so far (one read, within the stop budget; a failure is a note)."""
+        facts, master_id = watch.facts, watch.master_id
+        facts.report_url = self.api.report_url(master_id)
+        deadline = min(self.clock() + STOP_BUDGET, self._read_deadline())
+        try:
+            facts.kpis = self.api.kpis(master_id, deadline)
+        except ApiError as error:
+            facts.notes.append(f"could not read the KPIs so far: {error}")
+            return
+        if facts.kpis:
+            facts.notes.append("KPIs so far: read when --fail-fast ended the wait, before the end")
 
     def _left_running(self, watch: _Watch, otherwise: str = "") -> None:
         """--fail-fast leaves a run going in BlazeMeter: its link is kept, and the live

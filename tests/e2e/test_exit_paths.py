@@ -182,6 +182,8 @@ def test_fail_fast_without_stop_on_fail_keeps_the_link_and_says_the_run_goes_on(
     [master] = run.summary["masters"]
     assert master["report_url"].endswith("/app/#/masters/20000001/summary")
     assert master["status"] == "DATA_RECEIVED" and master["offending_events"]
+    assert master["kpis"]["hits"] > 0  # what the run had done when the gate left it
+    assert any("KPIs so far" in note for note in master["notes"]), master["notes"]
     how = "ci-gate stop 20000001"
     [line] = [line for line in run.stdout.splitlines() if how in line]
     assert "still running in BlazeMeter" in line and "--stop-on-fail" in line
