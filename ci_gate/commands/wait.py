@@ -58,11 +58,17 @@ def announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) -
     progress.note(
         f"waiting for {plural(len(settings.master_ids), 'master')} {ids} at {api.url} "
         f"(fail at {level} and above, "
-        f"timeout {format_duration(settings.timeout)}, poll every {settings.interval:g}s)"
+        f"timeout {format_duration(settings.timeout)}, poll every {_every(settings.interval)})"
     )
     if settings.ignore:
         patterns = ", ".join(repr(pattern.pattern) for pattern in settings.ignore)
         progress.note(f"ignoring events whose message matches {patterns}")
+
+
+def _every(interval: float) -> str:
+    """The interval as every duration is written; below a second (simulators, tests) as
+    given, since tenths would round 0.05 s away."""
+    return format_duration(interval) if interval >= 1 else f"{interval:g}s"
 
 
 def run_wait(

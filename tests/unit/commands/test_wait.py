@@ -214,6 +214,14 @@ def test_the_first_line_counts_its_masters(ids: tuple[str, ...], words: str) -> 
     assert words in progress.getvalue()
 
 
+@pytest.mark.parametrize(("interval", "words"), [(120.0, "every 2m00s"), (0.05, "every 0.05s")])
+def test_the_first_line_gives_the_interval_as_every_duration(interval: float, words: str) -> None:
+    progress = io.StringIO()
+    plan = WaitSettings(master_ids=("5",), timeout=5400, interval=interval)
+    announce(plan, ApiSettings(), ConsoleProgress(progress))
+    assert f"timeout 1h30m00s, poll {words})" in progress.getvalue()
+
+
 def test_the_kpis_fit_one_line_in_reading_order() -> None:
     from ci_gate.commands.wait import kpi_line
 
