@@ -59,5 +59,7 @@ def test_a_timeout_takes_minutes_and_the_action_says_so() -> None:
     assert parse_option(WaitSettings, "timeout", "90s") == 90
     described = ACTION["inputs"]["timeout"]["description"]
     assert "5m" in described and "seconds" in described
+    gitlab = yaml.safe_load((ROOT / "gitlab-template.yml").read_text().split("\n---\n")[0])
+    assert "5m" in gitlab["spec"]["inputs"]["timeout"]["description"]
     [inputs] = [p for p in PARAGRAPHS if "Inputs: `test-id`" in p]
     assert "`timeout` (seconds, or `90s`, `5m`, `1h30m`)" in inputs
