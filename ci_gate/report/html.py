@@ -2,9 +2,10 @@
 
 No script, no network request of any kind (the Content-Security-Policy forbids both), so
 the page reads the same opened from a CI artifact, a mail attachment or a laptop offline.
-The overall verdict is on top; failing masters come first, one section each, with the
-status timeline, events by level over time, BlazeMeter's criteria, the KPIs, the baseline
-and the trend. Server text goes through `html_text` only, inside `<bdi>` so that
+The overall verdict is on top, then (with several masters) an overview of them; failing
+masters come first, one section each, with the status timeline and events by level on
+one time axis, the run's KPI charts (`kpi_charts`), BlazeMeter's criteria, the KPIs, the
+baseline and the trend. Server text goes through `html_text` only, inside `<bdi>` so that
 right-to-left text cannot reorder what is around it. Over 300 lines on purpose: the page's
 sections are read top to bottom as the reader meets them, and share one style sheet.
 """
@@ -26,6 +27,7 @@ from ci_gate.judging.kpis import kpi_cell
 from ci_gate.judging.reason import run_reason
 from ci_gate.report.html_text import html_text
 from ci_gate.report.svg import (
+    HALF_WIDTH,
     TimeSpan,
     drawable,
     line_chart,
@@ -76,6 +78,7 @@ svg .series{fill:none;stroke:#2563eb;stroke-width:2}
 svg .point{fill:#2563eb}svg .point.this-run{fill:#d97706;stroke:#1f2933;stroke-width:1.5}
 svg .bar.offending{stroke:#1f2933;stroke-width:1.5}
 svg .bar.base{fill:#9aa5b1}svg .bar.now{fill:#2563eb}svg .bar.regression{fill:#c62828}
+h4.label{font-size:15px;margin:12px 0 0}
 svg .gap,svg .empty{font-size:11px;fill:#7b8794;font-style:italic}
 ul.notes li{overflow-wrap:anywhere}
 footer{color:#52606d;font-size:13px;margin-top:12px}
@@ -345,6 +348,7 @@ def _trend_section(trend: Trend | None) -> str:
             unit=unit,
             highlight=highlight,
             y_title=title,
+            width=HALF_WIDTH,
         )
         heading = _TREND_HEADINGS.get(metric, title) + (f" ({unit})" if unit else "")
         parts.append(f"<div><h4>{heading}</h4>{chart}</div>")

@@ -19,7 +19,7 @@ from ci_gate.domain.live_criteria import JudgeState, LiveCriterion, LiveJudgemen
 from ci_gate.formatting import iso_utc, utc_moment
 from ci_gate.judging.live_labels import find_label
 from ci_gate.report.html_text import html_text
-from ci_gate.report.svg import TimeSpan, drawable, kpi_chart
+from ci_gate.report.svg import HALF_WIDTH, TimeSpan, drawable, kpi_chart
 from ci_gate.report.ticks import time_label
 
 #: points per line at most: about one per pixel of the plot (seconds are averaged)
@@ -134,15 +134,12 @@ def kpi_section(
         return ""
     origin = min(seconds)
     moment = utc_moment(origin)
-    span = TimeSpan(
-        0.0,
-        max(max(seconds) - origin + 1.0, 1.0),
-        "run time" + (f" (0s = its first second of data, {iso_utc(moment)})" if moment else ""),
-    )
+    span = TimeSpan(0.0, max(max(seconds) - origin + 1.0, 1.0), "run time since its first second")
     parts = [
         '<h3 class="kpis">The run\'s KPIs over its own time</h3>',
-        '<p class="hint">One point per second of the run as BlazeMeter measured it; a '
-        "dashed red line is a live criterion's threshold, a red band a breach window.</p>",
+        '<p class="hint">One point per second of the run as BlazeMeter measured it, from its '
+        f"first second of data{f' ({iso_utc(moment)})' if moment else ''}; a dashed red "
+        "line is a live criterion's threshold, a red band a breach window.</p>",
     ]
     for name in names:
         parts.append(_label_charts(name, timeline[name], names, criteria, origin, span))
@@ -188,6 +185,7 @@ def _label_charts(
             kind=measure.kind,
             thresholds=thresholds,
             windows=windows,
+            width=HALF_WIDTH,
         )
         parts.append(f"<div><h4>{html_text(measure.heading)}</h4>{chart}</div>")
     parts.append("</div>")

@@ -30,6 +30,8 @@ __all__ = ["short_number", "time_label"]
 WIDTH, HEIGHT = 640, 236
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 26, 48
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+#: the width of a chart that shares a row with another (report.html's grids of two)
+HALF_WIDTH = 460
 #: tick labels on a y axis at most
 Y_TICKS = 6
 #: colours by level, lowest first (readable on white, distinct when stacked)
@@ -112,19 +114,19 @@ def finite(values: Sequence[float | None]) -> list[float]:
     return [number for number in map(drawable, values) if number is not None]
 
 
-def _open(title: str, kind: str, height: int = HEIGHT) -> list[str]:
+def _open(title: str, kind: str, height: int = HEIGHT, width: int = WIDTH) -> list[str]:
     return [
-        f'<svg class="chart chart-{kind}" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'<svg class="chart chart-{kind}" viewBox="0 0 {width} {height}" role="img" '
         f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">',
         f"<title>{html_text(title)}</title>",
     ]
 
 
-def _empty(title: str, kind: str, why: str = "no data") -> str:
+def _empty(title: str, kind: str, why: str = "no data", width: int = WIDTH) -> str:
     return "".join(
         [
-            *_open(title, kind, 60),
-            f'<text class="empty"{INK} x="{WIDTH / 2:.0f}" y="34" text-anchor="middle">'
+            *_open(title, kind, 60, width),
+            f'<text class="empty"{INK} x="{width / 2:.0f}" y="34" text-anchor="middle">'
             f"{html_text(why)}</text></svg>",
         ]
     )
@@ -137,10 +139,10 @@ def _y_scale(values: Sequence[float], *, kind: str = "number") -> tuple[Scale, T
     return Scale(ticks.low, ticks.high, HEIGHT - BOTTOM, TOP), ticks
 
 
-def _y_axis(scale: Scale, ticks: Ticks, title: str) -> list[str]:
+def _y_axis(scale: Scale, ticks: Ticks, title: str, width: int = WIDTH) -> list[str]:
     """Grid lines and labels of a value axis, and its title along it."""
     parts = [
-        f'<line class="grid" stroke="#e4e7eb" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
+        f'<line class="grid" stroke="#e4e7eb" x1="{LEFT}" x2="{width - RIGHT}" '
         f'y1="{scale(value):.1f}" y2="{scale(value):.1f}"/>'
         f'<text class="tick y"{INK} x="{LEFT - 6}" y="{scale(value) + 4:.1f}" '
         f'text-anchor="end">{html_text(label)}</text>'
@@ -154,9 +156,9 @@ def _y_axis(scale: Scale, ticks: Ticks, title: str) -> list[str]:
     return parts
 
 
-def _x_title(title: str) -> str:
+def _x_title(title: str, width: int = WIDTH) -> str:
     return (
-        f'<text class="axis-title x"{TITLE_INK} x="{LEFT + PLOT_WIDTH / 2:.1f}" '
+        f'<text class="axis-title x"{TITLE_INK} x="{(LEFT + width - RIGHT) / 2:.1f}" '
         f'y="{HEIGHT - 8}" text-anchor="middle">{html_text(title, 90)}</text>'
     )
 
@@ -172,10 +174,10 @@ def _x_labels(labels: Sequence[str], positions: Sequence[float], limit: int = 24
     ]
 
 
-def _time_scale(span: TimeSpan) -> tuple[Scale, list[str]]:
+def _time_scale(span: TimeSpan, width: int = WIDTH) -> tuple[Scale, list[str]]:
     """The x scale of a time chart and its tick labels (round time steps that fit)."""
-    ticks = fit_ticks(span.low, span.high, PLOT_WIDTH, kind="time", widen=False)
-    x = Scale(span.low, span.high, LEFT, WIDTH - RIGHT)
+    ticks = fit_ticks(span.low, span.high, width - LEFT - RIGHT, kind="time", widen=False)
+    x = Scale(span.low, span.high, LEFT, width - RIGHT)
     return x, _x_labels(list(ticks.labels), [x(value) for value in ticks.values])
 
 
@@ -188,20 +190,21 @@ def line_chart(
     highlight: int | None = None,
     x_title: str = "run, oldest first",
     y_title: str = "",
+    width: int = WIDTH,
 ) -> str:
     """One series over the x labels; None is a gap in the line; `highlight` (an index)
     is drawn larger and labelled (this run in the trend)."""
     known = finite(values)
     if not known:
-        return _empty(title, "line")
+        return _empty(title, "line", width=width)
     scale, ticks = _y_scale(known)
     count = len(values)
-    x = Scale(0, max(count - 1, 1), LEFT + 12, WIDTH - RIGHT - 12)
-    xs = [x(index) if count > 1 else (LEFT + WIDTH - RIGHT) / 2 for index in range(count)]
+    x = Scale(0, max(count - 1, 1), LEFT + 12, width - RIGHT - 12)
+    xs = [x(index) if count > 1 else (LEFT + width - RIGHT) / 2 for index in range(count)]
     axis_title = y_title or title
     parts = [
-        *_open(title, "line"),
-        *_y_axis(scale, ticks, f"{axis_title} ({unit})" if unit else axis_title),
+        *_open(title, "line", width=width),
+        *_y_axis(scale, ticks, f"{axis_title} ({unit})" if unit else axis_title, width),
     ]
     placed = [drawable(value) for value in values]
     segment: list[str] = []
@@ -237,7 +240,7 @@ def line_chart(
             f"{html_text(short_number(value))} {html_text(unit)}</title></circle>"
         )
     parts += _x_labels(labels[:count], xs[: len(labels)])
-    parts += [_x_title(x_title), "</svg>"]
+    parts += [_x_title(x_title, width), "</svg>"]
     return "".join(parts)
 
 
@@ -364,6 +367,7 @@ def kpi_chart(
     kind: str = "number",
     thresholds: Sequence[tuple[float, str]] = (),
     windows: Sequence[tuple[float, float, str]] = (),
+    width: int = WIDTH,
 ) -> str:
     """One KPI over the run's own seconds: `series` of (second, value), None a gap in the
     line; `thresholds` (value, words) drawn as dashed lines across, `windows` (first and
@@ -375,10 +379,10 @@ def kpi_chart(
         (value, words) for given, words in thresholds if (value := drawable(given)) is not None
     ]
     if not placed:
-        return _empty(title, "kpi", "no data")
+        return _empty(title, "kpi", "no data", width)
     scale, ticks = _y_scale([v for _, v in placed] + [value for value, _ in limits], kind=kind)
-    x, x_ticks = _time_scale(span)
-    parts = [*_open(title, "kpi"), *_y_axis(scale, ticks, y_title)]
+    x, x_ticks = _time_scale(span, width)
+    parts = [*_open(title, "kpi", width=width), *_y_axis(scale, ticks, y_title, width)]
     for first, last, words in windows:
         low, high = drawable(first), drawable(last)
         if low is None or high is None:
@@ -411,13 +415,13 @@ def kpi_chart(
     for row, (value, words) in enumerate(limits):
         py = scale(value)
         parts.append(
-            f'<line class="threshold"{THRESHOLD_PAINT} x1="{LEFT}" x2="{WIDTH - RIGHT}" '
+            f'<line class="threshold"{THRESHOLD_PAINT} x1="{LEFT}" x2="{width - RIGHT}" '
             f'y1="{py:.1f}" y2="{py:.1f}"><title>{html_text(words, 200)}</title></line>'
             f'<text class="threshold-label" font-size="11" fill="#c62828" '
-            f'x="{WIDTH - RIGHT - 4}" y="{max(py - 4 - row * 13, TOP + 10):.1f}" '
+            f'x="{width - RIGHT - 4}" y="{max(py - 4 - row * 13, TOP + 10):.1f}" '
             f'text-anchor="end">{html_text(words, 70)}</text>'
         )
-    parts += [*x_ticks, _x_title(span.title), "</svg>"]
+    parts += [*x_ticks, _x_title(span.title, width), "</svg>"]
     return "".join(parts)
 
 

@@ -131,8 +131,9 @@ def fit_ticks(
     low, high = min(low, high), max(low, high)
     if kind == "count":
         low, high = math.floor(low), math.ceil(high)
-    if not 1e-9 <= high - low < math.inf:  # one value, or too close to spread apart
-        return _flat(low, kind)
+    spread = high - low
+    if not (max(1e-9, 1e-6 * max(abs(low), abs(high))) <= spread < math.inf):
+        return _flat(low, kind)  # one value, or too close to spread ticks apart
     step_of: Callable[[float], float] = (
         time_step if kind == "time" else (lambda raw: round_step(raw, integer=kind == "count"))
     )

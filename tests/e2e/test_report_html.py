@@ -81,7 +81,7 @@ def _assert_legible_charts(driver: Any) -> list[dict[str, Any]]:
             assert chart["x"] and chart["y"], where + "no ticks"
         labels = chart["x"] + chart["y"] + chart["titles"]
         for label in labels:
-            assert label[3] - label[1] >= 8, where + f"{label[4]!r} is {label[3] - label[1]} px"
+            assert label[3] - label[1] >= 10, where + f"{label[4]!r} is {label[3] - label[1]} px"
             assert left - 1 <= label[0] and label[2] <= right + 1, where + f"{label[4]!r} outside"
             assert top - 1 <= label[1] and label[3] <= bottom + 1, where + f"{label[4]!r} outside"
         for group in (chart["x"], chart["y"], chart["marks"], chart["x"] + chart["titles"]):
