@@ -349,7 +349,7 @@ def stacked_bars(
     for position, key in enumerate(present):
         lx = LEFT + position * 96
         parts.append(
-            f'<rect class="legend" x="{lx}" y="4" width="10" height="10" '
+            f'<rect class="legend-key" x="{lx}" y="4" width="10" height="10" '
             f'fill="{LEVEL_COLOURS.get(key, OTHER_COLOUR)}"/>'
             f'<text class="legend"{INK} x="{lx + 14}" y="13">{html_text(key, 12)}'
             f"{' ⚠' if key in marked else ''}</text>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -239,3 +240,31 @@ def test_the_summary_names_only_the_charts_report_html_has() -> None:
     trend = Trend(1, (TrendPoint("3", 1.8e9, "pass", 1000.0, 420.0, 0.2, 1100.0, this_run=True),))
     both = render_markdown(make_outcome(_hostile_master(), master_outcome("passed", trend=trend)))
     assert "the status timeline, events over time, the baseline and the trend" in both
+
+
+def test_the_style_sheet_keeps_every_chart_colour() -> None:
+    """A rule of the style sheet wins over a fill attribute: the rule that applies to a
+    coloured shape must give it the same colour (the legend's keys turned grey once;
+    text keeps its greys)."""
+    page = _page(_hostile_master())
+    style = page.xpath("//style")[0].text
+    rules = []
+    for order, (selectors, body) in enumerate(re.findall(r"([^{}]+)\{([^}]*)\}", style)):
+        fill = re.search(r"(?:^|;)\s*fill:([^;]+)", body)
+        if fill:
+            for selector in selectors.split(","):
+                if selector.strip().startswith("svg "):
+                    classes = set(re.findall(r"\.([\w-]+)", selector))
+                    tag = re.match(r"svg (\w*)", selector.strip())
+                    rules.append(
+                        (len(classes), order, classes, tag.group(1) if tag else "", fill.group(1))
+                    )
+    coloured = [el for el in page.xpath("//svg//*[@fill and @class]") if el.tag != "text"]
+    assert coloured
+    for shape in coloured:
+        classes = set(shape.get("class").split())
+        applying = sorted(
+            rule for rule in rules if rule[2] <= classes and rule[3] in ("", shape.tag)
+        )
+        if applying:
+            assert applying[-1][4] == shape.get("fill"), (shape.tag, shape.get("class"))
