@@ -26,6 +26,7 @@ from ci_gate.domain.findings import (
     normalise_report_status,
 )
 from ci_gate.domain.live import KpiPoint, Label
+from ci_gate.domain.live_criteria import LabelTotals
 from ci_gate.domain.run import (
     PROGRESS_BY_STATUS,
     STATUS_BY_PROGRESS,
@@ -356,6 +357,7 @@ def parse_aggregate(master_id: str, result: object) -> AggregateReport:
     if not isinstance(rows, list):
         raise MalformedResponseError(f"master {master_id}: the aggregate report is not a list")
     table: dict[str, list[LabelRow]] = {}
+    totals: dict[str, LabelTotals] = {}
     notes: list[str] = []
     for row in rows:
         if not isinstance(row, Mapping) or not isinstance(row.get("labelName"), str):
@@ -372,8 +374,38 @@ def parse_aggregate(master_id: str, result: object) -> AggregateReport:
         if samples is None and row.get("samples") is not None:
             notes.append(f"master {master_id}, label {label!r}: samples could not be read")
         table.setdefault(label, []).append(LabelRow(samples or 0, values))
+        totals.setdefault(label, label_totals(row))
     return AggregateReport(
-        {label: tuple(found) for label, found in table.items()}, tuple(dict.fromkeys(notes))
+        {label: tuple(found) for label, found in table.items()},
+        tuple(dict.fromkeys(notes)),
+        totals,
+    )
+
+
+def label_totals(row: Mapping[str, object]) -> LabelTotals:
+    """One row of the aggregate report as the totals a live criterion is judged on."""
+
+    def read(*keys: str) -> float | None:
+        for key in keys:
+            value = number_or_none(row.get(key))
+            if value is not None:
+                return value
+        return None
+
+    samples, errors, rate = read("samples"), read("errorsCount"), read("errorsRate")
+    if errors is None and samples is not None and rate is not None:
+        errors = round(samples * rate / 100)  # the count the share was taken of
+    return LabelTotals(
+        samples=samples,
+        errors=errors,
+        errors_rate=rate,
+        avg_rt=read("avgResponseTime"),
+        avg_lt=read("avgLatency"),
+        avg_bytes=read("avgBytes"),
+        p50=read("50line", "medianResponseTime"),
+        p90=read("90line"),
+        p95=read("95line"),
+        p99=read("99line"),
     )
 
 

@@ -17,25 +17,13 @@ from ci_gate.config.settings import (
     resolve_api,
     resolve_wait,
 )
-from ci_gate.errors import UsageError
 from ci_gate.wait.signals import SignalGuard
-
-
-def _refuse_unjudged_live_criteria(settings: WaitSettings) -> None:
-    """Fail closed until the wait judges `--fail-on` (issue 31): a criterion read but never
-    judged would pass by silence. The integrator removes this when the loop judges them."""
-    if settings.fail_on:
-        raise UsageError(
-            "--fail-on / --fail-on-file: live criteria are read but not judged yet by this "
-            "build; remove them (they would pass by silence)"
-        )
 
 
 def handle_wait(args: argparse.Namespace, guard: SignalGuard) -> int:
     from ci_gate.commands.wait import run_wait
 
     settings = resolve_wait(args, os.environ, args.master_ids)
-    _refuse_unjudged_live_criteria(settings)
     return run_wait(settings, resolve_api(args, os.environ), guard)
 
 
@@ -44,7 +32,6 @@ def handle_run(args: argparse.Namespace, guard: SignalGuard) -> int:
 
     start = resolve(StartSettings(test_id=parse_test_id(args.test_id)), args, os.environ)
     settings = resolve_wait(args, os.environ, None)
-    _refuse_unjudged_live_criteria(settings)
     return run_run(
         start,
         resolve(RunSettings(), args, os.environ),

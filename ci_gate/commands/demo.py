@@ -12,6 +12,7 @@ from ci_gate.commands.run import run_run
 from ci_gate.commands.simulate import scenario_named
 from ci_gate.commands.wait import run_wait
 from ci_gate.config.credentials import Credentials
+from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.config.options import parse_option
 from ci_gate.config.settings import (
     ApiSettings,
@@ -72,6 +73,10 @@ def run_demo(
         stop_on_timeout=True,
         stop_on_cancel=True,
         heartbeat=5.0,
+        fail_on=tuple(
+            parse_fail_on(criterion, f"scenario {scenario.name}: demo.fail_on")
+            for criterion in scenario.demo.fail_on
+        ),
     )
     server = SimulatorServer(scenario)
     server.start_in_thread()

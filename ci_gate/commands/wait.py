@@ -63,6 +63,10 @@ def announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) -
     if settings.ignore:
         patterns = ", ".join(repr(pattern.pattern) for pattern in settings.ignore)
         progress.note(f"ignoring events whose message matches {patterns}")
+    if settings.fail_on:
+        named = "; ".join(repr(criterion.name) for criterion in settings.fail_on)
+        warmup = f" (warm-up {format_duration(settings.warmup)})" if settings.warmup else ""
+        progress.note(f"judging live criteria{warmup}: {named}")
 
 
 def _every(interval: float) -> str:
@@ -276,6 +280,8 @@ def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr:
             stdout.write(
                 f"ci-gate: master {master.master_id} report: {one_line(master.report_url)}\n"
             )
+        if master.stop_saved:
+            stdout.write(f"ci-gate: master {master.master_id}: {master.stop_saved}\n")
     line = f"ci-gate: {outcome.verdict}: {one_line(outcome.reason, 2000)}\n"
     if outcome.verdict is Verdict.PASSED:
         stdout.write(line)

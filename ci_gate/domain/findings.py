@@ -7,10 +7,12 @@ No I/O and no judging here: `blazemeter.answers` builds these from the API's ans
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from enum import Enum
 
+from ci_gate.domain.live_criteria import LabelTotals
 from ci_gate.domain.verdict import Verdict
 from ci_gate.safe_numbers import OUT_OF_RANGE, in_range, show_number
 
@@ -191,6 +193,9 @@ class AggregateReport:
 
     rows: dict[str, tuple[LabelRow, ...]]
     notes: tuple[str, ...] = ()
+    #: label -> the totals live criteria without a timeframe are judged on (the first
+    #: row of a label listed twice)
+    totals: dict[str, LabelTotals] = dataclasses.field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from ci_gate.domain.findings import BaselineOutcome, CriteriaOutcome
 from ci_gate.domain.levels import level_name
+from ci_gate.domain.live import KpiPoint
+from ci_gate.domain.live_criteria import JudgeState, LiveCriterion, LiveJudgement
 from ci_gate.domain.run import Event, Traffic
 from ci_gate.domain.trend import Trend
 from ci_gate.domain.verdict import Verdict
@@ -50,6 +52,25 @@ class CommentResult:
 
 
 @dataclass(frozen=True)
+class LiveCriterionOutcome:
+    """One `--fail-on` criterion on one master: how it was judged and what it did."""
+
+    criterion: LiveCriterion
+    judgement: LiveJudgement
+    #: this criterion's breach sent the master's stop request
+    stopped_run: bool = False
+
+    @property
+    def breached(self) -> bool:
+        return self.judgement.state is JudgeState.BREACHED
+
+    @property
+    def fails(self) -> bool:
+        """It fails the master: a `failed` criterion breached, or never judged."""
+        return self.criterion.fail and self.judgement.state is not JudgeState.OK
+
+
+@dataclass(frozen=True)
 class MasterOutcome:
     """What happened to one master."""
 
@@ -80,6 +101,13 @@ class MasterOutcome:
     trend: Trend | None = None
     #: every event occurrence seen, in the order first seen (for report.html's chart)
     events: tuple[Event, ...] = ()
+    #: each `--fail-on` criterion as judged on this master (empty without --fail-on)
+    live_criteria: tuple[LiveCriterionOutcome, ...] = ()
+    #: label name -> its live KPI seconds in order (ALL and the labels criteria name;
+    #: capped at 3,600 per label by merging neighbours): report.html's KPI charts
+    kpi_timeline: dict[str, tuple[KpiPoint, ...]] = field(default_factory=dict)
+    #: what a stop by a live criterion saved ("stopped after 3m10s of a planned 31m")
+    stop_saved: str | None = None
 
 
 @dataclass(frozen=True)

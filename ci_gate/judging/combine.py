@@ -28,6 +28,7 @@ from ci_gate.formatting import format_duration
 from ci_gate.judging.baseline import compare, data_notes
 from ci_gate.judging.criteria import judge as judge_criteria
 from ci_gate.judging.facts import EndFacts, Ending, MasterFacts
+from ci_gate.judging.live_outcome import capped_timeline, live_notes, live_outcomes, stop_saved
 from ci_gate.judging.reason import run_reason
 from ci_gate.judging.trend import build_trend, trend_point
 
@@ -62,6 +63,14 @@ def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:
                 notes.append(baseline.note)
             notes.extend(baseline.data_notes)
     verdict, error = _verdict(facts, rules, now, criteria, baseline)
+    live = facts.live
+    ended = facts.ending is Ending.ENDED and end is not None
+    judged = live_outcomes(live, ended=ended, summary=end.kpis if end else None) if live else ()
+    # a failed criterion breached, or (after the end) never judged: worst wins
+    failing = any(item.fails and (ended or item.breached) for item in judged)
+    if failing and verdict.severity < Verdict.FAILED.severity:
+        verdict = Verdict.FAILED
+    notes += [note for note in (live_notes(live) if live else ()) if note not in notes]
     if verdict is Verdict.TIMEOUT and facts.trouble_since is not None and facts.last_error:
         # late, not blind: the timeout is the verdict, the API trouble at the end its context
         notes.append(f"last API error before the deadline: {facts.last_error}")
@@ -90,6 +99,9 @@ def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:
         test_id=end.info.test_id if end and end.info else None,
         trend=_trend(facts.master_id, end),
         events=seen,
+        live_criteria=judged,
+        kpi_timeline=capped_timeline(live) if live else {},
+        stop_saved=(stop_saved(live, end.planned if end else None) if live else None),
     )
 
 

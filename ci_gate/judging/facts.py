@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ci_gate.domain.findings import AggregateReport, Criterion, MasterInfo, RunInfo
+from ci_gate.domain.live import KpiPoint, Label
+from ci_gate.domain.live_criteria import LabelTotals, LiveCriterion
 from ci_gate.domain.outcome import IgnoredEvent, StatusChange, StopRequest
 from ci_gate.domain.run import Event, MasterStatus
+from ci_gate.judging.live import LiveJudge
 from ci_gate.judging.tracker import EventTracker
 
 
@@ -71,11 +74,41 @@ class EndFacts:
     verdict_cut_by_deadline: bool = False
     criteria: tuple[Criterion, ...] = ()
     kpis: dict[str, float] | None = None
+    #: the planned load in seconds (`executions[]`), from the master's record
+    planned: float | None = None
     baseline: BaselineFacts | None = None
     trend: TrendFacts | None = None
     notes: list[str] = field(default_factory=list)
     #: said on the console as warnings, and kept as notes
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LiveFacts:
+    """What the live data of one master brought: its `--fail-on` judges as fed so far,
+    the seconds read (for the report's charts), and what could not be read."""
+
+    #: one per criterion, in the order given (none without --fail-on)
+    judges: list[LiveJudge] = field(default_factory=list)
+    #: the run's labels as `/data/labels` listed them (None: never read)
+    labels: list[Label] | None = None
+    #: label name -> its complete seconds, in order (ALL and the labels criteria name)
+    points: dict[str, list[KpiPoint]] = field(default_factory=dict)
+    #: the criterion whose breach sent the stop, and the run second it triggered on
+    stopped_by: LiveCriterion | None = None
+    stopped_at: int | None = None
+    #: the live data could not be read to the end: why (windowed criteria are then
+    #: judged on the totals)
+    lost: str | None = None
+    #: the run's totals per label (the aggregate report read after the end; None: not read)
+    totals: dict[str, LabelTotals] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def first_second(self) -> int | None:
+        """The run's first KPI second (ALL's): where the run's own time starts."""
+        seconds = self.points.get("ALL")
+        return seconds[0].ts if seconds else None
 
 
 @dataclass
@@ -106,6 +139,8 @@ class MasterFacts:
     #: the words of an ending that is a failure of its own (an API error, a signal, a bug)
     error: str | None = None
     end: EndFacts | None = None
+    #: the live data (`--fail-on`, and the KPI charts); None when not read
+    live: LiveFacts | None = None
 
     def note_once(self, note: str) -> None:
         if note not in self.notes:

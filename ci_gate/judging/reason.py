@@ -6,9 +6,11 @@ failing master is named with its own count, and a pass says what it leaned on.
 
 from __future__ import annotations
 
-from ci_gate.domain.outcome import MasterOutcome
+from ci_gate.domain.live_criteria import JudgeState
+from ci_gate.domain.outcome import LiveCriterionOutcome, MasterOutcome
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import describe_event, plural
+from ci_gate.judging.live_outcome import breach_words
 
 
 def run_reason(verdict: Verdict, masters: tuple[MasterOutcome, ...], level: str) -> str:
@@ -47,7 +49,25 @@ def _passed_also(masters: tuple[MasterOutcome, ...]) -> str:
         parts.append(
             f"no regression against {plural(len(compared), 'baseline')} {', '.join(compared)}"
         )
-    return "".join(f"; {part}" for part in parts)
+    held = sum(1 for master in masters for item in master.live_criteria if not item.fails)
+    if held:
+        parts.append(f"{held} live {plural(held, 'criterion', 'criteria')} held")
+    warned = [
+        f"warning: master {master.master_id}: {live_reason(item)}"
+        for master in masters
+        for item in master.live_criteria
+        if not item.criterion.fail and item.judgement.state is not JudgeState.OK
+    ]
+    return "".join(f"; {part}" for part in parts + warned)
+
+
+def live_reason(item: LiveCriterionOutcome) -> str:
+    """Why a live criterion did not hold: breached (value and window) or not judged."""
+    name = item.criterion.name
+    if item.judgement.state is JudgeState.BREACHED:
+        return f"live criterion {name!r} breached: {breach_words(item.criterion, item.judgement)}"
+    why = item.judgement.note or "no data"
+    return f"live criterion {name!r} could not be judged: {why}"
 
 
 def _failed_reason(culprits: list[MasterOutcome], level: str) -> str:
@@ -66,6 +86,12 @@ def _failed_reason(culprits: list[MasterOutcome], level: str) -> str:
         f"master {master.master_id}: {master.criteria.reason}"
         for master in culprits
         if master.criteria is not None and master.criteria.verdict is Verdict.FAILED
+    ]
+    parts += [
+        f"master {master.master_id}: {live_reason(item)}"
+        for master in culprits
+        for item in master.live_criteria
+        if item.fails
     ]
     for master in culprits:
         worst = master.baseline.worst if master.baseline else None

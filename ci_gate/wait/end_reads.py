@@ -18,7 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -32,6 +32,7 @@ from ci_gate.domain.findings import (
     RunInfo,
     normalise_report_status,
 )
+from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.run import MasterStatus, Traffic
 from ci_gate.errors import ApiError, NotFoundError, OutOfTimeError
 from ci_gate.formatting import format_duration
@@ -73,6 +74,16 @@ class StatusApi(Protocol):
     def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str: ...
 
     def traffic(self) -> Traffic: ...
+
+    def labels(self, master_id: str, deadline: float | None = None) -> list[Label]: ...
+
+    def live_kpis(
+        self,
+        master_id: str,
+        from_ts: int,
+        label_ids: Sequence[str],
+        deadline: float | None = None,
+    ) -> dict[str, tuple[KpiPoint, ...]]: ...
 
 
 #: Seconds past the reads' deadline (the deadline and its grace) after which a request
@@ -172,7 +183,8 @@ class EndReads:
             self._add("verdict", self._verdict)
         else:
             self._add("kpis", self._kpis)
-            if plan.baseline is not None or plan.trend is not None:
+            if plan.baseline is not None or plan.trend is not None or plan.fail_on:
+                # the master's record: the baseline's and trend's test id, the planned load
                 self._add("master", lambda: api.master_info(master_id, clock.read_deadline))
         if plan.public_report:
             self._add("public-token", self._public_link)
@@ -328,6 +340,7 @@ class EndReads:
         """The master's own record: what the baseline's choice and checks, and the
         trend, need. The list of the test's runs is read once for both."""
         self._info = info
+        self.facts.planned = info.planned
         baseline, trend, test_id = self.facts.baseline, self.facts.trend, info.test_id
         wants_runs = trend is not None
         if trend is not None:

@@ -38,6 +38,7 @@ from ci_gate.errors import ApiError, OutOfTimeError
 from ci_gate.formatting import plural
 from ci_gate.judging.combine import Rules, combine, combine_run
 from ci_gate.judging.facts import Ending, MasterFacts
+from ci_gate.judging.live_outcome import breach_line
 from ci_gate.judging.policy import EventPolicy, Judgement
 from ci_gate.wait.end_reads import (
     ABANDON_AFTER,
@@ -47,6 +48,7 @@ from ci_gate.wait.end_reads import (
     SharedReads,
     StatusApi,
 )
+from ci_gate.wait.live_reads import Breach, LiveReads
 from ci_gate.wait.pool import WorkerPool
 from ci_gate.wait.preflight import read_named_baseline
 from ci_gate.wait.progress import ProgressSink
@@ -73,6 +75,8 @@ class _Watch:
     #: False once the master can no longer pass: it is then polled without events
     live_events: bool = True
     end_reads: EndReads | None = None
+    #: the live data reads (`--fail-on`; after the end, the KPI charts' read)
+    live: LiveReads | None = None
     outcome: MasterOutcome | None = None
 
     @property
@@ -89,6 +93,7 @@ class _InFlight:
     watch: _Watch
     started: float
     read: Read | None = None  # None: a status poll
+    live: bool = False  # a read of the live data (`live_reads`)
 
 
 @dataclass
@@ -124,6 +129,16 @@ class WaitLoop:
         self.poll_level = level_name(self.plan.level)
         self.timeline_level = level_name(min(self.plan.level, LEVELS["INFO"]))
         self.shared = SharedReads()
+        for watch in self.watches:
+            watch.live = LiveReads(
+                watch.master_id,
+                self.api,
+                self.plan.fail_on,
+                warmup=self.plan.warmup,
+                interval=self.plan.interval,
+                shared=self.shared,
+            )
+            watch.facts.live = watch.live.facts
         self.started = 0.0
         self.started_at = datetime.now(timezone.utc)
         self.deadline = 0.0
@@ -191,6 +206,7 @@ class WaitLoop:
                     if watch.phase == _POLLING and watch.next_poll <= now:
                         in_flight[pool.submit(self._status_call(watch))] = _InFlight(watch, now)
                         watch.phase = _POLL_IN_FLIGHT
+                    self._submit_live(pool, in_flight, watch, now)
                 if not self._pending():
                     return
                 self._wait_for(in_flight)
@@ -202,13 +218,18 @@ class WaitLoop:
                     watch = job.watch
                     if job.read is None:
                         self._apply_poll(watch, future, job.started)
+                    elif job.live:
+                        assert watch.live is not None
+                        self._act(watch, watch.live.finished(job.read, future))
                     else:
                         assert watch.end_reads is not None
                         watch.end_reads.finished(job.read, future)
                     if watch.phase == _ENDING and watch.end_reads is not None:
                         for read in watch.end_reads.take():
                             in_flight[pool.submit(read.call)] = _InFlight(watch, now, read)
-                        if watch.end_reads.done:
+                        self._submit_live(pool, in_flight, watch, now)
+                        live_settled = watch.live is None or watch.live.settled
+                        if watch.end_reads.done and live_settled:
                             self._apply_end(watch)
                     if self.plan.fail_fast and self._verdict(watch) is Verdict.FAILED:
                         self._end_pending(
@@ -220,12 +241,32 @@ class WaitLoop:
         finally:
             pool.close()
 
+    def _submit_live(
+        self, pool: WorkerPool, in_flight: dict[Future[Any], _InFlight], watch: _Watch, now: float
+    ) -> None:
+        """The live reads due for a master still watched (bounded by the deadline; after
+        its end, by the end reads' deadline)."""
+        if watch.live is None or watch.phase == _DONE:
+            return
+        ending = watch.phase == _ENDING
+        deadline = self._read_deadline() if ending else self.deadline
+        for read in watch.live.due(now, watch.facts.progress, deadline):
+            in_flight[pool.submit(read.call)] = _InFlight(watch, now, read, live=True)
+
     def _wait_for(self, in_flight: dict[Future[Any], _InFlight]) -> None:
         """Until a request completes or the next poll is due (no busy waiting), and never
         past the time a request still in flight is abandoned."""
         if any(future.done() for future in in_flight):
             return
         due = [w.next_poll for w in self.watches if w.phase == _POLLING]
+        due += [
+            live_due
+            for w in self.watches
+            if w.live is not None
+            and w.phase in (_POLLING, _POLL_IN_FLIGHT)
+            and (live_due := w.live.next_due()) is not None
+            and live_due < self.deadline
+        ]
         pause = max(0.0, min(due) - self.clock()) if due else None
         if in_flight:
             limit = max(0.0, self._read_deadline() + ABANDON_AFTER - self.clock())
@@ -366,6 +407,8 @@ class WaitLoop:
     def _begin_end_reads(self, watch: _Watch) -> None:
         needs_timeline = self.timeline_level != self.poll_level or watch.facts.events_unread
         watch.phase = _ENDING
+        if watch.live is not None:
+            watch.live.end()
         watch.end_reads = EndReads(
             watch.master_id,
             self.api,
@@ -400,6 +443,28 @@ class WaitLoop:
                 f"{who}: compared with baseline {comparison.master_id} "
                 f"({comparison.how_chosen}): {found} {plural(found, 'regression')}"
             )
+
+    # -- a live criterion that triggered --------------------------------------------------
+
+    def _act(self, watch: _Watch, breaches: list[Breach]) -> None:
+        """Say each breach; `stop` stops the master once, at once; `--fail-fast` ends the
+        wait on a `failed` one. The verdict is `combine`'s."""
+        live = watch.facts.live
+        for judge, judged in breaches:
+            criterion = judge.criterion
+            watch.outcome = None
+            watch.last_heartbeat = self._elapsed()
+            self.progress.note(f"master {watch.master_id}: {breach_line(criterion, judged)}")
+            if watch.done or live is None:
+                continue
+            running = watch.facts.status not in TERMINAL_STATUSES and watch.phase != _ENDING
+            if criterion.stop and live.stopped_by is None and running:
+                live.stopped_by, live.stopped_at = criterion, judged.triggered_at
+                self._stop(watch, f"live criterion {criterion.name!r}", self.clock() + STOP_BUDGET)
+            if self.plan.fail_fast and criterion.fail and running:
+                self._end(watch, Ending.FAILED_FAST)
+                if live.stopped_by is None:
+                    self._left_running(watch, "or give the criterion the action stop")
 
     # -- ends other than every master ending ---------------------------------------------
 

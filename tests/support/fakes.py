@@ -3,10 +3,12 @@ no real sleeping)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ci_gate.blazemeter.links import report_url
 from ci_gate.domain.findings import AggregateReport, Criterion, LabelRow, MasterInfo, RunInfo
+from ci_gate.domain.live import KpiPoint, Label
+from ci_gate.domain.live_criteria import LabelTotals
 from ci_gate.domain.run import GRACEFUL_STOP_PROGRESS, Event, MasterStatus, Traffic
 from ci_gate.errors import ApiError
 
@@ -44,6 +46,21 @@ class FakeApi:
         self.reads: list[tuple[str, str]] = []
         self.aggregates: dict[str, dict[str, LabelRow]] = {}
         self.runs: dict[str, list[RunInfo]] = {}
+        #: the live data: labels, and per label id its seconds (served from `from`)
+        self.live_labels: list[Label] = [Label("ALL", "ALL")]
+        self.live_points: dict[str, list[KpiPoint]] = {}
+        #: what `/data/kpis` serves now: seconds up to this one (None: all of them)
+        self.live_upto: int | None = None
+        #: or: the run second served at each moment of the fake clock
+        self.live_served: Callable[[], int] | None = None
+        #: label name -> the totals the aggregate report gives (criteria on totals)
+        self.totals: dict[str, LabelTotals] = {}
+        #: the master's planned load (seconds), as `executions[]` would list it
+        self.planned: float | None = None
+        #: raised by the live reads instead of answering (a read failing after retries)
+        self.live_error: ApiError | None = None
+        #: (master, what, from) of each live read: labels and kpis
+        self.live_reads: list[tuple[str, str, int]] = []
 
     def status(
         self, master_id: str, *, level: str, events: bool = True, deadline: float | None = None
@@ -66,7 +83,11 @@ class FakeApi:
         answers = self.report_statuses.get(master_id, ["pass"])
         test_id, created, ended = self.masters.get(master_id, (None, None, 1.0))
         return MasterInfo(
-            answers.pop(0) if len(answers) > 1 else answers[0], test_id, created, ended
+            answers.pop(0) if len(answers) > 1 else answers[0],
+            test_id,
+            created,
+            ended,
+            planned=self.planned,
         )
 
     def criteria_with_notes(
@@ -88,11 +109,37 @@ class FakeApi:
     def aggregate(self, master_id: str, deadline: float | None = None) -> AggregateReport:
         self.reads.append((master_id, "aggregate"))
         rows = self.aggregates.get(master_id, {})
-        return AggregateReport({label: (row,) for label, row in rows.items()})
+        return AggregateReport({label: (row,) for label, row in rows.items()}, (), self.totals)
 
     def runs_of_test(self, test_id: str, deadline: float | None = None) -> list[RunInfo]:
         self.reads.append((test_id, "runs"))
         return self.runs.get(test_id, [])
+
+    def labels(self, master_id: str, deadline: float | None = None) -> list[Label]:
+        self.live_reads.append((master_id, "labels", 0))
+        if self.live_error is not None:
+            raise self.live_error
+        return list(self.live_labels)
+
+    def live_kpis(
+        self,
+        master_id: str,
+        from_ts: int,
+        label_ids: Sequence[str],
+        deadline: float | None = None,
+    ) -> dict[str, tuple[KpiPoint, ...]]:
+        self.live_reads.append((master_id, "kpis", from_ts))
+        if self.live_error is not None:
+            raise self.live_error
+        upto = self.live_served() if self.live_served is not None else self.live_upto
+        return {
+            label: tuple(
+                p
+                for p in self.live_points.get(label, [])
+                if p.ts >= from_ts and (upto is None or p.ts <= upto)
+            )
+            for label in label_ids
+        }
 
     def report_url(self, master_id: str, public_token: str | None = None) -> str:
         return report_url(API_URL, master_id, public_token)  # the product's links

@@ -293,15 +293,3 @@ def test_yaml_is_imported_only_when_a_file_is_read() -> None:
     )
     assert "ci_gate.config.settings" in loaded
     assert "yaml" not in loaded and "ci_gate.config.fail_on_file" not in loaded
-
-
-@pytest.mark.parametrize("command", [["wait", "1"], ["run", "7"]])
-def test_until_the_wait_judges_them_criteria_are_refused_not_ignored(
-    command: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Fail closed: a criterion read and never judged would pass by silence (the wiring of
-    issue 31 replaces this refusal with the judging)."""
-    monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "id")
-    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", "secret")
-    assert cli.main([*command, "--fail-on", "p90>2s"]) == 2
-    assert "live criteria are read but not judged yet" in capsys.readouterr().err

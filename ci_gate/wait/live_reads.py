@@ -1,0 +1,331 @@
+"""The live data reads of one master, paced for the wait loop, and what they feed.
+
+While a master runs with data (progress >= 100) and `--fail-on` names criteria, the loop
+asks `due()` for the reads to send now and hands each result to `finished()`:
+- `/data/labels` once, and again at most every 30 s of the gate's clock while a label a
+  criterion names has not appeared;
+- `/data/kpis` at most once per `--interval`, only for ALL and the labels named, `from`
+  where the feed says (`judging.live_feed`: the provisional second, read again);
+- the aggregate report at most every 30 s while a percentile criterion with a timeframe
+  is live (BlazeMeter's cumulative percentiles).
+Each complete second goes to every criterion's judge (`judging.live`); what triggers is
+handed back to the loop, which acts on it (the stop, the live line). Once the master has
+ended (`end()`), the rest of its seconds are read page by page (at most 4 MB: with or
+without criteria, so report.html can draw the run's curves), the feed is flushed, and the
+run's totals are read for the criteria judged on them. A read that fails after its
+retries is a fact (`LiveFacts.lost`), never raised: the loop goes on.
+
+Nothing here judges a verdict (`judging.combine` does) and nothing sends a stop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import Any, Protocol
+
+from ci_gate.domain.findings import AggregateReport
+from ci_gate.domain.live import ALL_LABEL, KpiPoint, Label
+from ci_gate.domain.live_criteria import LiveCriterion, LiveJudgement
+from ci_gate.domain.run import GRACEFUL_STOP_PROGRESS, Traffic
+from ci_gate.errors import ApiError
+from ci_gate.judging.facts import LiveFacts
+from ci_gate.judging.live import CumulativeJudge, LiveJudge, judge_for
+from ci_gate.judging.live_feed import LiveFeed
+from ci_gate.judging.live_labels import find_label
+from ci_gate.judging.live_outcome import totals_for
+from ci_gate.wait.end_reads import ABANDON_AFTER, Read, SharedReads
+
+#: Seconds of the gate's clock between reads of the labels while a named one is missing,
+#: and between reads of the cumulative percentiles while live.
+LABELS_AGAIN = 30.0
+PERCENTILES_AGAIN = 30.0
+#: What the reads after the end may bring at most, and in how many pages.
+END_READ_BYTES = 4 * 1024 * 1024
+END_READ_PAGES = 200
+
+#: A breach to act on: the judge (its criterion) and what it judged.
+Breach = tuple[LiveJudge, LiveJudgement]
+
+
+class LiveApi(Protocol):
+    """What the live reads need of a client (`BlazeMeterClient`)."""
+
+    def labels(self, master_id: str, deadline: float | None = None) -> list[Label]: ...
+
+    def live_kpis(
+        self,
+        master_id: str,
+        from_ts: int,
+        label_ids: Sequence[str],
+        deadline: float | None = None,
+    ) -> dict[str, tuple[KpiPoint, ...]]: ...
+
+    def aggregate(self, master_id: str, deadline: float | None = None) -> AggregateReport: ...
+
+    def traffic(self) -> Traffic: ...
+
+
+class LiveReads:
+    """One master's live reads: `due()` what to send, `finished()` each, `end()` once."""
+
+    def __init__(
+        self,
+        master_id: str,
+        api: LiveApi,
+        criteria: Sequence[LiveCriterion],
+        *,
+        warmup: int,
+        interval: float,
+        shared: SharedReads,
+    ) -> None:
+        self.master_id, self.api, self.interval, self.shared = master_id, api, interval, shared
+        self.facts = LiveFacts(judges=[judge_for(criterion, warmup) for criterion in criteria])
+        self.feed = LiveFeed()
+        #: label id -> name, for the labels asked for (ALL and those named)
+        self._asked: dict[str, str] = {}
+        self._judge_labels: list[str | None] = [None] * len(criteria)
+        self._all_id = ALL_LABEL
+        self._busy: set[str] = set()
+        self._next = {"labels": 0.0, "kpis": 0.0, "percentiles": 0.0}
+        self._ending = False
+        self._stage = "live"
+        self._end_bytes = 0
+        self._end_pages = 0
+        self._started = False
+        self._now = 0.0
+        self._has_data = False
+
+    # -- the schedule -----------------------------------------------------------------------
+
+    @property
+    def settled(self) -> bool:
+        """The master ended and every read after the end is back."""
+        return self._stage == "settled" and not self._busy
+
+    def end(self) -> None:
+        """The master has ended: read its last seconds, flush, read its totals."""
+        if not self._ending:
+            self._ending = True
+            self._stage = "labels" if self.facts.labels is None else "pages"
+
+    def next_due(self) -> float | None:
+        """When a read will next be due while live (None: none waits on time alone: not
+        live, no data yet, or the read is out)."""
+        if self._ending or not self.facts.judges or not self._has_data:
+            return None
+        busy, waits = self._busy, []
+        if self.facts.labels is not None and "kpis" not in busy:
+            waits.append(self._next["kpis"])
+        if (self.facts.labels is None or self._missing_named()) and "labels" not in busy:
+            waits.append(self._next["labels"])
+        if self._percentile_live() and "percentiles" not in busy and self.feed.newest is not None:
+            waits.append(self._next["percentiles"])
+        return min(waits) if waits else None
+
+    def due(self, now: float, progress: int | None, deadline: float) -> list[Read]:
+        """The reads to send now (each handed over once), bounded by `deadline`."""
+        self._now = now
+        if self._ending:
+            return self._end_due(deadline)
+        self._has_data = progress is not None and progress >= GRACEFUL_STOP_PROGRESS
+        if not self.facts.judges or not self._has_data or now >= deadline:
+            return []
+        reads = []
+        labels_wanted = self.facts.labels is None or self._missing_named()
+        if labels_wanted and "labels" not in self._busy and now >= self._next["labels"]:
+            self._next["labels"] = now + LABELS_AGAIN
+            reads.append(self._read("labels", lambda: self.api.labels(self.master_id, deadline)))
+        kpis_free = self.facts.labels is not None and "kpis" not in self._busy
+        if kpis_free and now >= self._next["kpis"]:
+            self._next["kpis"] = now + self.interval
+            reads.append(self._kpi_read("kpis", deadline))
+        percentiles_free = self._percentile_live() and "percentiles" not in self._busy
+        if percentiles_free and now >= self._next["percentiles"] and self.feed.newest is not None:
+            self._next["percentiles"] = now + PERCENTILES_AGAIN
+            reads.append(
+                self._read("percentiles", lambda: self.api.aggregate(self.master_id, deadline))
+            )
+        return reads
+
+    def _end_due(self, deadline: float) -> list[Read]:
+        if self._busy:
+            return []  # a live read still out: the feed takes answers in order
+        if self._stage == "labels":
+            return [self._read("labels", lambda: self.api.labels(self.master_id, deadline))]
+        if self._stage == "pages":
+            return [self._kpi_read("page", deadline)]
+        if self._stage == "totals":
+            if not self.facts.judges:
+                self._stage = "settled"
+                return []
+            key = ("aggregate", self.master_id)  # shared with the baseline's read of it
+            wait = deadline + ABANDON_AFTER - self._now  # as the end reads wait for it
+            return [
+                self._read(
+                    "totals",
+                    lambda: self.shared.once(
+                        key, lambda: self.api.aggregate(self.master_id, deadline), wait
+                    ),
+                )
+            ]
+        return []
+
+    def _read(self, name: str, call: Any) -> Read:
+        self._busy.add(name)
+        return Read(name, call)
+
+    def _kpi_read(self, name: str, deadline: float) -> Read:
+        ids = list(self._asked) or [self._all_id]
+        start = self.feed.next_from
+        api, master_id = self.api, self.master_id
+
+        def read() -> tuple[dict[str, tuple[KpiPoint, ...]], int]:
+            before = api.traffic().bytes_received
+            answer = api.live_kpis(master_id, start, ids, deadline)
+            return answer, api.traffic().bytes_received - before
+
+        return self._read(name, read)
+
+    def _missing_named(self) -> bool:
+        return any(
+            judge.criterion.label is not None and label_id is None
+            for judge, label_id in zip(self.facts.judges, self._judge_labels, strict=True)
+        )
+
+    def _percentile_live(self) -> bool:
+        return any(isinstance(judge, CumulativeJudge) for judge in self.facts.judges)
+
+    # -- what came back (in the loop's thread) ----------------------------------------------
+
+    def finished(self, read: Read, future: Future[Any]) -> list[Breach]:
+        """Record one read; the breaches it made trigger (in the order they did)."""
+        self._busy.discard(read.name)
+        try:
+            result = future.result()
+        except ApiError as error:
+            self._failed(read.name, str(error))
+            return []
+        if read.name == "labels":
+            self._got_labels(result)
+            return []
+        if read.name in ("kpis", "page"):
+            answer, size = result
+            return self._got_kpis(read.name, answer, size)
+        if read.name == "percentiles":
+            return self._cumulative(result)
+        if read.name == "totals":
+            breaches = self._cumulative(result)
+            self.facts.totals = result.totals
+            self._stage = "settled"
+            return breaches
+        return []
+
+    def _failed(self, name: str, error: str) -> None:
+        facts = self.facts
+        if name == "labels":
+            if self._ending:
+                facts.lost = f"could not read the run's labels: {error}"
+                self._stage = "totals"
+            elif facts.labels is None:
+                self._next["labels"] = self._now + self.interval  # tried again soon
+        elif name in ("kpis", "page"):
+            facts.lost = f"could not read the live KPIs: {error}"
+            if name == "page":
+                self._flush()
+                self._stage = "totals"
+        elif name == "percentiles":
+            pass  # read again in 30 s; the end's totals judge it if none comes
+        elif name == "totals":
+            facts.notes.append(f"could not read the run's totals (aggregate report): {error}")
+            self._stage = "settled"
+
+    def _got_labels(self, labels: list[Label]) -> None:
+        facts = self.facts
+        if not labels and not self._ending:
+            # none listed yet: the data is not there yet (BlazeMeter lists labels once
+            # they have seconds), so this is no read of the labels: asked again soon
+            self._next["labels"] = self._now + self.interval
+            return
+        facts.labels = labels
+        found_all = find_label(None, labels)
+        self._all_id = found_all.id if found_all is not None else ALL_LABEL
+        asked = {self._all_id: ALL_LABEL}
+        for index, judge in enumerate(facts.judges):
+            found = find_label(judge.criterion.label, labels)
+            self._judge_labels[index] = None if found is None else found.id
+            if found is not None:
+                asked[found.id] = found.name
+        self._asked = asked
+        if self._stage == "labels":
+            self._stage = "pages"
+
+    def _got_kpis(
+        self, name: str, answer: dict[str, tuple[KpiPoint, ...]], size: int
+    ) -> list[Breach]:
+        newest = self.feed.newest
+        breaches = self._take(self.feed.take(answer))
+        if name == "kpis":
+            self.facts.lost = None  # read again: the seconds missed came with this answer
+            return breaches
+        self._end_bytes += size
+        self._end_pages += 1
+        more = self.feed.newest is not None and (newest is None or self.feed.newest > newest)
+        if more and self._end_bytes >= END_READ_BYTES:
+            self.facts.notes.append(
+                "the live KPIs read after the end reached 4 MB: the charts stop there"
+            )
+            more = False
+        if not more or self._end_pages >= END_READ_PAGES:
+            self.facts.lost = None
+            breaches += self._flush()
+            self._stage = "totals"
+        return breaches
+
+    def _flush(self) -> list[Breach]:
+        return self._take(self.feed.flush())
+
+    def _take(self, released: dict[str, tuple[KpiPoint, ...]]) -> list[Breach]:
+        """Complete seconds: kept per label for the charts, fed to each judge in order
+        of ALL's seconds (a label without that second is fed None)."""
+        facts = self.facts
+        for label_id, points in released.items():
+            name = self._asked.get(label_id)
+            if name is not None and points:
+                facts.points.setdefault(name, []).extend(points)
+        seconds = released.get(self._all_id, ())
+        if not seconds or not facts.judges:
+            return []
+        if not self._started:
+            self._started = True
+            first = facts.first_second or seconds[0].ts
+            for judge in facts.judges:
+                judge.begin(first)
+        by_label = {
+            label_id: {point.ts: point for point in points} for label_id, points in released.items()
+        }
+        breaches: list[Breach] = []
+        for point in seconds:
+            for judge, judge_label in zip(facts.judges, self._judge_labels, strict=True):
+                own = None if judge_label is None else by_label.get(judge_label, {}).get(point.ts)
+                judged = judge.feed(point.ts, point if judge.criterion.label is None else own)
+                if judged is not None:
+                    breaches.append((judge, judged))
+        return breaches
+
+    def _cumulative(self, report: AggregateReport) -> list[Breach]:
+        """BlazeMeter's cumulative percentiles, read at the newest second the feed has."""
+        second = self.feed.newest
+        if second is None:
+            return []
+        breaches: list[Breach] = []
+        for judge in self.facts.judges:
+            if not isinstance(judge, CumulativeJudge):
+                continue
+            totals = totals_for(judge.criterion, report.totals, None)
+            value = None if totals is None else getattr(totals, judge.criterion.subject.value)
+            if value is not None:
+                judged = judge.feed_cumulative(second, value)
+                if judged is not None:
+                    breaches.append((judge, judged))
+        return breaches

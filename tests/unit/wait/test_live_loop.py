@@ -1,0 +1,278 @@
+"""`--fail-on` in the wait loop, with a scripted API and a fake clock: the reads' pacing,
+the stop (once, after the window, at once), the verdict, and reading failures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import pytest
+
+from ci_gate.config.fail_on import parse_fail_on
+from ci_gate.config.settings import WaitSettings
+from ci_gate.domain.live import KpiPoint, Label
+from ci_gate.domain.live_criteria import JudgeState, LabelTotals
+from ci_gate.domain.outcome import Outcome
+from ci_gate.errors import ApiError
+from ci_gate.wait.loop import WaitLoop
+from ci_gate.wait.signals import SignalGuard
+from tests.support.fakes import FakeApi, FakeClock, status
+from tests.support.helpers import SilentProgress
+
+T0 = 1_796_000_000  # the run's first second
+CHECKOUT = Label("c0ffee", "Checkout")
+
+
+class Notes(SilentProgress):
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+
+class StopTimes(FakeApi):
+    """Records the fake clock at each stop request; the run ends on the next poll."""
+
+    def __init__(self, clock: FakeClock, polls: int) -> None:
+        super().__init__(
+            clock, {"1": [status("DATA_RECEIVED", 100)] * polls + [status("ENDED", 140)]}
+        )
+        self.stop_times: list[float] = []
+
+    def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
+        self.stop_times.append(self.clock.now)
+        self.script[master_id] = [status("ENDED", 140)]
+        return super().stop(master_id, progress, deadline)
+
+
+def point(ts: int, rt: float, hits: int = 10, users: int = 20) -> KpiPoint:
+    return KpiPoint(ts, hits, 0, users, rt, rt / 2, 1000.0)
+
+
+def serve(
+    api: FakeApi, seconds: int, slow_from: int | None, start: float, *, rt: float = 2000
+) -> None:
+    """ALL and Checkout, one point a second; Checkout slow from `slow_from`; the seconds
+    arrive one per second of the fake clock from `start`."""
+    api.live_labels = [Label("ALL", "ALL"), CHECKOUT, Label("h0me", "Home")]
+    api.live_points = {
+        "ALL": [point(T0 + s, 300) for s in range(seconds)],
+        CHECKOUT.id: [
+            point(T0 + s, rt if slow_from is not None and s >= slow_from else 400)
+            for s in range(seconds)
+        ],
+    }
+    api.live_served = lambda: T0 + int(api.clock.now - start)
+
+
+def run(
+    api: FakeApi,
+    clock: FakeClock,
+    criteria: Sequence[str],
+    progress: SilentProgress | None = None,
+    **switches: object,
+) -> Outcome:
+    plan = replace(
+        WaitSettings(
+            master_ids=tuple(api.script),
+            timeout=switches.pop("timeout", 600),  # type: ignore[arg-type]
+            interval=switches.pop("interval", 1.0),  # type: ignore[arg-type]
+            fail_on=tuple(parse_fail_on(text, "--fail-on") for text in criteria),
+        ),
+        **switches,  # type: ignore[arg-type]
+    )
+    return WaitLoop(
+        plan, api, progress or SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
+    ).run()
+
+
+def test_a_breach_stops_the_master_once_after_its_window_and_fails_it() -> None:
+    clock = FakeClock()
+    api = StopTimes(clock, polls=200)
+    serve(api, 200, slow_from=20, start=clock.now)
+    api.planned = 1860.0
+    notes = Notes()
+    outcome = run(api, clock, ["avg-rt of Checkout>1500ms for 10s"], notes)
+    master = outcome.masters[0]
+    assert outcome.verdict == "failed" and outcome.exit_code == 1
+    assert api.stops == [("1", 100)]  # once, and `stop` (it had data)
+    # the window is 20..29: its last second is complete once second 30 is read
+    assert api.stop_times[0] >= 1000.0 + 30
+    (item,) = master.live_criteria
+    assert item.judgement.state is JudgeState.BREACHED and item.stopped_run
+    assert item.judgement.window == (T0 + 20, T0 + 29)
+    assert item.judgement.value == pytest.approx(2000)
+    line = next(n for n in notes.notes if "breached" in n)
+    assert (
+        "live criterion 'avg-rt of Checkout>1500ms for 10s' breached: 2,000 ms average every second"
+        in line
+    )
+    assert "sent stop: live criterion 'avg-rt of Checkout>1500ms for 10s'" in " ".join(notes.notes)
+    assert master.stop_saved is not None and "of a planned 31m00s" in master.stop_saved
+    assert "stopped after 30s" in master.stop_saved
+    assert "breached" in outcome.reason
+    assert set(master.kpi_timeline) == {"ALL", "Checkout"}
+
+
+@pytest.mark.parametrize("interval", [1.0, 2.5, 5.0, 10.0])
+@pytest.mark.parametrize("slow_from", [20, 23, 27])
+def test_the_stop_follows_the_breaching_seconds_arrival_within_an_interval_and_a_second(
+    interval: float, slow_from: int
+) -> None:
+    """The issue's figure: from the arrival of the second that completes the window to the
+    stop request, at most one --interval and one second (of the gate's clock)."""
+    clock = FakeClock()
+    start = clock.now
+    api = StopTimes(clock, polls=400)
+    serve(api, 300, slow_from=slow_from, start=start)
+    run(api, clock, ["avg-rt of Checkout>1500ms for 10s"], interval=interval)
+    breaching_second = slow_from + 9
+    arrived = start + breaching_second  # served from this moment of the gate's clock
+    assert len(api.stop_times) == 1
+    assert 0 <= api.stop_times[0] - arrived <= interval + 1.0
+
+
+def test_kpis_are_read_at_most_once_per_interval_only_for_the_labels_named() -> None:
+    clock = FakeClock()
+    api = StopTimes(clock, polls=60)
+    serve(api, 100, slow_from=None, start=clock.now)
+    outcome = run(api, clock, ["avg-rt of Checkout>1500ms for 10s"], interval=2.0)
+    assert outcome.verdict == "passed"
+    kpi_reads = [entry for entry in api.live_reads if entry[1] == "kpis"]
+    froms = [entry[2] for entry in kpi_reads]
+    assert froms == sorted(froms)  # `from` only moves on
+    assert len([e for e in api.live_reads if e[1] == "labels"]) == 1
+    # 60 polls 2 s apart: one read per poll at most, plus the pages after the end
+    assert len(kpi_reads) <= 60 + 3
+
+
+def test_continue_records_the_breach_without_a_stop_and_fails_at_the_end() -> None:
+    clock = FakeClock()
+    api = StopTimes(clock, polls=60)
+    serve(api, 100, slow_from=10, start=clock.now)
+    outcome = run(api, clock, ["avg-rt of Checkout>1500ms for 5s, continue"])
+    assert api.stops == []
+    assert outcome.verdict == "failed"
+    (item,) = outcome.masters[0].live_criteria
+    assert item.judgement.state is JudgeState.BREACHED and not item.stopped_run
+
+
+def test_non_failed_stops_but_never_fails_the_gate_and_shows_as_a_warning() -> None:
+    clock = FakeClock()
+    api = StopTimes(clock, polls=60)
+    serve(api, 100, slow_from=10, start=clock.now)
+    notes = Notes()
+    outcome = run(api, clock, ["avg-rt of Checkout>1500ms for 5s, stop as non-failed"], notes)
+    assert api.stops == [("1", 100)]  # with stop it still stops the run, as in Taurus
+    assert outcome.verdict == "passed" and outcome.exit_code == 0
+    assert "warning: master 1: live criterion" in outcome.reason
+    assert any("non-failed: a warning" in note for note in notes.notes)
+
+
+def test_fail_fast_exits_at_once_on_a_breach() -> None:
+    clock = FakeClock()
+    api = StopTimes(clock, polls=200)
+    serve(api, 200, slow_from=10, start=clock.now)
+    outcome = run(api, clock, ["avg-rt of Checkout>1500ms for 5s"], fail_fast=True)
+    assert outcome.verdict == "failed"
+    assert api.stops == [("1", 100)]
+    assert clock.now - 1000.0 < 30  # long before the run's end
+
+
+def test_without_a_timeframe_it_is_judged_at_the_end_on_the_totals() -> None:
+    clock = FakeClock()
+    api = StopTimes(clock, polls=20)
+    serve(api, 30, slow_from=0, start=clock.now)
+    api.totals = {"ALL": LabelTotals(samples=100, p90=2400.0), "Checkout": LabelTotals(p90=2600.0)}
+    outcome = run(api, clock, ["p90 of Checkout>2s", "p90<5s, continue as non-failed"])
+    assert api.stops == []
+    first, second = outcome.masters[0].live_criteria
+    assert first.judgement.state is JudgeState.BREACHED and first.judgement.judged == "at the end"
+    assert first.judgement.value == 2600.0
+    assert second.judgement.state is JudgeState.BREACHED  # a warning only
+    assert outcome.verdict == "failed"
+
+
+def test_a_label_that_never_appears_fails_the_master_naming_the_closest() -> None:
+    clock = FakeClock()
+    api = StopTimes(clock, polls=80)
+    serve(api, 50, slow_from=None, start=clock.now)
+    outcome = run(api, clock, ["avg-rt of Chekout>1500ms for 5s"])
+    (item,) = outcome.masters[0].live_criteria
+    assert item.judgement.state is JudgeState.NOT_JUDGED
+    assert "label 'Chekout' never appeared; the run has 'Checkout'" in item.judgement.note
+    assert outcome.verdict == "failed"
+    assert "could not be judged" in outcome.reason
+    labels_reads = [entry for entry in api.live_reads if entry[1] == "labels"]
+    assert 2 <= len(labels_reads) <= 5  # again every 30 s while it is missing, no more
+
+
+def test_kpi_reads_that_fail_fall_back_to_the_totals_with_a_note() -> None:
+    clock = FakeClock()
+    api = StopTimes(clock, polls=30)
+    serve(api, 40, slow_from=0, start=clock.now)
+    api.live_error = ApiError("master 1: the API answered HTTP 503")
+    api.totals = {"Checkout": LabelTotals(samples=100, avg_rt=1800.0)}
+    outcome = run(api, clock, ["avg-rt of Checkout>1500ms for 5s"])
+    (item,) = outcome.masters[0].live_criteria
+    assert item.judgement.state is JudgeState.BREACHED
+    assert item.judgement.judged == "at the end" and "totals" in item.judgement.note
+    assert outcome.verdict == "failed"  # never a pass by silence
+    assert any("could not read" in note for note in outcome.masters[0].notes)
+
+
+def test_kpi_reads_that_fail_and_no_totals_fail_closed() -> None:
+    clock = FakeClock()
+    api = StopTimes(clock, polls=30)
+    serve(api, 40, slow_from=None, start=clock.now)
+    api.live_error = ApiError("master 1: the API answered HTTP 503")
+    outcome = run(api, clock, ["avg-rt of Checkout>1500ms for 5s"])
+    (item,) = outcome.masters[0].live_criteria
+    assert item.judgement.state is JudgeState.NOT_JUDGED
+    assert outcome.verdict == "failed"
+
+
+def test_live_reads_start_only_once_the_master_has_data() -> None:
+    clock = FakeClock()
+
+    class PollsAtFirstRead(FakeApi):
+        polls_then: int | None = None
+
+        def labels(self, master_id: str, deadline: float | None = None) -> list[Label]:
+            if self.polls_then is None:
+                self.polls_then = len(self.polls)
+            return super().labels(master_id, deadline)
+
+    booting = [status("BOOT_STARTING", 25)] * 5
+    api = PollsAtFirstRead(
+        clock, {"1": booting + [status("DATA_RECEIVED", 100)] * 5 + [status("ENDED", 140)]}
+    )
+    serve(api, 10, slow_from=None, start=clock.now)
+    run(api, clock, ["avg-rt>1500ms for 5s"])
+    assert api.polls_then == 6  # after the first answer with progress 100, not before
+
+
+def test_two_masters_only_the_breaching_one_is_stopped() -> None:
+    clock = FakeClock()
+    start = clock.now
+
+    class Two(FakeApi):
+        def live_kpis(self, master_id, from_ts, label_ids, deadline=None):  # type: ignore[no-untyped-def]
+            self.live_points = points[master_id]
+            return super().live_kpis(master_id, from_ts, label_ids, deadline)
+
+        def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
+            self.script[master_id] = [status("ENDED", 140)]
+            return super().stop(master_id, progress, deadline)
+
+    running = [status("DATA_RECEIVED", 100)] * 100 + [status("ENDED", 140)]
+    api = Two(clock, {"1": list(running), "2": list(running)})
+    serve(api, 200, slow_from=10, start=start)
+    slow = api.live_points
+    serve(api, 200, slow_from=None, start=start)
+    points = {"1": slow, "2": api.live_points}
+    outcome = run(api, clock, ["avg-rt of Checkout>1500ms for 5s"])
+    assert api.stops == [("1", 100)]
+    assert [m.verdict for m in outcome.masters] == ["failed", "passed"]
+    assert outcome.verdict == "failed"
