@@ -191,3 +191,12 @@ def breach_line(criterion: LiveCriterion, judgement: LiveJudgement) -> str:
     kind = "" if criterion.fail else " (non-failed: a warning)"
     words = breach_words(criterion, judgement)
     return f"live criterion {criterion.name!r} breached{kind}: {words}"
+
+
+def live_reason(item: LiveCriterionOutcome) -> str:
+    """Why a live criterion did not hold: breached (value and window) or not judged."""
+    name = item.criterion.name
+    if item.judgement.state is JudgeState.BREACHED:
+        return f"live criterion {name!r} breached: {breach_words(item.criterion, item.judgement)}"
+    why = item.judgement.note or "no data"
+    return f"live criterion {name!r} could not be judged: {why}"

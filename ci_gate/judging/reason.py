@@ -7,10 +7,10 @@ failing master is named with its own count, and a pass says what it leaned on.
 from __future__ import annotations
 
 from ci_gate.domain.live_criteria import JudgeState
-from ci_gate.domain.outcome import LiveCriterionOutcome, MasterOutcome
+from ci_gate.domain.outcome import MasterOutcome
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import describe_event, plural
-from ci_gate.judging.live_outcome import breach_words
+from ci_gate.judging.live_outcome import live_reason
 
 
 def run_reason(verdict: Verdict, masters: tuple[MasterOutcome, ...], level: str) -> str:
@@ -59,15 +59,6 @@ def _passed_also(masters: tuple[MasterOutcome, ...]) -> str:
         if not item.criterion.fail and item.judgement.state is not JudgeState.OK
     ]
     return "".join(f"; {part}" for part in parts + warned)
-
-
-def live_reason(item: LiveCriterionOutcome) -> str:
-    """Why a live criterion did not hold: breached (value and window) or not judged."""
-    name = item.criterion.name
-    if item.judgement.state is JudgeState.BREACHED:
-        return f"live criterion {name!r} breached: {breach_words(item.criterion, item.judgement)}"
-    why = item.judgement.note or "no data"
-    return f"live criterion {name!r} could not be judged: {why}"
 
 
 def _failed_reason(culprits: list[MasterOutcome], level: str) -> str:

@@ -22,6 +22,7 @@ from ci_gate.formatting import (
     iso_utc,
     plain_number,
 )
+from ci_gate.report.live_rows import live_cases
 from ci_gate.safe_numbers import in_range, show_number
 from ci_gate.text import one_line, xml_safe
 
@@ -186,6 +187,7 @@ def _suite(master: MasterOutcome, outcome: Outcome, report_id: str) -> ET.Elemen
             _run_case(master, outcome.waited, classname),
             *_event_cases(master, outcome.threshold_name, classname),
             *_criteria_cases(master, classname),
+            *live_cases(master, classname),
             *_regression_cases(master, classname),
             *_ignored_cases(master, classname),
         ],

@@ -15,6 +15,7 @@ from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import event_time, format_duration, iso_utc, plural
 from ci_gate.judging.kpis import kpi_cell
 from ci_gate.report.html import HTML_NAME
+from ci_gate.report.live_rows import criterion_json, live_markdown, timeline_json
 from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.report.trend import trend_json, trend_markdown
 from ci_gate.safe_numbers import fits_json, in_range, is_number, show_number
@@ -110,6 +111,9 @@ def _master_json(master: MasterOutcome) -> dict[str, object]:
         "baseline": _baseline_json(master),
         "trend": trend_json(master.trend),
         "notes": list(master.notes),
+        "live_criteria": [criterion_json(item) for item in master.live_criteria],
+        "stop_saved": master.stop_saved,
+        "kpi_timeline": timeline_json(master),
         "timeline": [
             {
                 "at": iso_utc(change.at),
@@ -233,6 +237,7 @@ def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
     if master.report_url:
         lines += [f"**Report:** [BlazeMeter report]({master.report_url})", ""]
     lines += _criteria_markdown(master)
+    lines += live_markdown(master)
     lines += _kpi_markdown(master)
     lines += _baseline_markdown(master)
     if master.trend is not None:

@@ -16,6 +16,10 @@ run's totals are read for the criteria judged on them. A read that fails after i
 retries is a fact (`LiveFacts.lost`), never raised: the loop goes on.
 
 Nothing here judges a verdict (`judging.combine` does) and nothing sends a stop.
+
+Over 300 lines on purpose: the three reads' pacing, the pages after the end and the
+feeding of the judges act on the same per-master state (the feed, the labels asked for,
+what is in flight); apart, they would pass it back and forth.
 """
 
 from __future__ import annotations
