@@ -1,40 +1,47 @@
-"""Every built-in scenario: the real `ci-gate wait` against a real `ci-gate simulate`."""
+"""Every built-in scenario: the real `ci-gate wait` against a real `ci-gate simulate`; the
+other tests here (not about the simulate command) use the in-process simulator."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from junitparser import Error, Failure, JUnitXml
 
 from tests.support.helpers import (
+    GateRun,
     assert_no_traceback,
     assert_valid_junit,
     gate_env,
     run_gate,
+    simulator,
     simulator_process,
     wait_args,
 )
 
 CASES = [
-    # scenario, extra args, exit code, verdict
-    ("seed", [], 0, "passed"),
-    ("error", [], 1, "failed"),
-    ("hang", ["--timeout", "1.5"], 3, "timeout"),
-    ("flaky", [], 0, "passed"),
-    ("unauthorized", [], 4, "error"),
-    ("multi", [], 1, "failed"),
+    # scenario, exit code, verdict (seed and hang have their own tests below)
+    ("error", 1, "failed"),
+    ("flaky", 0, "passed"),
+    ("unauthorized", 4, "error"),
+    ("multi", 1, "failed"),
 ]
-FAST_RETRIES = {"CI_GATE_RETRY_MAX_TIME": "20"}
 
 
-@pytest.mark.parametrize(("scenario", "extra", "code", "verdict"), CASES, ids=[c[0] for c in CASES])
-def test_builtin_scenario(
-    tmp_path: Path, scenario: str, extra: list[str], code: int, verdict: str
-) -> None:
+def _judged_against_the_process(
+    tmp_path: Path, scenario: str, *extra: str
+) -> tuple[GateRun, list[dict[str, Any]]]:
+    """`ci-gate wait` against a real `ci-gate simulate` of the scenario: its run and the
+    calls the simulator answered."""
     report_dir = tmp_path / "report"
     with simulator_process(scenario) as sim:
         run = run_gate(wait_args(sim, report_dir, *extra), report_dir)
+        calls = sim.calls()
+    return run, calls
+
+
+def _assert_judged(run: GateRun, code: int, verdict: str) -> None:
     assert run.code == code, run.stdout + run.stderr
     assert run.summary["verdict"] == verdict
     assert run.summary["exit_code"] == code
@@ -45,10 +52,41 @@ def test_builtin_scenario(
         assert lines and lines[-1].startswith(f"ci-gate: {verdict}: "), run.stderr
 
 
+@pytest.mark.parametrize(("scenario", "code", "verdict"), CASES, ids=[c[0] for c in CASES])
+def test_builtin_scenario(tmp_path: Path, scenario: str, code: int, verdict: str) -> None:
+    run, _ = _judged_against_the_process(tmp_path, scenario)
+    _assert_judged(run, code, verdict)
+
+
+def test_builtin_seed_passes_at_error_and_reads_the_full_timeline_once(tmp_path: Path) -> None:
+    run, calls = _judged_against_the_process(tmp_path, "seed")
+    _assert_judged(run, 0, "passed")
+    master = run.summary["masters"][0]
+    assert master["event_counts"] == {"INFO": 75, "WARNING": 2}
+    assert master["status"] == "ENDED" and master["progress"] == 140
+    polls = [c["path"] for c in calls if "/status" in c["path"]]
+    assert sum("level=INFO" in p for p in polls) == 1
+    assert all("level=ERROR" in p for p in polls if "level=INFO" not in p)
+    assert "ENDED" in run.stdout and "DATA_RECEIVED (100)" in run.stdout
+
+
+def test_builtin_hang_times_out_as_one_junit_error(tmp_path: Path) -> None:
+    run, _ = _judged_against_the_process(tmp_path, "hang", "--timeout", "1.5")
+    _assert_judged(run, 3, "timeout")
+    errors = [
+        r
+        for suite in JUnitXml.fromfile(str(run.report_dir / "junit.xml"))
+        for case in suite
+        for r in case.result
+        if isinstance(r, Error)
+    ]
+    assert len(errors) == 1 and "timed out" in (errors[0].message or "")
+
+
 def test_seed_at_warning_reports_exactly_its_two_warnings(tmp_path: Path) -> None:
     for level in ("WARNING", "300", "warning"):
         report_dir = tmp_path / level
-        with simulator_process("seed") as sim:
+        with simulator("seed") as sim:
             run = run_gate(wait_args(sim, report_dir, "--level", level), report_dir)
         assert run.code == 1, run.stderr
         offending = run.summary["masters"][0]["offending_events"]
@@ -72,38 +110,8 @@ def test_seed_at_warning_reports_exactly_its_two_warnings(tmp_path: Path) -> Non
         assert "taurus_start.log" in failures[0].message
 
 
-def test_seed_passes_at_error_and_reads_the_full_timeline_once(tmp_path: Path) -> None:
-    report_dir = tmp_path / "r"
-    with simulator_process("seed") as sim:
-        run = run_gate(wait_args(sim, report_dir), report_dir)
-        calls = sim.calls()
-    assert run.code == 0
-    master = run.summary["masters"][0]
-    assert master["event_counts"] == {"INFO": 75, "WARNING": 2}
-    assert master["status"] == "ENDED" and master["progress"] == 140
-    polls = [c["path"] for c in calls if "/status" in c["path"]]
-    assert sum("level=INFO" in p for p in polls) == 1
-    assert all("level=ERROR" in p for p in polls if "level=INFO" not in p)
-    assert "ENDED" in run.stdout and "DATA_RECEIVED (100)" in run.stdout
-
-
-def test_timeout_and_api_errors_are_junit_errors(tmp_path: Path) -> None:
-    report_dir = tmp_path / "r"
-    with simulator_process("hang") as sim:
-        run = run_gate(wait_args(sim, report_dir, "--timeout", "0.5"), report_dir)
-    assert run.code == 3
-    errors = [
-        r
-        for suite in JUnitXml.fromfile(str(report_dir / "junit.xml"))
-        for case in suite
-        for r in case.result
-        if isinstance(r, Error)
-    ]
-    assert len(errors) == 1 and "timed out" in (errors[0].message or "")
-
-
 def test_ignore_patterns_from_flags_and_env(tmp_path: Path) -> None:
-    with simulator_process("multi") as sim:
+    with simulator("multi") as sim:
         run = run_gate(
             wait_args(sim, tmp_path / "a", "--ignore", "^All engines lost"), tmp_path / "a"
         )
@@ -111,7 +119,7 @@ def test_ignore_patterns_from_flags_and_env(tmp_path: Path) -> None:
     ignored = {m["id"]: m["ignored_events"] for m in run.summary["masters"]}
     assert ignored == {"50000001": 0, "50000002": 0, "50000003": 1}
     assert run.summary["masters"][2]["event_counts"] == {"CRITICAL": 1}
-    with simulator_process("multi") as sim:
+    with simulator("multi") as sim:
         run = run_gate(
             wait_args(sim, tmp_path / "b"),
             tmp_path / "b",
