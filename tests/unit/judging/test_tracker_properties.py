@@ -86,7 +86,7 @@ class NaiveTracker:
         return fresh
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), first=st.lists(RAW_EVENT, max_size=8))
 def test_the_tracker_finds_exactly_what_the_naive_difference_finds(
     data: st.DataObject, first: list[object]

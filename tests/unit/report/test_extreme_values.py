@@ -227,7 +227,7 @@ def _assert_drawable_charts(page: str) -> None:
 
 
 @settings(
-    max_examples=100,
+    max_examples=50,  # the suite's time: each example renders every report
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -253,7 +253,7 @@ def test_every_format_renders_any_extreme_values_and_stays_readable(
 
 
 @settings(
-    max_examples=60,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
