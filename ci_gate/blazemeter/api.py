@@ -26,7 +26,7 @@ from ci_gate.blazemeter.answers import (
     parse_status,
 )
 from ci_gate.blazemeter.links import report_url
-from ci_gate.blazemeter.retry import with_retries
+from ci_gate.blazemeter.retry import RetryPolicy
 from ci_gate.blazemeter.transport import Transport
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import HttpSettings
@@ -58,7 +58,7 @@ def start_may_have_happened(what: str) -> str:
 
 
 class BlazeMeterClient:
-    """The endpoints a gate needs, over one `Transport` and the retry rule."""
+    """The endpoints a gate needs, over one `Transport` and one `RetryPolicy`."""
 
     def __init__(
         self,
@@ -70,10 +70,13 @@ class BlazeMeterClient:
         session: requests.Session | None = None,
         on_retry: Callable[[str], None] | None = None,
         pool_size: int = 16,
-        clock: Callable[[], float] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.http = http or HttpSettings()
+        # one clock for the deadlines, the requests' caps and the retries (a test's fake
+        # clock and sleep take their place: no test patches the time module)
         self._transport = Transport(
             self.api_url,
             credentials,
@@ -81,10 +84,10 @@ class BlazeMeterClient:
             ca_bundle=ca_bundle,
             session=session,
             pool_size=pool_size,
+            clock=clock,
         )
         self._on_retry = on_retry
-        # the monotonic clock read at each call (a test's fake clock takes its place)
-        self._clock = clock or (lambda: time.monotonic())
+        self.retry = RetryPolicy.from_settings(self.http, clock=clock, sleep=sleep)
 
     def close(self) -> None:
         self._transport.close()
@@ -94,11 +97,9 @@ class BlazeMeterClient:
         return self._transport.traffic()
 
     def _with_retries(self, call: Callable[[], T], deadline: float | None) -> T:
-        return with_retries(
+        return self.retry.call(
             call,
             deadline,
-            self.http,
-            clock=self._clock,
             on_retry=self._on_retry,
             on_each_retry=lambda: self._transport.count(retries=1),
         )

@@ -129,9 +129,11 @@ class Transport:
         ca_bundle: str | None = None,
         session: requests.Session | None = None,
         pool_size: int = 16,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.http = http or HttpSettings()
+        self._clock = clock  # the deadlines' clock: a request's cap is cut on it
         self._traffic = Traffic()
         self._traffic_lock = threading.Lock()
         # one connection per worker thread, kept alive between polls (stop requests from
@@ -171,7 +173,7 @@ class Transport:
         `decode` reads a 2xx body in its usual shape straight to its `result` (None: not
         that shape, so it is read as any answer is)."""
         url = f"{self.api_url}/{path}"
-        started = time.monotonic()
+        started = self._clock()
         # this request's own deadline: its time budget, cut to the caller's deadline
         ends = started + self.http.read_timeout
         if deadline is not None:
@@ -189,6 +191,7 @@ class Transport:
                 connect_timeout=self.http.connect_timeout,
                 max_bytes=self.http.max_answer_bytes,
                 on_bytes=lambda size: self.count(received=size),
+                clock=self._clock,
                 params=params,
                 json=body,
                 verify=self._verify,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from ci_gate.config.settings import HttpSettings
 from ci_gate.domain.run import MasterStatus
 from ci_gate.errors import ApiError, MalformedResponseError
 from ci_gate.report import write_reports
+from tests.support.fakes import FakeClock
 from tests.support.helpers import (
     assert_inert_markdown,
     assert_valid_junit,
@@ -107,14 +107,14 @@ def test_any_json_result_parses_or_is_a_clear_error(result: Any) -> None:
     code=st.sampled_from([200, 201, 202, 204, 301, 400, 401, 404, 409, 418, 429, 500, 503]),
     body=st.binary(max_size=200) | JSON.map(lambda value: json.dumps(value).encode()),
 )
-def test_any_http_answer_is_a_status_or_an_api_error(
-    code: int, body: bytes, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+def test_any_http_answer_is_a_status_or_an_api_error(code: int, body: bytes) -> None:
+    clock = FakeClock()  # back-off sleeps advance it, never wait
     client = BlazeMeterClient(
         "https://api.example.test/api/v4",
         Credentials("i", "s"),
         http=HttpSettings(retry_max_time=0.05, retry_factor=0.001, retry_max_delay=0.01),
+        clock=clock,
+        sleep=clock.sleep,
     )
     with rm.Mocker() as mock:
         mock.get("https://api.example.test/api/v4/masters/7/status", status_code=code, content=body)

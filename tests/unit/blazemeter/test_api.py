@@ -1,5 +1,4 @@
-import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from ci_gate.config.options import parse_option
 from ci_gate.config.settings import HttpSettings, WaitSettings
 from ci_gate.domain.trend import MAX_TREND
 from ci_gate.errors import ApiError, FatalApiError, UsageError
+from tests.support.fakes import FakeClock
 from tests.support.helpers import DATA, KEY_ID, SECRET
 
 URL = "https://api.example.test/api/v4"
@@ -28,19 +28,28 @@ def ok(
     return {"json": {"api_version": 4, "error": None, "result": result}, "status_code": 200}
 
 
-@pytest.fixture
-def client() -> BlazeMeterClient:
-    return BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=FAST)
+def _client(clock: FakeClock, url: str = URL, **options: Any) -> BlazeMeterClient:
+    """A client on the fake clock: its back-off sleeps advance the clock, never wait."""
+    options.setdefault("http", FAST)
+    return BlazeMeterClient(
+        url, Credentials(KEY_ID, SECRET), clock=clock, sleep=clock.sleep, **options
+    )
 
 
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Back-off sleeps, recorded; they advance a fake monotonic clock instead of waiting."""
-    recorded: list[float] = []
-    start = time.monotonic()
-    monkeypatch.setattr(time, "sleep", recorded.append)
-    monkeypatch.setattr(time, "monotonic", lambda: start + sum(recorded))
-    return recorded
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def client(clock: FakeClock) -> BlazeMeterClient:
+    return _client(clock)
+
+
+@pytest.fixture
+def sleeps(clock: FakeClock) -> list[float]:
+    """The back-off sleeps the client took (each advanced the fake clock)."""
+    return clock.sleeps
 
 
 def test_status_sends_level_events_and_basic_auth(
@@ -130,13 +139,15 @@ def test_error_envelope_in_a_200(requests_mock: rm.Mocker, client: BlazeMeterCli
 
 
 def test_the_deadline_cuts_the_retry_budget(
-    requests_mock: rm.Mocker, client: BlazeMeterClient
+    requests_mock: rm.Mocker, client: BlazeMeterClient, clock: FakeClock
 ) -> None:
     requests_mock.get(STATUS, status_code=500)
-    started = time.monotonic()
-    with pytest.raises(ApiError):
-        client.status("42", level="ERROR", deadline=time.monotonic() + 0.05)
-    assert time.monotonic() - started < 2
+    deadline = clock() + 0.05
+    with pytest.raises(ApiError, match=r"HTTP 500.*still failing at the deadline"):
+        client.status("42", level="ERROR", deadline=deadline)
+    assert clock.sleeps == [pytest.approx(0.05)]  # one pause, to the deadline, not past it
+    assert clock() == pytest.approx(deadline)
+    assert requests_mock.call_count == 1  # no request is begun at the deadline
 
 
 @pytest.mark.parametrize(
@@ -166,27 +177,29 @@ def test_retry_after_forms() -> None:
     assert parse_retry_after("999999") == 300.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after("nan") is None
-    when = datetime.now(timezone.utc) + timedelta(seconds=30)
-    seconds = parse_retry_after(format_datetime(when, usegmt=True))
-    assert seconds is not None and 25 <= seconds <= 31
+    # an HTTP date, against an injected wall clock: exactly the seconds until then
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    header = format_datetime(when, usegmt=True)
+    assert parse_retry_after(header, now=when.timestamp() - 30) == 30.0
+    assert parse_retry_after(header, now=when.timestamp() + 30) == 0.0  # already past
 
 
 def test_a_long_retry_after_inside_the_budget_is_waited_out(
-    requests_mock: rm.Mocker, sleeps: list[float]
+    requests_mock: rm.Mocker, clock: FakeClock, sleeps: list[float]
 ) -> None:
-    client = BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=HttpSettings())
+    client = _client(clock, http=HttpSettings())
     requests_mock.get(
         STATUS,
         [{"status_code": 429, "headers": {"Retry-After": "45"}, "json": {}}, ok()],
     )
-    deadline = time.monotonic() + 60
+    deadline = clock() + 60
     assert client.status("42", level="ERROR", deadline=deadline).terminal
     assert sleeps == [45.0]
 
 
-def test_one_line_per_episode_of_trouble(requests_mock: rm.Mocker, sleeps: list[float]) -> None:
+def test_one_line_per_episode_of_trouble(requests_mock: rm.Mocker, clock: FakeClock) -> None:
     lines: list[str] = []
-    client = BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=FAST, on_retry=lines.append)
+    client = _client(clock, on_retry=lines.append)
     requests_mock.get(STATUS, [{"status_code": 503}] * 6 + [ok()])
     assert client.status("42", level="ERROR").terminal
     assert len(lines) == 2, lines
@@ -204,9 +217,10 @@ def test_redirects_are_not_followed(requests_mock: rm.Mocker, client: BlazeMeter
     assert requests_mock.call_count == 1
 
 
-def test_an_answer_over_the_size_cap_is_an_api_error(requests_mock: rm.Mocker) -> None:
-    small = HttpSettings(max_answer_bytes=1000)
-    client = BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=small)
+def test_an_answer_over_the_size_cap_is_an_api_error(
+    requests_mock: rm.Mocker, clock: FakeClock
+) -> None:
+    client = _client(clock, http=HttpSettings(max_answer_bytes=1000))
     requests_mock.get(STATUS, text="x" * 5000)
     with pytest.raises(FatalApiError, match="larger than"):
         client.status("42", level="ERROR")
@@ -214,11 +228,11 @@ def test_an_answer_over_the_size_cap_is_an_api_error(requests_mock: rm.Mocker) -
 
 
 def test_no_request_is_sent_once_the_deadline_has_passed(
-    requests_mock: rm.Mocker, client: BlazeMeterClient
+    requests_mock: rm.Mocker, client: BlazeMeterClient, clock: FakeClock
 ) -> None:
     requests_mock.get(STATUS, **ok())
     with pytest.raises(ApiError, match="no time left"):
-        client.status("42", level="ERROR", deadline=time.monotonic() - 1)
+        client.status("42", level="ERROR", deadline=clock() - 1)
     assert requests_mock.call_count == 0
 
 
@@ -245,20 +259,20 @@ def test_an_old_shape_error_body_keeps_the_servers_words(
     ],
 )
 def test_the_http_code_and_the_servers_words_share_one_bracket(
-    requests_mock: rm.Mocker, code: int, message: str, words: str
+    requests_mock: rm.Mocker, clock: FakeClock, code: int, message: str, words: str
 ) -> None:
     """`(HTTP 429: Too Many Requests)`, never `(HTTP 429) (Too Many Requests)` (issue 32
     item 9)."""
     requests_mock.get(STATUS, status_code=code, json={"error": {"code": code, "message": message}})
-    once = BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=HttpSettings(retry_max_time=0))
+    once = _client(clock, http=HttpSettings(retry_max_time=0))
     with pytest.raises(ApiError) as caught:
-        once.status("42", level="ERROR", deadline=time.monotonic() + 5)
+        once.status("42", level="ERROR", deadline=clock() + 5)
     assert words in str(caught.value)
     assert ") (" not in str(caught.value)
 
 
-def test_not_found_hints_at_the_api_url(requests_mock: rm.Mocker) -> None:
-    bare = BlazeMeterClient("https://api.example.test", Credentials(KEY_ID, SECRET), http=FAST)
+def test_not_found_hints_at_the_api_url(requests_mock: rm.Mocker, clock: FakeClock) -> None:
+    bare = _client(clock, "https://api.example.test")
     requests_mock.get("https://api.example.test/masters/42/status", status_code=404)
     with pytest.raises(
         FatalApiError,
@@ -266,30 +280,28 @@ def test_not_found_hints_at_the_api_url(requests_mock: rm.Mocker) -> None:
         r"does not end in /api/v4",
     ):
         bare.status("42", level="ERROR")
-    full = BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=FAST)
+    full = _client(clock)
     requests_mock.get(STATUS, status_code=404)
     with pytest.raises(FatalApiError, match=r"\(HTTP 404\); check the master id and --api-url"):
         full.status("42", level="ERROR")
 
 
 def test_deeply_nested_json_is_a_malformed_answer_not_a_crash(
-    requests_mock: rm.Mocker, client: BlazeMeterClient, sleeps: list[float]
+    requests_mock: rm.Mocker, client: BlazeMeterClient, clock: FakeClock
 ) -> None:
     nested = b'{"result": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     requests_mock.get(STATUS, content=nested)
     with pytest.raises(ApiError, match="master 42: ") as caught:
-        client.status("42", level="ERROR", deadline=time.monotonic() + 5)
+        client.status("42", level="ERROR", deadline=clock() + 5)
     assert "Recursion" not in str(caught.value)
     assert requests_mock.call_count > 1  # retried like any garbled answer
 
 
 def test_a_host_that_does_not_resolve_is_named_and_given_30_seconds_not_300(
-    requests_mock: rm.Mocker, sleeps: list[float]
+    requests_mock: rm.Mocker, clock: FakeClock, sleeps: list[float]
 ) -> None:
     typo = "https://a.blazemeter.co/api/v4"
-    client = BlazeMeterClient(
-        typo, Credentials(KEY_ID, SECRET), http=HttpSettings(retry_max_time=300)
-    )
+    client = _client(clock, typo, http=HttpSettings(retry_max_time=300))
     requests_mock.get(
         f"{typo}/masters/42/status",
         exc=requests.exceptions.ConnectionError(
@@ -306,12 +318,12 @@ def test_a_host_that_does_not_resolve_is_named_and_given_30_seconds_not_300(
 
 
 def test_the_retry_line_never_promises_past_the_deadline(
-    requests_mock: rm.Mocker, sleeps: list[float]
+    requests_mock: rm.Mocker, clock: FakeClock
 ) -> None:
     lines: list[str] = []
-    client = BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=FAST, on_retry=lines.append)
+    client = _client(clock, on_retry=lines.append)
     requests_mock.get(STATUS, [{"status_code": 503}, ok()])
-    client.status("42", level="ERROR", deadline=time.monotonic() + 15)
+    client.status("42", level="ERROR", deadline=clock() + 15)
     assert lines[0] == (
         "API trouble: master 42: the API failed (HTTP 503); retrying until the deadline"
     )

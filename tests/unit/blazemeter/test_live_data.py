@@ -17,6 +17,7 @@ from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import HttpSettings
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.errors import MalformedResponseError
+from tests.support.fakes import FakeClock
 from tests.support.helpers import DATA, KEY_ID, SECRET
 
 TAURUS = DATA / "realworld" / "taurus-reports"
@@ -156,8 +157,15 @@ def test_labels_without_an_id_or_name_are_left_out() -> None:
 
 
 @pytest.fixture
-def client() -> BlazeMeterClient:
-    return BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=HttpSettings())
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def client(clock: FakeClock) -> BlazeMeterClient:
+    return BlazeMeterClient(
+        URL, Credentials(KEY_ID, SECRET), http=HttpSettings(), clock=clock, sleep=clock.sleep
+    )
 
 
 def test_labels_asks_by_master_id(requests_mock: rm.Mocker, client: BlazeMeterClient) -> None:
@@ -187,9 +195,8 @@ def test_live_kpis_asks_as_taurus_does(requests_mock: rm.Mocker, client: BlazeMe
 
 
 def test_a_malformed_kpis_answer_is_retried(
-    requests_mock: rm.Mocker, client: BlazeMeterClient, monkeypatch: pytest.MonkeyPatch
+    requests_mock: rm.Mocker, client: BlazeMeterClient, clock: FakeClock
 ) -> None:
-    monkeypatch.setattr("time.sleep", lambda _: None)
     good = (TAURUS / "data-kpis-test_datapoint@L1861.json").read_bytes()
     requests_mock.get(
         f"{URL}/data/kpis",
@@ -197,6 +204,7 @@ def test_a_malformed_kpis_answer_is_retried(
     )
     assert client.live_kpis("8", 0, ["ALL"])["ALL"] == (_point(1464248743),)
     assert requests_mock.call_count == 2
+    assert len(clock.sleeps) == 1  # one back-off, on the fake clock
 
 
 # -- the planned load (what a stop saved) ----------------------------------------------------

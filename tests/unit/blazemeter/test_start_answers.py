@@ -6,10 +6,8 @@ each against the rule, never a second start."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
-import pytest
 import requests_mock as rm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +16,7 @@ from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import HttpSettings
 from ci_gate.errors import ApiError, StartMayHaveHappenedError
+from tests.support.fakes import FakeClock
 from tests.support.helpers import KEY_ID, SECRET
 
 URL = "https://api.example.test/api/v4"
@@ -71,15 +70,6 @@ def _clean_id(status: int, body: str) -> str | None:
     return str(int(text))
 
 
-@pytest.fixture
-def fake_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Back-off sleeps advance a fake clock instead of waiting."""
-    slept: list[float] = []
-    began = time.monotonic()
-    monkeypatch.setattr(time, "sleep", slept.append)
-    monkeypatch.setattr(time, "monotonic", lambda: began + sum(slept))
-
-
 @settings(
     max_examples=150,
     deadline=None,
@@ -87,13 +77,16 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 @given(status=statuses, body=bodies)
 def test_no_run_was_started_only_when_blazemeter_refused_the_start(
-    requests_mock: rm.Mocker, fake_clock: None, status: int, body: str
+    requests_mock: rm.Mocker, status: int, body: str
 ) -> None:
     requests_mock.reset_mock()
     requests_mock.post(
         START, status_code=status, text=body, headers={"Location": "https://elsewhere.test/"}
     )
-    client = BlazeMeterClient(URL, Credentials(KEY_ID, SECRET), http=QUICK)
+    clock = FakeClock()  # back-off sleeps advance it, never wait
+    client = BlazeMeterClient(
+        URL, Credentials(KEY_ID, SECRET), http=QUICK, clock=clock, sleep=clock.sleep
+    )
     expected = _clean_id(status, body)
     try:
         master_id = client.start("7")
