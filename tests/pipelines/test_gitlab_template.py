@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import tarfile
 import threading
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,9 +25,11 @@ from tests.support.helpers import (
     DATA,
     KEY_ID,
     SECRET,
+    Simulator,
     assert_valid_junit,
     gate_env,
     gate_script,
+    simulator,
     simulator_process,
 )
 from tests.support.shell import (
@@ -248,6 +252,20 @@ def test_a_passing_run_installed_without_git_brings_back_junit_and_dotenv(
     assert SECRET not in log
 
 
+def _poll_to_data_received(sim: Simulator) -> None:
+    """Poll the hang scenario's master's status, as a gate that waited would have, until
+    it reaches its last step: DATA_RECEIVED (progress 100), a run with data to stop."""
+    key = base64.b64encode(f"{KEY_ID}:{SECRET}".encode()).decode()
+    request = urllib.request.Request(
+        f"{sim.url}/masters/{sim.masters[0]}/status", headers={"Authorization": f"Basic {key}"}
+    )
+    for _ in range(10):
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            if json.load(answer)["result"]["status"] == "DATA_RECEIVED":
+                return
+    raise AssertionError("the hang scenario's master never reached DATA_RECEIVED")
+
+
 @pytest.mark.parametrize(
     ("job_status", "verdict", "stopped", "started_by_the_job"),
     [
@@ -270,24 +288,8 @@ def test_after_script_stops_the_master_on_cancel_and_job_timeout(
     assert script, f"ci-gate must be installed beside {sys.executable}"
     gate = str(script)
     (project / ".ci-gate-venv" / "bin" / "ci-gate").symlink_to(gate)
-    with simulator_process("hang") as sim:
-        for _ in range(3):  # walk the master to DATA_RECEIVED (progress 100)
-            subprocess.run(
-                [
-                    gate,
-                    "wait",
-                    sim.masters[0],
-                    "--api-url",
-                    sim.url,
-                    "--timeout",
-                    "0.05",
-                    "--report-dir",
-                    str(tmp_path / "r"),
-                ],
-                env=gate_env(),
-                capture_output=True,
-                check=False,
-            )
+    with simulator("hang") as sim:  # in process: the after_script is under test, not simulate
+        _poll_to_data_received(sim)
         report_dir = project / "ci-gate-report"
         report_dir.mkdir()
         if verdict is not None:
