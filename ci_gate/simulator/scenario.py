@@ -87,7 +87,15 @@ DEFAULT_KPIS: dict[str, Any] = {
     "latencyAvg": 180.2,
     "bytes": 51234567,
 }
-REPORT_ENDPOINTS = ("master", "thresholds", "summary", "public-token", "aggregate")
+REPORT_ENDPOINTS = (
+    "master",
+    "thresholds",
+    "summary",
+    "public-token",
+    "aggregate",
+    "labels",  # GET /data/labels
+    "kpis",  # GET /data/kpis
+)
 
 
 @dataclass(frozen=True)

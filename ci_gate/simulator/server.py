@@ -299,10 +299,14 @@ class _Handler(BaseHTTPRequestHandler):
         if run is None:
             return
         with self.server.state.lock:
+            fault = report_fault(run, "labels" if labels else "kpis")
             if labels:
                 result = data_labels(run)
             else:
                 result = data_kpis(run, int(from_ts), query.get("labels[]", []))
+        if fault is not None:
+            self._fault(fault, result)
+            return
         self._json(200, {**envelope(result), "api_version": DATA_API_VERSION})
 
     def _report_read(self, master_id: str | None, endpoint: str) -> None:

@@ -91,6 +91,7 @@ class LiveReads:
         self._judge_labels: list[str | None] = [None] * len(criteria)
         self._all_id = ALL_LABEL
         self._busy: set[str] = set()
+        self._abandoned: set[str] = set()
         self._next = {"labels": 0.0, "kpis": 0.0, "percentiles": 0.0}
         self._ending = False
         self._stage = "live"
@@ -108,10 +109,14 @@ class LiveReads:
         return self._stage == "settled" and not self._busy
 
     def end(self) -> None:
-        """The master has ended: read its last seconds, flush, read its totals."""
+        """The master has ended: read its last seconds, flush, read its totals. A live
+        read of the KPIs or percentiles still out is left behind (its answer ignored):
+        the pages after the end read from where the feed stands."""
         if not self._ending:
             self._ending = True
             self._stage = "labels" if self.facts.labels is None else "pages"
+            self._abandoned = {name for name in self._busy if name in ("kpis", "percentiles")}
+            self._busy -= self._abandoned
 
     def next_due(self) -> float | None:
         """When a read will next be due while live (None: none waits on time alone: not
@@ -160,9 +165,6 @@ class LiveReads:
         if self._stage == "pages":
             return [self._kpi_read("page", deadline)]
         if self._stage == "totals":
-            if not self.facts.judges:
-                self._stage = "settled"
-                return []
             key = ("aggregate", self.master_id)  # shared with the baseline's read of it
             wait = deadline + ABANDON_AFTER - self._now  # as the end reads wait for it
             return [
@@ -204,6 +206,9 @@ class LiveReads:
 
     def finished(self, read: Read, future: Future[Any]) -> list[Breach]:
         """Record one read; the breaches it made trigger (in the order they did)."""
+        if read.name in self._abandoned:
+            self._abandoned.discard(read.name)
+            return []
         self._busy.discard(read.name)
         try:
             result = future.result()
@@ -230,14 +235,14 @@ class LiveReads:
         if name == "labels":
             if self._ending:
                 facts.lost = f"could not read the run's labels: {error}"
-                self._stage = "totals"
+                self._to_totals()
             elif facts.labels is None:
                 self._next["labels"] = self._now + self.interval  # tried again soon
         elif name in ("kpis", "page"):
             facts.lost = f"could not read the live KPIs: {error}"
             if name == "page":
                 self._flush()
-                self._stage = "totals"
+                self._to_totals()
         elif name == "percentiles":
             pass  # read again in 30 s; the end's totals judge it if none comes
         elif name == "totals":
@@ -283,8 +288,12 @@ class LiveReads:
         if not more or self._end_pages >= END_READ_PAGES:
             self.facts.lost = None
             breaches += self._flush()
-            self._stage = "totals"
+            self._to_totals()
         return breaches
+
+    def _to_totals(self) -> None:
+        """The seconds are all in: the totals next (only criteria are judged on them)."""
+        self._stage = "totals" if self.facts.judges else "settled"
 
     def _flush(self) -> list[Breach]:
         return self._take(self.feed.flush())

@@ -1,0 +1,227 @@
+"""`--fail-on` end to end (issue 31): the real `ci-gate` process against the simulator over
+loopback, whose run seconds pass 100 times as fast as real ones (a 10 s window is 0.1 s)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.helpers import (
+    Simulator,
+    assert_valid_junit,
+    gate_env,
+    run_gate,
+    simulator,
+    wait_args,
+    write_scenario,
+)
+
+CRITERION = "avg-rt of Checkout>1500ms for 10s"
+
+
+def _master(
+    *,
+    slow_from: int | None = 20,
+    data_seconds: float = 3.0,
+    faults: dict[str, Any] | None = None,
+    created: int = 1796000000,
+) -> dict[str, Any]:
+    """A 10-minute run (100 run seconds per real second once it has data) whose Checkout
+    page averages 2.4 s from `slow_from` on; it ends after `data_seconds` real seconds."""
+    return {
+        "steps": [
+            {"status": "BOOT_STARTING"},
+            {"status": "DATA_RECEIVED", "seconds": data_seconds},
+            {"status": "ENDED"},
+        ],
+        "report": {
+            "created": created,
+            "duration": 600,
+            "users": 20,
+            "speed": 100,
+            "planned": [{"concurrency": 20, "rampUp": "1m", "holdFor": "9m"}],
+            "aggregate": [
+                {"labelName": "Home", "samples": 6000, "avgResponseTime": 180, "90line": 320},
+                {"labelName": "Checkout", "samples": 3000, "avgResponseTime": 620, "90line": 1050},
+            ],
+            "slow": {"Checkout": [{"from": slow_from, "avg": 2400}]}
+            if slow_from is not None
+            else {},
+            **({"faults": faults} if faults else {}),
+        },
+    }
+
+
+def _stops(sim: Simulator) -> list[str]:
+    return [
+        call["path"]
+        for call in sim.calls()
+        if call["method"] == "POST" and call["path"].rsplit("/", 1)[-1] in ("stop", "terminate")
+    ]
+
+
+def _live(summary: dict[str, Any], master: int = 0) -> list[dict[str, Any]]:
+    criteria: list[dict[str, Any]] = summary["masters"][master]["live_criteria"]
+    return criteria
+
+
+def test_stop_is_sent_once_after_the_window_and_says_what_it_saved(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, {"91000001": _master()})
+    with simulator(path) as sim:
+        done = run_gate(wait_args(sim, tmp_path / "r", "--fail-on", CRITERION), tmp_path / "r")
+        stops = _stops(sim)
+    assert done.code == 1, done.stderr
+    assert len(stops) == 1 and stops[0].endswith("/masters/91000001/stop")
+    (item,) = _live(done.summary)
+    assert item["state"] == "breached" and item["stopped_run"] and item["judged"] == "live"
+    # the window is the 10 seconds from the slow-down on: never before it is full
+    assert item["window"] == ["2026-11-30T00:53:40Z", "2026-11-30T00:53:49Z"]  # run s 20..29
+    assert item["value"] == 2400
+    assert f"live criterion '{CRITERION}' breached: 2,400 ms average every second" in done.stdout
+    assert "sent stop: live criterion" in done.stdout
+    assert "stopped after 30s of a planned 10m00s" in done.stdout  # run seconds 0..29
+    assert done.summary["masters"][0]["stop_saved"].startswith("stopped after 30s")
+    assert set(done.summary["masters"][0]["kpi_timeline"]) == {"ALL", "Checkout"}
+    assert_valid_junit(done.junit)
+    assert b'type="live-criterion"' in done.junit
+    assert "| criterion | state | value | when | action taken |" in done.markdown
+    assert done.seconds < 10
+
+
+def test_continue_records_the_breach_and_lets_the_run_end(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, {"91000001": _master(data_seconds=1.0)})
+    with simulator(path) as sim:
+        done = run_gate(
+            wait_args(sim, tmp_path / "r", "--fail-on", f"{CRITERION}, continue"), tmp_path / "r"
+        )
+        stops = _stops(sim)
+    assert done.code == 1, done.stderr
+    assert stops == []
+    (item,) = _live(done.summary)
+    assert item["state"] == "breached" and not item["stopped_run"]
+    assert "breached" in done.stderr  # the verdict line names it
+
+
+def test_non_failed_stops_the_run_and_passes_with_a_warning(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, {"91000001": _master()})
+    with simulator(path) as sim:
+        done = run_gate(
+            wait_args(sim, tmp_path / "r", "--fail-on", f"{CRITERION}, stop as non-failed"),
+            tmp_path / "r",
+        )
+        stops = _stops(sim)
+    assert done.code == 0, done.stderr
+    assert len(stops) == 1
+    assert "non-failed: a warning" in done.stdout
+    assert "warning: master 91000001: live criterion" in done.stdout
+    (item,) = _live(done.summary)
+    assert item["status"] == "non-failed" and item["state"] == "breached"
+
+
+def test_without_a_timeframe_it_is_judged_at_the_end_on_the_totals(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, {"91000001": _master(slow_from=None, data_seconds=0.5)})
+    with simulator(path) as sim:
+        done = run_gate(
+            wait_args(
+                sim, tmp_path / "r", "--fail-on", "p90 of Checkout>1s", "--fail-on", "avg-rt>5s"
+            ),
+            tmp_path / "r",
+        )
+        stops = _stops(sim)
+    assert done.code == 1, done.stderr
+    assert stops == []
+    breached, held = _live(done.summary)
+    assert breached["judged"] == "at the end" and breached["state"] == "breached"
+    assert breached["value"] == 1050 and breached["window"] is not None
+    assert held["state"] == "ok" and held["judged"] == "at the end"
+
+
+def test_a_label_that_never_appears_fails_naming_the_closest(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, {"91000001": _master(slow_from=None, data_seconds=0.5)})
+    with simulator(path) as sim:
+        done = run_gate(
+            wait_args(sim, tmp_path / "r", "--fail-on", "avg-rt of Chekout>1500ms for 10s"),
+            tmp_path / "r",
+        )
+    assert done.code == 1, done.stderr
+    (item,) = _live(done.summary)
+    assert item["state"] == "not judged"
+    assert "label 'Chekout' never appeared; the run has 'Checkout'" in item["note"]
+    assert "could not be judged: label 'Chekout' never appeared" in done.stderr
+
+
+def test_kpi_reads_that_fail_fall_back_to_the_totals_with_a_note(tmp_path: Path) -> None:
+    faults = {"kpis": {"fault": {"http_status": 500}, "repeat": "forever"}}
+    path = write_scenario(tmp_path, {"91000001": _master(data_seconds=0.5, faults=faults)})
+    with simulator(path) as sim:
+        done = run_gate(
+            wait_args(sim, tmp_path / "r", "--fail-on", "avg-rt of Checkout>500ms for 10s"),
+            tmp_path / "r",
+            env=gate_env(CI_GATE_RETRY_MAX_TIME="1"),  # failing reads retried 1 s, not 5 min
+        )
+        stops = _stops(sim)
+    assert stops == []  # nothing live to act on
+    (item,) = _live(done.summary)
+    assert item["judged"] == "at the end"
+    assert "live data could not be read" in item["note"]
+    assert item["state"] == "breached" and done.code == 1  # the totals' 620 ms > 500 ms
+    notes = done.summary["masters"][0]["notes"]
+    assert any("could not read the live KPIs" in note for note in notes)
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_the_deadline_comes_during_a_kpi_read_and_the_gate_exits_by_it(tmp_path: Path) -> None:
+    faults = {"kpis": {"fault": {"never_answer": True}, "repeat": "forever"}}
+    path = write_scenario(tmp_path, {"91000001": _master(data_seconds=60, faults=faults)})
+    with simulator(path) as sim:
+        started = time.monotonic()
+        done = run_gate(
+            wait_args(
+                sim,
+                tmp_path / "r",
+                "--fail-on",
+                "avg-rt of Checkout>1500ms for 2s",
+                "--timeout",
+                "3",
+            ),
+            tmp_path / "r",
+        )
+        took = time.monotonic() - started
+    assert done.code == 3, done.stderr
+    assert took < 3 + 5  # the deadline, its grace and the process's start
+    assert (tmp_path / "r" / "summary.json").exists()
+
+
+def test_two_masters_only_the_breaching_one_is_stopped(tmp_path: Path) -> None:
+    path = write_scenario(
+        tmp_path,
+        {"91000001": _master(), "91000002": _master(slow_from=None, data_seconds=1.0)},
+    )
+    with simulator(path) as sim:
+        done = run_gate(wait_args(sim, tmp_path / "r", "--fail-on", CRITERION), tmp_path / "r")
+        stops = _stops(sim)
+    assert done.code == 1, done.stderr
+    assert [stop.split("/")[-2] for stop in stops] == ["91000001"]
+    verdicts = [master["verdict"] for master in done.summary["masters"]]
+    assert verdicts == ["failed", "passed"]
+    assert _live(done.summary, 1)[0]["state"] == "ok"
+
+
+@pytest.mark.slow
+def test_the_live_breach_demo_stops_the_run_and_says_what_it_saved(tmp_path: Path) -> None:
+    """`ci-gate demo --scenario live-breach`: stopped by its own criterion, exit 1, in well
+    under 15 s, saying what the stop saved (issue 31, done means)."""
+    done = run_gate(["demo", "--scenario", "live-breach", "--report-dir", "r"], tmp_path / "r")
+    assert done.code == 1, done.stderr
+    assert done.seconds < 15
+    assert (
+        "live criterion 'avg-rt of Checkout>1500ms for 30s, stop as failed' breached" in done.stdout
+    )
+    assert "sent stop: live criterion" in done.stdout
+    assert "of a planned 31m00s" in done.stdout
+    (item,) = _live(done.summary)
+    assert item["stopped_run"] and item["state"] == "breached"

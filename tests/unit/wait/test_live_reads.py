@@ -1,0 +1,96 @@
+"""wait/live_reads.py alone: what is due when, and the end not held by a live read."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Any
+
+from ci_gate.config.fail_on import parse_fail_on
+from ci_gate.domain.live import KpiPoint, Label
+from ci_gate.wait.end_reads import Read, SharedReads
+from ci_gate.wait.live_reads import LiveReads
+from tests.support.fakes import FakeApi, FakeClock
+
+
+def _done(read: Read) -> Future[Any]:
+    future: Future[Any] = Future()
+    future.set_result(read.call())
+    return future
+
+
+def reads(criteria: tuple[str, ...] = ("avg-rt>1500ms for 5s",)) -> tuple[LiveReads, FakeApi]:
+    api = FakeApi(FakeClock(), {"1": []})
+    api.live_points = {"ALL": [KpiPoint(100 + s, 10, 0, 5, 300.0, 100.0, 10.0) for s in range(20)]}
+    live = LiveReads(
+        "1",
+        api,
+        [parse_fail_on(text, "--fail-on") for text in criteria],
+        warmup=0,
+        interval=5.0,
+        shared=SharedReads(),
+    )
+    return live, api
+
+
+def test_nothing_is_read_before_the_master_has_data_nor_after_the_deadline() -> None:
+    live, _ = reads()
+    assert live.due(0.0, 25, deadline=100.0) == []
+    assert live.next_due() is None  # nothing waits on time: no busy loop before the data
+    assert live.due(100.0, 100, deadline=100.0) == []
+
+
+def test_labels_then_kpis_at_most_once_per_interval() -> None:
+    live, api = reads()
+    (labels,) = live.due(0.0, 100, deadline=1000.0)
+    assert labels.name == "labels"
+    assert live.due(0.5, 100, deadline=1000.0) == []  # the labels read is out
+    live.finished(labels, _done(labels))
+    (kpis,) = live.due(1.0, 100, deadline=1000.0)
+    assert kpis.name == "kpis"
+    live.finished(kpis, _done(kpis))
+    assert live.due(3.0, 100, deadline=1000.0) == []  # within the interval
+    assert live.next_due() == 6.0
+    (again,) = live.due(6.0, 100, deadline=1000.0)
+    live.finished(again, _done(again))
+    froms = [entry[2] for entry in api.live_reads if entry[1] == "kpis"]
+    assert froms == [0, 119]  # the second time from the provisional second only
+
+
+def test_a_run_that_lists_no_labels_yet_is_asked_again_at_the_next_interval() -> None:
+    live, api = reads()
+    api.live_labels = []
+    (labels,) = live.due(0.0, 100, deadline=1000.0)
+    live.finished(labels, _done(labels))
+    assert live.facts.labels is None
+    assert live.next_due() == 5.0
+
+
+def test_a_live_read_still_out_at_the_end_does_not_hold_the_end() -> None:
+    live, _ = reads()
+    (labels,) = live.due(0.0, 100, deadline=1000.0)
+    live.finished(labels, _done(labels))
+    (stuck,) = live.due(1.0, 100, deadline=1000.0)  # never answers
+    live.end()
+    (page,) = live.due(2.0, 140, deadline=1000.0)
+    assert page.name == "page"
+    live.finished(page, _done(page))
+    while not live.settled:
+        (read,) = live.due(2.0, 140, deadline=1000.0)
+        live.finished(read, _done(read))
+    # the abandoned answer, when it comes, changes nothing
+    assert live.finished(stuck, _done(stuck)) == []
+    assert [p.ts for p in live.facts.points["ALL"]] == list(range(100, 120))
+
+
+def test_without_criteria_only_the_charts_read_after_the_end() -> None:
+    live, api = reads(())
+    assert live.due(0.0, 100, deadline=1000.0) == []
+    live.end()
+    steps = []
+    while not live.settled:
+        (read,) = live.due(1.0, 140, deadline=1000.0)
+        steps.append(read.name)
+        live.finished(read, _done(read))
+    assert steps[0] == "labels" and "totals" not in steps
+    assert len(live.facts.points["ALL"]) == 20
+    assert api.live_labels == [Label("ALL", "ALL")]
