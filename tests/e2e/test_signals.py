@@ -15,6 +15,7 @@ from tests.support.helpers import (
     simulator,
     start_gate_until,
     wait_args,
+    wait_for_calls,
     write_scenario,
 )
 
@@ -49,7 +50,9 @@ def test_cancel(
     report_dir = tmp_path / "r"
     with simulator(write_scenario(tmp_path, masters)) as sim:
         process = start_gate_until(wait_args(sim, report_dir, "--stop-on-cancel"), needle)
-        time.sleep(0.5)  # well inside the slow read or the 30 s back-off
+        if phase == "during a poll":  # the slow first answer is being waited for
+            wait_for_calls(sim, 1, method="GET", path_part="/masters/1/status")
+        # (the back-off: its 30 s pause follows the line at once)
         sent = time.time()
         process.send_signal(signum)
         out, err = process.communicate(timeout=10)

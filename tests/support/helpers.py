@@ -243,6 +243,39 @@ def start_gate_until(
     raise AssertionError(f"the gate never printed {needle!r} (within 30 s)")
 
 
+def read_until(process: subprocess.Popen[str], needle: str, seconds: float = 30.0) -> str:
+    """What the gate has printed on stdout up to the line holding `needle` (and whatever
+    came with it), read straight from the pipe, so that `communicate()` later returns the
+    rest: no line is lost, none waits in a reader's buffer. Fails after `seconds`."""
+    assert process.stdout is not None
+    descriptor = process.stdout.fileno()
+    seen = b""
+    deadline = time.monotonic() + seconds
+    while needle.encode() not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"the gate never printed {needle!r} (within {seconds:g} s): {seen!r}"
+        ready, _, _ = select.select([descriptor], [], [], left)
+        if ready:
+            piece = os.read(descriptor, 65536)
+            assert piece, f"the gate closed stdout without printing {needle!r}: {seen!r}"
+            seen += piece
+    return seen.decode()
+
+
+def wait_for_calls(
+    sim: Simulator, count: int, *, method: str, path_part: str = "", seconds: float = 20.0
+) -> None:
+    """Block until the simulator has been sent `count` matching requests (its call log,
+    looked at every 50 ms); fails after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        calls = sim.calls()
+        if sum(1 for c in calls if c["method"] == method and path_part in c["path"]) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} {method} {path_part} requests arrived")
+
+
 _SCHEMA: etree.XMLSchema | None = None
 
 
