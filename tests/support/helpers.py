@@ -319,6 +319,13 @@ def with_report_fault(
     return path
 
 
+def mock_live_data(mock: Any, api: str) -> None:
+    """A requests-mock `Mocker` serving the live data endpoints of a run without data
+    (the wait reads them after the end, for report.html's charts)."""
+    mock.get(f"{api}/data/labels", json={"api_version": 2, "error": None, "result": []})
+    mock.get(f"{api}/data/kpis", json={"api_version": 2, "error": None, "result": []})
+
+
 def write_scenario(directory: Path, masters: dict[str, Any], **top: Any) -> Path:
     path = directory / "scenario.json"
     path.write_text(json.dumps({"masters": masters, **top}))

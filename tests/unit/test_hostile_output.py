@@ -25,6 +25,7 @@ from ci_gate.commands.wait import run_wait
 from ci_gate.config.credentials import resolve_credentials
 from ci_gate.config.settings import ApiSettings, HttpSettings, WaitSettings
 from ci_gate.wait.signals import SignalGuard
+from tests.support.helpers import mock_live_data
 
 KEY_ID = "key-id-7"
 SECRET = "s3cr3t-Value-42"
@@ -86,6 +87,7 @@ def _run(folder: Path, env: dict[str, str], status: str, message: str, level: st
     stdout, stderr = io.StringIO(), io.StringIO()
     with rm.Mocker() as mock:
         mock.get(f"{API}/masters/7/status", json=_answer("ENDED", message, level))
+        mock_live_data(mock, API)
         running = _answer(status, message, level)
         running["result"]["progress"] = 50  # type: ignore[index]
         if status.strip().upper() in ("ENDED", "NULL"):

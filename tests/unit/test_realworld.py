@@ -19,7 +19,7 @@ from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import ApiSettings, HttpSettings, WaitSettings
 from ci_gate.domain.levels import parse_threshold
 from ci_gate.wait.signals import SignalGuard
-from tests.support.helpers import assert_no_traceback, assert_valid_junit
+from tests.support.helpers import assert_no_traceback, assert_valid_junit, mock_live_data
 
 CORPUS = Path(__file__).parents[1] / "data" / "realworld"
 SHARED = Path(__file__).parents[3] / "shared" / "realworld"
@@ -77,6 +77,7 @@ def _wait(folder: Path, answers: list[bytes], level: str = "ERROR") -> tuple[int
             content=(CORPUS / "xlr-plugin/getMasters-27081107.json").read_bytes(),
         )
         mock.get(re.compile(f"{API}/masters/1/reports/.*"), status_code=404)
+        mock_live_data(mock, API)
         code = run_wait(wait, api, SignalGuard(), stdout=stdout, stderr=stderr, env={})
     return code, stdout.getvalue(), stderr.getvalue()
 

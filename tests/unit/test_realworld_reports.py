@@ -27,7 +27,7 @@ from ci_gate.config.settings import (
 )
 from ci_gate.domain.findings import CriteriaMode
 from ci_gate.wait.signals import SignalGuard
-from tests.support.helpers import DATA, assert_no_traceback, assert_valid_junit
+from tests.support.helpers import DATA, assert_no_traceback, assert_valid_junit, mock_live_data
 
 CORPUS = DATA / "realworld"
 JENKINS = CORPUS / "jenkins-plugin-reports"
@@ -60,6 +60,7 @@ def _wait(
 ) -> dict[str, Any]:
     """The real wait of one ended master whose other answers `mock` serves."""
     mock.get(f"{API}/masters/{master}/status", text=ENDED)
+    mock_live_data(mock, API)
     mock.get(
         f"{API}/masters/{master}",
         content=_envelope({"id": int(master), "reportStatus": report_status, "testId": 5}),
@@ -206,6 +207,7 @@ def test_realworld_start_and_note_answers_carry_a_run(
         mock.post(f"{API}/tests/7/start", content=(JENKINS / start_answer).read_bytes())
         mock.patch(f"{API}/masters/{master}", content=(JENKINS / "notes.json").read_bytes())
         mock.get(f"{API}/masters/{master}/status", text=ENDED)
+        mock_live_data(mock, API)
         mock.get(f"{API}/masters/{master}", content=_envelope({"reportStatus": "pass"}))
         _no_reports(mock, master)
         code = run_run(

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.config.settings import WaitSettings
@@ -276,3 +278,64 @@ def test_two_masters_only_the_breaching_one_is_stopped() -> None:
     assert api.stops == [("1", 100)]
     assert [m.verdict for m in outcome.masters] == ["failed", "passed"]
     assert outcome.verdict == "failed"
+
+
+def test_a_percentile_with_a_timeframe_is_read_every_30_s_and_stops_the_run() -> None:
+    clock = FakeClock()
+    api = StopTimes(clock, polls=400)
+    serve(api, 400, slow_from=None, start=clock.now)
+    api.totals = {"Checkout": LabelTotals(p90=2600.0)}
+    outcome = run(api, clock, ["p90 of Checkout>2s for 60s"], interval=1.0)
+    aggregate_reads = [read for read in api.reads if read[1] == "aggregate"]
+    # read at about 0, 30, 60 s of the gate's clock (and the totals after the end)
+    assert 3 <= len(aggregate_reads) <= 5
+    (item,) = outcome.masters[0].live_criteria
+    assert item.judgement.state is JudgeState.BREACHED and item.stopped_run
+    assert item.judgement.value == 2600.0
+    assert 60 <= api.stop_times[0] - 1000.0 <= 62
+
+
+def test_the_warmup_keeps_the_first_seconds_out_of_the_timeframes() -> None:
+    clock = FakeClock()
+    api = StopTimes(clock, polls=100)
+    serve(api, 100, slow_from=0, start=clock.now)  # slow from the first second
+    for warmup, first in ((0, T0), (30, T0 + 30)):
+        api.script["1"] = [status("DATA_RECEIVED", 100)] * 100 + [status("ENDED", 140)]
+        outcome = run(api, clock, ["avg-rt of Checkout>1500ms for 5s"], warmup=warmup)
+        (item,) = outcome.masters[0].live_criteria
+        assert item.judgement.window == (first, first + 4)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    interval=st.sampled_from([0.5, 1.0, 2.0, 3.0, 7.0, 10.0]),
+    window=st.integers(min_value=2, max_value=20),
+    slow=st.lists(st.booleans(), min_size=60, max_size=60),
+)
+def test_the_stop_promise_holds_for_any_run(interval: float, window: int, slow: list[bool]) -> None:
+    """Whatever the seconds: a stop is sent only if `window` slow seconds in a row came, at
+    most once, never before the last of them arrived, and at most one --interval and one
+    second after it did."""
+    clock = FakeClock()
+    start = clock.now
+    api = StopTimes(clock, polls=300)
+    serve(api, 60, slow_from=None, start=start)
+    api.live_points[CHECKOUT.id] = [
+        point(T0 + second, 2000 if is_slow else 400) for second, is_slow in enumerate(slow)
+    ]
+    outcome = run(api, clock, [f"avg-rt of Checkout>1500ms for {window}s"], interval=interval)
+    streak, completes = 0, None
+    for second, is_slow in enumerate(slow):
+        streak = streak + 1 if is_slow else 0
+        if streak >= window:
+            completes = second
+            break
+    if completes is None or completes == len(slow) - 1:
+        # no full window; or one completed only by the last second, judged at the end
+        assert api.stop_times == []
+    else:
+        assert len(api.stop_times) == 1
+        arrived = start + completes
+        assert 0 <= api.stop_times[0] - arrived <= interval + 1.0
+        (item,) = outcome.masters[0].live_criteria
+        assert item.judgement.window == (T0 + completes - window + 1, T0 + completes)
