@@ -18,7 +18,7 @@ from ci_gate.domain.outcome import Outcome
 from ci_gate.errors import ApiError
 from ci_gate.wait.loop import WaitLoop
 from ci_gate.wait.signals import SignalGuard
-from tests.support.fakes import FakeApi, FakeClock, status
+from tests.support.fakes import Answer, FakeApi, FakeClock, status
 from tests.support.helpers import SilentProgress
 
 T0 = 1_796_000_000  # the run's first second
@@ -300,7 +300,8 @@ def test_the_warmup_keeps_the_first_seconds_out_of_the_timeframes() -> None:
     api = StopTimes(clock, polls=100)
     serve(api, 100, slow_from=0, start=clock.now)  # slow from the first second
     for warmup, first in ((0, T0), (30, T0 + 30)):
-        api.script["1"] = [status("DATA_RECEIVED", 100)] * 100 + [status("ENDED", 140)]
+        running: list[Answer] = [status("DATA_RECEIVED", 100)] * 100
+        api.script["1"] = [*running, status("ENDED", 140)]
         outcome = run(api, clock, ["avg-rt of Checkout>1500ms for 5s"], warmup=warmup)
         (item,) = outcome.masters[0].live_criteria
         assert item.judgement.window == (first, first + 4)
