@@ -26,6 +26,7 @@ from ci_gate.formatting import event_time, format_duration, iso_utc, plural, utc
 from ci_gate.judging.kpis import kpi_cell
 from ci_gate.judging.reason import run_reason
 from ci_gate.report.html_text import html_text
+from ci_gate.report.kpi_charts import kpi_section
 from ci_gate.report.svg import (
     HALF_WIDTH,
     TimeSpan,
@@ -421,6 +422,10 @@ def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
         _timeline_chart(master, outcome, span),
         "<h3>Events by level over time</h3>",
         _events_chart(master, outcome, span),
+        kpi_section(
+            master.kpi_timeline,
+            [(live.criterion, live.judgement) for live in master.live_criteria],
+        ),
         _criteria_section(master),
         _kpi_section(master),
         _baseline_section(master),

@@ -110,9 +110,18 @@ def _label_of(criterion: LiveCriterion, names: Sequence[str]) -> str | None:
     return found.name if found else None
 
 
-def _window_words(name: str, window: tuple[int, int], origin: float) -> str:
-    first, last = (window[0] - origin, window[1] - origin)
-    return f"{name}: breached {time_label(first)} to {time_label(last + 1)}"
+def _window(
+    name: str, window: tuple[int, int] | None, origin: float
+) -> tuple[float, float, str] | None:
+    """A breach window as the chart shades it: its first and last second since `origin`
+    and the words of its title (None: no window, or one that names no time)."""
+    if window is None:
+        return None
+    first, last = drawable(window[0]), drawable(window[1])
+    if first is None or last is None:
+        return None
+    first, last = first - origin, last - origin
+    return first, last, f"{name}: breached {time_label(first)} to {time_label(last + 1)}"
 
 
 def kpi_section(
@@ -173,10 +182,9 @@ def _label_charts(
                 not_drawn.append(criterion.name)
             else:
                 thresholds.append((threshold, criterion.name))
-            if judgement.state is JudgeState.BREACHED and judgement.window is not None:
-                first, last = judgement.window
-                words = _window_words(criterion.name, judgement.window, origin)
-                windows.append((first - origin, last - origin, words))
+            shaded = _window(criterion.name, judgement.window, origin)
+            if judgement.state is JudgeState.BREACHED and shaded is not None:
+                windows.append(shaded)
         chart = kpi_chart(
             f"{measure.heading} of {name}",
             _series(points, origin, measure.value),

@@ -338,6 +338,8 @@ def _run_line(outcome: Outcome) -> str:
 def _chart_names(outcome: Outcome) -> str:
     """The charts report.html draws for this outcome, named only when they are there."""
     names = ["the status timeline", "events over time"]
+    if any(any(m.kpi_timeline.values()) for m in outcome.masters):
+        names.append("the run's KPIs over its own time")
     if any(m.baseline is not None and m.baseline.rows for m in outcome.masters):
         names.append("the baseline")
     if any(m.trend is not None and m.trend.points for m in outcome.masters):

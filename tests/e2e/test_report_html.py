@@ -11,8 +11,17 @@ from typing import Any
 
 import pytest
 
+from ci_gate.report.html import render_html
 from tests.support.browser import SHOT_HEIGHT, SHOT_WIDTH, Page, chromium, open_page
-from tests.support.helpers import OWN_HTML_TAGS, run_gate, simulator, wait_args, write_scenario
+from tests.support.helpers import (
+    OWN_HTML_TAGS,
+    make_outcome,
+    run_gate,
+    simulator,
+    wait_args,
+    write_scenario,
+)
+from tests.support.kpi_outcome import live_breach_master
 
 
 @pytest.fixture(scope="module")
@@ -238,3 +247,30 @@ def test_three_masters_one_hanging_overview_first_and_the_stop_on_its_timeline(
     _assert_legible_charts(browser)
     _, _, colours = page.screenshot(tmp_path / "three.png", scroll_to="#master-3")
     assert colours > 50
+
+
+def test_the_kpi_charts_read_in_chromium(browser: Any, tmp_path: Path) -> None:
+    """The run's KPI charts of an outcome built as the live loop fills it (issue 31 item
+    5): on screen, not blank, every axis titled, ticks legible and apart, the threshold
+    and the breach window drawn where the criterion's label is."""
+    path = tmp_path / "report.html"
+    path.write_text(render_html(make_outcome(live_breach_master()), "kpi"), encoding="utf-8")
+    page = open_page(browser, path)
+    assert page.console_errors() == [] and page.requests() == [page.url]
+    charts = [c for c in _assert_legible_charts(browser) if "chart-kpi" in c["kind"]]
+    assert len(charts) == 8
+    for chart in charts:
+        assert chart["x"][0][4] == "0s"
+        left, top, right, bottom, _ = chart["svg"]
+        assert right - left > 300 and bottom - top > 100  # drawn at a readable size
+    checkout = browser.find_element(
+        "xpath",
+        "//*[local-name()='svg'][*[local-name()='title']='Average response time of Checkout']",
+    )
+    window = checkout.find_element("css selector", "rect.window")
+    threshold = checkout.find_element("css selector", "line.threshold")
+    assert window.rect["width"] > 20 and threshold.rect["width"] > 300
+    assert "avg-rt of Checkout>1500ms for 30s" in checkout.text
+    width, height, colours = page.screenshot(tmp_path / "kpi.png", scroll_to="h3.kpis")
+    assert (width, height) == (SHOT_WIDTH, SHOT_HEIGHT) and colours > 50
+    _keep(tmp_path / "kpi.png")

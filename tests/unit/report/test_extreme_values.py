@@ -21,6 +21,7 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from ci_gate.ci import publish
 from ci_gate.commands.wait import _closing_lines
+from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.domain.findings import (
     BaselineOutcome,
     Comparison,
@@ -29,8 +30,11 @@ from ci_gate.domain.findings import (
     Criterion,
     Limit,
 )
+from ci_gate.domain.live import KpiPoint
+from ci_gate.domain.live_criteria import JudgeState, LiveJudgement
 from ci_gate.domain.outcome import (
     IgnoredEvent,
+    LiveCriterionOutcome,
     MasterOutcome,
     Outcome,
     StatusChange,
@@ -79,6 +83,13 @@ def _events(times: list[int | None], texts: list[str]) -> tuple[Any, ...]:
         )
         for i, t in enumerate(times)
     )
+
+
+#: criteria on ALL and on a label, on each kind of chart
+LIVE_CRITERIA = [
+    parse_fail_on(text, "--fail-on")
+    for text in ("avg-rt>1500ms for 30s", "p90 of x>2s", "fail>5% within 1m", "hits<10 for 5s")
+]
 
 
 @st.composite
@@ -172,6 +183,42 @@ def masters(draw: st.DrawFn) -> MasterOutcome:
         criteria=criteria,
         events=events,
         test_id=draw(st.none() | st.sampled_from(["7", "<x>"])),
+        kpi_timeline=draw(
+            st.dictionaries(
+                ODD_TEXT | st.just("ALL"),
+                st.lists(
+                    st.builds(
+                        KpiPoint,
+                        ts=TIMES.map(lambda t: 0 if t is None else t),
+                        hits=st.none() | EXTREME_INTS,
+                        errors=st.none() | EXTREME_INTS,
+                        users=st.none() | EXTREME_INTS,
+                        avg_rt=st.none() | NUMBERS,
+                        avg_lt=st.none() | NUMBERS,
+                        avg_bytes=st.none() | NUMBERS,
+                    ),
+                    max_size=4,
+                ).map(tuple),
+                max_size=2,
+            )
+        ),
+        live_criteria=tuple(
+            draw(
+                st.lists(
+                    st.builds(
+                        LiveCriterionOutcome,
+                        criterion=st.sampled_from(LIVE_CRITERIA),
+                        judgement=st.builds(
+                            LiveJudgement,
+                            state=st.sampled_from(list(JudgeState)),
+                            value=st.none() | NUMBERS,
+                            window=st.none() | st.tuples(EXTREME_INTS, EXTREME_INTS),
+                        ),
+                    ),
+                    max_size=2,
+                )
+            )
+        ),
         stop_requests=tuple(
             draw(
                 st.lists(

@@ -15,6 +15,7 @@ from ci_gate.domain.trend import Trend, TrendPoint
 from ci_gate.report.html import CSP, render_html
 from ci_gate.report.summary import render_markdown
 from tests.support.helpers import OWN_HTML_TAGS, event, make_outcome, master_outcome
+from tests.support.kpi_outcome import live_breach_master
 
 #: make_outcome's started_at (2026-01-02T03:04:05Z) as epoch seconds
 WAIT_BEGAN = 1_767_323_045
@@ -242,11 +243,29 @@ def test_the_summary_names_only_the_charts_report_html_has() -> None:
     assert "the status timeline, events over time, the baseline and the trend" in both
 
 
+def test_the_kpi_charts_come_from_the_outcome_with_the_criterion_drawn() -> None:
+    """An outcome built by hand as the live loop fills it (issue 31 item 5)."""
+    page = _page(live_breach_master())
+    charts = page.xpath("//svg[contains(@class,'chart-kpi')]")
+    assert len(charts) == 8  # four for ALL, four for Checkout
+    assert len(page.xpath("//svg[contains(@class,'chart-kpi')]//line[@class='threshold']")) == 2
+    [line] = page.xpath(
+        "//svg[title='Average response time of Checkout']//line[@class='threshold']"
+    )
+    assert line.xpath("./title")[0].text == "avg-rt of Checkout>1500ms for 30s, stop as failed"
+    assert len(page.xpath("//rect[@class='window']")) == 1
+    # the errors criterion (not breached) has its line on the errors chart of ALL, no band
+    [errors] = page.xpath("//svg[title='Errors of ALL']//line[@class='threshold']")
+    assert errors.xpath("./title")[0].text == "fail>5% within 1m, continue"
+    text = render_markdown(make_outcome(live_breach_master()))
+    assert "events over time and the run's KPIs over its own time, on one page" in text
+
+
 def test_the_style_sheet_keeps_every_chart_colour() -> None:
     """A rule of the style sheet wins over a fill attribute: the rule that applies to a
     coloured shape must give it the same colour (the legend's keys turned grey once;
     text keeps its greys)."""
-    page = _page(_hostile_master())
+    page = _page(_hostile_master(), live_breach_master())
     style = page.xpath("//style")[0].text
     rules = []
     for order, (selectors, body) in enumerate(re.findall(r"([^{}]+)\{([^}]*)\}", style)):

@@ -148,3 +148,12 @@ def test_label_text_is_escaped() -> None:
     page = _page(kpi_section({"ALL": _points(5), "<script>x</script>": _points(5)}))
     assert not page.xpath(".//script")
     assert "<script>x</script>" in page.text_content()
+
+
+def test_a_window_that_names_no_time_is_not_shaded_and_never_raises() -> None:
+    criterion = parse_fail_on("avg-rt>1500ms for 30s", "--fail-on")
+    for window in ((10**400, START + 5), (START, -(10**400))):
+        judgement = LiveJudgement(JudgeState.BREACHED, 2000.0, window)
+        page = _page(kpi_section({"ALL": _points(10)}, [(criterion, judgement)]))
+        assert not page.xpath(".//rect[@class='window']")
+        assert page.xpath(".//line[@class='threshold']")
