@@ -1,5 +1,6 @@
 """report.html for a big run: 5,000 events (all of them offending), 200 labels against a
-baseline, a 50-run trend and 200 status changes. Time to render and write the whole report
+baseline, a 50-run trend, 200 status changes, and an hour of live KPIs (3,600 seconds) for
+ALL and two labels with three live criteria, one breached. Time to render and write the whole report
 set, the time of report.html alone, and its size, beside summary.md of the same outcome
 (the report that was there before: the ratio says what the charts cost).
 
@@ -16,8 +17,11 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.domain.findings import BaselineOutcome, Comparison, Limit
-from ci_gate.domain.outcome import MasterOutcome, Outcome, StatusChange
+from ci_gate.domain.live import KpiPoint
+from ci_gate.domain.live_criteria import JudgeState, LiveJudgement
+from ci_gate.domain.outcome import LiveCriterionOutcome, MasterOutcome, Outcome, StatusChange
 from ci_gate.domain.run import Event
 from ci_gate.domain.trend import Trend, TrendPoint
 from ci_gate.domain.verdict import Verdict
@@ -25,7 +29,7 @@ from ci_gate.report import write_reports
 from ci_gate.report.html import render_html
 from ci_gate.report.summary import render_markdown
 
-EVENTS, LABELS, TREND, CHANGES = 5000, 200, 50, 200
+EVENTS, LABELS, TREND, CHANGES, KPI_SECONDS = 5000, 200, 50, 200, 3600
 GOAL_SECONDS, GOAL_BYTES = 0.5, 2 * 1024 * 1024
 
 
@@ -72,6 +76,34 @@ def big_outcome() -> Outcome:
         StatusChange(start + timedelta(seconds=n * 9), n * 9.0, "DATA_RECEIVED", 100)
         for n in range(CHANGES)
     )
+    kpi_timeline = {
+        label: tuple(
+            KpiPoint(
+                1_796_000_000 + s,
+                40 + s % 13,
+                s % 7 // 6,
+                min(50, s // 10 + 1),
+                (2100.0 if label == "Checkout" and 1800 <= s < 1900 else 180.0) + s % 17,
+                120.0,
+                21400.0,
+            )
+            for s in range(KPI_SECONDS)
+        )
+        for label in ("ALL", "Checkout", "Search")
+    }
+    live = (
+        LiveCriterionOutcome(
+            parse_fail_on("avg-rt of Checkout>1500ms for 60s, continue", "--fail-on"),
+            LiveJudgement(JudgeState.BREACHED, 2180.0, (1_796_001_800, 1_796_001_899)),
+        ),
+        LiveCriterionOutcome(
+            parse_fail_on("fail>5% within 1m", "--fail-on"), LiveJudgement(JudgeState.OK, 1.1)
+        ),
+        LiveCriterionOutcome(
+            parse_fail_on("p90 of Search>2s for 30s", "--fail-on"),
+            LiveJudgement(JudgeState.OK, 900.0),
+        ),
+    )
     master = MasterOutcome(
         master_id="92000050",
         verdict=Verdict.FAILED,
@@ -85,6 +117,8 @@ def big_outcome() -> Outcome:
         baseline=BaselineOutcome("92000049", "last-passed", rows),
         trend=Trend(TREND, points),
         kpis={"hits": 14_050.0, "tp90": 1330.0, "avg": 450.0},
+        kpi_timeline=kpi_timeline,
+        live_criteria=live,
     )
     return Outcome(
         verdict=Verdict.FAILED,
@@ -131,7 +165,10 @@ def main() -> int:
     if args.json:
         print(json.dumps(figures))
     else:
-        print(f"{EVENTS} events, {LABELS} labels, a {TREND}-run trend, {CHANGES} status changes")
+        print(
+            f"{EVENTS} events, {LABELS} labels, a {TREND}-run trend, {CHANGES} status changes, "
+            f"{KPI_SECONDS} s of live KPIs for 3 labels"
+        )
         print(f"{'':<14}{'report.html':>14}{'summary.md':>14}{'ratio':>8}")
         print(
             f"{'render (s)':<14}{html_seconds:>14.3f}{markdown_seconds:>14.3f}"
