@@ -81,16 +81,20 @@ def placement(criterion: LiveCriterion) -> tuple[str, float | None]:
     return "errors", None  # a count of failures or successes
 
 
-def _series(
-    points: Sequence[KpiPoint], origin: float, value: Callable[[KpiPoint], float | None]
-) -> list[tuple[float, float | None]]:
-    """(seconds since `origin`, value) per point, averaged in runs of seconds down to
-    MAX_POINTS (a run without a value is None: a gap)."""
-    placed = [
-        (second - origin, drawable(value(point)))
-        for point in points
-        if (second := drawable(point.ts)) is not None
+def _timed(points: Sequence[KpiPoint], origin: float) -> list[tuple[float, KpiPoint]]:
+    """Each point with its second since `origin` (a point whose second names no time is
+    left out); read once per label, for all its charts."""
+    return [
+        (second - origin, point) for point in points if (second := drawable(point.ts)) is not None
     ]
+
+
+def _series(
+    timed: Sequence[tuple[float, KpiPoint]], value: Callable[[KpiPoint], float | None]
+) -> list[tuple[float, float | None]]:
+    """(second, value) per point, averaged in runs of seconds down to MAX_POINTS (a run
+    without a value is None: a gap)."""
+    placed = [(second, drawable(value(point))) for second, point in timed]
     size = -(-len(placed) // MAX_POINTS)
     if size <= 1:
         return placed
@@ -170,6 +174,7 @@ def _label_charts(
         if extra is not None and extra not in measures:
             measures.append(extra)
     parts = [f'<h4 class="label">label <bdi>{html_text(name, 200)}</bdi></h4><div class="charts">']
+    timed = _timed(points, origin)
     not_drawn: list[str] = []
     for measure in measures:
         thresholds: list[tuple[float, str]] = []
@@ -187,7 +192,7 @@ def _label_charts(
                 windows.append(shaded)
         chart = kpi_chart(
             f"{measure.heading} of {name}",
-            _series(points, origin, measure.value),
+            _series(timed, measure.value),
             span=span,
             y_title=measure.y_title,
             kind=measure.kind,
