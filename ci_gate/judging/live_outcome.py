@@ -150,7 +150,7 @@ def clock_time(second: int) -> str:
     try:
         return datetime.fromtimestamp(second, timezone.utc).strftime("%H:%M:%S")
     except (OverflowError, OSError, ValueError):
-        return str(second)
+        return show_number(second)  # str() of 4,301+ digits raises
 
 
 def iso_second(second: int) -> str | None:

@@ -21,14 +21,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ci_gate.report.html_text import html_text
-from ci_gate.report.ticks import Ticks, fit_ticks, short_number, spaced, time_label
+from ci_gate.report.ticks import Ticks, fit_ticks, label_width, short_number, spaced, time_label
 from ci_gate.safe_numbers import LIMIT, OUT_OF_RANGE, as_float, in_range, show_number
 from ci_gate.text import one_line
 
 __all__ = ["short_number", "time_label"]
 
 WIDTH, HEIGHT = 640, 236
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 26, 48
+LEFT, RIGHT, TOP, BOTTOM = 64, 32, 26, 48
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 #: the width of a chart that shares a row with another (report.html's grids of two)
 HALF_WIDTH = 460
@@ -163,14 +163,23 @@ def _x_title(title: str, width: int = WIDTH) -> str:
     )
 
 
-def _x_labels(labels: Sequence[str], positions: Sequence[float], limit: int = 24) -> list[str]:
+def _x_labels(
+    labels: Sequence[str], positions: Sequence[float], limit: int = 24, width: int = WIDTH
+) -> list[str]:
     """Labels under the x axis (cut to `limit` characters), as many as fit side by side
-    without touching."""
+    without touching and within the chart's width."""
     cut = [one_line(label, limit) for label in labels]
+    inside = [
+        index
+        for index, label in enumerate(cut)
+        if positions[index] - label_width(label) / 2 >= 0
+        and positions[index] + label_width(label) / 2 <= width
+    ]
+    shown = spaced([positions[index] for index in inside], [cut[index] for index in inside])
     return [
-        f'<text class="tick x"{INK} x="{positions[index]:.1f}" y="{HEIGHT - BOTTOM + 16}" '
-        f'text-anchor="middle">{html_text(cut[index], limit)}</text>'
-        for index in spaced(positions, cut)
+        f'<text class="tick x"{INK} x="{positions[inside[n]]:.1f}" y="{HEIGHT - BOTTOM + 16}" '
+        f'text-anchor="middle">{html_text(cut[inside[n]], limit)}</text>'
+        for n in shown
     ]
 
 
@@ -178,7 +187,7 @@ def _time_scale(span: TimeSpan, width: int = WIDTH) -> tuple[Scale, list[str]]:
     """The x scale of a time chart and its tick labels (round time steps that fit)."""
     ticks = fit_ticks(span.low, span.high, width - LEFT - RIGHT, kind="time", widen=False)
     x = Scale(span.low, span.high, LEFT, width - RIGHT)
-    return x, _x_labels(list(ticks.labels), [x(value) for value in ticks.values])
+    return x, _x_labels(list(ticks.labels), [x(value) for value in ticks.values], width=width)
 
 
 def line_chart(
@@ -239,7 +248,7 @@ def line_chart(
             f"<title>{html_text(labels[index] if index < len(labels) else '')}: "
             f"{html_text(short_number(value))} {html_text(unit)}</title></circle>"
         )
-    parts += _x_labels(labels[:count], xs[: len(labels)])
+    parts += _x_labels(labels[:count], xs[: len(labels)], width=width)
     parts += [_x_title(x_title, width), "</svg>"]
     return "".join(parts)
 

@@ -110,7 +110,8 @@ def _keep(*shots: Path) -> None:
 
 def test_the_failing_demo_reads_at_a_glance(browser: Any, tmp_path: Path) -> None:
     page = open_page(browser, _demo(tmp_path, "error"))
-    _check_page(page, tmp_path / "report-error.png", "failed", charts=2)
+    # the timeline, the events, and ALL's four KPI charts (read after the end)
+    _check_page(page, tmp_path / "report-error.png", "failed", charts=6)
     events = browser.find_element("css selector", "table.events")
     assert "java.lang.OutOfMemoryError" in events.text
     offending = browser.find_elements("css selector", "svg.chart-bars rect.bar.offending")
@@ -121,7 +122,7 @@ def test_the_failing_demo_reads_at_a_glance(browser: Any, tmp_path: Path) -> Non
 
 def test_the_trend_demo_shows_baseline_and_trend_charts(browser: Any, tmp_path: Path) -> None:
     page = open_page(browser, _demo(tmp_path, "trend"))
-    _check_page(page, tmp_path / "report-trend.png", "passed", charts=7)
+    _check_page(page, tmp_path / "report-trend.png", "passed", charts=11)
     lines = browser.find_elements("css selector", "svg.chart-line")
     assert len(lines) == 4
     for chart in lines:  # this run stands out on every trend chart, the no-data run is a gap

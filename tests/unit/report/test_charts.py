@@ -238,7 +238,7 @@ def test_the_timeline_holds_the_last_status_to_the_wait_s_end_and_marks_the_stop
         )
     )
     [path] = root.iter(f"{SVG}path")
-    assert path.get("d").endswith("H624.0")  # held to the right end of the plot
+    assert path.get("d").endswith("H608.0")  # held to the right end of the plot
     assert _texts(root, "tick x") == ["0s", "2s", "4s", "6s", "8s", "10s", "12s", "14s"]
     assert _texts(root, "mark-label stop") == ["stop sent: timed out"]
     assert _texts(root, "mark-label deadline") == ["deadline"]

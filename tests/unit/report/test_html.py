@@ -231,7 +231,7 @@ def test_the_timeline_and_the_events_share_one_axis_to_the_deadline_with_the_sto
         "stop sent: timed out (--stop-on-timeout)",
     ]
     # the last status is held to the wait's end, not left at 0.4 s
-    assert steps.xpath(".//path")[0].get("d").endswith("H624.0")
+    assert steps.xpath(".//path")[0].get("d").endswith("H608.0")
     assert "1 event dated more than" in page.text_content()
 
 
