@@ -85,5 +85,24 @@ def show_number(value: object, spec: str = "") -> str:
     return format(value, spec)
 
 
+def show_amount(value: object, unit: str = "", decimals: int = 1) -> str:
+    """A measured number as every report table and headline spells it: a whole number as
+    an integer with thousands separators, any other with `decimals` decimals (`14,310`,
+    `1,830 ms`, `212.4 ms`), then its unit. The one spelling of the KPI table, the
+    criteria, the baseline table and the headline (never raising, as `show_number`)."""
+    number = in_range(value)
+    whole = number is not None and number.is_integer()
+    shown = show_number(value, ",.0f" if whole else f",.{decimals}f")
+    return f"{shown} {unit}" if unit else shown
+
+
+def whole_as_int(value: object) -> object:
+    """A number as summary.json writes it: a whole float as an integer (`12000`, not
+    `12000.0`: counts are counts); anything else as it is."""
+    if isinstance(value, float) and in_range(value) is not None and value.is_integer():
+        return int(value)
+    return value
+
+
 #: The precision and float type of a format spec (`.2f`, `e`), which an integer drops.
 _FRACTION = re.compile(r"(\.\d+)?[eEfFgG%]?$")

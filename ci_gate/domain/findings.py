@@ -14,7 +14,7 @@ from enum import Enum
 
 from ci_gate.domain.live_criteria import LabelTotals
 from ci_gate.domain.verdict import Verdict
-from ci_gate.safe_numbers import OUT_OF_RANGE, in_range, show_number
+from ci_gate.safe_numbers import OUT_OF_RANGE, in_range, show_amount, show_number
 
 #: reportStatus values that mean the run produced no usable result: verdict `broken`.
 BROKEN_REPORT_STATUSES = frozenset({"error", "abort", "noData"})
@@ -85,17 +85,17 @@ class Criterion:
     label: str
 
     def describe(self) -> str:
-        """`p90 1830 ms > 1500 ms` (on label ALL): the field, the value, the limit."""
+        """`p90 1,830 ms > 1,500 ms` (on label ALL): the field, the value, the limit."""
         name = _FIELD_NAMES.get(self.field, (self.field, ""))[0]
         line = f"{name} {self.shown_value()} {self.shown_limit()}"
         return line if self.label in ("", "ALL") else f"{line} (label {self.label})"
 
     def shown_value(self) -> str:
-        """The value as the headline says it: `1830 ms`."""
+        """The value as the headline says it: `1,830 ms`."""
         return f"{_number(self.value)}{_FIELD_NAMES.get(self.field, (self.field, ''))[1]}"
 
     def shown_limit(self) -> str:
-        """The limit as the headline says it: `> 1500 ms`."""
+        """The limit as the headline says it: `> 1,500 ms`."""
         unit = _FIELD_NAMES.get(self.field, (self.field, ""))[1]
         return f"{_OPERATORS.get(self.op, self.op)} {_number(self.threshold)}{unit}"
 
@@ -125,10 +125,11 @@ class CriteriaOutcome:
 
 
 def _number(value: object) -> str:
-    """A criterion's value as given: `1830`, `1.5`, `1e+20`, text as it came."""
-    if isinstance(value, float):
-        return show_number(value, ".0f" if value.is_integer() and abs(value) < 1e15 else "g")
-    return show_number(value)
+    """As the KPI table spells it (`1,830`), else as given: `1.5`, `1e+20`, text."""
+    number = in_range(value)
+    if number is not None and number.is_integer() and abs(number) < 1e15:
+        return show_amount(value)
+    return show_number(value, "g" if isinstance(value, float) else "")
 
 
 #: reportStatus as the gate names it, by its lower-cased, trimmed spelling.
@@ -228,7 +229,7 @@ class Comparison:
             percent = f" ({delta / abs(before) * 100:+.0f}%)"
         else:
             percent = " (from 0)" if delta else ""
-        return f"{delta:+.0f} ms{percent}"
+        return f"{delta:+,.0f} ms{percent}"
 
     @property
     def shown_baseline(self) -> str:
@@ -239,7 +240,7 @@ class Comparison:
         return _shown(self.metric, self.now)
 
     def describe(self) -> str:
-        """`label 'checkout': p90 1350 ms -> 1823 ms, +473 ms (+35%), limit p90=+20%` (no
+        """`label 'checkout': p90 1,350 ms -> 1,823 ms, +473 ms (+35%), limit p90=+20%` (no
         brackets in brackets)."""
         limit = f", limit {self.limit}" if self.limit else ""
         return (
@@ -249,10 +250,10 @@ class Comparison:
 
 
 def _shown(metric: str, value: float | None) -> str:
-    """A metric's value with its unit (`1350 ms`, `0.5 %`), or `-` when a side has none."""
+    """With its unit, as the KPI table spells it (`1,350 ms`, `0.5 %`); `-`: none."""
     if value is None:
         return "-"
-    return f"{show_number(value, 'g')}{' %' if metric == 'errors' else ' ms'}"
+    return f"{show_number(value, 'g')} %" if metric == "errors" else show_amount(value, "ms")
 
 
 @dataclass(frozen=True)

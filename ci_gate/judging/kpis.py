@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ci_gate.formatting import format_duration
-from ci_gate.safe_numbers import in_range, show_number
+from ci_gate.safe_numbers import in_range, show_amount
 
 #: The KPIs shown first, in this order, with their units; any other number is kept too.
 KNOWN_KPIS: dict[str, tuple[str, str]] = {
@@ -31,9 +31,7 @@ def kpi_value(name: str, value: float) -> str:
     number = in_range(value)  # any value a server sends: shown, never raising
     if unit == "s" and number is not None:
         return format_duration(number)
-    whole = number is not None and number.is_integer()
-    shown = show_number(value, ",.0f" if whole else ",.1f")
-    return f"{shown} {unit}" if unit else shown
+    return show_amount(value, unit)
 
 
 def kpi_cell(name: str, value: float) -> tuple[str | None, str]:

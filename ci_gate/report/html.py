@@ -38,7 +38,7 @@ from ci_gate.report.svg import (
 )
 from ci_gate.report.ticks import time_step
 from ci_gate.report.trend import metric_value, point_date
-from ci_gate.safe_numbers import OUT_OF_RANGE, show_number
+from ci_gate.safe_numbers import OUT_OF_RANGE, show_amount, show_number
 
 HTML_NAME = "report.html"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -308,7 +308,7 @@ def _baseline_section(master: MasterOutcome) -> str:
                     [
                         _t(row.label, 300),
                         row.metric,
-                        f"{show_number(row.samples_baseline)} / {show_number(row.samples_now)}",
+                        f"{show_amount(row.samples_baseline)} / {show_amount(row.samples_now)}",
                         _t(row.shown_baseline, 40),
                         _t(row.shown_now, 40),
                         _t(row.change, 40),

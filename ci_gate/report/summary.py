@@ -18,7 +18,7 @@ from ci_gate.report.html import HTML_NAME
 from ci_gate.report.live_rows import criterion_json, live_markdown, timeline_json
 from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.report.trend import trend_json, trend_markdown
-from ci_gate.safe_numbers import fits_json, in_range, is_number, show_number
+from ci_gate.safe_numbers import fits_json, is_number, show_amount, show_number, whole_as_int
 from ci_gate.text import redact_all
 
 JSON_NAME = "summary.json"
@@ -169,19 +169,11 @@ def _strict(value: object, replaced: list[object]) -> object:
     return value
 
 
-def _kpis_json(kpis: dict[str, float] | None) -> dict[str, float | int] | None:
+def _kpis_json(kpis: dict[str, float] | None) -> dict[str, object] | None:
     """Whole numbers as JSON integers (`"hits": 12000`, not `12000.0`): counts are counts."""
     if kpis is None:
         return None
-    return {
-        name: int(value) if isinstance(value, float) and _whole(value) else value
-        for name, value in kpis.items()
-    }
-
-
-def _whole(value: float) -> bool:
-    number = in_range(value)
-    return number is not None and number.is_integer()
+    return {name: whole_as_int(value) for name, value in kpis.items()}
 
 
 def render_json(outcome: Outcome, report_id: str = "", notes: Sequence[str] = ()) -> str:
@@ -300,7 +292,7 @@ def _baseline_markdown(master: MasterOutcome) -> list[str]:
             verdict = f"**{row.verdict}**" if row.verdict == "regression" else row.verdict
             lines.append(
                 f"| {md_cell(row.label, 80)} | {row.metric} "
-                f"| {show_number(row.samples_baseline)} / {show_number(row.samples_now)} "
+                f"| {show_amount(row.samples_baseline)} / {show_amount(row.samples_now)} "
                 f"| {row.shown_baseline} | {row.shown_now} | {row.change} | {verdict} |"
             )
         lines.append("")

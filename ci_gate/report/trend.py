@@ -6,7 +6,7 @@ from ci_gate.domain.trend import TREND_METRICS, Trend, TrendPoint
 from ci_gate.formatting import iso_utc, utc_moment
 from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.report.sparkline import GAP, sparkline
-from ci_gate.safe_numbers import OUT_OF_RANGE, in_range
+from ci_gate.safe_numbers import OUT_OF_RANGE, in_range, whole_as_int
 
 
 def point_date(point: TrendPoint) -> str:
@@ -75,10 +75,10 @@ def trend_json(trend: Trend | None) -> dict[str, object] | None:
                 "master_id": point.master_id,
                 "created": None if point.created is None else point_date(point),
                 "report_status": point.report_status,
-                "p90": point.p90,
-                "avg": point.avg,
-                "errors": point.errors,
-                "hits": point.hits,
+                "p90": whole_as_int(point.p90),
+                "avg": whole_as_int(point.avg),
+                "errors": whole_as_int(point.errors),
+                "hits": whole_as_int(point.hits),
                 "this_run": point.this_run,
             }
             for point in trend.points

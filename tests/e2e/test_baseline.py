@@ -37,10 +37,10 @@ def test_demo_regression_fails_on_the_slow_label_only(tmp_path: Path) -> None:
     run = run_gate(["demo", "--scenario", "regression", "--report-dir", "r"], tmp_path / "r")
     assert run.code == 1, run.stderr
     reason = run.stderr.strip().splitlines()[-1]
-    assert "label 'checkout': p90 1350 ms -> 1823 ms" in reason
+    assert "label 'checkout': p90 1,350 ms -> 1,823 ms" in reason
     assert_valid_junit(run.junit)
     [failure] = _regressions(run.junit)
-    assert "label 'checkout': p90 1350 ms -> 1823 ms" in failure
+    assert "label 'checkout': p90 1,350 ms -> 1,823 ms" in failure
     baseline = run.summary["masters"][0]["baseline"]
     assert baseline["master_id"] == "91000001"  # the newer failed 91000002 was skipped
     assert baseline["how_chosen"] == "last-passed"
@@ -53,7 +53,8 @@ def test_demo_regression_fails_on_the_slow_label_only(tmp_path: Path) -> None:
         "search": "new label",
     }
     # the table reads as plain text too
-    assert "| `checkout` | p90 | 5000 / 5000 | 1350 ms | 1823 ms | +473 ms (+35%) |" in run.markdown
+    row = "| `checkout` | p90 | 5,000 / 5,000 | 1,350 ms | 1,823 ms | +473 ms (+35%) |"
+    assert row in run.markdown
     assert_inert_markdown(run.markdown)
 
 

@@ -38,7 +38,7 @@ def test_demo_sla_fail_fails_on_the_criterion_and_passes_with_criteria_off(
 ) -> None:
     failed = run_gate(["demo", "--scenario", "sla-fail", "--report-dir", "r1"], tmp_path / "r1")
     assert failed.code == 1, failed.stderr
-    assert "p90 1830 ms > 1500 ms" in failed.stderr.strip().splitlines()[-1]
+    assert "p90 1,830 ms > 1,500 ms" in failed.stderr.strip().splitlines()[-1]
     junit = failed.junit
     assert_valid_junit(junit)
     criteria = [
@@ -48,11 +48,11 @@ def test_demo_sla_fail_fails_on_the_criterion_and_passes_with_criteria_off(
         for result in case.result
         if isinstance(result, Failure) and result.type == "criterion"
     ]
-    assert len(criteria) == 1 and "p90 1830 ms > 1500 ms" in (criteria[0].message or "")
+    assert len(criteria) == 1 and "p90 1,830 ms > 1,500 ms" in (criteria[0].message or "")
     master = failed.summary["masters"][0]
     assert master["criteria"]["report_status"] == "fail"
     assert master["criteria"]["failed"][0]["field"] == "responseTime.percentile.90"
-    assert "p90 1830 ms > 1500 ms" in failed.markdown
+    assert "p90 1,830 ms > 1,500 ms" in failed.markdown
     events_only = run_gate(
         ["demo", "--scenario", "sla-fail", "--criteria", "off", "--report-dir", "r2"],
         tmp_path / "r2",

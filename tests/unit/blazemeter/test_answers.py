@@ -157,7 +157,7 @@ def test_thresholds_in_the_object_and_the_list_of_objects_shapes() -> None:
     in_a_list = {"data": [{"success": False, "assertions": [assertion]}]}
     assert parse_criteria_with_notes("1", in_an_object) == expected
     assert parse_criteria_with_notes("1", in_a_list) == expected
-    assert expected[0][0].describe() == "max response time 1390 ms != 1 ms (label home)"
+    assert expected[0][0].describe() == "max response time 1,390 ms != 1 ms (label home)"
     with pytest.raises(MalformedResponseError):
         parse_criteria_with_notes("1", {"data": {"assertions": "junk"}})
 

@@ -42,7 +42,7 @@ def test_each_label_is_judged_only_when_both_sides_have_enough_samples() -> None
     rows = {row.label: row for row in compare(now, base, (Limit("p90", 20, True),))}
     assert rows["checkout"].verdict == "regression"
     assert rows["checkout"].describe() == (
-        "label 'checkout': p90 1350 ms -> 1823 ms, +473 ms (+35%), limit p90=+20%"
+        "label 'checkout': p90 1,350 ms -> 1,823 ms, +473 ms (+35%), limit p90=+20%"
     )
     assert rows["login"].verdict == "few samples"
     assert rows["search"].verdict == "new label"

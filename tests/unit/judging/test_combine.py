@@ -209,7 +209,7 @@ def test_the_run_is_the_worst_of_its_masters_and_a_signal_overrides_all() -> Non
     assert run(passed, failed) == (
         "failed",
         1,
-        "master 1: failure criteria failed: p90 1830 ms > 1500 ms",
+        "master 1: failure criteria failed: p90 1,830 ms > 1,500 ms",
     )
     assert run(passed)[:2] == ("passed", 0)
     assert run(passed, signal_number=15)[:2] == ("cancelled", 143)

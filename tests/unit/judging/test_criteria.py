@@ -39,10 +39,10 @@ def test_the_contract_table(status: str | None, mode: CriteriaMode, verdict: Ver
 
 
 def test_a_failed_criterion_reads_as_value_op_limit() -> None:
-    assert P90.describe() == "p90 1830 ms > 1500 ms"
+    assert P90.describe() == "p90 1,830 ms > 1,500 ms"
     outcome = judge(CriteriaMode.ON, "fail", (P90, Criterion("x", "lt", 1, 2, True, "ALL")))
     assert outcome.failed == (P90,)
-    assert outcome.reason == "failure criteria failed: p90 1830 ms > 1500 ms"
+    assert outcome.reason == "failure criteria failed: p90 1,830 ms > 1,500 ms"
     other = Criterion("errors.percent", "gt", 1, 3.5, False, "checkout")
     assert other.describe() == "error rate 3.5 % > 1 % (label checkout)"
 

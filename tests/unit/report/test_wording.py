@@ -1,13 +1,21 @@
-"""One number, one spelling in every report (issue 32 item 9): KPIs with the same decimals
-in summary.md, report.html and the closing line, counts as integers in summary.json, and
-BlazeMeter's failed criteria in the tables as in the headline."""
+"""One number, one spelling in every report (issue 32 items 7 and 9): KPIs with the same
+decimals in summary.md, report.html and the closing line, counts as integers in
+summary.json (the trend's too), and BlazeMeter's failed criteria and the baseline table
+as in the KPI table and the headline (`1,830 ms`, `14,310`)."""
 
 from __future__ import annotations
 
 import json
 
 from ci_gate.commands.wait import kpi_line
-from ci_gate.domain.findings import CriteriaMode, CriteriaOutcome, Criterion
+from ci_gate.domain.findings import (
+    BaselineOutcome,
+    Comparison,
+    CriteriaMode,
+    CriteriaOutcome,
+    Criterion,
+)
+from ci_gate.domain.trend import Trend, TrendPoint
 from ci_gate.domain.verdict import Verdict
 from ci_gate.report.html import render_html
 from ci_gate.report.summary import render_json, render_markdown
@@ -35,10 +43,44 @@ def test_a_kpi_reads_the_same_in_every_report() -> None:
 def test_failed_criteria_tables_read_as_the_headline() -> None:
     criteria = CriteriaOutcome(CriteriaMode.ON, "fail", Verdict.FAILED, failed=(P90,))
     outcome = make_outcome(master_outcome("failed", criteria=criteria))
-    assert P90.describe() == "p90 1830 ms > 1500 ms"
+    assert P90.describe() == "p90 1,830 ms > 1,500 ms"
     markdown = render_markdown(outcome)
-    assert "| `1830 ms` | `> 1500 ms` |" in markdown, markdown
+    assert "| `1,830 ms` | `> 1,500 ms` |" in markdown, markdown
     assert "1830.0" not in markdown and "gt 1500" not in markdown
     html = render_html(outcome)
-    assert "<td><bdi>1830 ms</bdi></td><td><bdi>&gt; 1500 ms</bdi></td>" in html
+    assert "<td><bdi>1,830 ms</bdi></td><td><bdi>&gt; 1,500 ms</bdi></td>" in html
     assert "1830.0" not in html and "gt 1500" not in html
+
+
+def test_trend_counts_are_integers_in_summary_json() -> None:
+    """`demo --scenario trend` wrote `"hits": 14100.0`: the trend's numbers are written as
+    the KPIs are, whole numbers as integers."""
+    points = (
+        TrendPoint("1", 1.7e9, "pass", p90=980.0, avg=402.5, errors=0.2, hits=14100.0),
+        TrendPoint("2", 1.8e9, "noData"),
+    )
+    trend = Trend(asked=2, points=points)
+    written = json.loads(render_json(make_outcome(master_outcome(trend=trend))))
+    first, second = written["masters"][0]["trend"]["points"]
+    assert (first["hits"], first["p90"], first["avg"], first["errors"]) == (14100, 980, 402.5, 0.2)
+    assert isinstance(first["hits"], int) and isinstance(first["p90"], int)
+    assert second["hits"] is None
+
+
+def test_a_number_is_spelled_one_way_in_every_table() -> None:
+    """1,830 ms in the KPI table beside 1830 ms in the criteria and the headline, and the
+    baseline table's 13080 / 14310 beside the KPI table's 14,310: one spelling now."""
+    kpis = {"hits": 14310.0, "tp90": 1830.0, "avg": 470.0}
+    criteria = CriteriaOutcome(CriteriaMode.ON, "fail", Verdict.FAILED, failed=(P90,))
+    row = Comparison("ALL", "p90", 13080, 14310, 1350.0, 1830.0, None, "fine")
+    errors = Comparison("ALL", "errors", 13080, 14310, 0.4, 0.9, None, "fine")
+    baseline = BaselineOutcome("91000001", "named", rows=(row, errors))
+    outcome = make_outcome(
+        master_outcome("failed", kpis=kpis, criteria=criteria, baseline=baseline)
+    )
+    markdown, html = render_markdown(outcome), render_html(outcome)
+    for report in (markdown, html):
+        assert "1830" not in report and "14310" not in report and "13080" not in report
+        for shown in ("1,830 ms", "14,310", "13,080 / 14,310", "1,350 ms", "0.4 %", "0.9 %"):
+            assert shown in report, shown
+    assert "p90 1,830 ms > 1,500 ms" in outcome.reason

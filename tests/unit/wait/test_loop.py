@@ -342,7 +342,7 @@ def test_blazemeters_verdict_is_re_read_while_unset_then_judged() -> None:
         plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
     ).run()
     assert outcome.verdict == "failed" and outcome.exit_code == 1
-    assert outcome.reason == "master 1: failure criteria failed: p90 1830 ms > 1500 ms"
+    assert outcome.reason == "master 1: failure criteria failed: p90 1,830 ms > 1,500 ms"
     assert [what for _, what in api.reads].count("master") == 4
     assert clock.sleeps == [3.0, 3.0, 3.0]  # every few seconds, not every interval
     assert [what for _, what in api.reads].count("criteria") == 1
