@@ -34,6 +34,7 @@ SLACK = 5.0
 KILL_AFTER = 30.0
 TEST_ID = "8200001"
 MASTER = "82000001"
+SECOND_MASTER = "82000002"
 TOKEN = "ghs_trickle-TOKEN-0815"
 
 
@@ -44,20 +45,22 @@ def _reports_written(report: Path) -> None:
 
 @pytest.mark.slow
 # every place is cut at the socket level in tests/unit/test_bounded_http.py, and a trickled
-# body at the status poll in test_deadlines.py: here the status line and a chunked answer
-@pytest.mark.parametrize("place", ["status line", "chunk size"])
-def test_a_trickled_status_poll_ends_by_the_deadline_with_reports(
-    tmp_path: Path, place: str
-) -> None:
-    scenario = write_scenario(tmp_path, {MASTER: {"steps": [STATE_START]}})
+# body at the status poll in test_deadlines.py: here the status line and a chunked answer,
+# one master's polls each, in one wait
+def test_a_trickled_status_poll_ends_by_the_deadline_with_reports(tmp_path: Path) -> None:
+    places = {MASTER: "status line", SECOND_MASTER: "chunk size"}
+    scenario = write_scenario(tmp_path, {master: {"steps": [STATE_START]} for master in places})
     report = tmp_path / "r"
-    rule = Rule("GET", rf"/api/v4/masters/{MASTER}/status", place, skip=1)
-    with simulator(scenario) as sim, trickler(sim.url, rule) as slow:
-        args = ["wait", MASTER, "--api-url", slow.base(), "--interval", "0.1"]
+    rules = [
+        Rule("GET", rf"/api/v4/masters/{master}/status", place, skip=1)
+        for master, place in places.items()
+    ]
+    with simulator(scenario) as sim, trickler(sim.url, *rules) as slow:
+        args = ["wait", *places, "--api-url", slow.base(), "--interval", "0.1"]
         run = run_gate(
             [*args, "--timeout", "3", "--report-dir", str(report)], report, timeout=KILL_AFTER
         )
-    assert slow.trickled >= 1
+    assert all(rule.seen > rule.skip for rule in rules), rules  # both places trickled
     assert run.code == 3, run.stdout + run.stderr
     assert run.seconds < 3 + SLACK, run.seconds
     assert run.summary["verdict"] == "timeout"
