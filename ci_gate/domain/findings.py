@@ -274,10 +274,10 @@ class BaselineOutcome:
     @property
     def worst(self) -> Comparison | None:
         """The regression furthest beyond its baseline (relative change)."""
-        return max(self.regressions, key=_size, default=None)
+        return max(self.regressions, key=relative_change, default=None)
 
 
-def _size(row: Comparison) -> float:
+def relative_change(row: Comparison) -> float:
     """How far beyond its baseline a row is (relative; a rise from 0 is infinite)."""
     before, now = in_range(row.baseline), in_range(row.now)
     if before is None or now is None:

@@ -8,7 +8,14 @@ deciding (in work linear in the rows); a rise from a baseline of 0 exceeds every
 
 from __future__ import annotations
 
-from ci_gate.domain.findings import AggregateReport, Comparison, LabelRow, Limit, RunInfo, _size
+from ci_gate.domain.findings import (
+    AggregateReport,
+    Comparison,
+    LabelRow,
+    Limit,
+    RunInfo,
+    relative_change,
+)
 
 MIN_SAMPLES = 100
 
@@ -82,7 +89,7 @@ def _judge_pair(label: str, limit: Limit, now_row: LabelRow, base_row: LabelRow)
 def _worse(row: Comparison, than: Comparison) -> bool:
     if _RANK[row.verdict] != _RANK[than.verdict]:
         return _RANK[row.verdict] > _RANK[than.verdict]
-    return _size(row) > _size(than)
+    return relative_change(row) > relative_change(than)
 
 
 def compare(

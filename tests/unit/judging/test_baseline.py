@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from ci_gate.blazemeter.answers import parse_aggregate, parse_runs
 from ci_gate.config.parsers import parse_baseline, parse_limit
-from ci_gate.domain.findings import AggregateReport, Comparison, LabelRow, Limit, _size
+from ci_gate.domain.findings import AggregateReport, Comparison, LabelRow, Limit, relative_change
 from ci_gate.errors import UsageError
 from ci_gate.judging import baseline
 from ci_gate.judging.baseline import MIN_SAMPLES, compare, data_notes, pick_last_passed
@@ -239,7 +239,7 @@ def _naive_worst(
             else:
                 verdict = "fine"
             comparison = Comparison("x", limit.metric, 0, 0, value_before, value_now, limit, "-")
-            key = (ranks[verdict], _size(comparison))
+            key = (ranks[verdict], relative_change(comparison))
             if worst is None or key > worst:
                 worst = key
     assert worst is not None
@@ -268,7 +268,7 @@ def test_the_worst_pair_decides_as_if_every_pair_were_compared(
     current: tuple[LabelRow, ...], before: tuple[LabelRow, ...], limit: Limit
 ) -> None:
     (found,) = compare(_report({"a": current}), _report({"a": before}), (limit,))
-    assert (found.verdict, _size(found)) == _naive_worst(limit, current, before)
+    assert (found.verdict, relative_change(found)) == _naive_worst(limit, current, before)
     # and what it shows is a real pair of rows
     assert found.samples_now in {row.samples for row in current}
     assert found.samples_baseline in {row.samples for row in before}
