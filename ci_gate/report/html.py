@@ -27,6 +27,7 @@ from ci_gate.judging.kpis import kpi_cell
 from ci_gate.judging.reason import run_reason
 from ci_gate.report.html_text import html_text
 from ci_gate.report.kpi_charts import kpi_section
+from ci_gate.report.live_rows import criterion_row
 from ci_gate.report.svg import (
     HALF_WIDTH,
     TimeSpan,
@@ -69,7 +70,7 @@ th,td{border:1px solid #d9e2ec;padding:4px 8px;text-align:left;vertical-align:to
 overflow-wrap:anywhere}
 th{background:#f0f4f8}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.this-run td{font-weight:600;background:#fffbea}
+tr.this-run td{font-weight:600;background:#fffbea}tr.breached td{background:#fdecea}
 bdi{unicode-bidi:isolate}
 code,bdi.code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
 svg.chart{width:100%;height:auto;background:#fff;display:block;margin:4px 0 10px}
@@ -233,6 +234,24 @@ def _timeline_chart(master: MasterOutcome, outcome: Outcome, span: TimeSpan) -> 
         span=span,
         marks=marks,
     )
+
+
+def _live_section(master: MasterOutcome) -> str:
+    """The `--fail-on` criteria as summary.md lists them, and what a stop saved."""
+    if not master.live_criteria:
+        return ""
+    rows = [
+        [_t(name, 200), html_text(state), _t(shown, 40), _t(place, 300), html_text(action)]
+        for name, state, shown, place, action in map(criterion_row, master.live_criteria)
+    ]
+    classes = ["breached" if item.breached else "" for item in master.live_criteria]
+    saved = (
+        f"<p><strong>Stopped early:</strong> {_t(master.stop_saved, 200)}</p>"
+        if master.stop_saved
+        else ""
+    )
+    head = ["criterion", "state", "value", "when", "action taken"]
+    return "<h3>Live criteria (--fail-on)</h3>" + _table(head, rows, classes, kind="live") + saved
 
 
 def _criteria_section(master: MasterOutcome) -> str:
@@ -422,6 +441,7 @@ def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
         _timeline_chart(master, outcome, span),
         "<h3>Events by level over time</h3>",
         _events_chart(master, outcome, span),
+        _live_section(master),
         kpi_section(
             master.kpi_timeline,
             [(live.criterion, live.judgement) for live in master.live_criteria],

@@ -1,5 +1,6 @@
-"""The `--fail-on` criteria and the live KPIs in the text reports: summary.json's
-`live_criteria` and `kpi_timeline`, summary.md's table, junit.xml's cases.
+"""The `--fail-on` criteria and the live KPIs in the reports: summary.json's
+`live_criteria` and `kpi_timeline`, summary.md's table (and report.html's, from the same
+rows), junit.xml's cases.
 
 One module for the one idea, so that the three forms say the same: each criterion's
 state, value, window and the action taken, as `judging.live_outcome` words them.
@@ -78,6 +79,17 @@ def timeline_json(master: MasterOutcome) -> dict[str, list[dict[str, object]]]:
     }
 
 
+def criterion_row(item: LiveCriterionOutcome) -> tuple[str, str, str, str, str]:
+    """One criterion as every table shows it (summary.md, report.html), plain text:
+    criterion, state, value, when, action taken."""
+    judgement = item.judgement
+    shown = show_value(item.criterion, judgement.value) if judgement.value is not None else "-"
+    place = when(judgement) if judgement.state is JudgeState.BREACHED else judgement.judged
+    if judgement.state is JudgeState.NOT_JUDGED:
+        place = judgement.note or "no data"
+    return item.criterion.name, _state(item), shown, place, action_taken(item)
+
+
 def live_markdown(master: MasterOutcome) -> list[str]:
     """summary.md's table of the live criteria (and what a stop saved)."""
     if not master.live_criteria:
@@ -89,14 +101,10 @@ def live_markdown(master: MasterOutcome) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for item in master.live_criteria:
-        judgement = item.judgement
-        shown = show_value(item.criterion, judgement.value) if judgement.value is not None else "-"
-        place = when(judgement) if judgement.state is JudgeState.BREACHED else judgement.judged
-        if judgement.state is JudgeState.NOT_JUDGED:
-            place = judgement.note or "no data"
+        name, state, shown, place, action = criterion_row(item)
         lines.append(
-            f"| {md_code(item.criterion.name, 200)} | {_state(item)} | {md_cell(shown, 40)} "
-            f"| {md_cell(place, 300)} | {action_taken(item)} |"
+            f"| {md_code(name, 200)} | {state} | {md_cell(shown, 40)} "
+            f"| {md_cell(place, 300)} | {action} |"
         )
     lines.append("")
     if master.stop_saved:

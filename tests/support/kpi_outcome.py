@@ -47,4 +47,5 @@ def live_breach_master() -> MasterOutcome:
             LiveCriterionOutcome(errors, LiveJudgement(JudgeState.OK, 1.2)),
         ),
         kpi_timeline={"ALL": kpi_points("ALL"), "Checkout": kpi_points("Checkout")},
+        stop_saved="stopped after 1m40s of a planned 31m00s (29m20s of load not run)",
     )

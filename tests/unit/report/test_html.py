@@ -257,6 +257,14 @@ def test_the_kpi_charts_come_from_the_outcome_with_the_criterion_drawn() -> None
     # the errors criterion (not breached) has its line on the errors chart of ALL, no band
     [errors] = page.xpath("//svg[title='Errors of ALL']//line[@class='threshold']")
     assert errors.xpath("./title")[0].text == "fail>5% within 1m, continue"
+    # the criteria as summary.md lists them, above the charts
+    rows = page.xpath("//table[@class='live']/tbody/tr")
+    cells = [[td.text_content() for td in row.xpath("./td")] for row in rows]
+    assert [row.get("class") for row in rows] == ["breached", None]
+    assert cells[0][0] == "avg-rt of Checkout>1500ms for 30s, stop as failed"
+    assert cells[0][1:3] == ["breached", "2,180 ms"] and cells[0][4] == "stopped the run"
+    assert cells[1][1] == "ok" and cells[1][4] == "none"
+    assert "Stopped early: stopped after 1m40s of a planned 31m00s" in page.text_content()
     text = render_markdown(make_outcome(live_breach_master()))
     assert "events over time and the run's KPIs over its own time, on one page" in text
 
