@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import partial
 from typing import TextIO
 
 from ci_gate.commands.outputs import make_client
@@ -13,6 +14,7 @@ from ci_gate.errors import EXIT_PASSED, ApiError, DeadlineError
 from ci_gate.formatting import format_duration
 from ci_gate.wait.progress import ConsoleProgress
 from ci_gate.wait.signals import SignalGuard
+from ci_gate.wait.stops import MAX_IN_FLIGHT, Stops
 
 
 def run_stop(
@@ -31,23 +33,31 @@ def run_stop(
     """
     deadline = time.monotonic() + settings.timeout
     note = ConsoleProgress(stdout or sys.stdout).note
-    client = make_client(api, on_retry=note)
+    client = make_client(api, on_retry=note, pool_size=min(len(master_ids), MAX_IN_FLIGHT))
     failures: list[str] = []
+
+    def stop_one(master_id: str) -> str:
+        """Read the master's status, then stop it: one job per master, side by side."""
+        status = client.status(master_id, level="ERROR", events=False, deadline=deadline)
+        if status.status in TERMINAL_STATUSES:
+            return f"master {master_id} already {status.status}"
+        action = client.stop(master_id, status.progress, deadline=deadline)
+        return f"master {master_id}: sent {action} at progress {status.progress}"
+
+    stops: Stops[str] = Stops(len(master_ids))
     try:
         with guard.interruptible():
             for master_id in master_ids:
-                try:
-                    status = client.status(
-                        master_id, level="ERROR", events=False, deadline=deadline
-                    )
-                    if status.status in TERMINAL_STATUSES:
-                        note(f"master {master_id} already {status.status}")
-                        continue
-                    action = client.stop(master_id, status.progress, deadline=deadline)
-                    note(f"master {master_id}: sent {action} at progress {status.progress}")
-                except ApiError as error:
+                stops.send(partial(stop_one, master_id), master_id, deadline)
+            for master_id, answer in stops.collect():
+                if not answer.done():
+                    failures.append(f"master {master_id}: no answer to the stop in time")
+                elif isinstance(error := answer.exception(), ApiError):
                     failures.append(str(error))
+                else:
+                    note(answer.result())  # a bug's exception is raised here, not lost
     finally:
+        stops.close()
         client.close()
     if failures and time.monotonic() >= deadline:
         raise DeadlineError(

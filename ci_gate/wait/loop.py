@@ -16,7 +16,7 @@ back and forth.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
@@ -53,9 +53,15 @@ from ci_gate.wait.pool import WorkerPool
 from ci_gate.wait.preflight import read_named_baseline
 from ci_gate.wait.progress import ProgressSink
 from ci_gate.wait.signals import Cancelled, SignalGuard
+from ci_gate.wait.stops import Stops
 
 #: Seconds a stop request may take when the gate is cancelled or out of time.
 STOP_BUDGET = 4.0
+#: Of the 4 s a signal leaves for the reports and the stops, what the stops leave for the
+#: reports written again after them (naming what was sent) and the exit.
+REWRITE_MARGIN = 0.5
+#: The least time the stops get after a cancel, even when the reports took the rest.
+LEAST_STOP_TIME = 1.0
 #: Seconds a poll made at the deadline (the last look) may take beyond it.
 DEADLINE_GRACE = 2.0
 #: Offending events printed live per master; later ones are counted, all are reported.
@@ -94,6 +100,10 @@ class _InFlight:
     started: float
     read: Read | None = None  # None: a status poll
     live: bool = False  # a read of the live data (`live_reads`)
+
+
+#: a stop request's tag: the master, why, and when it was asked (seconds into the wait)
+_StopTag = tuple[_Watch, str, float]
 
 
 @dataclass
@@ -143,6 +153,9 @@ class WaitLoop:
         self.started_at = datetime.now(timezone.utc)
         self.deadline = 0.0
         self.stop_deadline: float | None = None
+        self.cancelled_at: float | None = None
+        #: stop requests in flight, side by side: (the master, why, when it was asked)
+        self.stops: Stops[_StopTag] = Stops(self.plan.concurrency, self.clock)
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -156,9 +169,12 @@ class WaitLoop:
             with self.guard.interruptible():
                 if self._baseline_found():
                     self._loop()
+                self._collect_stops()
         except Cancelled as cancelled:
+            self.cancelled_at = self.clock()
             self.signal_number = cancelled.signal_number
             self._end_pending(Ending.CANCELLED, str(cancelled))
+            self._record_stops(self.stops.answered())  # the rest: after the reports
         return self._outcome()
 
     def crashed(self, error: BaseException) -> Outcome:
@@ -167,19 +183,23 @@ class WaitLoop:
         return self._outcome()
 
     def stop_cancelled(self) -> Outcome:
-        """With --stop-on-cancel, stop the masters a signal left running: 4 s in all (never
-        one already seen ended)."""
+        """With --stop-on-cancel, stop the masters a signal left running (never one already
+        seen ended), side by side: the reports and the stops take 4 s from the signal in
+        all, what is left of them after the reports goes to the stops (at least
+        `LEAST_STOP_TIME`)."""
         running = [
             watch
             for watch in self.watches
             if watch.facts.ending is Ending.CANCELLED
             and watch.facts.status not in TERMINAL_STATUSES
         ]
-        if not self.plan.stop_on_cancel or not running:
-            return self._outcome()
-        deadline = self.clock() + STOP_BUDGET
-        for watch in running:
-            self._stop(watch, "cancelled (--stop-on-cancel)", deadline)
+        if self.plan.stop_on_cancel and running:
+            now = self.clock()
+            signalled = now if self.cancelled_at is None else self.cancelled_at
+            deadline = max(signalled + STOP_BUDGET - REWRITE_MARGIN, now + LEAST_STOP_TIME)
+            for watch in running:
+                self._stop(watch, "cancelled (--stop-on-cancel)", deadline)
+        self._collect_stops()
         return self._outcome()
 
     def _baseline_found(self) -> bool:
@@ -237,6 +257,7 @@ class WaitLoop:
                             "not judged: --fail-fast ended the wait on another master",
                         )
                         return
+                self._record_stops(self.stops.answered())
                 self._heartbeats()
         finally:
             pool.close()
@@ -256,7 +277,8 @@ class WaitLoop:
     def _wait_for(self, in_flight: dict[Future[Any], _InFlight]) -> None:
         """Until a request completes or the next poll is due (no busy waiting), and never
         past the time a request still in flight is abandoned."""
-        if any(future.done() for future in in_flight):
+        stops = self.stops.in_flight()  # an answered stop is recorded (and said) at once
+        if any(future.done() for future in [*in_flight, *stops]):
             return
         due = [w.next_poll for w in self.watches if w.phase == _POLLING]
         due += [
@@ -271,7 +293,9 @@ class WaitLoop:
         if in_flight:
             limit = max(0.0, self._read_deadline() + ABANDON_AFTER - self.clock())
             timeout = limit if pause is None else min(pause, limit)
-            futures_wait(list(in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+            futures_wait([*in_flight, *stops], timeout=timeout, return_when=FIRST_COMPLETED)
+        elif stops:
+            futures_wait(stops, timeout=pause, return_when=FIRST_COMPLETED)
         elif pause is not None:
             self.sleep(pause)
 
@@ -509,16 +533,38 @@ class WaitLoop:
         self.progress.note(said)
 
     def _stop(self, watch: _Watch, why: str, deadline: float) -> None:
-        facts, asked = watch.facts, self._elapsed()
-        try:
-            facts.stop_action = self.api.stop(watch.master_id, facts.progress, deadline=deadline)
-            facts.stop_requests.append(StopRequest(asked, facts.stop_action, why))
-            self.progress.note(f"master {watch.master_id}: sent {facts.stop_action}: {why}")
-        except ApiError as error:
-            facts.stop_requests.append(StopRequest(asked, None, why))
-            facts.notes.append(f"could not stop the master: {error}")
-            self.progress.note(f"master {watch.master_id}: could not stop it: {error}")
-        watch.outcome = None
+        """Send the master's stop now, beside any other in flight (`wait.stops`): its
+        answer is recorded as it comes (`_record_stops`), all of them before the wait
+        returns. One slow stop never uses up the time another master's needs."""
+        master_id, progress = watch.master_id, watch.facts.progress
+        self.stops.send(
+            lambda: self.api.stop(master_id, progress, deadline=deadline),
+            (watch, why, self._elapsed()),
+            deadline,
+        )
+
+    def _collect_stops(self) -> None:
+        """Every stop still in flight, recorded as each answer comes (by its deadline)."""
+        self._record_stops(self.stops.collect())
+
+    def _record_stops(
+        self, answers: Iterable[tuple[tuple[_Watch, str, float], Future[Any]]]
+    ) -> None:
+        for (watch, why, asked), answer in answers:
+            facts = watch.facts
+            error = answer.exception() if answer.done() else None
+            if answer.done() and error is None:
+                facts.stop_action = answer.result()
+                facts.stop_requests.append(StopRequest(asked, facts.stop_action, why))
+                self.progress.note(f"master {watch.master_id}: sent {facts.stop_action}: {why}")
+            elif error is None or isinstance(error, ApiError):
+                said = str(error) if error is not None else "no answer within the stop budget"
+                facts.stop_requests.append(StopRequest(asked, None, why))
+                facts.notes.append(f"could not stop the master: {said}")
+                self.progress.note(f"master {watch.master_id}: could not stop it: {said}")
+            else:
+                raise error  # a bug: the wait ends as `error`, never silently
+            watch.outcome = None
 
     def _time_out(self, watch: _Watch) -> None:
         """The last look found it still running (and a stop, within one budget shared by

@@ -1,0 +1,136 @@
+"""Stops to several masters go out side by side (the outside review of the stop paths,
+item 1): one slow or silent stop endpoint never costs the other masters their stop
+request, and the budget holds.
+
+The real `ci-gate` against the in-process simulator over loopback: every stop path (the
+`stop` command, `--stop-on-cancel`, `--stop-on-timeout`) with master 1's stop never
+answered, and a cancel with six masters whose stops take 1.5 s each.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.support.helpers import (
+    STATE_START,
+    Simulator,
+    assert_no_traceback,
+    gate_command,
+    gate_env,
+    simulator,
+    start_gate_until,
+    wait_args,
+    write_scenario,
+)
+
+#: the contract: on a signal, reports then stops within 4 s in all (a little slack for the
+#: interpreter's exit on a loaded machine)
+CANCEL_BUDGET = 4.0 + 0.5
+
+
+def _scenario(folder: Path, count: int, fault: dict[str, Any], faulty: set[str]) -> Path:
+    masters: dict[str, Any] = {}
+    for number in range(1, count + 1):
+        master: dict[str, Any] = {"steps": [STATE_START]}
+        if str(number) in faulty:
+            master["stop_fault"] = fault
+        masters[str(number)] = master
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_scenario(folder, masters)
+
+
+def read_summary(report_dir: Path) -> dict[str, Any]:
+    summary: dict[str, Any] = json.loads((report_dir / "summary.json").read_text())
+    return summary
+
+
+def _stopped(sim: Simulator) -> list[str]:
+    """The masters a stop or terminate request arrived for, in order of arrival."""
+    return [
+        call["path"].split("/")[-2]
+        for call in sim.calls()
+        if call["method"] == "POST" and call["path"].endswith(("/stop", "/terminate"))
+    ]
+
+
+def _cancel(sim: Simulator, report_dir: Path, signum: int) -> tuple[int, float, str]:
+    process = start_gate_until(
+        wait_args(sim, report_dir, "--stop-on-cancel", "--timeout", "60"), "DATA_RECEIVED"
+    )
+    signalled = time.monotonic()
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=30)
+    seconds = time.monotonic() - signalled
+    assert_no_traceback(out, err)
+    return process.returncode, seconds, out + err
+
+
+def test_a_stop_that_never_answers_costs_the_others_nothing(tmp_path: Path) -> None:
+    never = {"never_answer": True}
+    # ci-gate stop 1 2 3: master 1 runs out the --timeout, 2 and 3 are stopped
+    with simulator(_scenario(tmp_path / "stop", 3, never, {"1"})) as sim:
+        started = time.monotonic()
+        done = subprocess.run(
+            [*gate_command(), "stop", "1", "2", "3", "--api-url", sim.url, "--timeout", "2"],
+            capture_output=True,
+            text=True,
+            env=gate_env(),
+            timeout=30,
+            check=False,
+        )
+        seconds = time.monotonic() - started
+        stopped = _stopped(sim)
+    assert_no_traceback(done.stdout, done.stderr)
+    assert sorted(stopped) == ["1", "2", "3"], done.stdout + done.stderr
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert seconds < 2 + 2
+    assert "no time left" not in done.stderr
+    said = done.stdout + done.stderr
+    assert "master 2: sent stop" in said and "master 3: sent stop" in said
+
+    # wait --stop-on-cancel, SIGINT: every master's stop, within the cancel budget
+    with simulator(_scenario(tmp_path / "cancel", 3, never, {"1"})) as sim:
+        code, seconds, said = _cancel(sim, tmp_path / "cancel" / "report", signal.SIGINT)
+        stopped = _stopped(sim)
+    assert code == 130, said
+    assert sorted(stopped) == ["1", "2", "3"], said
+    assert seconds < CANCEL_BUDGET, said
+    summary = read_summary(tmp_path / "cancel" / "report")
+    actions = {master["id"]: master["stop_action"] for master in summary["masters"]}
+    assert actions["2"] and actions["3"], summary["masters"]
+
+    # wait --stop-on-timeout: every master timed out gets its stop
+    report_dir = tmp_path / "timeout" / "report"
+    with simulator(_scenario(tmp_path / "timeout", 3, never, {"1"})) as sim:
+        started = time.monotonic()
+        done = subprocess.run(
+            [*gate_command(), *wait_args(sim, report_dir, "--timeout", "0.5", "--stop-on-timeout")],
+            capture_output=True,
+            text=True,
+            env=gate_env(),
+            timeout=30,
+            check=False,
+        )
+        seconds = time.monotonic() - started
+        stopped = _stopped(sim)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert sorted(stopped) == ["1", "2", "3"], done.stdout + done.stderr
+    assert seconds < 0.5 + 2 + 4 + 1  # timeout, last look's grace, stop budget
+    assert "no time left" not in done.stdout + done.stderr
+
+
+def test_six_slow_stops_all_arrive_within_the_cancel_budget(tmp_path: Path) -> None:
+    masters = {str(number) for number in range(1, 7)}
+    with simulator(_scenario(tmp_path, 6, {"delay": 1.5}, masters)) as sim:
+        code, seconds, said = _cancel(sim, tmp_path / "report", signal.SIGTERM)
+        stopped = _stopped(sim)
+    assert code == 143, said
+    assert sorted(stopped) == sorted(masters), said
+    assert seconds < CANCEL_BUDGET, said
+    summary = read_summary(tmp_path / "report")
+    assert all(master["stop_action"] for master in summary["masters"]), summary["masters"]
