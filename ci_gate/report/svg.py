@@ -25,8 +25,6 @@ from ci_gate.report.ticks import Ticks, fit_ticks, label_width, short_number, sp
 from ci_gate.safe_numbers import LIMIT, OUT_OF_RANGE, as_float, in_range, show_number
 from ci_gate.text import one_line
 
-__all__ = ["short_number", "time_label"]
-
 WIDTH, HEIGHT = 640, 236
 LEFT, RIGHT, TOP, BOTTOM = 64, 32, 26, 48
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
