@@ -1,16 +1,20 @@
-"""The action, run by `act` on the host against `ci-gate simulate`, as a user's workflow."""
+"""The action, run by `act` on the host against `ci-gate simulate`, as a user's workflow;
+the path that ends before any request (no credentials), its gate step alone under bash."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from tests.support.fake_platforms import fake_platform
 from tests.support.helpers import (
@@ -18,6 +22,10 @@ from tests.support.helpers import (
     KEY_ID,
     SECRET,
     assert_valid_junit,
+    gate_command,
+    gate_env,
+    parse_github_outputs,
+    simulator,
     simulator_process,
     tracked_copy,
 )
@@ -234,13 +242,85 @@ def _no_stale_act_cache() -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-@pytest.mark.heavy(15)
+def _gate_step() -> dict[str, Any]:
+    action: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text())
+    (step,) = [step for step in action["runs"]["steps"] if step.get("id") == "gate"]
+    gate: dict[str, Any] = step
+    return gate
+
+
+def _step_env(workflow_with: dict[str, str], context: dict[str, str]) -> dict[str, str]:
+    """What the runner gives the action's gate step: each `${{ inputs.NAME }}` of its env:
+    as the workflow's `with:` value (its `${{ env.X }}` and `${{ secrets.X }}` looked up
+    in `context`; a secret that is not set is empty), or else the input's default."""
+    action: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text())
+    defaults = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+
+    def resolve(value: str) -> str:
+        return re.sub(r"\$\{\{\s*([\w.-]+)\s*\}\}", lambda m: context.get(m.group(1), ""), value)
+
+    env = {}
+    for name, template in _gate_step()["env"].items():
+        match = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", template)
+        assert match, (name, template)
+        given = workflow_with.get(match.group(1), defaults[match.group(1)])
+        env[name] = resolve(str(given))
+    return env
+
+
 def test_missing_credentials_fail_the_step_with_exit_code_2(tmp_path: Path) -> None:
-    done, outputs, _ = _act(tmp_path, DATA / "pipeline-pass.json", with_secrets=False)
+    """The README's workflow with its two secrets not set: the action's gate step, run by
+    bash as the runner runs it (the env: its inputs give it, this checkout's ci-gate in the
+    venv the install step makes), fails with exit-code 2, no verdict, and the one line
+    that says what to set. (The composite action under act, inputs, outputs and install,
+    is run by the other tests here; this path ends before any request.)"""
+    workflow: dict[str, Any] = yaml.safe_load(
+        (ROOT / "examples" / "github-workflow.yml").read_text()
+    )
+    (job,) = workflow["jobs"].values()
+    (uses,) = [step for step in job["steps"] if step.get("id") == "gate"]
+    runner_temp = tmp_path / "runner-temp"
+    launcher = runner_temp / "ci-gate-venv" / "bin" / "ci-gate"
+    launcher.parent.mkdir(parents=True)
+    launcher.write_text(f'#!/bin/sh\nexec {shlex.join(gate_command())} "$@"\n')
+    launcher.chmod(0o755)
+    script = tmp_path / "step.sh"
+    script.write_text(_gate_step()["run"])
+    output = tmp_path / "github-output"
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    with simulator(DATA / "pipeline-pass.json") as sim:
+        env = gate_env(
+            GITHUB_ACTIONS="true",
+            GITHUB_EVENT_NAME="push",
+            GITHUB_OUTPUT=str(output),
+            GITHUB_ACTION_PATH=str(ROOT),
+            RUNNER_TEMP=str(runner_temp),
+            **_step_env(
+                uses["with"],
+                {
+                    "env.BLAZEMETER_TEST_ID": TEST_IDS["pipeline-pass.json"],
+                    "env.BLAZEMETER_API_URL": sim.url,
+                },
+            ),
+        )
+        del env["BLAZEMETER_API_KEY_ID"], env["BLAZEMETER_API_KEY_SECRET"]  # not set
+        done = subprocess.run(
+            [require_tool("bash"), "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=workspace,
+            check=False,
+        )
+        calls = sim.calls()
     log = done.stdout + done.stderr
-    assert done.returncode != 0 and "Job failed" in log, log
-    assert outputs["exit-code"] == "2" and outputs["verdict"] == "", log
+    outputs = parse_github_outputs(output.read_text())
+    assert done.returncode == 2, log  # the step fails
+    assert outputs["exit-code"] == "2" and outputs.get("verdict", "") == "", outputs
     assert "missing credentials: set BLAZEMETER_API_KEY_ID and BLAZEMETER_API_KEY_SECRET" in log
+    assert calls == []
 
 
 @pytest.mark.heavy(15)
