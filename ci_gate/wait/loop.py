@@ -487,7 +487,9 @@ class WaitLoop:
                 self._stop(watch, f"live criterion {criterion.name!r}", self.clock() + STOP_BUDGET)
             if self.plan.fail_fast and criterion.fail and running:
                 self._end(watch, Ending.FAILED_FAST)
-                if live.stopped_by is None:
+                if live.stopped_by is None and self.plan.stop_on_fail:
+                    self._stop(watch, "it failed (--stop-on-fail)", self.clock() + STOP_BUDGET)
+                elif live.stopped_by is None:
                     self._left_running(watch, "or give the criterion the action stop")
 
     # -- ends other than every master ending ---------------------------------------------

@@ -182,6 +182,25 @@ def test_fail_fast_exits_at_once_on_a_breach() -> None:
     assert clock.now - 1000.0 < 30  # long before the run's end
 
 
+@pytest.mark.parametrize("stop_on_fail", [False, True])
+def test_fail_fast_with_continue_leaves_the_run_unless_stop_on_fail(stop_on_fail: bool) -> None:
+    clock = FakeClock()
+    api = StopTimes(clock, polls=200)
+    serve(api, 200, slow_from=10, start=clock.now)
+    notes = Notes()
+    outcome = run(
+        api,
+        clock,
+        ["avg-rt of Checkout>1500ms for 5s, continue"],
+        notes,
+        fail_fast=True,
+        stop_on_fail=stop_on_fail,
+    )
+    assert outcome.verdict == "failed"
+    assert api.stops == ([("1", 100)] if stop_on_fail else [])
+    assert any("still running in BlazeMeter" in note for note in notes.notes) is not stop_on_fail
+
+
 def test_without_a_timeframe_it_is_judged_at_the_end_on_the_totals() -> None:
     clock = FakeClock()
     api = StopTimes(clock, polls=20)
