@@ -136,6 +136,11 @@ class WaitLoop:
             _Watch(MasterFacts(master_id, notes=list((self.notes or {}).get(master_id, []))))
             for master_id in self.plan.master_ids
         ]
+        for watch in self.watches:
+            # the report link whatever the verdict (a timeout, a cancel, an error): it is
+            # built from the API URL and the id, no request needed; an ended run's end
+            # reads replace it with the public link under --public-report
+            watch.facts.report_url = self.api.report_url(watch.master_id)
         self.poll_level = level_name(self.plan.level)
         self.timeline_level = level_name(min(self.plan.level, LEVELS["INFO"]))
         self.shared = SharedReads()
@@ -498,6 +503,11 @@ class WaitLoop:
         watch.phase = _DONE
         watch.facts.ending, watch.facts.error = ending, error
         watch.outcome = None
+        if self.plan.public_report and ending is not Ending.ENDED:
+            watch.facts.note_once(
+                "the public report link was not read (it is read once the run has ended): "
+                "the report link kept is the private one"
+            )
 
     def _end_pending(self, ending: Ending, error: str) -> None:
         for watch in self._pending():
@@ -509,10 +519,9 @@ class WaitLoop:
                     self._left_running(watch)
 
     def _read_so_far(self, watch: _Watch) -> None:
-        """--fail-fast leaves before the end reads: the report link, and BlazeMeter's KPIs
+        """--fail-fast leaves before the end reads: BlazeMeter's KPIs
         of the run so far (one read, within the stop budget; a failure is a note)."""
         facts, master_id = watch.facts, watch.master_id
-        facts.report_url = self.api.report_url(master_id)
         deadline = min(self.clock() + STOP_BUDGET, self._read_deadline())
         try:
             facts.kpis = self.api.kpis(master_id, deadline)
@@ -523,10 +532,9 @@ class WaitLoop:
             facts.notes.append("KPIs so far: read when --fail-fast ended the wait, before the end")
 
     def _left_running(self, watch: _Watch, otherwise: str = "") -> None:
-        """--fail-fast leaves a run going in BlazeMeter: its link is kept, and the live
-        output and the reports say how to stop it."""
+        """--fail-fast leaves a run going in BlazeMeter: the live output and the reports
+        say how to stop it (its link is kept, as every master's is)."""
         facts, master_id = watch.facts, watch.master_id
-        facts.report_url = self.api.report_url(master_id)
         said = (
             f"master {master_id} is still running in BlazeMeter (--fail-fast left it): stop "
             f"it with ci-gate stop {master_id}" + (f", {otherwise}" if otherwise else "")

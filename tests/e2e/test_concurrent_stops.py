@@ -109,7 +109,11 @@ def test_a_stop_that_never_answers_costs_the_others_nothing(tmp_path: Path) -> N
     with simulator(_scenario(tmp_path / "timeout", 3, never, {"1"})) as sim:
         started = time.monotonic()
         done = subprocess.run(
-            [*gate_command(), *wait_args(sim, report_dir, "--timeout", "0.5", "--stop-on-timeout")],
+            [
+                *gate_command(),
+                *wait_args(sim, report_dir, "--timeout", "0.5", "--stop-on-timeout"),
+                "--public-report",
+            ],
             capture_output=True,
             text=True,
             env=gate_env(),
@@ -122,6 +126,12 @@ def test_a_stop_that_never_answers_costs_the_others_nothing(tmp_path: Path) -> N
     assert sorted(stopped) == ["1", "2", "3"], done.stdout + done.stderr
     assert seconds < 0.5 + 2 + 4 + 1  # timeout, last look's grace, stop budget
     assert "no time left" not in done.stdout + done.stderr
+    # a run that timed out keeps its report link (outside review item 2); the public token
+    # is read only once a run has ended, so the link is the private one, and it says so
+    for master in read_summary(report_dir)["masters"]:
+        assert master["report_url"].endswith(f"/app/#/masters/{master['id']}/summary")
+        assert any("public" in note for note in master["notes"]), master["notes"]
+    assert "ci-gate: master 2 report: " in done.stdout
 
 
 def test_six_slow_stops_all_arrive_within_the_cancel_budget(tmp_path: Path) -> None:

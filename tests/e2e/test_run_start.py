@@ -195,3 +195,7 @@ def test_sigterm_right_after_the_start_stops_what_run_started(tmp_path: Path) ->
     assert summary["verdict"] == "cancelled"
     assert summary["masters"][0]["stop_action"] == "terminate"
     assert state["notes"] == {}  # --no-note
+    # the report link is kept whatever the verdict: built from the API URL and the id
+    link = f"/app/#/masters/{master_id}/summary"
+    assert summary["masters"][0]["report_url"].endswith(link)
+    assert f"master {master_id} report: " in out and link in out

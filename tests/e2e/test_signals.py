@@ -65,6 +65,10 @@ def test_cancel(
     summary = json.loads((report_dir / "summary.json").read_text())
     assert summary["verdict"] == "cancelled" and summary["exit_code"] == code
     assert summary["masters"][0]["stop_action"] == stop
+    # the report link is kept whatever the verdict (no request needed to build it)
+    assert summary["masters"][0]["report_url"].endswith("/app/#/masters/1/summary")
+    assert "/app/#/masters/1/summary" in (report_dir / "summary.md").read_text()
+    assert "ci-gate: master 1 report: " in out
     assert_valid_junit((report_dir / "junit.xml").read_bytes())
     assert "cancelled by SIG" in err.strip().splitlines()[-1]
     assert_no_traceback(out, err)

@@ -151,6 +151,9 @@ def test_a_bug_inside_the_wait_ends_as_error_with_reports(tmp_path: Path) -> Non
         def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
             raise AssertionError("no stop")
 
+        def report_url(self, master_id: str, public_token: str | None = None) -> str:
+            return f"https://a.blazemeter.com/app/#/masters/{master_id}/summary"
+
         def traffic(self) -> Traffic:
             return Traffic()
 
