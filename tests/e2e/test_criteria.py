@@ -12,8 +12,11 @@ from junitparser import Failure, JUnitXml
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from tests.support.helpers import (
+    CORE_REPORTS,
     assert_inert_markdown,
+    assert_no_traceback,
     assert_valid_junit,
+    core_reports,
     gate_command,
     gate_env,
     run_gate,
@@ -70,8 +73,16 @@ def test_demo_no_data_is_broken_exit_5(tmp_path: Path) -> None:
 
 
 def test_seed_demo_shows_kpis_the_report_link_and_metrics(tmp_path: Path) -> None:
-    run = run_gate(["demo", "--report-dir", "r"], tmp_path / "r")
-    assert run.code == 0, run.stderr
+    """`ci-gate demo` as a newcomer runs it (no credentials, the default report folder in
+    the working directory; the other built-in scenarios: test_bandwidth_and_demo.py)."""
+    env = gate_env()
+    del env["BLAZEMETER_API_KEY_ID"], env["BLAZEMETER_API_KEY_SECRET"]  # the demo needs none
+    run = run_gate(["demo"], tmp_path / "ci-gate-report", env=env)
+    assert run.code == 0, run.stdout + run.stderr
+    assert core_reports(run.report_dir) == CORE_REPORTS
+    assert run.summary["verdict"] == "passed"
+    assert_valid_junit(run.junit)
+    assert_no_traceback(run.stdout, run.stderr)
     master = run.summary["masters"][0]
     assert master["kpis"]["tp90"] == 480 and master["kpis"]["hits"] == 12000
     assert master["report_url"].endswith("/app/#/masters/12345678/summary")
@@ -81,7 +92,7 @@ def test_seed_demo_shows_kpis_the_report_link_and_metrics(tmp_path: Path) -> Non
     families = {
         family.name: family
         for family in text_string_to_metric_families(  # type: ignore[no-untyped-call]
-            (tmp_path / "r" / "metrics.txt").read_text()
+            (run.report_dir / "metrics.txt").read_text()
         )
     }
     sample = families["blazemeter_tp90"].samples[0]
