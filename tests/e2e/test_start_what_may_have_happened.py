@@ -19,6 +19,7 @@ from tests.support.helpers import (
     assert_valid_junit,
     gate_command,
     gate_env,
+    read_until,
     run_args,
     run_gate,
     simulator,
@@ -170,17 +171,35 @@ def test_run_stops_the_master_it_started_on_cancel_by_default(tmp_path: Path) ->
 
 
 def test_run_leaves_it_running_with_no_stop_on_cancel(tmp_path: Path) -> None:
+    """Also GitLab's side of the one report set: the previous job's set is gone, all but
+    the new master's gate.env, before the wait starts (GitHub's side: below)."""
     report = tmp_path / "r"
+    _previous_set(report)
     with simulator(_scenario(tmp_path, LONG)) as sim:
-        gate = start_gate_until(
-            run_args(TEST_ID, sim.url, report, "--no-note", "--no-stop-on-cancel"),
-            "DATA_RECEIVED",
+        gate = subprocess.Popen(
+            [
+                *gate_command(),
+                *run_args(TEST_ID, sim.url, report, "--no-note", "--no-stop-on-cancel"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=gate_env(GITLAB_CI="true"),
         )
-        gate.send_signal(signal.SIGTERM)
-        out, err = gate.communicate(timeout=20)
+        try:
+            printed = read_until(gate, "waiting for master")
+            left = sorted(p.name for p in report.iterdir() if not p.name.startswith("."))
+            gate_env_text = (report / "gate.env").read_text()
+            if "DATA_RECEIVED" not in printed:
+                read_until(gate, "DATA_RECEIVED")
+        finally:
+            gate.send_signal(signal.SIGTERM)
+            out, err = gate.communicate(timeout=20)
         calls = sim.calls()
     assert gate.returncode == 143, out + err
     assert not [c for c in calls if c["path"].endswith(("/stop", "/terminate"))]
+    assert left == ["gate.env"]
+    assert gate_env_text.startswith("CI_GATE_MASTER_ID=9") and "999\n" not in gate_env_text
 
 
 # -- a signal while the start request is in flight ------------------------------------------
@@ -255,17 +274,12 @@ def _previous_set(report: Path) -> None:
     (report / "gate.env").write_text("CI_GATE_MASTER_ID=999\nCI_GATE_VERDICT=passed\n")
 
 
-@pytest.mark.parametrize("platform", ["gitlab", "github"])
-def test_run_removes_the_previous_set_before_announcing_the_new_master(
-    tmp_path: Path, platform: str
-) -> None:
+def test_run_removes_the_previous_set_before_announcing_the_new_master(tmp_path: Path) -> None:
+    """On GitHub nothing of the previous set is left (GitLab keeps the new gate.env:
+    test_run_leaves_it_running_with_no_stop_on_cancel)."""
     report = tmp_path / "r"
     _previous_set(report)
-    env = (
-        {"GITLAB_CI": "true"}
-        if platform == "gitlab"
-        else {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "out")}
-    )
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "out")}
     with simulator(_scenario(tmp_path, LONG)) as sim:
         gate = start_gate_until(
             run_args(TEST_ID, sim.url, report, "--no-note", "--no-stop-on-cancel"),
@@ -274,13 +288,10 @@ def test_run_removes_the_previous_set_before_announcing_the_new_master(
         )
         try:
             left = sorted(p.name for p in report.iterdir() if not p.name.startswith("."))
-            gate_env_text = (report / "gate.env").read_text() if platform == "gitlab" else ""
         finally:
             gate.send_signal(signal.SIGTERM)
             gate.communicate(timeout=20)
-    assert left == (["gate.env"] if platform == "gitlab" else [])
-    if platform == "gitlab":
-        assert gate_env_text.startswith("CI_GATE_MASTER_ID=9") and "999\n" not in gate_env_text
+    assert left == []
 
 
 @pytest.mark.parametrize(
