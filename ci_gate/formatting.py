@@ -36,6 +36,12 @@ def format_duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
 
 
+def show_progress(progress: int | None) -> str:
+    """A master's progress code as every status line shows it: `140`, or `?` when
+    BlazeMeter did not say (the live line, the CI timeline, junit.xml and summary.md)."""
+    return "?" if progress is None else show_number(progress)
+
+
 #: The epoch seconds a calendar date can be given for (years 1 to 9999).
 _FIRST_DATE = datetime(1, 1, 1, tzinfo=timezone.utc).timestamp()
 _LAST_DATE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp()

@@ -22,7 +22,14 @@ from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.domain.run import Event
 from ci_gate.domain.trend import TREND_METRICS, Trend
 from ci_gate.domain.verdict import Verdict
-from ci_gate.formatting import event_time, format_duration, iso_utc, plural, utc_moment
+from ci_gate.formatting import (
+    event_time,
+    format_duration,
+    iso_utc,
+    plural,
+    show_progress,
+    utc_moment,
+)
 from ci_gate.judging.kpis import kpi_cell
 from ci_gate.judging.reason import run_reason
 from ci_gate.report.html_text import html_text
@@ -423,7 +430,7 @@ def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
             [
                 [
                     _t(master.status or "never read", 60),
-                    "?" if master.progress is None else show_number(master.progress),
+                    show_progress(master.progress),
                     str(len(master.offending)),
                     str(len(master.ignored)),
                     counts or "none",
@@ -473,7 +480,7 @@ def _overview(ordered: Sequence[MasterOutcome], level: str) -> str:
             f'<a href="#master-{html_text(master.master_id, 40)}">{_t(master.master_id, 40)}</a>',
             f'<span class="badge {_banner_class(master.verdict)}">{master.verdict}</span>',
             _t(master.status or "never read", 60),
-            "?" if master.progress is None else show_number(master.progress),
+            show_progress(master.progress),
             str(len(master.offending)),
             "-"
             if master.verdict is Verdict.PASSED

@@ -21,6 +21,7 @@ from ci_gate.formatting import (
     format_duration,
     iso_utc,
     plain_number,
+    show_progress,
 )
 from ci_gate.report.live_rows import live_cases
 from ci_gate.safe_numbers import in_range, show_number
@@ -39,7 +40,7 @@ _NOT_IN_SCHEMA = ("disabled", "assertions")
 def _run_case(master: MasterOutcome, waited: float, classname: str) -> TestCase:
     timeline = "\n".join(
         f"+{format_duration(change.elapsed)} {one_line(change.status, 60)} "
-        f"({show_number(change.progress)})"
+        f"({show_progress(change.progress)})"
         for change in master.timeline
     )
     notes = "\n".join(one_line(note, 1000) for note in master.notes)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome
 from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict
-from ci_gate.formatting import event_time, format_duration, iso_utc, plural
+from ci_gate.formatting import event_time, format_duration, iso_utc, plural, show_progress
 from ci_gate.judging.kpis import kpi_cell
 from ci_gate.report.html import HTML_NAME
 from ci_gate.report.live_rows import criterion_json, live_markdown, timeline_json
@@ -211,7 +211,7 @@ def _event_rows(events: list[tuple[Event, str]], extra: str) -> list[str]:
 
 
 def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
-    progress = "?" if master.progress is None else show_number(master.progress)
+    progress = show_progress(master.progress)
     counts = ", ".join(
         f"{md_cell(name, 40)} {show_number(n)}" for name, n in master.event_counts.items()
     )
@@ -246,7 +246,7 @@ def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
         lines += ["### Status timeline", "", "| elapsed | status | progress |", "|---|---|---|"]
         lines += [
             f"| {format_duration(change.elapsed)} | {md_cell(change.status, 60)} "
-            f"| {show_number(change.progress) if change.progress is not None else '?'} |"
+            f"| {show_progress(change.progress)} |"
             for change in master.timeline
         ]
         lines.append("")

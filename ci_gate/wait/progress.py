@@ -11,7 +11,7 @@ import threading
 from typing import Protocol, TextIO
 
 from ci_gate.domain.run import Event
-from ci_gate.formatting import describe_event, format_duration
+from ci_gate.formatting import describe_event, format_duration, show_progress
 from ci_gate.text import one_line
 
 
@@ -49,8 +49,9 @@ class ConsoleProgress:
     def status_changed(
         self, master_id: str, status: str, progress: int | None, elapsed: float
     ) -> None:
-        shown = "?" if progress is None else str(progress)
-        self._line(elapsed, f"master {master_id}: {one_line(status, 60)} ({shown})")
+        self._line(
+            elapsed, f"master {master_id}: {one_line(status, 60)} ({show_progress(progress)})"
+        )
 
     def offending_event(self, master_id: str, event: Event, elapsed: float) -> None:
         self._line(elapsed, f"master {master_id}: offending event {describe_event(event)}")
@@ -59,10 +60,9 @@ class ConsoleProgress:
         self, master_id: str, status: str, progress: int | None, elapsed: float, left: float
     ) -> None:
         """`still DATA_RECEIVED (100), 41m left`: how long the gate will still wait."""
-        shown = "?" if progress is None else str(progress)
         self._line(
             elapsed,
-            f"master {master_id}: still {one_line(status, 60)} ({shown}), "
+            f"master {master_id}: still {one_line(status, 60)} ({show_progress(progress)}), "
             f"{format_duration(max(left, 0.0))} left",
         )
 
