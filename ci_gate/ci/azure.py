@@ -11,7 +11,12 @@ Every server string is first made one inert line by `text.one_line`, which also 
 
 The output variables (`isoutput=true`) carry the keys of GitLab's gate.env:
 `CI_GATE_VERDICT`, `CI_GATE_EXIT_CODE`, and where known `CI_GATE_MASTER_ID` and
-`CI_GATE_REPORT_URL`; a later step reads `$(STEP_NAME.CI_GATE_VERDICT)`.
+`CI_GATE_REPORT_URL`; a later step reads `$(STEP_NAME.CI_GATE_VERDICT)`. The master id is
+also set as soon as a start returns (`commands.outputs.announce_master`), and the exit code
+on the paths that write no reports (`cli.main`): a job killed or refused still hands them on.
+The agent reads logging commands on stderr as on stdout (its handler processes both, and
+Bash@3 sends a script's stderr to its stdout), so `start`, whose stdout is only the id,
+writes its command there.
 """
 
 from __future__ import annotations
@@ -81,6 +86,11 @@ def issue_lines(outcome: Outcome) -> list[str]:
     return lines
 
 
+def output_variable(name: str, value: str) -> str:
+    """`##vso[task.setvariable variable=NAME;isoutput=true]VALUE`: a step output variable."""
+    return logging_command("task.setvariable", value, {"variable": name, "isoutput": "true"})
+
+
 def variable_lines(outcome: Outcome) -> list[str]:
     """`task.setvariable` output variables: the verdict, the exit code, the masters and
     their report links where known."""
@@ -90,11 +100,7 @@ def variable_lines(outcome: Outcome) -> list[str]:
         "CI_GATE_MASTER_ID": outcome.master_ids,
         "CI_GATE_REPORT_URL": one_line(outcome.report_urls, 20_000),
     }
-    return [
-        logging_command("task.setvariable", value, {"variable": name, "isoutput": "true"})
-        for name, value in values.items()
-        if value
-    ]
+    return [output_variable(name, value) for name, value in values.items() if value]
 
 
 def publish_azure(outcome: Outcome, paths: ReportPaths, stream: TextIO) -> None:

@@ -1,6 +1,7 @@
 """Where the review comment goes: the pull request (GitHub) or merge request (GitLab) this
 job runs for, its API, the token's header, our marker and the job's link, read from the CI
-environment, or one line saying why there is none.
+environment, or one line saying why there is none. The CI is the one `ci.detect` finds;
+Azure Pipelines is told plainly that comments are not implemented there.
 
 The environment is as hostile as server text: a token that cannot travel in an HTTP
 header, an event file nested too deep, or a URL that would render as more than our one
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from ci_gate.ci import detect
 from ci_gate.files import read_small_text
 from ci_gate.text import ascii_digits
 
@@ -50,10 +52,16 @@ def marker_for(*parts: str) -> str:
 
 def find_target(env: Mapping[str, str]) -> Target | str:
     """The PR or MR this job runs for, or why there is none (one line, for the log)."""
-    if env.get("GITHUB_ACTIONS") == "true":
+    platform = detect(env)
+    if platform == "github":
         return _github_target(env)
-    if env.get("GITLAB_CI") == "true":
+    if platform == "gitlab":
         return _gitlab_target(env)
+    if platform == "azure":
+        return (
+            "review comments are not supported in Azure Pipelines: ci-gate does not comment "
+            "on Azure Repos pull requests (summary.md is on the run's summary page)"
+        )
     return "not a GitHub pull-request run or a GitLab merge-request pipeline"
 
 

@@ -71,12 +71,18 @@ def _run(args: argparse.Namespace, guard: SignalGuard, debug: bool) -> int:
 
 
 def _tell_ci_exit_code(code: int) -> int:
-    """Inside GitHub Actions, the exit code as a step output on paths without reports.
+    """The exit code handed to the CI on the paths that write no reports: GitHub's
+    `exit-code` step output, Azure's `CI_GATE_EXIT_CODE` output variable.
 
     The action runs the gate with `exec` so that the runner's signals reach it; there is
-    no wrapper shell left to write this output, so the gate does it itself.
+    no wrapper shell left to write this output, so the gate does it itself. Azure's
+    logging command goes to stderr, which the agent reads too: stdout stays what the
+    command prints (`start`: only the id, here nothing).
     """
-    if os.environ.get("GITHUB_ACTIONS") == "true" and os.environ.get("GITHUB_OUTPUT"):
+    from ci_gate.ci import detect  # light: the adapters load only when named
+
+    platform = detect(os.environ)
+    if platform == "github" and os.environ.get("GITHUB_OUTPUT"):
         from pathlib import Path
 
         from ci_gate.ci.github import write_outputs
@@ -85,6 +91,11 @@ def _tell_ci_exit_code(code: int) -> int:
             write_outputs(Path(os.environ["GITHUB_OUTPUT"]), {"exit-code": str(code)})
         except OSError as error:
             sys.stderr.write(f"ci-gate: could not write the GitHub output: {error.strerror}\n")
+    elif platform == "azure":
+        from ci_gate.ci.azure import output_variable
+
+        sys.stderr.write(output_variable("CI_GATE_EXIT_CODE", str(code)) + "\n")
+        sys.stderr.flush()
     return code
 
 

@@ -8,9 +8,11 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TextIO
 
 from ci_gate import ci
 from ci_gate.blazemeter.api import BlazeMeterClient
+from ci_gate.ci.azure import output_variable
 from ci_gate.ci.github import write_outputs
 from ci_gate.config.settings import ApiSettings
 from ci_gate.errors import UsageError
@@ -95,12 +97,21 @@ def why_not_written(error: BaseException) -> str:
 
 
 def announce_master(
-    master_id: str, report_dir: Path, env: Mapping[str, str], warn: Callable[[str], None]
+    master_id: str,
+    report_dir: Path,
+    env: Mapping[str, str],
+    warn: Callable[[str], None],
+    stream: TextIO,
 ) -> None:
-    """Tell the CI system the new master's id at once, so a cancelled job can stop it."""
+    """Tell the CI system the new master's id at once, so a cancelled job can stop it:
+    `$GITHUB_OUTPUT`'s `master-id`, GitLab's gate.env, Azure's `CI_GATE_MASTER_ID` (a
+    logging command on `stream`)."""
     platform = ci.detect(env)
     try:
-        if platform == "github" and env.get("GITHUB_OUTPUT"):
+        if platform == "azure":
+            stream.write(output_variable("CI_GATE_MASTER_ID", master_id) + "\n")
+            stream.flush()
+        elif platform == "github" and env.get("GITHUB_OUTPUT"):
             write_outputs(Path(env["GITHUB_OUTPUT"]), {"master-id": master_id})
         elif platform == "gitlab":
             report_dir.mkdir(parents=True, exist_ok=True)

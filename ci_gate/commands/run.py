@@ -119,7 +119,7 @@ def run_run(
             settings,
             api,
             ended_before_waiting,
-            lambda master_id: announce_master(master_id, settings.report_dir, env, log),
+            lambda master_id: announce_master(master_id, settings.report_dir, env, log, stdout),
             log,
         )
     except ApiError as error:
@@ -132,7 +132,7 @@ def run_run(
         request.close()
     # from here a signal is recorded, and the wait acts on it at once: the reports, and
     # with --stop-on-cancel the stop of what was started
-    announce_master(master_id, settings.report_dir, env, log)
+    announce_master(master_id, settings.report_dir, env, log, stdout)
     if not run.no_note and guard.received is None:
         with contextlib.suppress(Cancelled), guard.interruptible():
             notes += _set_note(

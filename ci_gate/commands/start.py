@@ -124,7 +124,8 @@ def run_start(
     stdout = stdout or sys.stdout
     env = os.environ if env is None else env
     prepare_outputs(report_dir, env)
-    log = ConsoleProgress(stderr or sys.stderr).note
+    stderr = stderr or sys.stderr
+    log = ConsoleProgress(stderr).note
     deadline = time.monotonic() + command.timeout
     what = what_starts(start)
     try:
@@ -141,7 +142,8 @@ def run_start(
         raise
     stdout.write(master_id + "\n")
     stdout.flush()
-    announce_master(master_id, report_dir, env, log)
+    # stdout is only the id (`MASTER_ID=$(ci-gate start ...)`): Azure's command goes to stderr
+    announce_master(master_id, report_dir, env, log, stderr)
     if guard.received is not None:  # the run started; say so, then end as cancelled
         return Verdict.CANCELLED.exit_code(guard.received)
     return EXIT_PASSED

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from ci_gate.ci import detect, publish
 from ci_gate.ci.azure import escape_data, escape_property, logging_command
 from ci_gate.ci.issues import MAX_ISSUES
+from ci_gate.ci.target import find_target
 from ci_gate.report import write_reports
 from tests.support.azure_log import GrammarError, read_command, read_log
 from tests.support.helpers import event, make_outcome, master_outcome
@@ -153,3 +154,16 @@ def test_no_summary_file_no_upload(tmp_path: Path) -> None:
     log = read_log(stream.getvalue())
     assert not log.named("task.uploadsummary")
     assert log.named("task.logissue")[0].message.endswith("could not write the reports")
+
+
+def test_a_review_comment_under_azure_is_said_to_be_unsupported() -> None:
+    """--comment in Azure Pipelines: one clear reason (pull-request comments on Azure Repos
+    are not implemented), found through the one CI detection, never a GitHub or GitLab
+    target read from stray variables."""
+    why = find_target({"TF_BUILD": "True", "BUILD_REASON": "PullRequest"})
+    assert why == (
+        "review comments are not supported in Azure Pipelines: ci-gate does not comment on "
+        "Azure Repos pull requests (summary.md is on the run's summary page)"
+    )
+    # the detection decides, as it does for the outputs: GitLab's variables win over Azure's
+    assert "merge-request" in str(find_target({"TF_BUILD": "True", "GITLAB_CI": "true"}))
