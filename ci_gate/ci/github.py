@@ -17,6 +17,7 @@ from typing import TextIO
 from ci_gate.ci.issues import MAX_ISSUES, capped_issues
 from ci_gate.ci.timeline import timeline_lines
 from ci_gate.domain.outcome import Outcome
+from ci_gate.files import append_to_file
 from ci_gate.report import ReportPaths
 
 #: GitHub shows at most 10 error annotations per step; we emit no more than that.
@@ -57,19 +58,21 @@ def _fit_summary(markdown: str, room: int) -> str:
 
 
 def write_step_summary(path: Path, markdown: str) -> None:
-    used = path.stat().st_size if path.exists() else 0
+    """Append summary.md within the 1 MiB limit, never blocking (`files.append_to_file`)."""
+    used = path.stat().st_size if path.is_file() else 0
     room = STEP_SUMMARY_LIMIT - used - 1024
     if room <= 0:
         return
-    with path.open("a", encoding="utf-8") as stream:
-        stream.write(_fit_summary(markdown, room) + "\n")
+    append_to_file(path, (_fit_summary(markdown, room) + "\n").encode("utf-8"))
 
 
 def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
-    with path.open("a", encoding="utf-8") as stream:
-        for name, value in outputs.items():
-            delimiter = f"ci_gate_{secrets.token_hex(16)}"
-            stream.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    """Append the outputs in one write, never blocking (`files.append_to_file`)."""
+    blocks = []
+    for name, value in outputs.items():
+        delimiter = f"ci_gate_{secrets.token_hex(16)}"
+        blocks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    append_to_file(path, "".join(blocks).encode("utf-8"))
 
 
 def publish_github(

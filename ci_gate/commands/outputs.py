@@ -16,6 +16,7 @@ from ci_gate.ci.azure import output_variable
 from ci_gate.ci.github import write_outputs
 from ci_gate.config.settings import ApiSettings
 from ci_gate.errors import UsageError
+from ci_gate.files import check_appendable
 from ci_gate.report.atomic import SET_NAMES, remove_set, write_file
 from ci_gate.report.dotenv import DOTENV_NAME, started_dotenv
 
@@ -40,7 +41,8 @@ def prepare_report_dir(report_dir: Path) -> None:
 def prepare_outputs(report_dir: Path, env: Mapping[str, str]) -> None:
     """Every path the gate will write, proved before the first request (exit 2 naming
     it): the report folder, each report file's own path (a folder named junit.xml),
-    gate.env inside GitLab, $GITHUB_OUTPUT inside GitHub."""
+    gate.env inside GitLab, $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY inside GitHub (opened
+    as they will be written, without blocking: a FIFO with no reader is refused now)."""
     prepare_report_dir(report_dir)
     for name in SET_NAMES:  # each report file's own path: a folder there is found now
         path = report_dir / name
@@ -51,15 +53,19 @@ def prepare_outputs(report_dir: Path, env: Mapping[str, str]) -> None:
         dotenv = report_dir / DOTENV_NAME
         if dotenv.exists() and not os.access(dotenv, os.W_OK):
             raise UsageError(f"{str(dotenv)!r} (gate.env) cannot be written")
-    if platform == "github" and env.get("GITHUB_OUTPUT"):
-        output = Path(env["GITHUB_OUTPUT"])
-        try:
-            with output.open("a", encoding="utf-8"):
-                pass
-        except OSError as error:
-            raise UsageError(
-                f"$GITHUB_OUTPUT {str(output)!r} cannot be opened ({error.strerror})"
-            ) from None
+    if platform == "github":
+        for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+            if env.get(variable):
+                _check_ci_file(variable, env[variable])
+
+
+def _check_ci_file(variable: str, path: str) -> None:
+    try:
+        check_appendable(path)
+    except OSError as error:
+        raise UsageError(
+            f"${variable} {path!r} cannot be opened ({error.strerror or error})"
+        ) from None
 
 
 def make_client(

@@ -15,7 +15,14 @@ import pytest
 from ci_gate.ci.target import find_target
 from ci_gate.config.credentials import resolve_credentials
 from ci_gate.errors import UsageError
-from ci_gate.files import FileTooLarge, NotARegularFile, read_small_file, read_small_text
+from ci_gate.files import (
+    FileTooLarge,
+    NotARegularFile,
+    append_to_file,
+    check_appendable,
+    read_small_file,
+    read_small_text,
+)
 from ci_gate.simulator.scenario import ScenarioError, load_scenario
 
 T = TypeVar("T")
@@ -117,3 +124,38 @@ def test_a_recording_to_replay_that_is_a_fifo_is_a_scenario_error(
     with pytest.raises(ScenarioError) as refused:
         _within(5, lambda: load_scenario(str(scenario)), fifo)
     assert "not a regular file" in str(refused.value)
+
+
+def test_appending_to_a_fifo_with_no_reader_is_refused_at_once(fifo: Path) -> None:
+    with pytest.raises(OSError) as refused:
+        _within(5, lambda: append_to_file(fifo, b"x"), fifo)
+    assert refused.value.strerror == "a FIFO with no reader"
+    with pytest.raises(OSError):
+        check_appendable(fifo)
+
+
+def test_appending_to_a_fifo_whose_reader_never_reads_gives_up(fifo: Path) -> None:
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        with pytest.raises(OSError) as refused:
+            _within(5, lambda: append_to_file(fifo, b"x" * (1 << 20), wait=0.2), fifo)
+        assert refused.value.strerror == "the reader is not reading"
+    finally:
+        os.close(reader)
+
+
+def test_appending_to_a_fifo_with_a_reader_delivers_every_byte(fifo: Path) -> None:
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        append_to_file(fifo, b"outputs\n")
+        assert os.read(reader, 100) == b"outputs\n"
+    finally:
+        os.close(reader)
+
+
+def test_appending_to_a_regular_file_adds_to_its_end(tmp_path: Path) -> None:
+    path = tmp_path / "out"
+    append_to_file(path, b"one\n")
+    check_appendable(path)
+    append_to_file(path, b"two\n")
+    assert path.read_bytes() == b"one\ntwo\n"
