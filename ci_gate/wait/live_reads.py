@@ -267,7 +267,10 @@ class LiveReads:
                 asked[found.id] = found.name
         self._asked = asked
         if self._stage == "labels":
-            self._stage = "pages"
+            if labels:
+                self._stage = "pages"
+            else:  # the run ended without data: no seconds to read
+                self._to_totals()
 
     def _got_kpis(
         self, name: str, answer: dict[str, tuple[KpiPoint, ...]], size: int

@@ -94,3 +94,14 @@ def test_without_criteria_only_the_charts_read_after_the_end() -> None:
     assert steps[0] == "labels" and "totals" not in steps
     assert len(live.facts.points["ALL"]) == 20
     assert api.live_labels == [Label("ALL", "ALL")]
+
+
+def test_a_run_that_ended_without_data_reads_no_kpis() -> None:
+    live, api = reads(())
+    api.live_labels = []
+    live.end()
+    (labels,) = live.due(1.0, 140, deadline=1000.0)
+    live.finished(labels, _done(labels))
+    assert live.settled
+    assert [entry[1] for entry in api.live_reads] == ["labels"]
+    assert live.facts.lost is None and live.facts.notes == []
