@@ -8,7 +8,12 @@ with exact totals (samples, errors, the hits-weighted average response time), op
 slow phases change a label's response time from a run second on, and the summary and
 aggregate answers are read back from those seconds up to the run's end (all of them, or
 those before a stop). Percentiles cannot be rebuilt from per-second averages: they are
-the scenario's, scaled by how the average moved (unchanged for a run that went as planned).
+the scenario's, scaled by how the average moved (unchanged for a run that went as planned);
+so are the summary's `std`, `min` and `max` (from the fastest and slowest second so far),
+and its `bytes` follow the samples. A summary read mid-run is thus the run so far in every
+field, and read at the end it is the scenario's own figures.
+`load` phases say what share of the users still send data from a run second on (an engine
+lost: 0.5 of two; all engines lost: 0, and the data ends there).
 A run without `ALL` in its rows gets an `ALL` made of its labels, second by second.
 """
 
@@ -72,13 +77,20 @@ class RunModel:
         duration: int,
         users: int,
         slow: dict[str, list[tuple[int, float]]] | None = None,
+        load: list[tuple[int, float]] | None = None,
     ) -> None:
         self.duration = max(duration, 1)
         self.users = max(users, 1)
         self.rows = {str(row["labelName"]): dict(row) for row in rows if "labelName" in row}
         self.slow = slow or {}
         ramp = max(min(self.duration // 10, 60), 1)  # users ramp up over at most a minute
-        self._users = [min(self.users, -(-self.users * (s + 1) // ramp)) for s in range(duration)]
+        planned = [min(self.users, -(-self.users * (s + 1) // ramp)) for s in range(duration)]
+        shares = [1.0] * self.duration
+        for start, share in sorted(load or []):
+            shares[start:] = [share] * max(self.duration - start, 0)
+        #: the run's seconds with data: up to the first in which no engine sends any
+        self.data_seconds = next((s for s, share in enumerate(shares) if share <= 0), duration)
+        self._users = [max(round(planned[s] * shares[s]), 1) for s in range(self.data_seconds)]
         self.seconds: dict[str, list[Second]] = {
             name: self._label_seconds(name, row) for name, row in self.rows.items()
         }
@@ -99,7 +111,7 @@ class RunModel:
         phases = sorted(self.slow.get(name, []))
         latency, size = row.get("avgLatency"), row.get("avgBytes")
         seconds = []
-        for second in range(self.duration):
+        for second in range(self.data_seconds):
             rt = avg
             for start, slow_rt in phases:
                 if second >= start:
@@ -120,7 +132,7 @@ class RunModel:
     def _combined(self) -> list[Second]:
         """`ALL` as the sum of the labels, second by second."""
         combined = []
-        for second in range(self.duration):
+        for second in range(self.data_seconds):
             parts = [points[second] for points in self.seconds.values()]
             hits = sum(part.hits for part in parts)
             rt = (
@@ -164,23 +176,26 @@ class RunModel:
             row["errorsRate"] = _number(errors * 100 / samples)
         return row
 
-    def summary(self, end: int, extra: dict[str, Any]) -> dict[str, Any] | None:
-        """Label `ALL` of the summary report over the first `end` seconds (None: no data):
-        the scenario's other summary fields (`min`, `max`, `std`, `bytes`) as given."""
+    def summary(self, end: int, given: dict[str, Any]) -> dict[str, Any] | None:
+        """Label `ALL` of the summary report over the first `end` seconds (None: no data),
+        every field derived from those seconds; `given` (the scenario's summary of the
+        whole run) sets the ratios (`min`, `max` and `std` to the average, bytes per
+        sample) and passes fields the model does not know as they are."""
         all_row = (
             self._row(ALL, self.rows[ALL], end) if ALL in self.rows else self._combined_row(end)
         )
         if not all_row.get("samples"):
             return None
-        summary = dict(extra)
+        played = [point for point in self.seconds[ALL][: max(end, 0)] if point.hits]
+        summary = dict(given)
         summary.update(
             {
                 "lb": ALL,
                 "hits": all_row["samples"],
-                "failed": sum(point.errors for point in self.seconds[ALL][:end]),
+                "failed": sum(point.errors for point in played),
                 "avg": all_row["avgResponseTime"],
-                "duration": min(end, self.duration),
-                "concurrency": self.users,
+                "duration": len(self.seconds[ALL][: max(end, 0)]),
+                "concurrency": max(point.users for point in self.seconds[ALL][: max(end, 0)]),
             }
         )
         for field, key in (("90line", "tp90"), ("95line", "tp95"), ("99line", "tp99")):
@@ -188,7 +203,32 @@ class RunModel:
                 summary[key] = all_row[field]
         if "avgLatency" in all_row:
             summary["latencyAvg"] = all_row["avgLatency"]
+        summary.update(self._spread_fields(given, played, float(all_row["avgResponseTime"])))
         return summary
+
+    def _spread_fields(
+        self, given: dict[str, Any], played: list[Second], avg: float
+    ) -> dict[str, Any]:
+        """`min`, `max` and `std` at the scenario's ratio to the average (of the fastest
+        and slowest second for the extremes), `bytes` at its bytes per sample."""
+        fields: dict[str, Any] = {}
+        base = float(given.get("avg") or 0) or float(
+            self.rows.get(ALL, {}).get("avgResponseTime") or 0
+        )
+        hits = sum(point.hits for point in played)
+        if base:
+            if "min" in given:
+                low = min(point.avg_rt for point in played)
+                fields["min"] = round(float(given["min"]) / base * low)
+            if "max" in given:
+                high = max(point.avg_rt for point in played)
+                fields["max"] = round(float(given["max"]) / base * high)
+            if "std" in given:
+                fields["std"] = _number(float(given["std"]) / base * avg)
+        total = float(given.get("hits") or 0) or float(self.rows.get(ALL, {}).get("samples") or 0)
+        if "bytes" in given and total:
+            fields["bytes"] = round(float(given["bytes"]) / total * hits)
+        return fields
 
     def _combined_row(self, end: int) -> dict[str, Any]:
         """`ALL` made of the labels (percentiles: the highest of the labels')."""
@@ -224,4 +264,4 @@ def model_of(report: Any) -> RunModel | None:
         rows.insert(0, row)
     duration = int((kpis or {}).get("duration") or report.duration)
     users = int((kpis or {}).get("concurrency") or report.users)
-    return RunModel(rows, duration=duration, users=users, slow=report.slow)
+    return RunModel(rows, duration=duration, users=users, slow=report.slow, load=report.load)

@@ -68,6 +68,8 @@ class Step:
     fault: Fault | None = None
     repeat: int = 1
     result: dict[str, Any] | None = None
+    #: the run second this step happens at (the run's clock is moved on to it)
+    at: int | None = None
 
 
 #: The KPIs (label ALL of the summary report) a simulated master has unless told otherwise.
@@ -126,6 +128,8 @@ class Report:
     slow: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     #: the master's planned load, listed as its `executions` (`holdFor`, `rampUp`, ...)
     planned: tuple[dict[str, Any], ...] = ()
+    #: [(from run second, share of the users still sending data)]: engines lost
+    load: list[tuple[int, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -321,6 +325,7 @@ def _parse_master(read: _Reader, path: Path, master_id: str, raw: object) -> Mas
 
 
 _STEP_FIELDS = {"status", "progress", "events", "polls", "seconds", "fault", "repeat", "result"}
+_STEP_FIELDS |= {"at"}
 _FAULT_FIELDS = {
     "http_status",
     "body",
@@ -375,6 +380,7 @@ def _parse_step(read: _Reader, where: str, raw: object) -> Step:
         polls=read.integer(step.get("polls", 1), f"{where}.polls", minimum=1),
         seconds=seconds,
         result=result,
+        at=None if "at" not in step else read.integer(step["at"], f"{where}.at"),
     )
 
 
@@ -392,6 +398,7 @@ _REPORT_FIELDS = {
     "speed",
     "slow",
     "planned",
+    "load",
 }
 
 
@@ -439,7 +446,18 @@ def _parse_report(read: _Reader, where: str, raw: object) -> Report:
     speed = report.get("speed")
     if speed is not None:
         speed = read.number(speed, f"{where}.speed", minimum=0.001)
+    load_raw = report.get("load", [])
+    if not isinstance(load_raw, list):
+        raise read.fail(f"{where}.load", "must be a list of {from, share}")
+    load = []
+    for index, item in enumerate(load_raw):
+        phase = read.only(item, {"from", "share"}, f"{where}.load[{index}]")
+        share = read.number(phase.get("share"), f"{where}.load[{index}].share")
+        if share > 1:
+            raise read.fail(f"{where}.load[{index}].share", f"must be 0 to 1, not {share}")
+        load.append((read.integer(phase.get("from"), f"{where}.load[{index}].from"), share))
     return Report(
+        load=load,
         duration=read.integer(report.get("duration", 600), f"{where}.duration", minimum=1),
         users=read.integer(report.get("users", 20), f"{where}.users", minimum=1),
         speed=speed,

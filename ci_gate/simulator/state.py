@@ -49,6 +49,8 @@ class MasterRun:
         self.note: str | None = None
         #: the one model every answer about this run's data is derived from
         self.model: RunModel | None = model_of(script.report)
+        #: run seconds per real second once the run has data
+        self.speed = script.report.speed or max(self.duration, 1) / DEFAULT_PLAY_SECONDS
         #: when the run first had data (progress >= 100), on `clock`
         self.data_since: float | None = None
         #: run seconds the run lasted, once it ended (0: it never had data)
@@ -56,6 +58,7 @@ class MasterRun:
         #: the run second a stop request ended it at (None: not stopped while it had data)
         self.stopped_at: int | None = None
         self.ended_at: int | None = None
+        self._at: int | None = None  # the entered step's run second, till the clock is there
         first = script.steps[0]
         if first.fault is None and first.status == "ENDED":
             # a run of the past: it ended before anyone asked, with all its seconds
@@ -74,13 +77,16 @@ class MasterRun:
             return self.end_second
         if self.data_since is None or self.model is None:
             return None
-        speed = self.script.report.speed or self.duration / DEFAULT_PLAY_SECONDS
-        return min(int((self.clock() - self.data_since) * speed), self.duration - 1)
+        return min(int((self.clock() - self.data_since) * self.speed), self.duration - 1)
 
     def _note_state(self) -> None:
-        """Start the run's data clock at its first progress >= 100; fix its end once ENDED."""
+        """Start the run's data clock at progress 100, move it on to a step's `at`, end it."""
         if self.data_since is None and (self.progress or 0) >= 100:
             self.data_since = self.clock()
+        if self._at is not None and self.data_since is not None and self.end_second is None:
+            elapsed = (self._at + 1e-6) / self.speed
+            self.data_since = min(self.data_since, self.clock() - elapsed)
+            self._at = None
         if self.status == "ENDED" and self.end_second is None:
             if self.stopped_at is not None:
                 self.end_second = self.stopped_at
@@ -116,6 +122,7 @@ class MasterRun:
         if step.progress is not None or step.status is not None:
             self.progress = step.progress
         self.result_override = step.result
+        self._at = step.at
         now = int(time.time())
         for event in step.events:
             self._add_event(dict(event), now)
@@ -218,12 +225,9 @@ def filter_events(result: dict[str, Any], level: int, include_events: bool) -> d
 
 def report_fault(run: MasterRun, endpoint: str) -> Fault | None:
     """The fault to serve on a report endpoint this time, if the scenario has one left."""
-    planned = run.script.report.faults.get(endpoint)
-    if planned is None:
-        return None
-    fault, repeat = planned
+    fault, repeat = run.script.report.faults.get(endpoint, (None, 0))
     served = run.report_faults_served.get(endpoint, 0)
-    if repeat != FOREVER and served >= repeat:
+    if fault is None or (repeat != FOREVER and served >= repeat):
         return None
     run.report_faults_served[endpoint] = served + 1
     return fault

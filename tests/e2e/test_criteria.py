@@ -84,9 +84,9 @@ def test_seed_demo_shows_kpis_the_report_link_and_metrics(tmp_path: Path) -> Non
     assert_valid_junit(run.junit)
     assert_no_traceback(run.stdout, run.stderr)
     master = run.summary["masters"][0]
-    assert master["kpis"]["tp90"] == 480 and master["kpis"]["hits"] == 12000
+    assert master["kpis"]["tp90"] == 655 and master["kpis"]["hits"] == 61730
     assert master["report_url"].endswith("/app/#/masters/12345678/summary")
-    assert "| KPI (label ALL) | value |" in run.markdown and "| p90 | 480 ms |" in run.markdown
+    assert "| KPI (label ALL) | value |" in run.markdown and "| p90 | 655 ms |" in run.markdown
     assert f"[BlazeMeter report]({master['report_url']})" in run.markdown
     assert_inert_markdown(run.markdown)
     families = {
@@ -96,7 +96,7 @@ def test_seed_demo_shows_kpis_the_report_link_and_metrics(tmp_path: Path) -> Non
         )
     }
     sample = families["blazemeter_tp90"].samples[0]
-    assert sample.labels == {"test": "7000001"} and sample.value == 480  # stable: no master id
+    assert sample.labels == {"test": "7000001"} and sample.value == 655  # stable: no master id
 
 
 def test_public_report_uses_the_token_the_simulator_issued(tmp_path: Path) -> None:

@@ -40,3 +40,17 @@ def test_a_named_baseline_the_list_calls_ended_is_not_said_to_be_running(
     (all_row,) = [row for row in master["baseline"]["rows"] if row["label"] == "ALL"]
     assert master["kpis"]["hits"] == all_row["samples_now"] == 14310
     assert master["kpis"]["tp90"] == all_row["now"] == 980
+
+
+def test_fail_fast_keeps_the_kpis_of_the_run_so_far_in_every_field(tmp_path: Path) -> None:
+    """`--fail-fast` on `error` showed 123 samples "so far" beside the whole run's bytes
+    (51,234,567), min, max and std: every field is the run up to the ERROR event now
+    (the engine was lost at run second 540 of 900; bytes follow the samples)."""
+    with simulator("error") as sim:
+        run = run_gate(wait_args(sim, tmp_path / "r", "--fail-fast"), tmp_path / "r")
+    assert run.code == 1, run.stderr
+    kpis = run.summary["masters"][0]["kpis"]
+    assert 0 < kpis["hits"] < 27000 and 540 <= kpis["duration"] < 900, kpis
+    assert kpis["bytes"] == round(99630000 / 27000 * kpis["hits"]), kpis
+    assert kpis["min"] <= kpis["avg"] <= kpis["max"] and kpis["concurrency"] == 40, kpis
+    assert "51,234,567" not in run.markdown and "12,000" not in run.markdown

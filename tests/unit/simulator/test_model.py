@@ -1,13 +1,18 @@
 """Each built-in scenario tells one run (issue 32 item 7): played to its end, a master's
-summary report, aggregate report, master object, entry in its test's list of runs and live
-KPI timeline (read through the gate's own parser and `LiveFeed`) agree; a run stopped
-before it had data has none anywhere. Played in process with a fake clock."""
+summary report, aggregate report, master object (its verdict and criteria), entry in its
+test's list of runs, live KPI timeline (read through the gate's own parser and `LiveFeed`)
+and events agree; an engine lost stops (or thins) the data from the second its event says;
+a run stopped before it had data has none anywhere; no two masters tell the same numbers;
+a summary read mid-run is the run so far in every field. Played in process with a fake
+clock."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ci_gate.blazemeter.answers import parse_live_kpis
 from ci_gate.domain.live import KpiPoint
@@ -19,11 +24,12 @@ from ci_gate.simulator.live_data import (
     summary_report,
 )
 from ci_gate.simulator.model import label_id
-from ci_gate.simulator.scenario import builtin_names, load_scenario
+from ci_gate.simulator.scenario import MasterScript, builtin_names, load_scenario
 from ci_gate.simulator.state import (
     MasterRun,
     master_object,
     runs_of_test,
+    thresholds,
 )
 
 
@@ -76,6 +82,8 @@ def test_every_answer_about_a_run_tells_the_same_run(scenario: str, master_id: s
     run = MasterRun(loaded.masters[master_id], clock=clock)
     runs = {master_id: run}
     play(run, clock)
+    for _ in range(run.script.report.null_reads):
+        master_object(run)  # BlazeMeter still working on its verdict
     master = master_object(run)
     listed = runs_of_test(runs, str(master["testId"]))[0]
     # the list says what the master says
@@ -92,8 +100,11 @@ def test_every_answer_about_a_run_tells_the_same_run(scenario: str, master_id: s
     assert master["hasData"] == bool(summary)
     if not summary:
         assert rows == {} and data_labels(run) == [] and timeline(run) == {}
+        assert master["reportStatus"] in ("noData", "abort") and master["passed"] is False
         return
     all_row = summary[0]
+    assert_events_tell_the_data(run, all_row, timeline(run)["ALL"])
+    assert_verdict_tells_the_data(run, master, all_row)
     if "ALL" in rows:
         assert all_row["hits"] == rows["ALL"]["samples"]
         assert all_row["avg"] == rows["ALL"]["avgResponseTime"]
@@ -209,3 +220,161 @@ def test_kpis_pages_by_from_repeats_its_last_point_and_lists_a_label_without_dat
     assert points[-1]["n"] < full or full == 0  # the filling second has some of its hits
     beyond = data_kpis(run, start + 500, ["ALL", "nope"])
     assert beyond == [{"labelId": "ALL", "labelName": "ALL", "label": "ALL"}]  # no `kpis`
+
+
+LOST = ("lost", "stopped sending data")
+
+
+def assert_events_tell_the_data(run: MasterRun, summary: dict[str, Any], points: list[Any]) -> None:
+    """An event that says engines were lost happens at the run second the data thins (or
+    ends) at, and nowhere else does the data change so: the events, the KPI timeline and
+    the summary tell one story."""
+    model = run.model
+    assert model is not None
+    said = [
+        step.at
+        for step in run.script.steps
+        for event in step.events
+        if any(word in str(event.get("message", "")).lower() for word in LOST)
+    ]
+    assert None not in said, "an engine lost on no run second"
+    seconds_said = sorted(at for at in said if at is not None)
+    phases = sorted(start for start, _ in run.script.report.load)
+    assert seconds_said == phases, (seconds_said, phases)
+    for start, share in run.script.report.load:
+        users = {point.ts - points[0].ts: point.users for point in points}
+        if share == 0:
+            # the data ends with the engines: no second at or after it, anywhere
+            assert max(users) == start - 1 and summary["duration"] == start
+            assert start < model.duration
+        else:
+            assert users[start] < users[start - 1] and users[start] == pytest.approx(
+                users[start - 1] * share, abs=1
+            )
+    if not phases:
+        assert summary["duration"] == model.duration == len(points)
+
+
+#: criteria fields and the summary field each is measured by
+_MEASURED = {"responseTime.percentile.90": "tp90", "responseTime.avg": "avg"}
+
+
+def assert_verdict_tells_the_data(
+    run: MasterRun, master: dict[str, Any], summary: dict[str, Any]
+) -> None:
+    """reportStatus and the criteria say what the data says: a run whose engines were all
+    lost before its end does not pass; a criterion's value is the summary's; it failed
+    exactly when its value breaks its threshold; a run fails when a criterion failed."""
+    model = run.model
+    assert model is not None
+    if model.data_seconds < model.duration:
+        assert master["reportStatus"] != "pass" and master["passed"] is False
+    criteria = thresholds(run)["data"]
+    for criterion in criteria:
+        field = str(criterion["field"])
+        if field == "errors.percent":
+            measured = summary["failed"] * 100 / summary["hits"]
+        else:
+            measured = summary[_MEASURED[field]]
+        assert criterion["value"] == pytest.approx(measured, abs=0.05), field
+        broken = criterion["value"] > criterion["threshold"]
+        assert criterion["op"] == "gt" and criterion["success"] is not broken, criterion
+    if criteria:
+        failed = any(not criterion["success"] for criterion in criteria)
+        assert master["reportStatus"] == ("fail" if failed else "pass")
+
+
+def ended_summary(script: MasterScript) -> dict[str, Any] | None:
+    clock = Clock()
+    run = MasterRun(script, clock=clock)
+    play(run, clock)
+    run.end_second = run.duration if run.model is not None else 0  # hang: as if it ended
+    summary = summary_report(run)["summary"]
+    return summary[0] if summary else None
+
+
+def test_no_two_masters_tell_the_same_numbers() -> None:
+    """error, flaky, all three of multi's masters, run and seed all reported one canned set
+    (12,000 samples, 212.4 ms, p90 480): each run has its own numbers now."""
+    seen: dict[tuple[Any, ...], str] = {}
+    for name in builtin_names():
+        for master_id, script in load_scenario(name).masters.items():
+            summary = ended_summary(script)
+            if summary is None:
+                continue
+            numbers = tuple(sorted((k, v) for k, v in summary.items() if k != "lb"))
+            assert numbers not in seen, f"{name} {master_id} tells {seen.get(numbers)}'s run"
+            seen[numbers] = f"{name} {master_id}"
+    assert len(seen) >= 20
+
+
+WITH_SUMMARY = [
+    (name, master_id)
+    for name in builtin_names()
+    for master_id, script in load_scenario(name).masters.items()
+    if script.report.kpis
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(which=st.sampled_from(WITH_SUMMARY), share=st.floats(0.0, 1.0))
+def test_a_summary_read_mid_run_is_the_run_so_far_in_every_field(
+    which: tuple[str, str], share: float
+) -> None:
+    """`--fail-fast` on `error` showed 123 samples beside the whole run's bytes, min, max
+    and std: every field of a summary read before the end comes from the seconds so far,
+    and at the end they are the scenario's own figures."""
+    name, master_id = which
+    script = load_scenario(name).masters[master_id]
+    run = MasterRun(script, clock=Clock())
+    model, given_kpis = run.model, script.report.kpis
+    assert model is not None and given_kpis
+    end = max(1, round(model.data_seconds * share))
+    run.end_second = end
+    (summary,) = summary_report(run)["summary"]
+    seconds = model.seconds["ALL"][:end]
+    hits = sum(point.hits for point in seconds)
+    assert summary["hits"] == hits and summary["duration"] == len(seconds)
+    assert summary["failed"] == sum(point.errors for point in seconds)
+    assert summary["concurrency"] == max(point.users for point in seconds)
+    assert set(summary) >= set(given_kpis) - {"duration", "concurrency"}
+    if "bytes" in given_kpis:
+        total = given_kpis.get("hits") or model.rows["ALL"]["samples"]
+        assert summary["bytes"] == round(given_kpis["bytes"] / total * hits)
+    if "min" in given_kpis:
+        assert summary["min"] <= summary["avg"] <= summary["max"]
+    run.end_second = model.data_seconds
+    (whole,) = summary_report(run)["summary"]
+    if not model.slow and model.data_seconds == model.duration:
+        for field in ("hits", "failed", "min", "max", "std", "bytes", "tp90", "avg"):
+            if field in given_kpis:
+                assert whole[field] == pytest.approx(given_kpis[field], abs=0.01), field
+
+
+def test_one_engine_of_two_lost_halves_the_users_from_its_event_on() -> None:
+    """`error` said an engine stopped sending data and went on at full load: from the
+    event's second the run has half its users, and BlazeMeter's error-rate criterion
+    fails on the error rate its data has."""
+    clock = Clock()
+    run = MasterRun(load_scenario("error").masters["20000001"], clock=clock)
+    while not any("stopped sending data" in e["message"] for e in run.events):
+        run.poll()
+    assert run.run_second() == 540  # the run's clock moved on to the event's second
+    play(run, clock)
+    points = timeline(run)["ALL"]
+    assert {p.users for p in points[300:540]} == {40} and {p.users for p in points[540:]} == {20}
+    (summary,) = summary_report(run)["summary"]
+    assert (summary["hits"], summary["duration"]) == (27000, 900)
+    assert master_object(run)["reportStatus"] == "fail"
+
+
+def test_all_engines_lost_ends_the_data_and_the_pass() -> None:
+    """multi's third master logged "All engines lost: no data for 300 s" with 12,000
+    samples, 10m00s and a pass: its data ends at the event, 300 s before the run."""
+    clock = Clock()
+    run = MasterRun(load_scenario("multi").masters["50000003"], clock=clock)
+    play(run, clock)
+    (summary,) = summary_report(run)["summary"]
+    assert summary["duration"] == 330 and run.duration - summary["duration"] == 300
+    assert len(timeline(run)["ALL"]) == 330
+    assert master_object(run)["reportStatus"] == "fail"
