@@ -96,3 +96,11 @@ def plain_number(value: float) -> str:
     if number.is_integer() and abs(number) < 2**63:
         return str(int(number))
     return repr(number)
+
+
+def about_master(master_id: str, text: str) -> str:
+    """`text` as said under `master N: `: the API client's errors are built with the
+    master's name (`master 7: HTTP 404 ...`), so a line that names the master itself does
+    not say it twice (`master 7: could not stop it: master 7: ...`)."""
+    prefix = f"master {master_id}: "
+    return text[len(prefix) :] if text.startswith(prefix) else text

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ci_gate.domain.outcome import Outcome
 from ci_gate.domain.verdict import Verdict
-from ci_gate.formatting import describe_event
+from ci_gate.formatting import about_master, describe_event
 from ci_gate.text import one_line
 
 #: GitHub shows at most 10 error annotations per step; no platform gets more than that.
@@ -39,7 +39,10 @@ def all_issues(outcome: Outcome) -> list[Issue]:
             texts.append(f"regression against the baseline: {row.describe()}")
         for criterion in master.criteria.failed if master.criteria else ():
             texts.append(f"failure criterion failed: {criterion.describe()}")
-        issues += [Issue(master.master_id, one_line(text)) for text in texts]
+        issues += [
+            Issue(master.master_id, one_line(about_master(master.master_id, text)))
+            for text in texts
+        ]
     return issues
 
 

@@ -51,6 +51,15 @@ into its note, then wait for it exactly as `wait` does.
 
 {REPORTS}"""
 
+START_DESCRIPTION = """\
+Start the test (POST /tests/{id}/start) and print only the new master id on
+stdout, so that MASTER_ID=$(ci-gate start TEST_ID) works."""
+
+STOP_DESCRIPTION = """\
+Stop each master still running: POST /masters/{id}/stop when its progress is
+>= 100 (artifacts kept), else /terminate; several masters side by side. For a
+GitLab after_script."""
+
 START_EPILOG = """\
 exit codes: 0 started (the master id is on stdout), 2 usage or configuration
 error, 3 timeout (--timeout passed first), 4 API error (the message says
@@ -180,8 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         "start",
         allow_abbrev=False,
         help="start a test and print only its new master id (judge it later with `wait`)",
-        description="Start the test (POST /tests/{id}/start) and print only the new master "
-        "id on stdout, so that MASTER_ID=$(ci-gate start TEST_ID) works.",
+        description=START_DESCRIPTION,
         epilog=START_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -195,8 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         "stop",
         allow_abbrev=False,
         help="stop test runs (graceful stop at progress >= 100, else terminate)",
-        description="Stop each master still running: POST /masters/{id}/stop when its "
-        "progress is >= 100 (artifacts kept), else /terminate. For GitLab after_script.",
+        description=STOP_DESCRIPTION,
         epilog=STOP_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

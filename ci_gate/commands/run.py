@@ -27,7 +27,7 @@ from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, Wai
 from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import ApiError
-from ci_gate.formatting import format_duration
+from ci_gate.formatting import about_master, format_duration
 from ci_gate.report import write_reports
 from ci_gate.wait.loop import STOP_BUDGET
 from ci_gate.wait.preflight import read_named_baseline
@@ -183,11 +183,12 @@ def _cancelled_while_starting(
         log(f"master {master_id}: sent {action} (cancelled, --stop-on-cancel)")
         reason = f"cancelled by {cancelled} while starting {what}: master {master_id} sent {action}"
     except ApiError as error:
-        notes = (f"could not stop the master: {error}",)
-        log(f"master {master_id}: could not stop it: {error}")
+        said = about_master(master_id, str(error))
+        notes = (f"could not stop the master: {said}",)
+        log(f"master {master_id}: could not stop it: {said}")
         reason = (
             f"cancelled by {cancelled} while starting {what}: master {master_id} started and "
-            f"could not be stopped ({error}): stop it in BlazeMeter (ci-gate stop {master_id})"
+            f"could not be stopped ({said}): stop it in BlazeMeter (ci-gate stop {master_id})"
         )
     finally:
         client.close()
@@ -238,7 +239,8 @@ def _set_note(
         log(f"master {master_id}: note set: {note}")
         return []
     except ApiError as error:
-        log(f"master {master_id}: could not set the provenance note: {error}")
-        return [f"could not set the provenance note: {error}"]
+        said = about_master(master_id, str(error))
+        log(f"master {master_id}: could not set the provenance note: {said}")
+        return [f"could not set the provenance note: {said}"]
     finally:
         client.close()

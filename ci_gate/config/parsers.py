@@ -183,8 +183,9 @@ def is_loopback(host: str) -> bool:
 
 
 def parse_test_id(raw: str) -> str:
-    """A BlazeMeter test id: ASCII digits only, read as an integer (`007` is test 7)."""
+    """A BlazeMeter test id, read as master ids are: ASCII digits only, an integer above 0
+    (`007` is test 7; test 0 is refused, not sent)."""
     value = raw.strip()
-    if not ascii_digits(value) or len(value.lstrip("0")) > 20:
-        raise UsageError(f"test id {raw!r} is not a number")
+    if not ascii_digits(value) or len(value.lstrip("0")) > 20 or int(value) == 0:
+        raise UsageError(f"test id {raw!r} is not a positive whole number (BlazeMeter's test id)")
     return str(int(value))

@@ -17,7 +17,10 @@ def run_reason(verdict: Verdict, masters: tuple[MasterOutcome, ...], level: str)
     """One line saying why the run ended as it did; each failing master with its count."""
     count = len(masters)
     if verdict == Verdict.PASSED:
-        reason = f"{count} {plural(count, 'master')} ended with no event at {level} or above"
+        # events waived by --ignore were at the level: "no event" would contradict them
+        waived = any(master.ignored for master in masters)
+        which = "no offending event" if waived else "no event"
+        reason = f"{count} {plural(count, 'master')} ended with {which} at {level} or above"
         statuses = {m.criteria.report_status for m in masters if m.criteria is not None}
         if statuses == {"pass"}:
             reason += ", and BlazeMeter's failure criteria passed"

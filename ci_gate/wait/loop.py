@@ -35,7 +35,7 @@ from ci_gate.domain.outcome import (
 from ci_gate.domain.run import ABNORMAL_TERMINAL_STATUSES, TERMINAL_STATUSES, Event, MasterStatus
 from ci_gate.domain.verdict import TROUBLE_WINDOW, Verdict
 from ci_gate.errors import ApiError, OutOfTimeError
-from ci_gate.formatting import plural
+from ci_gate.formatting import about_master, plural
 from ci_gate.judging.combine import Rules, combine, combine_run
 from ci_gate.judging.facts import Ending, MasterFacts
 from ci_gate.judging.live_outcome import breach_line
@@ -180,6 +180,9 @@ class WaitLoop:
             self.signal_number = cancelled.signal_number
             self._end_pending(Ending.CANCELLED, str(cancelled))
             self._record_stops(self.stops.answered())  # the rest: after the reports
+            if not self.plan.stop_on_cancel:
+                for watch in self._cancelled_running():
+                    self._left_running(watch, "or add --stop-on-cancel", left_by="the cancel")
         return self._outcome()
 
     def crashed(self, error: BaseException) -> Outcome:
@@ -192,12 +195,7 @@ class WaitLoop:
         seen ended), side by side: the reports and the stops take 4 s from the signal in
         all, what is left of them after the reports goes to the stops (at least
         `LEAST_STOP_TIME`)."""
-        running = [
-            watch
-            for watch in self.watches
-            if watch.facts.ending is Ending.CANCELLED
-            and watch.facts.status not in TERMINAL_STATUSES
-        ]
+        running = self._cancelled_running()
         if self.plan.stop_on_cancel and running:
             now = self.clock()
             signalled = now if self.cancelled_at is None else self.cancelled_at
@@ -206,6 +204,15 @@ class WaitLoop:
                 self._stop(watch, "cancelled (--stop-on-cancel)", deadline)
         self._collect_stops()
         return self._outcome()
+
+    def _cancelled_running(self) -> list[_Watch]:
+        """The masters a signal left running (never one already seen ended)."""
+        return [
+            watch
+            for watch in self.watches
+            if watch.facts.ending is Ending.CANCELLED
+            and watch.facts.status not in TERMINAL_STATUSES
+        ]
 
     def _baseline_found(self) -> bool:
         """A baseline named by id is read once before the first poll: a mistyped id ends
@@ -531,12 +538,15 @@ class WaitLoop:
         if facts.kpis:
             facts.notes.append("KPIs so far: read when --fail-fast ended the wait, before the end")
 
-    def _left_running(self, watch: _Watch, otherwise: str = "") -> None:
-        """--fail-fast leaves a run going in BlazeMeter: the live output and the reports
-        say how to stop it (its link is kept, as every master's is)."""
+    def _left_running(
+        self, watch: _Watch, otherwise: str = "", *, left_by: str = "--fail-fast"
+    ) -> None:
+        """--fail-fast (or a cancel without --stop-on-cancel) leaves a run going in
+        BlazeMeter: the live output and the reports say how to stop it (its link is kept,
+        as every master's is)."""
         facts, master_id = watch.facts, watch.master_id
         said = (
-            f"master {master_id} is still running in BlazeMeter (--fail-fast left it): stop "
+            f"master {master_id} is still running in BlazeMeter ({left_by} left it): stop "
             f"it with ci-gate stop {master_id}" + (f", {otherwise}" if otherwise else "")
         )
         facts.notes.append(said)
@@ -568,7 +578,11 @@ class WaitLoop:
                 facts.stop_requests.append(StopRequest(asked, facts.stop_action, why))
                 self.progress.note(f"master {watch.master_id}: sent {facts.stop_action}: {why}")
             elif error is None or isinstance(error, ApiError):
-                said = str(error) if error is not None else "no answer within the stop budget"
+                said = (
+                    about_master(watch.master_id, str(error))
+                    if error is not None
+                    else "no answer within the stop budget"
+                )
                 facts.stop_requests.append(StopRequest(asked, None, why))
                 facts.notes.append(f"could not stop the master: {said}")
                 self.progress.note(f"master {watch.master_id}: could not stop it: {said}")

@@ -167,3 +167,16 @@ def test_a_review_comment_under_azure_is_said_to_be_unsupported() -> None:
     )
     # the detection decides, as it does for the outputs: GitLab's variables win over Azure's
     assert "merge-request" in str(find_target({"TF_BUILD": "True", "GITLAB_CI": "true"}))
+
+
+def test_an_error_that_names_its_master_is_not_prefixed_again(tmp_path: Path) -> None:
+    """`ci-gate: master 4242: master not found`, not `master 4242: master 4242: ...`
+    (outside review of the stop paths, item 3)."""
+    outcome = make_outcome(
+        master_outcome("error", master_id="4242", error="master 4242: master not found")
+    )
+    paths = write_reports(outcome, tmp_path / "report")
+    stream = io.StringIO()
+    publish(outcome, paths, {"TF_BUILD": "True"}, stream)
+    (issue,) = read_log(stream.getvalue()).named("task.logissue")
+    assert issue.message == "ci-gate: master 4242: master not found"

@@ -255,7 +255,8 @@ def test_the_passed_line_names_ignored_events_and_the_baseline() -> None:
     )
     reason = run_reason(Verdict.PASSED, masters, "ERROR")
     assert reason == (
-        "2 masters ended with no event at ERROR or above; 2 events ignored (--ignore); "
+        "2 masters ended with no offending event at ERROR or above; 2 events ignored "
+        "(--ignore); "
         "no regression against baseline 91000001 (last-passed)"
     )
     plain = run_reason(Verdict.PASSED, (master_outcome(),), "ERROR")

@@ -575,3 +575,37 @@ def test_a_request_stuck_past_its_cap_is_abandoned_and_the_wait_ends_as_out_of_t
     (master,) = outcome.masters
     assert outcome.exit_code == 3 and master.verdict.value == "timeout"
     assert any("still in flight" in note and "abandoned" in note for note in master.notes)
+
+
+def test_a_cancel_that_stops_nothing_says_the_run_goes_on_and_how_to_stop_it() -> None:
+    """Without --stop-on-cancel (`run --no-stop-on-cancel`, or `wait`), the run goes on in
+    BlazeMeter: the live output and the reports say so, as --fail-fast does (outside
+    review of the stop paths, item 3)."""
+    clock, progress = FakeClock(), NotesKept()
+    api = FakeApi(clock, {"1": [status("DATA_RECEIVED", 100), Cancelled(signal.SIGTERM)]})
+    settings = WaitSettings(master_ids=("1",), timeout=100, interval=10)
+    waiter = WaitLoop(settings, api, progress, SignalGuard(), clock=clock, sleep=clock.sleep)
+    outcome = waiter.run()
+    said = (
+        "master 1 is still running in BlazeMeter (the cancel left it): stop it with "
+        "ci-gate stop 1, or add --stop-on-cancel"
+    )
+    assert said in progress.notes
+    assert said in outcome.masters[0].notes
+    assert waiter.stop_cancelled().masters[0].stop_requests == () and api.stops == []
+
+
+def test_a_stop_that_fails_names_its_master_once() -> None:
+    """`master 1: could not stop it: the API ...`, not `master 1: could not stop it:
+    master 1: the API ...` (outside review of the stop paths, item 3)."""
+
+    class StopFails(FakeApi):
+        def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
+            raise ApiError(f"master {master_id}: the API did not answer in time")
+
+    clock, progress = FakeClock(), NotesKept()
+    api = StopFails(clock, {"1": [status("BOOT_STARTING", 25)]})
+    plan = WaitSettings(master_ids=("1",), timeout=35, interval=10, stop_on_timeout=True)
+    outcome = WaitLoop(plan, api, progress, SignalGuard(), clock=clock, sleep=clock.sleep).run()
+    assert "master 1: could not stop it: the API did not answer in time" in progress.notes
+    assert "could not stop the master: the API did not answer in time" in outcome.masters[0].notes
