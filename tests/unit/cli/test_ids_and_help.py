@@ -19,7 +19,7 @@ def test_a_test_id_is_a_positive_whole_number(
 ) -> None:
     monkeypatch.chdir(str(tmp_path))
     monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "id")
-    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", "secret")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", "ids-test-Qx7-secret")
     # a loopback URL that refuses: were the id accepted, the start would be sent there
     argv = [command, test_id, "--api-url", "http://127.0.0.1:9/api/v4", "--timeout", "1"]
     assert cli.main(argv) == 2
