@@ -94,7 +94,8 @@ class MasterRun:
                 self.end_second = 0  # stopped before it had data: it has none
             else:
                 self.end_second = self.duration
-            self.ended_at = int(time.time())
+            # on the run's own clock, where its KPI timeline is (`created` + its seconds)
+            self.ended_at = self.script.report.created + self.end_second
 
     @property
     def has_data(self) -> bool:
