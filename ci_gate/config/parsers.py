@@ -9,12 +9,16 @@ import ipaddress
 import math
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ci_gate.domain.findings import METRICS, CriteriaMode, Limit
 from ci_gate.domain.levels import parse_threshold
 from ci_gate.errors import UsageError
 from ci_gate.judging.baseline import DEFAULT_LIMIT, LAST_PASSED
 from ci_gate.text import ascii_digits
+
+if TYPE_CHECKING:
+    import regex
 
 _LIMIT = re.compile(r"\s*([a-z0-9]+)\s*=\s*\+?\s*([0-9]+(?:\.[0-9]+)?)\s*(%?)\s*")
 
@@ -88,15 +92,24 @@ def parse_level(raw: str, source: str) -> int:
         raise UsageError(f"{source}: {error}") from None
 
 
-def parse_ignore(raw: str, source: str) -> re.Pattern[str]:
-    """An `--ignore` regex; one that would waive every event is refused (fail closed)."""
+def parse_ignore(raw: str, source: str) -> regex.Pattern[str]:
+    """An `--ignore` regex (Python's syntax, compiled by `regex`, whose searches can be
+    given a time limit: `judging.policy`); one that would waive every event is refused
+    (fail closed)."""
     if not raw.strip():
         raise UsageError(f"{source} {raw!r} is empty: it would waive every event")
+    import regex  # a C extension, loaded only when a pattern is given
+
     try:
-        pattern = re.compile(raw)
-    except re.error as error:
+        re.compile(raw)  # Python's own syntax, as the README promises
+        pattern = regex.compile(raw)
+    except (re.error, regex.error) as error:
         raise UsageError(f"{source} {raw!r} is not a valid regex: {error}") from None
-    if pattern.search("") is not None:
+    try:
+        empty = pattern.search("", timeout=1.0)
+    except TimeoutError:
+        empty = None
+    if empty is not None:
         raise UsageError(f"{source} {raw!r} matches an empty message: it would waive every event")
     return pattern
 

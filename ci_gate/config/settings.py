@@ -8,10 +8,10 @@ declarations by subcommand would scatter the one table the README and the action
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ci_gate.config.credentials import Credentials, resolve_credentials
@@ -38,6 +38,9 @@ from ci_gate.domain.levels import LEVELS
 from ci_gate.domain.live_criteria import LiveCriterion
 from ci_gate.domain.trend import MAX_TREND
 from ci_gate.domain.verdict import TROUBLE_WINDOW
+
+if TYPE_CHECKING:
+    import regex
 from ci_gate.errors import UsageError
 from ci_gate.judging.baseline import DEFAULT_LIMIT
 
@@ -158,7 +161,7 @@ class WaitSettings:
         default="ci-gate-report",
         help="where the reports go (created if missing)",
     )
-    ignore: tuple[re.Pattern[str], ...] = option(
+    ignore: tuple[regex.Pattern[str], ...] = option(
         "--ignore",
         env="CI_GATE_IGNORE",
         parse=parse_ignore,

@@ -124,7 +124,7 @@ class WaitLoop:
     watches: list[_Watch] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.policy = EventPolicy(self.plan.level, self.plan.ignore)
+        self.policy = EventPolicy(self.plan.level, self.plan.ignore, clock=self.clock)
         self.rules = Rules(
             level=self.plan.level,
             criteria=self.plan.criteria,
@@ -431,6 +431,9 @@ class WaitLoop:
                     unshown += 1
             elif sorting is Judgement.IGNORED:
                 facts.ignored.append(IgnoredEvent(event, self.policy.waiver(event) or ""))
+        for note in self.policy.take_notes():  # a search that ran out: said once, kept
+            facts.note_once(note)
+            self.progress.note(f"warning: master {watch.master_id}: {note}")
         if unshown:
             self.progress.note(
                 f"master {watch.master_id}: {unshown} more offending "

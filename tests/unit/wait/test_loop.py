@@ -317,12 +317,14 @@ def test_live_output_shows_the_first_20_offending_events_then_counts() -> None:
 
 
 def test_ignored_events_are_kept_with_the_pattern_that_waived_them() -> None:
-    import re
+    import regex
 
     clock = FakeClock()
     answer = status("ENDED", 140, event("ERROR", "known flake 1"), event("ERROR", "real"))
     api = FakeApi(clock, {"1": [answer]})
-    plan = WaitSettings(master_ids=("1",), ignore=(re.compile("nothing"), re.compile("flake")))
+    plan = WaitSettings(
+        master_ids=("1",), ignore=(regex.compile("nothing"), regex.compile("flake"))
+    )
     outcome = WaitLoop(
         plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
     ).run()
