@@ -107,7 +107,11 @@ def test_every_answer_about_a_run_tells_the_same_run(scenario: str, master_id: s
     # later: a run whose engines were all lost goes on without data)
     points = timeline(run)["ALL"]
     created = run.script.report.created
-    assert run.end_second is not None and points[0].ts == created and master["ended"] == created + run.end_second
+    assert (
+        run.end_second is not None
+        and points[0].ts == created
+        and master["ended"] == created + run.end_second
+    )
     assert points[-1].ts < master["ended"] and run.end_second in (len(points), run.duration)
     assert_events_tell_the_data(run, all_row, timeline(run)["ALL"])
     assert_verdict_tells_the_data(run, master, all_row)
