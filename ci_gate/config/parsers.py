@@ -57,9 +57,16 @@ _DURATION = re.compile(
 )
 
 
+#: The longest duration the gate keeps: a year, far past any CI job, and far below
+#: `threading.TIMEOUT_MAX` (9.2e9 s on Linux), past which a wait raises OverflowError.
+#: A longer `--timeout` (or `--interval`, ...) means no practical limit and becomes this.
+LONGEST_SECONDS = 366 * 24 * 3600.0
+
+
 def parse_seconds(raw: str, source: str) -> float:
     """A positive, finite duration (the one duration parser): seconds as a number (`90`,
-    `0.1`), or as the gate prints durations: `90s`, `5m`, `1h30m`, `1h02m03s`."""
+    `0.1`), or as the gate prints durations: `90s`, `5m`, `1h30m`, `1h02m03s`; at most
+    `LONGEST_SECONDS` (a larger value is taken as that: no practical limit)."""
     text = raw.strip().lower()
     try:
         value = float(text)
@@ -73,7 +80,7 @@ def parse_seconds(raw: str, source: str) -> float:
         value = parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
     if not math.isfinite(value) or value <= 0:
         raise UsageError(f"{source} must be a number of seconds above 0, not {raw!r}")
-    return value
+    return min(value, LONGEST_SECONDS)
 
 
 def parse_megabytes(raw: str, source: str) -> int:
