@@ -8,6 +8,7 @@ clock."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -116,7 +117,8 @@ def test_every_answer_about_a_run_tells_the_same_run(scenario: str, master_id: s
     assert_events_tell_the_data(run, all_row, timeline(run)["ALL"])
     assert_verdict_tells_the_data(run, master, all_row)
     if "ALL" in rows:
-        assert all_row["hits"] == rows["ALL"]["samples"]
+        labels = [row["samples"] for name, row in rows.items() if name != "ALL"]
+        assert all_row["hits"] == rows["ALL"]["samples"] == (sum(labels) or all_row["hits"])
         assert all_row["avg"] == rows["ALL"]["avgResponseTime"]
         assert all_row["tp90"] == rows["ALL"]["90line"]
     else:
@@ -263,6 +265,11 @@ def assert_events_tell_the_data(run: MasterRun, summary: dict[str, Any], points:
             )
     if not phases:
         assert summary["duration"] == model.duration == len(points)
+    for step in run.script.steps:
+        for event in step.events:
+            # a label an event names is a label of the run's data
+            for label in re.findall(r"\blabel (\w+)", str(event.get("message", "")), re.I):
+                assert label in model.labels, (label, model.labels)
 
 
 #: criteria fields and the summary field each is measured by
