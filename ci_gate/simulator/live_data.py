@@ -49,7 +49,7 @@ def data_kpis(run: MasterRun, from_ts: int, label_ids: list[str]) -> list[dict[s
     second = run.run_second()
     if run.model is None or not second:
         return []
-    start = run.script.report.created
+    start = run.created
     ended = run.end_second is not None
     first = max(from_ts - start, 0)
     last = min(second if not ended else second - 1, first + KPI_PAGE - 1)

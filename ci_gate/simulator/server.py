@@ -44,6 +44,7 @@ from ci_gate.simulator.state import (
     MasterRun,
     filter_events,
     master_object,
+    real_clock_shift,
     report_fault,
     runs_of_test,
     thresholds,
@@ -83,7 +84,11 @@ class SimulatorState:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.lock = threading.Lock()
-        self.runs = {master_id: MasterRun(script) for master_id, script in scenario.masters.items()}
+        shift = real_clock_shift(scenario.masters.values(), time.time())
+        self.runs = {
+            master_id: MasterRun(script, shift=shift)
+            for master_id, script in scenario.masters.items()
+        }
         self.calls: list[dict[str, Any]] = []
         self.starts: dict[str, int] = {}
         self.next_master = 90000001
@@ -122,7 +127,10 @@ class SimulatorState:
             master_id = str(self.next_master)
             self.next_master += 1
             template = self.scenario.masters[test.template]
-            self.runs[master_id] = MasterRun(replace(template, master_id=master_id))
+            self.runs[master_id] = MasterRun(
+                replace(template, master_id=master_id),
+                shift=real_clock_shift([template], time.time()),
+            )
             return master_id, fault
 
     def log(self, method: str, path: str) -> None:

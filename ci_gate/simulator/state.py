@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +27,18 @@ class Answer:
 class MasterRun:
     """The live state of one simulated master. Not thread-safe: the server locks."""
 
-    def __init__(self, script: MasterScript, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        script: MasterScript,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        shift: int = 0,
+    ) -> None:
         self.script = script
         self.clock = clock
+        #: seconds added to every time of the scenario (`created`, its events' `t`, so its
+        #: KPI seconds): the server plays a scenario on the real clock (`real_clock_shift`)
+        self.shift = shift
         self.index = 0
         self.entered = False
         self.entered_at = 0.0
@@ -64,7 +73,12 @@ class MasterRun:
             # a run of the past: it ended before anyone asked, with all its seconds
             self.status, self.progress = "ENDED", first.progress
             self.end_second = self.duration
-            self.ended_at = script.report.created + self.duration
+            self.ended_at = self.created + self.duration
+
+    @property
+    def created(self) -> int:
+        """When the run was created (epoch seconds), on the clock the scenario is played on."""
+        return self.script.report.created + self.shift
 
     @property
     def duration(self) -> int:
@@ -126,7 +140,15 @@ class MasterRun:
         self._at = step.at
         now = int(time.time())
         for event in step.events:
-            self._add_event(dict(event), now)
+            self._add_event(self._shifted(dict(event)), now)
+
+    def _shifted(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A scenario event with its own time (`t`, a number) moved by `shift`; any other
+        `t` (text, a 400-digit string, null) is served as written."""
+        t = event.get("t")
+        if isinstance(t, int | float) and not isinstance(t, bool) and self.shift:
+            event["t"] = t + self.shift
+        return event
 
     def _add_event(self, event: dict[str, Any], now: int) -> None:
         event.setdefault("t", now)
@@ -267,7 +289,7 @@ def master_object(run: MasterRun) -> dict[str, Any]:
         "passed": None if status is None else status == "pass",
         "hasData": run.has_data,
         "ended": _ended(run),
-        "created": report.created,
+        "created": run.created,
         "note": run.note,
     }
     if report.planned:
@@ -291,10 +313,35 @@ def runs_of_test(runs: dict[str, MasterRun], test_id: str) -> list[dict[str, Any
                 "id": int(run.script.master_id),
                 "testId": run.script.report.test_id,
                 "name": f"simulated run {run.script.master_id}",
-                "created": run.script.report.created,
+                "created": run.created,
                 "reportStatus": status,
                 "passed": None if status is None else status == "pass",
                 "ended": _ended(run),
             }
         )
     return sorted(listed, key=lambda row: row["created"], reverse=True)
+
+
+def _scenario_times(script: MasterScript) -> list[int]:
+    """The times a scenario writes for one run: its `created` and its events' own `t`."""
+    times = [script.report.created]
+    for step in script.steps:
+        times += [
+            int(t)
+            for event in step.events
+            if isinstance(t := event.get("t"), int | float)
+            and not isinstance(t, bool)
+            and abs(t) < 1e12  # a hostile `t` (NaN, 1e300) is served as written
+            and t == t
+        ]
+    return times
+
+
+def real_clock_shift(scripts: Iterable[MasterScript], now: float) -> int:
+    """The one shift that plays a scenario on the real clock: its latest time (the newest
+    run's `created`, or the last event a recorded run wrote) becomes `now`, every other
+    time moved by the same seconds, so relative times and order are kept (a baseline a
+    day older stays a day older; a recording's hour of events ends now, its run started
+    an hour ago, as a run started before the wait)."""
+    times = [t for script in scripts for t in _scenario_times(script)]
+    return int(now) - max(times) if times else 0

@@ -7,11 +7,13 @@ import json
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ci_gate.formatting import iso_utc
 from tests.support.helpers import (
     ROOT,
     Simulator,
@@ -59,6 +61,10 @@ def _master(
     }
 
 
+def _utc(seconds: float) -> str:
+    return iso_utc(datetime.fromtimestamp(seconds, timezone.utc))
+
+
 def _stops(sim: Simulator) -> list[str]:
     return [
         call["path"]
@@ -82,7 +88,9 @@ def test_stop_is_sent_once_after_the_window_and_says_what_it_saved(tmp_path: Pat
     (item,) = _live(done.summary)
     assert item["state"] == "breached" and item["stopped_run"] and item["judged"] == "live"
     # the window is the 10 seconds from the slow-down on: never before it is full
-    assert item["window"] == ["2026-11-30T00:53:40Z", "2026-11-30T00:53:49Z"]  # run s 20..29
+    # run seconds 20..29 (the run's second 0 is its first KPI second, on the real clock)
+    first = min(p["ts"] for p in done.summary["masters"][0]["kpi_timeline"]["ALL"])
+    assert item["window"] == [_utc(first + 20), _utc(first + 29)]
     assert item["value"] == 2400
     assert f"live criterion '{CRITERION}' breached: 2,400 ms average every second" in done.stdout
     assert "sent stop: live criterion" in done.stdout

@@ -3,6 +3,7 @@ test's last runs in summary.md (sparklines), summary.json and report.html."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from tests.support.helpers import (
@@ -16,9 +17,19 @@ from tests.support.helpers import (
 CURRENT = "92000009"
 
 
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def test_demo_trend_shows_the_slide_and_passes(tmp_path: Path) -> None:
+    started = datetime.now(timezone.utc).replace(microsecond=0)
     run = run_gate(["demo", "--scenario", "trend", "--report-dir", "r"], tmp_path / "r")
     assert run.code == 0, run.stderr
+    # played on the real clock: this run was created when the demo started, the runs
+    # before it as many days before it as the scenario writes
+    this, sixth = (run.summary["masters"][0]["trend"]["points"][n]["created"] for n in (8, 5))
+    assert started <= _moment(this) <= started + timedelta(seconds=30)
+    assert _moment(this) - _moment(sixth) == timedelta(days=3)
     sparklines = run.markdown.split("```text\n", 1)[1].split("\n```", 1)[0].splitlines()
     assert sparklines == [
         "p90    ▁▁▂█▂·▃▄▅ 980 ms → 1,350 ms",
@@ -27,10 +38,10 @@ def test_demo_trend_shows_the_slide_and_passes(tmp_path: Path) -> None:
         "hits   ▃▅▄▁▅·▆▆█ 14,100 → 14,600",
     ]
     assert (
-        "| **9** | 2026-12-01T09:00:00Z | `92000009` (this run) | `pass` | 1,350 ms | 520 ms "
+        f"| **9** | {this} | `92000009` (this run) | `pass` | 1,350 ms | 520 ms "
         "| 0.50 % | 14,600 |" in run.markdown
     )
-    assert "| 6 | 2026-11-28T09:00:00Z | `92000006` | `noData` | no data | no data" in run.markdown
+    assert f"| 6 | {sixth} | `92000006` | `noData` | no data | no data" in run.markdown
     assert_inert_markdown(run.markdown)
     trend = run.summary["masters"][0]["trend"]
     assert trend["asked"] == 8 and trend["notes"] == []
@@ -40,7 +51,7 @@ def test_demo_trend_shows_the_slide_and_passes(tmp_path: Path) -> None:
     assert points[3]["report_status"] == "fail" and points[3]["p90"] == 1620
     assert points[5] == {
         "master_id": "92000006",
-        "created": "2026-11-28T09:00:00Z",
+        "created": sixth,
         "report_status": "noData",
         "p90": None,
         "avg": None,
