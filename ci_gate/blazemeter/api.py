@@ -6,6 +6,7 @@ a start is not idempotent.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -36,6 +37,7 @@ from ci_gate.domain.run import GRACEFUL_STOP_PROGRESS, MasterStatus, Traffic
 from ci_gate.domain.trend import MAX_TREND
 from ci_gate.errors import (
     ApiError,
+    FatalApiError,
     MalformedResponseError,
     NotSentError,
     OutOfTimeError,
@@ -55,6 +57,40 @@ LIVE_KPI_FIELDS = ("t", "lt", "by", "n", "ec", "ts", "na")
 def start_may_have_happened(what: str) -> str:
     """What to say when a start of `what` ("test 7") may have started a run."""
     return f"a run of {what} may have started: check {what} in BlazeMeter before starting it again"
+
+
+class StartAttempts:
+    """What the tries of one start request may have done, for a cancel to tell.
+
+    A start is retried only while no try can have reached BlazeMeter. A signal that comes
+    between tries (or before the first) when none reached it means no run was started,
+    and `cancel` makes sure no later try is sent; one that comes while a try is out cannot
+    know (a run may have started)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._out = False
+        self._reached = False
+        self._cancelled = False
+
+    def begin(self) -> bool:
+        """A try may go out (False once cancelled)."""
+        with self._lock:
+            if self._cancelled:
+                return False
+            self._out = True
+            return True
+
+    def end(self, reached: bool) -> None:
+        with self._lock:
+            self._out = False
+            self._reached = self._reached or reached
+
+    def cancel(self) -> bool:
+        """No more tries; True when none can have reached BlazeMeter (no run was started)."""
+        with self._lock:
+            self._cancelled = True
+            return not self._out and not self._reached
 
 
 class BlazeMeterClient:
@@ -212,7 +248,14 @@ class BlazeMeterClient:
 
         return self._with_retries(create, deadline)
 
-    def start(self, test_id: str, *, multi: bool = False, deadline: float | None = None) -> str:
+    def start(
+        self,
+        test_id: str,
+        *,
+        multi: bool = False,
+        deadline: float | None = None,
+        attempts: StartAttempts | None = None,
+    ) -> str:
         """`POST /tests/{id}/start` (or `/multi-tests/{id}/start`): the new master's id.
 
         A start is not idempotent: a retry after the request reached BlazeMeter would
@@ -221,6 +264,7 @@ class BlazeMeterClient:
         one carrying an error, one without a master id), or none at all once sent, a run
         may have started: `StartMayHaveHappenedError`. Only a request that cannot have
         reached BlazeMeter, or that it refused with a 4xx, ends as another error.
+        `attempts` records what each try may have done (a cancel reads it).
         """
         kind = "multi-test" if multi else "test"
         path = f"{'multi-tests' if multi else 'tests'}/{quote(test_id, safe='')}/start"
@@ -230,6 +274,22 @@ class BlazeMeterClient:
             return StartMayHaveHappenedError(f"{problem}; {start_may_have_happened(what)}")
 
         def start_once() -> str:
+            if attempts is None:
+                return try_once()
+            if not attempts.begin():
+                raise FatalApiError(f"{what}: cancelled before the start request was sent")
+            reached = False
+            try:
+                master_id = try_once()
+                reached = True
+                return master_id
+            except StartMayHaveHappenedError:
+                reached = True
+                raise
+            finally:
+                attempts.end(reached)
+
+        def try_once() -> str:
             try:
                 result = self._transport.request("POST", path, what, None, deadline)
             except (NotSentError, RateLimitedError, OutOfTimeError):

@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TextIO
 
-from ci_gate.blazemeter.api import start_may_have_happened
 from ci_gate.blazemeter.links import report_url
 from ci_gate.ci.provenance import provenance_note
 from ci_gate.commands.outputs import (
@@ -21,7 +20,7 @@ from ci_gate.commands.outputs import (
     remove_previous_reports,
     wants_dotenv,
 )
-from ci_gate.commands.start import StartRequest, what_starts, why_start_failed
+from ci_gate.commands.start import StartRequest, after_cancel, what_starts, why_start_failed
 from ci_gate.commands.wait import comment_deadline, finish, run_wait
 from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
 from ci_gate.domain.outcome import MasterOutcome, Outcome
@@ -165,14 +164,16 @@ def _cancelled_while_starting(
     reports again naming it; when no answer comes in time, they say to check."""
     signalled = time.monotonic()
     what = what_starts(request.start)
-    unknown = f"cancelled by {cancelled} while starting {what}; {start_may_have_happened(what)}"
-    if not settings.stop_on_cancel:
+    unknown = f"cancelled by {cancelled} while starting {what}; {after_cancel(request)}"
+    if not settings.stop_on_cancel or request.nothing_started():  # no run, or no stop
         return ended(Verdict.CANCELLED, unknown, cancelled.signal_number)
     ended(Verdict.CANCELLED, unknown, cancelled.signal_number, quietly=True)
     until = signalled + STOP_BUDGET
     log(f"waiting up to {STOP_BUDGET:g}s for the answer to the start, to stop what it started")
     master_id = request.answer_by(until)
     if master_id is None:
+        if request.nothing_started():  # the try out at the signal did not reach BlazeMeter
+            unknown = f"cancelled by {cancelled} while starting {what}; no run was started"
         return ended(Verdict.CANCELLED, unknown, cancelled.signal_number)
     announce(master_id)
     client = make_client(api, on_retry=log)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from ci_gate.blazemeter.api import start_may_have_happened
+from ci_gate.blazemeter.api import StartAttempts, start_may_have_happened
 from ci_gate.commands.outputs import announce_master, make_client, prepare_outputs
 from ci_gate.config.settings import ApiSettings, StartCommandSettings, StartSettings
 from ci_gate.domain.verdict import Verdict
@@ -35,6 +35,14 @@ def why_start_failed(start: StartSettings, error: ApiError) -> str:
     return reason
 
 
+def after_cancel(request: StartRequest) -> str:
+    """What a signal during the start leaves behind, in the words every message uses
+    (and no later try of the start is sent)."""
+    if request.cancel():
+        return "no run was started"
+    return start_may_have_happened(what_starts(request.start))
+
+
 class StartRequest:
     """The start request, made on a daemon thread: a signal interrupts the waiting for it,
     never the request itself, so that its answer (a master that was started) can still be
@@ -52,9 +60,24 @@ class StartRequest:
         self._log = log
         self._client = make_client(api, on_retry=log)
         self._pool = WorkerPool(1, "ci-gate-start")
+        self._attempts = StartAttempts()
         self._future = self._pool.submit(
-            lambda: self._client.start(start.test_id, multi=start.multi_test, deadline=deadline)
+            lambda: self._client.start(
+                start.test_id, multi=start.multi_test, deadline=deadline, attempts=self._attempts
+            )
         )
+
+    def cancel(self) -> bool:
+        """After a signal: no later try is sent; True when no try can have reached
+        BlazeMeter (refused, a name that does not resolve, 429), so no run was started."""
+        return self._attempts.cancel() or self.nothing_started()
+
+    def nothing_started(self) -> bool:
+        """The request has ended without reaching BlazeMeter (or refused by it)."""
+        if not self._future.done():
+            return False
+        error = self._future.exception()
+        return isinstance(error, ApiError) and not isinstance(error, StartMayHaveHappenedError)
 
     def wait(self, guard: SignalGuard) -> str:
         """The new master's id; a signal raises `Cancelled` at once (the request goes on)."""
@@ -100,10 +123,16 @@ def start_test(
 ) -> str:
     """Start the test (retried only where a retry cannot start a second run). A signal
     during the request raises `Cancelled` at once; one that comes once the master id is
-    back is only recorded (`guard.received`), so the id is never lost."""
+    back is only recorded (`guard.received`), so the id is never lost; the cancel's line
+    says whether a run may have started."""
     request = StartRequest(start, api, log=log, deadline=deadline)
     try:
         return request.wait(guard)
+    except Cancelled as cancelled:
+        log(
+            f"cancelled by {cancelled} while starting {what_starts(start)}; {after_cancel(request)}"
+        )
+        raise
     finally:
         request.close()
 
@@ -127,12 +156,8 @@ def run_start(
     stderr = stderr or sys.stderr
     log = ConsoleProgress(stderr).note
     deadline = time.monotonic() + command.timeout
-    what = what_starts(start)
     try:
         master_id = start_test(start, api, log=log, guard=guard, deadline=deadline)
-    except Cancelled as cancelled:
-        log(f"cancelled by {cancelled} while starting {what}; {start_may_have_happened(what)}")
-        raise
     except ApiError as error:
         if time.monotonic() >= deadline:
             raise DeadlineError(

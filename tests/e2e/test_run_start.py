@@ -199,3 +199,42 @@ def test_sigterm_right_after_the_start_stops_what_run_started(tmp_path: Path) ->
     link = f"/app/#/masters/{master_id}/summary"
     assert summary["masters"][0]["report_url"].endswith(link)
     assert f"master {master_id} report: " in out and link in out
+
+
+@pytest.mark.parametrize("command", ["run", "start"])
+def test_a_signal_while_the_start_cannot_reach_blazemeter_says_no_run_was_started(
+    tmp_path: Path, command: str
+) -> None:
+    """SIGTERM while every try of the start was refused (nothing listening, as with a name
+    that does not resolve): the request cannot have reached BlazeMeter, so no run was
+    started, and no later try is sent (outside review of the stop paths, item 3)."""
+    url = f"http://127.0.0.1:{_free_port()}/api/v4"
+    args = (
+        _run_args(url, tmp_path / "r") if command == "run" else ["start", TEST_ID, "--api-url", url]
+    )
+    gate = subprocess.Popen(
+        [*gate_command(), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=gate_env(),
+    )
+    stream = "connection refused"
+    if command == "run":
+        said = read_until(gate, stream)
+    else:  # start says everything on stderr: wait for its trouble line there
+        assert gate.stderr is not None
+        said = ""
+        while stream not in said:
+            line = gate.stderr.readline()
+            assert line, said
+            said += line
+    gate.send_signal(signal.SIGTERM)
+    out, err = gate.communicate(timeout=15)
+    said += out + err
+    assert gate.returncode == 143, said
+    assert "no run was started" in said, said
+    assert "may have started" not in said, said
+    if command == "run":
+        summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+        assert "no run was started" in summary["reason"]

@@ -12,7 +12,7 @@ import requests_mock as rm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ci_gate.blazemeter.api import BlazeMeterClient
+from ci_gate.blazemeter.api import BlazeMeterClient, StartAttempts
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import HttpSettings
 from ci_gate.errors import ApiError, StartMayHaveHappenedError
@@ -88,18 +88,52 @@ def test_no_run_was_started_only_when_blazemeter_refused_the_start(
         URL, Credentials(KEY_ID, SECRET), http=QUICK, clock=clock, sleep=clock.sleep
     )
     expected = _clean_id(status, body)
+    attempts = StartAttempts()  # what a cancel would read afterwards
     try:
-        master_id = client.start("7")
+        master_id = client.start("7", attempts=attempts)
     except StartMayHaveHappenedError as error:
+        assert not attempts.cancel()  # a cancel now must not say "no run was started"
         assert expected is None
         assert not 400 <= status < 500, (status, body)  # BlazeMeter refused: nothing started
         assert "a run of test 7 may have started: check test 7 in BlazeMeter" in str(error)
         assert requests_mock.call_count == 1  # never a second start
     except ApiError as error:
+        assert attempts.cancel()  # refused: no run was started
         assert 400 <= status < 500, (status, body, str(error))
         assert requests_mock.call_count == 1 or status == 429
     else:
+        assert not attempts.cancel()
         assert master_id == expected, (status, body)
         assert requests_mock.call_count == 1
     finally:
         client.close()
+
+
+def test_a_start_cancelled_between_tries_sends_no_later_try(requests_mock: rm.Mocker) -> None:
+    """A signal while no try could have reached BlazeMeter: no run was started, and the
+    start thread, still retrying, never sends another (outside review, item 3)."""
+    requests_mock.post(START, json={"result": {"id": 99}})
+    clock = FakeClock()
+    client = BlazeMeterClient(
+        URL, Credentials(KEY_ID, SECRET), http=QUICK, clock=clock, sleep=clock.sleep
+    )
+    attempts = StartAttempts()
+    assert attempts.cancel()  # nothing out, nothing reached
+    try:
+        client.start("7", attempts=attempts)
+    except ApiError as error:
+        assert not isinstance(error, StartMayHaveHappenedError)
+        assert "cancelled before the start request was sent" in str(error)
+    else:
+        raise AssertionError("a cancelled start was sent")
+    finally:
+        client.close()
+    assert requests_mock.call_count == 0
+
+
+def test_a_try_out_at_the_signal_leaves_it_unknown() -> None:
+    attempts = StartAttempts()
+    assert attempts.begin()
+    assert not attempts.cancel()  # the try may reach BlazeMeter: a run may have started
+    attempts.end(reached=False)
+    assert not attempts.begin()  # and no try after it
