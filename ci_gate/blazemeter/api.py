@@ -1,12 +1,14 @@
 """BlazeMeter's API for a gate: one method per endpoint, each bounded by the caller's
 deadline and returning domain values (parsed by `answers`, inside the retried call: a
 body of the wrong shape is worth another try). Only `start` has a retry rule of its own:
-a start is not idempotent.
+a start is not idempotent (what each try of it may have done: `start_attempts`).
+
+Over 300 lines on purpose: one short method per endpoint the gate uses, over the same
+transport, retry policy and deadline; split up, each part would repeat that plumbing.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -28,6 +30,7 @@ from ci_gate.blazemeter.answers import (
 )
 from ci_gate.blazemeter.links import report_url
 from ci_gate.blazemeter.retry import RetryPolicy
+from ci_gate.blazemeter.start_attempts import StartAttempts
 from ci_gate.blazemeter.transport import Transport
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import HttpSettings
@@ -37,7 +40,6 @@ from ci_gate.domain.run import GRACEFUL_STOP_PROGRESS, MasterStatus, Traffic
 from ci_gate.domain.trend import MAX_TREND
 from ci_gate.errors import (
     ApiError,
-    FatalApiError,
     MalformedResponseError,
     NotSentError,
     OutOfTimeError,
@@ -57,40 +59,6 @@ LIVE_KPI_FIELDS = ("t", "lt", "by", "n", "ec", "ts", "na")
 def start_may_have_happened(what: str) -> str:
     """What to say when a start of `what` ("test 7") may have started a run."""
     return f"a run of {what} may have started: check {what} in BlazeMeter before starting it again"
-
-
-class StartAttempts:
-    """What the tries of one start request may have done, for a cancel to tell.
-
-    A start is retried only while no try can have reached BlazeMeter. A signal that comes
-    between tries (or before the first) when none reached it means no run was started,
-    and `cancel` makes sure no later try is sent; one that comes while a try is out cannot
-    know (a run may have started)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._out = False
-        self._reached = False
-        self._cancelled = False
-
-    def begin(self) -> bool:
-        """A try may go out (False once cancelled)."""
-        with self._lock:
-            if self._cancelled:
-                return False
-            self._out = True
-            return True
-
-    def end(self, reached: bool) -> None:
-        with self._lock:
-            self._out = False
-            self._reached = self._reached or reached
-
-    def cancel(self) -> bool:
-        """No more tries; True when none can have reached BlazeMeter (no run was started)."""
-        with self._lock:
-            self._cancelled = True
-            return not self._out and not self._reached
 
 
 class BlazeMeterClient:
@@ -274,20 +242,7 @@ class BlazeMeterClient:
             return StartMayHaveHappenedError(f"{problem}; {start_may_have_happened(what)}")
 
         def start_once() -> str:
-            if attempts is None:
-                return try_once()
-            if not attempts.begin():
-                raise FatalApiError(f"{what}: cancelled before the start request was sent")
-            reached = False
-            try:
-                master_id = try_once()
-                reached = True
-                return master_id
-            except StartMayHaveHappenedError:
-                reached = True
-                raise
-            finally:
-                attempts.end(reached)
+            return try_once() if attempts is None else attempts.attempt(try_once, what)
 
         def try_once() -> str:
             try:

@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from ci_gate.blazemeter.api import StartAttempts, start_may_have_happened
+from ci_gate.blazemeter.api import start_may_have_happened
+from ci_gate.blazemeter.start_attempts import StartAttempts
 from ci_gate.commands.outputs import announce_master, make_client, prepare_outputs
 from ci_gate.config.settings import ApiSettings, StartCommandSettings, StartSettings
 from ci_gate.domain.verdict import Verdict

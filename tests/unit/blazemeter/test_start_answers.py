@@ -12,7 +12,8 @@ import requests_mock as rm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ci_gate.blazemeter.api import BlazeMeterClient, StartAttempts
+from ci_gate.blazemeter.api import BlazeMeterClient
+from ci_gate.blazemeter.start_attempts import StartAttempts
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import HttpSettings
 from ci_gate.errors import ApiError, StartMayHaveHappenedError
