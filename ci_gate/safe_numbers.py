@@ -20,6 +20,18 @@ LIMIT = 1e300
 #: Integers longer than this are abbreviated in text (str() of 4,301+ digits even raises).
 MAX_DIGITS = 40
 OUT_OF_RANGE = "out of range"
+#: The longest integer a JSON answer may hold and still be read as one: Python refuses to
+#: convert more than 4,300 digits (ValueError), which made the whole answer unreadable.
+MAX_JSON_DIGITS = 4000
+
+
+def json_int(text: str) -> int | float:
+    """`json.loads`'s `parse_int`: an integer, or ±infinity for one longer than
+    MAX_JSON_DIGITS (valid JSON, but out of range: every reader of numbers says so), so
+    one such number never costs the rest of the answer."""
+    if len(text) > MAX_JSON_DIGITS:
+        return -math.inf if text.startswith("-") else math.inf
+    return int(text)
 
 
 def is_number(value: object) -> bool:

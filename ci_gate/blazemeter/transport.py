@@ -37,6 +37,7 @@ from ci_gate.errors import (
     RetryableApiError,
     UnresolvedHostError,
 )
+from ci_gate.safe_numbers import json_int
 from ci_gate.text import one_line
 
 #: Longest wait honoured from a Retry-After header, so a hostile value cannot park the gate.
@@ -250,7 +251,7 @@ class Transport:
         code = response.status_code
         body: object = None
         try:
-            body = json.loads(content) if content else None
+            body = json.loads(content, parse_int=json_int) if content else None
         except (ValueError, RecursionError):
             body = None
         detail = _envelope_message(body)

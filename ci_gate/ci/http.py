@@ -15,6 +15,7 @@ import urllib3
 
 from ci_gate import __version__
 from ci_gate.bounded_http import CapPassed, TooLarge, bounded_request, mount_capped
+from ci_gate.safe_numbers import json_int
 from ci_gate.text import one_line
 
 #: The largest answer read from a CI platform's API.
@@ -93,7 +94,7 @@ class PlatformClient:
         if 300 <= code < 400:
             raise PlatformError(f"the API answered with a redirect (HTTP {code})", code)
         try:
-            parsed = json.loads(content) if content else None
+            parsed = json.loads(content, parse_int=json_int) if content else None
         except ValueError:
             parsed = None
         if code >= 400:

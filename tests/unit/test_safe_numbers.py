@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ci_gate.safe_numbers import LIMIT, fits_json, in_range, show_number
+from ci_gate.safe_numbers import LIMIT, fits_json, in_range, json_int, show_number
 
 
 @pytest.mark.parametrize(
@@ -64,3 +65,18 @@ def test_any_number_has_text_and_an_answer_for_json(value: float) -> None:
         assert fits_json(value) == (abs(value) < 2**1023)
     number = in_range(value)
     assert number is None or (math.isfinite(number) and abs(number) <= LIMIT)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=-(10**60), max_value=10**60))
+def test_json_int_reads_every_integer_of_an_ordinary_length_exactly(value: int) -> None:
+    assert json.loads(str(value), parse_int=json_int) == value
+
+
+@pytest.mark.parametrize("sign", ["", "-"])
+def test_json_int_reads_an_integer_python_cannot_convert_as_out_of_range(sign: str) -> None:
+    """Outside review of issue 29, F8: a 4,301-digit integer raised ValueError."""
+    value = json.loads(f'{{"from": {sign}{"9" * 4301}, "t": 1}}', parse_int=json_int)
+    assert value["t"] == 1
+    assert value["from"] == (-math.inf if sign else math.inf)
+    assert in_range(value["from"]) is None

@@ -78,3 +78,13 @@ def test_a_refusal_is_one_line_with_its_status(
         forget_secrets()
     assert caught.value.status == status
     assert "\n" not in str(caught.value) and TOKEN not in str(caught.value)
+
+
+def test_a_huge_integer_in_an_answer_is_out_of_range_not_an_unreadable_answer(
+    requests_mock: rm.Mocker,
+) -> None:
+    """Outside review of issue 29, F8: one 4,301-digit integer made the whole list unreadable."""
+    clock = FakeClock()
+    requests_mock.get(API, text='[{"id": 1, "user": {"id": ' + "9" * 4301 + "}}]")
+    answer = _client(clock, 10.0).request("GET", API)
+    assert answer.body == [{"id": 1, "user": {"id": float("inf")}}]
