@@ -395,3 +395,23 @@ def test_all_engines_lost_ends_the_data_and_the_pass() -> None:
     assert summary["duration"] == 330 and run.duration - summary["duration"] == 300
     assert len(timeline(run)["ALL"]) == 330
     assert master_object(run)["reportStatus"] == "fail"
+
+
+@pytest.mark.parametrize(("scenario", "master_id"), MASTERS, ids=[f"{s}-{m}" for s, m in MASTERS])
+def test_an_aggregate_reports_all_row_is_its_labels_together(scenario: str, master_id: str) -> None:
+    """The aggregate report's ALL row is its labels together: their samples summed, their
+    averages weighted by samples, its p90 between theirs (regression's ALL said 470 ms
+    over labels averaging 391 ms)."""
+    rows = {
+        row["labelName"]: row for row in load_scenario(scenario).masters[master_id].report.aggregate
+    }
+    labels = [row for name, row in rows.items() if name != "ALL"]
+    if "ALL" not in rows or not labels:
+        return
+    whole = rows["ALL"]
+    samples = sum(row["samples"] for row in labels)
+    assert whole["samples"] == samples
+    weighted = sum(row["samples"] * row["avgResponseTime"] for row in labels) / samples
+    assert whole["avgResponseTime"] == pytest.approx(weighted, abs=0.5)
+    p90s = [row["90line"] for row in labels]
+    assert min(p90s) <= whole["90line"] <= max(p90s)
