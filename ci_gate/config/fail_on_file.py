@@ -50,7 +50,10 @@ def load_fail_on_file(path: Path, source: str = "--fail-on-file") -> tuple[LiveC
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UsageError(f"{where}: not UTF-8 text") from None
-    document = _json(text, where) if path.suffix.lower() == ".json" else _yaml(text, where)
+    try:
+        document = _json(text, where) if path.suffix.lower() == ".json" else _yaml(text, where)
+    except RecursionError:  # valid, but nested deeper than a reader can follow
+        raise UsageError(f"{where}: nested too deeply to read") from None
     criteria: list[LiveCriterion] = []
     found = False
     items = document.get("reporting") if isinstance(document, Mapping) else None

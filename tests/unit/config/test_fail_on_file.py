@@ -251,3 +251,20 @@ def test_a_fifo_or_a_folder_is_refused_without_blocking(tmp_path: Path) -> None:
         load_fail_on_file(fifo)
     with pytest.raises(UsageError, match=re.escape("cannot be read (a folder)")):
         wait(None, "--fail-on-file", str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("deep.yml", "reporting: " + "[" * 100_000 + "]" * 100_000 + "\n"),
+        ("deep.json", '{"reporting": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ("deep-map.yml", "reporting: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n"),
+    ],
+)
+def test_a_file_nested_too_deeply_is_one_usage_line(tmp_path: Path, name: str, text: str) -> None:
+    """Outside review of issue 29, F9: a RecursionError was an internal error, exit 4."""
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(UsageError) as refused:
+        load_fail_on_file(path)
+    assert str(refused.value) == f"--fail-on-file {str(path)!r}: nested too deeply to read"
