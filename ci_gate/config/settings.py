@@ -374,6 +374,13 @@ def resolve_api(args: argparse.Namespace | None, env: Mapping[str, str]) -> ApiS
         raise UsageError(f"--api-url {shown!r}: port 0 cannot be connected to")
     if parts.scheme not in ("http", "https") or not hostname:
         raise UsageError(f"--api-url {shown!r} is not an http(s) URL")
+    marks = [i for i in (api.url.find("?"), api.url.find("#")) if i >= 0]
+    if marks:  # shown only up to it: a query may hold a secret
+        part = "a query (?...)" if api.url[min(marks)] == "?" else "a fragment (#...)"
+        raise UsageError(
+            f"--api-url {api.url[: min(marks)]!r} must not carry {part}: the gate adds each "
+            "endpoint's path to it"
+        )
     if parts.scheme == "http" and not is_loopback(hostname) and not api.allow_insecure_http:
         raise UsageError(
             f"--api-url {shown!r} is plain http to a host that is not loopback: credentials "

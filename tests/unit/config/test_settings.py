@@ -232,3 +232,25 @@ def test_the_trouble_window_has_one_default() -> None:
     rules = Rules(level=400, criteria=CriteriaMode.ON, limits=(), timeout=60)
     assert rules.trouble_window == TROUBLE_WINDOW
     assert WaitLoop.trouble_window == TROUBLE_WINDOW
+
+
+@pytest.mark.parametrize(
+    ("url", "part"),
+    [
+        ("https://a.blazemeter.com/api/v4#frag", "a fragment (#...)"),
+        ("https://a.blazemeter.com/api/v4?key=Zq9SECRETxYwV7mPq", "a query (?...)"),
+        ("https://a.blazemeter.com/api/v4?", "a query (?...)"),
+        ("https://a.blazemeter.com/api/v4#", "a fragment (#...)"),
+    ],
+)
+def test_an_api_url_with_a_query_or_a_fragment_is_one_line_that_does_not_echo_it(
+    url: str, part: str
+) -> None:
+    """Outside review of issue 29 (minor): a fragment sent every request to the base URL,
+    a query put every path inside the query string."""
+    with pytest.raises(UsageError) as refused:
+        api(None, "--api-url", url)
+    assert str(refused.value) == (
+        f"--api-url 'https://a.blazemeter.com/api/v4' must not carry {part}: "
+        "the gate adds each endpoint's path to it"
+    )
