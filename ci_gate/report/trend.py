@@ -6,7 +6,7 @@ from ci_gate.domain.trend import TREND_METRICS, Trend, TrendPoint
 from ci_gate.formatting import iso_utc, utc_moment
 from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.report.sparkline import GAP, sparkline
-from ci_gate.safe_numbers import OUT_OF_RANGE, in_range, whole_as_int
+from ci_gate.safe_numbers import OUT_OF_RANGE, in_range, show_amount, whole_as_int
 
 
 def point_date(point: TrendPoint) -> str:
@@ -16,7 +16,7 @@ def point_date(point: TrendPoint) -> str:
 
 
 def metric_value(value: float | None, unit: str) -> str:
-    """A trend number as people read it: `1,350 ms`, `0.42 %`, `12,000`; `no data`, or
+    """A trend number as people read it: `1,350 ms`, `538.7 ms`, `0.42 %`, `12,000`; `no data`, or
     `out of range` for a number no chart or sum can take (NaN, ±1.7e308, 400 digits)."""
     if value is None:
         return "no data"
@@ -25,8 +25,7 @@ def metric_value(value: float | None, unit: str) -> str:
         return OUT_OF_RANGE
     if unit == "%":
         return f"{number:.2f} %"
-    shown = f"{number:,.0f}" if abs(number) >= 100 or number.is_integer() else f"{number:,.1f}"
-    return f"{shown} {unit}".rstrip()
+    return show_amount(number, unit)  # as the KPI table spells the same run's numbers
 
 
 def sparkline_line(trend: Trend, metric: str, title: str, unit: str) -> str:

@@ -6,6 +6,7 @@ as in the KPI table and the headline (`1,830 ms`, `14,310`)."""
 from __future__ import annotations
 
 import json
+import re
 
 from ci_gate.commands.wait import kpi_line
 from ci_gate.domain.findings import (
@@ -84,3 +85,20 @@ def test_a_number_is_spelled_one_way_in_every_table() -> None:
         for shown in ("1,830 ms", "14,310", "13,080 / 14,310", "1,350 ms", "0.4 %", "0.9 %"):
             assert shown in report, shown
     assert "p90 1,830 ms > 1,500 ms" in outcome.reason
+
+
+def test_the_trend_spells_this_runs_numbers_as_the_kpi_table() -> None:
+    """The trend's table and sparkline lines rounded 538.7 ms to `539 ms` beside the KPI
+    table's `538.7 ms` for the same run: one spelling (`show_amount`) in the tables (the
+    charts' own labels are report/svg.py's)."""
+    kpis = {"hits": 27000.0, "avg": 538.7, "tp90": 1340.0}
+    points = (
+        TrendPoint("1", 1.7e9, "pass", p90=1210.0, avg=471.25, errors=0.4, hits=14380.0),
+        TrendPoint("2", 1.8e9, "fail", p90=1340.0, avg=538.7, errors=2.6, hits=27000.0),
+    )
+    trend = Trend(asked=2, points=points)
+    outcome = make_outcome(master_outcome(kpis=kpis, trend=trend))
+    tables = re.sub(r"<svg.*?</svg>", "", render_html(outcome), flags=re.S)  # charts: not here
+    for report in (render_markdown(outcome), tables):
+        assert "538.7 ms" in report and "539 ms" not in report
+        assert "471.2 ms" in report and "1,340 ms" in report and "27,000" in report
