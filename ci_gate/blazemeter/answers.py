@@ -309,15 +309,19 @@ def parse_criteria_with_notes(
     return tuple(criteria), tuple(dict.fromkeys(notes))
 
 
-#: A KPI name worth keeping: a short identifier (it becomes a metric name and a JSON key).
-_KPI_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,40}")
+#: The longest KPI name kept (it becomes a JSON key, a table cell and a metric's HELP).
+_KPI_NAME_LENGTH = 100
+#: The text fields of a summary row: a label's name or id is no KPI, even when it looks
+#: like a number (`"name": "12"`); any other field's numeric string is (`"tp90": "1234.5"`).
+_TEXT_FIELDS = frozenset({"lb", "label", "labelid", "labelname", "name", "id"})
 
 
 def parse_kpis(master_id: str, result: object) -> dict[str, float] | None:
     """`result.summary[0]` (label ALL) of the default summary report; None when no data.
 
-    Only finite numbers under short identifier names are kept (a name becomes a metric
-    name and a JSON key): whatever else the server puts there is left out.
+    Every finite number (numeric strings too) is kept under any name that is one plain
+    line (nothing the sanitiser would change; metrics.txt makes its own metric names):
+    whatever else the server puts there is left out.
     """
     if not isinstance(result, Mapping):
         raise MalformedResponseError(f"master {master_id}: the summary answer has no result")
@@ -336,15 +340,13 @@ def parse_kpis(master_id: str, result: object) -> dict[str, float] | None:
         return None
     kpis: dict[str, float] = {}
     for name, raw in row.items():
-        if isinstance(raw, str):
-            continue  # text (a label name, a date) is no KPI, even when it looks like one
+        if not isinstance(name, str) or not 0 < len(name) <= _KPI_NAME_LENGTH:
+            continue
+        if isinstance(raw, str) and name.lower() in _TEXT_FIELDS:
+            continue  # a label's name or id, even when it looks like a number
         value = number_or_none(raw)  # an integer too large for a float is left out
-        if (
-            value is not None
-            and _KPI_NAME.fullmatch(str(name))
-            and one_line(str(name)) == name  # nothing the sanitiser would change (a secret)
-        ):
-            kpis[str(name)] = value
+        if value is not None and one_line(name) == name:  # nothing the sanitiser changes
+            kpis[name] = value
     ordered = {name: kpis.pop(name) for name in KNOWN_KPIS if name in kpis}
     ordered.update(sorted(kpis.items()))
     return ordered or None

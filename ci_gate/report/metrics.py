@@ -17,6 +17,12 @@ def _metric_name(kpi: str) -> str:
     return "blazemeter_" + _NOT_IN_A_NAME.sub("_", kpi).lower()
 
 
+def _help_text(text: str) -> str:
+    """A KPI's name as OpenMetrics' HELP carries any text: backslash, quote and line
+    breaks escaped (the name is already one plain line: `parse_kpis`)."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
 def metric_names(kpis: list[str]) -> dict[str, str]:
     """KPI name -> metric name, one family each: names that meet after sanitising
     (`avg`/`Avg`, `a.b`/`a_b`) are told apart by a suffix, in sorted order, so the
@@ -61,7 +67,7 @@ def render_metrics(outcome: Outcome) -> str | None:
     for kpi, samples in families.items():
         metric = names[kpi]
         label, unit = KNOWN_KPIS.get(kpi, (kpi, ""))
-        described = _NOT_IN_A_NAME.sub(" ", label).strip() + (f" in {unit}" if unit else "")
+        described = _help_text(label) + (f" in {unit}" if unit else "")
         lines.append(f"# TYPE {metric} gauge")
         lines.append(f"# HELP {metric} BlazeMeter {described}, label ALL")
         lines += [f"{metric}{labels} {plain_number(value)}" for labels, value in samples]

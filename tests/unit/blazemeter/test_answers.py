@@ -104,7 +104,7 @@ def test_kpis_keep_finite_numbers_under_plain_names() -> None:
             }
         ]
     }
-    assert parse_kpis("1", result) == {"hits": 10.0, "tp90": 480.5}
+    assert parse_kpis("1", result) == {"hits": 10.0, "tp90": 480.5, "bad name!": 1.0}
     assert parse_kpis("1", {"summary": []}) is None
 
 
@@ -175,5 +175,30 @@ def test_criteria_values_that_are_not_finite_become_none_with_a_note() -> None:
 
 
 def test_kpis_read_numeric_strings_and_leave_out_integers_too_large() -> None:
-    row = {"lb": "ALL", "hits": 500.0, "bytes": int("9" * 400), "avg": 12, "name": "12"}
-    assert parse_kpis("1", {"summary": [row]}) == {"hits": 500.0, "avg": 12.0}
+    """Numbers may come as numeric strings (the contract): `"1234.5"` is a KPI; the text
+    fields of a row (its label and id, a name) are not, even when they look like numbers."""
+    row = {
+        "lb": "ALL",
+        "hits": 500.0,
+        "bytes": int("9" * 400),
+        "avg": 12,
+        "name": "12",
+        "id": "7",
+        "labelId": "42",
+        "tp90": "1234.5",
+        "std": " 3 ",
+        "when": "2026-01-02",
+    }
+    assert parse_kpis("1", {"summary": [row]}) == {
+        "hits": 500.0,
+        "avg": 12.0,
+        "tp90": 1234.5,
+        "std": 3.0,
+    }
+
+
+def test_kpis_keep_any_name_that_is_one_plain_line() -> None:
+    """Outside review of issue 29 (minor): `a-b`, `9lives`, `ünï` were dropped silently;
+    metrics.txt is valid for any KPI name (its sanitiser gives the metric names)."""
+    row = {"lb": "ALL", "a-b": 1, "9lives": 2, "ünï": 3, "line\nbreak": 4, "x" * 300: 5}
+    assert parse_kpis("1", {"summary": [row]}) == {"9lives": 2.0, "a-b": 1.0, "ünï": 3.0}

@@ -48,3 +48,22 @@ def test_metrics_keep_one_family_per_kpi_when_names_collide_after_sanitising() -
         "blazemeter_bytes": [51234567.0],
     }
     assert "blazemeter_bytes 51234567\n" in text
+
+
+def test_metrics_parse_for_names_that_are_no_identifiers() -> None:
+    """Outside review of issue 29 (minor): any KPI name gives a valid metric family, and
+    its HELP names the KPI as BlazeMeter did."""
+    kpis = {"a-b": 1.0, "9lives": 2.0, "ünï": 3.0, 'q"uo\\te': 4.0, "ü": 5.0}
+    text = render_metrics(make_outcome(master_outcome(kpis=kpis)))
+    assert text is not None
+    families = {
+        family.name: (family.documentation, [sample.value for sample in family.samples])
+        for family in text_string_to_metric_families(text)  # type: ignore[no-untyped-call]
+    }
+    assert sorted(value for _, (_, [value]) in families.items()) == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert families["blazemeter_a_b"][0] == "BlazeMeter a-b, label ALL"
+    assert families["blazemeter_9lives"][0] == "BlazeMeter 9lives, label ALL"
+    assert {doc for doc, _ in families.values()} >= {
+        "BlazeMeter ünï, label ALL",
+        'BlazeMeter q"uo\\te, label ALL',
+    }
