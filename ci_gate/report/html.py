@@ -1,13 +1,14 @@
 """report.html: the whole outcome on one self-contained page, charts included.
 
-No script, no network request of any kind (the Content-Security-Policy forbids both), so
-the page reads the same opened from a CI artifact, a mail attachment or a laptop offline.
-The overall verdict is on top, then (with several masters) an overview of them; failing
-masters come first, one section each, with the status timeline and events by level on
-one time axis, the run's KPI charts (`kpi_charts`), BlazeMeter's criteria, the KPIs, the
-baseline and the trend. Server text goes through `html_text` only, inside `<bdi>` so that
-right-to-left text cannot reorder what is around it. Over 300 lines on purpose: the page's
-sections are read top to bottom as the reader meets them, and share one style sheet.
+No script, no network request of any kind (the Content-Security-Policy forbids both), so the
+page reads the same opened from a CI artifact, a mail attachment or a laptop offline. The
+overall verdict is on top, then (with several masters) an overview of them; failing masters
+come first, one section each, with the status timeline, events by level and the run's KPI
+charts (`kpi_charts`) on one time axis, the run's own clock (`run_clock`), BlazeMeter's
+criteria, the KPIs, the baseline and the trend. Server text goes through `html_text` only,
+inside `<bdi>` so that right-to-left text cannot reorder what is around it. Over 300 lines
+on purpose: the page's sections are read top to bottom as the reader meets them, and share
+one style sheet.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
 
 from ci_gate.domain.levels import LEVELS, NAMES_BY_NUMBER
 from ci_gate.domain.outcome import MasterOutcome, Outcome
@@ -35,9 +35,9 @@ from ci_gate.judging.reason import run_reason
 from ci_gate.report.html_text import html_text
 from ci_gate.report.kpi_charts import kpi_section
 from ci_gate.report.live_rows import criterion_row
+from ci_gate.report.run_clock import REACH_AFTER, REACH_BEFORE, RunClock, run_clock, status_times
 from ci_gate.report.svg import (
     HALF_WIDTH,
-    TimeSpan,
     drawable,
     line_chart,
     paired_bars,
@@ -133,56 +133,20 @@ def _table(
     return "".join(parts)
 
 
-#: events this far before the wait began, or after it ended, are on a clock too far from
-#: the gate's to share its axis (a server's clock gone wrong): counted, not drawn
-EVENT_REACH_BEFORE = 7 * 86400.0
-EVENT_REACH_AFTER = 3600.0
-
-
-def _event_offset(event: Event, origin: datetime) -> float | None:
-    """Seconds from `origin` to the event (None: its time names no date)."""
-    moment = utc_moment(event.t)
-    return None if moment is None else (moment - origin).total_seconds()
-
-
-def _placed_events(
-    events: Sequence[Event], origin: datetime, end: float
-) -> list[tuple[float, Event]]:
-    """The events whose time can share the wait's axis, with their seconds from `origin`."""
-    return [
-        (offset, event)
-        for event in events
-        if (offset := _event_offset(event, origin)) is not None
-        and -EVENT_REACH_BEFORE <= offset <= end + EVENT_REACH_AFTER
-    ]
-
-
-def master_span(master: MasterOutcome, outcome: Outcome) -> TimeSpan:
-    """The one time axis of a master's status and event charts: seconds since the wait
-    began, from the first event (a run watched late has events before it) to the wait's
-    end, the deadline and every stop request included."""
-    end = drawable(outcome.waited) or 0.0
-    times = [0.0, end]
-    times += [change.elapsed for change in master.timeline]
-    times += [stop.elapsed for stop in master.stop_requests]
-    for offset, _ in _placed_events(master.events, outcome.started_at, end):
-        times += [offset, offset + 1.0]  # an event's time names a whole second
-    deadline = drawable(outcome.timeout)
-    if deadline is not None and master.verdict is Verdict.TIMEOUT:
-        times.append(deadline)
-    return TimeSpan.around(times, f"time since the wait began ({iso_utc(outcome.started_at)} = 0s)")
-
-
 def events_over_time(
-    events: Sequence[Event], origin: datetime, span: TimeSpan
+    events: Sequence[Event], clock: RunClock
 ) -> tuple[float, list[tuple[float, dict[str, int]]]]:
-    """Events counted per level in round slices of the span from its start (at most
+    """Events counted per level in round slices of the axis from its start (at most
     about `EVENT_BUCKETS`, none under a second: an event's time is a whole second): the
-    slices' width, and each slice's start (seconds since `origin`) with its counts, in
-    time order."""
+    slices' width, and each slice's start (seconds on `clock`) with its counts, in time
+    order."""
+    span = clock.span
     width = max(1.0, time_step((span.high - span.low) / EVENT_BUCKETS))
     buckets: dict[float, Counter[str]] = {}
-    for offset, event in _placed_events(events, origin, span.high):
+    for event in events:
+        offset = clock.place(event.t)
+        if offset is None:
+            continue
         start = span.low + math.floor((offset - span.low) / width) * width
         buckets.setdefault(start, Counter())[_level_key(event)] += 1
     return width, [(start, dict(buckets[start])) for start in sorted(buckets)]
@@ -199,11 +163,11 @@ def _level_key(event: Event) -> str:
     return NAMES_BY_NUMBER.get(event.level_number, "OTHER")
 
 
-def _events_chart(master: MasterOutcome, outcome: Outcome, span: TimeSpan) -> str:
-    width, buckets = events_over_time(master.events, outcome.started_at, span)
+def _events_chart(master: MasterOutcome, outcome: Outcome, clock: RunClock) -> str:
+    width, buckets = events_over_time(master.events, clock)
     order = [*LEVELS, "OTHER"]
     marked = frozenset(name for name, number in LEVELS.items() if number >= outcome.threshold)
-    chart = stacked_bars("Events by level over time", span, width, buckets, order, marked)
+    chart = stacked_bars("Events by level over time", clock.span, width, buckets, order, marked)
     undated = undated_events(master.events)
     drawn = sum(sum(counts.values()) for _, counts in buckets)
     far = len(master.events) - undated - drawn
@@ -215,16 +179,19 @@ def _events_chart(master: MasterOutcome, outcome: Outcome, span: TimeSpan) -> st
     if far > 0:
         chart += (
             f'<p class="hint">{far} {plural(far, "event")} dated more than '
-            f"{format_duration(EVENT_REACH_BEFORE)} before the wait or "
-            f"{format_duration(EVENT_REACH_AFTER)} after it (a clock gone wrong?) not drawn</p>"
+            f"{format_duration(REACH_BEFORE)} before the wait or "
+            f"{format_duration(REACH_AFTER)} after it (a clock gone wrong?) not drawn</p>"
         )
     return chart
 
 
-def _timeline_chart(master: MasterOutcome, outcome: Outcome, span: TimeSpan) -> str:
+def _timeline_chart(master: MasterOutcome, outcome: Outcome, clock: RunClock) -> str:
+    """The status changes, the stop requests and the deadline, each placed by its UTC time
+    on the master's one axis."""
+    start = outcome.started_at.timestamp()
     marks = [
         (
-            stop.elapsed,
+            clock.place(start + stop.elapsed),
             "stop",
             f"{stop.action or 'stop'} sent: {stop.why}"
             if stop.action
@@ -233,13 +200,19 @@ def _timeline_chart(master: MasterOutcome, outcome: Outcome, span: TimeSpan) -> 
         for stop in master.stop_requests
     ]
     deadline = drawable(outcome.timeout)
-    if deadline is not None and span.low <= deadline <= span.high:
-        marks.insert(0, (deadline, "deadline", f"deadline (--timeout {format_duration(deadline)})"))
+    at = None if deadline is None else clock.place(start + deadline)
+    if deadline is not None and at is not None and clock.span.low <= at <= clock.span.high:
+        marks.insert(0, (at, "deadline", f"deadline (--timeout {format_duration(deadline)})"))
+    points = [
+        (second, progress, status)
+        for moment, progress, status in status_times(master)
+        if (second := clock.place(moment)) is not None
+    ]
     return step_chart(
         "Status over time (progress code)",
-        [(change.elapsed, change.progress, change.status) for change in master.timeline],
-        span=span,
-        marks=marks,
+        points,
+        span=clock.span,
+        marks=[(when, kind, words) for when, kind, words in marks if when is not None],
     )
 
 
@@ -442,16 +415,17 @@ def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
         parts.append(f"<p><strong>Why:</strong> {_t(master.error, 1000)}</p>")
     if master.report_url:
         parts.append(f"<p><strong>Report:</strong> {_link(master.report_url)}</p>")
-    span = master_span(master, outcome)
+    clock = run_clock(master, outcome)
     parts += [
         "<h3>Status timeline</h3>",
-        _timeline_chart(master, outcome, span),
+        _timeline_chart(master, outcome, clock),
         "<h3>Events by level over time</h3>",
-        _events_chart(master, outcome, span),
+        _events_chart(master, outcome, clock),
         _live_section(master),
         kpi_section(
             master.kpi_timeline,
             [(live.criterion, live.judgement) for live in master.live_criteria],
+            clock=clock,
         ),
         _criteria_section(master),
         _kpi_section(master),

@@ -1,12 +1,13 @@
 """report.html's KPI charts: the run's own curves, with the live criteria drawn on them.
 
-What a performance engineer looks at first (issue 31 item 5): average response time,
-hits/s, errors % and active users over the run's own time (seconds since its first second
-of data), for ALL and each label a criterion names; each criterion's threshold drawn on
-the chart of what it measures and each breach window shaded. A criterion whose threshold
-is not a per-second value of a chart here (a percentile, a count summed over a window) has
-its window shaded and says so under the charts, never a line that would mislead.
-Built from plain values (`KpiPoint`s, `LiveCriterion` and `LiveJudgement`), drawn by `svg`.
+What a performance engineer looks at first (issue 31 item 5): average response time, hits/s,
+errors % and active users over the run's own time (in report.html the master's one time
+axis, `run_clock`, shared with its status and events), for ALL and each label a criterion
+names; each criterion's threshold drawn on the chart of what it measures and each breach
+window shaded. A criterion whose threshold is not a per-second value of a chart here (a
+percentile, a count summed over a window) has its window shaded and says so under the
+charts, never a line that would mislead. Built from plain values (`KpiPoint`s,
+`LiveCriterion` and `LiveJudgement`), drawn by `svg`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ci_gate.domain.live_criteria import JudgeState, LiveCriterion, LiveJudgemen
 from ci_gate.formatting import iso_utc, utc_moment
 from ci_gate.judging.live_labels import find_label
 from ci_gate.report.html_text import html_text
+from ci_gate.report.run_clock import RunClock
 from ci_gate.report.svg import HALF_WIDTH, TimeSpan, drawable, kpi_chart
 from ci_gate.report.ticks import time_label
 
@@ -81,12 +83,10 @@ def placement(criterion: LiveCriterion) -> tuple[str, float | None]:
     return "errors", None  # a count of failures or successes
 
 
-def _timed(points: Sequence[KpiPoint], origin: float) -> list[tuple[float, KpiPoint]]:
-    """Each point with its second since `origin` (a point whose second names no time is
-    left out); read once per label, for all its charts."""
-    return [
-        (second - origin, point) for point in points if (second := drawable(point.ts)) is not None
-    ]
+def _timed(points: Sequence[KpiPoint], clock: RunClock) -> list[tuple[float, KpiPoint]]:
+    """Each point with its second on `clock` (a point whose second names no time, or one
+    too far from the wait, is left out); read once per label, for all its charts."""
+    return [(second, point) for point in points if (second := clock.place(point.ts)) is not None]
 
 
 def _series(
@@ -131,8 +131,11 @@ def _window(
 def kpi_section(
     timeline: Mapping[str, Sequence[KpiPoint]],
     criteria: Sequence[tuple[LiveCriterion, LiveJudgement]] = (),
+    *,
+    clock: RunClock | None = None,
 ) -> str:
-    """The KPI charts of one master ("" when it has no live data)."""
+    """The KPI charts of one master ("" when it has no live data), on `clock` (the
+    master's one time axis, `run_clock`; without it, from the first second of data)."""
     names = [name for name, points in timeline.items() if points]
     if not names:
         return ""
@@ -145,17 +148,23 @@ def kpi_section(
     ]
     if not seconds:
         return ""
-    origin = min(seconds)
-    moment = utc_moment(origin)
-    span = TimeSpan(0.0, max(max(seconds) - origin + 1.0, 1.0), "run time since its first second")
+    if clock is None:
+        origin = min(seconds)
+        span = TimeSpan(
+            0.0, max(max(seconds) - origin + 1.0, 1.0), "run time since its first second"
+        )
+        clock = RunClock(origin, span, origin, max(seconds))
+        moment = utc_moment(origin)
+        since = f"from its first second of data{f' ({iso_utc(moment)})' if moment else ''}"
+    else:
+        since = "on the time axis of the status and events above"
     parts = [
         '<h3 class="kpis">The run\'s KPIs over its own time</h3>',
-        '<p class="hint">One point per second of the run as BlazeMeter measured it, from its '
-        f"first second of data{f' ({iso_utc(moment)})' if moment else ''}; a dashed red "
-        "line is a live criterion's threshold, a red band a breach window.</p>",
+        f'<p class="hint">One point per second of the run as BlazeMeter measured it, {since}; '
+        "a dashed red line is a live criterion's threshold, a red band a breach window.</p>",
     ]
     for name in names:
-        parts.append(_label_charts(name, timeline[name], names, criteria, origin, span))
+        parts.append(_label_charts(name, timeline[name], names, criteria, clock))
     return "".join(parts)
 
 
@@ -164,8 +173,7 @@ def _label_charts(
     points: Sequence[KpiPoint],
     names: Sequence[str],
     criteria: Sequence[tuple[LiveCriterion, LiveJudgement]],
-    origin: float,
-    span: TimeSpan,
+    clock: RunClock,
 ) -> str:
     mine = [(c, j) for c, j in criteria if _label_of(c, names) == name]
     measures = list(MEASURES)
@@ -174,7 +182,7 @@ def _label_charts(
         if extra is not None and extra not in measures:
             measures.append(extra)
     parts = [f'<h4 class="label">label <bdi>{html_text(name, 200)}</bdi></h4><div class="charts">']
-    timed = _timed(points, origin)
+    timed = _timed(points, clock)
     not_drawn: list[str] = []
     for measure in measures:
         thresholds: list[tuple[float, str]] = []
@@ -187,13 +195,13 @@ def _label_charts(
                 not_drawn.append(criterion.name)
             else:
                 thresholds.append((threshold, criterion.name))
-            shaded = _window(criterion.name, judgement.window, origin)
+            shaded = _window(criterion.name, judgement.window, clock.origin)
             if judgement.state is JudgeState.BREACHED and shaded is not None:
                 windows.append(shaded)
         chart = kpi_chart(
             f"{measure.heading} of {name}",
             _series(timed, measure.value),
-            span=span,
+            span=clock.span,
             y_title=measure.y_title,
             kind=measure.kind,
             thresholds=thresholds,

@@ -39,12 +39,12 @@ from ci_gate.simulator.live_data import (
     data_labels,
     summary_report,
 )
+from ci_gate.simulator.real_clock import real_clock_shift
 from ci_gate.simulator.scenario import Fault, Scenario, TestScript
 from ci_gate.simulator.state import (
     MasterRun,
     filter_events,
     master_object,
-    real_clock_shift,
     report_fault,
     runs_of_test,
     thresholds,

@@ -1,10 +1,14 @@
-"""A simulated master's progress through its scenario, one poll (or second) at a time."""
+"""A simulated master's progress through its scenario, one poll (or second) at a time.
+
+Over 300 lines on purpose: the answers about a master (its status, master object, place in
+its test's list of runs, verdict) are read from the one state played here, kept together.
+"""
 
 from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,7 +113,7 @@ class MasterRun:
             else:
                 self.end_second = self.duration
             # on the run's own clock, where its KPI timeline is (`created` + its seconds)
-            self.ended_at = self.script.report.created + self.end_second
+            self.ended_at = self.created + self.end_second
 
     @property
     def has_data(self) -> bool:
@@ -320,28 +324,3 @@ def runs_of_test(runs: dict[str, MasterRun], test_id: str) -> list[dict[str, Any
             }
         )
     return sorted(listed, key=lambda row: row["created"], reverse=True)
-
-
-def _scenario_times(script: MasterScript) -> list[int]:
-    """The times a scenario writes for one run: its `created` and its events' own `t`."""
-    times = [script.report.created]
-    for step in script.steps:
-        times += [
-            int(t)
-            for event in step.events
-            if isinstance(t := event.get("t"), int | float)
-            and not isinstance(t, bool)
-            and abs(t) < 1e12  # a hostile `t` (NaN, 1e300) is served as written
-            and t == t
-        ]
-    return times
-
-
-def real_clock_shift(scripts: Iterable[MasterScript], now: float) -> int:
-    """The one shift that plays a scenario on the real clock: its latest time (the newest
-    run's `created`, or the last event a recorded run wrote) becomes `now`, every other
-    time moved by the same seconds, so relative times and order are kept (a baseline a
-    day older stays a day older; a recording's hour of events ends now, its run started
-    an hour ago, as a run started before the wait)."""
-    times = [t for script in scripts for t in _scenario_times(script)]
-    return int(now) - max(times) if times else 0

@@ -372,7 +372,10 @@ def master_outcome(
         "master_id": "123",
         "status": "ENDED",
         "progress": 140,
-        "timeline": (StatusChange(datetime(2026, 1, 2, tzinfo=timezone.utc), 0.0, "ENDED", 140),),
+        # seen when make_outcome's wait began
+        "timeline": (
+            StatusChange(datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), 0.0, "ENDED", 140),
+        ),
     }
     defaults.update(fields)
     return MasterOutcome(verdict=Verdict(verdict), offending=offending, **defaults)

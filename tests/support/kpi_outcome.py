@@ -10,8 +10,9 @@ from ci_gate.domain.live_criteria import JudgeState, LiveJudgement
 from ci_gate.domain.outcome import LiveCriterionOutcome, MasterOutcome
 from tests.support.helpers import master_outcome
 
-#: the run's first second (Unix time)
-RUN_START = 1_796_000_000
+#: the run's first second (Unix time): 200 s before make_outcome's wait began (the run was
+#: started, then waited on)
+RUN_START = 1_767_323_045 - 200
 #: seconds of data the run had when it was stopped
 RUN_SECONDS = 190
 

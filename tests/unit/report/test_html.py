@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from lxml import html as lxml_html
@@ -194,10 +194,13 @@ def _hang_outcome() -> Outcome:
         "timeout",
         status="DATA_RECEIVED",
         progress=100,
-        timeline=(
-            StatusChange(start, 0.01, "CREATE", 5),
-            StatusChange(start, 0.2, "BOOT_STARTING", 25),
-            StatusChange(start, 0.4, "DATA_RECEIVED", 100),
+        timeline=tuple(
+            StatusChange(start + timedelta(seconds=elapsed), elapsed, status, progress)
+            for elapsed, status, progress in (
+                (0.01, "CREATE", 5),
+                (0.2, "BOOT_STARTING", 25),
+                (0.4, "DATA_RECEIVED", 100),
+            )
         ),
         stop_requests=(StopRequest(15.02, "stop", "timed out (--stop-on-timeout)"),),
         stop_action="stop",
@@ -220,7 +223,7 @@ def test_the_timeline_and_the_events_share_one_axis_to_the_deadline_with_the_sto
 
     assert ticks(steps) == ticks(bars)  # one time axis, tick for tick
     assert [text for _, text in ticks(steps)] == ["0s", "2s", "4s", "6s", "8s", "10s", "12s", "14s"]
-    title = "time since the wait began (2026-01-02T03:04:05Z = 0s)"
+    title = "run time (0s = 2026-01-02T03:04:05Z, its first known moment)"
     for svg in (steps, bars):
         assert [t.text for t in svg.xpath(".//text[@class='axis-title x']")] == [title]
     assert steps.xpath(".//text[@class='axis-title y']")[0].text == "progress code"

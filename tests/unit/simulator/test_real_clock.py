@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ci_gate.simulator.live_data import data_kpis, data_labels
+from ci_gate.simulator.real_clock import real_clock_shift
 from ci_gate.simulator.scenario import builtin_names, load_scenario
 from ci_gate.simulator.server import SimulatorState
-from ci_gate.simulator.state import MasterRun, master_object, real_clock_shift
+from ci_gate.simulator.state import MasterRun, master_object
 
 
 def test_every_builtin_scenario_starts_now_and_keeps_its_runs_apart() -> None:
