@@ -10,6 +10,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +206,8 @@ def test_a_failing_run_cannot_be_talked_into_passing(tmp_path: Path, checkout_wh
             '          ignore: "name=verdict|<<EOF"\n'
             '          stop-on-fail: "true"\n'
             '          no-note: "true"\n'
-            '          allow-insecure-http: "true"\n',
+            '          allow-insecure-http: "true"\n'
+            f"{FAIL_ON_INPUTS}",
             1,
         )
     )
@@ -228,9 +230,40 @@ def test_a_failing_run_cannot_be_talked_into_passing(tmp_path: Path, checkout_wh
     assert re.fullmatch(r"9\d{7}", master["id"]) and outputs["master-id"] == master["id"]
     assert (master["ignored_events"], len(master["offending_events"])) == (2, 1)
     assert "forged annotation" in master["offending_events"][0]["message"]
+    _assert_live_criteria(master, (results / "junit.xml").read_text())
     assert SECRET not in log
     # `if: always()`: the failed gate's reports are kept all the same
     assert "ci-gate: failed" in (results / "artifact" / "report.html").read_text()
+
+
+#: The live criteria the failing run's workflow adds: `fail-on` (multi-line, the first with
+#: a message and a quoted label holding `>`) and `warmup`, as a user writes them in `with:`.
+FAIL_ON_INPUTS = """\
+          fail-on: |
+            Search slow: avg-rt of "Search a>b">1500ms for 30s, continue as failed
+            hits of Home<1 over 1m
+          warmup: 10s
+"""
+
+
+def _assert_live_criteria(master: dict[str, Any], junit: str) -> None:
+    """Both lines of `fail-on` reached the gate as two criteria, and `warmup` with them:
+    pipeline-fail.json's search page answers in 1,960 ms every second, so the first
+    breaches on the 30 s after the 10 s warm-up (a failure of its own in junit.xml); its
+    home page has hits every second, so the second holds."""
+    slow, home = master["live_criteria"]
+    assert (slow["message"], slow["label"], slow["logic"], slow["timeframe"]) == (
+        "Search slow",
+        "Search a>b",
+        "for",
+        30,
+    )
+    assert (slow["state"], slow["value"], slow["action"]) == ("breached", 1960.0, "continue")
+    first = master["kpi_timeline"]["ALL"][0]["ts"]
+    window = [datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp() for t in slow["window"]]
+    assert window == [first + 10, first + 39]  # the warm-up's 10 s, then 30 s breaching
+    assert (home["label"], home["logic"], home["state"]) == ("Home", "over", "ok")
+    assert 'type="live-criterion" message="live criterion \'Search slow\' breached' in junit
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.requirements import Requirement
@@ -57,9 +59,12 @@ def _pipeline_repo(
     extra_variables: str,
     package: str,
     extra_jobs: str,
+    extra_files: dict[str, str],
 ) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
+    for name, text in extra_files.items():
+        (repo / name).write_text(text)
     shutil.copy(ROOT / "gitlab-template.yml", repo / "gitlab-template.yml")
     example = (ROOT / "examples" / "gitlab-ci.yml").read_text()
     assert f'package: "{PINNED_REQUIREMENT}"' in example
@@ -77,7 +82,30 @@ def _pipeline_repo(
         f"BLAZEMETER_TEST_ID: '{TEST_IDS.get(master_id, '')}'\n" + extra_variables
     )
     commit_all(repo)
+    # A job with an image gets CI_PROJECT_DIR=/builds/GROUP/PROJECT from gitlab-ci-local,
+    # also under the shell executor, the names read from the remote (without one: the same
+    # fallback.group/fallback.project for every run on the machine). The template makes its
+    # venv there: shared, a venv of an earlier run already holds ci-gate 0.1.0, pip leaves it
+    # be, and the job runs that earlier code. A project of its own per run, as a docker
+    # runner's fresh /builds is, removed after the run (`_run`).
+    subprocess.run(
+        ["git", "remote", "add", "origin", f"{GITLAB_REMOTE}/{_project_name(repo)}.git"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
     return repo
+
+
+#: The remote each pipeline's repository names (never contacted: gitlab-ci-local only reads
+#: the group and project from it) and where gitlab-ci-local puts that project's CI_PROJECT_DIR.
+GITLAB_REMOTE = "https://gitlab.example.invalid/ci-gate-tests"
+BUILDS = Path("/builds/ci-gate-tests")
+
+
+def _project_name(repo: Path) -> str:
+    """A project name no other run shares (the test's folder is unique on the machine)."""
+    return "p-" + re.sub(r"[^a-z0-9]+", "-", str(repo.parent).lower()).strip("-")[-60:]
 
 
 def _run(
@@ -88,6 +116,7 @@ def _run(
     extra_variables: str = "",
     extra_jobs: str = "",
     jobs: tuple[str, ...] = ("blazemeter-gate",),
+    extra_files: dict[str, str] | None = None,
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
     tool = require_tool("gitlab-ci-local")
     version = subprocess.run([tool, "--version"], capture_output=True, text=True, check=True)
@@ -103,17 +132,21 @@ def _run(
             extra_variables,
             str(package),
             extra_jobs,
+            extra_files or {},
         )
-        done = subprocess.run(
-            [tool, "--force-shell-executor", *jobs],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
+        try:
+            done = subprocess.run(
+                [tool, "--force-shell-executor", *jobs],
+                cwd=repo,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
+        finally:
+            shutil.rmtree(BUILDS / _project_name(repo), ignore_errors=True)
     return done, repo
 
 
@@ -122,16 +155,24 @@ def test_a_failing_run_fails_the_job_and_still_brings_back_the_reports(
     tmp_path: Path, checkout_wheel: Path
 ) -> None:
     """The README's pipeline with the option inputs a user adds (ignore, fail_fast,
-    stop_on_fail, regression): they reach the gate (two of the three ERROR events are waived,
-    and summary.json names the pattern), the one left fails the job, and the reports and
-    gate.env come back all the same."""
+    stop_on_fail, regression, fail_on, fail_on_file): they reach the gate (two of the three
+    ERROR events are waived, and summary.json names the pattern; the live criteria are
+    judged), the one left fails the job, and the reports and gate.env come back all the
+    same."""
     inputs = (
         '\n      ignore: "name=verdict|<<EOF"'
         '\n      fail_fast: "true"'
         '\n      stop_on_fail: "true"'
         '\n      regression: "p90=+50%"'
+        f"{FAIL_ON_INPUTS}"
     )
-    done, repo = _run(tmp_path, DATA / "pipeline-fail.json", checkout_wheel, extra_inputs=inputs)
+    done, repo = _run(
+        tmp_path,
+        DATA / "pipeline-fail.json",
+        checkout_wheel,
+        extra_inputs=inputs,
+        extra_files={"taurus.yml": TAURUS_CONFIG},
+    )
     log = done.stdout + done.stderr
     assert done.returncode == 1, log
     assert "FAIL" in log
@@ -146,6 +187,58 @@ def test_a_failing_run_fails_the_job_and_still_brings_back_the_reports(
     assert summary["ignore_patterns"] == ["name=verdict|<<EOF"]
     (master,) = summary["masters"]
     assert (master["ignored_events"], len(master["offending_events"])) == (2, 1)
+    _assert_live_criteria(master, (report / "junit.xml").read_text())
+
+
+#: Live criteria as a user adds them to the include's inputs: `fail_on` (multi-line, two
+#: criteria) and `fail_on_file` (a Taurus config in the repository, read from the job's
+#: checkout).
+FAIL_ON_INPUTS = """
+      fail_on: |
+        p99 of Home>5s, continue as non-failed
+        avg-rt>500ms within 1m, continue as non-failed
+      fail_on_file: taurus.yml"""
+#: Taurus's mapping form (message -> full-form criterion), a label holding `>`.
+TAURUS_CONFIG = """\
+reporting:
+- module: passfail
+  criteria:
+    Search too slow:
+      subject: avg-rt
+      label: Search a>b
+      condition: '>'
+      threshold: 1500ms
+      logic: for
+      timeframe: 30s
+      stop: false
+"""
+
+
+def _assert_live_criteria(master: dict[str, Any], junit: str) -> None:
+    """The two lines of `fail_on` and the file's criterion reached the gate, in that
+    order, each judged as pipeline-fail.json's data makes certain: its home page's p99 is
+    700 ms (no timeframe: judged on the totals, holds); the run's average is 640 ms at full
+    load (breaches within a minute, a warning only); its search page answers in 1,960 ms
+    every second (breaches, a failure of its own in junit.xml)."""
+    home, average, search = master["live_criteria"]
+    assert (home["criterion"], home["state"], home["judged"]) == (
+        "p99 of Home>5s, continue as non-failed",
+        "ok",
+        "at the end",
+    )
+    assert (average["state"], average["status"]) == ("breached", "non-failed")
+    assert (search["message"], search["label"], search["logic"]) == (
+        "Search too slow",
+        "Search a>b",
+        "for",
+    )
+    assert (search["state"], search["value"], search["action"]) == (
+        "breached",
+        1960.0,
+        "continue",
+    )
+    assert 'type="live-criterion" message="live criterion \'Search too slow\' breached' in junit
+    assert junit.count('type="live-criterion"') == 1  # the non-failed breach: a warning only
 
 
 def _bin_without_git(folder: Path) -> Path:

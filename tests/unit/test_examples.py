@@ -12,6 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
+from ci_gate.config.fail_on import parse_fail_on
+from ci_gate.config.fail_on_units import parse_warmup
+from ci_gate.config.settings import check_live_criteria
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 GITHUB = sorted(EXAMPLES.glob("github-workflow*.yml"))
@@ -165,3 +169,78 @@ def test_the_azure_example_publishes_the_tests_and_the_reports() -> None:
     assert artifact["inputs"]["targetPath"] == "$(CI_GATE_REPORT_DIR)"
     assert artifact["inputs"]["artifact"] == "ci-gate-report"
     assert steps.index(gate) < steps.index(junit) < steps.index(artifact)
+
+
+#: The lines of a pipeline file's commented `--fail-on` example: its first line (a comment
+#: marker, then the setting) and the lines of its block that follow, indented deeper.
+FAIL_ON_KEYS = ("fail-on", "fail_on", "warmup", "CI_GATE_FAIL_ON")
+FAIL_ON_START = re.compile(rf"^(\s*)(#|//) ((?:{'|'.join(FAIL_ON_KEYS)})\b.*)$")
+
+
+def _uncommented(text: str) -> tuple[str, int]:
+    """The file with its live-criteria example switched on, as a user does by removing
+    the comment markers, and how many settings that switched on."""
+    lines, found, block = text.splitlines(), 0, None
+    for index, line in enumerate(lines):
+        start = FAIL_ON_START.match(line)
+        if start:
+            indent, marker, rest = start.groups()
+            lines[index] = indent + rest
+            found, block = found + 1, (indent, marker)
+        elif block and line.startswith(f"{block[0]}{block[1]}   "):
+            lines[index] = block[0] + line[len(block[0]) + len(block[1]) + 1 :]
+        else:
+            block = None
+    return "\n".join(lines) + "\n", found
+
+
+def _criteria(value: str, timeout: float) -> list[str]:
+    """Every criterion of a setting's value, read as the gate reads `CI_GATE_FAIL_ON` (one
+    per line), checked together as the gate checks them against its timeout."""
+    parsed = tuple(parse_fail_on(line, "CI_GATE_FAIL_ON") for line in value.splitlines() if line)
+    check_live_criteria(parsed, timeout)
+    return [criterion.text for criterion in parsed]
+
+
+@pytest.mark.parametrize("example", GITHUB, ids=[p.name for p in GITHUB])
+def test_every_github_example_shows_live_criteria_the_action_takes(example: Path) -> None:
+    """Switched on, the example's `fail-on` and `warmup` are inputs of the action, in the
+    gate step's `with:`, and every criterion and the warm-up read as the gate reads them."""
+    text, found = _uncommented(example.read_text())
+    assert found == 2, f"{example.name} shows no commented fail-on and warmup example"
+    steps = [step for job in yaml.safe_load(text)["jobs"].values() for step in job["steps"]]
+    (gate,) = [s for s in steps if str(s.get("uses", "")).startswith("ci-gate/ci-gate@")]
+    inputs = set(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
+    assert {"fail-on", "warmup"} <= set(gate["with"]) <= inputs
+    timeout = float(gate["with"].get("timeout", "3600"))
+    assert len(_criteria(gate["with"]["fail-on"], timeout)) == 2
+    parse_warmup(gate["with"]["warmup"], "CI_GATE_WARMUP")
+
+
+@pytest.mark.parametrize("example", GITLAB, ids=[p.name for p in GITLAB])
+def test_every_gitlab_example_shows_live_criteria_the_template_takes(example: Path) -> None:
+    text, found = _uncommented(example.read_text())
+    assert found == 2, f"{example.name} shows no commented fail_on and warmup example"
+    (include,) = yaml.safe_load(text)["include"]
+    spec = next(yaml.safe_load_all((ROOT / "gitlab-template.yml").read_text()))
+    assert {"fail_on", "warmup"} <= set(include["inputs"]) <= set(spec["spec"]["inputs"])
+    timeout = float(include["inputs"]["timeout"])
+    assert len(_criteria(include["inputs"]["fail_on"], timeout)) == 2
+    parse_warmup(include["inputs"]["warmup"], "CI_GATE_WARMUP")
+
+
+def test_the_azure_example_shows_live_criteria_as_a_variable() -> None:
+    """A pipeline variable reaches the script as an environment variable of that name."""
+    text, found = _uncommented(AZURE.read_text())
+    assert found == 1, "azure-pipelines.yml shows no commented CI_GATE_FAIL_ON example"
+    variables = yaml.safe_load(text)["variables"]
+    timeout = float(re.findall(r"--timeout (\d+)", text)[0])
+    assert len(_criteria(variables["CI_GATE_FAIL_ON"], timeout)) == 2
+
+
+def test_the_jenkinsfile_shows_live_criteria_as_an_environment_variable() -> None:
+    text, found = _uncommented((EXAMPLES / "Jenkinsfile").read_text())
+    assert found == 1, "the Jenkinsfile shows no commented CI_GATE_FAIL_ON example"
+    environment = text.split("  environment {", 1)[1].split("\n  stages {", 1)[0]
+    (value,) = re.findall(r"^\s*CI_GATE_FAIL_ON = '([^'\\]*)'$", environment, re.M)
+    assert _criteria(value, 3600) == [value]
