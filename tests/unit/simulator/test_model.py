@@ -24,7 +24,7 @@ from ci_gate.simulator.live_data import (
     data_labels,
     summary_report,
 )
-from ci_gate.simulator.model import label_id
+from ci_gate.simulator.model import RunModel, label_id
 from ci_gate.simulator.scenario import MasterScript, builtin_names, load_scenario
 from ci_gate.simulator.state import (
     MasterRun,
@@ -415,3 +415,37 @@ def test_an_aggregate_reports_all_row_is_its_labels_together(scenario: str, mast
     assert whole["avgResponseTime"] == pytest.approx(weighted, abs=0.5)
     p90s = [row["90line"] for row in labels]
     assert min(p90s) <= whole["90line"] <= max(p90s)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    samples=st.integers(0, 50_000),
+    duration=st.integers(1, 900),
+    users=st.integers(1, 60),
+    phases=st.lists(
+        st.tuples(st.integers(0, 900), st.sampled_from([0.0, 0.25, 0.5, 1.0])), max_size=3
+    ),
+)
+def test_load_phases_keep_the_totals_and_end_the_data_where_no_engine_is_left(
+    samples: int, duration: int, users: int, phases: list[tuple[int, float]]
+) -> None:
+    """Whatever the load phases, a label's samples and errors are kept exactly over the
+    seconds with data, the data ends at the first second no engine sends any, and the
+    users of a second never exceed its share of the planned load."""
+    row = {"labelName": "ALL", "samples": samples, "avgResponseTime": 300, "errorsRate": 1.0}
+    model = RunModel([row], duration=duration, users=users, load=phases)
+    seconds = model.seconds["ALL"]
+    shares = [1.0] * duration
+    for start, share in sorted(phases):
+        shares[start:] = [share] * max(duration - start, 0)
+    ends = next((s for s, share in enumerate(shares) if share <= 0), duration)
+    assert model.data_seconds == len(seconds) == ends
+    if not seconds:
+        assert model.summary(duration, {}) is None
+        return
+    assert sum(point.hits for point in seconds) == samples
+    assert sum(point.errors for point in seconds) == round(samples * 0.01)
+    assert all(1 <= point.users <= max(round(users * shares[point.second]), 1) for point in seconds)
+    summary = model.summary(duration, {})
+    if samples:
+        assert summary is not None and summary["duration"] == ends
