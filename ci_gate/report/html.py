@@ -69,13 +69,16 @@ p.hint{color:#52606d;font-size:13px;margin:0 0 4px}
 section.master{background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:16px 20px;
 margin-bottom:16px}
 section.overview{background:#fff;border:1px solid #d9e2ec;border-radius:8px;
-padding:16px 20px;margin-bottom:16px}table.overview th:nth-child(6){width:40%}
+padding:16px 20px;margin-bottom:16px}
+div.scroll{overflow-x:auto}table.overview{table-layout:auto}
+table.overview td:not(:nth-child(6)){white-space:nowrap;overflow-wrap:normal}
 section.master>h2 .badge,table.overview .badge{font-size:14px;padding:2px 8px;
 border-radius:10px;color:#fff;vertical-align:middle}
 table{border-collapse:collapse;width:100%;margin:6px 0;table-layout:fixed}
 th,td{border:1px solid #d9e2ec;padding:4px 8px;text-align:left;vertical-align:top;
 overflow-wrap:anywhere}
-th{background:#f0f4f8}
+th{background:#f0f4f8;overflow-wrap:normal;word-break:normal;hyphens:none}
+table.overview th{white-space:nowrap}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.this-run td{font-weight:600;background:#fffbea}tr.breached td{background:#fdecea}
 bdi{unicode-bidi:isolate}
@@ -465,9 +468,9 @@ def _overview(ordered: Sequence[MasterOutcome], level: str) -> str:
     ]
     head = ["master", "verdict", "status", "progress", "offending", "why", "report"]
     return (
-        '<section class="overview"><h2>Masters</h2>'
+        '<section class="overview"><h2>Masters</h2><div class="scroll">'
         + _table(head, rows, kind="overview")
-        + "</section>"
+        + "</div></section>"
     )
 
 

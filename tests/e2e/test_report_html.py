@@ -275,3 +275,63 @@ def test_the_kpi_charts_read_in_chromium(browser: Any, tmp_path: Path) -> None:
     width, height, colours = page.screenshot(tmp_path / "kpi.png", scroll_to="h3.kpis")
     assert (width, height) == (SHOT_WIDTH, SHOT_HEIGHT) and colours > 50
     _keep(tmp_path / "kpi.png")
+
+
+#: Each cell's rendered lines: the line boxes of its text, by their bottoms (run by the
+#: driver).
+_CELL_LINES = """
+return Array.from(document.querySelectorAll(arguments[0]), cell => {
+  const tops = new Set();
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      if (r.width > 0) tops.add(Math.round(r.bottom));
+    }
+  }
+  return [cell.textContent, tops.size, cell.cellIndex];
+});
+"""
+
+
+def _set_width(driver: Any, width: int) -> None:
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": SHOT_HEIGHT, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
+def test_the_overview_keeps_words_whole_and_no_axis_starts_before_the_run(
+    browser: Any, tmp_path: Path
+) -> None:
+    """`demo --scenario multi` at 1400 px (and the shots' 1200 px, and 800 px): the masters
+    overview breaks no id, number or header inside a word ("5000000 / 3", "progres/s",
+    "BlazeMet/er" before), scrolling in its own box if it must, never the page. `demo
+    --scenario regression`: every time axis starts at the run's first moment, 0 s, never
+    before it (-0.5 s before), and the master's time charts share one axis title."""
+    page = open_page(browser, _demo(tmp_path, "multi"))
+    assert page.console_errors() == [] and page.requests() == [page.url]
+    try:
+        for width in (1400, SHOT_WIDTH, 800):
+            _set_width(browser, width)
+            cells = browser.execute_script(_CELL_LINES, "table.overview th, table.overview td")
+            whole = [(text, lines) for text, lines, column in cells if column != 5]
+            assert len(whole) == 6 + 3 * 6, cells  # the header and three masters, but why
+            assert [c for c in whole if c[1] != 1] == [], width
+            widths = browser.execute_script(
+                "return [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            assert widths[0] <= widths[1], width
+    finally:
+        _set_width(browser, SHOT_WIDTH)
+    open_page(browser, _demo(tmp_path, "regression"))
+    charts = _assert_legible_charts(browser)
+    timed = [c for c in charts if not c["empty"] and "chart-line" not in c["kind"]]
+    timed = [c for c in timed if "chart-pairs" not in c["kind"]]
+    assert len(timed) >= 2  # the status timeline, the events or KPI charts
+    for chart in timed:
+        assert chart["x"][0][4] == "0s", chart["kind"]
+        assert not any(label[4].startswith("-") for label in chart["x"]), chart["kind"]
+    x_titles = {t[4] for chart in timed for t in chart["titles"] if t[4].startswith("run time")}
+    assert len(x_titles) == 1, x_titles
