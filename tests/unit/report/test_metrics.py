@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
+from ci_gate.report.formats import render_set
 from ci_gate.report.metrics import render_metrics
 from tests.support.helpers import make_outcome, master_outcome
 
@@ -54,8 +55,10 @@ def test_metrics_parse_for_names_that_are_no_identifiers() -> None:
     """Outside review of issue 29 (minor): any KPI name gives a valid metric family, and
     its HELP names the KPI as BlazeMeter did."""
     kpis = {"a-b": 1.0, "9lives": 2.0, "ünï": 3.0, 'q"uo\\te': 4.0, "ü": 5.0}
-    text = render_metrics(make_outcome(master_outcome(kpis=kpis)))
-    assert text is not None
+    outcome = make_outcome(master_outcome(kpis=kpis))
+    written = render_set(outcome, "r1").files  # as the report set writes it: UTF-8
+    text = written["metrics.txt"].decode("utf-8")
+    assert text == render_metrics(outcome)
     families = {
         family.name: (family.documentation, [sample.value for sample in family.samples])
         for family in text_string_to_metric_families(text)  # type: ignore[no-untyped-call]
