@@ -3,7 +3,8 @@
 Server-supplied strings reach terminals, CI logs, workflow commands and reports. Before
 any of them is shown, `one_line` removes ANSI/OSC escape sequences and bidirectional or
 invisible format characters, shows the remaining control characters as visible escapes,
-neutralises CI workflow commands (`::`, `##[` and Azure's `##vso[`, anywhere in the line),
+neutralises CI workflow commands (`::` where a line could start with it, `##[` and Azure's
+`##vso[` anywhere in the line),
 redacts every registered secret (and its HTTP Basic header forms) and bounds the length. `redact`
 alone is for machine-readable output (summary.json) where the text must stay intact.
 `ascii_digits` is the one test for an id or a count written as text.
@@ -35,9 +36,12 @@ _INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
-#: Two colons in a row (a workflow command when a line starts with them) and GitHub's
-#: legacy `##[command]` form (parsed anywhere in a line).
-_COLONS = re.compile(r":(?=:)")
+#: Two colons where a line could start with them: GitHub's runner takes a line as a
+#: workflow command when, its leading blanks trimmed, it starts with "::"
+#: (`ActionCommand.TryParseV2`), so they are broken at the start of the text and after any
+#: blank (where a line could begin), and left alone elsewhere (`[::1]`, `std::vector`).
+#: GitHub's legacy `##[command]` form is parsed anywhere in a line: broken everywhere.
+_COLONS = re.compile(r"(?:^|(?<=\s)):(?=:)")
 
 
 #: Azure Pipelines' logging command prefix, which its agent finds anywhere in a line.
@@ -95,7 +99,8 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def _defuse_commands(text: str) -> str:
-    text = _COLONS.sub(": ", text)
+    while _COLONS.search(text):  # ":::" at a line's start breaks into ": : :"
+        text = _COLONS.sub(": ", text)
     while "##[" in text:
         text = text.replace("##[", "# #[")
     while _AZURE_COMMAND.search(text):

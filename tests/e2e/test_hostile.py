@@ -74,7 +74,9 @@ def test_a_hostile_server_reaches_no_output_as_a_command_an_escape_or_the_secret
             assert not FORBIDDEN.search(line), (name, line)
             if line.lstrip().startswith("::"):
                 own = OWN_COMMAND.match(line.lstrip())
-                assert own and "::" not in line.lstrip()[own.end() :], (name, line)
+                # GitHub's runner splits a command at the first "::" after its start:
+                # ours ends there (its properties escape ":"); what follows is only data
+                assert own and "::" not in line.lstrip()[2 : own.end() - 2], (name, line)
     summary = (report / "summary.json").read_text()
     assert SECRET not in summary and BASIC not in summary and "[redacted]" in summary
     assert "timed out" in run.stderr and "RUNNING" in run.stderr  # the status, made inert

@@ -295,3 +295,18 @@ def test_without_debug_a_caught_bug_prints_nothing_and_the_handler_is_gone_after
     noted()  # outside main: no handler left to show it
     assert capsys.readouterr().err == ""
     assert logging.getLogger(BUG_LOGGER).propagate is False
+
+
+def test_a_usage_error_shows_the_users_ipv6_literal_as_typed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Outside review of issue 29 (minor): `[::1` was shown as `[: :1`; two colons that
+    cannot start a line are no workflow command (GitHub's rule), so they are left alone."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "id")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", "secret")
+    assert cli.main(["wait", "1", "--api-url", "http://[::1"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "ci-gate: --api-url 'http://[::1' is not an http(s) URL (check the host and the port)\n"
+    )
