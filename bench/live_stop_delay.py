@@ -90,8 +90,7 @@ class _Run:
     def aggregate(self, master_id: str, deadline: float | None = None) -> AggregateReport:
         return AggregateReport({})
 
-    def report_url(self, master_id: str, public_token: str | None = None) -> str:
-        return ""
+    api_url = "https://bench.invalid/api/v4"
 
     def traffic(self) -> Traffic:
         return Traffic()

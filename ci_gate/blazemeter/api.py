@@ -28,7 +28,6 @@ from ci_gate.blazemeter.answers import (
     parse_runs,
     parse_status,
 )
-from ci_gate.blazemeter.links import report_url
 from ci_gate.blazemeter.retry import RetryPolicy
 from ci_gate.blazemeter.start_attempts import StartAttempts
 from ci_gate.blazemeter.transport import Transport
@@ -294,9 +293,6 @@ class BlazeMeterClient:
             ),
             deadline,
         )
-
-    def report_url(self, master_id: str, public_token: str | None = None) -> str:
-        return report_url(self.api_url, master_id, public_token)
 
     def _call(
         self,

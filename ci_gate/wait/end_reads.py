@@ -4,10 +4,11 @@ Once a master ends the gate wants its full event timeline, BlazeMeter's verdict 
 a fail, the failed criteria), the KPIs, a public link, and the aggregate reports of this
 run and of its baseline. Only three of them wait for another: the criteria and the KPIs
 for the verdict, the list of the test's runs for the master's test id, the baseline's
-aggregate for the list. So the reads form a small graph: each goes out as soon as what it
-needs has come back, and the exit comes about three round trips after the end instead of
-one per read. The loop submits what `take()` hands it and reports each result to
-`finished()`; nothing here judges (see `judging.combine`).
+aggregate for the list. So the reads form a small graph: each `EndRead` goes out as soon
+as what it needs has come back (it is built from that answer), and the exit comes about
+three round trips after the end instead of one per read. The loop submits what `take()`
+hands it and reports each result to `finished()`; nothing here judges (see
+`judging.combine`).
 
 Over 300 lines on purpose: each read stands beside what it brings and what it
 unblocks, so the whole graph is read in one place.
@@ -18,11 +19,13 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
+from ci_gate.blazemeter.links import report_url
+from ci_gate.blazemeter.status_api import WaitClient
 from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.findings import (
     AggregateReport,
@@ -32,8 +35,7 @@ from ci_gate.domain.findings import (
     RunInfo,
     normalise_report_status,
 )
-from ci_gate.domain.live import KpiPoint, Label
-from ci_gate.domain.run import MasterStatus, Traffic
+from ci_gate.domain.run import MasterStatus
 from ci_gate.errors import ApiError, NotFoundError, OutOfTimeError
 from ci_gate.formatting import format_duration
 from ci_gate.judging.baseline import LAST_PASSED, pick_last_passed
@@ -47,43 +49,9 @@ REPORT_STATUS_PAUSE = 3.0
 
 T = TypeVar("T")
 
-
-class StatusApi(Protocol):
-    """What the wait needs of a client (`blazemeter.api.BlazeMeterClient` in production)."""
-
-    def master_info(self, master_id: str, deadline: float | None = None) -> MasterInfo: ...
-
-    def criteria_with_notes(
-        self, master_id: str, deadline: float | None = None
-    ) -> tuple[tuple[Criterion, ...], tuple[str, ...]]: ...
-
-    def kpis(self, master_id: str, deadline: float | None = None) -> dict[str, float] | None: ...
-
-    def public_token(self, master_id: str, deadline: float | None = None) -> str: ...
-
-    def report_url(self, master_id: str, public_token: str | None = None) -> str: ...
-
-    def aggregate(self, master_id: str, deadline: float | None = None) -> AggregateReport: ...
-
-    def runs_of_test(self, test_id: str, deadline: float | None = None) -> list[RunInfo]: ...
-
-    def status(
-        self, master_id: str, *, level: str, events: bool = True, deadline: float | None = None
-    ) -> MasterStatus: ...
-
-    def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str: ...
-
-    def traffic(self) -> Traffic: ...
-
-    def labels(self, master_id: str, deadline: float | None = None) -> list[Label]: ...
-
-    def live_kpis(
-        self,
-        master_id: str,
-        from_ts: int,
-        label_ids: Sequence[str],
-        deadline: float | None = None,
-    ) -> dict[str, tuple[KpiPoint, ...]]: ...
+#: BlazeMeter's record of the ended master and the notes its reading left
+_Verdict = tuple[MasterInfo, list[str]]
+_Criteria = tuple[tuple[Criterion, ...], tuple[str, ...]]
 
 
 #: Seconds past the reads' deadline (the deadline and its grace) after which a request
@@ -128,16 +96,34 @@ class SharedReads:
             self._slots.setdefault(key, slot)
 
 
-class VerdictCutByDeadline(Exception):
-    """The deadline came while BlazeMeter's verdict on an ended run was still unset."""
-
-
 @dataclass(frozen=True)
 class Read:
-    """One request (or re-read loop) about an ended master, for a worker thread."""
+    """One request (or re-read loop) about a master, for a worker thread."""
 
     name: str
     call: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class EndRead(Read, Generic[T]):
+    """One read about an ended master: its call (in a worker: it returns, never touches
+    the facts), then, in the loop's thread, what its answer adds to the facts and which
+    reads it unblocks (`on_result`), or what its failure leaves (`on_error`, after the
+    retries: a fact of its own, never raised). A read that needs another's answer is
+    built from that answer, in the other's `on_result`, so it cannot go out before."""
+
+    call: Callable[[], T]
+    on_result: Callable[[T], None]
+    on_error: Callable[[ApiError], None]
+
+    def settle(self, future: Future[Any]) -> None:
+        """Hand the answer (or the API's failure) to its handler; a bug is raised."""
+        try:
+            result = future.result()
+        except ApiError as error:
+            self.on_error(error)
+        else:
+            self.on_result(result)
 
 
 @dataclass(frozen=True)
@@ -156,7 +142,7 @@ class EndReads:
     def __init__(
         self,
         master_id: str,
-        api: StatusApi,
+        api: WaitClient,
         plan: WaitSettings,
         clock: Clock,
         shared: SharedReads,
@@ -165,10 +151,9 @@ class EndReads:
     ) -> None:
         self.master_id = master_id
         self.api, self.plan, self.clock, self.shared = api, plan, clock, shared
-        self.facts = EndFacts(report_url=api.report_url(master_id))
-        self._ready: list[Read] = []
+        self.facts = EndFacts(report_url=report_url(api.api_url, master_id))
+        self._ready: list[EndRead[Any]] = []
         self._in_flight = 0
-        self._info: MasterInfo | None = None
         self._baseline_errors: dict[str, str] = {}
         if plan.baseline is not None:
             named = plan.baseline != LAST_PASSED
@@ -178,26 +163,47 @@ class EndReads:
         if plan.trend is not None:
             self.facts.trend = TrendFacts(plan.trend)
         if timeline_level is not None:
-            self._add("timeline", lambda: self._timeline(timeline_level))
+            self._add(
+                EndRead(
+                    "timeline",
+                    functools.partial(self._timeline, timeline_level),
+                    self._got_timeline,
+                    self._timeline_failed,
+                )
+            )
         if plan.criteria is not CriteriaMode.OFF:
-            self._add("verdict", self._verdict)
+            self._add(EndRead("verdict", self._verdict, self._got_verdict, self._verdict_failed))
         else:
-            self._add("kpis", self._kpis)
+            self._add(self._kpis_read())
             if plan.baseline is not None or plan.trend is not None or plan.fail_on:
                 # the master's record: the baseline's and trend's test id, the planned load
-                self._add("master", lambda: api.master_info(master_id, clock.read_deadline))
+                self._add(
+                    EndRead(
+                        "master",
+                        functools.partial(api.master_info, master_id, clock.read_deadline),
+                        self._got_master,
+                        functools.partial(self._test_read_failed, "which test this run belongs to"),
+                    )
+                )
         if plan.public_report:
-            self._add("public-token", self._public_link)
+            self._add(EndRead("public-token", self._public_link, self._got_link, self._link_failed))
         if plan.baseline is not None:
-            self._add("aggregate now", lambda: self._aggregate(master_id))
+            self._add(
+                EndRead(
+                    "aggregate now",
+                    functools.partial(self._aggregate, master_id),
+                    self._got_aggregate_now,
+                    self._aggregate_now_failed,
+                )
+            )
             if self.facts.baseline and self.facts.baseline.master_id is not None:
-                self._add("aggregate base", lambda: self._aggregate(plan.baseline or ""))
+                self._add(self._aggregate_base_read(self.facts.baseline.master_id))
 
     @property
     def done(self) -> bool:
         return not self._ready and not self._in_flight
 
-    def take(self) -> list[Read]:
+    def take(self) -> list[EndRead[Any]]:
         """The reads whose inputs are known, handed over once each."""
         ready, self._ready = self._ready, []
         self._in_flight += len(ready)
@@ -205,32 +211,39 @@ class EndReads:
 
     def finished(self, read: Read, future: Future[Any]) -> None:
         """Record what one read brought (in the loop's thread); queue what it unblocks."""
+        if not isinstance(read, EndRead):
+            raise TypeError(f"not an end read: {read.name}")  # the loop mixed its jobs up
         self._in_flight -= 1
-        try:
-            result = future.result()
-        except VerdictCutByDeadline:
-            self.facts.verdict_cut_by_deadline = True
-            self._without_verdict("the deadline came before BlazeMeter's verdict")
-        except ApiError as error:
-            self._failed(read.name, error)
-        else:
-            getattr(self, "_got_" + read.name.replace(" ", "_").replace("-", "_"))(result)
+        read.settle(future)
         if self.done:
             self._settle_baseline()
 
-    def _add(self, name: str, call: Callable[[], Any]) -> None:
-        self._ready.append(Read(name, call))
+    def _add(self, read: EndRead[Any]) -> None:
+        self._ready.append(read)
 
-    # -- the reads (in worker threads: they return, never touch the facts) ----------------
+    # -- the reads built later, from what they need --------------------------------------
+
+    def _kpis_read(self) -> EndRead[dict[str, float] | None]:
+        return EndRead("kpis", self._kpis, self._got_kpis, self._kpis_failed)
+
+    def _aggregate_base_read(self, baseline_id: str) -> EndRead[AggregateReport]:
+        return EndRead(
+            "aggregate base",
+            functools.partial(self._aggregate, baseline_id),
+            self._got_aggregate_base,
+            self._aggregate_base_failed,
+        )
+
+    # -- the calls (in worker threads: they return, never touch the facts) ---------------
 
     def _timeline(self, level: str) -> MasterStatus:
         return self.api.status(
             self.master_id, level=level, events=True, deadline=self.clock.read_deadline
         )
 
-    def _verdict(self) -> tuple[MasterInfo, list[str]]:
+    def _verdict(self) -> _Verdict | None:
         """reportStatus, re-read every few seconds while it is not set (up to 30 s);
-        `VerdictCutByDeadline` when the deadline comes first."""
+        None when the deadline comes first."""
         clock, notes = self.clock, []
         pause = min(REPORT_STATUS_PAUSE, self.plan.interval)
         give_up = clock.now() + REPORT_STATUS_WAIT
@@ -239,7 +252,7 @@ class EndReads:
                 info = self.api.master_info(self.master_id, clock.read_deadline)
             except ApiError:
                 if clock.now() >= clock.deadline:
-                    raise VerdictCutByDeadline() from None
+                    return None
                 raise
             if info.report_status is not None:
                 break
@@ -250,13 +263,13 @@ class EndReads:
                 )
                 break
             if clock.now() + pause >= clock.deadline:
-                raise VerdictCutByDeadline()
+                return None
             clock.sleep(pause)
         if info.note:
             notes.append(info.note)
         return info, notes
 
-    def _criteria(self) -> tuple[tuple[Criterion, ...], tuple[str, ...]]:
+    def _criteria(self) -> _Criteria:
         return self.api.criteria_with_notes(self.master_id, self.clock.read_deadline)
 
     def _kpis(self) -> dict[str, float] | None:
@@ -264,7 +277,7 @@ class EndReads:
 
     def _public_link(self) -> str:
         token = self.api.public_token(self.master_id, self.clock.read_deadline)
-        return self.api.report_url(self.master_id, token)
+        return report_url(self.api.api_url, self.master_id, token)
 
     def _shared_wait(self) -> float:
         """Seconds to wait for a read another master makes: until it must be back."""
@@ -284,62 +297,54 @@ class EndReads:
             ("runs", test_id), lambda: self.api.runs_of_test(test_id, deadline), self._shared_wait()
         )
 
-    def _trend_kpis(self, run_id: str) -> tuple[str, dict[str, float] | None, str | None]:
-        """An earlier run's KPIs for the trend; a failure is kept with it, never raised."""
+    def _run_kpis(self, run_id: str) -> dict[str, float] | None:
+        """An earlier run's KPIs, for the trend."""
         deadline = self.clock.read_deadline
-        try:
-            kpis = self.shared.once(
-                ("kpis", run_id), lambda: self.api.kpis(run_id, deadline), self._shared_wait()
-            )
-        except ApiError as error:
-            return run_id, None, str(error)
-        return run_id, kpis, None
+        return self.shared.once(
+            ("kpis", run_id), lambda: self.api.kpis(run_id, deadline), self._shared_wait()
+        )
 
-    def _doubts(self, info: MasterInfo, baseline_id: str) -> list[str]:
-        """What makes a named baseline a poor one: the run itself, not ended, another test."""
-        if baseline_id == self.master_id:
-            return [f"the baseline {baseline_id} is this run itself: it can show no regression"]
+    def _record(self, master_id: str) -> MasterInfo:
+        """Another master's record (a named baseline's: ended? the same test?)."""
         deadline = self.clock.read_deadline
-        try:
-            base = self.shared.once(
-                ("master", baseline_id),
-                lambda: self.api.master_info(baseline_id, deadline),
-                self._shared_wait(),
-            )
-        except NotFoundError:
-            return []  # said by the baseline's aggregate read, which fails the same way
-        except ApiError as error:
-            return [f"could not check the baseline {baseline_id} (ended, same test): {error}"]
-        doubts = []
-        if base.ended is None:
-            doubts.append(f"the baseline {baseline_id} has not ended: its numbers may change")
-        if base.test_id is not None and info.test_id is not None and base.test_id != info.test_id:
-            doubts.append(
-                f"the baseline {baseline_id} is a run of test {base.test_id}, this run of test "
-                f"{info.test_id}"
-            )
-        return doubts
+        return self.shared.once(
+            ("master", master_id),
+            lambda: self.api.master_info(master_id, deadline),
+            self._shared_wait(),
+        )
 
     # -- what each read brought (in the loop's thread) ------------------------------------
 
     def _got_timeline(self, status: MasterStatus) -> None:
         self.facts.timeline = status
 
-    def _got_verdict(self, result: tuple[MasterInfo, list[str]]) -> None:
+    def _timeline_failed(self, error: ApiError) -> None:
+        self.facts.timeline_error = str(error)
+
+    def _got_verdict(self, result: _Verdict | None) -> None:
+        if result is None:
+            self.facts.verdict_cut_by_deadline = True
+            self._without_verdict("the deadline came before BlazeMeter's verdict")
+            return
         info, notes = result
         self.facts.info = info
         self.facts.notes.extend(notes)
         status = normalise_report_status(info.report_status)
         if status == "fail":
-            self._add("criteria", self._criteria)
+            self._add(
+                EndRead("criteria", self._criteria, self._got_criteria, self._criteria_failed)
+            )
         if status != "noData":
-            self._add("kpis", self._kpis)
+            self._add(self._kpis_read())
         self._got_master(info)
+
+    def _verdict_failed(self, error: ApiError) -> None:
+        self.facts.info_error = str(error)
+        self._without_verdict(f"could not read the baseline: {error}; nothing compared")
 
     def _got_master(self, info: MasterInfo) -> None:
         """The master's own record: what the baseline's choice and checks, and the
         trend, need. The list of the test's runs is read once for both."""
-        self._info = info
         self.facts.planned = info.planned
         baseline, trend, test_id = self.facts.baseline, self.facts.trend, info.test_id
         wants_runs = trend is not None
@@ -352,106 +357,151 @@ class EndReads:
             if test_id is None:
                 baseline.note = "BlazeMeter gave no test id: no baseline"
         if wants_runs and test_id is not None:
-            self._add("runs", lambda: self._runs(test_id))
+            self._add(
+                EndRead(
+                    "runs",
+                    functools.partial(self._runs, test_id),
+                    functools.partial(self._got_runs, info),
+                    functools.partial(self._test_read_failed, "the test's runs"),
+                )
+            )
         if baseline is None or baseline.how_chosen == LAST_PASSED:
             return
-        if baseline.master_id is not None:
-            chosen = baseline.master_id
-            self._add("doubts", lambda: self._doubts(info, chosen))
+        chosen = baseline.master_id
+        if chosen == self.master_id:
+            self.facts.warnings.append(
+                f"the baseline {chosen} is this run itself: it can show no regression"
+            )
+        elif chosen is not None:
+            self._add(
+                EndRead(
+                    "doubts",
+                    functools.partial(self._record, chosen),
+                    functools.partial(self._got_baseline_record, info, chosen),
+                    functools.partial(self._baseline_record_failed, chosen),
+                )
+            )
 
-    def _got_criteria(self, result: tuple[tuple[Criterion, ...], tuple[str, ...]]) -> None:
+    def _test_read_failed(self, what: str, error: ApiError) -> None:
+        """The master's record (under --criteria off) or the test's runs not read: no
+        trend, and no baseline."""
+        if self.facts.trend is not None:
+            self.facts.trend.notes.append(f"could not read {what}: {error}; no trend")
+        self._baseline_unread(error)
+
+    def _got_criteria(self, result: _Criteria) -> None:
         self.facts.criteria, value_notes = result
         self.facts.notes.extend(value_notes)
+
+    def _criteria_failed(self, error: ApiError) -> None:
+        self.facts.notes.append(
+            f"BlazeMeter failed the run, but its failure criteria could not be read: {error}"
+        )
 
     def _got_kpis(self, kpis: dict[str, float] | None) -> None:
         self.facts.kpis = kpis
 
-    def _got_public_token(self, url: str) -> None:
+    def _kpis_failed(self, error: ApiError) -> None:
+        self.facts.notes.append(f"could not read the KPIs: {error}")
+
+    def _got_link(self, url: str) -> None:
         self.facts.report_url = url
 
-    def _got_runs(self, runs: list[RunInfo]) -> None:
-        assert self._info is not None
+    def _link_failed(self, error: ApiError) -> None:
+        self.facts.notes.append(
+            f"could not create a public report link: {error}; the link needs a login"
+        )
+
+    def _got_runs(self, info: MasterInfo, runs: list[RunInfo]) -> None:
         trend = self.facts.trend
         if trend is not None:
-            trend.runs = pick_trend(self.master_id, runs, trend.asked, created=self._info.created)
+            trend.runs = pick_trend(self.master_id, runs, trend.asked, created=info.created)
             if len(trend.runs) < trend.asked:
                 trend.notes.append(
                     f"the trend asked for {trend.asked} earlier ended runs of test "
-                    f"{self._info.test_id}; BlazeMeter lists {len(trend.runs)}"
+                    f"{info.test_id}; BlazeMeter lists {len(trend.runs)}"
                 )
             for run in trend.runs:
-                self._add("trend kpis", functools.partial(self._trend_kpis, run.master_id))
+                self._add(
+                    EndRead(
+                        "trend kpis",
+                        functools.partial(self._run_kpis, run.master_id),
+                        functools.partial(self._got_trend_kpis, run.master_id),
+                        functools.partial(self._trend_kpis_failed, run.master_id),
+                    )
+                )
         baseline = self.facts.baseline
         if baseline is None or baseline.how_chosen != LAST_PASSED:
             return
-        chosen = pick_last_passed(self.master_id, runs, created=self._info.created)
+        chosen = pick_last_passed(self.master_id, runs, created=info.created)
         if chosen is None:
-            baseline.note = f"no earlier passed run of test {self._info.test_id}: nothing compared"
+            baseline.note = f"no earlier passed run of test {info.test_id}: nothing compared"
             return
         baseline.master_id = chosen
-        self._add("aggregate base", lambda: self._aggregate(chosen))
+        self._add(self._aggregate_base_read(chosen))
 
-    def _got_trend_kpis(self, result: tuple[str, dict[str, float] | None, str | None]) -> None:
-        run_id, kpis, error = result
+    def _got_trend_kpis(self, run_id: str, kpis: dict[str, float] | None) -> None:
         assert self.facts.trend is not None
         self.facts.trend.kpis[run_id] = kpis
-        if error is not None:
-            self.facts.trend.notes.append(
-                f"trend: could not read the KPIs of run {run_id}: {error}; shown as a gap"
+
+    def _trend_kpis_failed(self, run_id: str, error: ApiError) -> None:
+        """An earlier run's KPIs not read: a gap in the trend and a note, never an error."""
+        assert self.facts.trend is not None
+        self.facts.trend.kpis[run_id] = None
+        self.facts.trend.notes.append(
+            f"trend: could not read the KPIs of run {run_id}: {error}; shown as a gap"
+        )
+
+    def _got_baseline_record(self, info: MasterInfo, baseline_id: str, base: MasterInfo) -> None:
+        """What makes a named baseline a poor one: not ended, another test."""
+        if base.ended is None:
+            self.facts.warnings.append(
+                f"the baseline {baseline_id} has not ended: its numbers may change"
+            )
+        if base.test_id is not None and info.test_id is not None and base.test_id != info.test_id:
+            self.facts.warnings.append(
+                f"the baseline {baseline_id} is a run of test {base.test_id}, this run of test "
+                f"{info.test_id}"
             )
 
-    def _got_doubts(self, doubts: list[str]) -> None:
-        self.facts.warnings.extend(doubts)
+    def _baseline_record_failed(self, baseline_id: str, error: ApiError) -> None:
+        if isinstance(error, NotFoundError):
+            return  # said by the baseline's aggregate read, which fails the same way
+        self.facts.warnings.append(
+            f"could not check the baseline {baseline_id} (ended, same test): {error}"
+        )
 
     def _got_aggregate_now(self, report: AggregateReport) -> None:
         assert self.facts.baseline is not None
         self.facts.baseline.now = report
 
+    def _aggregate_now_failed(self, error: ApiError) -> None:
+        self._baseline_errors["now"] = f"could not read this run's aggregate report: {error}"
+
     def _got_aggregate_base(self, report: AggregateReport) -> None:
         assert self.facts.baseline is not None
         self.facts.baseline.base = report
 
-    def _failed(self, name: str, error: ApiError) -> None:
-        """A read that failed after its retries: a fact of its own, never raised."""
-        facts = self.facts
-        if name == "timeline":
-            facts.timeline_error = str(error)
-        elif name == "verdict":
-            facts.info_error = str(error)
-            self._without_verdict(f"could not read the baseline: {error}; nothing compared")
-        elif name == "criteria":
-            facts.notes.append(
-                f"BlazeMeter failed the run, but its failure criteria could not be read: {error}"
+    def _aggregate_base_failed(self, error: ApiError) -> None:
+        baseline = self.facts.baseline
+        assert baseline is not None
+        if not isinstance(error, NotFoundError):
+            self._baseline_unread(error)
+        elif baseline.how_chosen == LAST_PASSED:
+            self._baseline_errors["base"] = "the baseline run was not found"
+        else:
+            baseline.not_found = str(error)
+
+    def _baseline_unread(self, error: ApiError) -> None:
+        if self.facts.baseline is not None:
+            self._baseline_errors["base"] = (
+                f"could not read the baseline: {error}; nothing compared"
             )
-        elif name == "kpis":
-            facts.notes.append(f"could not read the KPIs: {error}")
-        elif name == "public-token":
-            facts.notes.append(
-                f"could not create a public report link: {error}; the link needs a login"
-            )
-        elif name == "aggregate base" and isinstance(error, NotFoundError):
-            baseline = facts.baseline
-            assert baseline is not None
-            if baseline.how_chosen == LAST_PASSED:
-                self._baseline_errors["base"] = "the baseline run was not found"
-            else:
-                baseline.not_found = str(error)
-        elif name in ("master", "runs", "aggregate base"):
-            if name != "aggregate base" and facts.trend is not None:
-                what = "which test this run belongs to" if name == "master" else "the test's runs"
-                facts.trend.notes.append(f"could not read {what}: {error}; no trend")
-            if facts.baseline is not None:
-                self._baseline_errors["base"] = (
-                    f"could not read the baseline: {error}; nothing compared"
-                )
-        elif name == "aggregate now":
-            why = f"could not read this run's aggregate report: {error}"
-            self._baseline_errors["now"] = why
 
     def _without_verdict(self, baseline_note: str) -> None:
         """The verdict read brought nothing: the KPIs are still read, and a baseline that
         had to be chosen from this run's record cannot be."""
-        self._add("kpis", self._kpis)
+        self._add(self._kpis_read())
         baseline = self.facts.baseline
         if baseline is not None and baseline.how_chosen == LAST_PASSED:
             self._baseline_errors["base"] = baseline_note

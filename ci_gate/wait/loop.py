@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ci_gate.blazemeter.links import report_url
+from ci_gate.blazemeter.status_api import WaitClient
 from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.levels import LEVELS, level_name
 from ci_gate.domain.outcome import (
@@ -40,14 +42,7 @@ from ci_gate.judging.combine import Rules, combine, combine_run
 from ci_gate.judging.facts import Ending, MasterFacts
 from ci_gate.judging.live_outcome import breach_line
 from ci_gate.judging.policy import EventPolicy, Judgement
-from ci_gate.wait.end_reads import (
-    ABANDON_AFTER,
-    Clock,
-    EndReads,
-    Read,
-    SharedReads,
-    StatusApi,
-)
+from ci_gate.wait.end_reads import ABANDON_AFTER, Clock, EndReads, Read, SharedReads
 from ci_gate.wait.live_reads import Breach, LiveReads
 from ci_gate.wait.pool import WorkerPool
 from ci_gate.wait.preflight import read_named_baseline
@@ -111,7 +106,7 @@ class WaitLoop:
     """Runs one wait; `run()` returns the `Outcome`."""
 
     plan: WaitSettings
-    api: StatusApi
+    api: WaitClient
     progress: ProgressSink
     guard: SignalGuard
     clock: Callable[[], float] = time.monotonic
@@ -140,7 +135,7 @@ class WaitLoop:
             # the report link whatever the verdict (a timeout, a cancel, an error): it is
             # built from the API URL and the id, no request needed; an ended run's end
             # reads replace it with the public link under --public-report
-            watch.facts.report_url = self.api.report_url(watch.master_id)
+            watch.facts.report_url = report_url(self.api.api_url, watch.master_id)
         self.poll_level = level_name(self.plan.level)
         self.timeline_level = level_name(min(self.plan.level, LEVELS["INFO"]))
         self.shared = SharedReads()

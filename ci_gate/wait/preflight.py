@@ -3,10 +3,10 @@ that would otherwise be found only at the end, after the whole run was paid for.
 
 from __future__ import annotations
 
+from ci_gate.blazemeter.status_api import StatusApi
 from ci_gate.domain.findings import MasterInfo
 from ci_gate.errors import ApiError, NotFoundError
 from ci_gate.judging.baseline import LAST_PASSED
-from ci_gate.wait.end_reads import StatusApi
 
 
 def read_named_baseline(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ci_gate.blazemeter.links import report_url
 from ci_gate.domain.findings import AggregateReport, Criterion, LabelRow, MasterInfo, RunInfo
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.live_criteria import LabelTotals
@@ -24,6 +23,8 @@ def status(name: str, progress: int | None, *events: Event, master: str = "1") -
 
 class FakeApi:
     """Serves scripted answers per master; the last one repeats."""
+
+    api_url = API_URL  # the wait builds the report links from it (`blazemeter.links`)
 
     def __init__(
         self,
@@ -140,9 +141,6 @@ class FakeApi:
             )
             for label in label_ids
         }
-
-    def report_url(self, master_id: str, public_token: str | None = None) -> str:
-        return report_url(API_URL, master_id, public_token)  # the product's links
 
     def traffic(self) -> Traffic:
         return Traffic(requests=len(self.polls))

@@ -145,14 +145,13 @@ def test_the_reports_line_names_every_file_written(tmp_path: Path) -> None:
 
 def test_a_bug_inside_the_wait_ends_as_error_with_reports(tmp_path: Path) -> None:
     class BrokenApi:
+        api_url = "https://a.blazemeter.com/api/v4"
+
         def status(self, master_id: str, **how: object) -> object:
             raise RuntimeError("a bug in the gate")
 
         def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
             raise AssertionError("no stop")
-
-        def report_url(self, master_id: str, public_token: str | None = None) -> str:
-            return f"https://a.blazemeter.com/app/#/masters/{master_id}/summary"
 
         def traffic(self) -> Traffic:
             return Traffic()

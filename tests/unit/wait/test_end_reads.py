@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import threading
 import time
 from concurrent.futures import Future
@@ -13,8 +15,9 @@ import pytest
 from ci_gate.config.parsers import parse_baseline
 from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.findings import AggregateReport, CriteriaMode, MasterInfo, RunInfo
-from ci_gate.errors import FatalApiError, NotFoundError, OutOfTimeError
-from ci_gate.wait.end_reads import Clock, EndReads, SharedReads
+from ci_gate.errors import ApiError, FatalApiError, NotFoundError, OutOfTimeError
+from ci_gate.wait import end_reads
+from ci_gate.wait.end_reads import Clock, EndRead, EndReads, SharedReads
 from tests.support.fakes import FakeApi, FakeClock, status
 
 
@@ -248,3 +251,67 @@ def test_a_shared_read_is_waited_for_only_so_long() -> None:
         release.set()
         maker.join(5)
     assert shared.once(("runs", "7"), lambda: "never called", 0) == "late"
+
+
+def test_each_read_hands_its_answer_and_its_api_failure_to_its_own_handlers() -> None:
+    """An answer goes to the read's on-result, an API failure to its on-error; a bug is
+    raised, never taken for a failed read."""
+    got: list[int] = []
+    failed: list[ApiError] = []
+    read = EndRead("n", lambda: 1, got.append, failed.append)
+    answer: Future[Any] = Future()
+    answer.set_result(7)
+    read.settle(answer)
+    failure: Future[Any] = Future()
+    failure.set_exception(FatalApiError("HTTP 500"))
+    read.settle(failure)
+    assert got == [7] and [str(error) for error in failed] == ["HTTP 500"]
+    bug: Future[Any] = Future()
+    bug.set_exception(KeyError("bug"))
+    with pytest.raises(KeyError):
+        read.settle(bug)
+    assert got == [7] and len(failed) == 1
+
+
+#: every read's name, as the rounds above show them
+READ_NAMES = {
+    "timeline",
+    "verdict",
+    "criteria",
+    "kpis",
+    "master",
+    "public-token",
+    "aggregate now",
+    "aggregate base",
+    "runs",
+    "trend kpis",
+    "doubts",
+}
+
+
+def _dispatches(source: str) -> list[str]:
+    """The places in `source` that look a method up by a string or test a read's name."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        called = node.func if isinstance(node, ast.Call) else None
+        if isinstance(called, ast.Name) and called.id in ("getattr", "hasattr"):
+            found.append(ast.unparse(node))
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            named = [n for side in sides for n in ast.walk(side) if isinstance(n, ast.Constant)]
+            if any(n.value in READ_NAMES for n in named) or any(
+                isinstance(side, ast.Attribute) and side.attr == "name" for side in sides
+            ):
+                found.append(ast.unparse(node))
+    return found
+
+
+def test_no_read_is_dispatched_by_its_name() -> None:
+    """What a read brings is handled by the handlers it carries: the module looks up no
+    method by a string and tests no read's name (each name is only a label)."""
+    assert _dispatches(inspect.getsource(end_reads)) == []
+    # the check sees the shape it forbids
+    assert _dispatches('getattr(self, "_got_" + name)\nif name == "kpis": pass') == [
+        "getattr(self, '_got_' + name)",
+        "name == 'kpis'",
+    ]
