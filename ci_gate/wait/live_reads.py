@@ -11,8 +11,9 @@ asks `due()` for the reads to send now and hands each result to `finished()`:
 Each complete second goes to every criterion's judge (`judging.live`); what triggers is
 handed back to the loop, which acts on it (the stop, the live line). Once the master has
 ended (`end()`), the rest of its seconds are read page by page (at most 4 MB: with or
-without criteria, so report.html can draw the run's curves), the feed is flushed, and the
-run's totals are read for the criteria judged on them. A read that fails after its
+without criteria, so report.html can draw the run's curves; without criteria each of those
+reads has `CHARTS_READ_BUDGET` seconds, not the status reads' retry budget), the feed is
+flushed, and the run's totals are read for the criteria judged on them. A read that fails after its
 retries is a fact (`LiveFacts.lost`), never raised: the loop goes on.
 
 Nothing here judges a verdict (`judging.combine` does) and nothing sends a stop.
@@ -47,6 +48,10 @@ PERCENTILES_AGAIN = 30.0
 #: What the reads after the end may bring at most, and in how many pages.
 END_READ_BYTES = 4 * 1024 * 1024
 END_READ_PAGES = 200
+#: Seconds each read after the end gets (retries and all, never past the wait's deadline)
+#: when no criterion is judged: they only draw report.html's charts, so a KPI endpoint
+#: failing for ever costs a note and seconds, not CI_GATE_RETRY_MAX_TIME's minutes.
+CHARTS_READ_BUDGET = 10.0
 
 #: A breach to act on: the judge (its criterion) and what it judged.
 Breach = tuple[LiveJudge, LiveJudgement]
@@ -160,6 +165,8 @@ class LiveReads:
     def _end_due(self, deadline: float) -> list[Read]:
         if self._busy:
             return []  # a live read still out: the feed takes answers in order
+        if not self.facts.judges:  # the charts alone: a short budget of their own
+            deadline = min(deadline, self._now + CHARTS_READ_BUDGET)
         if self._stage == "labels":
             return [self._read("labels", lambda: self.api.labels(self.master_id, deadline))]
         if self._stage == "pages":
@@ -232,14 +239,16 @@ class LiveReads:
 
     def _failed(self, name: str, error: str) -> None:
         facts = self.facts
+        # the charts alone had CHARTS_READ_BUDGET: say so, the error may say "deadline"
+        within = "" if facts.judges else f" within the charts' {CHARTS_READ_BUDGET:g} s"
         if name == "labels":
             if self._ending:
-                facts.lost = f"could not read the run's labels: {error}"
+                facts.lost = f"could not read the run's labels{within}: {error}"
                 self._to_totals()
             elif facts.labels is None:
                 self._next["labels"] = self._now + self.interval  # tried again soon
         elif name in ("kpis", "page"):
-            facts.lost = f"could not read the live KPIs: {error}"
+            facts.lost = f"could not read the live KPIs{within}: {error}"
             if name == "page":
                 self._flush()
                 self._to_totals()

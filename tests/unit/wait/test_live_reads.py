@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
 from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.wait.end_reads import Read, SharedReads
-from ci_gate.wait.live_reads import LiveReads
+from ci_gate.wait.live_reads import CHARTS_READ_BUDGET, LiveReads
 from tests.support.fakes import FakeApi, FakeClock
 
 
@@ -105,3 +106,65 @@ def test_a_run_that_ended_without_data_reads_no_kpis() -> None:
     assert live.settled
     assert [entry[1] for entry in api.live_reads] == ["labels"]
     assert live.facts.lost is None and live.facts.notes == []
+
+
+class DeadlineApi(FakeApi):
+    """A FakeApi that notes the deadline each live data read was given."""
+
+    def __init__(self) -> None:
+        super().__init__(FakeClock(), {"1": []})
+        self.deadlines: list[tuple[str, float | None]] = []
+
+    def labels(self, master_id: str, deadline: float | None = None) -> list[Label]:
+        self.deadlines.append(("labels", deadline))
+        return super().labels(master_id, deadline)
+
+    def live_kpis(
+        self,
+        master_id: str,
+        from_ts: int,
+        label_ids: Sequence[str],
+        deadline: float | None = None,
+    ) -> dict[str, tuple[KpiPoint, ...]]:
+        self.deadlines.append(("kpis", deadline))
+        return super().live_kpis(master_id, from_ts, label_ids, deadline)
+
+
+def _end_reads(criteria: tuple[str, ...], deadlines: list[float]) -> list[tuple[str, float | None]]:
+    """Every read after the end, at 50 s of the gate's clock, each with the wait's deadline
+    given in turn; the deadline each live data read was handed."""
+    api = DeadlineApi()
+    api.live_points = {"ALL": [KpiPoint(100 + s, 10, 0, 5, 300.0, 100.0, 10.0) for s in range(20)]}
+    live = LiveReads(
+        "1",
+        api,
+        [parse_fail_on(text, "--fail-on") for text in criteria],
+        warmup=0,
+        interval=5.0,
+        shared=SharedReads(),
+    )
+    live.end()
+    for deadline in deadlines:
+        if live.settled:
+            break
+        for read in live.due(50.0, 140, deadline=deadline):
+            live.finished(read, _done(read))
+    return api.deadlines
+
+
+def test_the_charts_only_read_has_a_short_budget_never_past_the_deadline() -> None:
+    """Without criteria the reads after the end only draw charts: each gets
+    CHARTS_READ_BUDGET (a KPI endpoint failing for ever costs seconds and a note, not the
+    minutes of CI_GATE_RETRY_MAX_TIME), cut to the wait's deadline when that comes first."""
+    assert CHARTS_READ_BUDGET == 10.0
+    assert _end_reads((), [1000.0, 55.0, 1000.0]) == [
+        ("labels", 60.0),
+        ("kpis", 55.0),
+        ("kpis", 60.0),
+    ]
+
+
+def test_the_reads_after_the_end_for_criteria_keep_the_status_rules() -> None:
+    """With criteria the same reads judge the run: they get the wait's whole deadline."""
+    read = _end_reads(("avg-rt>1500ms for 5s",), [1000.0] * 3)
+    assert read[:3] == [("labels", 1000.0), ("kpis", 1000.0), ("kpis", 1000.0)]
