@@ -72,6 +72,7 @@ class MasterRun:
         self.stopped_at: int | None = None
         self.ended_at: int | None = None
         self._at: int | None = None  # the entered step's run second, till the clock is there
+        self._last_event_time = 0
         first = script.steps[0]
         if first.fault is None and first.status == "ENDED":
             # a run of the past: it ended before anyone asked, with all its seconds
@@ -142,9 +143,20 @@ class MasterRun:
             self.progress = step.progress
         self.result_override = step.result
         self._at = step.at
-        now = int(time.time())
+        # a run that ends as planned ends with all its seconds: its ending is dated there
+        ending = step.status in ("TERMINATING", "ENDED") and not self.stop_requests
+        now = self._event_time(self.duration if step.at is None and ending else step.at)
         for event in step.events:
             self._add_event(self._shifted(dict(event)), now)
+
+    def _event_time(self, at: int | None = None) -> int:
+        """When an event without its own time is dated: on the run's own clock, where its
+        KPI seconds and `ended` are (`created` + the run second: `at`, else the one it is
+        in), the real clock before it has data; never before an earlier event."""
+        second = at if at is not None and self.model is not None else self.run_second()
+        now = int(time.time()) if second is None else self.created + second
+        self._last_event_time = max(self._last_event_time, now)
+        return self._last_event_time
 
     def _shifted(self, event: dict[str, Any]) -> dict[str, Any]:
         """A scenario event with its own time (`t`, a number) moved by `shift`; any other
@@ -191,7 +203,7 @@ class MasterRun:
     def _stopping(self) -> dict[str, Any]:
         """After a stop/terminate: TERMINATING on the next poll, ENDED after it."""
         self.stopping_polls += 1
-        now = int(time.time())
+        now = self._event_time()
         if self.stopping_polls == 1 and self.status not in ("ENDED", "NULL"):
             self.status, self.progress = "TERMINATING", 130
             self._add_event({"message": "Status changed to TERMINATING (130)"}, now)
@@ -208,7 +220,7 @@ class MasterRun:
             self.stopped_at = None if second is None else second + 1
         self.stop_requests.append(action)
         command = "Stop" if action == "stop" else "Terminate"
-        self._add_event({"message": f"{command} command received"}, int(time.time()))
+        self._add_event({"message": f"{command} command received"}, self._event_time())
 
     def result(self) -> dict[str, Any]:
         template = copy.deepcopy(self.script.result_template)

@@ -72,3 +72,36 @@ def test_one_shift_makes_the_newest_now(created: list[int]) -> None:
     assert [b.created - a.created for a, b in itertools.pairwise(runs)] == [
         b - a for a, b in itertools.pairwise(created)
     ]
+
+
+def _played(name: str, stop_after: int | None = None) -> MasterRun:
+    state = SimulatorState(load_scenario(name))
+    run = next(iter(state.runs.values()))
+    clock = [0.0]
+    run.clock = lambda: clock[0]
+    for poll in range(400):
+        if stop_after is not None and poll == stop_after:
+            run.request_stop("stop")
+        run.poll()
+        clock[0] += 0.05
+        if run.status == "ENDED":
+            break
+    return run
+
+
+def test_the_simulator_s_own_events_are_dated_on_the_run_s_clock() -> None:
+    """Where its KPI seconds and `ended` are (`created` + the run second), so the status
+    timeline, events and KPIs of report.html tell one run: the engine lost at second 540
+    of `error` is dated there, its end at its last second, and no event goes back."""
+    run = _played("error")
+    created = run.created
+    times = {e["message"]: e["t"] for e in run.events}
+    error = next(e for e in run.events if e["level"] == "ERROR")
+    assert error["t"] == created + 540
+    assert times["Status changed to ENDED (140)"] == created + run.duration
+    assert master_object(run)["ended"] == created + run.duration
+    assert [e["t"] for e in run.events] == sorted(e["t"] for e in run.events)
+    stopped = _played("live-breach", stop_after=12)
+    [received] = [e for e in stopped.events if e["message"] == "Stop command received"]
+    assert stopped.stopped_at is not None
+    assert received["t"] == stopped.created + stopped.stopped_at - 1
