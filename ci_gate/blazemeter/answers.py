@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from ci_gate.blazemeter.numbers import number_or_none, read_number, whole_or_none
+from ci_gate.blazemeter.numbers import integer_or_none, number_or_none, read_number, whole_or_none
 from ci_gate.domain.findings import (
     METRICS,
     AggregateReport,
@@ -67,23 +67,6 @@ def decode_status(content: bytes) -> object | None:
         return None
 
 
-#: An integer as BlazeMeter writes one in a string; `isdigit` would also take "²", which
-#: `int()` then refuses, and other scripts' digits.
-_ASCII_INTEGER = re.compile(r"-?[0-9]+")
-
-
-def _int_or_none(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _ASCII_INTEGER.fullmatch(value.strip()):
-        return int(value)
-    return None
-
-
 def _str_or_none(value: object) -> str | None:
     if value is None:
         return None
@@ -112,14 +95,14 @@ def parse_event(raw: object) -> Event:
         raw.get("from"),
     )
     return Event(
-        t if type(t) is int else _int_or_none(t),
+        t if type(t) is int else integer_or_none(t),
         raw_level
         if type(raw_level) is str
         else ("(none)" if raw_level is None else _level_text(raw_level)),
         message if type(message) is str else ("" if message is None else str(message)),
         session_id if type(session_id) is str else _str_or_none(session_id),
         source if type(source) is str else _str_or_none(source),
-        offset if type(offset) is int else _int_or_none(offset),
+        offset if type(offset) is int else integer_or_none(offset),
     )
 
 
@@ -144,7 +127,7 @@ def parse_status(master_id: str, result: object) -> MasterStatus:
         kind = "null" if result is None else type(result).__name__
         raise MalformedResponseError(f"master {master_id}: status answer has a {kind} result")
     status = raw_status.strip().upper() if isinstance(raw_status, str) else None
-    progress = _int_or_none(raw_progress)
+    progress = integer_or_none(raw_progress)
     if not status and progress is None:
         raise MalformedResponseError(
             f"master {master_id}: status answer has neither 'status' nor 'progress'"

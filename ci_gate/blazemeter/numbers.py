@@ -9,7 +9,12 @@ is not silently zero: the caller gets `None` and a reason it can note.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+
+#: An integer as BlazeMeter writes one in a string; `isdigit` would also take "²", which
+#: `int()` then refuses, and other scripts' digits.
+_ASCII_INTEGER = re.compile(r"-?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -59,3 +64,21 @@ def whole_or_none(raw: object) -> int | None:
     if value is None or not value.is_integer():
         return None
     return int(value)
+
+
+def integer_or_none(raw: object) -> int | None:
+    """An integer read exactly (an event's time, a progress code): a JSON integer of any
+    size, a float with no fraction, or a string of ASCII digits; else None (bools, text
+    such as "1.5" or "1e3", NaN, infinities)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str) and _ASCII_INTEGER.fullmatch(raw.strip()):
+        try:
+            return int(raw)
+        except ValueError:  # more digits than Python reads (4,300): no usable integer
+            return None
+    return None
