@@ -1,12 +1,15 @@
 """Judging `--fail-on` criteria, one second at a time: pure, no clock, no I/O.
 
 `judge_for(criterion, warmup)` gives the judge of one criterion for one master. The wait
-tells it the run's first KPI second (`begin`), then feeds it every complete second of the
-run in order (ALL's seconds): the criterion's label's `KpiPoint`, or None when that second
-has no data for it, so that windows slide over seconds the label is missing from (a second
-skipped counts as no data too; a second fed again or out of order is ignored: each second
-is judged once). `feed` returns the `LiveJudgement` the moment the criterion triggers, else
-None. Percentile subjects are fed BlazeMeter's cumulative values (`feed_cumulative`).
+tells it the run's first KPI second (`begin`), then feeds it its label's complete seconds
+in order (`judging.live_feed`: a label's second is complete once that label's row is past
+it), a second its label has moved past without a point fed as None (no data): windows
+slide over seconds the label is missing from (a second fed again or out of order is
+ignored: each second is judged once). For counts and active users, a second without
+data after the label's first data (fed as None, or skipped) is a second with none: an
+empty window sums to 0, so a stall is judged; `for` is reset by it, as the contract says.
+`feed` returns the `LiveJudgement` the moment the criterion triggers, else None.
+Percentile subjects are fed BlazeMeter's cumulative values (`feed_cumulative`).
 After the end, `finish(totals)` gives the final judgement; criteria without a timeframe
 are judged there, on the aggregate report's totals.
 
@@ -24,6 +27,7 @@ from ci_gate.domain.live_criteria import (
     LiveCriterion,
     LiveJudgement,
     Logic,
+    Subject,
 )
 from ci_gate.judging.live_values import Measure, per_second, total_value, window_sums
 
@@ -75,9 +79,32 @@ class LiveJudge:
                 self._peak_users = users
         if self._breach is not None or ts < self._judge_from:
             return None
-        return self._judge(ts, point, last is not None and ts > last + 1)
+        if self._fills_gaps and last is not None:
+            gap, last = self._judge_gap(last, ts)
+            if gap is not None:
+                return gap
+        return self._judge(ts, point, last)
 
-    def _judge(self, ts: int, point: KpiPoint | None, gap: bool) -> LiveJudgement | None:
+    #: a second skipped after the label's first data is judged as one without data
+    #: (window judges of counts and users: such a second had none)
+    _fills_gaps = False
+
+    def _judge_gap(self, last: int, ts: int) -> tuple[LiveJudgement | None, int]:
+        """Judge the seconds skipped between `last` and `ts` (a window of them alone
+        holds the same zeros after a timeframe, so no more than that are judged): the
+        judgement if one triggers, and the last second judged."""
+        if self._first_data is None or self._first_data >= ts:
+            return None, last  # no data before this second: nothing the label missed
+        begin = max(last + 1, self._judge_from)
+        for missing in range(begin, min(ts, begin + (self.criterion.timeframe or 0) + 1)):
+            judged = self._judge(missing, None, last)
+            last = missing
+            if judged is not None:
+                return judged, last
+        return None, last
+
+    def _judge(self, ts: int, point: KpiPoint | None, last: int | None) -> LiveJudgement | None:
+        """Judge second `ts` (`last`: the second fed before it, None: the first)."""
         return None
 
     def feed_cumulative(self, ts: int, value: float) -> LiveJudgement | None:
@@ -147,7 +174,8 @@ class ForJudge(LiveJudge):
         self._measure = per_second(criterion)
         self._streak: deque[Measure] = deque(maxlen=criterion.timeframe)
 
-    def _judge(self, ts: int, point: KpiPoint | None, gap: bool) -> LiveJudgement | None:
+    def _judge(self, ts: int, point: KpiPoint | None, last: int | None) -> LiveJudgement | None:
+        gap = last is not None and ts > last + 1
         streak = self._streak
         measure = None if point is None else self._measure(point)
         if measure is None:
@@ -178,18 +206,33 @@ class WindowJudge(LiveJudge):
         self._full_only = criterion.logic is Logic.OVER
         self._measure = per_second(criterion)
         self._sums = window_sums(criterion)
+        #: counts and active users: a second without data in a window counts as 0
+        #: (the contract sums counts; a second the run had with no responses had none)
+        self._zero_filled = self._sums or criterion.subject is Subject.CONCURRENCY
+        self._fills_gaps = self._zero_filled
         self._window: deque[tuple[int, float, float]] = deque()
         self._num = 0.0
         self._den = 0.0
 
-    def _judge(self, ts: int, point: KpiPoint | None, gap: bool) -> LiveJudgement | None:
+    def _judge(self, ts: int, point: KpiPoint | None, last: int | None) -> LiveJudgement | None:
         window = self._window
+        low = ts - self._frame + 1
+        if self._zero_filled and self._first_data is not None:
+            # seconds the run should have had but the label did not report (a gap, or
+            # a second fed without data): no responses, no users in them
+            since = max(low, self._judge_from, self._first_data + 1)
+            if last is not None:
+                since = max(since, last + 1)
+            for missing in range(since, ts):
+                window.append((missing, 0.0, 1.0))
+                self._den += 1.0
         measure = None if point is None else self._measure(point)
+        if measure is None and point is None and self._zero_filled:
+            measure = None if self._first_data is None else (0.0, 1.0)
         if measure is not None:
             window.append((ts, measure[0], measure[1]))
             self._num += measure[0]
             self._den += measure[1]
-        low = ts - self._frame + 1
         while window and window[0][0] < low:
             _, num, den = window.popleft()
             self._num -= num

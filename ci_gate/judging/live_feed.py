@@ -1,13 +1,26 @@
 """The live KPI answers of one master turned into complete seconds, each exactly once.
 
-BlazeMeter's `/data/kpis` answers one point per label and second from `from`; the newest
-second of an answer may still be filling. `LiveFeed` is the one place that keeps the
-contract's promise about that: the newest second stays provisional (a later answer that
-carries it again replaces its values) and is released only once an answer carries a
-later second; a second that comes again after its release is not counted twice; each
-label's seconds come out in order; `flush` releases what is left when the run has ended.
-`next_from` is the `from` of the next read: the provisional second, so that it is read
+BlazeMeter's `/data/kpis` answers one row per label with a point per second from `from`;
+the newest second of a row may still be filling, and one label's row may end a second or
+more behind another's (recorded: ALL at ts 1 and a label at ts 2 in one answer). `LiveFeed`
+is the one place that keeps the contract's promise about that, per label: a label's newest
+second stays provisional (a later answer that carries it again replaces its values) and is
+released only once that label's row carries a later second (or at `flush`, when the run
+has ended); a second that comes again after its release is not counted twice; each
+label's seconds come out in order. `complete_through(label)` is the last second the label
+has moved past (a second of it without a point is one without data). `next_from` is the
+`from` of the next read: the oldest provisional second of any label, so that each is read
 again, and nothing before it.
+
+Two bounds keep one odd row from blinding the gate:
+- a label whose row stays `QUIET_LAG` seconds behind the newest second of the run's rows
+  has gone quiet: its seconds up to there are complete (else one label that stopped
+  would hold `from`, and every read would grow with the run);
+- a point more than `FUTURE_BOUND` seconds beyond every second trusted so far (or, in the
+  first answer, beyond its median second and what follows on from it) is not
+  trusted to move `from` nor to release seconds, nor released itself (not even at
+  `flush`: it would stretch the charts and feed the judges a phantom gap): it is named in
+  `far_seconds` (one far-future `ts` would otherwise end every later read).
 
 It lives in `judging/` because it is pure (no I/O, no clock: the contracts of this layer
 say so and import-linter checks it) and it is what the judges are fed; the wait loop
@@ -26,6 +39,12 @@ from ci_gate.domain.live import KpiPoint
 
 #: Points per label that summary.json's `kpi_timeline` keeps at most.
 TIMELINE_CAP = 3600
+#: Seconds a label's row may lag the newest second of the run's rows before the label
+#: counts as quiet (its seconds up to there complete).
+QUIET_LAG = 30
+#: Seconds beyond the seconds trusted so far that a point may lie and still be trusted
+#: (a run's data does not jump an hour ahead between two reads).
+FUTURE_BOUND = 3600
 
 
 class LiveFeed:
@@ -33,26 +52,53 @@ class LiveFeed:
 
     def __init__(self, start_from: int = 0) -> None:
         self._start_from = start_from
-        #: the newest second any answer carried (every earlier second is complete)
-        self._newest: int | None = None
+        #: per label: the newest trusted second its row carried (its provisional second)
+        self._newest: dict[str, int] = {}
         #: per label: the last second released
         self._released: dict[str, int] = {}
         #: per label: seconds read but not complete yet (second -> its latest values)
         self._pending: dict[str, dict[int, KpiPoint]] = {}
+        #: seconds beyond the run's plausible clock (kept, never trusted)
+        self._far: set[int] = set()
+        self._flushed = False
 
     @property
     def next_from(self) -> int:
-        """The `from` of the next read: the provisional second (read again), or the start."""
-        return self._start_from if self._newest is None else self._newest
+        """The `from` of the next read: the oldest provisional second (read again) of a
+        label not quiet (a label without a point yet: as far back as a quiet one), or
+        the start."""
+        if not self._newest:
+            return self._start_from
+        # a label asked for whose row has no point yet may still bring its first ones
+        oldest = min(self._newest.get(label, self._start_from) for label in self._pending)
+        return max(oldest, self._quiet_through() + 1)
 
     @property
     def newest(self) -> int | None:
-        """The newest second seen in any answer (None before the first point)."""
-        return self._newest
+        """The newest trusted second seen in any answer (None before the first point)."""
+        return max(self._newest.values()) if self._newest else None
+
+    @property
+    def far_seconds(self) -> tuple[int, ...]:
+        """The seconds not trusted (far beyond the run's other seconds), in order."""
+        return tuple(sorted(self._far))
+
+    def complete_through(self, label: str) -> int | None:
+        """The last second of `label` that is complete (None: none yet)."""
+        newest = self._newest.get(label)
+        quiet = self._quiet_through()
+        if self._flushed:
+            released = self._released.get(label)
+            ends = [ts for ts in (newest, released, quiet) if ts is not None]
+            return max(ends) if ends else None
+        if newest is None:
+            return quiet if self._newest else None
+        return max(newest - 1, quiet)
 
     def take(self, answer: Mapping[str, Sequence[KpiPoint]]) -> dict[str, tuple[KpiPoint, ...]]:
         """One KPI answer (per label id, its points); returns the seconds it completed,
         per label in order (labels without any left out)."""
+        trusted = self._trusted(answer)
         for label, points in answer.items():
             released = self._released.get(label)
             pending = self._pending.setdefault(label, {})
@@ -60,21 +106,48 @@ class LiveFeed:
                 if released is not None and point.ts <= released:
                     continue  # released already: a second counts once
                 pending[point.ts] = point  # a later answer's values replace earlier ones
-                if self._newest is None or point.ts > self._newest:
-                    self._newest = point.ts
-        newest = self._newest
-        if newest is None:
+                if point.ts not in trusted:
+                    self._far.add(point.ts)
+                    continue
+                self._far.discard(point.ts)  # the run has come so far after all
+                if point.ts > self._newest.get(label, point.ts - 1):
+                    self._newest[label] = point.ts
+        if not self._newest:
             return {}
-        return self._release(lambda ts: ts < newest)
+        quiet = self._quiet_through()
+        return self._release(lambda label, ts: ts < self._newest.get(label, ts) or ts <= quiet)
 
     def flush(self) -> dict[str, tuple[KpiPoint, ...]]:
         """The run has ended: its provisional seconds are as complete as they will be."""
-        return self._release(lambda ts: True)
+        self._flushed = True
+        return self._release(lambda label, ts: ts not in self._far)
 
-    def _release(self, complete: Callable[[int], bool]) -> dict[str, tuple[KpiPoint, ...]]:
+    def _quiet_through(self) -> int:
+        """Seconds up to here are complete for every label (QUIET_LAG behind the newest)."""
+        newest = self.newest
+        return (self._start_from - 1) if newest is None else newest - QUIET_LAG
+
+    def _trusted(self, answer: Mapping[str, Sequence[KpiPoint]]) -> set[int]:
+        """The answer's seconds that follow on from what is trusted, each within
+        FUTURE_BOUND of the one before (the first answer: from its median second, so
+        that one odd point at either end cannot set the run's clock)."""
+        seconds = sorted({point.ts for points in answer.values() for point in points})
+        if not seconds:
+            return set()
+        newest = self.newest
+        reach = newest if newest is not None else seconds[(len(seconds) - 1) // 2]
+        trusted = set()
+        for ts in seconds:
+            if ts > reach + FUTURE_BOUND:
+                break
+            trusted.add(ts)
+            reach = max(reach, ts)
+        return trusted
+
+    def _release(self, complete: Callable[[str, int], bool]) -> dict[str, tuple[KpiPoint, ...]]:
         done: dict[str, tuple[KpiPoint, ...]] = {}
         for label, pending in self._pending.items():
-            ready = sorted(ts for ts in pending if complete(ts))
+            ready = sorted(ts for ts in pending if complete(label, ts))
             if not ready:
                 continue
             done[label] = tuple(pending.pop(ts) for ts in ready)

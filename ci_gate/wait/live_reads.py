@@ -8,7 +8,8 @@ asks `due()` for the reads to send now and hands each result to `finished()`:
   where the feed says (`judging.live_feed`: the provisional second, read again);
 - the aggregate report at most every 30 s while a percentile criterion with a timeframe
   is live (BlazeMeter's cumulative percentiles).
-Each complete second goes to every criterion's judge (`judging.live`); what triggers is
+Each label's complete seconds go to the judges of the criteria on that label
+(`judging.live`), never another label's progress; what triggers is
 handed back to the loop, which acts on it (the stop, the live line). Once the master has
 ended (`end()`), the rest of its seconds are read page by page (at most 4 MB: with or
 without criteria, so report.html can draw the run's curves; without criteria each of those
@@ -105,6 +106,7 @@ class LiveReads:
         self._started = False
         self._now = 0.0
         self._has_data = False
+        self._far_noted = False
 
     # -- the schedule -----------------------------------------------------------------------
 
@@ -311,32 +313,55 @@ class LiveReads:
         return self._take(self.feed.flush())
 
     def _take(self, released: dict[str, tuple[KpiPoint, ...]]) -> list[Breach]:
-        """Complete seconds: kept per label for the charts, fed to each judge in order
-        of ALL's seconds (a label without that second is fed None)."""
+        """Complete seconds: kept per label for the charts, and fed to each judge: its
+        own label's seconds, in order, then the last second its label has moved past
+        (fed without data when the label has no point there): a label's second is judged
+        only once that label's row is past it, never on another label's progress."""
         facts = self.facts
         for label_id, points in released.items():
             name = self._asked.get(label_id)
             if name is not None and points:
                 facts.points.setdefault(name, []).extend(points)
-        seconds = released.get(self._all_id, ())
-        if not seconds or not facts.judges:
+        self._note_far()
+        if not facts.judges:
             return []
         if not self._started:
+            firsts = [points[0].ts for points in released.values() if points]
+            if not firsts:
+                return []
             self._started = True
-            first = facts.first_second or seconds[0].ts
+            first = facts.first_second or min(firsts)
             for judge in facts.judges:
                 judge.begin(first)
-        by_label = {
-            label_id: {point.ts: point for point in points} for label_id, points in released.items()
-        }
         breaches: list[Breach] = []
-        for point in seconds:
-            for judge, judge_label in zip(facts.judges, self._judge_labels, strict=True):
-                own = None if judge_label is None else by_label.get(judge_label, {}).get(point.ts)
-                judged = judge.feed(point.ts, point if judge.criterion.label is None else own)
+        for judge, judge_label in zip(facts.judges, self._judge_labels, strict=True):
+            own = self._all_id if judge.criterion.label is None else judge_label
+            if own is None:
+                continue  # its label is not listed (yet): nothing of it to judge
+            fed: list[tuple[int, KpiPoint | None]] = [
+                (point.ts, point) for point in released.get(own, ())
+            ]
+            through = self.feed.complete_through(own)
+            if through is not None and (not fed or fed[-1][0] < through):
+                fed.append((through, None))
+            for ts, point in fed:
+                judged = judge.feed(ts, point)
                 if judged is not None:
                     breaches.append((judge, judged))
+        breaches.sort(key=lambda breach: breach[1].triggered_at or 0)
         return breaches
+
+    def _note_far(self) -> None:
+        """A second far beyond the run's others is said once (it is kept, but trusted
+        neither to move `from` nor to complete a second)."""
+        far = self.feed.far_seconds
+        if far and not self._far_noted:
+            self._far_noted = True
+            self.facts.notes.append(
+                f"a live KPI point has a ts ({far[0]}) far beyond the run's other seconds:"
+                " not trusted to complete seconds nor to move the reads on, and left out"
+                " of the judging and the charts"
+            )
 
     def _cumulative(self, report: AggregateReport) -> list[Breach]:
         """BlazeMeter's cumulative percentiles, read at the newest second the feed has."""

@@ -261,3 +261,33 @@ def test_a_missing_label_names_the_closest_ones_first() -> None:
     assert note.startswith("label 'checkot' never appeared; the run has 'Checkout/', ")
     assert note.endswith(" and 2 more")
     assert missing_label_note("x", []) == "label 'x' never appeared: the run has no labels"
+
+
+@pytest.mark.parametrize(
+    "text", ["hits<5 within 10s", "hits<5 over 10s", "concurrency<1 within 10s", "fail<1 over 3s"]
+)
+def test_a_stall_counts_as_seconds_without_responses_for_counts_and_users(text: str) -> None:
+    """Throughput stops (seconds 20-49 not reported, as a gap or fed without data): the
+    window's sum of counts is 0 (and its users 0), so a low-throughput criterion
+    triggers in the stall instead of never (issue 31 attack, item 3)."""
+    busy = point(hits=20, users=10, errors=2)
+    gap = {n: busy for n in [*range(20), *range(50, 60)]}
+    judge = judge_for(parse_fail_on(text, "--fail-on"))
+    fired = [j for n, p in sorted(gap.items()) if (j := judge.feed(T0 + n, p)) is not None]
+    assert fired and fired[0].value == 0
+    assert fired[0].window is not None and fired[0].window[0] >= T0 + 20
+    fed = [busy] * 20 + [None] * 30
+    fired2, _ = run(text, fed)
+    assert fired2 and fired2[0].value == 0 and fired2[0].triggered_at is not None
+    assert fired2[0].triggered_at < T0 + 50
+
+
+def test_for_still_resets_on_a_second_without_data_even_for_counts() -> None:
+    """The contract's `for`: a second without data resets it (kept for counts too)."""
+    fired, _ = run("hits<5 for 3s", [point(hits=20)] + [None] * 10)
+    assert fired == []
+
+
+def test_seconds_before_a_labels_first_data_are_not_zero_hits() -> None:
+    fired, _ = run("hits<5 within 3s", [None] * 10 + [point(hits=20)] * 3)
+    assert fired == []

@@ -10,14 +10,25 @@ values of the last answer that carried it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ci_gate.blazemeter.answers import parse_live_kpis
 from ci_gate.domain.live import KpiPoint
-from ci_gate.judging.live_feed import TIMELINE_CAP, LiveFeed, kpi_timeline
+from ci_gate.judging.live_feed import (
+    FUTURE_BOUND,
+    QUIET_LAG,
+    TIMELINE_CAP,
+    LiveFeed,
+    kpi_timeline,
+)
+
+REALWORLD = Path(__file__).parents[2] / "data" / "realworld" / "taurus-reports"
 
 
 def pt(ts: int, hits: int | None = 1, rt: float | None = 100.0, **more: int | float) -> KpiPoint:
@@ -57,15 +68,67 @@ def test_empty_answers_and_labels_without_data_change_nothing() -> None:
     assert feed.flush() == {}
 
 
-def test_a_later_second_of_any_label_completes_every_label() -> None:
-    """The newest second is the answer's: a label without a point in it (no hits there)
-    is complete up to it, so a label that went quiet is judged, not held back."""
+def test_a_label_whose_row_lags_is_complete_only_when_its_own_row_moves_on() -> None:
+    """A label's row one second behind ALL's (its newest still filling): ALL's later
+    second completes ALL only; the label's second waits for the label's own later second,
+    and `from` is the oldest provisional second, so that it is read again."""
     feed = LiveFeed()
-    out = feed.take({"ALL": (pt(5), pt(6)), "Checkout": (pt(5),)})
-    assert out == {"ALL": (pt(5),), "Checkout": (pt(5),)}
-    # a late point older than what its label released is dropped (order is kept)
-    assert feed.take({"Checkout": (pt(4), pt(6))}) == {}
-    assert feed.take({"ALL": (pt(7),)}) == {"ALL": (pt(6),), "Checkout": (pt(6),)}
+    out = feed.take({"ALL": (pt(5), pt(6)), "Checkout": (pt(5, hits=2, rt=100.0),)})
+    assert out == {"ALL": (pt(5),)}
+    assert feed.next_from == 5 and feed.complete_through("Checkout") == 4
+    assert feed.complete_through("ALL") == 5
+    out = feed.take({"ALL": (pt(6), pt(7)), "Checkout": (pt(5, rt=2400.0), pt(6, hits=2))})
+    assert out == {"ALL": (pt(6),), "Checkout": (pt(5, rt=2400.0),)}  # its final values
+    assert feed.next_from == 6
+    assert feed.flush() == {"ALL": (pt(7),), "Checkout": (pt(6, hits=2),)}
+    assert feed.complete_through("Checkout") == 6
+
+
+def test_the_recorded_answer_with_the_label_a_second_ahead_of_all() -> None:
+    """tests/data/realworld/.../data-kpis-test_check_interval@L840.json: ALL at ts 1 and
+    its label at ts 2 in one answer: neither is complete yet, `from` is ALL's second."""
+    label = "e843ff89a5737891a10251cbb0db08e5"
+    raw = json.loads((REALWORLD / "data-kpis-test_check_interval@L840.json").read_text())
+    answer = parse_live_kpis("1", raw["result"])
+    feed = LiveFeed()
+    assert feed.take(answer) == {}
+    assert feed.next_from == 1
+    assert feed.complete_through("ALL") == 0 and feed.complete_through(label) == 1
+    assert [p.ts for p in feed.flush()[label]] == [2]
+
+
+def test_a_label_that_went_quiet_does_not_hold_from_back() -> None:
+    """A label whose row stays QUIET_LAG seconds behind is complete up to there: `from`
+    does not stay at its last second while the run goes on (reads would grow with it)."""
+    feed = LiveFeed()
+    feed.take({"ALL": (pt(0), pt(1)), "Checkout": (pt(0), pt(1))})
+    out = feed.take({"ALL": tuple(pt(ts) for ts in range(1, 40))})
+    assert out["Checkout"] == (pt(1),)
+    assert feed.next_from == 39 - QUIET_LAG + 1
+    assert feed.complete_through("Checkout") == 39 - QUIET_LAG
+
+
+def test_a_far_future_second_neither_moves_from_nor_releases_seconds() -> None:
+    """One point at T0 + 10**6 in ALL's row: kept and named, but `from` stays with the
+    run and later seconds are still judged; it is never released, only named."""
+    t0 = 1_800_000_000
+    feed = LiveFeed()
+    far = pt(t0 + 10**6)
+    assert feed.take({"ALL": (pt(t0), pt(t0 + 1), pt(t0 + 2), far)}) == {
+        "ALL": (pt(t0), pt(t0 + 1))
+    }
+    assert feed.next_from == t0 + 2 and feed.far_seconds == (t0 + 10**6,)
+    assert feed.newest == t0 + 2
+    assert feed.take({"ALL": (pt(t0 + 2), pt(t0 + 3), far)}) == {"ALL": (pt(t0 + 2),)}
+    assert feed.next_from == t0 + 3
+    assert feed.flush() == {"ALL": (pt(t0 + 3),)}  # never released: named only
+    assert feed.far_seconds == (t0 + 10**6,)
+
+
+def test_a_far_future_second_in_the_first_answer_alone_at_its_end() -> None:
+    feed = LiveFeed()
+    assert feed.take({"ALL": (pt(100), pt(101), pt(100 + FUTURE_BOUND + 2))}) == {"ALL": (pt(100),)}
+    assert feed.next_from == 101
 
 
 # -- the property -----------------------------------------------------------------------------
@@ -77,6 +140,7 @@ class Poll:
     overlap: int  # seconds before the asked `from` that the server serves again
     empty: bool  # the server answers `result: []` this time
     filling: int  # hits of the still-filling newest second so far
+    far: bool  # ALL's row also carries one point dated far in the future
 
 
 POLLS = st.builds(
@@ -85,19 +149,25 @@ POLLS = st.builds(
     overlap=st.integers(0, 3),
     empty=st.sampled_from([False, False, False, True]),
     filling=st.integers(0, 5),
+    far=st.sampled_from([False, False, False, False, True]),
 )
+FAR = 10**6
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     length=st.integers(0, 25),
     final=st.lists(st.tuples(st.integers(1, 9), st.booleans()), min_size=25, max_size=25),
     polls=st.lists(POLLS, max_size=30),
     ended=st.booleans(),
+    lag=st.integers(0, 3),
 )
 def test_feed_gives_what_a_naive_reference_gives(
-    length: int, final: list[tuple[int, bool]], polls: list[Poll], ended: bool
+    length: int, final: list[tuple[int, bool]], polls: list[Poll], ended: bool, lag: int
 ) -> None:
+    """Checkout's row ends `lag` seconds behind ALL's (its own newest second filling),
+    and ALL's sometimes carries a far-future point: each label's seconds still come out
+    with their last values, the far one never, and `from` stays with the run."""
     start = 1_000
     # the run's final points: ALL every second, Checkout only where it had hits
     truth = {
@@ -108,33 +178,45 @@ def test_feed_gives_what_a_naive_reference_gives(
             if busy
         },
     }
+    far = pt(start + FAR, 1)
     feed = LiveFeed()
     naive: dict[str, dict[int, KpiPoint]] = {"ALL": {}, "Checkout": {}}
     released: dict[str, list[KpiPoint]] = {"ALL": [], "Checkout": []}
     now = start - 1  # the server's current second (before the run's first)
     asked = []
-    for poll in polls + ([Poll(length + 1, 0, False, 0)] if ended else []):
+    far_sent = False
+    for poll in polls + ([Poll(length + 1, 0, False, 0, False)] if ended else []):
         now = min(now + poll.advance, start + length)  # start + length: the run ended
         asked.append(feed.next_from)
         answer: dict[str, tuple[KpiPoint, ...]] = {}
         if not poll.empty:
             first = max(feed.next_from - poll.overlap, start)
             for label, points in truth.items():
+                # the label's row ends `lag` behind ALL's while the run goes
+                top = now - lag if label == "Checkout" and now < start + length else now
                 answer[label] = tuple(
-                    points[ts] if ts < now else pt(ts, poll.filling, rt=points[ts].avg_rt)
-                    for ts in range(first, min(now, start + length - 1) + 1)
+                    points[ts] if ts < top else pt(ts, poll.filling, rt=points[ts].avg_rt)
+                    for ts in range(first, min(top, start + length - 1) + 1)
                     if ts in points
                 )
                 for point in answer[label]:
                     naive[label][point.ts] = point  # the last values any answer gave
+            if poll.far and answer["ALL"]:
+                answer["ALL"] += (far,)
+                far_sent = True
         for label, done in feed.take(answer).items():
+            assert far not in done, "a far-future point was released"
             released[label] += done
+    assert all(ts <= start + length for ts in asked)  # `from` stays with the run
     for label, done in feed.flush().items():
         released[label] += done
     for label in truth:
-        assert released[label] == [naive[label][ts] for ts in sorted(naive[label])], label
+        assert far not in released[label]
+        kept = released[label]
+        assert kept == [naive[label][ts] for ts in sorted(naive[label])], label
         if ended:  # an ended run's seconds all come out with their final values
-            assert released[label] == list(truth[label].values())
+            assert kept == list(truth[label].values())
+    assert feed.far_seconds == ((start + FAR,) if far_sent else ())
     assert asked == sorted(asked)  # `from` never moves back
 
 

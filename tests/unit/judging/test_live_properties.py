@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ci_gate.domain.live import KpiPoint
@@ -114,14 +114,27 @@ def reference(
     frame = c.timeframe
     assert frame is not None
     sums = c.subject in (Subject.HITS, Subject.FAIL, Subject.SUCC) and not c.percent
-    for now in order:
+    # a window's second the run had (after the label's first data) without data for
+    # the label: no responses and no users in it (counts and users count it as 0)
+    zero = sums or c.subject is Subject.CONCURRENCY
+    first_data = next((ts for ts in order if seconds[ts] is not None), None)
+    judged_at = order
+    if zero and c.logic is not Logic.FOR and first_data is not None:
+        # the seconds skipped after the first data are judged too (as without data)
+        judged_at = sorted({*order, *range(first_data + 1, order[-1])})
+    for now in judged_at:
         if now < start:
             continue
         first = max(now - frame + 1, start)
         if c.logic is Logic.OVER and now - frame + 1 < start:
             continue
         span = range(first, now + 1)
-        found = [measure(c, seconds.get(t)) for t in span]
+        found = [
+            (0.0, 1.0)
+            if zero and c.logic is not Logic.FOR and missing(seconds.get(t), t, first_data)
+            else measure(c, seconds.get(t))
+            for t in span
+        ]
         every = all(m is not None and c.condition.holds(m[0] / m[1], c.threshold) for m in found)
         if c.logic is Logic.FOR and (len(span) < frame or not every):
             continue
@@ -133,6 +146,11 @@ def reference(
         if c.logic is Logic.FOR or c.condition.holds(value, c.threshold):
             return (first, now), value, now
     return None
+
+
+def missing(p: KpiPoint | None, t: int, first_data: int | None) -> bool:
+    """Second `t` has no point for the label, after its first data."""
+    return p is None and first_data is not None and t > first_data
 
 
 def judged(
@@ -156,8 +174,26 @@ def test_for_matches_the_reference(c: LiveCriterion, warmup: int, fed: list) -> 
     assert judged(c, warmup, fed) == reference(c, warmup, fed)
 
 
+STALL = LiveCriterion(
+    "hits<5 within 3s",
+    None,
+    Subject.HITS,
+    False,
+    None,
+    Condition.LT,
+    5,
+    Logic.WITHIN,
+    3,
+    True,
+    True,
+)
+BUSY = KpiPoint(T0, 9, 0, 9, 1.0, 1.0, 1.0)
+
+
 @PROFILE
 @given(criteria([Logic.WITHIN]), st.integers(0, 4), ARRIVALS)
+@example(STALL, 0, [(T0, BUSY), (T0 + 6, BUSY)])  # a stall in a gap: 0 hits
+@example(STALL, 0, [(T0, BUSY), (T0 + 1, None), (T0 + 2, None), (T0 + 3, None)])
 def test_within_matches_the_reference(c: LiveCriterion, warmup: int, fed: list) -> None:  # type: ignore[type-arg]
     assert judged(c, warmup, fed) == reference(c, warmup, fed)
 

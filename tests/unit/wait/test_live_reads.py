@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
+import pytest
+
 from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.wait.end_reads import Read, SharedReads
@@ -168,3 +170,63 @@ def test_the_reads_after_the_end_for_criteria_keep_the_status_rules() -> None:
     """With criteria the same reads judge the run: they get the wait's whole deadline."""
     read = _end_reads(("avg-rt>1500ms for 5s",), [1000.0] * 3)
     assert read[:3] == [("labels", 1000.0), ("kpis", 1000.0), ("kpis", 1000.0)]
+
+
+class LaggingApi(FakeApi):
+    """A BlazeMeter whose Checkout row ends `lag` seconds behind ALL's, its newest second
+    still filling (2 fast hits so far; 10 at 2,400 ms once complete); ALL's row may come
+    without `kpis` at all (recorded: test_no_kpis_on_cloud_crash). One second per read."""
+
+    def __init__(self, lag: int, all_kpis: bool = True) -> None:
+        super().__init__(FakeClock(), {"1": []})
+        self.live_labels = [Label("ALL", "ALL"), Label("c1", "Checkout")]
+        self.lag, self.all_kpis, self.second = lag, all_kpis, 1000
+
+    def live_kpis(
+        self, master_id: str, from_ts: int, label_ids: Any, deadline: float | None = None
+    ) -> dict[str, tuple[KpiPoint, ...]]:
+        self.live_reads.append((master_id, "kpis", from_ts))
+        self.second += 1
+        answer: dict[str, tuple[KpiPoint, ...]] = {}
+        for label in label_ids:
+            top = self.second - self.lag if label == "c1" else self.second
+            if label == "ALL" and not self.all_kpis:
+                answer[label] = ()
+                continue
+            answer[label] = tuple(
+                KpiPoint(ts, 2, 0, 5, 100.0, 5.0, 1.0)
+                if ts == top and label == "c1"
+                else KpiPoint(ts, 10, 0, 5, 2400.0 if label == "c1" else 1000.0, 5.0, 1.0)
+                for ts in range(max(from_ts, 1000), top + 1)
+            )
+        return answer
+
+
+@pytest.mark.parametrize(("lag", "all_kpis"), [(1, True), (3, True), (0, False), (1, False)])
+def test_a_label_row_behind_alls_is_judged_on_its_own_complete_seconds(
+    lag: int, all_kpis: bool
+) -> None:
+    """s_lag1/s_lag/s_noall of the issue 31 attack: the label is judged on its final
+    values (2,400 ms), never on its still-filling second (100 ms), and every second of it
+    is read; with no `kpis` in ALL's row the label is judged all the same."""
+    api = LaggingApi(lag, all_kpis)
+    live = LiveReads(
+        "1",
+        api,
+        [parse_fail_on("avg-rt of Checkout>1500ms for 10s", "--fail-on")],
+        warmup=0,
+        interval=1.0,
+        shared=SharedReads(),
+    )
+    breaches = []
+    for tick in range(40):
+        for read in live.due(float(tick), 100, deadline=1000.0):
+            breaches += live.finished(read, _done(read))
+        if breaches:
+            break
+    assert breaches, "the lagging label was never judged to breach"
+    ((_judge, judged),) = breaches
+    assert judged.value == 2400.0
+    checkout = [p.ts for p in live.facts.points["Checkout"]]
+    assert checkout == list(range(1000, checkout[-1] + 1))  # every second, once
+    assert all(p.avg_rt == 2400.0 for p in live.facts.points["Checkout"])
