@@ -72,6 +72,7 @@ section.overview{background:#fff;border:1px solid #d9e2ec;border-radius:8px;
 padding:16px 20px;margin-bottom:16px}
 div.scroll{overflow-x:auto}table.overview{table-layout:auto}
 table.overview td:not(:nth-child(6)){white-space:nowrap;overflow-wrap:normal}
+table.trend{table-layout:auto}table.trend td:first-child{white-space:nowrap}
 section.master>h2 .badge,table.overview .badge{font-size:14px;padding:2px 8px;
 border-radius:10px;color:#fff;vertical-align:middle}
 table{border-collapse:collapse;width:100%;margin:6px 0;table-layout:fixed}
@@ -367,7 +368,7 @@ def _trend_section(trend: Trend | None) -> str:
     ]
     classes = ["this-run" if point.this_run else "" for point in trend.points]
     head = ["created (UTC)", "master", "BlazeMeter's verdict", "p90", "avg", "errors", "hits"]
-    parts.append(_table(head, rows, classes))
+    parts.append('<div class="scroll">' + _table(head, rows, classes, kind="trend") + "</div>")
     return "".join(parts)
 
 

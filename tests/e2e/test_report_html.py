@@ -130,6 +130,10 @@ def test_the_trend_demo_shows_baseline_and_trend_charts(browser: Any, tmp_path: 
         assert len(chart.find_elements("css selector", "text.gap")) == 1
     assert len(browser.find_elements("css selector", "svg.chart-pairs rect.bar")) == 8
     _assert_legible_charts(browser)
+    dates = browser.execute_script(_CELL_LINES, "table.trend td:first-child")
+    assert len(dates) == 9 and all(lines == 1 for _, lines, _ in dates), (
+        dates
+    )  # never "2026-11-/28T…"
     width, height, colours = page.screenshot(
         tmp_path / "report-trend-charts.png", scroll_to="h3.trend"
     )
