@@ -1,7 +1,8 @@
 """`ci-gate simulate`: the built-in BlazeMeter simulator as a server of its own.
 
-It imports no HTTP client and none of the gate: pipelines (and the pipeline tests) start it,
-and its start-up should cost what a small server costs.
+It imports no HTTP client and of the gate only the loopback check, the usage error and the
+signal guard: pipelines (and the pipeline tests) start it, and its start-up should cost
+what a small server costs.
 """
 
 from __future__ import annotations
