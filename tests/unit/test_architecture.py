@@ -138,3 +138,29 @@ def test_the_places_a_verdict_is_chosen_are_the_ones_the_architecture_names() ->
     for where in ("`Outcome.cancelled`", "`Outcome.reports_lost`", "`commands/run.py`"):
         assert where in ARCHITECTURE
     assert "`cli.main` and `start` give a signal's exit code" in ARCHITECTURE
+
+
+#: the ways Python reads or waits on a clock
+CLOCKS = {
+    "time.time",
+    "time.monotonic",
+    "time.perf_counter",
+    "time.sleep",
+    "datetime.now",
+    "datetime.utcnow",
+    "date.today",
+}
+
+
+def test_judging_reads_no_clock_but_the_one_it_is_given() -> None:
+    """ "No I/O, and no clock it picks itself": the only mention of the time module in
+    `judging/` is the policy's default clock; the loop passes its own."""
+    uses = []
+    for path in (PACKAGE / "judging").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and ast.unparse(node) in CLOCKS:
+                uses.append(f"{path.name}: {ast.unparse(node)}")
+    assert uses == ["policy.py: time.monotonic"]
+    assert "EventPolicy(self.plan.level, self.plan.ignore, clock=self.clock)" in (
+        (PACKAGE / "wait" / "loop.py").read_text()
+    )
