@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.helpers import (
+    START_UP_UNDER_LOAD,
     STATE_START,
     Simulator,
     assert_no_traceback,
@@ -28,9 +29,12 @@ from tests.support.helpers import (
     write_scenario,
 )
 
-#: the contract: on a signal, reports then stops within 4 s in all (a little slack for the
-#: interpreter's exit on a loaded machine)
-CANCEL_BUDGET = 4.0 + 0.5
+#: the contract: on a signal, reports then stops within 4 s in all (every stop request has
+#: arrived by then, checked on the simulator's clock)
+CANCEL_BUDGET = 4.0
+#: the process then exits: a stop never answered is given up at the budget's end, and the
+#: interpreter's exit on a loaded 2-core machine takes a moment more
+EXIT_SLACK = 1.5
 
 
 def _scenario(folder: Path, count: int, fault: dict[str, Any], faulty: set[str]) -> Path:
@@ -59,14 +63,18 @@ def _stopped(sim: Simulator) -> list[str]:
 
 
 def _cancel(sim: Simulator, report_dir: Path, signum: int) -> tuple[int, float, str]:
+    """Signal a wait that has said it is waiting; (exit code, seconds from the signal to its
+    exit, what it said), once every stop request is checked to have arrived in the budget."""
     process = start_gate_until(
         wait_args(sim, report_dir, "--stop-on-cancel", "--timeout", "60"), "DATA_RECEIVED"
     )
-    signalled = time.monotonic()
+    signalled, signalled_at = time.monotonic(), time.time()
     process.send_signal(signum)
     out, err = process.communicate(timeout=30)
     seconds = time.monotonic() - signalled
     assert_no_traceback(out, err)
+    stops = [c["at"] - signalled_at for c in sim.calls() if c["method"] == "POST"]
+    assert stops and max(stops) < CANCEL_BUDGET, (stops, out + err)
     return process.returncode, seconds, out + err
 
 
@@ -88,11 +96,13 @@ def test_ci_gate_stop_sends_every_stop_when_one_never_answers(tmp_path: Path) ->
             check=False,
         )
         seconds = time.monotonic() - started
+        own = time.time() - sim.first_call_at()  # from its first request: it is up
         stopped = _stopped(sim)
     assert_no_traceback(done.stdout, done.stderr)
     assert sorted(stopped) == ["1", "2", "3"], done.stdout + done.stderr
     assert done.returncode == 3, done.stdout + done.stderr
-    assert seconds < 2 + 2
+    assert own < 2 + 2, own  # its --timeout, the exit
+    assert seconds < 2 + 2 + START_UP_UNDER_LOAD, seconds  # and the interpreter's start-up
     assert "no time left" not in done.stderr
     said = done.stdout + done.stderr
     assert "master 2: sent stop" in said and "master 3: sent stop" in said
@@ -105,7 +115,7 @@ def test_a_cancel_sends_every_stop_when_one_never_answers(tmp_path: Path) -> Non
         stopped = _stopped(sim)
     assert code == 130, said
     assert sorted(stopped) == ["1", "2", "3"], said
-    assert seconds < CANCEL_BUDGET, said
+    assert seconds < CANCEL_BUDGET + EXIT_SLACK, said
     summary = read_summary(tmp_path / "cancel" / "report")
     actions = {master["id"]: master["stop_action"] for master in summary["masters"]}
     assert actions["2"] and actions["3"], summary["masters"]
@@ -129,10 +139,12 @@ def test_a_timeout_sends_every_stop_when_one_never_answers(tmp_path: Path) -> No
             check=False,
         )
         seconds = time.monotonic() - started
+        own = time.time() - sim.first_call_at()  # from its first request: it is up
         stopped = _stopped(sim)
     assert done.returncode == 3, done.stdout + done.stderr
     assert sorted(stopped) == ["1", "2", "3"], done.stdout + done.stderr
-    assert seconds < 0.5 + 2 + 4 + 1  # timeout, last look's grace, stop budget
+    assert own < 0.5 + 2 + 4 + 1, own  # timeout, last look's grace, stop budget, the reports
+    assert seconds < 0.5 + 2 + 4 + 1 + START_UP_UNDER_LOAD, seconds  # the interpreter's start
     assert "no time left" not in done.stdout + done.stderr
     # a run that timed out keeps its report link (outside review item 2); the public token
     # is read only once a run has ended, so the link is the private one, and it says so
@@ -149,6 +161,6 @@ def test_six_slow_stops_all_arrive_within_the_cancel_budget(tmp_path: Path) -> N
         stopped = _stopped(sim)
     assert code == 143, said
     assert sorted(stopped) == sorted(masters), said
-    assert seconds < CANCEL_BUDGET, said
+    assert seconds < CANCEL_BUDGET + EXIT_SLACK, said
     summary = read_summary(tmp_path / "report")
     assert all(master["stop_action"] for master in summary["masters"]), summary["masters"]

@@ -1,4 +1,4 @@
-"""SIGINT/SIGTERM in every phase of a wait: the stop goes out within 5 s, reports are whole."""
+"""SIGINT/SIGTERM in every phase of a wait: the stop goes out within 4 s, reports are whole."""
 
 from __future__ import annotations
 
@@ -59,9 +59,12 @@ def test_cancel(
         ended = time.time()
         posts = [c for c in sim.calls() if c["method"] == "POST"]
     assert process.returncode == code, out + err
-    assert ended - sent < 5, f"{phase}: took {ended - sent:.1f}s to exit"
+    # the contract: reports, then the stop request, within 4 s of the signal (measured from
+    # the signal, the gate having said it waits); its exit follows, and a loaded 2-core
+    # machine may take a moment more for the interpreter's exit
+    assert ended - sent < 4 + 1.5, f"{phase}: took {ended - sent:.1f}s to exit"
     assert [c["path"] for c in posts] == [f"/api/v4/masters/1/{stop}"]
-    assert posts[0]["at"] - sent < 5
+    assert posts[0]["at"] - sent < 4, posts[0]["at"] - sent
     summary = json.loads((report_dir / "summary.json").read_text())
     assert summary["verdict"] == "cancelled" and summary["exit_code"] == code
     assert summary["masters"][0]["stop_action"] == stop

@@ -84,6 +84,21 @@ class Simulator:
             calls: list[dict[str, Any]] = json.load(answer)["calls"]
         return calls
 
+    def first_call_at(self) -> float:
+        """When the first request arrived (`time.time()`): the gate is up and running."""
+        calls = self.calls()
+        assert calls, "the simulator was sent no request"
+        return min(float(call["at"]) for call in calls)
+
+
+#: What a loaded machine may add to a gate process before it sends its first request: the
+#: interpreter's start and its imports take seconds on CI's 2 cores beside 4 xdist workers,
+#: Chromium, act and Jenkins (a trickle test took 9.8 s for a 3 s deadline there). A bound
+#: on the gate's own time is measured from its first request (`GateRun.ended_at` minus
+#: `Simulator.first_call_at()`); only an outer bound, from the process's start, adds this,
+#: so a gate that outlives its deadline by 10 s or hangs still fails the first.
+START_UP_UNDER_LOAD = 10.0
+
 
 _FIRST_LINE = re.compile(r"serving (\S+) masters ([\d ]+) \(scenario")
 
@@ -153,6 +168,8 @@ class GateRun:
     stderr: str
     seconds: float
     report_dir: Path
+    #: when the process had exited, by `time.time()` (the simulator's call log's clock)
+    ended_at: float = 0.0
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -182,7 +199,12 @@ def run_gate(
         cwd=report_dir.parent,
     )
     return GateRun(
-        done.returncode, done.stdout, done.stderr, time.monotonic() - started, report_dir
+        done.returncode,
+        done.stdout,
+        done.stderr,
+        time.monotonic() - started,
+        report_dir,
+        time.time(),
     )
 
 
@@ -220,7 +242,11 @@ def run_args(test_id: str, url: str, report_dir: Path, *extra: str) -> list[str]
 def start_gate_until(
     args: list[str], needle: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[str]:
-    """Start the real `ci-gate` in the background; return once it has printed `needle`."""
+    """Start the real `ci-gate` in the background; return once it has printed `needle`.
+
+    Read straight from the pipe (`read_until`): a line-reader's buffer could hold the
+    needle's line, come in one read with the line before, while `select` waits for more
+    (a loaded machine sends lines together: CI waited 30 s for a printed DATA_RECEIVED)."""
     process = subprocess.Popen(
         [*gate_command(), *args],
         stdout=subprocess.PIPE,
@@ -228,19 +254,13 @@ def start_gate_until(
         text=True,
         env=env or gate_env(),
     )
-    assert process.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stdout], [], [], 0.5)
-        if not ready:
-            continue
-        line = process.stdout.readline()
-        if not line:
-            break
-        if needle in line:
-            return process
-    process.kill()
-    raise AssertionError(f"the gate never printed {needle!r} (within 30 s)")
+    try:
+        read_until(process, needle, 30)
+    except AssertionError:
+        process.kill()
+        process.communicate()
+        raise
+    return process
 
 
 def read_until(process: subprocess.Popen[str], needle: str, seconds: float = 30.0) -> str:
@@ -260,6 +280,36 @@ def read_until(process: subprocess.Popen[str], needle: str, seconds: float = 30.
             assert piece, f"the gate closed stdout without printing {needle!r}: {seen!r}"
             seen += piece
     return seen.decode()
+
+
+def read_all_noting_first_output(
+    process: subprocess.Popen[str], seconds: float
+) -> tuple[float | None, str, str]:
+    """Read a gate's stdout and stderr to their end: (when its first byte came on either,
+    by `time.monotonic()`, or None; stdout; stderr). Its first line (a request's trouble,
+    say) marks it up and running, past the interpreter's start-up. Killed after `seconds`."""
+    assert process.stdout is not None and process.stderr is not None
+    streams = {process.stdout.fileno(): b"", process.stderr.fileno(): b""}
+    first: float | None = None
+    deadline = time.monotonic() + seconds
+    open_ = set(streams)
+    while open_:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            process.kill()
+            raise AssertionError(f"the gate still ran after {seconds:g} s: {streams!r}")
+        ready, _, _ = select.select(list(open_), [], [], left)
+        for descriptor in ready:
+            piece = os.read(descriptor, 65536)
+            if not piece:
+                open_.discard(descriptor)
+                continue
+            if first is None:
+                first = time.monotonic()
+            streams[descriptor] += piece
+    process.wait(timeout=max(deadline - time.monotonic(), 1))
+    out, err = (streams[stream.fileno()].decode() for stream in (process.stdout, process.stderr))
+    return first, out, err
 
 
 def wait_for_calls(

@@ -13,6 +13,7 @@ import http.client
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ class Trickler:
     #: (method, path) of every request, in order
     requests: list[tuple[str, str]] = field(default_factory=list)
     trickled: int = 0
+    #: when the first request arrived (`time.time()`): the client is up and running
+    first_at: float | None = None
     closing: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -125,6 +128,8 @@ def _serve(trickler: Trickler, conn: socket.socket) -> None:
             method, target, headers, body = request
             path = target.split("?", 1)[0]
             with trickler.lock:
+                if trickler.first_at is None:
+                    trickler.first_at = time.time()
                 trickler.requests.append((method, target))
                 place = None
                 for rule in trickler.rules:
