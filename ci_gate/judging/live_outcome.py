@@ -46,6 +46,9 @@ def live_outcomes(
             judgement = judge.finish(totals, live_lost=live.lost is not None)
         else:
             judgement = judge.result
+        unread = ended and live.totals is None and judgement.judged == "at the end"
+        if unread and judgement.state is JudgeState.NOT_JUDGED:  # none read: not "none"
+            judgement = replace(judgement, note="the run's totals could not be read")
         if judgement.state is JudgeState.NOT_JUDGED and criterion.label is not None:
             judgement = _missing_label(criterion.label, live, judgement)
         outcomes.append(
@@ -58,11 +61,15 @@ def live_notes(live: LiveFacts) -> list[str]:
     """The master's notes about its live data (what could not be read, and what then)."""
     notes = list(live.notes)
     if live.lost is not None:
-        then = (
-            "criteria with a timeframe were judged on the run's totals after the end"
-            if live.judges
-            else "report.html draws no KPI charts for it"
-        )
+        if not live.judges:
+            then = "report.html draws no KPI charts for it"
+        elif live.totals is None:  # the aggregate report could not be read either
+            then = (
+                "criteria with a timeframe were judged after the end on the run's totals"
+                " where those could be read"
+            )
+        else:
+            then = "criteria with a timeframe were judged on the run's totals after the end"
         notes.append(f"{live.lost}; {then}")
     return notes
 

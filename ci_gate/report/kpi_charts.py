@@ -93,16 +93,19 @@ def _series(
     timed: Sequence[tuple[float, KpiPoint]], value: Callable[[KpiPoint], float | None]
 ) -> list[tuple[float, float | None]]:
     """(second, value) per point, averaged in runs of seconds down to MAX_POINTS (a run
-    without a value is None: a gap)."""
+    without a value is None: a gap). Where seconds are missing between two points (the
+    run had no data there: a stall), a None breaks the line: no line is drawn across."""
     placed = [(second, drawable(value(point))) for second, point in timed]
-    size = -(-len(placed) // MAX_POINTS)
-    if size <= 1:
-        return placed
+    size = max(-(-len(placed) // MAX_POINTS), 1)
     merged: list[tuple[float, float | None]] = []
+    end: float | None = None
     for start in range(0, len(placed), size):
         group = placed[start : start + size]
+        if end is not None and group[0][0] > end + 1:
+            merged.append((end + 1, None))  # seconds missing: the line breaks here
         known = [v for _, v in group if v is not None]
         merged.append((group[0][0], sum(known) / len(known) if known else None))
+        end = group[-1][0]
     return merged
 
 

@@ -12,9 +12,10 @@ Each label's complete seconds go to the judges of the criteria on that label
 (`judging.live`), never another label's progress; what triggers is
 handed back to the loop, which acts on it (the stop, the live line). Once the master has
 ended (`end()`), the rest of its seconds are read page by page (at most 4 MB: with or
-without criteria, so report.html can draw the run's curves; without criteria each of those
-reads has `CHARTS_READ_BUDGET` seconds, not the status reads' retry budget), the feed is
-flushed, and the run's totals are read for the criteria judged on them. A read that fails after its
+without criteria, so report.html can draw the run's curves; each of those reads has
+`END_READ_BUDGET` seconds, not the status reads' retry budget, so that the totals read
+keeps its time), the feed is flushed, and the run's totals are read for the criteria
+judged on them. A read that fails after its
 retries is a fact (`LiveFacts.lost`), never raised: the loop goes on.
 
 Nothing here judges a verdict (`judging.combine` does) and nothing sends a stop.
@@ -49,10 +50,12 @@ PERCENTILES_AGAIN = 30.0
 #: What the reads after the end may bring at most, and in how many pages.
 END_READ_BYTES = 4 * 1024 * 1024
 END_READ_PAGES = 200
-#: Seconds each read after the end gets (retries and all, never past the wait's deadline)
-#: when no criterion is judged: they only draw report.html's charts, so a KPI endpoint
-#: failing for ever costs a note and seconds, not CI_GATE_RETRY_MAX_TIME's minutes.
-CHARTS_READ_BUDGET = 10.0
+#: Seconds each read of the seconds after the end (labels, pages) gets, retries and all,
+#: never past the wait's deadline: without criteria they only draw report.html's charts,
+#: with criteria the totals read must still have its time after them (criteria are then
+#: judged on the totals); a KPI endpoint failing or trickling for ever costs a note and
+#: seconds, not CI_GATE_RETRY_MAX_TIME's minutes nor the whole --timeout.
+END_READ_BUDGET = 10.0
 
 #: A breach to act on: the judge (its criterion) and what it judged.
 Breach = tuple[LiveJudge, LiveJudgement]
@@ -167,12 +170,12 @@ class LiveReads:
     def _end_due(self, deadline: float) -> list[Read]:
         if self._busy:
             return []  # a live read still out: the feed takes answers in order
-        if not self.facts.judges:  # the charts alone: a short budget of their own
-            deadline = min(deadline, self._now + CHARTS_READ_BUDGET)
+        # the labels and the pages: a short budget of their own (the totals keep the rest)
+        short = min(deadline, self._now + END_READ_BUDGET)
         if self._stage == "labels":
-            return [self._read("labels", lambda: self.api.labels(self.master_id, deadline))]
+            return [self._read("labels", lambda: self.api.labels(self.master_id, short))]
         if self._stage == "pages":
-            return [self._kpi_read("page", deadline)]
+            return [self._kpi_read("page", short)]
         if self._stage == "totals":
             key = ("aggregate", self.master_id)  # shared with the baseline's read of it
             wait = deadline + ABANDON_AFTER - self._now  # as the end reads wait for it
@@ -241,8 +244,14 @@ class LiveReads:
 
     def _failed(self, name: str, error: str) -> None:
         facts = self.facts
-        # the charts alone had CHARTS_READ_BUDGET: say so, the error may say "deadline"
-        within = "" if facts.judges else f" within the charts' {CHARTS_READ_BUDGET:g} s"
+        # the reads after the end had END_READ_BUDGET: say so, the error may say "deadline"
+        within = ""
+        if self._ending:
+            within = (
+                f" within the {END_READ_BUDGET:g} s the reads after the end have"
+                if facts.judges
+                else f" within the charts' {END_READ_BUDGET:g} s"
+            )
         if name == "labels":
             if self._ending:
                 facts.lost = f"could not read the run's labels{within}: {error}"

@@ -112,3 +112,23 @@ def test_a_missing_label_names_the_closest_and_the_stop_says_what_it_saved() -> 
     outcome = combine(_facts(stopped, planned=1860.0), RULES, 0.0)
     assert outcome.stop_saved == "stopped after 5s of a planned 31m00s (30m55s of load not run)"
     assert outcome.live_criteria[0].stopped_run
+
+
+def test_live_data_lost_and_totals_unread_say_one_true_thing() -> None:
+    """s_kpifail of the issue 31 attack: the notes said both 'judged on the run's totals'
+    and 'the run has no totals'; with the totals unread neither is claimed."""
+    live = _live("avg-rt of Checkout>1500ms for 5s", slow=True)
+    live.lost = "could not read the live KPIs: boom"
+    outcome = combine(_facts(live), RULES, 0.0)
+    (criterion,) = outcome.live_criteria
+    assert criterion.judgement.state is JudgeState.NOT_JUDGED
+    assert criterion.judgement.note == "the run's totals could not be read"
+    lost = [note for note in outcome.notes if note.startswith("could not read the live")]
+    assert lost == [
+        "could not read the live KPIs: boom; criteria with a timeframe were judged after the"
+        " end on the run's totals where those could be read"
+    ]
+    live.totals = {"Checkout": LabelTotals(avg_rt=2400.0)}
+    outcome = combine(_facts(live), RULES, 0.0)
+    assert outcome.live_criteria[0].judgement.state is JudgeState.BREACHED
+    assert any(n.endswith("were judged on the run's totals after the end") for n in outcome.notes)

@@ -157,3 +157,15 @@ def test_a_window_that_names_no_time_is_not_shaded_and_never_raises() -> None:
         page = _page(kpi_section({"ALL": _points(10)}, [(criterion, judgement)]))
         assert not page.xpath(".//rect[@class='window']")
         assert page.xpath(".//line[@class='threshold']")
+
+
+def test_no_line_is_drawn_across_seconds_without_data() -> None:
+    """A stall (no points for seconds 20-49, issue 31 attack item 3): each chart's line
+    breaks there instead of joining second 19 to second 50 as if the run went on."""
+    stalled = tuple(point for point in _points(60) if not 20 <= point.ts - START < 50)
+    for chart in _charts(_page(kpi_section({"ALL": stalled}))):
+        lines = chart.xpath(".//polyline")
+        assert len(lines) == 2, chart.get("aria-label")
+        ends = [[float(xy.split(",")[0]) for xy in line.get("points").split()] for line in lines]
+        assert max(ends[0]) < min(ends[1])
+        assert len(ends[0]) == 20 and len(ends[1]) == 10

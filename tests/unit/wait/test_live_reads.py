@@ -10,8 +10,10 @@ import pytest
 
 from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.domain.live import KpiPoint, Label
+from ci_gate.errors import ApiError
+from ci_gate.judging.live_outcome import live_notes
 from ci_gate.wait.end_reads import Read, SharedReads
-from ci_gate.wait.live_reads import CHARTS_READ_BUDGET, LiveReads
+from ci_gate.wait.live_reads import END_READ_BUDGET, LiveReads
 from tests.support.fakes import FakeApi, FakeClock
 
 
@@ -156,9 +158,9 @@ def _end_reads(criteria: tuple[str, ...], deadlines: list[float]) -> list[tuple[
 
 def test_the_charts_only_read_has_a_short_budget_never_past_the_deadline() -> None:
     """Without criteria the reads after the end only draw charts: each gets
-    CHARTS_READ_BUDGET (a KPI endpoint failing for ever costs seconds and a note, not the
+    END_READ_BUDGET (a KPI endpoint failing for ever costs seconds and a note, not the
     minutes of CI_GATE_RETRY_MAX_TIME), cut to the wait's deadline when that comes first."""
-    assert CHARTS_READ_BUDGET == 10.0
+    assert END_READ_BUDGET == 10.0
     assert _end_reads((), [1000.0, 55.0, 1000.0]) == [
         ("labels", 60.0),
         ("kpis", 55.0),
@@ -166,10 +168,35 @@ def test_the_charts_only_read_has_a_short_budget_never_past_the_deadline() -> No
     ]
 
 
-def test_the_reads_after_the_end_for_criteria_keep_the_status_rules() -> None:
-    """With criteria the same reads judge the run: they get the wait's whole deadline."""
-    read = _end_reads(("avg-rt>1500ms for 5s",), [1000.0] * 3)
-    assert read[:3] == [("labels", 1000.0), ("kpis", 1000.0), ("kpis", 1000.0)]
+def test_the_reads_after_the_end_for_criteria_leave_the_deadline_to_the_totals() -> None:
+    """With criteria the labels and the pages after the end have the same short budget
+    (s_kpifail/s_trickle2 of the issue 31 attack: a KPI read failing or trickling held
+    the gate to its deadline, and the totals, which judge the criteria then, were never
+    read); the totals read keeps the wait's whole deadline."""
+    read = _end_reads(("avg-rt>1500ms for 5s",), [1000.0] * 4)
+    assert read[:3] == [("labels", 60.0), ("kpis", 60.0), ("kpis", 60.0)]
+
+
+def test_a_failed_page_after_the_end_goes_on_to_the_totals_with_one_true_note() -> None:
+    live, api = reads(("avg-rt>1500ms for 5s",))
+    live.end()
+    api.live_error = ApiError("deadline reached")
+    while not live.settled:
+        for read in live.due(50.0, 140, deadline=1000.0):
+            live.finished(read, _done_or_error(read))
+    assert live.facts.totals is not None  # read: the criteria are judged on it
+    (note,) = live_notes(live.facts)
+    assert "within the 10 s the reads after the end have: deadline reached; " in note
+    assert note.endswith("criteria with a timeframe were judged on the run's totals after the end")
+
+
+def _done_or_error(read: Read) -> Future[Any]:
+    future: Future[Any] = Future()
+    try:
+        future.set_result(read.call())
+    except ApiError as error:
+        future.set_exception(error)
+    return future
 
 
 class LaggingApi(FakeApi):
