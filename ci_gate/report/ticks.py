@@ -105,9 +105,12 @@ class Ticks:
 
 
 def _multiples(low: float, high: float, step: float) -> list[float]:
+    """The multiples of `step` in low..high (never a tick a hair outside the axis: 0s
+    before its start at 0.001 s of a 400-hour axis)."""
     first = math.ceil(low / step - 1e-9)
     last = math.floor(high / step + 1e-9)
-    return [round(n * step, 12) for n in range(first, last + 1)]
+    values = [round(n * step, 12) for n in range(first, last + 1)]
+    return [value for value in values if low - 1e-7 <= value <= high + 1e-7]
 
 
 def fit_ticks(

@@ -7,7 +7,7 @@ import itertools
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ci_gate.report.ticks import (
@@ -111,6 +111,7 @@ def test_the_issues_axes_get_round_labelled_ticks() -> None:
     pixels=st.floats(120, 900),
     kind=st.sampled_from(["number", "count", "time"]),
 )
+@example(low=0.001, length=1440000.0, pixels=120.0, kind="time")  # 0s a hair before the start
 def test_any_span_gets_few_round_ticks_whose_labels_fit(
     low: float, length: float, pixels: float, kind: str
 ) -> None:
