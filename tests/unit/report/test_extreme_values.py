@@ -293,7 +293,7 @@ def test_every_format_renders_any_extreme_values_and_stays_readable(
     assert lxml_html.document_fromstring(page).find(".//h1") is not None
     _assert_drawable_charts(page)
     if "metrics.txt" in files:
-        families = list(text_string_to_metric_families(files["metrics.txt"].decode("ascii")))  # type: ignore[no-untyped-call]
+        families = list(text_string_to_metric_families(files["metrics.txt"].decode("utf-8")))  # type: ignore[no-untyped-call]
         assert families
     if dotenv:
         assert f"CI_GATE_EXIT_CODE={outcome.exit_code}" in files["gate.env"].decode("ascii")
