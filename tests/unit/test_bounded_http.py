@@ -172,7 +172,9 @@ def test_a_trickled_answer_is_cut_at_the_cap(place: str) -> None:
             _get(slow.base("/slow"), cap=0.4)
         took = time.monotonic() - started
         # the read timeout (0.4 s) restarts with every byte (each 0.05 s): only the cap ends it
-        assert 0.4 <= took < 1.4, took
+        # (the trickle never ends: uncut, this never returns); 2 s: the watchdog's thread and
+        # the cut's unwinding, with the trickler's threads, on a loaded 2-core machine
+        assert 0.4 <= took < 0.4 + 2, took
         assert (cut.value.received is None) is (place != "body")
         # the same session's next request is whole again
         content, _ = _get(slow.base("/fine"), cap=5)

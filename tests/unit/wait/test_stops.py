@@ -40,7 +40,9 @@ def test_a_stop_that_never_answers_does_not_hold_the_others() -> None:
     assert done == {"2": "stopped 2", "3": "stopped 3"}
     assert [name for name, answer in collected if not answer.done()] == ["1"]
     assert collected[-1][0] == "1"  # the answered ones first, as they came
-    assert took <= 0.2 + GRACE + 0.5
+    # the deadline and its grace, never the hung stop (it would wait for ever); 1.5 s: the
+    # threads' scheduling on a loaded 2-core machine
+    assert took <= 0.2 + GRACE + 1.5, took
 
 
 @settings(max_examples=40, deadline=None)
