@@ -14,6 +14,10 @@ After the end, `finish(totals)` gives the final judgement; criteria without a ti
 are judged there, on the aggregate report's totals.
 
 What a second and a window measure is `live_values`' job.
+
+Over 300 lines on purpose: the four judges share one base that keeps what each needs
+alike (the seconds fed, the warm-up, when a timeframe was full, why a criterion was not
+judged, the end's totals); apart, each would keep its own copy of that bookkeeping.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from ci_gate.domain.live_criteria import (
     Logic,
     Subject,
 )
+from ci_gate.formatting import format_duration
 from ci_gate.judging.live_values import Measure, per_second, total_value, window_sums
 
 
@@ -153,8 +158,27 @@ class LiveJudge:
         elif self._last is not None and self._last < self._judge_from:
             why = "the run's data ended within the warm-up"
         else:
-            why = "no full timeframe of data"
+            why = self._unfilled()
         return LiveJudgement(JudgeState.NOT_JUDGED, note=why)
+
+    def _unfilled(self) -> str:
+        """Why a criterion with a timeframe and data was not judged: its timeframe was
+        never full (the run's seconds after the warm-up, against the timeframe)."""
+        frame = self.criterion.timeframe
+        spanned = 0 if self._last is None else self._last - self._judge_from + 1
+        if frame is None or spanned >= frame:
+            return "no full timeframe of data"
+        after = " after the warm-up" if self.warmup else ""
+        shown = format_duration(frame)
+        return (
+            f"the run's data never filled its {shown} timeframe "
+            f"({format_duration(spanned)} of {shown}{after})"
+        )
+
+    def _full(self, ts: int) -> bool:
+        """The timeframe ending at second `ts` lies wholly after the warm-up."""
+        frame = self.criterion.timeframe
+        return frame is not None and ts - frame + 1 >= self._judge_from
 
     def _trigger(self, value: float, first: int, ts: int) -> LiveJudgement:
         self._value = value
@@ -165,7 +189,9 @@ class LiveJudge:
 class ForJudge(LiveJudge):
     """`for`: every second of the timeframe breaches; a good or missing second resets.
     The breach's value is the timeframe's average (times and sizes weighted by hits,
-    counts per second, a share of all its responses)."""
+    counts per second, a share of all its responses). Like `over`, it has judged the run
+    (`ok` unless it breached) only once a full timeframe after the warm-up had data: a run
+    shorter than the timeframe was never judged by it, whatever its seconds said."""
 
     def __init__(self, criterion: LiveCriterion, warmup: int = 0) -> None:
         super().__init__(criterion, warmup)
@@ -173,16 +199,22 @@ class ForJudge(LiveJudge):
         self._frame = criterion.timeframe
         self._measure = per_second(criterion)
         self._streak: deque[Measure] = deque(maxlen=criterion.timeframe)
+        #: the newest second with data (judged), and its value
+        self._measured: int | None = None
+        self._latest: float | None = None
 
     def _judge(self, ts: int, point: KpiPoint | None, last: int | None) -> LiveJudgement | None:
         gap = last is not None and ts > last + 1
         streak = self._streak
         measure = None if point is None else self._measure(point)
+        if measure is not None:
+            self._measured, self._latest = ts, measure[0] / measure[1]
+        if self._full(ts) and self._measured is not None and self._measured > ts - self._frame:
+            self._value = self._latest  # a full timeframe with data: judged
         if measure is None:
             streak.clear()
             return None
         value = measure[0] / measure[1]
-        self._value = value
         if not self._holds(value, self._threshold):
             streak.clear()
             return None
@@ -271,7 +303,8 @@ class CumulativeJudge(LiveJudge):
         if ts < self._judge_from or (self._last_read is not None and ts <= self._last_read):
             return None
         self._last_read = ts
-        self._value = value
+        if ts - self._judge_from >= self._frame:
+            self._value = value  # read over a whole timeframe: judged
         if not self._holds(value, self._threshold):
             self._since = None
             return None

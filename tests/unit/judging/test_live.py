@@ -63,6 +63,39 @@ def test_for_one_good_or_missing_second_resets(reset: KpiPoint | None) -> None:
     assert [f.window for f in fired] == [(T0 + 3, T0 + 5)]
 
 
+@pytest.mark.parametrize("logic", ["for", "over"])
+def test_a_timeframe_the_run_never_filled_is_not_judged(logic: str) -> None:
+    """`for` and `over` alike (issue 31 item 3, settled): a run shorter than the timeframe,
+    every second breaching, never had a full timeframe to judge: not a pass, `not judged`
+    saying why (which fails a `failed` criterion); one more second and it breaches."""
+    bad = point(rt=2000)
+    fired, result = run(f"avg-rt>1500ms {logic} 5s", [bad] * 4)
+    assert fired == [] and result.state is JudgeState.NOT_JUDGED
+    assert result.note == "the run's data never filled its 5s timeframe (4s of 5s)"
+    fired, _ = run(f"avg-rt>1500ms {logic} 5s", [bad] * 5)
+    assert [f.window for f in fired] == [(T0, T0 + 4)]
+    # the same short run, every second good: not an `ok` either (nothing was judged)
+    _, result = run(f"avg-rt>1500ms {logic} 5s", [point(rt=100)] * 4)
+    assert result.state is JudgeState.NOT_JUDGED
+    # after the warm-up, the seconds left must fill it
+    _, result = run(f"avg-rt>1500ms {logic} 5s", [point(rt=100)] * 8, warmup=4)
+    assert (result.state, result.note) == (
+        JudgeState.NOT_JUDGED,
+        "the run's data never filled its 5s timeframe (4s of 5s after the warm-up)",
+    )
+    _, result = run(f"avg-rt>1500ms {logic} 5s", [point(rt=100)] * 9, warmup=4)
+    assert (result.state, result.value) == (JudgeState.OK, 100)
+
+
+def test_a_full_timeframe_whose_last_seconds_had_no_data_still_judged_the_run() -> None:
+    """A timeframe filled by the run's seconds, data in it: judged (the label's seconds
+    need not fill it; `for` then simply never breached)."""
+    seconds = [point(rt=100), point(rt=100), None, None, None, None]
+    for logic in ("for", "over"):
+        _, result = run(f"avg-rt>1500ms {logic} 5s", seconds)
+        assert (result.state, result.value) == (JudgeState.OK, 100), logic
+
+
 def test_a_skipped_second_is_a_missing_second_and_a_repeat_counts_once() -> None:
     judge = judge_for(parse_fail_on("hits>5 for 3s", "x"))
     bad = point(hits=9)
@@ -157,6 +190,22 @@ def test_a_percentile_triggers_when_its_cumulative_value_stays_beyond_the_timefr
         T0 + 150,
     )
     assert judge.feed_cumulative(T0 + 180, 2200) is None
+
+
+def test_a_percentile_read_over_less_than_its_timeframe_is_not_judged() -> None:
+    """As `for` and `over`: cumulative values read over less than the timeframe (after
+    the warm-up) never judged it; from a whole timeframe on they do."""
+    judge = judge_for(parse_fail_on("p90>2s for 60s", "x"), warmup=10)
+    judge.feed(T0, point())
+    assert judge.feed_cumulative(T0 + 10, 1000) is None
+    judge.feed(T0 + 50, point())
+    assert judge.feed_cumulative(T0 + 50, 1000) is None
+    assert judge.result.state is JudgeState.NOT_JUDGED
+    assert judge.result.note == (
+        "the run's data never filled its 1m00s timeframe (41s of 1m00s after the warm-up)"
+    )
+    assert judge.feed_cumulative(T0 + 70, 1000) is None
+    assert (judge.result.state, judge.result.value) == (JudgeState.OK, 1000)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ci_gate.domain.live import KpiPoint
-from ci_gate.domain.live_criteria import Condition, LiveCriterion, Logic, Subject
+from ci_gate.domain.live_criteria import Condition, JudgeState, LiveCriterion, Logic, Subject
 from ci_gate.judging.live import judge_for
 
 PROFILE = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -202,6 +202,73 @@ def test_within_matches_the_reference(c: LiveCriterion, warmup: int, fed: list) 
 @given(criteria([Logic.OVER]), st.integers(0, 4), ARRIVALS)
 def test_over_matches_the_reference(c: LiveCriterion, warmup: int, fed: list) -> None:  # type: ignore[type-arg]
     assert judged(c, warmup, fed) == reference(c, warmup, fed)
+
+
+def reference_state(
+    c: LiveCriterion, warmup: int, fed: list[tuple[int, KpiPoint | None]]
+) -> JudgeState:
+    """Where the criterion stands once these seconds are in, by the contract's words read
+    literally: breached (the reference above); else judged, and so `ok`, once a timeframe
+    it could judge had data in it (`within`: the seconds so far, also a partial one; `for`
+    and `over`: only a full one after the warm-up, issue 31 item 3; a second without data
+    after the label's first is data, 0, for counts and users outside `for`, as above);
+    else `not judged`."""
+    if reference(c, warmup, fed) is not None:
+        return JudgeState.BREACHED
+    order: list[int] = []
+    seconds: dict[int, KpiPoint | None] = {}
+    for ts, p in fed:
+        if not order or ts > order[-1]:
+            order.append(ts)
+            seconds[ts] = p
+    if not order:
+        return JudgeState.NOT_JUDGED
+    frame = c.timeframe
+    assert frame is not None
+    start = order[0] + warmup
+    sums = c.subject in (Subject.HITS, Subject.FAIL, Subject.SUCC) and not c.percent
+    zero = (sums or c.subject is Subject.CONCURRENCY) and c.logic is not Logic.FOR
+    first_data = next((ts for ts in order if seconds[ts] is not None), None)
+    judged_at = order
+    if zero and first_data is not None:
+        judged_at = sorted({*order, *range(first_data + 1, order[-1])})
+    for now in judged_at:
+        low = now - frame + 1
+        if now < start or (c.logic is not Logic.WITHIN and low < start):
+            continue
+        for t in range(max(low, start), now + 1):
+            p = seconds.get(t)
+            if (zero and missing(p, t, first_data)) or measure(c, p) is not None:
+                return JudgeState.OK
+    return JudgeState.NOT_JUDGED
+
+
+def _assert_state(c: LiveCriterion, warmup: int, fed: list[tuple[int, KpiPoint | None]]) -> None:
+    judge = judge_for(c, warmup)
+    for ts, p in fed:
+        judge.feed(ts, p)
+    assert judge.result.state is reference_state(c, warmup, fed)
+
+
+@PROFILE
+@given(criteria([Logic.FOR]), st.integers(0, 4), ARRIVALS)
+def test_for_is_ok_only_once_it_could_judge_a_full_timeframe(
+    c: LiveCriterion,
+    warmup: int,
+    fed: list,  # type: ignore[type-arg]
+) -> None:
+    """Never a pass by silence: a run shorter than the timeframe is `not judged`."""
+    _assert_state(c, warmup, fed)
+
+
+@PROFILE
+@given(criteria([Logic.WITHIN, Logic.OVER]), st.integers(0, 4), ARRIVALS)
+def test_within_and_over_are_ok_only_once_they_could_judge(
+    c: LiveCriterion,
+    warmup: int,
+    fed: list,  # type: ignore[type-arg]
+) -> None:
+    _assert_state(c, warmup, fed)
 
 
 @PROFILE
