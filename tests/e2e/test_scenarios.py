@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from junitparser import Error, Failure, JUnitXml
+from lxml import html as lxml_html
 
 from tests.support.helpers import (
     GateRun,
@@ -103,6 +104,14 @@ def test_seed_at_warning_reports_exactly_its_two_warnings(tmp_path: Path) -> Non
     # started, both warnings (14:18:41 in the recording) 5 s before it
     [moment] = {datetime.fromisoformat(e["t"].replace("Z", "+00:00")) for e in offending}
     assert started - 5 <= moment.timestamp() <= started - 5 + 2
+    # the run began an hour before the wait (start, then wait): report.html's one axis puts
+    # each status where BlazeMeter dated it over that hour, not all at the wait's 0 s
+    page = lxml_html.document_fromstring((report_dir / "report.html").read_text())
+    [steps] = page.xpath("//svg[contains(@class,'chart-steps')]")
+    xs = [float(point.get("cx")) for point in steps.xpath(".//circle[@class='point']")]
+    assert max(xs) - min(xs) > 400, xs
+    [title] = steps.xpath(".//text[@class='axis-title x']")
+    assert title.text.startswith("run time (0s = ")
     assert run.summary["masters"][0]["event_counts"] == {"INFO": 75, "WARNING": 2}
     failures = [
         r
