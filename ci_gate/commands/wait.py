@@ -64,7 +64,12 @@ def announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) -
         patterns = ", ".join(repr(pattern.pattern) for pattern in settings.ignore)
         progress.note(f"ignoring events whose message matches {patterns}")
     if settings.fail_on:
-        named = "; ".join(repr(criterion.name) for criterion in settings.fail_on)
+        named = "; ".join(
+            f"{criterion.message!r} ({criterion.text})"
+            if criterion.message
+            else repr(criterion.text)
+            for criterion in settings.fail_on
+        )
         warmup = f" (warm-up {format_duration(settings.warmup)})" if settings.warmup else ""
         progress.note(f"judging live criteria{warmup}: {named}")
 

@@ -123,14 +123,21 @@ def capped_timeline(live: LiveFacts) -> dict[str, tuple[KpiPoint, ...]]:
 
 
 def stop_saved(live: LiveFacts, planned: float | None) -> str | None:
-    """What a stop by a live criterion saved, in the run's own seconds."""
+    """What a stop by a live criterion saved, in the run's own seconds: from the run's
+    first KPI second to its last (where its data ended, not when the stop was sent: a
+    run that ignored the stop saved nothing)."""
     first, stopped = live.first_second, live.stopped_at
     if live.stopped_by is None or first is None or stopped is None:
         return None
-    ran = max(stopped - first + 1, 0)
+    last = max((points[-1].ts for points in live.points.values() if points), default=stopped)
+    ran = max(max(last, stopped) - first + 1, 0)
     if planned is None or planned <= 0:
+        return f"stopped after {format_duration(ran)} of the run (the planned load is unknown)"
+    if ran >= planned:
         return (
-            f"stopped after {format_duration(ran)} of the run (BlazeMeter listed no planned load)"
+            f"the stop was sent after {format_duration(max(stopped - first + 1, 0))} but the"
+            f" run's data went on to {format_duration(ran)} of a planned"
+            f" {format_duration(planned)}: the stop saved nothing"
         )
     left = max(planned - ran, 0)
     return (
@@ -185,10 +192,10 @@ def breach_words(criterion: LiveCriterion, judgement: LiveJudgement) -> str:
     if judgement.judged != "live" or judgement.window is None:
         return f"{value} on the run's totals"
     span = when(judgement)
+    if criterion.subject.percentile:  # BlazeMeter's cumulative percentile, not an average
+        return f"{value} (cumulative), beyond the threshold throughout {span}"
     if criterion.logic is Logic.FOR:
         return f"{value} average every second {span}"
-    if criterion.subject.percentile:
-        return f"{value} (cumulative), beyond the threshold throughout {span}"
     return f"{value} over {span}"
 
 

@@ -52,7 +52,12 @@ def _passed_also(masters: tuple[MasterOutcome, ...]) -> str:
         parts.append(
             f"no regression against {plural(len(compared), 'baseline')} {', '.join(compared)}"
         )
-    held = sum(1 for master in masters for item in master.live_criteria if not item.fails)
+    held = sum(
+        1
+        for master in masters
+        for item in master.live_criteria
+        if item.judgement.state is JudgeState.OK  # a non-failed breach did not hold
+    )
     if held:
         parts.append(f"{held} live {plural(held, 'criterion', 'criteria')} held")
     warned = [

@@ -14,7 +14,7 @@ from ci_gate.domain.live import KpiPoint
 from ci_gate.domain.live_criteria import JudgeState
 from ci_gate.domain.outcome import LiveCriterionOutcome, MasterOutcome
 from ci_gate.judging.live_outcome import iso_second, live_reason, show_value, when
-from ci_gate.report.markdown import md_cell, md_code
+from ci_gate.report.markdown import md_cell
 from ci_gate.text import one_line, xml_safe
 
 
@@ -103,7 +103,7 @@ def live_markdown(master: MasterOutcome) -> list[str]:
     for item in master.live_criteria:
         name, state, shown, place, action = criterion_row(item)
         lines.append(
-            f"| {md_code(name, 200)} | {state} | {md_cell(shown, 40)} "
+            f"| {md_cell(name, 200)} | {state} | {md_cell(shown, 40)} "
             f"| {md_cell(place, 300)} | {action} |"
         )
     lines.append("")

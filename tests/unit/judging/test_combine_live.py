@@ -8,11 +8,13 @@ import pytest
 from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.domain.findings import CriteriaMode, Limit, MasterInfo
 from ci_gate.domain.live import KpiPoint, Label
-from ci_gate.domain.live_criteria import JudgeState, LabelTotals
+from ci_gate.domain.live_criteria import JudgeState, LabelTotals, LiveJudgement
 from ci_gate.domain.verdict import Verdict
 from ci_gate.judging.combine import Rules, combine
 from ci_gate.judging.facts import EndFacts, Ending, LiveFacts, MasterFacts
 from ci_gate.judging.live import judge_for
+from ci_gate.judging.live_outcome import breach_words
+from ci_gate.judging.reason import run_reason
 
 RULES = Rules(level=400, criteria=CriteriaMode.ON, limits=(Limit("p90", 20, True),), timeout=600)
 T0 = 1_796_000_000
@@ -116,28 +118,50 @@ def test_a_missing_label_names_the_closest_and_the_stop_says_what_it_saved() -> 
     note = outcome.live_criteria[0].judgement.note
     assert note == "label 'Chekout' never appeared; the run has 'Checkout'"
     assert outcome.verdict is Verdict.FAILED
-    stopped = _live("avg-rt>1500ms for 5s", slow=True)
+    stopped = _live("avg-rt>1500ms for 5s", slow=True, seconds=7)
     stopped.stopped_by, stopped.stopped_at = stopped.judges[0].criterion, T0 + 4
     outcome = combine(_facts(stopped, planned=1860.0), RULES, 0.0)
-    assert outcome.stop_saved == "stopped after 5s of a planned 31m00s (30m55s of load not run)"
+    # the run's data ended at its 7th second (the stop takes a moment): 7 s ran
+    assert outcome.stop_saved == "stopped after 7s of a planned 31m00s (30m53s of load not run)"
     assert outcome.live_criteria[0].stopped_run
 
 
-def test_live_data_lost_and_totals_unread_say_one_true_thing() -> None:
-    """s_kpifail of the issue 31 attack: the notes said both 'judged on the run's totals'
-    and 'the run has no totals'; with the totals unread neither is claimed."""
-    live = _live("avg-rt of Checkout>1500ms for 5s", slow=True)
-    live.lost = "could not read the live KPIs: boom"
-    outcome = combine(_facts(live), RULES, 0.0)
-    (criterion,) = outcome.live_criteria
-    assert criterion.judgement.state is JudgeState.NOT_JUDGED
-    assert criterion.judgement.note == "the run's totals could not be read"
-    lost = [note for note in outcome.notes if note.startswith("could not read the live")]
-    assert lost == [
-        "could not read the live KPIs: boom; criteria with a timeframe were judged after the"
-        " end on the run's totals where those could be read"
-    ]
-    live.totals = {"Checkout": LabelTotals(avg_rt=2400.0)}
-    outcome = combine(_facts(live), RULES, 0.0)
-    assert outcome.live_criteria[0].judgement.state is JudgeState.BREACHED
-    assert any(n.endswith("were judged on the run's totals after the end") for n in outcome.notes)
+def test_a_stop_the_run_ignored_saved_nothing_and_an_unread_plan_is_unknown() -> None:
+    """s_ignore and s_rt --fail-fast of the issue 31 attack: data kept coming for 101 s
+    of a 60 s plan, yet 'stopped after 25s of a planned 1m00s' was said; and --fail-fast,
+    which never reads the master, said BlazeMeter 'listed no planned load'."""
+    ignored = _live("avg-rt>1500ms for 5s", slow=True, seconds=101)
+    ignored.stopped_by, ignored.stopped_at = ignored.judges[0].criterion, T0 + 24
+    outcome = combine(_facts(ignored, planned=60.0), RULES, 0.0)
+    assert outcome.stop_saved == (
+        "the stop was sent after 25s but the run's data went on to 1m41s of a planned"
+        " 1m00s: the stop saved nothing"
+    )
+    fail_fast = _live("avg-rt>1500ms for 5s", slow=True, seconds=6)
+    fail_fast.stopped_by, fail_fast.stopped_at = fail_fast.judges[0].criterion, T0 + 5
+    outcome = combine(_facts(fail_fast, Ending.FAILED_FAST), RULES, 0.0)
+    assert outcome.stop_saved == "stopped after 6s of the run (the planned load is unknown)"
+
+
+def test_only_criteria_that_held_are_counted_as_held() -> None:
+    """s_basic with two non-failed breaches: '2 live criteria held; warning: ...'."""
+    live = _live("avg-rt>1500ms for 5s, continue as non-failed", "avg-rt>5s for 5s", slow=True)
+    reason = run_reason(Verdict.PASSED, (combine(_facts(live), RULES, 0.0),), "ERROR")
+    assert "; 1 live criterion held; warning: master 1: live criterion" in reason
+    both = _live(
+        "avg-rt>1500ms for 5s, continue as non-failed",
+        "avg-rt>1s for 5s, stop as non-failed",
+        slow=True,
+    )
+    reason = run_reason(Verdict.PASSED, (combine(_facts(both), RULES, 0.0),), "ERROR")
+    assert "held" not in reason and reason.count("warning: master 1") == 2
+
+
+def test_a_percentile_breach_is_worded_as_blazemeter_s_cumulative_value() -> None:
+    """s_pct of the issue 31 attack: 'p90 of Checkout>2s for 10s' said '2,500 ms average
+    every second', but a percentile is BlazeMeter's cumulative value, not an average."""
+    criterion = parse_fail_on("p90 of Checkout>2s for 10s, continue", "--fail-on")
+    judged = LiveJudgement(JudgeState.BREACHED, 2500.0, (T0, T0 + 10), T0 + 10)
+    words = breach_words(criterion, judged)
+    assert "average" not in words
+    assert words.startswith("2,500 ms (cumulative), beyond the threshold throughout ")

@@ -153,3 +153,18 @@ def test_summary_md_has_the_table_the_job_summary_and_the_comment_show() -> None
     assert "breached (warning: non-failed)" in markdown and "recorded (continue)" in markdown
     assert "**Stopped early:**" in markdown
     assert_inert_markdown(markdown)  # the label's <b> stays text
+
+
+def test_a_criterion_holding_a_pipe_keeps_its_table_row_as_github_renders_it() -> None:
+    """s_md of the issue 31 attack: the label 'zz | injected | cell |' split its row into
+    more cells (a `|` inside a code span still ends a GFM table cell unless escaped)."""
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    pipe = item('avg-rt of "zz | injected | cell |">1s for 5s, continue', JudgeState.OK, value=1.0)
+    markdown = render_markdown(make_outcome(master_outcome("passed", live_criteria=(pipe,))))
+    page = lxml_html.fromstring(MarkdownIt("commonmark").enable("table").render(markdown))
+    (row,) = [r for r in page.xpath("//table//tr") if "injected" in r.text_content()]
+    cells = [cell.text_content() for cell in row.xpath("./td")]
+    assert len(cells) == 5
+    assert cells[0] == 'avg-rt of "zz | injected | cell |">1s for 5s, continue'
