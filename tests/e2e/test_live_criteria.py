@@ -121,10 +121,20 @@ def test_continue_records_the_breach_and_lets_the_run_end(tmp_path: Path) -> Non
 
 
 def test_non_failed_stops_the_run_and_passes_with_a_warning(tmp_path: Path) -> None:
+    """Beside it, a non-failed `for` criterion whose 20 minutes the run (stopped at 30 s)
+    never filled: not judged, a warning too, never an `ok` (issue 31 item 3)."""
     path = write_scenario(tmp_path, {"91000001": _master()})
+    unfilled = "hits<1 for 20m, continue as non-failed"
     with simulator(path) as sim:
         done = run_gate(
-            wait_args(sim, tmp_path / "r", "--fail-on", f"{CRITERION}, stop as non-failed"),
+            wait_args(
+                sim,
+                tmp_path / "r",
+                "--fail-on",
+                f"{CRITERION}, stop as non-failed",
+                "--fail-on",
+                unfilled,
+            ),
             tmp_path / "r",
         )
         stops = _stops(sim)
@@ -132,8 +142,11 @@ def test_non_failed_stops_the_run_and_passes_with_a_warning(tmp_path: Path) -> N
     assert len(stops) == 1
     assert "non-failed: a warning" in done.stdout
     assert "warning: master 91000001: live criterion" in done.stdout
-    (item,) = _live(done.summary)
+    item, never = _live(done.summary)
     assert item["status"] == "non-failed" and item["state"] == "breached"
+    assert (never["status"], never["state"]) == ("non-failed", "not judged")
+    assert never["note"].startswith("the run's data never filled its 20m00s timeframe (")
+    assert f"live criterion '{unfilled}' could not be judged" in done.stdout
 
 
 def test_without_a_timeframe_it_is_judged_at_the_end_on_the_totals(tmp_path: Path) -> None:
