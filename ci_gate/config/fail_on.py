@@ -36,6 +36,9 @@ SUBJECTS: dict[str, Subject] = {
 }
 
 _SUPPORTED = ", ".join(SUBJECTS)
+#: what Taurus reads as a subject by its start alone (`concurr`, `failed`, `successful`)
+_PREFIXES = (("concurr", Subject.CONCURRENCY), ("succ", Subject.SUCC), ("fail", Subject.FAIL))
+_LEVEL = re.compile(r"p([0-9]+(?:\.[0-9]+)?)")
 
 _SUBJECT = re.compile(r"[A-Za-z0-9?._-]*")
 _OF = re.compile(r"\s+of\s+", re.IGNORECASE)
@@ -198,7 +201,15 @@ def _subject(name: str, at: int) -> Subject:
     if not name:
         raise Problem(at, f"expected a subject: one of {_SUPPORTED}")
     lowered = name.lower()
-    if lowered in ("avg-ct", "stdev-rt") or lowered.startswith(("rc", "p", "concurr")):
+    # Taurus reads a subject by its start (passfail.py: concurr…, succ…, fail…) and a
+    # percentile by its level (p90.0)
+    for start, subject in _PREFIXES:
+        if lowered.startswith(start):
+            return subject
+    level = _LEVEL.fullmatch(lowered)
+    if level is not None and f"p{float(level.group(1)):g}" in SUBJECTS:
+        return SUBJECTS[f"p{float(level.group(1)):g}"]
+    if lowered in ("avg-ct", "stdev-rt") or lowered.startswith(("rc", "p")):
         raise Problem(
             at,
             f"subject {name!r} is not one BlazeMeter's live data can feed: use one of {_SUPPORTED}",

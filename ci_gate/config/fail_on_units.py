@@ -10,14 +10,16 @@ import re
 from ci_gate.domain.live_criteria import Subject
 from ci_gate.errors import UsageError
 
-_NUMBER = r"[0-9]+(?:\.[0-9]+)?"
-_TIME_PART = re.compile(rf"({_NUMBER})(ms|s|m)")
+#: a number as Taurus reads one (Python's float: `2`, `2.5`, `.5`)
+_NUMBER = r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+#: time units as Taurus's dehumanize_time reads them: any case, up to days
+_TIME_PART = re.compile(rf"({_NUMBER})(ms|s|m|h|d)", re.IGNORECASE)
 _SIZE = re.compile(rf"({_NUMBER})(B|kB|KB|MB)?")
 _PLAIN = re.compile(rf"({_NUMBER})(%?)")
-_TIMEFRAME_PART = re.compile(rf"({_NUMBER})(h|m|s)")
+_TIMEFRAME_PART = re.compile(rf"({_NUMBER})(d|h|m|s)", re.IGNORECASE)
 _BYTES = {None: 1, "B": 1, "kB": 1000, "KB": 1000, "MB": 1000_000}
-_MS = {"ms": 1, "s": 1000, "m": 60_000}
-_SECONDS = {"s": 1, "m": 60, "h": 3600}
+_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class Problem(Exception):
@@ -53,7 +55,8 @@ def read_threshold(subject: Subject, written: str, token: str, at: int) -> tuple
 
 
 def _time_ms(token: str, written: str, at: int) -> float:
-    """`1500`, `1500ms`, `2s`, `1m`, `2s500ms` -> milliseconds (a bare number is ms)."""
+    """`1500`, `1500ms`, `2s`, `1m`, `2s500ms` -> milliseconds (a bare number is ms; the
+    units in any case, `h` and `d` too, and `.5s`: as Taurus reads them)."""
     if re.fullmatch(_NUMBER, token):
         return _finite(float(token), at)
     total = 0.0
@@ -61,14 +64,15 @@ def _time_ms(token: str, written: str, at: int) -> float:
     index = 0
     while index < len(token):
         part = _TIME_PART.match(token, index)
-        if not part or part.group(2) in seen:
+        unit = part.group(2).lower() if part else ""
+        if not part or unit in seen:
             raise Problem(
                 at + index,
                 f"threshold {token!r} does not fit {written}: use ms, s or m "
                 "(1500ms, 2s, 2s500ms; a bare number is ms)",
             )
-        seen.add(part.group(2))
-        total += float(part.group(1)) * _MS[part.group(2)]
+        seen.add(unit)
+        total += float(part.group(1)) * _MS[unit]
         index = part.end()
     return _finite(total, at)
 
@@ -80,7 +84,8 @@ def _finite(value: float, at: int) -> float:
 
 
 def timeframe_seconds(token: str, at: int) -> int:
-    """`90`, `90s`, `2m`, `1h`, `1m30s` -> whole seconds above 0 (a bare number is s)."""
+    """`90`, `90s`, `2m`, `1h`, `1d`, `1m30s` -> whole seconds above 0 (a bare number is
+    s; units in any case, as Taurus reads them)."""
     total = 0.0
     if re.fullmatch(_NUMBER, token):
         total = float(token)
@@ -89,10 +94,12 @@ def timeframe_seconds(token: str, at: int) -> int:
         index = 0
         while index < len(token):
             part = _TIMEFRAME_PART.match(token, index)
-            if not part or part.group(2) in seen or token[part.end() : part.end() + 1] == "s":
+            unit = part.group(2).lower() if part else ""
+            after = token[part.end() : part.end() + 1].lower() if part else ""
+            if not part or unit in seen or after == "s":  # 1ms is no timeframe
                 raise Problem(at + index, f"timeframe {token!r}: use whole seconds: 90s, 2m, 1h")
-            seen.add(part.group(2))
-            total += float(part.group(1)) * _SECONDS[part.group(2)]
+            seen.add(unit)
+            total += float(part.group(1)) * _SECONDS[unit]
             index = part.end()
     if total != int(total) or not math.isfinite(total):
         raise Problem(at, f"timeframe {token!r} is not a whole number of seconds")

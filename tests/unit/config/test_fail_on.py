@@ -78,6 +78,21 @@ def test_the_contracts_examples() -> None:
         ("bytes>1.5MB", Subject.BYTES, False, 1_500_000, "B"),
         ("concurrency<50", Subject.CONCURRENCY, False, 50, "count"),
         ("AVG-RT>1s", Subject.AVG_RT, False, 1000, "ms"),
+        # what Taurus's passfail reads and the gate refused (issue 31 attack, item 11):
+        # units in any case (dehumanize_time lowers them), .5, h and d, and subjects by
+        # their start (concurr..., succ..., fail...) or a percentile's level as a float
+        ("avg-rt>2S", Subject.AVG_RT, False, 2000, "ms"),
+        ("avg-rt>1500MS", Subject.AVG_RT, False, 1500, "ms"),
+        ("avg-rt>.5s", Subject.AVG_RT, False, 500, "ms"),
+        ("avg-rt>1h", Subject.AVG_RT, False, 3_600_000, "ms"),
+        ("avg-rt>1d", Subject.AVG_RT, False, 86_400_000, "ms"),
+        ("failed>5", Subject.FAIL, False, 5, "count"),
+        ("fails>5%", Subject.FAIL, True, 5, "%"),
+        ("successful>5", Subject.SUCC, False, 5, "count"),
+        ("concurr>5", Subject.CONCURRENCY, False, 5, "count"),
+        ("p90.0>2s", Subject.P90, False, 2000, "ms"),
+        ("hits>.5", Subject.HITS, False, 0.5, "count"),
+        ("avg-rt>1500", Subject.AVG_RT, False, 1500, "ms"),  # the contract's default ms
     ],
 )
 def test_subjects_and_units(
@@ -176,7 +191,6 @@ def test_messages_before_a_colon_outside_quotes() -> None:
         ("avg-rt of Checkout", 19, "no condition after the label"),
         ("avg-rt>1xs", 8, "threshold '1xs' does not fit avg-rt: use ms, s or m"),
         ("avg-rt>1s1s", 10, "does not fit avg-rt"),
-        ("avg-rt>1h", 8, "does not fit avg-rt"),
         ("avg-rt>5%", 8, "a % threshold fits only fail and succ, not avg-rt"),
         ("hits>5%", 6, "a % threshold fits only fail and succ, not hits"),
         ("hits>5ms", 6, "threshold '5ms' does not fit hits"),
@@ -293,3 +307,18 @@ def test_yaml_is_imported_only_when_a_file_is_read() -> None:
     )
     assert "ci_gate.config.settings" in loaded
     assert "yaml" not in loaded and "ci_gate.config.fail_on_file" not in loaded
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("avg-rt>2s for 1M", 60),
+        ("avg-rt>2s for 1H", 3600),
+        ("avg-rt>2s for 1d", 86400),
+        ("avg-rt>2s within 90S", 90),
+        ("avg-rt>2s over 1m30S", 90),
+    ],
+)
+def test_timeframes_in_taurus_units(text: str, seconds: int) -> None:
+    """Taurus reads a timeframe's units in any case and takes days."""
+    assert read(text).timeframe == seconds
