@@ -36,6 +36,8 @@ import urllib3
 import urllib3.connection
 import urllib3.connectionpool
 
+from ci_gate.text import redact_all
+
 #: Bytes asked of the socket (and of the decoder) at a time while reading a body.
 PIECE = 64 * 1024
 
@@ -262,6 +264,8 @@ def bounded_request(
     `TooLarge` over `max_bytes`, and requests' or urllib3's own exceptions (and `OSError`)
     for every other failure, for the caller to tell in its own words. `send` takes
     requests' `params`, `json`, `verify`; redirects are never followed."""
+    if send.get("json") is not None:  # a body leaves the process: no secret in it
+        send["json"] = redact_all(send["json"])
     left = ends - clock()
     if left <= 0:
         raise CapPassed()

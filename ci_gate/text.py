@@ -8,12 +8,20 @@ neutralises CI workflow commands (`::` where a line could start with it, `##[` a
 redacts every registered secret (and its HTTP Basic header forms) and bounds the length. `redact`
 alone is for machine-readable output (summary.json) where the text must stay intact.
 `ascii_digits` is the one test for an id or a count written as text.
+
+The redactor's rule (docs/SECURITY.md): any run of `RUN` (8) consecutive characters of a
+registered secret, in any case, raw or in any escaped form our renderers write
+(percent-encoding, JSON, HTML/XML, backslash escapes, nested), or a shorter secret whole.
+It is applied here and at every sink (the console streams, the report set, the CI files,
+every request body), whatever path built the text. A little over 300 lines on purpose:
+the sanitiser and the redactor it calls are one promise, read together.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+import threading
 
 #: ANSI CSI sequences (`ESC [ ... final`), OSC sequences (`ESC ] ... BEL|ST`, such as
 #: OSC 8 hyperlinks) and other two-character escapes: removed whole, not shown.
@@ -50,40 +58,244 @@ _AZURE_COMMAND = re.compile(r"##(?=vso\[)", re.IGNORECASE)
 
 REDACTED = "[redacted]"
 
+#: The redaction rule: any run of at least this many consecutive characters of a secret,
+#: in any case, is redacted (a shorter secret: the whole of it). Secrets shorter than
+#: `MIN_SECRET` are not registered (they would redact ordinary words).
+RUN = 8
+MIN_SECRET = 4
+
+#: One escaped character as our renderers (and the CI systems' escapers) write one, in
+#: lowered text: percent-encoding (repeated, and Azure's `%AZP25`), HTML/XML character
+#: references and entities (repeated `&amp;`), JSON/Python/Markdown backslash escapes.
+_UNIT_ESCAPE = (
+    r"%(?:25|azp25)*[0-9a-f]{2}|%azp25"
+    r"|&(?:amp;)*(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|amp|lt|gt|quot|apos);"
+    r"|\\+(?:u[0-9a-f]{4}|x[0-9a-f]{2}|[^0-9a-z\s])"
+)
+_UNIT = re.compile(_UNIT_ESCAPE)
+#: The same escapes read one level deep only: `\\\\/` is an escaped backslash and a
+#: slash there, an escaped slash escaped again in `_UNIT`; both readings are tried.
+_UNIT_ONCE = re.compile(
+    r"%[0-9a-f]{2}|&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|amp|lt|gt|quot|apos);"
+    r"|\\(?:u[0-9a-f]{4}|x[0-9a-f]{2}|[^0-9a-z\s])"
+)
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+class _Matcher:
+    """The registered secrets compiled once: what a redaction pass needs."""
+
+    def __init__(self, secrets: frozenset[str]) -> None:
+        self.grams: dict[int, frozenset[str]] = {}
+        grams: dict[int, set[str]] = {}
+        escapable: set[str] = set()
+        for secret in secrets:
+            folded = _fold(secret)
+            size = min(len(folded), RUN)
+            grams.setdefault(size, set()).update(
+                folded[i : i + size] for i in range(len(folded) - size + 1)
+            )
+            escapable.update(char for char in folded if not char.isalnum() or not char.isascii())
+        self.grams = {size: frozenset(found) for size, found in grams.items()}
+        self.sizes = sorted(self.grams, reverse=True)
+        alphabet = sorted({char for found in grams.values() for gram in found for char in gram})
+        klass = "".join(re.escape(char) for char in alphabet)
+        self.runs = re.compile(f"[{klass}]{{{min(self.sizes)},}}") if alphabet else None
+        #: an escaped form of a secret's character that is not a letter or digit (only
+        #: those are ever escaped): when none is in the text, the escape pass is skipped
+        self.escaped = _UNIT
+        self.unit_runs = re.compile(f"(?:{_UNIT_ESCAPE}|[{klass}])+") if escapable else None
+
+    def spans(self, folded: str) -> list[tuple[int, int]]:
+        found: list[tuple[int, int]] = []
+        if self.runs is not None:
+            for match in self.runs.finditer(folded):
+                self._windows(match.group(), match.start(), found)
+        if self.unit_runs is not None and self.escaped.search(folded):
+            for match in self.unit_runs.finditer(folded):
+                if match.end() - match.start() >= min(self.sizes):
+                    self._decoded(match.group(), match.start(), found)
+        return found
+
+    def _windows(self, run: str, at: int, found: list[tuple[int, int]]) -> None:
+        for size in self.sizes:
+            grams = self.grams[size]
+            for i in range(len(run) - size + 1):
+                if run[i : i + size] in grams:
+                    found.append((at + i, at + i + size))
+
+    def _decoded(self, run: str, at: int, found: list[tuple[int, int]]) -> None:
+        for reading in (_UNIT, _UNIT_ONCE):
+            units = _decode_units(run, reading)
+            if any(end - start > 1 for _, start, end in units):  # else the raw pass saw it
+                self._decoded_windows(units, at, found)
+
+    def _decoded_windows(
+        self, units: list[tuple[str, int, int]], at: int, found: list[tuple[int, int]]
+    ) -> None:
+        chars = "".join(char for char, _, _ in units)
+        for size in self.sizes:
+            grams = self.grams[size]
+            for i in range(len(chars) - size + 1):
+                if chars[i : i + size] in grams:
+                    found.append((at + units[i][1], at + units[i + size - 1][2]))
+
+
+def _decode_units(run: str, reading: re.Pattern[str]) -> list[tuple[str, int, int]]:
+    """Each character of a run with its span: escapes decoded (folded), others as they are."""
+    units: list[tuple[str, int, int]] = []
+    index = 0
+    pending: list[tuple[int, int, int]] = []  # percent-encoded bytes waiting to be decoded
+
+    def flush() -> None:
+        while pending:
+            lead = pending[0][0]
+            size = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+            piece = pending[:size]
+            try:
+                char = bytes(b for b, _, _ in piece).decode("utf-8")
+                if len(char) != 1:
+                    raise ValueError
+            except ValueError:
+                piece, char = pending[:1], chr(lead)
+            units.append((_fold(char), piece[0][1], piece[-1][2]))
+            del pending[: len(piece)]
+
+    while index < len(run):
+        match = reading.match(run, index)
+        if match is None:
+            flush()
+            units.append((run[index], index, index + 1))
+            index += 1
+            continue
+        token = match.group()
+        if token.startswith("%"):
+            pending.append((int(token[-2:], 16), match.start(), match.end()))
+        else:
+            flush()
+            units.append((_fold(_decode_one(token)), match.start(), match.end()))
+        index = match.end()
+    flush()
+    return units
+
+
+def _decode_one(token: str) -> str:
+    if token.startswith("&"):
+        body = token[1:-1]
+        while body.startswith("amp;"):
+            body = body[4:]
+        if body.startswith("#x"):
+            return _chr(int(body[2:], 16))
+        if body.startswith("#"):
+            return _chr(int(body[1:]))
+        return _ENTITIES.get(body, token)
+    tail = token.lstrip("\\")
+    if not tail:  # an escaped backslash
+        return "\\"
+    if tail.startswith("u") and len(tail) == 5:
+        return _chr(int(tail[1:], 16))
+    if tail.startswith("x") and len(tail) == 3:
+        return _chr(int(tail[1:], 16))
+    return tail
+
+
+def _chr(code: int) -> str:
+    return chr(code) if 0 <= code <= 0x10FFFF else "\ufffd"
+
+
+def _fold(text: str) -> str:
+    """Lower case, one character for one (so positions stay those of `text`)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(char if len(char.lower()) != 1 else char.lower() for char in text)
+
 
 _secrets: set[str] = set()
+_matcher: _Matcher | None = None
+_lock = threading.Lock()
 
 
 def register_secret(*values: str) -> None:
-    """Remember a secret so that every later `one_line` or `redact` hides it.
-
-    Also the form a message shows it in when it quotes a value with `!r` (a backslash or
-    a quote in the secret is escaped there). `register_credentials` adds the forms a
-    server could echo the API key in.
-    """
-    for value in values:
-        if len(value) >= 4:
-            _secrets.add(value)
-            _secrets.add(repr(value)[1:-1])
+    """Remember a secret so that every later `one_line` or `redact` hides it (see `RUN`)."""
+    global _matcher
+    with _lock:
+        for value in values:
+            if len(value) >= MIN_SECRET:
+                _secrets.add(value)
+        _matcher = None
 
 
 def register_credentials(key_id: str, key_secret: str) -> None:
-    """The secret, and the Basic-auth token built from the pair, as the client sends it."""
+    """The key id, the secret, and the Basic-auth token built from the pair, as the client
+    sends it: all three are credentials."""
     token = base64.b64encode(f"{key_id}:{key_secret}".encode("latin-1", "replace")).decode()
-    register_secret(key_secret, token)
+    register_secret(key_id, key_secret, token)
 
 
 def forget_secrets() -> None:
     """For tests: start from no registered secrets."""
-    _secrets.clear()
+    global _matcher
+    with _lock:
+        _secrets.clear()
+        _matcher = None
+
+
+def _current() -> _Matcher | None:
+    global _matcher
+    if not _secrets:
+        return None
+    matcher = _matcher
+    if matcher is None:
+        with _lock:
+            matcher = _matcher = _Matcher(frozenset(_secrets))
+    return matcher
 
 
 def redact(text: str) -> str:
-    """The text with every registered secret replaced by `[redacted]`."""
-    for secret in sorted(_secrets, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
+    """The text with every run of `RUN` characters of a registered secret (in any case, raw
+    or in any escaped form our renderers write) replaced by `[redacted]`."""
+    matcher = _current()
+    if matcher is None or not text:
+        return text
+    folded = _fold(text)
+    spans = matcher.spans(folded)
+    if not spans:
+        return text
+    spans.sort()
+    merged: list[list[int]] = []
+    for start, end in spans:
+        start, end = _snap(folded, start, end)
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    pieces: list[str] = []
+    last = 0
+    for start, end in merged:
+        pieces.append(text[last:start])
+        pieces.append(REDACTED)
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _snap(folded: str, start: int, end: int) -> tuple[int, int]:
+    """A span widened to whole escapes where it cuts one (never `&[redacted]`)."""
+    window_start = max(start - 24, 0)
+    for match in _UNIT.finditer(folded, window_start, min(end + 24, len(folded))):
+        if match.start() < start < match.end():
+            start = match.start()
+        if match.start() < end < match.end():
+            end = match.end()
+    return start, end
+
+
+def redact_bytes(data: bytes) -> bytes:
+    """UTF-8 bytes (a report, a CI file) redacted as text."""
+    if _current() is None:
+        return data
+    return redact(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -138,7 +138,12 @@ def _written_by(item: Mapping[str, object], target: Target, identity: Identity) 
         login = author.get("login")
         return isinstance(login, str) and login.casefold() == (identity.login or "").casefold()
     author_id = author.get("id")
-    return isinstance(author_id, int) and author_id == identity.user_id
+    # a JSON true is not user 1 (`True == 1` in Python): an id is an int and never a bool
+    return (
+        isinstance(author_id, int)
+        and not isinstance(author_id, bool)
+        and author_id == identity.user_id
+    )
 
 
 def _item_url(target: Target, item_id: str) -> str:

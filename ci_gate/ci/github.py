@@ -19,6 +19,7 @@ from ci_gate.ci.timeline import timeline_lines
 from ci_gate.domain.outcome import Outcome
 from ci_gate.files import append_to_file
 from ci_gate.report import ReportPaths
+from ci_gate.text import redact
 
 #: GitHub shows at most 10 error annotations per step; we emit no more than that.
 MAX_ANNOTATIONS = MAX_ISSUES
@@ -63,7 +64,7 @@ def write_step_summary(path: Path, markdown: str) -> None:
     room = STEP_SUMMARY_LIMIT - used - 1024
     if room <= 0:
         return
-    append_to_file(path, (_fit_summary(markdown, room) + "\n").encode("utf-8"))
+    append_to_file(path, (redact(_fit_summary(markdown, room)) + "\n").encode("utf-8"))
 
 
 def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
@@ -71,7 +72,7 @@ def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
     blocks = []
     for name, value in outputs.items():
         delimiter = f"ci_gate_{secrets.token_hex(16)}"
-        blocks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        blocks.append(f"{name}<<{delimiter}\n{redact(value)}\n{delimiter}\n")
     append_to_file(path, "".join(blocks).encode("utf-8"))
 
 

@@ -23,16 +23,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     # every credential first: a secret pasted as an id or a value is never shown back
     register_every_credential(arguments, os.environ)
-    parser = build_parser()
-    try:
-        args = parser.parse_args(arguments)
-    except SystemExit as leaving:
-        if leaving.code not in (0, None):
-            _tell_ci_exit_code(EXIT_USAGE)
-        raise
-    debug = debugging(os.environ)  # read once; a bug's trace is shown here, redacted
-    guard = SignalGuard()
+    # the console's sink (every line redacted) from the first line, the parser's included
     with steady_standard_streams():
+        parser = build_parser()
+        try:
+            args = parser.parse_args(arguments)
+        except SystemExit as leaving:
+            if leaving.code not in (0, None):
+                _tell_ci_exit_code(EXIT_USAGE)
+            raise
+        debug = debugging(os.environ)  # read once; a bug's trace is shown here, redacted
+        guard = SignalGuard()
         if not debug:
             return _run(args, guard, debug)
         show_caught_bugs(True)

@@ -1,5 +1,9 @@
 """Output streams that a closed reader cannot break.
 
+It is also the sink of the console: every line written to stdout or stderr passes the
+redactor (`text.redact`) whole, so no secret reaches the terminal or the CI log, whatever
+path built the line.
+
 `ci-gate wait ... | head -1` closes the pipe after one line; a plain `print` would then
 raise `BrokenPipeError` in the middle of the wait, and the reports and stop requests
 would be lost. `SteadyStream` goes quiet instead: after the first failed write it drops
@@ -11,7 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from typing import Any, TextIO
+
+from ci_gate.text import redact
 
 
 class SteadyStream:
@@ -20,16 +27,29 @@ class SteadyStream:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self.closed_by_reader = False
+        self._pending = ""  # the start of a line, held until its end: redacted whole
+        self._lock = threading.Lock()
 
     def write(self, text: str) -> int:
+        with self._lock:
+            lines, end, rest = (self._pending + text).rpartition("\n")
+            self._pending = rest
+            if end:
+                self._send(redact(lines + end))
+        return len(text)
+
+    def _send(self, text: str) -> None:
         if not self.closed_by_reader:
             try:
                 self._stream.write(text)
             except (OSError, ValueError):
                 self._go_quiet()
-        return len(text)
 
     def flush(self) -> None:
+        with self._lock:
+            if self._pending:
+                self._send(redact(self._pending))
+                self._pending = ""
         if not self.closed_by_reader:
             try:
                 self._stream.flush()
@@ -60,4 +80,5 @@ def steady_standard_streams() -> Any:
     finally:
         with contextlib.suppress(OSError, ValueError):
             sys.stdout.flush()
+            sys.stderr.flush()
         sys.stdout, sys.stderr = original

@@ -444,3 +444,16 @@ def test_no_url_from_the_ci_environment_renders_more_than_our_one_link(url: str)
     assert "<img" not in html and html.count("<a ") == (1 if "The job" in visible else 0)
     for href in re.findall(r'href="([^"]*)"', html):
         assert re.match(r"https?://[A-Za-z0-9.-]+(:[0-9]+)?(/|$|\?|#)", href), href
+
+
+def test_a_gitlab_author_id_of_true_is_not_user_1() -> None:
+    """Issue 29 (F11): `True == 1` in Python, so a note whose author id is a JSON `true`
+    was taken for user 1's and PUT as ours."""
+    from ci_gate.ci.comment import Identity, _written_by
+
+    target = find_target(_gitlab_env("https://gitlab.example.test"))
+    assert not isinstance(target, str)
+    ours = Identity(login="ci-bot", user_id=1)
+    assert _written_by({"author": {"id": 1}}, target, ours)
+    for fake in (True, 1.0, "1", None):
+        assert not _written_by({"author": {"id": fake}}, target, ours), fake

@@ -1,0 +1,204 @@
+"""The secrets promise, kept in one place (`text.redact`) and attacked here (issue 29
+item 4): no run of `text.RUN` (8) consecutive characters of a registered secret, in any
+case, raw or in any escaped form the gate's renderers write (percent-encoding in either
+case, JSON, HTML, XML, Markdown, Python's repr, GitHub's and Azure's workflow-command
+escaping, and these nested), survives redaction; and every sink (the console streams, the
+report set, the GitHub files, the bodies sent) redacts what it writes, whatever path built
+it (the report URL from a public token, a `--report-dir`, a redirect's host).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ci_gate import text
+from ci_gate.ci import azure, github
+from ci_gate.cli.streams import SteadyStream
+from ci_gate.report import atomic
+from ci_gate.report.formats import COMMIT_MARK
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets() -> Iterator[None]:
+    text.forget_secrets()
+    yield
+    text.forget_secrets()
+
+
+#: Every way our own renderers can write a character, alone and nested.
+ENCODERS: dict[str, Callable[[str], str]] = {
+    "raw": lambda s: s,
+    "percent": lambda s: quote(s, safe=""),
+    "percent, lower case": lambda s: quote(s, safe="").lower(),
+    "percent, path": quote,
+    "percent, plus": quote_plus,
+    "percent twice": lambda s: quote(quote(s, safe=""), safe=""),
+    "json": lambda s: json.dumps(s),
+    "json, ascii off": lambda s: json.dumps(s, ensure_ascii=False),
+    "json twice": lambda s: json.dumps(json.dumps(s)),
+    "html": lambda s: html.escape(s, quote=True),
+    "html twice": lambda s: html.escape(html.escape(s)),
+    "xml text": xml_escape,
+    "xml attribute": quoteattr,
+    "repr": repr,
+    "github data": github.escape_data,
+    "github property": github.escape_property,
+    "azure data": azure.escape_data,
+    "azure property": azure.escape_property,
+    "json of a url": lambda s: json.dumps(quote(s, safe="")),
+    "html of a url": lambda s: html.escape(quote(s, safe="")),
+    "markdown cell": lambda s: s.replace("|", "\\|"),
+    "upper": str.upper,
+    "lower": str.lower,
+}
+
+#: What a secret may be made of: what can travel in a Basic header (printable Latin-1).
+SECRET_CHARS = st.characters(min_codepoint=0x21, max_codepoint=0xFF, exclude_characters="\x7f")
+SECRETS = st.text(SECRET_CHARS, min_size=8, max_size=40).filter(
+    lambda s: any(c.isalnum() for c in s) and "redacted" not in s.lower()
+)
+CONTEXT = st.text(max_size=30)
+
+
+def _windows(secret: str) -> set[str]:
+    folded = secret.lower()
+    size = min(len(folded), text.RUN)
+    return {folded[i : i + size] for i in range(len(folded) - size + 1)}
+
+
+def _leaks(secret: str, shown: str, encode: Callable[[str], str]) -> list[str]:
+    """Each run of `RUN` characters of the secret whose encoded form is still in `shown`."""
+    low = shown.lower()
+    return [w for w in _windows(secret) if encode(w).lower() in low and w.lower() in low]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    secret=SECRETS,
+    start=st.integers(0, 40),
+    length=st.integers(text.RUN, 40),
+    flips=st.lists(st.booleans(), min_size=40, max_size=40),
+    encoder=st.sampled_from(sorted(ENCODERS)),
+    before=CONTEXT,
+    after=CONTEXT,
+)
+def test_no_run_of_a_secret_survives_in_any_case_or_escaped_form(
+    secret: str,
+    start: int,
+    length: int,
+    flips: list[bool],
+    encoder: str,
+    before: str,
+    after: str,
+) -> None:
+    text.register_secret(secret)
+    start = min(start, len(secret) - text.RUN)
+    piece = secret[start : start + length]
+    piece = "".join(
+        c.swapcase() if flip and len(c.swapcase()) == 1 else c
+        for c, flip in zip(piece, flips, strict=False)
+    )
+    encode = ENCODERS[encoder]
+    shown = text.redact(encode(before + piece + after))
+    for window in _windows(piece):
+        encoded = encode(window).lower()
+        assert encoded not in shown.lower(), (encoder, window, shown)
+    # and what is left is still well formed where the format has a grammar
+    if encoder == "json":
+        json.loads(shown)
+    if encoder == "xml text":  # an escape is redacted whole or not at all
+        ElementTree.fromstring(f"<a>{text.xml_safe(shown)}</a>")
+
+
+@settings(max_examples=100, deadline=None)
+@given(secret=SECRETS, words=st.text(max_size=200))
+def test_text_with_no_run_of_a_secret_is_left_as_it_is(secret: str, words: str) -> None:
+    text.register_secret(secret)
+    plain = not any(w in words.lower() for w in _windows(secret))
+    if plain and not any(mark in words for mark in "%&\\"):
+        assert text.redact(words) == words
+
+
+def test_the_rule_in_examples() -> None:
+    text.register_credentials("keyidAAAA1111", "Zq9SECRETxYwV7mPq")
+    text.register_secret("ghp_TOKENs3cr3tAbCdEf987", 'Zq9+SEC/RET=xY&w<V7>"q')
+    shown = {
+        # F3: a host name lowercased by urlsplit
+        "redirect (HTTP 302) to zq9secretxywv7mpq.evil.example": (
+            "redirect (HTTP 302) to [redacted].evil.example"
+        ),
+        # F6: the key id is a credential; a prefix of 8 is part of the secret
+        "master id 'keyidAAAA1111' is not": "master id '[redacted]' is not",
+        "master id 'Zq9SECRETx' is not": "master id '[redacted]' is not",
+        # shorter than 8: not a run of the secret, shown
+        "Zq9SECR and 1700000000": "Zq9SECR and 1700000000",
+        # F2: percent-encoded in a report link, either case
+        "public-token=Zq9%2BSEC%2FRET%3DxY%26w%3CV7%3E%22q#/x": "public-token=[redacted]#/x",
+        "t=zq9%2bsec%2fret%3dxy%26w%3cv7%3e%22q": "t=[redacted]",
+        "&lt;b&gt;Zq9+SEC/RET=xY&amp;w&lt;V7&gt;&quot;q&lt;/b&gt;": (
+            "&lt;b&gt;[redacted]&lt;/b&gt;"
+        ),
+        "GHP_TOKENS3CR3TABCDEF987": "[redacted]",
+    }
+    for before, after in shown.items():
+        assert text.redact(before) == after, before
+
+
+SECRET = 'Zq9+SEC/RET=xY&w<V7>"q'
+
+
+def test_the_console_sink_redacts_whole_lines_whatever_built_them() -> None:
+    text.register_secret(SECRET)
+    out = io.StringIO()
+    stream = SteadyStream(out)
+    stream.write("reports: /tmp/Zq9+SEC")  # a line written in pieces
+    stream.write("/RET=xY/junit.xml\nlink ")
+    stream.write(quote(SECRET, safe="") + "\n")
+    stream.write("no newline " + SECRET.upper())
+    stream.flush()
+    assert (
+        out.getvalue()
+        == "reports: /tmp/[redacted]/junit.xml\nlink [redacted]\nno newline [redacted]"
+    )
+
+
+def test_the_report_set_and_the_github_files_are_redacted(tmp_path: Path) -> None:
+    text.register_secret(SECRET)
+    link = f"https://a.blazemeter.com/app/?public-token={quote(SECRET, safe='')}#/masters/1"
+    atomic.write_set(tmp_path, {COMMIT_MARK: json.dumps({"report_url": link}).encode()})
+    assert json.loads((tmp_path / COMMIT_MARK).read_text())["report_url"] == (
+        "https://a.blazemeter.com/app/?public-token=[redacted]#/masters/1"
+    )
+    github.write_outputs(tmp_path / "out", {"report-url": link})
+    github.write_step_summary(tmp_path / "summary", f"[report]({link})")
+    for name in ("out", "summary"):
+        content = (tmp_path / name).read_text()
+        assert "public-token=[redacted]#" in content and "Zq9" not in content
+
+
+def test_a_body_sent_to_a_platform_is_redacted() -> None:
+    import requests_mock
+
+    from ci_gate.ci.http import PlatformClient
+
+    text.register_secret(SECRET)
+    with requests_mock.Mocker() as mock:
+        mock.post("https://api.example.test/comments", json={"id": 1})
+        client = PlatformClient({}, time.monotonic() + 5)
+        client.request("POST", "https://api.example.test/comments", {"body": f"x {SECRET} y"})
+        client.close()
+        sent = mock.request_history[0].json()
+    assert sent == {"body": "x [redacted] y"}
