@@ -79,6 +79,10 @@ _UNIT_ONCE = re.compile(
     r"%[0-9a-f]{2}|&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|amp|lt|gt|quot|apos);"
     r"|\\(?:u[0-9a-f]{4}|x[0-9a-f]{2}|[^0-9a-z\s])"
 )
+#: And with every backslash taken as itself (`\\%5D` is a backslash and an escaped `]`).
+_UNIT_NO_BACKSLASH = re.compile(
+    r"%(?:25|azp25)*[0-9a-f]{2}|%azp25|&(?:amp;)*(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|amp|lt|gt|quot|apos);"
+)
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
@@ -95,26 +99,62 @@ class _Matcher:
             grams.setdefault(size, set()).update(
                 folded[i : i + size] for i in range(len(folded) - size + 1)
             )
-            escapable.update(char for char in folded if not char.isalnum() or not char.isascii())
+            escapable.update(
+                variant
+                for char in secret + folded
+                for variant in {char, char.upper(), char.lower()}
+                if len(variant) == 1 and (not variant.isalnum() or not variant.isascii())
+            )
         self.grams = {size: frozenset(found) for size, found in grams.items()}
         self.sizes = sorted(self.grams, reverse=True)
         alphabet = sorted({char for found in grams.values() for gram in found for char in gram})
         klass = "".join(re.escape(char) for char in alphabet)
         self.runs = re.compile(f"[{klass}]{{{min(self.sizes)},}}") if alphabet else None
-        #: an escaped form of a secret's character that is not a letter or digit (only
-        #: those are ever escaped): when none is in the text, the escape pass is skipped
-        self.escaped = _UNIT
-        self.unit_runs = re.compile(f"(?:{_UNIT_ESCAPE}|[{klass}])+") if escapable else None
+        #: runs of escapes and the secrets' characters, read escapes first and characters
+        #: first (a backslash may be either): their union is decoded every way
+        self.unit_runs = (
+            (
+                re.compile(f"(?:{_UNIT_ESCAPE}|[{klass}])+"),
+                re.compile(f"(?:[{klass}]|{_UNIT_NO_BACKSLASH.pattern})+"),
+            )
+            if escapable
+            else ()
+        )
+        #: an escaped form of one of those characters (only they are ever escaped): the
+        #: escape pass looks only around these, never through the whole text
+        self.hits = (
+            re.compile("|".join(_escaped_forms(char) for char in sorted(escapable)))
+            if escapable
+            else None
+        )
 
     def spans(self, folded: str) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
         if self.runs is not None:
             for match in self.runs.finditer(folded):
                 self._windows(match.group(), match.start(), found)
-        if self.unit_runs is not None and self.escaped.search(folded):
-            for match in self.unit_runs.finditer(folded):
-                if match.end() - match.start() >= min(self.sizes):
-                    self._decoded(match.group(), match.start(), found)
+        if self.hits is None:
+            return found
+        ranges: list[tuple[int, int]] = []
+        reach = _REACH * RUN
+        for hit in self.hits.finditer(folded):
+            around = max(hit.start() - reach, 0), min(hit.end() + reach, len(folded))
+            ranges.extend(
+                (match.start(), match.end())
+                for runs in self.unit_runs
+                for match in runs.finditer(folded, *around)
+                if match.start() <= hit.start() and hit.end() <= match.end()
+            )
+        if ranges:
+            ranges.sort()
+            merged: list[list[int]] = []
+            for start, end in ranges:
+                if merged and start <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], end)
+                else:
+                    merged.append([start, end])
+            for start, end in merged:
+                self._decoded(folded[start:end], start, found)
         return found
 
     def _windows(self, run: str, at: int, found: list[tuple[int, int]]) -> None:
@@ -125,7 +165,7 @@ class _Matcher:
                     found.append((at + i, at + i + size))
 
     def _decoded(self, run: str, at: int, found: list[tuple[int, int]]) -> None:
-        for reading in (_UNIT, _UNIT_ONCE):
+        for reading in (_UNIT, _UNIT_ONCE, _UNIT_NO_BACKSLASH):
             units = _decode_units(run, reading)
             if any(end - start > 1 for _, start, end in units):  # else the raw pass saw it
                 self._decoded_windows(units, at, found)
@@ -139,6 +179,31 @@ class _Matcher:
             for i in range(len(chars) - size + 1):
                 if chars[i : i + size] in grams:
                     found.append((at + units[i][1], at + units[i + size - 1][2]))
+
+
+#: The longest escape of one character looked for around an escaped one (`&amp;#x1f600;`).
+_REACH = 16
+
+
+def _escaped_forms(char: str) -> str:
+    """A pattern for each way our renderers (and the CI systems' escapers) write `char`
+    escaped, in folded text."""
+    code = ord(char)
+    percent = "".join(f"%(?:25|azp25)*{byte:02x}" for byte in char.encode("utf-8"))
+    forms = [percent, f"&(?:amp;)*(?:#0*{code}|#x0*{code:x});", f"\\\\+x{code:02x}"]
+    forms.append(f"\\\\+u{code:04x}" if code < 0x10000 else f"\\\\+u{code:08x}")
+    if code >= 0x10000:
+        high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+        forms.append(f"\\\\+u{high:04x}\\\\+u{low:04x}")
+    if not char.isalnum():
+        forms.append("\\\\+" + re.escape(char))
+    names = [name for name, value in _ENTITIES.items() if value == char]
+    forms.extend(f"&(?:amp;)*{name};" for name in names)
+    if char == "%":
+        forms.append("%azp25")
+    if char == " ":
+        forms.append(r"\+")
+    return "|".join(forms)
 
 
 def _decode_units(run: str, reading: re.Pattern[str]) -> list[tuple[str, int, int]]:
@@ -204,11 +269,19 @@ def _chr(code: int) -> str:
 
 
 def _fold(text: str) -> str:
-    """Lower case, one character for one (so positions stay those of `text`)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(char if len(char.lower()) != 1 else char.lower() for char in text)
+    """Case folded (the micro sign and the Greek mu are one), one character for one (so
+    positions stay those of `text`; `ß`, which folds to two, stays itself)."""
+    folded = text.casefold()
+    if len(folded) == len(text):
+        return folded
+    return "".join(_fold_one(char) for char in text)
+
+
+def _fold_one(char: str) -> str:
+    for folded in (char.casefold(), char.lower()):
+        if len(folded) == 1:
+            return folded
+    return char
 
 
 _secrets: set[str] = set()
