@@ -208,6 +208,35 @@ def test_kpi_reads_that_fail_fall_back_to_the_totals_with_a_note(tmp_path: Path)
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # waits out the reads' budget after the end: 10 real seconds
+def test_kpi_reads_failing_for_ever_leave_time_for_the_totals(tmp_path: Path) -> None:
+    """s_kpifail of the issue 31 attack: with the status reads' retry budget at its
+    default (5 minutes) the page read after the end retried to the deadline (62 s of a
+    3 s run) and the totals were never read; now it has 10 s and the criterion is
+    judged on the totals, with one true note."""
+    faults = {"kpis": {"fault": {"http_status": 500}, "repeat": "forever"}}
+    path = write_scenario(tmp_path, {"91000001": _master(data_seconds=0.5, faults=faults)})
+    with simulator(path) as sim:
+        done = run_gate(
+            wait_args(
+                sim,
+                tmp_path / "r",
+                "--timeout",
+                "120",
+                "--fail-on",
+                "avg-rt of Checkout>500ms for 10s",
+            ),
+            tmp_path / "r",
+        )
+    assert done.code == 1, done.stderr
+    (item,) = _live(done.summary)
+    assert item["state"] == "breached" and item["judged"] == "at the end"
+    (note,) = [n for n in done.summary["masters"][0]["notes"] if "live KPIs" in n]
+    assert "within the 10 s the reads after the end have" in note
+    assert note.endswith("criteria with a timeframe were judged on the run's totals after the end")
+    assert done.seconds < 30
+
+
 @pytest.mark.slow
 def test_the_deadline_comes_during_a_kpi_read_and_the_gate_exits_by_it(tmp_path: Path) -> None:
     faults = {"kpis": {"fault": {"never_answer": True}, "repeat": "forever"}}
