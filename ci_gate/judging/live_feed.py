@@ -16,8 +16,8 @@ Two bounds keep one odd row from blinding the gate:
 - a label whose row stays `QUIET_LAG` seconds behind the newest second of the run's rows
   has gone quiet: its seconds up to there are complete (else one label that stopped
   would hold `from`, and every read would grow with the run);
-- a point more than `FUTURE_BOUND` seconds beyond every second trusted so far (or, in the
-  first answer, beyond its median second and what follows on from it) is not
+- a point more than `FUTURE_BOUND` seconds beyond every second trusted so far, or as far
+  before them (in the first answer: from its median second and what follows on) is not
   trusted to move `from` nor to release seconds, nor released itself (not even at
   `flush`: it would stretch the charts and feed the judges a phantom gap): it is named in
   `far_seconds` (one far-future `ts` would otherwise end every later read).
@@ -60,6 +60,8 @@ class LiveFeed:
         self._pending: dict[str, dict[int, KpiPoint]] = {}
         #: seconds beyond the run's plausible clock (kept, never trusted)
         self._far: set[int] = set()
+        #: the earliest trusted second (the run's far past is trusted no more than its future)
+        self._earliest: int | None = None
         self._flushed = False
 
     @property
@@ -115,7 +117,10 @@ class LiveFeed:
         if not self._newest:
             return {}
         quiet = self._quiet_through()
-        return self._release(lambda label, ts: ts < self._newest.get(label, ts) or ts <= quiet)
+        far = self._far
+        return self._release(
+            lambda label, ts: ts not in far and (ts < self._newest.get(label, ts) or ts <= quiet)
+        )
 
     def flush(self) -> dict[str, tuple[KpiPoint, ...]]:
         """The run has ended: its provisional seconds are as complete as they will be."""
@@ -129,19 +134,28 @@ class LiveFeed:
 
     def _trusted(self, answer: Mapping[str, Sequence[KpiPoint]]) -> set[int]:
         """The answer's seconds that follow on from what is trusted, each within
-        FUTURE_BOUND of the one before (the first answer: from its median second, so
-        that one odd point at either end cannot set the run's clock)."""
+        FUTURE_BOUND of the one next to it, upwards from the newest trusted second and
+        downwards from the earliest (the first answer: from its median second, so that
+        one odd point at either end cannot set the run's clock)."""
         seconds = sorted({point.ts for points in answer.values() for point in points})
         if not seconds:
             return set()
-        newest = self.newest
-        reach = newest if newest is not None else seconds[(len(seconds) - 1) // 2]
-        trusted = set()
-        for ts in seconds:
-            if ts > reach + FUTURE_BOUND:
+        middle = seconds[(len(seconds) - 1) // 2]
+        high = self.newest if self.newest is not None else middle
+        low = self._earliest if self._earliest is not None else middle
+        trusted = {ts for ts in seconds if low <= ts <= high}
+        for ts in (ts for ts in seconds if ts > high):
+            if ts > high + FUTURE_BOUND:
                 break
             trusted.add(ts)
-            reach = max(reach, ts)
+            high = ts
+        for ts in (ts for ts in reversed(seconds) if ts < low):
+            if ts < low - FUTURE_BOUND:
+                break
+            trusted.add(ts)
+            low = ts
+        if self._earliest is None or low < self._earliest:
+            self._earliest = low
         return trusted
 
     def _release(self, complete: Callable[[str, int], bool]) -> dict[str, tuple[KpiPoint, ...]]:

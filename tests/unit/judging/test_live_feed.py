@@ -267,3 +267,15 @@ def test_a_capped_timeline_keeps_the_totals_and_the_order(seconds: list[int], ca
 def test_a_cap_below_one_is_a_mistake() -> None:
     with pytest.raises(ValueError):
         kpi_timeline([pt(0)], cap=0)
+
+
+def test_a_far_past_second_is_trusted_no_more_than_a_far_future_one() -> None:
+    """One point dated at ts 5 in a run at 1.8e9 (a hostile row): named, never released,
+    so that no judge sees a gap of decades (read as a stall) nor a run that began then."""
+    t0 = 1_800_000_000
+    feed = LiveFeed()
+    out = feed.take({"ALL": (pt(5), pt(t0), pt(t0 + 1), pt(t0 + 2))})
+    assert out == {"ALL": (pt(t0), pt(t0 + 1))} and feed.far_seconds == (5,)
+    assert feed.take({"Checkout": (pt(7), pt(t0 + 1), pt(t0 + 2))}) == {"Checkout": (pt(t0 + 1),)}
+    assert feed.flush() == {"ALL": (pt(t0 + 2),), "Checkout": (pt(t0 + 2),)}
+    assert feed.far_seconds == (5, 7)
