@@ -15,7 +15,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -203,3 +203,87 @@ def test_a_body_sent_to_a_platform_is_redacted() -> None:
         client.close()
         sent = mock.request_history[0].json()
     assert sent == {"body": "x [redacted] y"}
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    secret=SECRETS.filter(lambda s: ":" not in s),
+    cut=st.integers(0, 30),
+    flips=st.lists(st.booleans(), min_size=40, max_size=40),
+)
+def test_the_real_wait_shows_no_run_of_a_generated_secret_anywhere(
+    tmp_path_factory: pytest.TempPathFactory, secret: str, cut: int, flips: list[bool]
+) -> None:
+    """F1/F2 through every renderer: the secret echoed as the public token (the report
+    link in every report, the GitHub output and step summary), and a case-changed run of
+    it in an event message and the status; every output read back, decoded where it has
+    an encoding, and searched for any run of `RUN` characters of it."""
+    import re as regex_module
+
+    import requests_mock as rm
+
+    from ci_gate.commands.wait import run_wait
+    from ci_gate.config.credentials import resolve_credentials
+    from ci_gate.config.settings import ApiSettings, HttpSettings, WaitSettings
+    from ci_gate.wait.signals import SignalGuard
+    from tests.support.helpers import mock_live_data
+
+    text.forget_secrets()
+    api_url = "https://api.example.test/api/v4"
+    folder = tmp_path_factory.mktemp("redacted")
+    start = min(cut, len(secret) - text.RUN)
+    run = "".join(
+        c.swapcase() if flip and len(c.swapcase()) == 1 else c
+        for c, flip in zip(secret[start:], flips, strict=False)
+    )
+    api = ApiSettings(
+        url=api_url,
+        credentials=resolve_credentials(
+            None, {"BLAZEMETER_API_KEY_ID": "key-id-7", "BLAZEMETER_API_KEY_SECRET": secret}
+        ),
+        http=HttpSettings(retry_max_time=0.05, retry_factor=0.001, retry_max_delay=0.01),
+    )
+    wait = WaitSettings(
+        master_ids=("7",),
+        timeout=2,
+        interval=0.05,
+        report_dir=folder / "reports",
+        public_report=True,
+    )
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(folder / "gh-output"),
+        "GITHUB_STEP_SUMMARY": str(folder / "gh-summary"),
+    }
+    answer = {
+        "result": {
+            "status": "ENDED",
+            "progress": 140,
+            "events": [{"t": 1_600_000_000, "level": "ERROR", "message": f"echo {run}!"}],
+        }
+    }
+    console = io.StringIO()
+    stream = SteadyStream(console)
+    with rm.Mocker() as mock:
+        mock.get(f"{api_url}/masters/7/status", json=answer)
+        mock_live_data(mock, api_url)
+        mock.post(f"{api_url}/masters/7/public-token", json={"result": {"publicToken": secret}})
+        mock.get(f"{api_url}/masters/7", json={"result": {"reportStatus": "fail"}})
+        run_wait(wait, api, SignalGuard(), stdout=stream, stderr=stream, env=env)  # type: ignore[arg-type]
+    stream.flush()
+    outputs = {"console": console.getvalue()}
+    outputs["$GITHUB_OUTPUT"] = (folder / "gh-output").read_text("utf-8")
+    outputs["$GITHUB_STEP_SUMMARY"] = (folder / "gh-summary").read_text("utf-8")
+    for path in (folder / "reports").iterdir():
+        outputs[path.name] = path.read_text("utf-8")
+    assert "[redacted]" in outputs["summary.md"]
+    windows = _windows(secret)
+    for name, shown in outputs.items():
+        decoded = html.unescape(shown)
+        decoded = regex_module.sub(
+            r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), decoded
+        )
+        for form in (shown, decoded, unquote(shown), unquote(decoded)):
+            low = form.lower()
+            leaked = [w for w in windows if w in low]
+            assert not leaked, (name, leaked)
