@@ -122,6 +122,7 @@ class _Matcher:
         )
         #: an escaped form of one of those characters (only they are ever escaped): the
         #: escape pass looks only around these, never through the whole text
+        self.marks = ("%", "&", "\\", "+") if " " in escapable else ("%", "&", "\\")
         self.hits = (
             re.compile("|".join(_escaped_forms(char) for char in sorted(escapable)))
             if escapable
@@ -133,8 +134,8 @@ class _Matcher:
         if self.runs is not None:
             for match in self.runs.finditer(folded):
                 self._windows(match.group(), match.start(), found)
-        if self.hits is None:
-            return found
+        if self.hits is None or not any(mark in folded for mark in self.marks):
+            return found  # no escape at all: most text, at the cost of three `in`s
         ranges: list[tuple[int, int]] = []
         reach = _REACH * RUN
         for hit in self.hits.finditer(folded):
@@ -395,10 +396,10 @@ def _defuse_commands(text: str) -> str:
 
 def one_line(text: str, limit: int = 500) -> str:
     """Server text made safe to show anywhere, on one line, cut to `limit` characters."""
-    safe = redact(text)
-    safe = _ESCAPE_SEQUENCE.sub("", safe)
+    safe = _ESCAPE_SEQUENCE.sub("", text)
     safe = _INVISIBLE.sub("", safe)
     safe = _CONTROL.sub(_escape, safe)
+    # redacted once, after what joins pieces of a secret and before what splits one (`::`)
     safe = _defuse_commands(redact(safe))
     if len(safe) > limit:
         return safe[: max(limit - 1, 0)] + "…"
