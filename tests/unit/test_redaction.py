@@ -265,6 +265,7 @@ def test_the_real_wait_shows_no_run_of_a_generated_secret_anywhere(
     console = io.StringIO()
     stream = SteadyStream(console)
     with rm.Mocker() as mock:
+        mock.register_uri(rm.ANY, rm.ANY, json={"result": {}})  # what else the wait reads
         mock.get(f"{api_url}/masters/7/status", json=answer)
         mock_live_data(mock, api_url)
         mock.post(f"{api_url}/masters/7/public-token", json={"result": {"publicToken": secret}})
