@@ -21,7 +21,7 @@ from ci_gate.commands.outputs import (
     wants_dotenv,
 )
 from ci_gate.commands.start import StartRequest, after_cancel, what_starts, why_start_failed
-from ci_gate.commands.wait import comment_deadline, finish, run_wait
+from ci_gate.commands.wait import comment_deadline, conclude, run_wait
 from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
 from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.domain.verdict import Verdict
@@ -88,7 +88,7 @@ def run_run(
             with guard.protected(), contextlib.suppress(Exception):
                 write_reports(outcome, settings.report_dir, dotenv=wants_dotenv(env))
             return outcome.exit_code
-        return finish(
+        return conclude(
             outcome,
             settings.report_dir,
             guard,
@@ -96,7 +96,7 @@ def run_run(
             stderr=stderr,
             env=env,
             comment_until=comment_deadline(settings, deadline),
-        )
+        ).exit_code
 
     try:
         missing = _missing_baseline(settings, api, log, guard, deadline)

@@ -111,7 +111,7 @@ def run_wait(
         except Exception as error:  # a bug: the wait ends as `error`, the reports still come
             note_bug()
             outcome = waiter.crashed(error)
-        concluded = finish_outcome(
+        concluded = conclude(
             outcome,
             settings.report_dir,
             guard,
@@ -124,7 +124,7 @@ def run_wait(
             # reports first (a runner may kill us any moment now), then the stop requests,
             # then the reports again, naming what was sent; the masters (their stop
             # requests) and the traffic come from the loop, the rest (the comment note, the
-            # reason) stays what `finish_outcome` concluded
+            # reason) stays what `conclude` concluded
             stopped = waiter.stop_cancelled()
             final = replace(concluded, masters=stopped.masters, traffic=stopped.traffic)
             with guard.protected(), contextlib.suppress(Exception):
@@ -134,29 +134,7 @@ def run_wait(
     return concluded.exit_code
 
 
-def finish(
-    outcome: Outcome,
-    report_dir: Path,
-    guard: SignalGuard,
-    *,
-    stdout: TextIO,
-    stderr: TextIO,
-    env: Mapping[str, str] | None = None,
-    comment_until: float | None = None,
-) -> int:
-    """Write the reports and tell the CI system (`finish_outcome`); the exit code."""
-    return finish_outcome(
-        outcome,
-        report_dir,
-        guard,
-        stdout=stdout,
-        stderr=stderr,
-        env=env,
-        comment_until=comment_until,
-    ).exit_code
-
-
-def finish_outcome(
+def conclude(
     outcome: Outcome,
     report_dir: Path,
     guard: SignalGuard,

@@ -13,7 +13,7 @@ import pytest
 
 from ci_gate.commands import wait as wait_command
 from ci_gate.commands.outputs import prepare_report_dir
-from ci_gate.commands.wait import announce, finish, run_wait
+from ci_gate.commands.wait import announce, conclude, run_wait
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.parsers import parse_limit
 from ci_gate.config.settings import ApiSettings, WaitSettings
@@ -49,9 +49,9 @@ def test_a_signal_during_report_writing_completes_the_reports_as_cancelled(
     guard = SignalGuard()
     stdout, stderr = io.StringIO(), io.StringIO()
     with guard.installed():
-        result = finish(
+        result = conclude(
             make_outcome(master_outcome()), tmp_path, guard, stdout=stdout, stderr=stderr
-        )
+        ).exit_code
     assert result == code
     assert calls == ["passed", "cancelled"]
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -105,9 +105,9 @@ def test_a_failed_report_write_keeps_the_old_set_whole_and_still_tells_the_verdi
     monkeypatch.setattr(atomic, "_write_temporary", disk_full_on_the_second_file)
     stdout, stderr = io.StringIO(), io.StringIO()
     failed = make_outcome(master_outcome("failed", (event(),)))
-    code = finish(
+    code = conclude(
         failed, reports, SignalGuard(), stdout=stdout, stderr=stderr, env=_github_env(tmp_path)
-    )
+    ).exit_code
     assert code == 4
     # the previous set is whole: same files, same bytes, no temporary left behind
     assert {name: (reports / name).read_bytes() for name in os.listdir(reports)} == before
@@ -124,7 +124,9 @@ def test_a_broken_step_summary_path_costs_one_line_not_the_outputs(tmp_path: Pat
     env["GITHUB_STEP_SUMMARY"] = str(tmp_path)  # a folder: appending to it fails
     stdout, stderr = io.StringIO(), io.StringIO()
     outcome = make_outcome(master_outcome("failed", (event(),)))
-    code = finish(outcome, tmp_path / "r", SignalGuard(), stdout=stdout, stderr=stderr, env=env)
+    code = conclude(
+        outcome, tmp_path / "r", SignalGuard(), stdout=stdout, stderr=stderr, env=env
+    ).exit_code
     assert code == 1
     assert "ci-gate: could not append to $GITHUB_STEP_SUMMARY (Is a directory)" in stderr.getvalue()
     assert parse_github_outputs((tmp_path / "gh-output").read_text())["verdict"] == "failed"
@@ -136,7 +138,9 @@ def test_the_reports_line_names_every_file_written(tmp_path: Path) -> None:
     stdout, stderr = io.StringIO(), io.StringIO()
     outcome = make_outcome(master_outcome(kpis={"hits": 12000.0, "avg": 212.4}))
     report = tmp_path / "r"
-    finish(outcome, report, SignalGuard(), stdout=stdout, stderr=stderr, env={"GITLAB_CI": "true"})
+    conclude(
+        outcome, report, SignalGuard(), stdout=stdout, stderr=stderr, env={"GITLAB_CI": "true"}
+    )
     [line] = [line for line in stdout.getvalue().splitlines() if "reports:" in line]
     named = line.split("reports: ", 1)[1].split(", ")
     assert sorted(named) == sorted(str(path) for path in report.iterdir())
@@ -254,7 +258,7 @@ def test_any_failure_on_the_comment_path_is_one_warning_and_the_verdicts_code(
     monkeypatch.setattr(wait_command, "find_target", lambda env: _any_target())
     stdout, stderr = io.StringIO(), io.StringIO()
     outcome = make_outcome(master_outcome("failed", (event(),)))
-    code = finish(
+    code = conclude(
         outcome,
         tmp_path / "r",
         SignalGuard(),
@@ -262,7 +266,7 @@ def test_any_failure_on_the_comment_path_is_one_warning_and_the_verdicts_code(
         stderr=stderr,
         env={},
         comment_until=1e12,
-    )
+    ).exit_code
     assert code == 1
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert summary["exit_code"] == 1 and summary["comment"]["status"] == "failed"

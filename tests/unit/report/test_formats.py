@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from ci_gate.commands.wait import finish
+from ci_gate.commands.wait import conclude
 from ci_gate.domain.outcome import Outcome
 from ci_gate.report import atomic, formats, html, write_reports
 from ci_gate.report.formats import COMMIT_MARK, FORMATS, SET_NAMES
@@ -39,7 +39,9 @@ def test_a_failing_chart_costs_only_report_html_and_the_exit_code_stays_the_verd
     monkeypatch.setattr(html, "step_chart", _bug)  # a bug deep inside one renderer
     stdout, stderr = io.StringIO(), io.StringIO()
     outcome = make_outcome(master_outcome("passed", kpis={"avg": 1.0}))
-    code = finish(outcome, tmp_path, SignalGuard(), stdout=stdout, stderr=stderr, env={})
+    code = conclude(
+        outcome, tmp_path, SignalGuard(), stdout=stdout, stderr=stderr, env={}
+    ).exit_code
     assert code == 0
     names = {path.name for path in tmp_path.iterdir()}
     assert {"junit.xml", "summary.json", "summary.md", "report.html", "metrics.txt"} <= names
