@@ -50,7 +50,8 @@ from ci_gate.safe_numbers import OUT_OF_RANGE, show_amount, show_number
 
 HTML_NAME = "report.html"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-#: offending events listed per master (summary.json lists all)
+#: Offending (and ignored) events listed per master in report.html and summary.md, one
+#: cap for both views; summary.json lists all.
 EVENT_CAP = 50
 #: bars of the events-over-time chart at most
 EVENT_BUCKETS = 30

@@ -14,7 +14,7 @@ from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import event_time, format_duration, iso_utc, plural, show_progress
 from ci_gate.judging.kpis import kpi_cell
-from ci_gate.report.html import HTML_NAME
+from ci_gate.report.html import EVENT_CAP, HTML_NAME
 from ci_gate.report.live_rows import criterion_json, live_markdown, timeline_json
 from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.report.trend import trend_json, trend_markdown
@@ -23,8 +23,6 @@ from ci_gate.text import redact_all
 
 JSON_NAME = "summary.json"
 MARKDOWN_NAME = "summary.md"
-#: Offending (and ignored) events listed per master in summary.md; summary.json lists all.
-MARKDOWN_EVENT_CAP = 50
 _ICONS = {Verdict.PASSED: "✅", Verdict.FAILED: "❌", Verdict.BROKEN: "💥"}
 
 
@@ -198,13 +196,13 @@ def render_json(outcome: Outcome, report_id: str = "", notes: Sequence[str] = ()
 def _event_rows(events: list[tuple[Event, str]], extra: str) -> list[str]:
     header = f"| # | level | time (UTC) | session |{' pattern |' if extra else ''} message |"
     lines = [header, "|---" * (header.count("|") - 1) + "|"]
-    for number, (event, pattern) in enumerate(events[:MARKDOWN_EVENT_CAP], start=1):
+    for number, (event, pattern) in enumerate(events[:EVENT_CAP], start=1):
         waived = f" {md_cell(pattern, 100)} |" if extra else ""
         lines.append(
             f"| {number} | {md_cell(event.level, 40)} | {event_time(event)} "
             f"| {md_cell(event.session_id or '-', 80)} |{waived} {md_cell(event.message, 300)} |"
         )
-    rest = len(events) - MARKDOWN_EVENT_CAP
+    rest = len(events) - EVENT_CAP
     if rest > 0:
         lines += ["", f"and {rest} more (every one is in summary.json)"]
     return [*lines, ""]

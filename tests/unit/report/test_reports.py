@@ -12,6 +12,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 from ci_gate.domain.outcome import IgnoredEvent
 from ci_gate.domain.run import Traffic
 from ci_gate.report import write_reports
+from ci_gate.report.html import EVENT_CAP, render_html
 from ci_gate.report.junit import MAX_FAILURE_CASES, render_junit
 from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.report.summary import render_markdown
@@ -126,6 +127,14 @@ def test_markdown_caps_the_event_list() -> None:
     events = tuple(event(message=f"e{n}") for n in range(60))
     markdown = render_markdown(make_outcome(master_outcome("failed", events)))
     assert "and 10 more (every one is in summary.json)" in markdown
+
+
+def test_summary_md_and_report_html_list_as_many_events() -> None:
+    # one cap for both views of the same events (issue 30 item 6)
+    events = tuple(event(message=f"e{n}") for n in range(EVENT_CAP + 3))
+    outcome = make_outcome(master_outcome("failed", events))
+    for text in (render_markdown(outcome), render_html(outcome)):
+        assert "and 3 more (every one is in summary.json)" in text
 
 
 def test_summary_json_fields(tmp_path: Path) -> None:
