@@ -122,7 +122,6 @@ def big_outcome() -> Outcome:
     )
     return Outcome(
         verdict=Verdict.FAILED,
-        exit_code=1,
         threshold=400,
         started_at=start,
         finished_at=start + timedelta(minutes=30),

@@ -76,13 +76,13 @@ def run_run(
         never got to its wait; `quietly`: the reports only, before the stop requests."""
         outcome = Outcome(
             verdict=verdict,
-            exit_code=verdict.exit_code(signal_number),
             threshold=settings.level,
             started_at=started_at,
             finished_at=datetime.now(timezone.utc),
             masters=masters,
             reason=reason,
             waited=time.monotonic() - began,
+            signal_number=signal_number,
         )
         if quietly:
             with guard.protected(), contextlib.suppress(Exception):

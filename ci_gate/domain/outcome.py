@@ -115,7 +115,6 @@ class Outcome:
     """The whole run: every master, the verdict, and one line saying why."""
 
     verdict: Verdict
-    exit_code: int
     threshold: int
     started_at: datetime
     finished_at: datetime
@@ -129,6 +128,14 @@ class Outcome:
     timeout: float | None = None
     #: the pull-request comment (None: --comment not given)
     comment: CommentResult | None = None
+    #: the signal that cancelled the run (None: none did); it picks `cancelled`'s exit code
+    signal_number: int | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """The process's exit code: the verdict's, never stored beside it, so that no
+        re-labelling can leave the two disagreeing."""
+        return self.verdict.exit_code(self.signal_number)
 
     @property
     def threshold_name(self) -> str:
@@ -149,7 +156,7 @@ class Outcome:
         return replace(
             self,
             verdict=Verdict.CANCELLED,
-            exit_code=Verdict.CANCELLED.exit_code(signal_number),
+            signal_number=signal_number,
             reason=reason,
         )
 
@@ -160,6 +167,5 @@ class Outcome:
         return replace(
             self,
             verdict=Verdict.ERROR,
-            exit_code=Verdict.ERROR.exit_code(None),
             reason=f"{why}; the run itself: {self.verdict}: {self.reason}",
         )

@@ -244,7 +244,6 @@ def combine_run(
     )
     return Outcome(
         verdict=verdict,
-        exit_code=verdict.exit_code(signal_number),
         threshold=rules.level,
         started_at=started_at,
         finished_at=finished_at,
@@ -254,4 +253,5 @@ def combine_run(
         ignore_patterns=ignore_patterns,
         waited=waited,
         timeout=rules.timeout,
+        signal_number=signal_number,
     )

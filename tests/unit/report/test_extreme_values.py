@@ -240,7 +240,6 @@ def outcomes(draw: st.DrawFn) -> Outcome:
     outcome = make_outcome(*draw(st.lists(masters(), min_size=1, max_size=2)))
     return Outcome(
         verdict=outcome.verdict,
-        exit_code=outcome.exit_code,
         threshold=outcome.threshold,
         started_at=outcome.started_at,
         finished_at=outcome.finished_at,
