@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 
+from ci_gate.domain.kpis import KNOWN_KPIS
 from ci_gate.domain.run import Event
-from ci_gate.safe_numbers import OUT_OF_RANGE, as_float, in_range, show_number
+from ci_gate.safe_numbers import OUT_OF_RANGE, as_float, in_range, show_amount, show_number
 from ci_gate.text import one_line
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -104,3 +105,21 @@ def about_master(master_id: str, text: str) -> str:
     not say it twice (`master 7: could not stop it: master 7: ...`)."""
     prefix = f"master {master_id}: "
     return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+def kpi_value(name: str, value: float) -> str:
+    """A KPI's value with its unit (`domain.kpis`), the one spelling every report and the
+    closing line use: whole numbers as integers, others with one decimal (`12,000`,
+    `212.4 ms`, `520 ms`), a duration as every duration (`5m00s`)."""
+    unit = (KNOWN_KPIS.get(name) or (None, ""))[1]
+    number = in_range(value)  # any value a server sends: shown, never raising
+    if unit == "s" and number is not None:
+        return format_duration(number)
+    return show_amount(value, unit)
+
+
+def kpi_cell(name: str, value: float) -> tuple[str | None, str]:
+    """A KPI as a report's table shows it: its known label (None: unknown, the caller
+    escapes the raw name its own way) and its value (`kpi_value`)."""
+    label = (KNOWN_KPIS.get(name) or (None, ""))[0]
+    return label, kpi_value(name, value)

@@ -25,6 +25,7 @@ from ci_gate.domain.findings import (
     RunInfo,
     normalise_report_status,
 )
+from ci_gate.domain.kpis import KNOWN_KPIS
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.live_criteria import LabelTotals
 from ci_gate.domain.run import (
@@ -34,7 +35,6 @@ from ci_gate.domain.run import (
     MasterStatus,
 )
 from ci_gate.errors import MalformedResponseError
-from ci_gate.judging.kpis import KNOWN_KPIS
 from ci_gate.text import one_line
 
 

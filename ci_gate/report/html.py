@@ -26,11 +26,11 @@ from ci_gate.formatting import (
     event_time,
     format_duration,
     iso_utc,
+    kpi_cell,
     plural,
     show_progress,
     utc_moment,
 )
-from ci_gate.judging.kpis import kpi_cell
 from ci_gate.judging.reason import run_reason
 from ci_gate.report.html_text import html_text
 from ci_gate.report.kpi_charts import kpi_section

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
+from ci_gate.domain.kpis import KNOWN_KPIS
 from ci_gate.domain.outcome import Outcome
 from ci_gate.formatting import plain_number
-from ci_gate.judging.kpis import KNOWN_KPIS
 
 METRICS_NAME = "metrics.txt"
 _NOT_IN_A_NAME = re.compile(r"[^a-zA-Z0-9_]")

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome
 from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict
-from ci_gate.formatting import event_time, format_duration, iso_utc, plural, show_progress
-from ci_gate.judging.kpis import kpi_cell
+from ci_gate.formatting import event_time, format_duration, iso_utc, kpi_cell, plural, show_progress
 from ci_gate.report.html import EVENT_CAP, HTML_NAME
 from ci_gate.report.live_rows import criterion_json, live_markdown, timeline_json
 from ci_gate.report.markdown import md_cell, md_code
