@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ci_gate.commands.wait import kpi_line
 from ci_gate.domain.findings import (
     BaselineOutcome,
@@ -16,8 +19,10 @@ from ci_gate.domain.findings import (
     CriteriaOutcome,
     Criterion,
 )
+from ci_gate.domain.kpis import KNOWN_KPIS
 from ci_gate.domain.trend import Trend, TrendPoint
 from ci_gate.domain.verdict import Verdict
+from ci_gate.formatting import kpi_cell
 from ci_gate.report.html import render_html
 from ci_gate.report.summary import render_json, render_markdown
 from tests.support.helpers import make_outcome, master_outcome
@@ -39,6 +44,28 @@ def test_a_kpi_reads_the_same_in_every_report() -> None:
         assert shown in markdown and shown in html and shown in line, shown
     assert "212.40" not in markdown + html + line
     assert "300 s" not in markdown + html + line
+
+
+#: The KPIs the closing line shows (`commands.wait`), each from the metrics table.
+_LINE_KPIS = ("hits", "failed", "avg", "tp90", "tp95", "tp99", "duration")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    name=st.sampled_from(_LINE_KPIS),
+    value=st.floats() | st.integers(-(10**6), 10**12).map(float) | st.sampled_from([0.05, 0.95]),
+)
+def test_the_closing_line_and_the_kpi_tables_spell_any_value_alike(name: str, value: float) -> None:
+    """`kpi_line` (the closing line) and `kpi_cell` (summary.md, report.html) once spelled
+    one number with `.1f` and `.2f`: whatever the value (fractions, NaN, infinities, out
+    of range), the line, summary.md's row and report.html's cell carry the same text."""
+    label, shown = kpi_cell(name, value)
+    assert label == KNOWN_KPIS[name][0]
+    unit = KNOWN_KPIS[name][1]
+    assert kpi_line({name: value}) == (f"{label} {shown}" if unit else f"{shown} {label}")
+    outcome = make_outcome(master_outcome(kpis={name: value}))
+    assert f"| {label} | {shown} |" in render_markdown(outcome)
+    assert f"<td><bdi>{label}</bdi></td><td>{shown}</td>" in render_html(outcome)
 
 
 def test_failed_criteria_tables_read_as_the_headline() -> None:
