@@ -21,11 +21,11 @@ from ci_gate.commands.bugs import note_bug
 from ci_gate.commands.outputs import make_client, prepare_outputs, wants_dotenv, why_not_written
 from ci_gate.config.parsers import is_loopback
 from ci_gate.config.settings import ApiSettings, WaitSettings
+from ci_gate.domain.kpis import KNOWN_KPIS
 from ci_gate.domain.levels import level_name
 from ci_gate.domain.outcome import CommentResult, Outcome
 from ci_gate.domain.verdict import Verdict
-from ci_gate.formatting import format_duration, plural
-from ci_gate.judging.kpis import KNOWN_KPIS, kpi_value
+from ci_gate.formatting import format_duration, kpi_value, plural
 from ci_gate.report import ReportPaths, report_paths, write_reports
 from ci_gate.report.summary import render_markdown
 from ci_gate.safe_numbers import show_number
