@@ -17,7 +17,7 @@ share one frame (scale, axes, titles) and one "no data" chart, which apart they 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ci_gate.report.html_text import html_text
@@ -110,6 +110,22 @@ def gap_text(value: object) -> str:
 def finite(values: Sequence[float | None]) -> list[float]:
     """The values a chart can place, in order."""
     return [number for number in map(drawable, values) if number is not None]
+
+
+def _segments(points: Iterable[tuple[float, float | None]]) -> list[list[str]]:
+    """A line's `x,y` points, split where a value is missing (a gap, not a bridge)."""
+    segments: list[list[str]] = []
+    segment: list[str] = []
+    for x, y in points:
+        if y is None:
+            if segment:
+                segments.append(segment)
+            segment = []
+        else:
+            segment.append(f"{x:.1f},{y:.1f}")
+    if segment:
+        segments.append(segment)
+    return segments
 
 
 def _open(title: str, kind: str, height: int = HEIGHT, width: int = WIDTH) -> list[str]:
@@ -214,17 +230,9 @@ def line_chart(
         *_y_axis(scale, ticks, f"{axis_title} ({unit})" if unit else axis_title, width),
     ]
     placed = [drawable(value) for value in values]
-    segment: list[str] = []
-    segments: list[list[str]] = []
-    for index, value in enumerate(placed):
-        if value is None:
-            if segment:
-                segments.append(segment)
-            segment = []
-            continue
-        segment.append(f"{xs[index]:.1f},{scale(value):.1f}")
-    if segment:
-        segments.append(segment)
+    segments = _segments(
+        (xs[index], None if value is None else scale(value)) for index, value in enumerate(placed)
+    )
     parts += [
         f'<polyline class="series"{LINE} points="{" ".join(points)}"/>'
         for points in segments
@@ -400,19 +408,9 @@ def kpi_chart(
             f'width="{max(right - left, 1.0):.1f}" height="{PLOT_HEIGHT}">'
             f"<title>{html_text(words, 200)}</title></rect>"
         )
-    segment: list[str] = []
-    segments: list[list[str]] = []
-    for t, v, _given in points:
-        if t is None:
-            continue
-        if v is None:
-            if segment:
-                segments.append(segment)
-            segment = []
-            continue
-        segment.append(f"{x(t):.1f},{scale(v):.1f}")
-    if segment:
-        segments.append(segment)
+    segments = _segments(
+        (x(t), None if v is None else scale(v)) for t, v, _given in points if t is not None
+    )
     for points_text in segments:
         if len(points_text) == 1:
             cx, cy = points_text[0].split(",")
