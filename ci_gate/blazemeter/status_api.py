@@ -13,7 +13,21 @@ from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.run import MasterStatus, Traffic
 
 
-class StatusApi(Protocol):
+class LiveDataApi(Protocol):
+    """BlazeMeter's live data: the run's labels, and its KPIs second by second."""
+
+    def labels(self, master_id: str, deadline: float | None = None) -> list[Label]: ...
+
+    def live_kpis(
+        self,
+        master_id: str,
+        from_ts: int,
+        label_ids: Sequence[str],
+        deadline: float | None = None,
+    ) -> dict[str, tuple[KpiPoint, ...]]: ...
+
+
+class StatusApi(LiveDataApi, Protocol):
     """The endpoints the wait reads and stops masters with, each bounded by `deadline`."""
 
     def status(
@@ -35,16 +49,6 @@ class StatusApi(Protocol):
     def aggregate(self, master_id: str, deadline: float | None = None) -> AggregateReport: ...
 
     def runs_of_test(self, test_id: str, deadline: float | None = None) -> list[RunInfo]: ...
-
-    def labels(self, master_id: str, deadline: float | None = None) -> list[Label]: ...
-
-    def live_kpis(
-        self,
-        master_id: str,
-        from_ts: int,
-        label_ids: Sequence[str],
-        deadline: float | None = None,
-    ) -> dict[str, tuple[KpiPoint, ...]]: ...
 
 
 class WaitClient(StatusApi, Protocol):

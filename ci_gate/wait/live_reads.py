@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any, Protocol
 
+from ci_gate.blazemeter.status_api import LiveDataApi
 from ci_gate.domain.findings import AggregateReport
 from ci_gate.domain.live import ALL_LABEL, KpiPoint, Label
 from ci_gate.domain.live_criteria import LiveCriterion, LiveJudgement
@@ -61,18 +62,9 @@ END_READ_BUDGET = 10.0
 Breach = tuple[LiveJudge, LiveJudgement]
 
 
-class LiveApi(Protocol):
-    """What the live reads need of a client (`BlazeMeterClient`)."""
-
-    def labels(self, master_id: str, deadline: float | None = None) -> list[Label]: ...
-
-    def live_kpis(
-        self,
-        master_id: str,
-        from_ts: int,
-        label_ids: Sequence[str],
-        deadline: float | None = None,
-    ) -> dict[str, tuple[KpiPoint, ...]]: ...
+class LiveApi(LiveDataApi, Protocol):
+    """What the live reads need of a client (`BlazeMeterClient`): the live data, the
+    totals, and the traffic counter."""
 
     def aggregate(self, master_id: str, deadline: float | None = None) -> AggregateReport: ...
 
