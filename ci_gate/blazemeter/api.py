@@ -167,15 +167,8 @@ class BlazeMeterClient:
     def labels(self, master_id: str, deadline: float | None = None) -> list[Label]:
         """`GET /data/labels?master_id=ID`: the run's labels (`ALL` among them) once it
         has data."""
-        params = {"master_id": master_id}
-        return self._with_retries(
-            lambda: parse_labels(
-                master_id,
-                self._transport.request(
-                    "GET", "data/labels", f"master {master_id}", params, deadline
-                ),
-            ),
-            deadline,
+        return self._read_data(
+            "labels", master_id, [("master_id", master_id)], parse_labels, deadline
         )
 
     def live_kpis(
@@ -191,15 +184,26 @@ class BlazeMeterClient:
         params = [("interval", "1"), ("from", str(from_ts)), ("master_ids[]", master_id)]
         params += [("kpis[]", kpi) for kpi in LIVE_KPI_FIELDS]
         params += [("labels[]", label_id) for label_id in label_ids]
-        return self._with_retries(
-            lambda: parse_live_kpis(
-                master_id,
-                self._transport.request(
-                    "GET", "data/kpis", f"master {master_id}", params, deadline
-                ),
-            ),
-            deadline,
-        )
+        return self._read_data("kpis", master_id, params, parse_live_kpis, deadline)
+
+    def _read_data(
+        self,
+        endpoint: str,
+        master_id: str,
+        params: list[tuple[str, str]],
+        parse: Callable[[str, object], T],
+        deadline: float | None,
+    ) -> T:
+        """`GET /data/{endpoint}` about one master (the live-data API), read by `parse` and
+        retried like every read."""
+
+        def read() -> T:
+            answer = self._transport.request(
+                "GET", f"data/{endpoint}", f"master {master_id}", params, deadline
+            )
+            return parse(master_id, answer)
+
+        return self._with_retries(read, deadline)
 
     def public_token(self, master_id: str, deadline: float | None = None) -> str:
         """`POST /masters/{id}/public-token`: a token anyone can open the report with."""
