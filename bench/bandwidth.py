@@ -26,11 +26,11 @@ from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.live import KpiPoint, Label
+from ci_gate.signals import SignalGuard
 from ci_gate.simulator.scenario import BUILTIN_DIR, load_scenario
 from ci_gate.simulator.server import SimulatorServer
 from ci_gate.wait.loop import WaitLoop
 from ci_gate.wait.progress import ConsoleProgress
-from ci_gate.wait.signals import SignalGuard
 
 CREDENTIALS = Credentials("bench-id", "bench-secret")
 

@@ -20,11 +20,11 @@ from baseline import BaselineClient, ratio  # bench/baseline.py, beside this scr
 from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import WaitSettings
+from ci_gate.signals import SignalGuard
 from ci_gate.simulator.scenario import load_scenario
 from ci_gate.simulator.server import SimulatorServer
 from ci_gate.wait.loop import WaitLoop
 from ci_gate.wait.progress import ConsoleProgress
-from ci_gate.wait.signals import SignalGuard
 
 LATENCY = 0.1
 CREDENTIALS = Credentials("bench-id", "bench-secret")

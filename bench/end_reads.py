@@ -26,11 +26,11 @@ from ci_gate.config.parsers import parse_baseline
 from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.findings import CriteriaMode
 from ci_gate.domain.run import Event
+from ci_gate.signals import SignalGuard
 from ci_gate.simulator.scenario import load_scenario
 from ci_gate.simulator.server import SimulatorServer
 from ci_gate.wait.loop import WaitLoop
 from ci_gate.wait.progress import ProgressSink
-from ci_gate.wait.signals import SignalGuard
 
 LATENCY = 0.1
 CREDENTIALS = Credentials("bench-id", "bench-secret")

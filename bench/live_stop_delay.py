@@ -21,9 +21,9 @@ from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.findings import AggregateReport, MasterInfo
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.run import MasterStatus, Traffic
+from ci_gate.signals import SignalGuard
 from ci_gate.wait.loop import WaitLoop
 from ci_gate.wait.progress import ProgressSink
-from ci_gate.wait.signals import SignalGuard
 
 T0 = 1_796_000_000
 WINDOW = 30

@@ -32,9 +32,9 @@ from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import WaitSettings
 from ci_gate.report import write_reports
+from ci_gate.signals import SignalGuard
 from ci_gate.wait.loop import WaitLoop
 from ci_gate.wait.progress import ConsoleProgress
-from ci_gate.wait.signals import SignalGuard
 
 CREDENTIALS = Credentials("bench-id", "bench-secret")
 

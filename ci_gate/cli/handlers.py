@@ -17,7 +17,7 @@ from ci_gate.config.settings import (
     resolve_api,
     resolve_wait,
 )
-from ci_gate.wait.signals import SignalGuard
+from ci_gate.signals import SignalGuard
 
 
 def handle_wait(args: argparse.Namespace, guard: SignalGuard) -> int:

@@ -16,7 +16,7 @@ from ci_gate.cli.streams import steady_standard_streams
 from ci_gate.config.credentials import register_every_credential
 from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import EXIT_API, EXIT_USAGE, CiGateError
-from ci_gate.wait.signals import Cancelled, ExitNow, SignalGuard
+from ci_gate.signals import Cancelled, ExitNow, SignalGuard
 
 
 def main(argv: Sequence[str] | None = None) -> int:

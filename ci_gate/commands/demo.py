@@ -21,9 +21,9 @@ from ci_gate.config.settings import (
     StartSettings,
     WaitSettings,
 )
+from ci_gate.signals import SignalGuard
 from ci_gate.simulator.scenario import builtin_names, load_scenario
 from ci_gate.simulator.server import SimulatorServer
-from ci_gate.wait.signals import SignalGuard
 
 #: Throwaway credentials for the demo's simulator; they open nothing anywhere else.
 DEMO_CREDENTIALS = ("demo-key-id", "demo-key-secret")

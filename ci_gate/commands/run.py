@@ -28,10 +28,10 @@ from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import ApiError
 from ci_gate.formatting import about_master, format_duration
 from ci_gate.report import write_reports
+from ci_gate.signals import Cancelled, SignalGuard
 from ci_gate.wait.loop import STOP_BUDGET
 from ci_gate.wait.preflight import read_named_baseline
 from ci_gate.wait.progress import ConsoleProgress
-from ci_gate.wait.signals import Cancelled, SignalGuard
 
 #: Seconds the provenance note may take: it must not hold up the wait.
 NOTE_BUDGET = 10.0

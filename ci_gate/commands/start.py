@@ -17,9 +17,9 @@ from ci_gate.config.settings import ApiSettings, StartCommandSettings, StartSett
 from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import EXIT_PASSED, ApiError, DeadlineError, StartMayHaveHappenedError
 from ci_gate.formatting import format_duration
+from ci_gate.signals import Cancelled, SignalGuard
 from ci_gate.wait.pool import WorkerPool
 from ci_gate.wait.progress import ConsoleProgress
-from ci_gate.wait.signals import Cancelled, SignalGuard
 
 
 def what_starts(start: StartSettings) -> str:

@@ -12,8 +12,8 @@ from ci_gate.config.settings import ApiSettings, StopSettings
 from ci_gate.domain.run import TERMINAL_STATUSES
 from ci_gate.errors import EXIT_PASSED, ApiError, DeadlineError
 from ci_gate.formatting import format_duration
+from ci_gate.signals import SignalGuard
 from ci_gate.wait.progress import ConsoleProgress
-from ci_gate.wait.signals import SignalGuard
 from ci_gate.wait.stops import MAX_IN_FLIGHT, Stops
 
 

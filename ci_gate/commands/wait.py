@@ -29,10 +29,10 @@ from ci_gate.formatting import format_duration, kpi_value, plural
 from ci_gate.report import ReportPaths, report_paths, write_reports
 from ci_gate.report.summary import render_markdown
 from ci_gate.safe_numbers import show_number
+from ci_gate.signals import SIGNAL_NAMES, Cancelled, SignalGuard
 from ci_gate.text import one_line
 from ci_gate.wait.loop import STOP_BUDGET, WaitLoop
 from ci_gate.wait.progress import ConsoleProgress, ProgressSink
-from ci_gate.wait.signals import SIGNAL_NAMES, Cancelled, SignalGuard
 
 
 def announce(settings: WaitSettings, api: ApiSettings, progress: ProgressSink) -> None:

@@ -24,7 +24,7 @@ from ci_gate import text
 from ci_gate.commands.wait import run_wait
 from ci_gate.config.credentials import resolve_credentials
 from ci_gate.config.settings import ApiSettings, HttpSettings, WaitSettings
-from ci_gate.wait.signals import SignalGuard
+from ci_gate.signals import SignalGuard
 from tests.support.helpers import mock_live_data
 
 KEY_ID = "key-id-7"

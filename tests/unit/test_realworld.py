@@ -18,7 +18,7 @@ from ci_gate.commands.wait import run_wait
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import ApiSettings, HttpSettings, WaitSettings
 from ci_gate.domain.levels import parse_threshold
-from ci_gate.wait.signals import SignalGuard
+from ci_gate.signals import SignalGuard
 from tests.support.helpers import assert_no_traceback, assert_valid_junit, mock_live_data
 
 CORPUS = Path(__file__).parents[1] / "data" / "realworld"

@@ -26,7 +26,7 @@ from ci_gate.config.settings import (
     WaitSettings,
 )
 from ci_gate.domain.findings import CriteriaMode
-from ci_gate.wait.signals import SignalGuard
+from ci_gate.signals import SignalGuard
 from tests.support.helpers import DATA, assert_no_traceback, assert_valid_junit, mock_live_data
 
 CORPUS = DATA / "realworld"

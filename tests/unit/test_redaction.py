@@ -225,7 +225,7 @@ def test_the_real_wait_shows_no_run_of_a_generated_secret_anywhere(
     from ci_gate.commands.wait import run_wait
     from ci_gate.config.credentials import resolve_credentials
     from ci_gate.config.settings import ApiSettings, HttpSettings, WaitSettings
-    from ci_gate.wait.signals import SignalGuard
+    from ci_gate.signals import SignalGuard
     from tests.support.helpers import mock_live_data
 
     text.forget_secrets()

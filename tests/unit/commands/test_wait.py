@@ -21,8 +21,8 @@ from ci_gate.domain.outcome import Outcome
 from ci_gate.domain.run import Traffic
 from ci_gate.errors import UsageError
 from ci_gate.report import ReportPaths, write_reports
+from ci_gate.signals import SignalGuard
 from ci_gate.wait.progress import ConsoleProgress
-from ci_gate.wait.signals import SignalGuard
 from tests.support.helpers import (
     assert_valid_junit,
     event,

@@ -17,7 +17,7 @@ from ci_gate.commands.wait import conclude
 from ci_gate.domain.outcome import Outcome
 from ci_gate.report import atomic, formats, html, write_reports
 from ci_gate.report.formats import COMMIT_MARK, FORMATS, SET_NAMES
-from ci_gate.wait.signals import SignalGuard
+from ci_gate.signals import SignalGuard
 from tests.support.helpers import assert_valid_junit, event, make_outcome, master_outcome
 
 

@@ -16,8 +16,8 @@ from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.live_criteria import JudgeState, LabelTotals
 from ci_gate.domain.outcome import Outcome
 from ci_gate.errors import ApiError
+from ci_gate.signals import SignalGuard
 from ci_gate.wait.loop import WaitLoop
-from ci_gate.wait.signals import SignalGuard
 from tests.support.fakes import Answer, FakeApi, FakeClock, status
 from tests.support.helpers import SilentProgress
 

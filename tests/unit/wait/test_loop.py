@@ -15,9 +15,9 @@ from ci_gate.domain.findings import Criterion, LabelRow, MasterInfo
 from ci_gate.domain.outcome import Outcome, StopRequest
 from ci_gate.domain.run import Event, MasterStatus
 from ci_gate.errors import ApiError, FatalApiError
+from ci_gate.signals import Cancelled, SignalGuard
 from ci_gate.wait import loop
 from ci_gate.wait.loop import WaitLoop
-from ci_gate.wait.signals import Cancelled, SignalGuard
 from tests.support.fakes import Answer, FakeApi, FakeClock, status
 from tests.support.helpers import SilentProgress, event
 
