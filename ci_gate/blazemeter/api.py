@@ -32,7 +32,7 @@ from ci_gate.blazemeter.retry import RetryPolicy
 from ci_gate.blazemeter.start_attempts import StartAttempts
 from ci_gate.blazemeter.transport import Transport
 from ci_gate.config.credentials import Credentials
-from ci_gate.config.settings import HttpSettings
+from ci_gate.config.settings import ApiSettings, HttpSettings
 from ci_gate.domain.findings import AggregateReport, Criterion, MasterInfo, RunInfo
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.run import GRACEFUL_STOP_PROGRESS, MasterStatus, Traffic
@@ -45,6 +45,7 @@ from ci_gate.errors import (
     RateLimitedError,
     RetryableApiError,
     StartMayHaveHappenedError,
+    UsageError,
 )
 from ci_gate.text import ascii_digits
 
@@ -91,6 +92,25 @@ class BlazeMeterClient:
         )
         self._on_retry = on_retry
         self.retry = RetryPolicy.from_settings(self.http, clock=clock, sleep=sleep)
+
+    @classmethod
+    def from_settings(
+        cls,
+        api: ApiSettings,
+        on_retry: Callable[[str], None] | None = None,
+        pool_size: int = 1,
+    ) -> BlazeMeterClient:
+        """The client every command builds from its resolved `ApiSettings`."""
+        if api.credentials is None:
+            raise UsageError("missing credentials")
+        return cls(
+            api.url,
+            api.credentials,
+            http=api.http,
+            ca_bundle=api.ca_bundle,
+            on_retry=on_retry,
+            pool_size=pool_size,
+        )
 
     def close(self) -> None:
         self._transport.close()

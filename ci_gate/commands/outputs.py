@@ -1,5 +1,6 @@
-"""What every command needs around the API: the outputs proved writable before the first
-request, the client built from the settings, the master id handed to the CI at once.
+"""What the commands write besides the reports, and when: every output path proved
+writable before the first request, the master id handed to the CI at once, an earlier
+report set removed before a new master is announced.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ci_gate import ci
-from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.ci.azure import output_variable
 from ci_gate.ci.github import write_outputs
-from ci_gate.config.settings import ApiSettings
 from ci_gate.errors import UsageError
 from ci_gate.files import check_appendable
 from ci_gate.report.atomic import SET_NAMES, remove_set, write_file
@@ -66,21 +65,6 @@ def _check_ci_file(variable: str, path: str) -> None:
         raise UsageError(
             f"${variable} {path!r} cannot be opened ({error.strerror or error})"
         ) from None
-
-
-def make_client(
-    api: ApiSettings, on_retry: Callable[[str], None] | None = None, pool_size: int = 1
-) -> BlazeMeterClient:
-    if api.credentials is None:
-        raise UsageError("missing credentials")
-    return BlazeMeterClient(
-        api.url,
-        api.credentials,
-        http=api.http,
-        ca_bundle=api.ca_bundle,
-        on_retry=on_retry,
-        pool_size=pool_size,
-    )
 
 
 def wants_dotenv(env: Mapping[str, str]) -> bool:

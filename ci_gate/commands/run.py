@@ -11,11 +11,11 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TextIO
 
+from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.blazemeter.links import report_url
 from ci_gate.ci.provenance import provenance_note
 from ci_gate.commands.outputs import (
     announce_master,
-    make_client,
     prepare_outputs,
     remove_previous_reports,
     wants_dotenv,
@@ -176,7 +176,7 @@ def _cancelled_while_starting(
             unknown = f"cancelled by {cancelled} while starting {what}; no run was started"
         return ended(Verdict.CANCELLED, unknown, cancelled.signal_number)
     announce(master_id)
-    client = make_client(api, on_retry=log)
+    client = BlazeMeterClient.from_settings(api, on_retry=log)
     notes: tuple[str, ...] = ()
     action: str | None = None
     try:
@@ -216,7 +216,7 @@ def _missing_baseline(
     is started: a mistyped id costs no run. None otherwise (the wait reads it again)."""
     if settings.baseline is None:
         return None
-    client = make_client(api, on_retry=log)
+    client = BlazeMeterClient.from_settings(api, on_retry=log)
     try:
         with guard.interruptible():
             found = read_named_baseline(client, settings.baseline, deadline)
@@ -234,7 +234,7 @@ def _set_note(
 ) -> list[str]:
     """Write the CI provenance into the master's note; a failure is only a note."""
     note = provenance_note(env)
-    client = make_client(api, on_retry=log)
+    client = BlazeMeterClient.from_settings(api, on_retry=log)
     try:
         client.set_note(master_id, note, deadline=deadline)
         log(f"master {master_id}: note set: {note}")

@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from ci_gate.blazemeter.api import start_may_have_happened
+from ci_gate.blazemeter.api import BlazeMeterClient, start_may_have_happened
 from ci_gate.blazemeter.start_attempts import StartAttempts
-from ci_gate.commands.outputs import announce_master, make_client, prepare_outputs
+from ci_gate.commands.outputs import announce_master, prepare_outputs
 from ci_gate.config.settings import ApiSettings, StartCommandSettings, StartSettings
 from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import EXIT_PASSED, ApiError, DeadlineError, StartMayHaveHappenedError
@@ -59,7 +59,7 @@ class StartRequest:
     ) -> None:
         self.start = start
         self._log = log
-        self._client = make_client(api, on_retry=log)
+        self._client = BlazeMeterClient.from_settings(api, on_retry=log)
         self._pool = WorkerPool(1, "ci-gate-start")
         self._attempts = StartAttempts()
         self._future = self._pool.submit(

@@ -7,7 +7,7 @@ import time
 from functools import partial
 from typing import TextIO
 
-from ci_gate.commands.outputs import make_client
+from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.config.settings import ApiSettings, StopSettings
 from ci_gate.domain.run import TERMINAL_STATUSES
 from ci_gate.errors import EXIT_PASSED, ApiError, DeadlineError
@@ -33,7 +33,9 @@ def run_stop(
     """
     deadline = time.monotonic() + settings.timeout
     note = ConsoleProgress(stdout or sys.stdout).note
-    client = make_client(api, on_retry=note, pool_size=min(len(master_ids), MAX_IN_FLIGHT))
+    client = BlazeMeterClient.from_settings(
+        api, on_retry=note, pool_size=min(len(master_ids), MAX_IN_FLIGHT)
+    )
     failures: list[str] = []
 
     def stop_one(master_id: str) -> str:

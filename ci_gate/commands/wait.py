@@ -15,10 +15,11 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from ci_gate import ci
+from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.ci.comment import COMMENT_BUDGET, comment_body, post_comment
 from ci_gate.ci.target import find_target
 from ci_gate.commands.bugs import note_bug
-from ci_gate.commands.outputs import make_client, prepare_outputs, wants_dotenv, why_not_written
+from ci_gate.commands.outputs import prepare_outputs, wants_dotenv, why_not_written
 from ci_gate.config.parsers import is_loopback
 from ci_gate.config.settings import ApiSettings, WaitSettings
 from ci_gate.domain.kpis import KNOWN_KPIS
@@ -96,7 +97,9 @@ def run_wait(
     prepare_outputs(settings.report_dir, env)
     progress = ConsoleProgress(stdout)
     announce(settings, api, progress)
-    client = make_client(api, on_retry=progress.note, pool_size=settings.concurrency)
+    client = BlazeMeterClient.from_settings(
+        api, on_retry=progress.note, pool_size=settings.concurrency
+    )
     try:
         waiter = WaitLoop(
             settings,

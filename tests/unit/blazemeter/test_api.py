@@ -10,7 +10,7 @@ from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.blazemeter.transport import parse_retry_after
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.options import parse_option
-from ci_gate.config.settings import HttpSettings, WaitSettings
+from ci_gate.config.settings import ApiSettings, HttpSettings, WaitSettings
 from ci_gate.domain.trend import MAX_TREND
 from ci_gate.errors import ApiError, FatalApiError, UsageError
 from tests.support.fakes import FakeClock
@@ -345,3 +345,16 @@ def test_the_runs_of_a_test_are_read_as_many_as_trend_can_show(
     assert parse_option(WaitSettings, "trend", str(MAX_TREND)) == MAX_TREND
     with pytest.raises(UsageError, match=f"from 1 to {MAX_TREND}"):
         parse_option(WaitSettings, "trend", str(MAX_TREND + 1))
+
+
+def test_the_client_is_built_from_the_resolved_api_settings() -> None:
+    """Every command builds its client from `ApiSettings` here (issue 30 item 8)."""
+    settings = ApiSettings(url=URL + "/", http=FAST, credentials=Credentials(KEY_ID, SECRET))
+    client = BlazeMeterClient.from_settings(settings, pool_size=2)
+    try:
+        assert client.api_url == URL
+        assert client.http == FAST
+    finally:
+        client.close()
+    with pytest.raises(UsageError, match="missing credentials"):
+        BlazeMeterClient.from_settings(ApiSettings())

@@ -11,6 +11,7 @@ from unittest.mock import patch
 
 import pytest
 
+from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.commands import wait as wait_command
 from ci_gate.commands.outputs import prepare_report_dir
 from ci_gate.commands.wait import announce, conclude, run_wait
@@ -166,7 +167,7 @@ def test_a_bug_inside_the_wait_ends_as_error_with_reports(tmp_path: Path) -> Non
     settings = WaitSettings(master_ids=("5",), timeout=5, interval=1, report_dir=tmp_path / "r")
     api = ApiSettings(credentials=Credentials("id", "secret"))
     stdout, stderr = io.StringIO(), io.StringIO()
-    with patch.object(wait_command, "make_client", return_value=BrokenApi()):
+    with patch.object(BlazeMeterClient, "from_settings", return_value=BrokenApi()):
         code = run_wait(settings, api, SignalGuard(), stdout=stdout, stderr=stderr, env={})
     assert code == 4
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
