@@ -16,13 +16,11 @@ unblocks, so the whole graph is read in one place.
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from ci_gate.blazemeter.links import report_url
 from ci_gate.blazemeter.status_api import WaitClient
@@ -36,11 +34,12 @@ from ci_gate.domain.findings import (
     normalise_report_status,
 )
 from ci_gate.domain.run import MasterStatus
-from ci_gate.errors import ApiError, NotFoundError, OutOfTimeError
+from ci_gate.errors import ApiError, NotFoundError
 from ci_gate.formatting import format_duration
 from ci_gate.judging.baseline import LAST_PASSED, pick_last_passed
 from ci_gate.judging.facts import BaselineFacts, EndFacts, TrendFacts
 from ci_gate.judging.trend import pick_trend
+from ci_gate.wait.reads import ABANDON_AFTER, Read, SharedReads
 
 #: How long BlazeMeter's verdict may stay unset after a master ended, and the pause
 #: between reads meanwhile (never longer than --interval).
@@ -54,76 +53,11 @@ _Verdict = tuple[MasterInfo, list[str]]
 _Criteria = tuple[tuple[Criterion, ...], tuple[str, ...]]
 
 
-#: Seconds past the reads' deadline (the deadline and its grace) after which a request
-#: still in flight is abandoned: each has a wall-clock cap (bounded_http) that ended it
-#: before, so only a bug could keep one, and the gate must still end with its reports.
-ABANDON_AFTER = 3.0
-
-
-class SharedReads:
-    """One read per key per wait, shared by every master that needs it (the list of a
-    test's runs, a baseline's aggregate): the first asker makes it, the others wait for
-    it, at most `wait_at_most` seconds."""
-
-    def __init__(self) -> None:
-        self._slots: dict[tuple[str, str], Future[Any]] = {}
-        self._lock = threading.Lock()
-
-    def once(self, key: tuple[str, str], call: Callable[[], T], wait_at_most: float) -> T:
-        with self._lock:
-            slot = self._slots.get(key)
-            mine = slot is None
-            if slot is None:
-                slot = self._slots[key] = Future()
-        if mine:
-            try:
-                slot.set_result(call())
-            except BaseException as error:
-                slot.set_exception(error)
-        try:
-            result: T = slot.result(timeout=max(wait_at_most, 0.0))
-        except concurrent.futures.TimeoutError:
-            raise OutOfTimeError(
-                f"the {key[0]} of {key[1]}, read for another master, did not come back in time"
-            ) from None
-        return result
-
-    def put(self, key: tuple[str, str], value: Any) -> None:
-        """A read already made (the named baseline's record, before the first poll)."""
-        slot: Future[Any] = Future()
-        slot.set_result(value)
-        with self._lock:
-            self._slots.setdefault(key, slot)
-
-
-@dataclass(frozen=True)
-class Read:
-    """One request (or re-read loop) about a master, for a worker thread."""
-
-    name: str
-    call: Callable[[], Any]
-
-
-@dataclass(frozen=True)
-class EndRead(Read, Generic[T]):
-    """One read about an ended master: its call (in a worker: it returns, never touches
-    the facts), then, in the loop's thread, what its answer adds to the facts and which
-    reads it unblocks (`on_result`), or what its failure leaves (`on_error`, after the
-    retries: a fact of its own, never raised). A read that needs another's answer is
-    built from that answer, in the other's `on_result`, so it cannot go out before."""
-
-    call: Callable[[], T]
-    on_result: Callable[[T], None]
-    on_error: Callable[[ApiError], None]
-
-    def settle(self, future: Future[Any]) -> None:
-        """Hand the answer (or the API's failure) to its handler; a bug is raised."""
-        try:
-            result = future.result()
-        except ApiError as error:
-            self.on_error(error)
-        else:
-            self.on_result(result)
+class EndRead(Read[T, None]):
+    """One read about an ended master: what its answer adds to the facts and which reads
+    it unblocks (`on_result`), or what its failure leaves (`on_error`: a fact of its own,
+    never raised). A read that needs another's answer is built from that answer, in the
+    other's `on_result`, so it cannot go out before."""
 
 
 @dataclass(frozen=True)
@@ -209,7 +143,7 @@ class EndReads:
         self._in_flight += len(ready)
         return ready
 
-    def finished(self, read: Read, future: Future[Any]) -> None:
+    def finished(self, read: Read[Any, Any], future: Future[Any]) -> None:
         """Record what one read brought (in the loop's thread); queue what it unblocks."""
         if not isinstance(read, EndRead):
             raise TypeError(f"not an end read: {read.name}")  # the loop mixed its jobs up

@@ -27,9 +27,12 @@ what is in flight); apart, they would pass it back and forth.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import Any, Protocol
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol, TypeVar
 
 from ci_gate.blazemeter.status_api import LiveDataApi
 from ci_gate.domain.findings import AggregateReport
@@ -42,7 +45,8 @@ from ci_gate.judging.live import CumulativeJudge, LiveJudge, judge_for
 from ci_gate.judging.live_feed import LiveFeed
 from ci_gate.judging.live_labels import find_label
 from ci_gate.judging.live_outcome import totals_for
-from ci_gate.wait.end_reads import ABANDON_AFTER, Read, SharedReads
+from ci_gate.judging.live_values import total_value
+from ci_gate.wait.reads import ABANDON_AFTER, Read, SharedReads
 
 #: Seconds of the gate's clock between reads of the labels while a named one is missing,
 #: and between reads of the cumulative percentiles while live.
@@ -60,6 +64,44 @@ END_READ_BUDGET = 10.0
 
 #: A breach to act on: the judge (its criterion) and what it judged.
 Breach = tuple[LiveJudge, LiveJudgement]
+
+T = TypeVar("T")
+#: a KPI read's answer: the seconds per label id, and the bytes it took
+_KpiAnswer = tuple[dict[str, tuple[KpiPoint, ...]], int]
+
+
+class _Slot(Enum):
+    """Which of a master's live reads is out (one of each at most): the pacing's, not
+    what handles the answer (each read carries its own handlers)."""
+
+    LABELS = "labels"
+    KPIS = "kpis"
+    PERCENTILES = "percentiles"
+    PAGE = "page"
+    TOTALS = "totals"
+
+
+class _Stage(Enum):
+    LIVE = "live"
+    LABELS = "labels"  # after the end: the labels first, when never read
+    PAGES = "pages"
+    TOTALS = "totals"
+    SETTLED = "settled"
+
+
+@dataclass(frozen=True, eq=False)
+class LiveRead(Read[T, "list[Breach]"]):
+    """One live data read: its handlers record what it brought and give the breaches it
+    made trigger (a failure gives none: it is a fact, never raised); `slot` is which of
+    the master's reads it is, for the pacing (one of each out at most)."""
+
+    slot: _Slot
+
+
+def _nothing(error: ApiError) -> list[Breach]:
+    """A percentiles read that failed: read again in 30 s; the end's totals judge it if
+    none comes."""
+    return []
 
 
 class LiveApi(LiveDataApi, Protocol):
@@ -91,11 +133,11 @@ class LiveReads:
         self._asked: dict[str, str] = {}
         self._judge_labels: list[str | None] = [None] * len(criteria)
         self._all_id = ALL_LABEL
-        self._busy: set[str] = set()
-        self._abandoned: set[str] = set()
-        self._next = {"labels": 0.0, "kpis": 0.0, "percentiles": 0.0}
+        self._busy: set[_Slot] = set()
+        self._abandoned: set[_Slot] = set()
+        self._next = {_Slot.LABELS: 0.0, _Slot.KPIS: 0.0, _Slot.PERCENTILES: 0.0}
         self._ending = False
-        self._stage = "live"
+        self._stage = _Stage.LIVE
         self._end_bytes = 0
         self._end_pages = 0
         self._started = False
@@ -108,7 +150,7 @@ class LiveReads:
     @property
     def settled(self) -> bool:
         """The master ended and every read after the end is back."""
-        return self._stage == "settled" and not self._busy
+        return self._stage is _Stage.SETTLED and not self._busy
 
     def end(self) -> None:
         """The master has ended: read its last seconds, flush, read its totals. A live
@@ -116,8 +158,8 @@ class LiveReads:
         the pages after the end read from where the feed stands."""
         if not self._ending:
             self._ending = True
-            self._stage = "labels" if self.facts.labels is None else "pages"
-            self._abandoned = {name for name in self._busy if name in ("kpis", "percentiles")}
+            self._stage = _Stage.LABELS if self.facts.labels is None else _Stage.PAGES
+            self._abandoned = self._busy & {_Slot.KPIS, _Slot.PERCENTILES}
             self._busy -= self._abandoned
 
     def next_due(self) -> float | None:
@@ -126,15 +168,16 @@ class LiveReads:
         if self._ending or not self.facts.judges or not self._has_data:
             return None
         busy, waits = self._busy, []
-        if self.facts.labels is not None and "kpis" not in busy:
-            waits.append(self._next["kpis"])
-        if (self.facts.labels is None or self._missing_named()) and "labels" not in busy:
-            waits.append(self._next["labels"])
-        if self._percentile_live() and "percentiles" not in busy and self.feed.newest is not None:
-            waits.append(self._next["percentiles"])
+        if self.facts.labels is not None and _Slot.KPIS not in busy:
+            waits.append(self._next[_Slot.KPIS])
+        if (self.facts.labels is None or self._missing_named()) and _Slot.LABELS not in busy:
+            waits.append(self._next[_Slot.LABELS])
+        free = _Slot.PERCENTILES not in busy
+        if self._percentile_live() and free and self.feed.newest is not None:
+            waits.append(self._next[_Slot.PERCENTILES])
         return min(waits) if waits else None
 
-    def due(self, now: float, progress: int | None, deadline: float) -> list[Read]:
+    def due(self, now: float, progress: int | None, deadline: float) -> list[LiveRead[Any]]:
         """The reads to send now (each handed over once), bounded by `deadline`."""
         self._now = now
         if self._ending:
@@ -142,60 +185,72 @@ class LiveReads:
         self._has_data = progress is not None and progress >= GRACEFUL_STOP_PROGRESS
         if not self.facts.judges or not self._has_data or now >= deadline:
             return []
-        reads = []
-        labels_wanted = self.facts.labels is None or self._missing_named()
-        if labels_wanted and "labels" not in self._busy and now >= self._next["labels"]:
-            self._next["labels"] = now + LABELS_AGAIN
-            reads.append(self._read("labels", lambda: self.api.labels(self.master_id, deadline)))
-        kpis_free = self.facts.labels is not None and "kpis" not in self._busy
-        if kpis_free and now >= self._next["kpis"]:
-            self._next["kpis"] = now + self.interval
-            reads.append(self._kpi_read("kpis", deadline))
-        percentiles_free = self._percentile_live() and "percentiles" not in self._busy
-        if percentiles_free and now >= self._next["percentiles"] and self.feed.newest is not None:
-            self._next["percentiles"] = now + PERCENTILES_AGAIN
-            reads.append(
-                self._read("percentiles", lambda: self.api.aggregate(self.master_id, deadline))
-            )
+        reads: list[LiveRead[Any]] = []
+        if self._is_due(_Slot.LABELS, self.facts.labels is None or self._missing_named()):
+            self._next[_Slot.LABELS] = now + LABELS_AGAIN
+            reads.append(self._labels_read(deadline))
+        if self._is_due(_Slot.KPIS, self.facts.labels is not None):
+            self._next[_Slot.KPIS] = now + self.interval
+            reads.append(self._kpi_read(_Slot.KPIS, deadline, self._got_live_kpis))
+        wanted = self._percentile_live() and self.feed.newest is not None
+        if self._is_due(_Slot.PERCENTILES, wanted):
+            self._next[_Slot.PERCENTILES] = now + PERCENTILES_AGAIN
+            call = functools.partial(self.api.aggregate, self.master_id, deadline)
+            reads.append(self._read(_Slot.PERCENTILES, call, self._cumulative, _nothing))
         return reads
 
-    def _end_due(self, deadline: float) -> list[Read]:
+    def _is_due(self, slot: _Slot, wanted: bool) -> bool:
+        return wanted and slot not in self._busy and self._now >= self._next[slot]
+
+    def _end_due(self, deadline: float) -> list[LiveRead[Any]]:
         if self._busy:
             return []  # a live read still out: the feed takes answers in order
         # the labels and the pages: a short budget of their own (the totals keep the rest)
         short = min(deadline, self._now + END_READ_BUDGET)
-        if self._stage == "labels":
-            return [self._read("labels", lambda: self.api.labels(self.master_id, short))]
-        if self._stage == "pages":
-            return [self._kpi_read("page", short)]
-        if self._stage == "totals":
+        if self._stage is _Stage.LABELS:
+            return [self._labels_read(short)]
+        if self._stage is _Stage.PAGES:
+            return [self._kpi_read(_Slot.PAGE, short, self._got_page)]
+        if self._stage is _Stage.TOTALS:
             key = ("aggregate", self.master_id)  # shared with the baseline's read of it
             wait = deadline + ABANDON_AFTER - self._now  # as the end reads wait for it
-            return [
-                self._read(
-                    "totals",
-                    lambda: self.shared.once(
-                        key, lambda: self.api.aggregate(self.master_id, deadline), wait
-                    ),
-                )
-            ]
+            call = functools.partial(
+                self.shared.once,
+                key,
+                functools.partial(self.api.aggregate, self.master_id, deadline),
+                wait,
+            )
+            return [self._read(_Slot.TOTALS, call, self._got_totals, self._totals_failed)]
         return []
 
-    def _read(self, name: str, call: Any) -> Read:
-        self._busy.add(name)
-        return Read(name, call)
+    def _read(
+        self,
+        slot: _Slot,
+        call: Callable[[], T],
+        on_result: Callable[[T], list[Breach]],
+        on_error: Callable[[ApiError], list[Breach]],
+    ) -> LiveRead[T]:
+        self._busy.add(slot)
+        return LiveRead(slot.value, call, on_result, on_error, slot)
 
-    def _kpi_read(self, name: str, deadline: float) -> Read:
+    def _labels_read(self, deadline: float) -> LiveRead[list[Label]]:
+        call = functools.partial(self.api.labels, self.master_id, deadline)
+        return self._read(_Slot.LABELS, call, self._got_labels, self._labels_failed)
+
+    def _kpi_read(
+        self, slot: _Slot, deadline: float, on_result: Callable[[_KpiAnswer], list[Breach]]
+    ) -> LiveRead[_KpiAnswer]:
         ids = list(self._asked) or [self._all_id]
         start = self.feed.next_from
         api, master_id = self.api, self.master_id
 
-        def read() -> tuple[dict[str, tuple[KpiPoint, ...]], int]:
+        def read() -> _KpiAnswer:
             before = api.traffic().bytes_received
             answer = api.live_kpis(master_id, start, ids, deadline)
             return answer, api.traffic().bytes_received - before
 
-        return self._read(name, read)
+        on_error = self._page_failed if slot is _Slot.PAGE else self._kpis_failed
+        return self._read(slot, read, on_result, on_error)
 
     def _missing_named(self) -> bool:
         return any(
@@ -208,66 +263,64 @@ class LiveReads:
 
     # -- what came back (in the loop's thread) ----------------------------------------------
 
-    def finished(self, read: Read, future: Future[Any]) -> list[Breach]:
-        """Record one read; the breaches it made trigger (in the order they did)."""
-        if read.name in self._abandoned:
-            self._abandoned.discard(read.name)
+    def finished(self, read: Read[Any, Any], future: Future[Any]) -> list[Breach]:
+        """Record one read (its own handlers do); the breaches it made trigger (in the
+        order they did). An answer to a read left behind at the end changes nothing."""
+        if not isinstance(read, LiveRead):
+            raise TypeError(f"not a live read: {read.name}")  # the loop mixed its jobs up
+        if read.slot in self._abandoned:
+            self._abandoned.discard(read.slot)
             return []
-        self._busy.discard(read.name)
-        try:
-            result = future.result()
-        except ApiError as error:
-            self._failed(read.name, str(error))
-            return []
-        if read.name == "labels":
-            self._got_labels(result)
-            return []
-        if read.name in ("kpis", "page"):
-            answer, size = result
-            return self._got_kpis(read.name, answer, size)
-        if read.name == "percentiles":
-            return self._cumulative(result)
-        if read.name == "totals":
-            breaches = self._cumulative(result)
-            self.facts.totals = result.totals
-            self._stage = "settled"
-            return breaches
+        self._busy.discard(read.slot)
+        return read.settle(future)
+
+    def _within(self) -> str:
+        """The reads after the end had END_READ_BUDGET: said, the error may say
+        "deadline"."""
+        if not self._ending:
+            return ""
+        if self.facts.judges:
+            return f" within the {END_READ_BUDGET:g} s the reads after the end have"
+        return f" within the charts' {END_READ_BUDGET:g} s"
+
+    def _labels_failed(self, error: ApiError) -> list[Breach]:
+        if self._ending:
+            self.facts.lost = f"could not read the run's labels{self._within()}: {error}"
+            self._to_totals()
+        elif self.facts.labels is None:
+            self._next[_Slot.LABELS] = self._now + self.interval  # tried again soon
         return []
 
-    def _failed(self, name: str, error: str) -> None:
-        facts = self.facts
-        # the reads after the end had END_READ_BUDGET: say so, the error may say "deadline"
-        within = ""
-        if self._ending:
-            within = (
-                f" within the {END_READ_BUDGET:g} s the reads after the end have"
-                if facts.judges
-                else f" within the charts' {END_READ_BUDGET:g} s"
-            )
-        if name == "labels":
-            if self._ending:
-                facts.lost = f"could not read the run's labels{within}: {error}"
-                self._to_totals()
-            elif facts.labels is None:
-                self._next["labels"] = self._now + self.interval  # tried again soon
-        elif name in ("kpis", "page"):
-            facts.lost = f"could not read the live KPIs{within}: {error}"
-            if name == "page":
-                self._flush()
-                self._to_totals()
-        elif name == "percentiles":
-            pass  # read again in 30 s; the end's totals judge it if none comes
-        elif name == "totals":
-            facts.notes.append(f"could not read the run's totals (aggregate report): {error}")
-            self._stage = "settled"
+    def _kpis_failed(self, error: ApiError) -> list[Breach]:
+        self.facts.lost = f"could not read the live KPIs{self._within()}: {error}"
+        return []
 
-    def _got_labels(self, labels: list[Label]) -> None:
+    def _page_failed(self, error: ApiError) -> list[Breach]:
+        """A page after the end not read: what the feed holds is flushed to the judges
+        (a breach it makes is kept by its judge, not said), then the totals."""
+        self._kpis_failed(error)
+        self._flush()
+        self._to_totals()
+        return []
+
+    def _got_totals(self, report: AggregateReport) -> list[Breach]:
+        breaches = self._cumulative(report)
+        self.facts.totals = report.totals
+        self._stage = _Stage.SETTLED
+        return breaches
+
+    def _totals_failed(self, error: ApiError) -> list[Breach]:
+        self.facts.notes.append(f"could not read the run's totals (aggregate report): {error}")
+        self._stage = _Stage.SETTLED
+        return []
+
+    def _got_labels(self, labels: list[Label]) -> list[Breach]:
         facts = self.facts
         if not labels and not self._ending:
             # none listed yet: the data is not there yet (BlazeMeter lists labels once
             # they have seconds), so this is no read of the labels: asked again soon
-            self._next["labels"] = self._now + self.interval
-            return
+            self._next[_Slot.LABELS] = self._now + self.interval
+            return []
         facts.labels = labels
         found_all = find_label(None, labels)
         self._all_id = found_all.id if found_all is not None else ALL_LABEL
@@ -278,20 +331,23 @@ class LiveReads:
             if found is not None:
                 asked[found.id] = found.name
         self._asked = asked
-        if self._stage == "labels":
+        if self._stage is _Stage.LABELS:
             if labels:
-                self._stage = "pages"
+                self._stage = _Stage.PAGES
             else:  # the run ended without data: no seconds to read
                 self._to_totals()
+        return []
 
-    def _got_kpis(
-        self, name: str, answer: dict[str, tuple[KpiPoint, ...]], size: int
-    ) -> list[Breach]:
+    def _got_live_kpis(self, result: _KpiAnswer) -> list[Breach]:
+        answer, _ = result
+        breaches = self._take(self.feed.take(answer))
+        self.facts.lost = None  # read again: the seconds missed came with this answer
+        return breaches
+
+    def _got_page(self, result: _KpiAnswer) -> list[Breach]:
+        answer, size = result
         newest = self.feed.newest
         breaches = self._take(self.feed.take(answer))
-        if name == "kpis":
-            self.facts.lost = None  # read again: the seconds missed came with this answer
-            return breaches
         self._end_bytes += size
         self._end_pages += 1
         more = self.feed.newest is not None and (newest is None or self.feed.newest > newest)
@@ -308,7 +364,7 @@ class LiveReads:
 
     def _to_totals(self) -> None:
         """The seconds are all in: the totals next (only criteria are judged on them)."""
-        self._stage = "totals" if self.facts.judges else "settled"
+        self._stage = _Stage.TOTALS if self.facts.judges else _Stage.SETTLED
 
     def _flush(self) -> list[Breach]:
         return self._take(self.feed.flush())
@@ -374,7 +430,7 @@ class LiveReads:
             if not isinstance(judge, CumulativeJudge):
                 continue
             totals = totals_for(judge.criterion, report.totals, None)
-            value = None if totals is None else getattr(totals, judge.criterion.subject.value)
+            value = None if totals is None else total_value(judge.criterion, totals, None)
             if value is not None:
                 judged = judge.feed_cumulative(second, value)
                 if judged is not None:

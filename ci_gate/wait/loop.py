@@ -43,11 +43,12 @@ from ci_gate.judging.facts import Ending, MasterFacts
 from ci_gate.judging.live_outcome import breach_line
 from ci_gate.judging.policy import EventPolicy, Judgement
 from ci_gate.signals import Cancelled, SignalGuard
-from ci_gate.wait.end_reads import ABANDON_AFTER, Clock, EndReads, Read, SharedReads
+from ci_gate.wait.end_reads import Clock, EndReads
 from ci_gate.wait.live_reads import Breach, LiveReads
 from ci_gate.wait.pool import WorkerPool
 from ci_gate.wait.preflight import read_named_baseline
 from ci_gate.wait.progress import ProgressSink
+from ci_gate.wait.reads import ABANDON_AFTER, Read, SharedReads
 from ci_gate.wait.stops import Stops
 
 #: Seconds a stop request may take when the gate is cancelled or out of time.
@@ -93,7 +94,7 @@ class _Watch:
 class _InFlight:
     watch: _Watch
     started: float
-    read: Read | None = None  # None: a status poll
+    read: Read[Any, Any] | None = None  # None: a status poll
     live: bool = False  # a read of the live data (`live_reads`)
 
 

@@ -8,6 +8,7 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import replace
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -16,8 +17,9 @@ from ci_gate.config.parsers import parse_baseline
 from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.findings import AggregateReport, CriteriaMode, MasterInfo, RunInfo
 from ci_gate.errors import ApiError, FatalApiError, NotFoundError, OutOfTimeError
-from ci_gate.wait import end_reads
-from ci_gate.wait.end_reads import Clock, EndRead, EndReads, SharedReads
+from ci_gate.wait import end_reads, live_reads
+from ci_gate.wait.end_reads import Clock, EndRead, EndReads
+from ci_gate.wait.reads import SharedReads
 from tests.support.fakes import FakeApi, FakeClock, status
 
 
@@ -286,6 +288,11 @@ READ_NAMES = {
     "runs",
     "trend kpis",
     "doubts",
+    # the live reads' (wait/live_reads.py)
+    "labels",
+    "percentiles",
+    "page",
+    "totals",
 }
 
 
@@ -306,10 +313,12 @@ def _dispatches(source: str) -> list[str]:
     return found
 
 
-def test_no_read_is_dispatched_by_its_name() -> None:
-    """What a read brings is handled by the handlers it carries: the module looks up no
-    method by a string and tests no read's name (each name is only a label)."""
-    assert _dispatches(inspect.getsource(end_reads)) == []
+@pytest.mark.parametrize("module", [end_reads, live_reads], ids=lambda module: module.__name__)
+def test_no_read_is_dispatched_by_its_name(module: ModuleType) -> None:
+    """What a read brings is handled by the handlers it carries: neither the end reads
+    nor the live reads look a method up by a string or test a read's name (each name is
+    only a label)."""
+    assert _dispatches(inspect.getsource(module)) == []
     # the check sees the shape it forbids
     assert _dispatches('getattr(self, "_got_" + name)\nif name == "kpis": pass') == [
         "getattr(self, '_got_' + name)",

@@ -12,12 +12,12 @@ from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.errors import ApiError
 from ci_gate.judging.live_outcome import live_notes
-from ci_gate.wait.end_reads import Read, SharedReads
 from ci_gate.wait.live_reads import END_READ_BUDGET, LiveReads
+from ci_gate.wait.reads import Read, SharedReads
 from tests.support.fakes import FakeApi, FakeClock
 
 
-def _done(read: Read) -> Future[Any]:
+def _done(read: Read[Any, Any]) -> Future[Any]:
     future: Future[Any] = Future()
     future.set_result(read.call())
     return future
@@ -190,7 +190,7 @@ def test_a_failed_page_after_the_end_goes_on_to_the_totals_with_one_true_note() 
     assert note.endswith("criteria with a timeframe were judged on the run's totals after the end")
 
 
-def _done_or_error(read: Read) -> Future[Any]:
+def _done_or_error(read: Read[Any, Any]) -> Future[Any]:
     future: Future[Any] = Future()
     try:
         future.set_result(read.call())
