@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import sys
 
-from ci_gate.config.parsers import is_loopback
 from ci_gate.errors import UsageError
 from ci_gate.signals import Cancelled, SignalGuard
 from ci_gate.simulator.scenario import Scenario, ScenarioError, load_scenario
 from ci_gate.simulator.server import SimulatorServer
+from ci_gate.urls import is_loopback
 
 
 def scenario_named(name: str) -> Scenario:

@@ -20,7 +20,6 @@ from ci_gate.ci.comment import COMMENT_BUDGET, comment_body, post_comment
 from ci_gate.ci.target import find_target
 from ci_gate.commands.bugs import note_bug
 from ci_gate.commands.outputs import prepare_outputs, wants_dotenv, why_not_written
-from ci_gate.config.parsers import is_loopback
 from ci_gate.config.settings import ApiSettings, WaitSettings
 from ci_gate.domain.kpis import KNOWN_KPIS
 from ci_gate.domain.levels import level_name
@@ -32,6 +31,7 @@ from ci_gate.report.summary import render_markdown
 from ci_gate.safe_numbers import show_number
 from ci_gate.signals import SIGNAL_NAMES, Cancelled, SignalGuard
 from ci_gate.text import one_line
+from ci_gate.urls import is_loopback
 from ci_gate.wait.loop import STOP_BUDGET, WaitLoop
 from ci_gate.wait.progress import ConsoleProgress, ProgressSink
 

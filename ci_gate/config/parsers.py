@@ -5,7 +5,6 @@ Each names its source (`--timeout`, `CI_GATE_TIMEOUT`) so one line can say what 
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 from pathlib import Path
@@ -178,28 +177,6 @@ def env_flag(raw: str, source: str) -> bool:
     if value in _FALSE:
         return False
     raise UsageError(f"{source}={raw!r}: use true or false")
-
-
-def shown_url(url: str) -> str:
-    """A URL as it may be shown: everything up to the last `@` before its query (a user
-    name and password, however malformed the URL, even with a `/` in the password)
-    replaced by `***`; the scheme is kept."""
-    cut = [i for i in (url.find("?"), url.find("#")) if i >= 0]
-    at = url.rfind("@", 0, min(cut) if cut else len(url))
-    if at < 0:
-        return url
-    scheme = url.find("//")
-    head = url[: scheme + 2] if 0 <= scheme < at else ""
-    return f"{head}***{url[at:]}"
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_test_id(raw: str) -> str:

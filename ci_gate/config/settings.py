@@ -19,7 +19,6 @@ from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.config.fail_on_units import parse_warmup
 from ci_gate.config.options import option, resolve, shared_option
 from ci_gate.config.parsers import (
-    is_loopback,
     parse_baseline,
     parse_count,
     parse_criteria_mode,
@@ -31,7 +30,6 @@ from ci_gate.config.parsers import (
     parse_path,
     parse_seconds,
     parse_text,
-    shown_url,
 )
 from ci_gate.domain.findings import CriteriaMode, Limit
 from ci_gate.domain.levels import LEVELS
@@ -43,6 +41,7 @@ if TYPE_CHECKING:
     import regex
 from ci_gate.errors import UsageError
 from ci_gate.judging.baseline import DEFAULT_LIMIT
+from ci_gate.urls import is_loopback, shown_url
 
 DEFAULT_API_URL = "https://a.blazemeter.com/api/v4"
 
