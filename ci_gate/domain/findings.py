@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 
+from ci_gate.domain.kpis import BY_CRITERION, BY_NAME, TABLE
 from ci_gate.domain.live_criteria import LabelTotals
 from ci_gate.domain.verdict import Verdict
 from ci_gate.safe_numbers import OUT_OF_RANGE, in_range, show_amount, show_number
@@ -29,20 +30,6 @@ _OPERATORS = {
     "lte": "<=",
     "eq": "=",
     "ne": "!=",
-}
-
-
-_FIELD_NAMES = {
-    "responseTime.avg": ("avg response time", " ms"),
-    "responseTime.max": ("max response time", " ms"),
-    "responseTime.min": ("min response time", " ms"),
-    "responseTime.percentile.90": ("p90", " ms"),
-    "responseTime.percentile.95": ("p95", " ms"),
-    "responseTime.percentile.99": ("p99", " ms"),
-    "latency.avg": ("avg latency", " ms"),
-    "errors.percent": ("error rate", " %"),
-    "errors.count": ("errors", ""),
-    "hits.avg": ("throughput", " hits/s"),
 }
 
 
@@ -86,18 +73,23 @@ class Criterion:
 
     def describe(self) -> str:
         """`p90 1,830 ms > 1,500 ms` (on label ALL): the field, the value, the limit."""
-        name = _FIELD_NAMES.get(self.field, (self.field, ""))[0]
+        metric = BY_CRITERION.get(self.field)
+        name = self.field if metric is None else metric.label
         line = f"{name} {self.shown_value()} {self.shown_limit()}"
         return line if self.label in ("", "ALL") else f"{line} (label {self.label})"
 
     def shown_value(self) -> str:
         """The value as the headline says it: `1,830 ms`."""
-        return f"{_number(self.value)}{_FIELD_NAMES.get(self.field, (self.field, ''))[1]}"
+        return f"{_number(self.value)}{self._unit()}"
 
     def shown_limit(self) -> str:
         """The limit as the headline says it: `> 1,500 ms`."""
-        unit = _FIELD_NAMES.get(self.field, (self.field, ""))[1]
-        return f"{_OPERATORS.get(self.op, self.op)} {_number(self.threshold)}{unit}"
+        return f"{_OPERATORS.get(self.op, self.op)} {_number(self.threshold)}{self._unit()}"
+
+    def _unit(self) -> str:
+        """` ms` after a number of a known field (the metrics table's unit), else nothing."""
+        metric = BY_CRITERION.get(self.field)
+        return f" {metric.unit}" if metric is not None and metric.unit else ""
 
 
 @dataclass(frozen=True)
@@ -147,14 +139,15 @@ def normalise_report_status(raw: object) -> str | None:
     return _REPORT_STATUSES.get(text.lower(), text)
 
 
-#: METRIC -> (field of the aggregate report, unit)
-METRICS: dict[str, tuple[str, str]] = {
-    "avg": ("avgResponseTime", "ms"),
-    "p90": ("90line", "ms"),
-    "p95": ("95line", "ms"),
-    "p99": ("99line", "ms"),
-    "errors": ("errorsRate", "%"),
-}
+#: `--regression`'s METRIC -> (field of the aggregate report, unit): the metrics the
+#: aggregate report gives per label (the metrics table's).
+METRICS: dict[str, tuple[str, str]] = {m.name: (m.aggregate, m.unit) for m in TABLE if m.aggregate}
+
+
+def compared_unit(metric: str) -> str:
+    """A compared metric's unit (`ms` for a name the table does not know, as before)."""
+    known = BY_NAME.get(metric)
+    return known.unit if known is not None and known.aggregate else "ms"
 
 
 @dataclass(frozen=True)
@@ -166,7 +159,7 @@ class Limit:
     relative: bool
 
     def __str__(self) -> str:
-        unit = "%" if self.relative else (" points" if self.metric == "errors" else " ms")
+        unit = "%" if self.relative else _change_unit(self.metric)
         return f"{self.metric}=+{self.amount:g}{unit}"
 
     def exceeded(self, baseline: float, now: float) -> bool:
@@ -222,14 +215,14 @@ class Comparison:
         before, now = in_range(self.baseline), in_range(self.now)
         if before is None or now is None:
             return OUT_OF_RANGE
-        delta = now - before
-        if self.metric == "errors":
-            return f"{delta:+.2f} points" + (" (from 0)" if not before and delta else "")
+        delta, unit = now - before, _change_unit(self.metric)
+        if compared_unit(self.metric) == "%":
+            return f"{delta:+.2f}{unit}" + (" (from 0)" if not before and delta else "")
         if before:
             percent = f" ({delta / abs(before) * 100:+.0f}%)"
         else:
             percent = " (from 0)" if delta else ""
-        return f"{delta:+,.0f} ms{percent}"
+        return f"{delta:+,.0f}{unit}{percent}"
 
     @property
     def shown_baseline(self) -> str:
@@ -249,11 +242,18 @@ class Comparison:
         )
 
 
+def _change_unit(metric: str) -> str:
+    """A change's unit: ` ms`, or ` points` for a rate in % (a change of a percentage)."""
+    unit = compared_unit(metric)
+    return " points" if unit == "%" else f" {unit}"
+
+
 def _shown(metric: str, value: float | None) -> str:
     """With its unit, as the KPI table spells it (`1,350 ms`, `0.5 %`); `-`: none."""
     if value is None:
         return "-"
-    return f"{show_number(value, 'g')} %" if metric == "errors" else show_amount(value, "ms")
+    unit = compared_unit(metric)
+    return f"{show_number(value, 'g')} %" if unit == "%" else show_amount(value, unit)
 
 
 @dataclass(frozen=True)

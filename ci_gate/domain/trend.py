@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ci_gate.domain.kpis import BY_NAME, Metric
+
 #: --trend's most runs, and the test's runs the gate reads to choose them (and the
 #: last-passed baseline): one page of `GET /masters?testId=`
 MAX_TREND = 50
@@ -26,12 +28,10 @@ class TrendPoint:
     this_run: bool = False
 
 
-#: The trend's metrics in the order shown: (attribute, title, unit)
-TREND_METRICS: tuple[tuple[str, str, str], ...] = (
-    ("p90", "p90", "ms"),
-    ("avg", "avg", "ms"),
-    ("errors", "errors", "%"),
-    ("hits", "hits", ""),
+#: The trend's metrics in the order shown (from the metrics table); each one's name is a
+#: `TrendPoint` attribute, the table's column and its key in summary.json.
+TREND_METRICS: tuple[Metric, ...] = tuple(
+    BY_NAME[name] for name in ("p90", "avg", "errors", "hits")
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ci_gate.domain.findings import RunInfo
+from ci_gate.domain.kpis import BY_NAME
 from ci_gate.domain.trend import Trend, TrendPoint
 from ci_gate.judging.baseline import earlier_ended
 
@@ -40,8 +41,8 @@ def trend_point(
         master_id=master_id,
         created=created,
         report_status=report_status,
-        p90=kpis.get("tp90"),
-        avg=kpis.get("avg"),
+        p90=kpis.get(BY_NAME["p90"].kpi),
+        avg=kpis.get(BY_NAME["avg"].kpi),
         errors=errors,
         hits=hits if hits is not None and hits > 0 else None,
         this_run=this_run,

@@ -17,6 +17,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
+from ci_gate.domain.findings import compared_unit
 from ci_gate.domain.levels import LEVELS, NAMES_BY_NUMBER
 from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.domain.run import Event
@@ -293,7 +294,7 @@ def _baseline_section(master: MasterOutcome) -> str:
             paired_bars(
                 f"{metric}: baseline against this run, per label",
                 [(row.label, row.baseline, row.now, row.verdict == "regression") for row in rows],
-                unit="%" if metric == "errors" else "ms",
+                unit=compared_unit(metric),
             )
         )
     if comparison.rows:
@@ -327,14 +328,6 @@ def _baseline_section(master: MasterOutcome) -> str:
     return "".join(parts)
 
 
-_TREND_HEADINGS = {
-    "p90": "p90 response time",
-    "avg": "avg response time",
-    "errors": "error rate",
-    "hits": "samples",
-}
-
-
 def _trend_section(trend: Trend | None) -> str:
     if trend is None:
         return ""
@@ -345,17 +338,17 @@ def _trend_section(trend: Trend | None) -> str:
         '<p class="hint">Oldest first, this run last (the orange point); a gap is a run '
         'without data.</p><div class="charts">',
     ]
-    for metric, title, unit in TREND_METRICS:
+    for metric in TREND_METRICS:
         chart = line_chart(
-            f"{title} over the last runs (this run highlighted)",
+            f"{metric.name} over the last runs (this run highlighted)",
             labels,
-            trend.series(metric),
-            unit=unit,
+            trend.series(metric.name),
+            unit=metric.unit,
             highlight=highlight,
-            y_title=title,
+            y_title=metric.name,
             width=HALF_WIDTH,
         )
-        heading = _TREND_HEADINGS.get(metric, title) + (f" ({unit})" if unit else "")
+        heading = metric.title + (f" ({metric.unit})" if metric.unit else "")
         parts.append(f"<div><h4>{heading}</h4>{chart}</div>")
     parts.append("</div>")
     rows = [
@@ -363,12 +356,12 @@ def _trend_section(trend: Trend | None) -> str:
             point_date(point),
             _t(point.master_id, 40) + (" (this run)" if point.this_run else ""),
             _t(point.report_status or "unset", 40),
-            *(metric_value(getattr(point, name), unit) for name, _, unit in TREND_METRICS),
+            *(metric_value(getattr(point, m.name), m.unit) for m in TREND_METRICS),
         ]
         for point in trend.points
     ]
     classes = ["this-run" if point.this_run else "" for point in trend.points]
-    head = ["created (UTC)", "master", "BlazeMeter's verdict", "p90", "avg", "errors", "hits"]
+    head = ["created (UTC)", "master", "BlazeMeter's verdict", *(m.name for m in TREND_METRICS)]
     parts.append('<div class="scroll">' + _table(head, rows, classes, kind="trend") + "</div>")
     return "".join(parts)
 

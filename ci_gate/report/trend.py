@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ci_gate.domain.kpis import Metric
 from ci_gate.domain.trend import TREND_METRICS, Trend, TrendPoint
 from ci_gate.formatting import iso_utc, utc_moment
 from ci_gate.report.markdown import md_cell, md_code
@@ -28,14 +29,13 @@ def metric_value(value: float | None, unit: str) -> str:
     return show_amount(number, unit)  # as the KPI table spells the same run's numbers
 
 
-def sparkline_line(trend: Trend, metric: str, title: str, unit: str) -> str:
+def sparkline_line(trend: Trend, metric: Metric) -> str:
     """`p90 ▁▂▂▃▇ 980 ms → 1,350 ms`: the oldest run with data, then this run."""
-    values = trend.series(metric)
+    values = trend.series(metric.name)
     first = next((value for value in values if value is not None), None)
     last = values[-1] if values else None
-    return (
-        f"{title:<6} {sparkline(values)} {metric_value(first, unit)} → {metric_value(last, unit)}"
-    )
+    shown = f"{metric_value(first, metric.unit)} → {metric_value(last, metric.unit)}"
+    return f"{metric.name:<6} {sparkline(values)} {shown}"
 
 
 def trend_markdown(trend: Trend, test_id: str | None) -> list[str]:
@@ -45,16 +45,20 @@ def trend_markdown(trend: Trend, test_id: str | None) -> list[str]:
     if earlier == 0:
         lines += ["No earlier ended run to compare with (see the notes).", ""]
     lines += ["```text"]
-    lines += [sparkline_line(trend, *metric) for metric in TREND_METRICS]
+    lines += [sparkline_line(trend, metric) for metric in TREND_METRICS]
     lines += ["```", "", f"Oldest first, this run last; `{GAP}` is a run without data.", ""]
-    lines += [
-        "| # | created (UTC) | master | BlazeMeter's verdict | p90 | avg | errors | hits |",
-        "|---|---|---|---|---|---|---|---|",
+    head = [
+        "#",
+        "created (UTC)",
+        "master",
+        "BlazeMeter's verdict",
+        *(m.name for m in TREND_METRICS),
     ]
+    lines += ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     for number, point in enumerate(trend.points, start=1):
         master = md_cell(point.master_id, 40) + (" (this run)" if point.this_run else "")
         cells = " | ".join(
-            metric_value(getattr(point, name), unit) for name, _, unit in TREND_METRICS
+            metric_value(getattr(point, metric.name), metric.unit) for metric in TREND_METRICS
         )
         row = (
             f"| {number} | {point_date(point)} | {master} "
@@ -74,10 +78,7 @@ def trend_json(trend: Trend | None) -> dict[str, object] | None:
                 "master_id": point.master_id,
                 "created": None if point.created is None else point_date(point),
                 "report_status": point.report_status,
-                "p90": whole_as_int(point.p90),
-                "avg": whole_as_int(point.avg),
-                "errors": whole_as_int(point.errors),
-                "hits": whole_as_int(point.hits),
+                **{m.name: whole_as_int(getattr(point, m.name)) for m in TREND_METRICS},
                 "this_run": point.this_run,
             }
             for point in trend.points
