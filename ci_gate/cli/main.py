@@ -14,7 +14,6 @@ from ci_gate.cli.debug import debugging, print_traceback, show_caught_bugs
 from ci_gate.cli.parser import build_parser
 from ci_gate.cli.streams import steady_standard_streams
 from ci_gate.config.credentials import register_every_credential
-from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import EXIT_API, EXIT_USAGE, CiGateError
 from ci_gate.signals import Cancelled, ExitNow, SignalGuard
 
@@ -54,13 +53,13 @@ def _run(args: argparse.Namespace, guard: SignalGuard, debug: bool) -> int:
         return _tell_ci_exit_code(error.exit_code)
     except Cancelled as cancelled:
         sys.stderr.write(f"ci-gate: cancelled by {cancelled}\n")
-        return _tell_ci_exit_code(Verdict.CANCELLED.exit_code(cancelled.signal_number))
+        return _tell_ci_exit_code(_cancelled_exit_code(cancelled.signal_number))
     except ExitNow as now:
         sys.stderr.write(f"ci-gate: a second signal: exiting at once ({now})\n")
-        return _tell_ci_exit_code(Verdict.CANCELLED.exit_code(now.signal_number))
+        return _tell_ci_exit_code(_cancelled_exit_code(now.signal_number))
     except KeyboardInterrupt:
         sys.stderr.write("ci-gate: cancelled by SIGINT\n")
-        return _tell_ci_exit_code(Verdict.CANCELLED.exit_code(signal.SIGINT))
+        return _tell_ci_exit_code(_cancelled_exit_code(signal.SIGINT))
     except Exception as error:  # a bug: still one line, never a traceback, and fail closed
         if debug:
             print_traceback(error)
@@ -98,6 +97,15 @@ def _tell_ci_exit_code(code: int) -> int:
         sys.stderr.write(output_variable("CI_GATE_EXIT_CODE", str(code)) + "\n")
         sys.stderr.flush()
     return code
+
+
+def _cancelled_exit_code(signal_number: int) -> int:
+    """A signal that ended the command before it had an outcome: the run's verdict, chosen
+    where every other path chooses it (imported on this way out only: the outcome's types
+    load msgspec, which `--help` and the usage errors never need)."""
+    from ci_gate.judging.run_outcome import cancelled_exit_code
+
+    return cancelled_exit_code(signal_number)
 
 
 def _one_line(text: str) -> str:

@@ -23,10 +23,10 @@ from ci_gate.commands.outputs import (
 from ci_gate.commands.start import StartRequest, after_cancel, what_starts, why_start_failed
 from ci_gate.commands.wait import comment_deadline, conclude, run_wait
 from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
-from ci_gate.domain.outcome import MasterOutcome, Outcome
-from ci_gate.domain.verdict import Verdict
+from ci_gate.domain.outcome import MasterOutcome
 from ci_gate.errors import ApiError
 from ci_gate.formatting import about_master, format_duration
+from ci_gate.judging.run_outcome import cancelled_while_starting, ended_before_wait
 from ci_gate.report import write_reports
 from ci_gate.signals import Cancelled, SignalGuard
 from ci_gate.wait.loop import STOP_BUDGET
@@ -66,23 +66,24 @@ def run_run(
     notes: list[str] = []
 
     def ended_before_waiting(
-        verdict: Verdict,
         reason: str,
-        signal_number: int | None,
+        *,
+        signal_number: int | None = None,
+        out_of_time: bool = False,
         masters: tuple[MasterOutcome, ...] = (),
         quietly: bool = False,
     ) -> int:
         """The report set (and with it the CI outputs and closing lines) of a run that
         never got to its wait; `quietly`: the reports only, before the stop requests."""
-        outcome = Outcome(
-            verdict=verdict,
+        outcome = ended_before_wait(
+            reason,
             threshold=settings.level,
             started_at=started_at,
             finished_at=datetime.now(timezone.utc),
-            masters=masters,
-            reason=reason,
             waited=time.monotonic() - began,
             signal_number=signal_number,
+            out_of_time=out_of_time,
+            masters=masters,
         )
         if quietly:
             with guard.protected(), contextlib.suppress(Exception):
@@ -102,12 +103,11 @@ def run_run(
         missing = _missing_baseline(settings, api, log, guard, deadline)
     except Cancelled as cancelled:
         return ended_before_waiting(
-            Verdict.CANCELLED,
             f"cancelled by {cancelled} before starting {what_starts(start)}; no run was started",
-            cancelled.signal_number,
+            signal_number=cancelled.signal_number,
         )
     if missing is not None:
-        return ended_before_waiting(Verdict.ERROR, f"{missing}; no run was started", None)
+        return ended_before_waiting(f"{missing}; no run was started")
     request = StartRequest(start, api, log=log, deadline=deadline)
     try:
         master_id = request.wait(guard)
@@ -126,7 +126,7 @@ def run_run(
         reason = why_start_failed(start, error)
         if late:
             reason = f"timed out after {format_duration(settings.timeout)}: {reason}"
-        return ended_before_waiting(Verdict.TIMEOUT if late else Verdict.ERROR, reason, None)
+        return ended_before_waiting(reason, out_of_time=late)
     finally:
         request.close()
     # from here a signal is recorded, and the wait acts on it at once: the reports, and
@@ -166,15 +166,15 @@ def _cancelled_while_starting(
     what = what_starts(request.start)
     unknown = f"cancelled by {cancelled} while starting {what}; {after_cancel(request)}"
     if not settings.stop_on_cancel or request.nothing_started():  # no run, or no stop
-        return ended(Verdict.CANCELLED, unknown, cancelled.signal_number)
-    ended(Verdict.CANCELLED, unknown, cancelled.signal_number, quietly=True)
+        return ended(unknown, signal_number=cancelled.signal_number)
+    ended(unknown, signal_number=cancelled.signal_number, quietly=True)
     until = signalled + STOP_BUDGET
     log(f"waiting up to {STOP_BUDGET:g}s for the answer to the start, to stop what it started")
     master_id = request.answer_by(until)
     if master_id is None:
         if request.nothing_started():  # the try out at the signal did not reach BlazeMeter
             unknown = f"cancelled by {cancelled} while starting {what}; no run was started"
-        return ended(Verdict.CANCELLED, unknown, cancelled.signal_number)
+        return ended(unknown, signal_number=cancelled.signal_number)
     announce(master_id)
     client = BlazeMeterClient.from_settings(api, on_retry=log)
     notes: tuple[str, ...] = ()
@@ -193,16 +193,10 @@ def _cancelled_while_starting(
         )
     finally:
         client.close()
-    master = MasterOutcome(
-        master_id=master_id,
-        verdict=Verdict.CANCELLED,
-        status=None,
-        progress=None,
-        notes=notes,
-        stop_action=action,
-        report_url=report_url(api.url, master_id),
+    master = cancelled_while_starting(
+        master_id, report_url=report_url(api.url, master_id), stop_action=action, notes=notes
     )
-    return ended(Verdict.CANCELLED, reason, cancelled.signal_number, (master,))
+    return ended(reason, signal_number=cancelled.signal_number, masters=(master,))
 
 
 def _missing_baseline(

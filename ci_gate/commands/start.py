@@ -14,9 +14,9 @@ from ci_gate.blazemeter.api import BlazeMeterClient, start_may_have_happened
 from ci_gate.blazemeter.start_attempts import StartAttempts
 from ci_gate.commands.outputs import announce_master, prepare_outputs
 from ci_gate.config.settings import ApiSettings, StartCommandSettings, StartSettings
-from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import EXIT_PASSED, ApiError, DeadlineError, StartMayHaveHappenedError
 from ci_gate.formatting import format_duration
+from ci_gate.judging.run_outcome import cancelled_exit_code
 from ci_gate.signals import Cancelled, SignalGuard
 from ci_gate.wait.pool import WorkerPool
 from ci_gate.wait.progress import ConsoleProgress
@@ -171,5 +171,5 @@ def run_start(
     # stdout is only the id (`MASTER_ID=$(ci-gate start ...)`): Azure's command goes to stderr
     announce_master(master_id, report_dir, env, log, stderr)
     if guard.received is not None:  # the run started; say so, then end as cancelled
-        return Verdict.CANCELLED.exit_code(guard.received)
+        return cancelled_exit_code(guard.received)
     return EXIT_PASSED

@@ -26,6 +26,7 @@ from ci_gate.domain.levels import level_name
 from ci_gate.domain.outcome import CommentResult, Outcome
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import format_duration, kpi_value, plural
+from ci_gate.judging.run_outcome import cancelled_late, reports_lost
 from ci_gate.report import ReportPaths, report_paths, write_reports
 from ci_gate.report.summary import render_markdown
 from ci_gate.safe_numbers import show_number
@@ -163,14 +164,14 @@ def conclude(
         except Exception as error:  # a full disk, a folder removed, or a rendering bug
             note_bug()
             paths = report_paths(report_dir)
-            outcome = outcome.reports_lost(
-                f"could not write the reports to {report_dir}: {why_not_written(error)}"
+            outcome = reports_lost(
+                outcome, f"could not write the reports to {report_dir}: {why_not_written(error)}"
             )
             break
         late = guard.received
         if late is None or outcome.verdict is Verdict.CANCELLED:
             break
-        outcome = outcome.cancelled(late, f"cancelled by {SIGNAL_NAMES.get(late, str(late))}")
+        outcome = cancelled_late(outcome, late, f"cancelled by {SIGNAL_NAMES.get(late, str(late))}")
 
     def warn(message: str) -> None:
         stderr.write(f"ci-gate: {one_line(message, 1000)}\n")
@@ -223,7 +224,7 @@ def _comment(
                     )
         except Cancelled as cancelled:
             result = CommentResult("failed", f"cancelled by {cancelled}")
-            outcome = outcome.cancelled(cancelled.signal_number, f"cancelled by {cancelled}")
+            outcome = cancelled_late(outcome, cancelled.signal_number, f"cancelled by {cancelled}")
         except Exception as error:  # a bug on this path never costs the verdict's exit code
             note_bug()
             result = CommentResult("failed", f"internal error: {type(error).__name__}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ci_gate.domain.findings import BaselineOutcome, CriteriaOutcome
@@ -134,7 +134,7 @@ class Outcome:
     @property
     def exit_code(self) -> int:
         """The process's exit code: the verdict's, never stored beside it, so that no
-        re-labelling can leave the two disagreeing."""
+        re-labelling (`judging.combine`'s) can leave the two disagreeing."""
         return self.verdict.exit_code(self.signal_number)
 
     @property
@@ -150,22 +150,3 @@ class Outcome:
     def report_urls(self) -> str:
         """The known report links, space-separated ("" when none is known)."""
         return " ".join(master.report_url for master in self.masters if master.report_url)
-
-    def cancelled(self, signal_number: int, reason: str) -> Outcome:
-        """The same run, re-labelled as cancelled by a signal that came late."""
-        return replace(
-            self,
-            verdict=Verdict.CANCELLED,
-            signal_number=signal_number,
-            reason=reason,
-        )
-
-    def reports_lost(self, why: str) -> Outcome:
-        """The same run, ended as `error` because its reports could not be written."""
-        if self.verdict is Verdict.CANCELLED:
-            return replace(self, reason=f"{self.reason}; {why}")
-        return replace(
-            self,
-            verdict=Verdict.ERROR,
-            reason=f"{why}; the run itself: {self.verdict}: {self.reason}",
-        )

@@ -1,9 +1,10 @@
 """One master's facts in, one frozen `MasterOutcome` out; the masters in, the run's `Outcome`.
 
-The only place a verdict is decided. The wait gathers facts (`judging.facts`) and calls
-`combine` once a master is done; everything it decides follows the contract: the worst of
-events, BlazeMeter's verdict and the baseline, fail closed where a fact is missing, and
-every note, KPI, link and comparison kept whatever the verdict.
+Where a master's verdict is decided (`_verdict`; BlazeMeter's own in `judging.criteria`,
+the run's in `judging.run_outcome.run_verdict`). The wait gathers facts (`judging.facts`)
+and calls `combine` once a master is done; everything it decides follows the contract:
+the worst of events, BlazeMeter's verdict and the baseline, fail closed where a fact is
+missing, and every note, KPI, link and comparison kept whatever the verdict.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from ci_gate.domain.levels import level_name
 from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.domain.run import Traffic
 from ci_gate.domain.trend import Trend
-from ci_gate.domain.verdict import TROUBLE_WINDOW, Verdict, worst_verdict
+from ci_gate.domain.verdict import TROUBLE_WINDOW, Verdict
 from ci_gate.formatting import format_duration
 from ci_gate.judging.baseline import compare, data_notes
 from ci_gate.judging.criteria import judge as judge_criteria
 from ci_gate.judging.facts import EndFacts, Ending, MasterFacts
 from ci_gate.judging.live_outcome import capped_timeline, live_notes, live_outcomes, stop_saved
 from ci_gate.judging.reason import run_reason
+from ci_gate.judging.run_outcome import run_verdict
 from ci_gate.judging.trend import build_trend, trend_point
 
 
@@ -236,12 +238,8 @@ def combine_run(
     ignore_patterns: tuple[str, ...],
     waited: float,
 ) -> Outcome:
-    """The run's verdict: the worst of its masters' (a signal overrides all), and why."""
-    verdict = (
-        Verdict.CANCELLED
-        if signal_number is not None
-        else worst_verdict(master.verdict for master in masters)
-    )
+    """The run's outcome once its wait ended: its verdict (`run_verdict`), and why."""
+    verdict = run_verdict(masters, signal_number=signal_number)
     return Outcome(
         verdict=verdict,
         threshold=rules.level,

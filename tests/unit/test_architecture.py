@@ -119,25 +119,23 @@ def _chooses_a_verdict(path: Path) -> bool:
     return False
 
 
-def test_the_places_a_verdict_is_chosen_are_the_ones_the_architecture_names() -> None:
-    """`combine.py` decides a watched run's verdict, `criteria.py` BlazeMeter's,
-    `verdict.worst_verdict` the worst of several; the others are named in ARCHITECTURE
-    as not yet folded into `combine` (issue 30 item 2)."""
+def test_a_verdict_is_chosen_only_where_the_architecture_names() -> None:
+    """`combine._verdict` decides a master's verdict, `run_outcome.run_verdict` the run's
+    on every path (the wait's end, a late signal, lost reports, a run that never got to
+    its wait, a signal with no outcome); `criteria.py` BlazeMeter's own,
+    `verdict.worst_verdict` the worst of several (issue 30 item 2)."""
     choosing = {
         str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py") if _chooses_a_verdict(path)
     }
     assert choosing == {
         "judging/combine.py",
+        "judging/run_outcome.py",
         "judging/criteria.py",
         "domain/verdict.py",
-        "domain/outcome.py",
-        "commands/run.py",
-        "commands/start.py",
-        "cli/main.py",
     }
-    for where in ("`Outcome.cancelled`", "`Outcome.reports_lost`", "`commands/run.py`"):
+    for where in ("`combine._verdict`", "`run_outcome.run_verdict`", "`cancelled_late`"):
         assert where in ARCHITECTURE
-    assert "`cli.main` and `start` give a signal's exit code" in ARCHITECTURE
+    assert "no other module picks a `Verdict`" in ARCHITECTURE
 
 
 #: the ways Python reads or waits on a clock

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ci_gate.domain.outcome import Outcome
 from ci_gate.domain.verdict import Verdict
+from ci_gate.judging.run_outcome import cancelled_late, reports_lost
 from ci_gate.report.summary import summary_dict
 from tests.support.helpers import make_outcome, master_outcome
 
@@ -47,9 +48,9 @@ def test_exit_code_is_always_the_verdicts(
     if verdict is not None:
         outcome = replace(outcome, verdict=verdict, signal_number=signal_number)
     if relabel in ("cancelled", "both"):
-        outcome = outcome.cancelled(late, "cancelled late")
+        outcome = cancelled_late(outcome, late, "cancelled late")
         assert outcome.exit_code == 128 + late
     if relabel in ("reports_lost", "both"):
-        outcome = outcome.reports_lost("the reports could not be written")
+        outcome = reports_lost(outcome, "the reports could not be written")
     assert outcome.exit_code == outcome.verdict.exit_code(outcome.signal_number)
     assert summary_dict(outcome)["exit_code"] == outcome.exit_code
