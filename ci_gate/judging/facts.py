@@ -7,6 +7,7 @@ judges them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -15,7 +16,7 @@ from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.live_criteria import LabelTotals, LiveCriterion
 from ci_gate.domain.outcome import IgnoredEvent, StatusChange, StopRequest
 from ci_gate.domain.run import Event, MasterStatus
-from ci_gate.judging.live import LiveJudge
+from ci_gate.judging.live import JudgeSnapshot
 from ci_gate.judging.tracker import EventTracker
 
 
@@ -83,17 +84,18 @@ class EndFacts:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class LiveFacts:
-    """What the live data of one master brought: its `--fail-on` judges as fed so far,
-    the seconds read (for the report's charts), and what could not be read."""
+    """What the live data of one master brought, as it stood when handed over: its
+    `--fail-on` judges, the seconds read (for the report's charts), and what could not be
+    read. The live reads (`wait.live_reads`) go on gathering; this never changes."""
 
     #: one per criterion, in the order given (none without --fail-on)
-    judges: list[LiveJudge] = field(default_factory=list)
+    judges: tuple[JudgeSnapshot, ...] = ()
     #: the run's labels as `/data/labels` listed them (None: never read)
-    labels: list[Label] | None = None
+    labels: tuple[Label, ...] | None = None
     #: label name -> its complete seconds, in order (ALL and the labels criteria name)
-    points: dict[str, list[KpiPoint]] = field(default_factory=dict)
+    points: Mapping[str, tuple[KpiPoint, ...]] = field(default_factory=dict)
     #: the criterion whose breach sent the stop, and the run second it triggered on
     stopped_by: LiveCriterion | None = None
     stopped_at: int | None = None
@@ -101,8 +103,8 @@ class LiveFacts:
     #: judged on the totals)
     lost: str | None = None
     #: the run's totals per label (the aggregate report read after the end; None: not read)
-    totals: dict[str, LabelTotals] | None = None
-    notes: list[str] = field(default_factory=list)
+    totals: Mapping[str, LabelTotals] | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def first_second(self) -> int | None:

@@ -23,6 +23,7 @@ judged, the end's totals); apart, each would keep its own copy of that bookkeepi
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 
 from ci_gate.domain.live import KpiPoint
 from ci_gate.domain.live_criteria import (
@@ -35,6 +36,45 @@ from ci_gate.domain.live_criteria import (
 )
 from ci_gate.formatting import format_duration
 from ci_gate.judging.live_values import Measure, per_second, total_value, window_sums
+
+
+@dataclass(frozen=True)
+class JudgeSnapshot:
+    """One judge as it stands at a moment: what its criterion's outcome is read from,
+    frozen, so that the wait can go on feeding the judge after handing this over."""
+
+    criterion: LiveCriterion
+    #: where the criterion stands (live): its breach, ok once judged, else why not
+    result: LiveJudgement
+    #: the most active users of a second fed (the totals do not give them)
+    peak_users: float | None = None
+    #: the first and last second of its label with data (None: none fed)
+    seen: tuple[int, int] | None = None
+
+    def finish(self, totals: LabelTotals | None, *, live_lost: bool = False) -> LiveJudgement:
+        """The final judgement once the run has ended: on the run's totals (no timeframe,
+        or `live_lost`: live data could not be read), else what the seconds gave."""
+        if self.result.state is JudgeState.BREACHED:
+            return self.result
+        criterion = self.criterion
+        if criterion.logic is not None and not live_lost:
+            return self.result
+        note = (
+            "live data could not be read: judged on the run's totals after the end"
+            if live_lost and criterion.logic is not None
+            else ""
+        )
+        value = total_value(criterion, totals or LabelTotals(), self.peak_users)
+        if value is None:
+            why = (
+                "the run has no totals for its label"
+                if totals is None
+                else (f"the run's totals give no {criterion.subject.value}")
+            )
+            return LiveJudgement(JudgeState.NOT_JUDGED, judged="at the end", note=why)
+        if criterion.condition.holds(value, criterion.threshold):
+            return LiveJudgement(JudgeState.BREACHED, value, self.seen, None, "at the end", note)
+        return LiveJudgement(JudgeState.OK, value, None, None, "at the end", note)
 
 
 class LiveJudge:
@@ -118,31 +158,15 @@ class LiveJudge:
         return None
 
     def finish(self, totals: LabelTotals | None, *, live_lost: bool = False) -> LiveJudgement:
-        """The final judgement once the run has ended: on the run's totals (no timeframe,
-        or `live_lost`: live data could not be read), else what the seconds gave."""
-        if self._breach is not None:
-            return self._breach
-        if self.criterion.logic is not None and not live_lost:
-            return self.result
-        note = (
-            "live data could not be read: judged on the run's totals after the end"
-            if live_lost and self.criterion.logic is not None
-            else ""
-        )
-        value = total_value(self.criterion, totals or LabelTotals(), self._peak_users)
-        if value is None:
-            why = (
-                "the run has no totals for its label"
-                if totals is None
-                else (f"the run's totals give no {self.criterion.subject.value}")
-            )
-            return LiveJudgement(JudgeState.NOT_JUDGED, judged="at the end", note=why)
+        """The final judgement once the run has ended (`JudgeSnapshot.finish`)."""
+        return self.snapshot().finish(totals, live_lost=live_lost)
+
+    def snapshot(self) -> JudgeSnapshot:
+        """Where this judge stands now, as a frozen value (what `combine` judges on)."""
         seen = None
         if self._first_data is not None and self._last_data is not None:
             seen = (self._first_data, self._last_data)
-        if self._holds(value, self._threshold):
-            return LiveJudgement(JudgeState.BREACHED, value, seen, None, "at the end", note)
-        return LiveJudgement(JudgeState.OK, value, None, None, "at the end", note)
+        return JudgeSnapshot(self.criterion, self.result, self._peak_users, seen)
 
     @property
     def result(self) -> LiveJudgement:

@@ -37,7 +37,7 @@ from typing import Any, Protocol, TypeVar
 from ci_gate.blazemeter.status_api import LiveDataApi
 from ci_gate.domain.findings import AggregateReport
 from ci_gate.domain.live import ALL_LABEL, KpiPoint, Label
-from ci_gate.domain.live_criteria import LiveCriterion, LiveJudgement
+from ci_gate.domain.live_criteria import LabelTotals, LiveCriterion, LiveJudgement
 from ci_gate.domain.run import GRACEFUL_STOP_PROGRESS, Traffic
 from ci_gate.errors import ApiError
 from ci_gate.judging.facts import LiveFacts
@@ -127,7 +127,17 @@ class LiveReads:
         shared: SharedReads,
     ) -> None:
         self.master_id, self.api, self.interval, self.shared = master_id, api, interval, shared
-        self.facts = LiveFacts(judges=[judge_for(criterion, warmup) for criterion in criteria])
+        #: the gathering (the loop takes a frozen `snapshot()` of it when judging)
+        self.judges = [judge_for(criterion, warmup) for criterion in criteria]
+        self._labels: list[Label] | None = None
+        self._points: dict[str, list[KpiPoint]] = {}
+        self._lost: str | None = None
+        self._totals: dict[str, LabelTotals] | None = None
+        self._notes: list[str] = []
+        #: the criterion whose breach sent the stop, and the run second it triggered on
+        #: (the loop sends the stop and records it here)
+        self.stopped_by: LiveCriterion | None = None
+        self.stopped_at: int | None = None
         self.feed = LiveFeed()
         #: label id -> name, for the labels asked for (ALL and those named)
         self._asked: dict[str, str] = {}
@@ -158,19 +168,19 @@ class LiveReads:
         the pages after the end read from where the feed stands."""
         if not self._ending:
             self._ending = True
-            self._stage = _Stage.LABELS if self.facts.labels is None else _Stage.PAGES
+            self._stage = _Stage.LABELS if self._labels is None else _Stage.PAGES
             self._abandoned = self._busy & {_Slot.KPIS, _Slot.PERCENTILES}
             self._busy -= self._abandoned
 
     def next_due(self) -> float | None:
         """When a read will next be due while live (None: none waits on time alone: not
         live, no data yet, or the read is out)."""
-        if self._ending or not self.facts.judges or not self._has_data:
+        if self._ending or not self.judges or not self._has_data:
             return None
         busy, waits = self._busy, []
-        if self.facts.labels is not None and _Slot.KPIS not in busy:
+        if self._labels is not None and _Slot.KPIS not in busy:
             waits.append(self._next[_Slot.KPIS])
-        if (self.facts.labels is None or self._missing_named()) and _Slot.LABELS not in busy:
+        if (self._labels is None or self._missing_named()) and _Slot.LABELS not in busy:
             waits.append(self._next[_Slot.LABELS])
         free = _Slot.PERCENTILES not in busy
         if self._percentile_live() and free and self.feed.newest is not None:
@@ -183,13 +193,13 @@ class LiveReads:
         if self._ending:
             return self._end_due(deadline)
         self._has_data = progress is not None and progress >= GRACEFUL_STOP_PROGRESS
-        if not self.facts.judges or not self._has_data or now >= deadline:
+        if not self.judges or not self._has_data or now >= deadline:
             return []
         reads: list[LiveRead[Any]] = []
-        if self._is_due(_Slot.LABELS, self.facts.labels is None or self._missing_named()):
+        if self._is_due(_Slot.LABELS, self._labels is None or self._missing_named()):
             self._next[_Slot.LABELS] = now + LABELS_AGAIN
             reads.append(self._labels_read(deadline))
-        if self._is_due(_Slot.KPIS, self.facts.labels is not None):
+        if self._is_due(_Slot.KPIS, self._labels is not None):
             self._next[_Slot.KPIS] = now + self.interval
             reads.append(self._kpi_read(_Slot.KPIS, deadline, self._got_live_kpis))
         wanted = self._percentile_live() and self.feed.newest is not None
@@ -255,11 +265,25 @@ class LiveReads:
     def _missing_named(self) -> bool:
         return any(
             judge.criterion.label is not None and label_id is None
-            for judge, label_id in zip(self.facts.judges, self._judge_labels, strict=True)
+            for judge, label_id in zip(self.judges, self._judge_labels, strict=True)
         )
 
     def _percentile_live(self) -> bool:
-        return any(isinstance(judge, CumulativeJudge) for judge in self.facts.judges)
+        return any(isinstance(judge, CumulativeJudge) for judge in self.judges)
+
+    def snapshot(self) -> LiveFacts:
+        """What the live data brought so far, frozen: the judges as they stand, the
+        seconds read, what could not be read (the reads go on; this never changes)."""
+        return LiveFacts(
+            judges=tuple(judge.snapshot() for judge in self.judges),
+            labels=None if self._labels is None else tuple(self._labels),
+            points={name: tuple(points) for name, points in self._points.items()},
+            stopped_by=self.stopped_by,
+            stopped_at=self.stopped_at,
+            lost=self._lost,
+            totals=None if self._totals is None else dict(self._totals),
+            notes=tuple(self._notes),
+        )
 
     # -- what came back (in the loop's thread) ----------------------------------------------
 
@@ -279,20 +303,20 @@ class LiveReads:
         "deadline"."""
         if not self._ending:
             return ""
-        if self.facts.judges:
+        if self.judges:
             return f" within the {END_READ_BUDGET:g} s the reads after the end have"
         return f" within the charts' {END_READ_BUDGET:g} s"
 
     def _labels_failed(self, error: ApiError) -> list[Breach]:
         if self._ending:
-            self.facts.lost = f"could not read the run's labels{self._within()}: {error}"
+            self._lost = f"could not read the run's labels{self._within()}: {error}"
             self._to_totals()
-        elif self.facts.labels is None:
+        elif self._labels is None:
             self._next[_Slot.LABELS] = self._now + self.interval  # tried again soon
         return []
 
     def _kpis_failed(self, error: ApiError) -> list[Breach]:
-        self.facts.lost = f"could not read the live KPIs{self._within()}: {error}"
+        self._lost = f"could not read the live KPIs{self._within()}: {error}"
         return []
 
     def _page_failed(self, error: ApiError) -> list[Breach]:
@@ -305,27 +329,26 @@ class LiveReads:
 
     def _got_totals(self, report: AggregateReport) -> list[Breach]:
         breaches = self._cumulative(report)
-        self.facts.totals = report.totals
+        self._totals = report.totals
         self._stage = _Stage.SETTLED
         return breaches
 
     def _totals_failed(self, error: ApiError) -> list[Breach]:
-        self.facts.notes.append(f"could not read the run's totals (aggregate report): {error}")
+        self._notes.append(f"could not read the run's totals (aggregate report): {error}")
         self._stage = _Stage.SETTLED
         return []
 
     def _got_labels(self, labels: list[Label]) -> list[Breach]:
-        facts = self.facts
         if not labels and not self._ending:
             # none listed yet: the data is not there yet (BlazeMeter lists labels once
             # they have seconds), so this is no read of the labels: asked again soon
             self._next[_Slot.LABELS] = self._now + self.interval
             return []
-        facts.labels = labels
+        self._labels = labels
         found_all = find_label(None, labels)
         self._all_id = found_all.id if found_all is not None else ALL_LABEL
         asked = {self._all_id: ALL_LABEL}
-        for index, judge in enumerate(facts.judges):
+        for index, judge in enumerate(self.judges):
             found = find_label(judge.criterion.label, labels)
             self._judge_labels[index] = None if found is None else found.id
             if found is not None:
@@ -341,7 +364,7 @@ class LiveReads:
     def _got_live_kpis(self, result: _KpiAnswer) -> list[Breach]:
         answer, _ = result
         breaches = self._take(self.feed.take(answer))
-        self.facts.lost = None  # read again: the seconds missed came with this answer
+        self._lost = None  # read again: the seconds missed came with this answer
         return breaches
 
     def _got_page(self, result: _KpiAnswer) -> list[Breach]:
@@ -352,19 +375,19 @@ class LiveReads:
         self._end_pages += 1
         more = self.feed.newest is not None and (newest is None or self.feed.newest > newest)
         if more and self._end_bytes >= END_READ_BYTES:
-            self.facts.notes.append(
+            self._notes.append(
                 "the live KPIs read after the end reached 4 MB: the charts stop there"
             )
             more = False
         if not more or self._end_pages >= END_READ_PAGES:
-            self.facts.lost = None
+            self._lost = None
             breaches += self._flush()
             self._to_totals()
         return breaches
 
     def _to_totals(self) -> None:
         """The seconds are all in: the totals next (only criteria are judged on them)."""
-        self._stage = _Stage.TOTALS if self.facts.judges else _Stage.SETTLED
+        self._stage = _Stage.TOTALS if self.judges else _Stage.SETTLED
 
     def _flush(self) -> list[Breach]:
         return self._take(self.feed.flush())
@@ -374,24 +397,24 @@ class LiveReads:
         own label's seconds, in order, then the last second its label has moved past
         (fed without data when the label has no point there): a label's second is judged
         only once that label's row is past it, never on another label's progress."""
-        facts = self.facts
         for label_id, points in released.items():
             name = self._asked.get(label_id)
             if name is not None and points:
-                facts.points.setdefault(name, []).extend(points)
+                self._points.setdefault(name, []).extend(points)
         self._note_far()
-        if not facts.judges:
+        if not self.judges:
             return []
         if not self._started:
             firsts = [points[0].ts for points in released.values() if points]
             if not firsts:
                 return []
             self._started = True
-            first = facts.first_second or min(firsts)
-            for judge in facts.judges:
+            seconds = self._points.get(ALL_LABEL)
+            first = (seconds[0].ts if seconds else None) or min(firsts)
+            for judge in self.judges:
                 judge.begin(first)
         breaches: list[Breach] = []
-        for judge, judge_label in zip(facts.judges, self._judge_labels, strict=True):
+        for judge, judge_label in zip(self.judges, self._judge_labels, strict=True):
             own = self._all_id if judge.criterion.label is None else judge_label
             if own is None:
                 continue  # its label is not listed (yet): nothing of it to judge
@@ -414,7 +437,7 @@ class LiveReads:
         far = self.feed.far_seconds
         if far and not self._far_noted:
             self._far_noted = True
-            self.facts.notes.append(
+            self._notes.append(
                 f"a live KPI point has a ts ({far[0]}) far beyond the run's other seconds:"
                 " not trusted to complete seconds nor to move the reads on, and left out"
                 " of the judging and the charts"
@@ -426,7 +449,7 @@ class LiveReads:
         if second is None:
             return []
         breaches: list[Breach] = []
-        for judge in self.facts.judges:
+        for judge in self.judges:
             if not isinstance(judge, CumulativeJudge):
                 continue
             totals = totals_for(judge.criterion, report.totals, None)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future
 from concurrent.futures import wait as futures_wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -89,6 +89,10 @@ class _Watch:
     def done(self) -> bool:
         return self.facts.ending is not None
 
+    def snapshot(self) -> MasterFacts:
+        """What the wait gathered about this master, as `combine` judges it."""
+        return replace(self.facts, live=None if self.live is None else self.live.snapshot())
+
 
 @dataclass
 class _InFlight:
@@ -149,7 +153,6 @@ class WaitLoop:
                 interval=self.plan.interval,
                 shared=self.shared,
             )
-            watch.facts.live = watch.live.facts
         self.started = 0.0
         self.started_at = datetime.now(timezone.utc)
         self.deadline = 0.0
@@ -484,7 +487,7 @@ class WaitLoop:
     def _act(self, watch: _Watch, breaches: list[Breach]) -> None:
         """Say each breach; `stop` stops the master once, at once; `--fail-fast` ends the
         wait on a `failed` one. The verdict is `combine`'s."""
-        live = watch.facts.live
+        live = watch.live
         for judge, judged in breaches:
             criterion = judge.criterion
             watch.outcome = None
@@ -619,14 +622,14 @@ class WaitLoop:
 
     def _master_outcome(self, watch: _Watch) -> MasterOutcome:
         if watch.outcome is None:
-            watch.outcome = combine(watch.facts, self.rules, self.clock())
+            watch.outcome = combine(watch.snapshot(), self.rules, self.clock())
         return watch.outcome
 
     def _outcome(self) -> Outcome:
         masters = tuple(
             self._master_outcome(watch)
             if watch.done
-            else combine(watch.facts, self.rules, self.clock())
+            else combine(watch.snapshot(), self.rules, self.clock())
             for watch in self.watches
         )
         return combine_run(

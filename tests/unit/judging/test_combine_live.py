@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ci_gate.config.fail_on import parse_fail_on
@@ -22,17 +24,19 @@ T0 = 1_796_000_000
 
 def _live(*criteria: str, slow: bool, seconds: int = 20) -> LiveFacts:
     """Judges fed `seconds` of ALL at 2,000 ms (slow) or 300 ms; a label has no data."""
-    live = LiveFacts(judges=[judge_for(parse_fail_on(text, "--fail-on")) for text in criteria])
-    live.labels = [Label("ALL", "ALL"), Label("c", "Checkout")]
-    points = [
+    judges = [judge_for(parse_fail_on(text, "--fail-on")) for text in criteria]
+    points = tuple(
         KpiPoint(T0 + s, 10, 0, 5, 2000.0 if slow else 300.0, None, None) for s in range(seconds)
-    ]
-    live.points["ALL"] = points
-    for judge in live.judges:
+    )
+    for judge in judges:
         judge.begin(T0)
         for point in points:
             judge.feed(point.ts, point if judge.criterion.label is None else None)
-    return live
+    return LiveFacts(
+        judges=tuple(judge.snapshot() for judge in judges),
+        labels=(Label("ALL", "ALL"), Label("c", "Checkout")),
+        points={"ALL": points},
+    )
 
 
 def _facts(live: LiveFacts, ending: Ending = Ending.ENDED, **end: object) -> MasterFacts:
@@ -94,7 +98,7 @@ def test_a_breach_before_another_masters_fail_fast_is_a_failure_not_unfinished()
 
 def test_without_a_timeframe_the_totals_decide_and_no_totals_fail_closed() -> None:
     live = _live("p90 of Checkout>2s", slow=False)
-    live.totals = {"Checkout": LabelTotals(p90=2500.0)}
+    live = replace(live, totals={"Checkout": LabelTotals(p90=2500.0)})
     outcome = combine(_facts(live), RULES, 0.0)
     assert outcome.verdict is Verdict.FAILED
     assert outcome.live_criteria[0].judgement.judged == "at the end"
@@ -106,7 +110,7 @@ def test_without_a_timeframe_the_totals_decide_and_no_totals_fail_closed() -> No
 
 def test_all_without_a_row_of_its_own_is_judged_on_the_summary_report() -> None:
     live = _live("avg-rt>1s", slow=False)
-    live.totals = {"Checkout": LabelTotals(avg_rt=100.0)}
+    live = replace(live, totals={"Checkout": LabelTotals(avg_rt=100.0)})
     outcome = combine(_facts(live, kpis={"hits": 100.0, "failed": 2.0, "avg": 1200.0}), RULES, 0.0)
     assert outcome.live_criteria[0].judgement.value == 1200.0
     assert outcome.verdict is Verdict.FAILED
@@ -119,7 +123,7 @@ def test_a_missing_label_names_the_closest_and_the_stop_says_what_it_saved() -> 
     assert note == "label 'Chekout' never appeared; the run has 'Checkout'"
     assert outcome.verdict is Verdict.FAILED
     stopped = _live("avg-rt>1500ms for 5s", slow=True, seconds=7)
-    stopped.stopped_by, stopped.stopped_at = stopped.judges[0].criterion, T0 + 4
+    stopped = replace(stopped, stopped_by=stopped.judges[0].criterion, stopped_at=T0 + 4)
     outcome = combine(_facts(stopped, planned=1860.0), RULES, 0.0)
     # the run's data ended at its 7th second (the stop takes a moment): 7 s ran
     assert outcome.stop_saved == "stopped after 7s of a planned 31m00s (30m53s of load not run)"
@@ -131,14 +135,14 @@ def test_a_stop_the_run_ignored_saved_nothing_and_an_unread_plan_is_unknown() ->
     of a 60 s plan, yet 'stopped after 25s of a planned 1m00s' was said; and --fail-fast,
     which never reads the master, said BlazeMeter 'listed no planned load'."""
     ignored = _live("avg-rt>1500ms for 5s", slow=True, seconds=101)
-    ignored.stopped_by, ignored.stopped_at = ignored.judges[0].criterion, T0 + 24
+    ignored = replace(ignored, stopped_by=ignored.judges[0].criterion, stopped_at=T0 + 24)
     outcome = combine(_facts(ignored, planned=60.0), RULES, 0.0)
     assert outcome.stop_saved == (
         "the stop was sent after 25s but the run's data went on to 1m41s of a planned"
         " 1m00s: the stop saved nothing"
     )
     fail_fast = _live("avg-rt>1500ms for 5s", slow=True, seconds=6)
-    fail_fast.stopped_by, fail_fast.stopped_at = fail_fast.judges[0].criterion, T0 + 5
+    fail_fast = replace(fail_fast, stopped_by=fail_fast.judges[0].criterion, stopped_at=T0 + 5)
     outcome = combine(_facts(fail_fast, Ending.FAILED_FAST), RULES, 0.0)
     assert outcome.stop_saved == "stopped after 6s of the run (the planned load is unknown)"
 

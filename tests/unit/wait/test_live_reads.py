@@ -10,6 +10,7 @@ import pytest
 
 from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.domain.live import KpiPoint, Label
+from ci_gate.domain.live_criteria import JudgeState
 from ci_gate.errors import ApiError
 from ci_gate.judging.live_outcome import live_notes
 from ci_gate.wait.live_reads import END_READ_BUDGET, LiveReads
@@ -66,7 +67,7 @@ def test_a_run_that_lists_no_labels_yet_is_asked_again_at_the_next_interval() ->
     api.live_labels = []
     (labels,) = live.due(0.0, 100, deadline=1000.0)
     live.finished(labels, _done(labels))
-    assert live.facts.labels is None
+    assert live.snapshot().labels is None
     assert live.next_due() == 5.0
 
 
@@ -84,7 +85,7 @@ def test_a_live_read_still_out_at_the_end_does_not_hold_the_end() -> None:
         live.finished(read, _done(read))
     # the abandoned answer, when it comes, changes nothing
     assert live.finished(stuck, _done(stuck)) == []
-    assert [p.ts for p in live.facts.points["ALL"]] == list(range(100, 120))
+    assert [p.ts for p in live.snapshot().points["ALL"]] == list(range(100, 120))
 
 
 def test_without_criteria_only_the_charts_read_after_the_end() -> None:
@@ -97,7 +98,7 @@ def test_without_criteria_only_the_charts_read_after_the_end() -> None:
         steps.append(read.name)
         live.finished(read, _done(read))
     assert steps[0] == "labels" and "totals" not in steps
-    assert len(live.facts.points["ALL"]) == 20
+    assert len(live.snapshot().points["ALL"]) == 20
     assert api.live_labels == [Label("ALL", "ALL")]
 
 
@@ -109,7 +110,7 @@ def test_a_run_that_ended_without_data_reads_no_kpis() -> None:
     live.finished(labels, _done(labels))
     assert live.settled
     assert [entry[1] for entry in api.live_reads] == ["labels"]
-    assert live.facts.lost is None and live.facts.notes == []
+    assert live.snapshot().lost is None and live.snapshot().notes == ()
 
 
 class DeadlineApi(FakeApi):
@@ -184,8 +185,8 @@ def test_a_failed_page_after_the_end_goes_on_to_the_totals_with_one_true_note() 
     while not live.settled:
         for read in live.due(50.0, 140, deadline=1000.0):
             live.finished(read, _done_or_error(read))
-    assert live.facts.totals is not None  # read: the criteria are judged on it
-    (note,) = live_notes(live.facts)
+    assert live.snapshot().totals is not None  # read: the criteria are judged on it
+    (note,) = live_notes(live.snapshot())
     assert "within the 10 s the reads after the end have: deadline reached; " in note
     assert note.endswith("criteria with a timeframe were judged on the run's totals after the end")
 
@@ -254,6 +255,22 @@ def test_a_label_row_behind_alls_is_judged_on_its_own_complete_seconds(
     assert breaches, "the lagging label was never judged to breach"
     ((_judge, judged),) = breaches
     assert judged.value == 2400.0
-    checkout = [p.ts for p in live.facts.points["Checkout"]]
+    checkout = [p.ts for p in live.snapshot().points["Checkout"]]
     assert checkout == list(range(1000, checkout[-1] + 1))  # every second, once
-    assert all(p.avg_rt == 2400.0 for p in live.facts.points["Checkout"])
+    assert all(p.avg_rt == 2400.0 for p in live.snapshot().points["Checkout"])
+
+
+def test_a_snapshot_is_frozen_while_the_reads_go_on() -> None:
+    """The loop judges a snapshot (issue 30 item 4): what the reads gather after it,
+    seconds and judges alike, never changes it."""
+    live, _ = reads(("avg-rt>100ms for 5s",))
+    (labels,) = live.due(0.0, 100, deadline=1000.0)
+    live.finished(labels, _done(labels))
+    before = live.snapshot()
+    assert before.points == {} and before.judges[0].result.state is JudgeState.NOT_JUDGED
+    (kpis,) = live.due(1.0, 100, deadline=1000.0)
+    assert live.finished(kpis, _done(kpis))  # 300 ms a second: it breaches
+    after = live.snapshot()
+    assert len(after.points["ALL"]) == 19 and after.judges[0].result.state is JudgeState.BREACHED
+    assert before.points == {} and before.judges[0].result.state is JudgeState.NOT_JUDGED
+    assert isinstance(after.points["ALL"], tuple) and isinstance(after.labels, tuple)
