@@ -1,12 +1,14 @@
 """Plain-text formatting shared by the live output, the reports and the CI adapters.
 
-One UTC time format (ISO-8601, whole seconds, `Z`), one duration format, and one way to
-describe an event on a line; every server string in them goes through `text.one_line`.
+One UTC time format (ISO-8601, whole seconds, `Z`), one duration format, one way to
+describe an event on a line, and one spelling of a KPI (a report's cell, the closing
+line's one-line summary); every server string in them goes through `text.one_line`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
 from ci_gate.domain.kpis import KNOWN_KPIS
@@ -123,3 +125,20 @@ def kpi_cell(name: str, value: float) -> tuple[str | None, str]:
     escapes the raw name its own way) and its value (`kpi_value`)."""
     label = (KNOWN_KPIS.get(name) or (None, ""))[0]
     return label, kpi_value(name, value)
+
+
+#: The KPIs of the one-line summary, in reading order.
+_LINE_KPIS = ("hits", "failed", "avg", "tp90", "tp95", "tp99", "duration")
+
+
+def kpi_line(kpis: Mapping[str, float]) -> str:
+    """`9,800 samples, 10 failed samples, avg response time 910 ms, p90 1,830 ms, ...`."""
+    parts = []
+    for name in _LINE_KPIS:
+        if name in kpis:
+            label, unit = KNOWN_KPIS[name]
+            shown = kpi_value(name, kpis[name])
+            parts.append(f"{shown} {label}" if not unit else f"{label} {shown}")
+    return ", ".join(parts) or ", ".join(
+        f"{one_line(k, 40)} {show_number(v, 'g')}" for k, v in kpis.items()
+    )

@@ -15,6 +15,7 @@ one warning line and a note (`comment` in summary.json).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -33,6 +34,12 @@ MAX_PAGES = 20
 #: The identity GitHub Actions' own token posts as (it cannot read `GET /user`).
 ACTIONS_BOT = "github-actions[bot]"
 _ACTIONS_REFUSAL = "Resource not accessible by integration"
+
+
+def comment_deadline(wait_deadline: float, grace: float) -> float:
+    """When the review comment must be done: `COMMENT_BUDGET` from now, never past the
+    wait's deadline and its `grace` (the wait's stop budget, which its caller passes)."""
+    return min(time.monotonic() + COMMENT_BUDGET, wait_deadline + grace)
 
 
 @dataclass(frozen=True)

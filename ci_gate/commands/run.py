@@ -13,6 +13,7 @@ from typing import TextIO
 
 from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.blazemeter.links import report_url
+from ci_gate.ci.comment import comment_deadline
 from ci_gate.ci.provenance import provenance_note
 from ci_gate.commands.outputs import (
     announce_master,
@@ -21,7 +22,7 @@ from ci_gate.commands.outputs import (
     wants_dotenv,
 )
 from ci_gate.commands.start import StartRequest, after_cancel, what_starts, why_start_failed
-from ci_gate.commands.wait import comment_deadline, conclude, run_wait
+from ci_gate.commands.wait import conclude, run_wait
 from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
 from ci_gate.domain.outcome import MasterOutcome
 from ci_gate.errors import ApiError
@@ -96,7 +97,7 @@ def run_run(
             stdout=stdout,
             stderr=stderr,
             env=env,
-            comment_until=comment_deadline(settings, deadline),
+            comment_until=comment_deadline(deadline, STOP_BUDGET) if settings.comment else None,
         ).exit_code
 
     try:

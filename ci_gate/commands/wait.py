@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -16,20 +15,18 @@ from urllib.parse import urlsplit
 
 from ci_gate import ci
 from ci_gate.blazemeter.api import BlazeMeterClient
-from ci_gate.ci.comment import COMMENT_BUDGET, comment_body, post_comment
+from ci_gate.ci.comment import comment_body, comment_deadline, post_comment
 from ci_gate.ci.target import find_target
 from ci_gate.commands.bugs import note_bug
 from ci_gate.commands.outputs import prepare_outputs, wants_dotenv, why_not_written
 from ci_gate.config.settings import ApiSettings, WaitSettings
-from ci_gate.domain.kpis import KNOWN_KPIS
 from ci_gate.domain.levels import level_name
 from ci_gate.domain.outcome import CommentResult, Outcome
 from ci_gate.domain.verdict import Verdict
-from ci_gate.formatting import format_duration, kpi_value, plural
+from ci_gate.formatting import format_duration, kpi_line, plural
 from ci_gate.judging.run_outcome import cancelled_late, reports_lost
 from ci_gate.report import ReportPaths, report_paths, write_reports
 from ci_gate.report.summary import render_markdown
-from ci_gate.safe_numbers import show_number
 from ci_gate.signals import SIGNAL_NAMES, Cancelled, SignalGuard
 from ci_gate.text import one_line
 from ci_gate.urls import is_loopback
@@ -122,7 +119,9 @@ def run_wait(
             stdout=stdout,
             stderr=stderr,
             env=env,
-            comment_until=comment_deadline(settings, waiter.deadline),
+            comment_until=(
+                comment_deadline(waiter.deadline, STOP_BUDGET) if settings.comment else None
+            ),
         )
         if outcome.verdict is Verdict.CANCELLED and settings.stop_on_cancel:
             # reports first (a runner may kill us any moment now), then the stop requests,
@@ -192,14 +191,6 @@ def conclude(
     return outcome
 
 
-def comment_deadline(settings: WaitSettings, wait_deadline: float) -> float | None:
-    """When the review comment must be done: 10 s from now, never past the wait's deadline
-    and its grace; None without --comment."""
-    if not settings.comment:
-        return None
-    return min(time.monotonic() + COMMENT_BUDGET, wait_deadline + STOP_BUDGET)
-
-
 def _comment(
     outcome: Outcome,
     markdown: str,
@@ -236,23 +227,6 @@ def _comment(
             f"({result.status}): {result.reason}"
         )
     return replace(outcome, comment=result)
-
-
-#: The KPIs of the one-line summary, in reading order.
-_LINE_KPIS = ("hits", "failed", "avg", "tp90", "tp95", "tp99", "duration")
-
-
-def kpi_line(kpis: Mapping[str, float]) -> str:
-    """`9,800 samples, 10 failed samples, avg response time 910 ms, p90 1,830 ms, ...`."""
-    parts = []
-    for name in _LINE_KPIS:
-        if name in kpis:
-            label, unit = KNOWN_KPIS[name]
-            shown = kpi_value(name, kpis[name])
-            parts.append(f"{shown} {label}" if not unit else f"{label} {shown}")
-    return ", ".join(parts) or ", ".join(
-        f"{one_line(k, 40)} {show_number(v, 'g')}" for k, v in kpis.items()
-    )
 
 
 def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr: TextIO) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ci_gate.formatting import format_duration
+from ci_gate.formatting import format_duration, kpi_line
 
 _FORMAT = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(\d+(?:\.\d)?)s")
 
@@ -42,3 +42,10 @@ def test_every_duration_has_the_one_shape_and_reads_back(seconds: float) -> None
         assert "." not in secs and len(secs) == 2 and (not hours or len(minutes) == 2)
     back = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs)
     assert abs(back - seconds) <= 1.0
+
+
+def test_the_kpis_fit_one_line_in_reading_order() -> None:
+    kpis = {"tp90": 1830.0, "hits": 9800.0, "avg": 910.25, "bytes": 1.0, "failed": 10.0}
+    assert kpi_line(kpis) == (
+        "9,800 samples, 10 failed samples, avg response time 910.2 ms, p90 1,830 ms"
+    )

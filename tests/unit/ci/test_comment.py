@@ -12,7 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ci_gate.ci.comment import MAX_BODY, comment_body, post_comment
+from ci_gate.ci.comment import (
+    COMMENT_BUDGET,
+    MAX_BODY,
+    comment_body,
+    comment_deadline,
+    post_comment,
+)
 from ci_gate.ci.target import find_target, marker_for
 from ci_gate.domain.outcome import CommentResult
 from ci_gate.report.summary import render_markdown
@@ -457,3 +463,9 @@ def test_a_gitlab_author_id_of_true_is_not_user_1() -> None:
     assert _written_by({"author": {"id": 1}}, target, ours)
     for fake in (True, 1.0, "1", None):
         assert not _written_by({"author": {"id": fake}}, target, ours), fake
+
+
+def test_the_comment_has_its_budget_but_never_past_the_waits_deadline_and_grace() -> None:
+    now = time.monotonic()
+    assert now + COMMENT_BUDGET <= comment_deadline(now + 3600, 4.0) <= now + COMMENT_BUDGET + 1
+    assert comment_deadline(now - 2.0, 4.0) == now + 2.0

@@ -229,15 +229,6 @@ def test_the_first_line_gives_the_interval_as_every_duration(interval: float, wo
     assert f"timeout 1h30m00s, poll {words})" in progress.getvalue()
 
 
-def test_the_kpis_fit_one_line_in_reading_order() -> None:
-    from ci_gate.commands.wait import kpi_line
-
-    kpis = {"tp90": 1830.0, "hits": 9800.0, "avg": 910.25, "bytes": 1.0, "failed": 10.0}
-    assert kpi_line(kpis) == (
-        "9,800 samples, 10 failed samples, avg response time 910.2 ms, p90 1,830 ms"
-    )
-
-
 @pytest.mark.parametrize(
     "bug",
     [

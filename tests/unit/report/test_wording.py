@@ -11,7 +11,6 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ci_gate.commands.wait import kpi_line
 from ci_gate.domain.findings import (
     BaselineOutcome,
     Comparison,
@@ -22,7 +21,7 @@ from ci_gate.domain.findings import (
 from ci_gate.domain.kpis import KNOWN_KPIS
 from ci_gate.domain.trend import Trend, TrendPoint
 from ci_gate.domain.verdict import Verdict
-from ci_gate.formatting import kpi_cell
+from ci_gate.formatting import kpi_cell, kpi_line
 from ci_gate.report.html import render_html
 from ci_gate.report.summary import render_json, render_markdown
 from tests.support.helpers import make_outcome, master_outcome
