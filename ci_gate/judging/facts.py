@@ -32,7 +32,7 @@ class Ending(str, Enum):
     CRASHED = "crashed"  # a bug inside the wait
 
 
-@dataclass
+@dataclass(frozen=True)
 class BaselineFacts:
     """What the reads for the baseline comparison brought."""
 
@@ -46,24 +46,26 @@ class BaselineFacts:
     not_found: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrendFacts:
     """What the reads for `--trend N` brought: the runs chosen and each one's KPIs."""
 
     asked: int
     #: the earlier runs chosen, oldest first (empty until the list of runs is read)
-    runs: list[RunInfo] = field(default_factory=list)
+    runs: tuple[RunInfo, ...] = ()
     #: master id -> its KPIs (None: no data or not read)
-    kpis: dict[str, dict[str, float] | None] = field(default_factory=dict)
+    kpis: Mapping[str, dict[str, float] | None] = field(default_factory=dict)
     #: this run's creation time and BlazeMeter's verdict on it, from its own record
     created: float | None = None
     report_status: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class EndFacts:
-    """What the reads about an ended master brought; failures are kept, never raised."""
+    """What the reads about an ended master brought; failures are kept, never raised.
+    The end reads (`wait.end_reads`) replace it with each answer: a value handed over
+    never changes."""
 
     report_url: str | None = None
     timeline: MasterStatus | None = None
@@ -79,9 +81,9 @@ class EndFacts:
     planned: float | None = None
     baseline: BaselineFacts | None = None
     trend: TrendFacts | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
     #: said on the console as warnings, and kept as notes
-    warnings: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from ci_gate.blazemeter.links import report_url
@@ -85,17 +85,21 @@ class EndReads:
     ) -> None:
         self.master_id = master_id
         self.api, self.plan, self.clock, self.shared = api, plan, clock, shared
-        self.facts = EndFacts(report_url=report_url(api.api_url, master_id))
+        baseline = None
+        if plan.baseline is not None:
+            named = plan.baseline != LAST_PASSED
+            baseline = BaselineFacts(
+                "named" if named else LAST_PASSED, plan.baseline if named else None
+            )
+        #: what the reads brought so far: a frozen value, replaced with each answer
+        self.facts = EndFacts(
+            report_url=report_url(api.api_url, master_id),
+            baseline=baseline,
+            trend=None if plan.trend is None else TrendFacts(plan.trend),
+        )
         self._ready: list[EndRead[Any]] = []
         self._in_flight = 0
         self._baseline_errors: dict[str, str] = {}
-        if plan.baseline is not None:
-            named = plan.baseline != LAST_PASSED
-            self.facts.baseline = BaselineFacts(
-                "named" if named else LAST_PASSED, plan.baseline if named else None
-            )
-        if plan.trend is not None:
-            self.facts.trend = TrendFacts(plan.trend)
         if timeline_level is not None:
             self._add(
                 EndRead(
@@ -247,22 +251,36 @@ class EndReads:
             self._shared_wait(),
         )
 
-    # -- what each read brought (in the loop's thread) ------------------------------------
+    # -- what each read brought (in the loop's thread): a new `facts` each time -----------
+
+    def _note(self, *notes: str) -> None:
+        self.facts = replace(self.facts, notes=(*self.facts.notes, *notes))
+
+    def _warn(self, warning: str) -> None:
+        self.facts = replace(self.facts, warnings=(*self.facts.warnings, warning))
+
+    def _trend_note(self, note: str) -> None:
+        trend = self.facts.trend
+        if trend is not None:
+            self.facts = replace(self.facts, trend=replace(trend, notes=(*trend.notes, note)))
+
+    def _baseline_is(self, baseline: BaselineFacts) -> None:
+        self.facts = replace(self.facts, baseline=baseline)
 
     def _got_timeline(self, status: MasterStatus) -> None:
-        self.facts.timeline = status
+        self.facts = replace(self.facts, timeline=status)
 
     def _timeline_failed(self, error: ApiError) -> None:
-        self.facts.timeline_error = str(error)
+        self.facts = replace(self.facts, timeline_error=str(error))
 
     def _got_verdict(self, result: _Verdict | None) -> None:
         if result is None:
-            self.facts.verdict_cut_by_deadline = True
+            self.facts = replace(self.facts, verdict_cut_by_deadline=True)
             self._without_verdict("the deadline came before BlazeMeter's verdict")
             return
         info, notes = result
-        self.facts.info = info
-        self.facts.notes.extend(notes)
+        self.facts = replace(self.facts, info=info)
+        self._note(*notes)
         status = normalise_report_status(info.report_status)
         if status == "fail":
             self._add(
@@ -273,23 +291,24 @@ class EndReads:
         self._got_master(info)
 
     def _verdict_failed(self, error: ApiError) -> None:
-        self.facts.info_error = str(error)
+        self.facts = replace(self.facts, info_error=str(error))
         self._without_verdict(f"could not read the baseline: {error}; nothing compared")
 
     def _got_master(self, info: MasterInfo) -> None:
         """The master's own record: what the baseline's choice and checks, and the
         trend, need. The list of the test's runs is read once for both."""
-        self.facts.planned = info.planned
+        self.facts = replace(self.facts, planned=info.planned)
         baseline, trend, test_id = self.facts.baseline, self.facts.trend, info.test_id
         wants_runs = trend is not None
         if trend is not None:
-            trend.created, trend.report_status = info.created, info.report_status
+            trend = replace(trend, created=info.created, report_status=info.report_status)
+            self.facts = replace(self.facts, trend=trend)
             if test_id is None:
-                trend.notes.append("BlazeMeter gave no test id: no trend")
+                self._trend_note("BlazeMeter gave no test id: no trend")
         if baseline is not None and baseline.how_chosen == LAST_PASSED:
             wants_runs = True
             if test_id is None:
-                baseline.note = "BlazeMeter gave no test id: no baseline"
+                self._baseline_is(replace(baseline, note="BlazeMeter gave no test id: no baseline"))
         if wants_runs and test_id is not None:
             self._add(
                 EndRead(
@@ -303,9 +322,7 @@ class EndReads:
             return
         chosen = baseline.master_id
         if chosen == self.master_id:
-            self.facts.warnings.append(
-                f"the baseline {chosen} is this run itself: it can show no regression"
-            )
+            self._warn(f"the baseline {chosen} is this run itself: it can show no regression")
         elif chosen is not None:
             self._add(
                 EndRead(
@@ -319,43 +336,42 @@ class EndReads:
     def _test_read_failed(self, what: str, error: ApiError) -> None:
         """The master's record (under --criteria off) or the test's runs not read: no
         trend, and no baseline."""
-        if self.facts.trend is not None:
-            self.facts.trend.notes.append(f"could not read {what}: {error}; no trend")
+        self._trend_note(f"could not read {what}: {error}; no trend")
         self._baseline_unread(error)
 
     def _got_criteria(self, result: _Criteria) -> None:
-        self.facts.criteria, value_notes = result
-        self.facts.notes.extend(value_notes)
+        criteria, value_notes = result
+        self.facts = replace(self.facts, criteria=criteria)
+        self._note(*value_notes)
 
     def _criteria_failed(self, error: ApiError) -> None:
-        self.facts.notes.append(
+        self._note(
             f"BlazeMeter failed the run, but its failure criteria could not be read: {error}"
         )
 
     def _got_kpis(self, kpis: dict[str, float] | None) -> None:
-        self.facts.kpis = kpis
+        self.facts = replace(self.facts, kpis=kpis)
 
     def _kpis_failed(self, error: ApiError) -> None:
-        self.facts.notes.append(f"could not read the KPIs: {error}")
+        self._note(f"could not read the KPIs: {error}")
 
     def _got_link(self, url: str) -> None:
-        self.facts.report_url = url
+        self.facts = replace(self.facts, report_url=url)
 
     def _link_failed(self, error: ApiError) -> None:
-        self.facts.notes.append(
-            f"could not create a public report link: {error}; the link needs a login"
-        )
+        self._note(f"could not create a public report link: {error}; the link needs a login")
 
     def _got_runs(self, info: MasterInfo, runs: list[RunInfo]) -> None:
         trend = self.facts.trend
         if trend is not None:
-            trend.runs = pick_trend(self.master_id, runs, trend.asked, created=info.created)
-            if len(trend.runs) < trend.asked:
-                trend.notes.append(
+            chosen_runs = pick_trend(self.master_id, runs, trend.asked, created=info.created)
+            self.facts = replace(self.facts, trend=replace(trend, runs=tuple(chosen_runs)))
+            if len(chosen_runs) < trend.asked:
+                self._trend_note(
                     f"the trend asked for {trend.asked} earlier ended runs of test "
-                    f"{info.test_id}; BlazeMeter lists {len(trend.runs)}"
+                    f"{info.test_id}; BlazeMeter lists {len(chosen_runs)}"
                 )
-            for run in trend.runs:
+            for run in chosen_runs:
                 self._add(
                     EndRead(
                         "trend kpis",
@@ -369,31 +385,28 @@ class EndReads:
             return
         chosen = pick_last_passed(self.master_id, runs, created=info.created)
         if chosen is None:
-            baseline.note = f"no earlier passed run of test {info.test_id}: nothing compared"
+            note = f"no earlier passed run of test {info.test_id}: nothing compared"
+            self._baseline_is(replace(baseline, note=note))
             return
-        baseline.master_id = chosen
+        self._baseline_is(replace(baseline, master_id=chosen))
         self._add(self._aggregate_base_read(chosen))
 
     def _got_trend_kpis(self, run_id: str, kpis: dict[str, float] | None) -> None:
-        assert self.facts.trend is not None
-        self.facts.trend.kpis[run_id] = kpis
+        trend = self.facts.trend
+        assert trend is not None
+        self.facts = replace(self.facts, trend=replace(trend, kpis={**trend.kpis, run_id: kpis}))
 
     def _trend_kpis_failed(self, run_id: str, error: ApiError) -> None:
         """An earlier run's KPIs not read: a gap in the trend and a note, never an error."""
-        assert self.facts.trend is not None
-        self.facts.trend.kpis[run_id] = None
-        self.facts.trend.notes.append(
-            f"trend: could not read the KPIs of run {run_id}: {error}; shown as a gap"
-        )
+        self._got_trend_kpis(run_id, None)
+        self._trend_note(f"trend: could not read the KPIs of run {run_id}: {error}; shown as a gap")
 
     def _got_baseline_record(self, info: MasterInfo, baseline_id: str, base: MasterInfo) -> None:
         """What makes a named baseline a poor one: not ended, another test."""
         if base.ended is None:
-            self.facts.warnings.append(
-                f"the baseline {baseline_id} has not ended: its numbers may change"
-            )
+            self._warn(f"the baseline {baseline_id} has not ended: its numbers may change")
         if base.test_id is not None and info.test_id is not None and base.test_id != info.test_id:
-            self.facts.warnings.append(
+            self._warn(
                 f"the baseline {baseline_id} is a run of test {base.test_id}, this run of test "
                 f"{info.test_id}"
             )
@@ -401,20 +414,18 @@ class EndReads:
     def _baseline_record_failed(self, baseline_id: str, error: ApiError) -> None:
         if isinstance(error, NotFoundError):
             return  # said by the baseline's aggregate read, which fails the same way
-        self.facts.warnings.append(
-            f"could not check the baseline {baseline_id} (ended, same test): {error}"
-        )
+        self._warn(f"could not check the baseline {baseline_id} (ended, same test): {error}")
 
     def _got_aggregate_now(self, report: AggregateReport) -> None:
         assert self.facts.baseline is not None
-        self.facts.baseline.now = report
+        self._baseline_is(replace(self.facts.baseline, now=report))
 
     def _aggregate_now_failed(self, error: ApiError) -> None:
         self._baseline_errors["now"] = f"could not read this run's aggregate report: {error}"
 
     def _got_aggregate_base(self, report: AggregateReport) -> None:
         assert self.facts.baseline is not None
-        self.facts.baseline.base = report
+        self._baseline_is(replace(self.facts.baseline, base=report))
 
     def _aggregate_base_failed(self, error: ApiError) -> None:
         baseline = self.facts.baseline
@@ -424,7 +435,7 @@ class EndReads:
         elif baseline.how_chosen == LAST_PASSED:
             self._baseline_errors["base"] = "the baseline run was not found"
         else:
-            baseline.not_found = str(error)
+            self._baseline_is(replace(baseline, not_found=str(error)))
 
     def _baseline_unread(self, error: ApiError) -> None:
         if self.facts.baseline is not None:
@@ -439,8 +450,7 @@ class EndReads:
         baseline = self.facts.baseline
         if baseline is not None and baseline.how_chosen == LAST_PASSED:
             self._baseline_errors["base"] = baseline_note
-        if self.facts.trend is not None:
-            self.facts.trend.notes.append("BlazeMeter's record of this run was not read: no trend")
+        self._trend_note("BlazeMeter's record of this run was not read: no trend")
 
     def _settle_baseline(self) -> None:
         """Once every read is back: a baseline that could not be read is one note."""
@@ -449,4 +459,4 @@ class EndReads:
             return
         why = self._baseline_errors.get("base") or self._baseline_errors.get("now")
         if why is not None:
-            baseline.note = why
+            self._baseline_is(replace(baseline, note=why))

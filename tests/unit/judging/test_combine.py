@@ -219,10 +219,10 @@ def test_the_run_is_the_worst_of_its_masters_and_a_signal_overrides_all() -> Non
 def test_the_trend_never_changes_the_verdict_and_ends_with_this_run(report_status: str) -> None:
     trend = TrendFacts(
         3,
-        runs=[RunInfo("7", True, 100.0, 160.0, "pass"), RunInfo("8", False, 200.0, 260.0, "fail")],
+        runs=(RunInfo("7", True, 100.0, 160.0, "pass"), RunInfo("8", False, 200.0, 260.0, "fail")),
         kpis={"7": {"tp90": 900.0, "hits": 100.0, "failed": 1.0}, "8": None},
         created=300.0,
-        notes=["trend: could not read the KPIs of run 8: boom; shown as a gap"],
+        notes=("trend: could not read the KPIs of run 8: boom; shown as a gap",),
     )
     with_trend = combine(
         _ended(info=MasterInfo(report_status), kpis={"tp90": 1000.0}, trend=trend), RULES, now=0

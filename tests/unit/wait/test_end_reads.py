@@ -7,7 +7,7 @@ import inspect
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 from types import ModuleType
 from typing import Any
 
@@ -17,6 +17,8 @@ from ci_gate.config.parsers import parse_baseline
 from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.findings import AggregateReport, CriteriaMode, MasterInfo, RunInfo
 from ci_gate.errors import ApiError, FatalApiError, NotFoundError, OutOfTimeError
+from ci_gate.judging.baseline import LAST_PASSED
+from ci_gate.judging.facts import BaselineFacts, TrendFacts
 from ci_gate.wait import end_reads, live_reads
 from ci_gate.wait.end_reads import Clock, EndRead, EndReads
 from ci_gate.wait.reads import SharedReads
@@ -58,6 +60,22 @@ def _api(report_status: str = "fail") -> tuple[FakeApi, FakeClock]:
     api.masters = {"2": ("7", 500.0, 600.0), "1": ("7", 100.0, 200.0)}
     api.runs = {"7": [RunInfo("1", True, 100.0, 200.0), RunInfo("2", False, 500.0, 600.0)]}
     return api, clock
+
+
+def test_what_the_reads_brought_is_a_frozen_value_replaced_with_each_answer() -> None:
+    """The loop is handed a value the reads still going on never change (issue 30
+    item 4): the facts before the reads stay as they were."""
+    api, clock = _api()
+    reads = _reads(api, clock, baseline=parse_baseline("last-passed", "--baseline"), trend=2)
+    before = reads.facts
+    _rounds(reads)
+    after = reads.facts
+    assert after.info is not None and after.baseline is not None and after.trend is not None
+    assert after.baseline.master_id == "1" and after.trend.created == 500.0
+    assert before.info is None and before.kpis is None and before.notes == ()
+    assert before.baseline == BaselineFacts(LAST_PASSED) and before.trend == TrendFacts(2)
+    with pytest.raises(FrozenInstanceError):
+        after.notes = ()  # type: ignore[misc]
 
 
 def test_the_full_set_of_reads_takes_three_rounds() -> None:
@@ -141,7 +159,7 @@ def test_a_named_baseline_that_does_not_exist_is_kept_as_not_found() -> None:
     _rounds(reads)
     assert reads.facts.baseline is not None
     assert reads.facts.baseline.not_found == "master 404: master not found (HTTP 404)"
-    assert reads.facts.warnings == []
+    assert reads.facts.warnings == ()
 
 
 def _trend_api() -> tuple[FakeApi, FakeClock]:
@@ -170,7 +188,9 @@ def test_the_trend_shares_the_one_list_read_with_last_passed_and_reads_kpis_toge
     assert trend is not None
     assert [run.master_id for run in trend.runs] == ["1", "1b"]  # oldest first
     assert set(trend.kpis) == {"1", "1b"}
-    assert trend.notes == ["the trend asked for 5 earlier ended runs of test 7; BlazeMeter lists 2"]
+    assert trend.notes == (
+        "the trend asked for 5 earlier ended runs of test 7; BlazeMeter lists 2",
+    )
     assert reads.facts.baseline is not None and reads.facts.baseline.master_id == "1"
 
 
@@ -194,10 +214,10 @@ def test_a_trend_read_that_fails_is_a_note_and_a_gap_never_an_error() -> None:
     _rounds(reads)
     trend = reads.facts.trend
     assert trend is not None and trend.kpis == {"1": answer, "1b": None}
-    assert trend.notes == [
-        "trend: could not read the KPIs of run 1b: master 1b: HTTP 500; shown as a gap"
-    ]
-    assert reads.facts.warnings == []
+    assert trend.notes == (
+        "trend: could not read the KPIs of run 1b: master 1b: HTTP 500; shown as a gap",
+    )
+    assert reads.facts.warnings == ()
 
 
 def test_a_list_of_runs_that_cannot_be_read_is_one_note_and_no_trend() -> None:
@@ -210,8 +230,8 @@ def test_a_list_of_runs_that_cannot_be_read_is_one_note_and_no_trend() -> None:
     reads = _reads(api, clock, trend=3)
     _rounds(reads)
     trend = reads.facts.trend
-    assert trend is not None and trend.runs == []
-    assert trend.notes == ["could not read the test's runs: test 7: HTTP 503; no trend"]
+    assert trend is not None and trend.runs == ()
+    assert trend.notes == ("could not read the test's runs: test 7: HTTP 503; no trend",)
 
 
 def test_a_master_read_that_fails_under_criteria_off_names_that_read_in_the_trend_note() -> None:
@@ -225,10 +245,10 @@ def test_a_master_read_that_fails_under_criteria_off_names_that_read_in_the_tren
     reads = _reads(api, clock, criteria=CriteriaMode.OFF, trend=3)
     _rounds(reads)
     trend = reads.facts.trend
-    assert trend is not None and trend.runs == []
-    assert trend.notes == [
-        "could not read which test this run belongs to: master 1c: HTTP 503; no trend"
-    ]
+    assert trend is not None and trend.runs == ()
+    assert trend.notes == (
+        "could not read which test this run belongs to: master 1c: HTTP 503; no trend",
+    )
 
 
 def test_a_shared_read_is_waited_for_only_so_long() -> None:
