@@ -21,7 +21,7 @@ from ci_gate.commands.bugs import note_bug
 from ci_gate.commands.outputs import prepare_outputs, wants_dotenv, why_not_written
 from ci_gate.config.settings import ApiSettings, WaitSettings
 from ci_gate.domain.levels import level_name
-from ci_gate.domain.outcome import CommentResult, Outcome
+from ci_gate.domain.outcome import CommentResult, Outcome, StopsSent
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import format_duration, kpi_line, plural
 from ci_gate.judging.run_outcome import cancelled_late, reports_lost
@@ -112,6 +112,7 @@ def run_wait(
         except Exception as error:  # a bug: the wait ends as `error`, the reports still come
             note_bug()
             outcome = waiter.crashed(error)
+        stopping = outcome.verdict is Verdict.CANCELLED and settings.stop_on_cancel
         concluded = conclude(
             outcome,
             settings.report_dir,
@@ -122,16 +123,8 @@ def run_wait(
             comment_until=(
                 comment_deadline(waiter.deadline, STOP_BUDGET) if settings.comment else None
             ),
+            stop=waiter.stop_cancelled if stopping else None,
         )
-        if outcome.verdict is Verdict.CANCELLED and settings.stop_on_cancel:
-            # reports first (a runner may kill us any moment now), then the stop requests,
-            # then the reports again, naming what was sent; the masters (their stop
-            # requests) and the traffic come from the loop, the rest (the comment note, the
-            # reason) stays what `conclude` concluded
-            stopped = waiter.stop_cancelled()
-            final = replace(concluded, masters=stopped.masters, traffic=stopped.traffic)
-            with guard.protected(), contextlib.suppress(Exception):
-                write_reports(final, settings.report_dir, dotenv=wants_dotenv(env))
     finally:
         client.close()
     return concluded.exit_code
@@ -146,11 +139,15 @@ def conclude(
     stderr: TextIO,
     env: Mapping[str, str] | None = None,
     comment_until: float | None = None,
+    stop: Callable[[], StopsSent] | None = None,
 ) -> Outcome:
-    """Write the reports and tell the CI system; a signal that came late still counts.
+    """The one place a run's outcome changes after its wait, and its reports are written:
+    write the reports and tell the CI system; a signal that came late still counts.
     With `comment_until` (`--comment`), the review comment follows the reports, bounded by
-    that time, and the reports are written again naming what became of it. Returns the
-    outcome as concluded (what later writes must keep).
+    that time, and the reports are written again naming what became of it. With `stop`
+    (a cancel with --stop-on-cancel), the stop requests come last (the reports first: a
+    runner may kill us any moment now), and the reports once more, naming what was sent.
+    Returns the outcome as concluded.
 
     When the reports cannot be written, the run ends as `error` (the CI system would see
     no reports) but the verdict line and the CI outputs still come, naming the real result.
@@ -188,7 +185,30 @@ def conclude(
         with guard.protected(), contextlib.suppress(Exception):
             paths = write_reports(outcome, report_dir, dotenv=wants_dotenv(env))
     _closing_lines(outcome, paths, stdout, stderr)
+    if stop is not None:
+        outcome = _stopped(outcome, stop())
+        with guard.protected(), contextlib.suppress(Exception):
+            write_reports(outcome, report_dir, dotenv=wants_dotenv(env))
     return outcome
+
+
+def _stopped(outcome: Outcome, sent: StopsSent) -> Outcome:
+    """The concluded outcome with what the stop requests after it did: each master's
+    requests, last action and notes, and the traffic; the rest (the verdict, the reason,
+    the comment) stays as concluded."""
+    by_id = {stops.master_id: stops for stops in sent.masters}
+    masters = tuple(
+        master
+        if (stops := by_id.get(master.master_id)) is None
+        else replace(
+            master,
+            stop_action=stops.action,
+            stop_requests=master.stop_requests + stops.requests,
+            notes=master.notes + stops.notes,
+        )
+        for master in outcome.masters
+    )
+    return replace(outcome, masters=masters, traffic=sent.traffic)
 
 
 def _comment(

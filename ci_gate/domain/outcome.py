@@ -35,6 +35,27 @@ class StopRequest:
 
 
 @dataclass(frozen=True)
+class MasterStops:
+    """What the stop requests sent once the reports were written did to one master (its
+    requests, its last action, the notes of those that failed), for the conclusion to add
+    to the outcome it concluded."""
+
+    master_id: str
+    requests: tuple[StopRequest, ...]
+    action: str | None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StopsSent:
+    """The stop requests a cancel sent after the reports (`--stop-on-cancel`, and any stop
+    still in flight at the signal): per master, and the traffic once they were back."""
+
+    masters: tuple[MasterStops, ...]
+    traffic: Traffic
+
+
+@dataclass(frozen=True)
 class IgnoredEvent:
     """An event at or above the threshold that an `--ignore` pattern waived."""
 

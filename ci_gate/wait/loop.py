@@ -30,9 +30,11 @@ from ci_gate.domain.levels import LEVELS, level_name
 from ci_gate.domain.outcome import (
     IgnoredEvent,
     MasterOutcome,
+    MasterStops,
     Outcome,
     StatusChange,
     StopRequest,
+    StopsSent,
 )
 from ci_gate.domain.run import ABNORMAL_TERMINAL_STATUSES, TERMINAL_STATUSES, Event, MasterStatus
 from ci_gate.domain.verdict import TROUBLE_WINDOW, Verdict
@@ -189,11 +191,16 @@ class WaitLoop:
         self._end_pending(Ending.CRASHED, f"internal error: {type(error).__name__}: {error}")
         return self._outcome()
 
-    def stop_cancelled(self) -> Outcome:
+    def stop_cancelled(self) -> StopsSent:
         """With --stop-on-cancel, stop the masters a signal left running (never one already
         seen ended), side by side: the reports and the stops take 4 s from the signal in
         all, what is left of them after the reports goes to the stops (at least
-        `LEAST_STOP_TIME`)."""
+        `LEAST_STOP_TIME`). Returns what was sent (and what a stop still in flight at the
+        signal did), never a new outcome: the outcome is the conclusion's to change."""
+        before = {
+            watch.master_id: (len(watch.facts.stop_requests), len(watch.facts.notes))
+            for watch in self.watches
+        }
         running = self._cancelled_running()
         if self.plan.stop_on_cancel and running:
             now = self.clock()
@@ -202,7 +209,15 @@ class WaitLoop:
             for watch in running:
                 self._stop(watch, "cancelled (--stop-on-cancel)", deadline)
         self._collect_stops()
-        return self._outcome()
+        sent = []
+        for watch in self.watches:
+            facts, (asked, noted) = watch.facts, before[watch.master_id]
+            if len(facts.stop_requests) > asked:
+                requests, notes = facts.stop_requests[asked:], facts.notes[noted:]
+                sent.append(
+                    MasterStops(watch.master_id, tuple(requests), facts.stop_action, tuple(notes))
+                )
+        return StopsSent(tuple(sent), self.api.traffic())
 
     def _cancelled_running(self) -> list[_Watch]:
         """The masters a signal left running (never one already seen ended)."""

@@ -18,9 +18,10 @@ from ci_gate.commands.wait import announce, conclude, run_wait
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.parsers import parse_limit
 from ci_gate.config.settings import ApiSettings, WaitSettings
-from ci_gate.domain.outcome import Outcome
+from ci_gate.domain.outcome import MasterStops, Outcome, StopRequest, StopsSent
 from ci_gate.domain.run import Traffic
 from ci_gate.errors import UsageError
+from ci_gate.judging.run_outcome import cancelled_late
 from ci_gate.report import ReportPaths, write_reports
 from ci_gate.signals import SignalGuard
 from ci_gate.wait.progress import ConsoleProgress
@@ -266,6 +267,51 @@ def test_any_failure_on_the_comment_path_is_one_warning_and_the_verdicts_code(
     warnings = [line for line in stderr.getvalue().splitlines() if "review comment" in line]
     assert warnings == [
         f"ci-gate: warning: no review comment posted (failed): internal error: {type(bug).__name__}"
+    ]
+
+
+def test_the_stops_after_a_cancel_are_added_to_the_concluded_outcome(tmp_path: Path) -> None:
+    """Issue 30 item 2: the loop hands back what its stops sent, and the conclusion adds it
+    to the outcome it concluded (the reports and the closing lines first), so nothing
+    `conclude` added before (the comment's note, the reason) is lost in the last write."""
+    master = master_outcome(master_id="1", stop_requests=(StopRequest(1.0, "stop", "earlier"),))
+    cancelled = cancelled_late(make_outcome(master), signal.SIGTERM, "cancelled by SIGTERM")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    before_stop: list[str] = []
+
+    def stop() -> StopsSent:
+        before_stop.append(stderr.getvalue())
+        summary = json.loads((tmp_path / "summary.json").read_text())
+        assert summary["masters"][0]["stop_action"] is None
+        failed = StopRequest(2.0, None, "cancelled (--stop-on-cancel)")
+        sent = MasterStops("1", (failed,), "stop", ("could not stop the master: down",))
+        return StopsSent((sent,), Traffic(requests=7))
+
+    concluded = conclude(
+        cancelled,
+        tmp_path,
+        SignalGuard(),
+        stdout=stdout,
+        stderr=stderr,
+        env={},
+        comment_until=1e12,
+        stop=stop,
+    )
+    assert "ci-gate: cancelled: cancelled by SIGTERM" in before_stop[0]
+    assert concluded.exit_code == 143 and concluded.reason == "cancelled by SIGTERM"
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["comment"] == {
+        "status": "skipped",
+        "reason": "the run was cancelled",
+        "url": None,
+    }
+    assert summary["reason"] == "cancelled by SIGTERM" and summary["api"]["requests"] == 7
+    [written] = summary["masters"]
+    assert written["stop_action"] == "stop"
+    assert written["notes"][-1] == "could not stop the master: down"
+    assert [asked.why for asked in concluded.masters[0].stop_requests] == [
+        "earlier",
+        "cancelled (--stop-on-cancel)",
     ]
 
 

@@ -180,10 +180,11 @@ def test_a_signal_cancels_and_stops_running_masters(signum: int, code: int) -> N
     outcome = waiter.run()
     assert outcome.verdict == "cancelled" and outcome.exit_code == code
     assert api.stops == []  # the reports come first; the caller then asks for the stops
-    stopped = waiter.stop_cancelled()
+    stopped = waiter.stop_cancelled()  # what was sent, for the conclusion to add
     assert api.stops == [("1", 100)]
-    assert stopped.verdict == "cancelled" and stopped.masters[0].stop_action == "stop"
-    [asked] = stopped.masters[0].stop_requests
+    [sent] = stopped.masters
+    assert (sent.master_id, sent.action, sent.notes) == ("1", "stop", ())
+    [asked] = sent.requests
     assert (asked.action, asked.why) == ("stop", "cancelled (--stop-on-cancel)")
 
 
@@ -594,7 +595,7 @@ def test_a_cancel_that_stops_nothing_says_the_run_goes_on_and_how_to_stop_it() -
     )
     assert said in progress.notes
     assert said in outcome.masters[0].notes
-    assert waiter.stop_cancelled().masters[0].stop_requests == () and api.stops == []
+    assert waiter.stop_cancelled().masters == () and api.stops == []
 
 
 def test_a_stop_that_fails_names_its_master_once() -> None:
