@@ -4,64 +4,74 @@ Adapters read the finished `Outcome`, the report paths and the rendered summary;
 never call the API. A CI file that cannot be written (a broken `$GITHUB_STEP_SUMMARY`
 path, a full disk) is reported on one line and never keeps the rest from being done.
 
-`detect` is the one place the CI is recognised; the adapters are imported only when
-`publish` runs, so that the error paths of `cli.main`, which ask `detect` where to hand
-the exit code, load nothing else.
+The CI was recognised once, by `config.ci_env.detect_ci`; what it found comes here as a
+typed record (`Ci`). The adapters are imported only when named, so that `cli.main`, which
+hands every path's exit code to the CI (`tell_exit_code`), loads nothing else.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
+
+from ci_gate.config.ci_env import AzureCi, Ci, GitHubCi, GitLabCi
 
 if TYPE_CHECKING:
     from ci_gate.domain.outcome import Outcome
     from ci_gate.report import ReportPaths
 
 
-def detect(env: Mapping[str, str]) -> str | None:
-    """'github', 'gitlab', 'azure' or None (Jenkins and the rest get plain output)."""
-    if env.get("GITHUB_ACTIONS") == "true":
-        return "github"
-    if env.get("GITLAB_CI") == "true":
-        return "gitlab"
-    if env.get("TF_BUILD", "").lower() == "true":  # Azure Pipelines sets it to "True"
-        return "azure"
-    return None
-
-
 def publish(
     outcome: Outcome,
     paths: ReportPaths,
-    env: Mapping[str, str] | None = None,
+    ci: Ci,
     stream: TextIO | None = None,
     *,
     markdown: str | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> None:
-    """Hand the outcome to the CI system the gate runs in, if any.
+    """Hand the outcome to the CI system the gate runs in, if any (the exit code is not
+    among it: `tell_exit_code` hands that on, once, for every path).
 
     `markdown` is the rendered summary (read from the report when not given).
     """
-    env = os.environ if env is None else env
     stream = stream or sys.stdout
-    platform = detect(env)
-    if platform == "github":
+    if isinstance(ci, GitHubCi):
         from ci_gate.ci.github import publish_github
 
         if markdown is None:
             markdown = paths.summary_md.read_text("utf-8")
-        publish_github(outcome, paths, markdown, env, stream, warn or _warn_on_stderr)
-    elif platform == "gitlab":
+        publish_github(outcome, paths, markdown, ci, stream, warn or _warn_on_stderr)
+    elif isinstance(ci, GitLabCi):
         from ci_gate.ci.gitlab import publish_gitlab
 
         publish_gitlab(outcome, stream)
-    elif platform == "azure":
+    elif isinstance(ci, AzureCi):
         from ci_gate.ci.azure import publish_azure
 
         publish_azure(outcome, paths, stream)
+
+
+def tell_exit_code(ci: Ci, code: int, stream: TextIO | None = None) -> None:
+    """The one writer of the exit code the CI is handed: GitHub's `exit-code` step output,
+    Azure's `CI_GATE_EXIT_CODE` output variable (on `stream`, stderr by default: stdout
+    stays what the command prints, `start`'s only the id). `cli.main` calls it once the
+    command has returned or failed, on every path, so it is always the process's own.
+    (GitLab's is in gate.env, part of the report set.)"""
+    stream = stream or sys.stderr
+    if isinstance(ci, GitHubCi) and ci.output is not None:
+        from ci_gate.ci.github import write_outputs
+
+        try:
+            write_outputs(ci.output, {"exit-code": str(code)})
+        except OSError as error:
+            stream.write(f"ci-gate: could not write the GitHub output: {error.strerror}\n")
+    elif isinstance(ci, AzureCi):
+        from ci_gate.ci.azure import output_variable
+
+        stream.write(output_variable("CI_GATE_EXIT_CODE", str(code)) + "\n")
+    stream.flush()
 
 
 def _warn_on_stderr(message: str) -> None:

@@ -13,7 +13,8 @@ The output variables (`isoutput=true`) carry the keys of GitLab's gate.env:
 `CI_GATE_VERDICT`, `CI_GATE_EXIT_CODE`, and where known `CI_GATE_MASTER_ID` and
 `CI_GATE_REPORT_URL`; a later step reads `$(STEP_NAME.CI_GATE_VERDICT)`. The master id is
 also set as soon as a start returns (`commands.outputs.announce_master`), and the exit code
-on the paths that write no reports (`cli.main`): a job killed or refused still hands them on.
+by `ci.tell_exit_code` (from `cli.main`, on every path, on stderr): a job killed or
+refused still hands them on.
 The agent reads logging commands on stderr as on stdout (its handler processes both, and
 Bash@3 sends a script's stderr to its stdout), so `start`, whose stdout is only the id,
 writes its command there.
@@ -92,11 +93,10 @@ def output_variable(name: str, value: str) -> str:
 
 
 def variable_lines(outcome: Outcome) -> list[str]:
-    """`task.setvariable` output variables: the verdict, the exit code, the masters and
-    their report links where known."""
+    """`task.setvariable` output variables: the verdict, the masters and their report
+    links where known (the exit code is `ci.tell_exit_code`'s, on every path)."""
     values = {
         "CI_GATE_VERDICT": outcome.verdict.value,
-        "CI_GATE_EXIT_CODE": str(outcome.exit_code),
         "CI_GATE_MASTER_ID": outcome.master_ids,
         "CI_GATE_REPORT_URL": one_line(outcome.report_urls, 20_000),
     }

@@ -16,6 +16,7 @@ from typing import TextIO
 
 from ci_gate.ci.issues import MAX_ISSUES, capped_issues
 from ci_gate.ci.timeline import timeline_lines
+from ci_gate.config.ci_env import GitHubCi
 from ci_gate.domain.outcome import Outcome
 from ci_gate.files import append_to_file
 from ci_gate.report import ReportPaths
@@ -80,11 +81,12 @@ def publish_github(
     outcome: Outcome,
     paths: ReportPaths,
     markdown: str,
-    env: Mapping[str, str],
+    ci: GitHubCi,
     stream: TextIO,
     warn: Callable[[str], None],
 ) -> None:
-    """Timeline group and annotations in the log, the step summary, the step outputs."""
+    """Timeline group and annotations in the log, the step summary, the step outputs (all
+    but `exit-code`, which `ci.tell_exit_code` writes on every path)."""
     stream.write("::group::ci-gate: status timeline\n")
     for line in timeline_lines(outcome):
         stream.write(line + "\n")
@@ -92,15 +94,14 @@ def publish_github(
     for line in annotation_lines(outcome):
         stream.write(line + "\n")
     stream.flush()
-    if env.get("GITHUB_STEP_SUMMARY"):
+    if ci.step_summary is not None:
         try:
-            write_step_summary(Path(env["GITHUB_STEP_SUMMARY"]), markdown)
+            write_step_summary(ci.step_summary, markdown)
         except OSError as error:
             warn(f"could not append to $GITHUB_STEP_SUMMARY ({error.strerror or error})")
-    if env.get("GITHUB_OUTPUT"):
+    if ci.output is not None:
         outputs = {
             "verdict": outcome.verdict.value,
-            "exit-code": str(outcome.exit_code),
             "junit-path": str(paths.junit),
             "summary-path": str(paths.summary_json),
             "master-id": outcome.master_ids,
@@ -108,6 +109,6 @@ def publish_github(
         if outcome.report_urls:
             outputs["report-url"] = outcome.report_urls
         try:
-            write_outputs(Path(env["GITHUB_OUTPUT"]), outputs)
+            write_outputs(ci.output, outputs)
         except OSError as error:
             warn(f"could not write the step outputs to $GITHUB_OUTPUT ({error.strerror or error})")

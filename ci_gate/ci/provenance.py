@@ -1,21 +1,20 @@
 """The note `ci-gate run` writes on the master it started: which CI job, commit and branch.
 
 BlazeMeter's reports do not say which pipeline produced a run; this note does. The CI is
-the one `ci.detect` finds (Jenkins, which it leaves to plain output, is known here by its
-`BUILD_URL`); the note is built from an allow-list of that CI's own variables (never
-anything else from the environment, so nothing secret), as plain text on one line,
+the one `config.ci_env.detect_ci` found (Jenkins, which gets plain output, is known only
+for this note); the note is built from the allow-list of that CI's own variables it read
+(never anything else from the environment, so nothing secret), as plain text on one line,
 bounded in length. Every value is untrusted text: a job link is an http(s) URL, escaped
 (`target.safe_link`), or left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from urllib.parse import quote
 
 from ci_gate import __version__
-from ci_gate.ci import detect
 from ci_gate.ci.target import safe_link
+from ci_gate.config.ci_env import AzureCi, Ci, GitHubCi, GitLabCi, JenkinsCi
 from ci_gate.text import ascii_digits, one_line
 
 NOTE_LIMIT = 500
@@ -24,62 +23,46 @@ NOTE_LIMIT = 500
 Found = tuple[str, str, str, str]
 
 
-def _github(env: Mapping[str, str]) -> Found:
-    server, repository, run = (
-        env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/"),
-        env.get("GITHUB_REPOSITORY", ""),
-        env.get("GITHUB_RUN_ID", ""),
+def _github(ci: GitHubCi) -> Found:
+    server = ci.server_url.rstrip("/")
+    url = (
+        f"{server}/{ci.repository}/actions/runs/{ci.run_id}" if ci.repository and ci.run_id else ""
     )
-    url = f"{server}/{repository}/actions/runs/{run}" if repository and run else ""
-    return "GitHub Actions", url, env.get("GITHUB_SHA", ""), env.get("GITHUB_REF_NAME", "")
+    return "GitHub Actions", url, ci.sha, ci.ref_name
 
 
-def _gitlab(env: Mapping[str, str]) -> Found:
-    return (
-        "GitLab CI",
-        env.get("CI_JOB_URL", ""),
-        env.get("CI_COMMIT_SHA", ""),
-        env.get("CI_COMMIT_REF_NAME", ""),
-    )
+def _gitlab(ci: GitLabCi) -> Found:
+    return "GitLab CI", ci.job_url, ci.commit_sha, ci.commit_ref_name
 
 
-def _azure(env: Mapping[str, str]) -> Found:
+def _azure(ci: AzureCi) -> Found:
     """Azure's predefined variables: the build's results page is
     `{collection}{project}/_build/results?buildId={id}` (the collection URI ends in `/`)."""
-    collection = env.get("SYSTEM_COLLECTIONURI", "").strip()
-    project = env.get("SYSTEM_TEAMPROJECT", "").strip()
-    build = env.get("BUILD_BUILDID", "").strip()
+    collection = ci.collection_uri.strip()
+    project = ci.team_project.strip()
+    build = ci.build_id.strip()
     url = ""
     if collection and project and ascii_digits(build):
         url = f"{collection.rstrip('/')}/{quote(project, safe='')}/_build/results?buildId={build}"
-    branch = env.get("BUILD_SOURCEBRANCH", "").strip().removeprefix("refs/heads/")
-    return (
-        "Azure Pipelines",
-        url,
-        env.get("BUILD_SOURCEVERSION", ""),
-        branch or env.get("BUILD_SOURCEBRANCHNAME", ""),
-    )
+    branch = ci.source_branch.strip().removeprefix("refs/heads/")
+    return "Azure Pipelines", url, ci.source_version, branch or ci.source_branch_name
 
 
-def _jenkins(env: Mapping[str, str]) -> Found:
-    return "Jenkins", env.get("BUILD_URL", ""), env.get("GIT_COMMIT", ""), env.get("GIT_BRANCH", "")
-
-
-_READERS = {"github": _github, "gitlab": _gitlab, "azure": _azure}
-
-
-def _found(env: Mapping[str, str]) -> Found | None:
-    platform = detect(env)
-    if platform in _READERS:
-        return _READERS[platform](env)
-    if env.get("JENKINS_URL") or env.get("BUILD_URL"):
-        return _jenkins(env)
+def _found(ci: Ci) -> Found | None:
+    if isinstance(ci, GitHubCi):
+        return _github(ci)
+    if isinstance(ci, GitLabCi):
+        return _gitlab(ci)
+    if isinstance(ci, AzureCi):
+        return _azure(ci)
+    if isinstance(ci, JenkinsCi):
+        return "Jenkins", ci.build_url, ci.git_commit, ci.git_branch
     return None
 
 
-def provenance_note(env: Mapping[str, str]) -> str:
+def provenance_note(ci: Ci) -> str:
     """`Started by ci-gate 0.1.0 from GitHub Actions: URL, commit SHA, branch NAME`."""
-    found = _found(env)
+    found = _found(ci)
     note = f"Started by ci-gate {__version__}"
     if found is None:
         return note + " (outside CI)"

@@ -1,6 +1,6 @@
 """Where the review comment goes: the pull request (GitHub) or merge request (GitLab) this
-job runs for, its API, the token's header, our marker and the job's link, read from the CI
-environment, or one line saying why there is none. The CI is the one `ci.detect` finds;
+job runs for, its API, the token's header, our marker and the job's link, built from what
+`config.ci_env` read of the CI's environment, or one line saying why there is none.
 Azure Pipelines is told plainly that comments are not implemented there.
 
 The environment is as hostile as server text: a token that cannot travel in an HTTP
@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from ci_gate.ci import detect
+from ci_gate.config.ci_env import AzureCi, Ci, GitHubCi, GitLabCi
 from ci_gate.files import read_small_text
 from ci_gate.text import ascii_digits
 
@@ -50,14 +49,13 @@ def marker_for(*parts: str) -> str:
     return f"<!-- ci-gate: {text} -->"
 
 
-def find_target(env: Mapping[str, str]) -> Target | str:
+def find_target(ci: Ci) -> Target | str:
     """The PR or MR this job runs for, or why there is none (one line, for the log)."""
-    platform = detect(env)
-    if platform == "github":
-        return _github_target(env)
-    if platform == "gitlab":
-        return _gitlab_target(env)
-    if platform == "azure":
+    if isinstance(ci, GitHubCi):
+        return _github_target(ci)
+    if isinstance(ci, GitLabCi):
+        return _gitlab_target(ci)
+    if isinstance(ci, AzureCi):
         return (
             "review comments are not supported in Azure Pipelines: ci-gate does not comment "
             "on Azure Repos pull requests (summary.md is on the run's summary page)"
@@ -65,24 +63,24 @@ def find_target(env: Mapping[str, str]) -> Target | str:
     return "not a GitHub pull-request run or a GitLab merge-request pipeline"
 
 
-def _github_target(env: Mapping[str, str]) -> Target | str:
-    event_name = env.get("GITHUB_EVENT_NAME", "")
+def _github_target(ci: GitHubCi) -> Target | str:
+    event_name = ci.event_name
     if event_name not in ("pull_request", "pull_request_target"):
         return f"the workflow runs for {event_name or 'an unknown event'}, not a pull request"
-    number = _pull_request_number(env.get("GITHUB_EVENT_PATH", ""))
+    number = _pull_request_number(ci.event_path)
     if number is None:
         return "the event file names no pull request"
-    token = env.get("GITHUB_TOKEN", "").strip()
+    token = ci.token.strip()
     if not token:
         return "no GITHUB_TOKEN (the action's github-token input) to post with"
     if not _fits_a_header(token):
         return f"GITHUB_TOKEN {_CANNOT_TRAVEL}"
-    repo = env.get("GITHUB_REPOSITORY", "")
+    repo = ci.repository
     if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", repo):
         return "GITHUB_REPOSITORY is not owner/name"
-    api = env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
-    server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-    run_id = env.get("GITHUB_RUN_ID", "")
+    api = ci.api_url.rstrip("/")
+    server = ci.server_url.rstrip("/")
+    run_id = ci.run_id
     base = f"{api}/repos/{repo}/issues/{number}/comments"
     return Target(
         platform="github",
@@ -94,11 +92,7 @@ def _github_target(env: Mapping[str, str]) -> Target | str:
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": "2022-11-28",
         },
-        marker=marker_for(
-            env.get("GITHUB_WORKFLOW", ""),
-            env.get("GITHUB_JOB", ""),
-            env.get("CI_GATE_COMMENT_KEY", ""),
-        ),
+        marker=marker_for(ci.workflow, ci.job, ci.comment_key),
         job_url=safe_link(f"{server}/{repo}/actions/runs/{run_id}")
         if ascii_digits(run_id)
         else None,
@@ -118,11 +112,11 @@ def _pull_request_number(path: str) -> int | None:
     return number
 
 
-def _gitlab_target(env: Mapping[str, str]) -> Target | str:
-    iid = env.get("CI_MERGE_REQUEST_IID", "").strip()
+def _gitlab_target(ci: GitLabCi) -> Target | str:
+    iid = ci.merge_request_iid.strip()
     if not ascii_digits(iid):
         return "the pipeline is not a merge-request pipeline (no CI_MERGE_REQUEST_IID)"
-    token = env.get("CI_GATE_GITLAB_TOKEN", "").strip()
+    token = ci.token.strip()
     if not token:
         return (
             "no CI_GATE_GITLAB_TOKEN: a project access token with api scope is needed "
@@ -130,20 +124,20 @@ def _gitlab_target(env: Mapping[str, str]) -> Target | str:
         )
     if not _fits_a_header(token):
         return f"CI_GATE_GITLAB_TOKEN {_CANNOT_TRAVEL}"
-    api = env.get("CI_API_V4_URL", "").rstrip("/")
-    project = env.get("CI_PROJECT_ID", "").strip()
+    api = ci.api_url.rstrip("/")
+    project = ci.project_id.strip()
     if not api or not ascii_digits(project):
         return "CI_API_V4_URL or CI_PROJECT_ID is not set"
     base = f"{api}/projects/{quote(project)}/merge_requests/{iid}/notes"
-    project_url = env.get("CI_MERGE_REQUEST_PROJECT_URL") or env.get("CI_PROJECT_URL") or ""
+    project_url = ci.merge_request_project_url or ci.project_url
     return Target(
         platform="gitlab",
         api=api,
         list_url=f"{base}?per_page=100&sort=asc",
         create_url=base,
         headers={"PRIVATE-TOKEN": token},
-        marker=marker_for(env.get("CI_JOB_NAME", ""), env.get("CI_GATE_COMMENT_KEY", "")),
-        job_url=safe_link(env.get("CI_JOB_URL", "")),
+        marker=marker_for(ci.job_name, ci.comment_key),
+        job_url=safe_link(ci.job_url),
         web_url=safe_link(f"{project_url}/-/merge_requests/{iid}") if project_url else None,
     )
 

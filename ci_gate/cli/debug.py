@@ -11,16 +11,9 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Mapping
 from typing import TextIO
 
-from ci_gate.config.parsers import TRUE_WORDS
 from ci_gate.text import redact
-
-
-def debugging(env: Mapping[str, str]) -> bool:
-    """Whether `CI_GATE_DEBUG` is on (the config's words for true; anything else is off)."""
-    return env.get("CI_GATE_DEBUG", "").strip().lower() in TRUE_WORDS
 
 
 def traceback_text(error: BaseException) -> str:

@@ -1,11 +1,13 @@
-"""One handler per subcommand: resolve its settings from the arguments and the environment,
-then call the command (imported lazily: `--help` and `--version` need no `requests`)."""
+"""One handler per subcommand: resolve its settings from the arguments and the environment
+(the one snapshot `cli.main` took), then call the command with them and the context
+(imported lazily: `--help` and `--version` need no `requests`)."""
 
 from __future__ import annotations
 
 import argparse
-import os
+from collections.abc import Mapping
 
+from ci_gate.config.context import Context
 from ci_gate.config.options import resolve
 from ci_gate.config.parsers import parse_master_ids, parse_seconds, parse_test_id
 from ci_gate.config.settings import (
@@ -20,47 +22,59 @@ from ci_gate.config.settings import (
 from ci_gate.signals import SignalGuard
 
 
-def handle_wait(args: argparse.Namespace, guard: SignalGuard) -> int:
+def handle_wait(
+    args: argparse.Namespace, guard: SignalGuard, env: Mapping[str, str], context: Context
+) -> int:
     from ci_gate.commands.wait import run_wait
 
-    settings = resolve_wait(args, os.environ, args.master_ids)
-    return run_wait(settings, resolve_api(args, os.environ), guard)
+    settings = resolve_wait(args, env, args.master_ids)
+    return run_wait(settings, resolve_api(args, env), guard, context=context)
 
 
-def handle_run(args: argparse.Namespace, guard: SignalGuard) -> int:
+def handle_run(
+    args: argparse.Namespace, guard: SignalGuard, env: Mapping[str, str], context: Context
+) -> int:
     from ci_gate.commands.run import run_run
 
-    start = resolve(StartSettings(test_id=parse_test_id(args.test_id)), args, os.environ)
-    settings = resolve_wait(args, os.environ, None)
+    start = resolve(StartSettings(test_id=parse_test_id(args.test_id)), args, env)
+    settings = resolve_wait(args, env, None)
     return run_run(
         start,
-        resolve(RunSettings(), args, os.environ),
+        resolve(RunSettings(), args, env),
         settings,
-        resolve_api(args, os.environ),
+        resolve_api(args, env),
         guard,
+        context=context,
     )
 
 
-def handle_start(args: argparse.Namespace, guard: SignalGuard) -> int:
+def handle_start(
+    args: argparse.Namespace, guard: SignalGuard, env: Mapping[str, str], context: Context
+) -> int:
     from ci_gate.commands.start import run_start
 
-    start = resolve(StartSettings(test_id=parse_test_id(args.test_id)), args, os.environ)
-    command = resolve(StartCommandSettings(), args, os.environ)
+    start = resolve(StartSettings(test_id=parse_test_id(args.test_id)), args, env)
+    command = resolve(StartCommandSettings(), args, env)
     # gate.env goes where the wait after it will write its reports: only that is read of
     # the wait's settings (a CI_GATE_TREND meant for the wait is not `start`'s business)
-    report_dir = resolve(WaitSettings(), None, os.environ, only={"report_dir"}).report_dir
-    return run_start(start, command, resolve_api(args, os.environ), guard, report_dir=report_dir)
+    report_dir = resolve(WaitSettings(), None, env, only={"report_dir"}).report_dir
+    api = resolve_api(args, env)
+    return run_start(start, command, api, guard, report_dir=report_dir, context=context)
 
 
-def handle_stop(args: argparse.Namespace, guard: SignalGuard) -> int:
+def handle_stop(
+    args: argparse.Namespace, guard: SignalGuard, env: Mapping[str, str], context: Context
+) -> int:
     from ci_gate.commands.stop import run_stop
 
     master_ids = parse_master_ids(args.master_ids)
-    settings = resolve(StopSettings(), args, os.environ)
-    return run_stop(master_ids, settings, resolve_api(args, os.environ), guard)
+    settings = resolve(StopSettings(), args, env)
+    return run_stop(master_ids, settings, resolve_api(args, env), guard)
 
 
-def handle_demo(args: argparse.Namespace, guard: SignalGuard) -> int:
+def handle_demo(
+    args: argparse.Namespace, guard: SignalGuard, env: Mapping[str, str], context: Context
+) -> int:
     from ci_gate.commands.demo import list_scenarios, run_demo
 
     if args.list:
@@ -73,10 +87,13 @@ def handle_demo(args: argparse.Namespace, guard: SignalGuard) -> int:
         guard,
         criteria=args.criteria,
         public_report=args.public_report,
+        context=context,
     )
 
 
-def handle_simulate(args: argparse.Namespace, guard: SignalGuard) -> int:
+def handle_simulate(
+    args: argparse.Namespace, guard: SignalGuard, env: Mapping[str, str], context: Context
+) -> int:
     from ci_gate.commands.simulate import run_simulate
 
     latency = 0.0 if args.latency.strip() == "0" else parse_seconds(args.latency, "--latency")

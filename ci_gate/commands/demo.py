@@ -11,6 +11,7 @@ import sys
 from ci_gate.commands.run import run_run
 from ci_gate.commands.simulate import scenario_named
 from ci_gate.commands.wait import run_wait
+from ci_gate.config.context import OUTSIDE_CI, Context
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.config.options import parse_option
@@ -58,6 +59,7 @@ def run_demo(
     *,
     criteria: str = "on",
     public_report: bool = False,
+    context: Context = OUTSIDE_CI,
 ) -> int:
     scenario = scenario_named(scenario_name)  # a built-in name or a file, as `simulate`
     settings = WaitSettings(
@@ -94,8 +96,8 @@ def run_demo(
         if scenario.tests:  # a scenario of tests to start: the whole `ci-gate run` flow
             test_id = next(iter(scenario.tests))
             start = StartSettings(test_id=test_id, multi_test=scenario.tests[test_id].multi)
-            return run_run(start, RunSettings(), settings, api, guard)
-        return run_wait(settings, api, guard)
+            return run_run(start, RunSettings(), settings, api, guard, context=context)
+        return run_wait(settings, api, guard, context=context)
     finally:
         server.shutdown()
         server.server_close()

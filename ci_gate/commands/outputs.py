@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from ci_gate import ci
 from ci_gate.ci.azure import output_variable
 from ci_gate.ci.github import write_outputs
+from ci_gate.config.ci_env import AzureCi, Ci, GitHubCi, GitLabCi
 from ci_gate.errors import UsageError
 from ci_gate.files import check_appendable
 from ci_gate.report.atomic import SET_NAMES, remove_set, write_file
@@ -37,7 +37,7 @@ def prepare_report_dir(report_dir: Path) -> None:
         ) from None
 
 
-def prepare_outputs(report_dir: Path, env: Mapping[str, str]) -> None:
+def prepare_outputs(report_dir: Path, ci: Ci) -> None:
     """Every path the gate will write, proved before the first request (exit 2 naming
     it): the report folder, each report file's own path (a folder named junit.xml),
     gate.env inside GitLab, $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY inside GitHub (opened
@@ -47,28 +47,31 @@ def prepare_outputs(report_dir: Path, env: Mapping[str, str]) -> None:
         path = report_dir / name
         if path.is_dir() and not path.is_symlink():
             raise UsageError(f"{str(path)!r} ({name}) cannot be written: it is a folder")
-    platform = ci.detect(env)
-    if platform == "gitlab":
+    if isinstance(ci, GitLabCi):
         dotenv = report_dir / DOTENV_NAME
         if dotenv.exists() and not os.access(dotenv, os.W_OK):
             raise UsageError(f"{str(dotenv)!r} (gate.env) cannot be written")
-    if platform == "github":
-        for variable in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-            if env.get(variable):
-                _check_ci_file(variable, env[variable])
+    if isinstance(ci, GitHubCi):
+        for variable, ci_file in (
+            ("GITHUB_OUTPUT", ci.output),
+            ("GITHUB_STEP_SUMMARY", ci.step_summary),
+        ):
+            if ci_file is not None:
+                _check_ci_file(variable, ci_file)
 
 
-def _check_ci_file(variable: str, path: str) -> None:
+def _check_ci_file(variable: str, path: Path) -> None:
     try:
         check_appendable(path)
     except OSError as error:
         raise UsageError(
-            f"${variable} {path!r} cannot be opened ({error.strerror or error})"
+            f"${variable} {str(path)!r} cannot be opened ({error.strerror or error})"
         ) from None
 
 
-def wants_dotenv(env: Mapping[str, str]) -> bool:
-    return ci.detect(env) == "gitlab"
+def wants_dotenv(ci: Ci) -> bool:
+    """GitLab's dotenv report (gate.env) is part of the set inside GitLab CI only."""
+    return isinstance(ci, GitLabCi)
 
 
 def remove_previous_reports(report_dir: Path, warn: Callable[[str], None]) -> None:
@@ -89,21 +92,20 @@ def why_not_written(error: BaseException) -> str:
 def announce_master(
     master_id: str,
     report_dir: Path,
-    env: Mapping[str, str],
+    ci: Ci,
     warn: Callable[[str], None],
     stream: TextIO,
 ) -> None:
     """Tell the CI system the new master's id at once, so a cancelled job can stop it:
     `$GITHUB_OUTPUT`'s `master-id`, GitLab's gate.env, Azure's `CI_GATE_MASTER_ID` (a
     logging command on `stream`)."""
-    platform = ci.detect(env)
     try:
-        if platform == "azure":
+        if isinstance(ci, AzureCi):
             stream.write(output_variable("CI_GATE_MASTER_ID", master_id) + "\n")
             stream.flush()
-        elif platform == "github" and env.get("GITHUB_OUTPUT"):
-            write_outputs(Path(env["GITHUB_OUTPUT"]), {"master-id": master_id})
-        elif platform == "gitlab":
+        elif isinstance(ci, GitHubCi) and ci.output is not None:
+            write_outputs(ci.output, {"master-id": master_id})
+        elif isinstance(ci, GitLabCi):
             report_dir.mkdir(parents=True, exist_ok=True)
             remove_set(report_dir)  # no file of an earlier run beside the new master id
             write_file(report_dir, DOTENV_NAME, started_dotenv(master_id).encode("ascii"))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TextIO
@@ -23,6 +22,8 @@ from ci_gate.commands.outputs import (
 )
 from ci_gate.commands.start import StartRequest, after_cancel, what_starts, why_start_failed
 from ci_gate.commands.wait import conclude, run_wait
+from ci_gate.config.ci_env import Ci
+from ci_gate.config.context import OUTSIDE_CI, Context
 from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
 from ci_gate.domain.outcome import MasterOutcome
 from ci_gate.errors import ApiError
@@ -47,7 +48,7 @@ def run_run(
     *,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
-    env: Mapping[str, str] | None = None,
+    context: Context = OUTSIDE_CI,
 ) -> int:
     """`ci-gate run`: start, announce the master, write the provenance note, wait.
 
@@ -57,8 +58,8 @@ def run_run(
     """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    env = os.environ if env is None else env
-    prepare_outputs(settings.report_dir, env)
+    ci = context.ci
+    prepare_outputs(settings.report_dir, ci)
     log = ConsoleProgress(stdout).note
     # before the new master is named anywhere: no file of an earlier run beside it
     remove_previous_reports(settings.report_dir, log)
@@ -88,7 +89,7 @@ def run_run(
         )
         if quietly:
             with guard.protected(), contextlib.suppress(Exception):
-                write_reports(outcome, settings.report_dir, dotenv=wants_dotenv(env))
+                write_reports(outcome, settings.report_dir, dotenv=wants_dotenv(ci))
             return outcome.exit_code
         return conclude(
             outcome,
@@ -96,7 +97,7 @@ def run_run(
             guard,
             stdout=stdout,
             stderr=stderr,
-            env=env,
+            ci=ci,
             comment_until=comment_deadline(deadline, STOP_BUDGET) if settings.comment else None,
         ).exit_code
 
@@ -119,7 +120,7 @@ def run_run(
             settings,
             api,
             ended_before_waiting,
-            lambda master_id: announce_master(master_id, settings.report_dir, env, log, stdout),
+            lambda master_id: announce_master(master_id, settings.report_dir, ci, log, stdout),
             log,
         )
     except ApiError as error:
@@ -132,11 +133,11 @@ def run_run(
         request.close()
     # from here a signal is recorded, and the wait acts on it at once: the reports, and
     # with --stop-on-cancel the stop of what was started
-    announce_master(master_id, settings.report_dir, env, log, stdout)
+    announce_master(master_id, settings.report_dir, ci, log, stdout)
     if not run.no_note and guard.received is None:
         with contextlib.suppress(Cancelled), guard.interruptible():
             notes += _set_note(
-                master_id, api, log, env, min(deadline, time.monotonic() + NOTE_BUDGET)
+                master_id, api, log, ci, min(deadline, time.monotonic() + NOTE_BUDGET)
             )
     left = max(deadline - time.monotonic(), 0.001)  # the wait still takes its last look
     return run_wait(
@@ -145,7 +146,7 @@ def run_run(
         guard,
         stdout=stdout,
         stderr=stderr,
-        env=env,
+        context=context,
         notes={master_id: notes},
     )
 
@@ -224,11 +225,11 @@ def _set_note(
     master_id: str,
     api: ApiSettings,
     log: Callable[[str], None],
-    env: Mapping[str, str],
+    ci: Ci,
     deadline: float,
 ) -> list[str]:
     """Write the CI provenance into the master's note; a failure is only a note."""
-    note = provenance_note(env)
+    note = provenance_note(ci)
     client = BlazeMeterClient.from_settings(api, on_retry=log)
     try:
         client.set_note(master_id, note, deadline=deadline)

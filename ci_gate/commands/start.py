@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import concurrent.futures
-import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from ci_gate.blazemeter.api import BlazeMeterClient, start_may_have_happened
 from ci_gate.blazemeter.start_attempts import StartAttempts
 from ci_gate.commands.outputs import announce_master, prepare_outputs
+from ci_gate.config.context import OUTSIDE_CI, Context
 from ci_gate.config.settings import ApiSettings, StartCommandSettings, StartSettings
 from ci_gate.errors import EXIT_PASSED, ApiError, DeadlineError, StartMayHaveHappenedError
 from ci_gate.formatting import format_duration
@@ -147,13 +147,12 @@ def run_start(
     report_dir: Path,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
-    env: Mapping[str, str] | None = None,
+    context: Context = OUTSIDE_CI,
 ) -> int:
     """`ci-gate start`: only the master id on stdout, everything else on stderr; bounded
     by `--timeout` (exit 3 when it passes) and interruptible."""
     stdout = stdout or sys.stdout
-    env = os.environ if env is None else env
-    prepare_outputs(report_dir, env)
+    prepare_outputs(report_dir, context.ci)
     stderr = stderr or sys.stderr
     log = ConsoleProgress(stderr).note
     deadline = time.monotonic() + command.timeout
@@ -169,7 +168,7 @@ def run_start(
     stdout.write(master_id + "\n")
     stdout.flush()
     # stdout is only the id (`MASTER_ID=$(ci-gate start ...)`): Azure's command goes to stderr
-    announce_master(master_id, report_dir, env, log, stderr)
+    announce_master(master_id, report_dir, context.ci, log, stderr)
     if guard.received is not None:  # the run started; say so, then end as cancelled
         return cancelled_exit_code(guard.received)
     return EXIT_PASSED

@@ -5,7 +5,6 @@ outcome to the CI adapters and print the closing lines; returns the exit code.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -13,12 +12,14 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from ci_gate import ci
 from ci_gate.blazemeter.api import BlazeMeterClient
+from ci_gate.ci import publish
 from ci_gate.ci.comment import comment_body, comment_deadline, post_comment
 from ci_gate.ci.target import find_target
 from ci_gate.commands.bugs import note_bug
 from ci_gate.commands.outputs import prepare_outputs, wants_dotenv, why_not_written
+from ci_gate.config.ci_env import Ci
+from ci_gate.config.context import OUTSIDE_CI, Context
 from ci_gate.config.settings import ApiSettings, WaitSettings
 from ci_gate.domain.levels import level_name
 from ci_gate.domain.outcome import CommentResult, Outcome, StopsSent
@@ -86,13 +87,12 @@ def run_wait(
     *,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
-    env: Mapping[str, str] | None = None,
+    context: Context = OUTSIDE_CI,
     notes: Mapping[str, list[str]] | None = None,
 ) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    env = os.environ if env is None else env
-    prepare_outputs(settings.report_dir, env)
+    prepare_outputs(settings.report_dir, context.ci)
     progress = ConsoleProgress(stdout)
     announce(settings, api, progress)
     client = BlazeMeterClient.from_settings(
@@ -119,7 +119,7 @@ def run_wait(
             guard,
             stdout=stdout,
             stderr=stderr,
-            env=env,
+            ci=context.ci,
             comment_until=(
                 comment_deadline(waiter.deadline, STOP_BUDGET) if settings.comment else None
             ),
@@ -137,7 +137,7 @@ def conclude(
     *,
     stdout: TextIO,
     stderr: TextIO,
-    env: Mapping[str, str] | None = None,
+    ci: Ci = None,
     comment_until: float | None = None,
     stop: Callable[[], StopsSent] | None = None,
 ) -> Outcome:
@@ -152,11 +152,10 @@ def conclude(
     When the reports cannot be written, the run ends as `error` (the CI system would see
     no reports) but the verdict line and the CI outputs still come, naming the real result.
     """
-    env = os.environ if env is None else env
     while True:
         try:
             with guard.protected():
-                paths = write_reports(outcome, report_dir, dotenv=wants_dotenv(env))
+                paths = write_reports(outcome, report_dir, dotenv=wants_dotenv(ci))
         except Exception as error:  # a full disk, a folder removed, or a rendering bug
             note_bug()
             paths = report_paths(report_dir)
@@ -179,16 +178,16 @@ def conclude(
         markdown = render_markdown(outcome)
     except Exception as error:  # never let the step summary cost the outputs
         markdown = f"# ci-gate: {outcome.verdict}\n\n(summary could not be rendered: {error})\n"
-    ci.publish(outcome, paths, env, stdout, markdown=markdown, warn=warn)
+    publish(outcome, paths, ci, stdout, markdown=markdown, warn=warn)
     if comment_until is not None:
-        outcome = _comment(outcome, markdown, env, guard, comment_until, warn)
+        outcome = _comment(outcome, markdown, ci, guard, comment_until, warn)
         with guard.protected(), contextlib.suppress(Exception):
-            paths = write_reports(outcome, report_dir, dotenv=wants_dotenv(env))
+            paths = write_reports(outcome, report_dir, dotenv=wants_dotenv(ci))
     _closing_lines(outcome, paths, stdout, stderr)
     if stop is not None:
         outcome = _stopped(outcome, stop())
         with guard.protected(), contextlib.suppress(Exception):
-            write_reports(outcome, report_dir, dotenv=wants_dotenv(env))
+            write_reports(outcome, report_dir, dotenv=wants_dotenv(ci))
     return outcome
 
 
@@ -214,7 +213,7 @@ def _stopped(outcome: Outcome, sent: StopsSent) -> Outcome:
 def _comment(
     outcome: Outcome,
     markdown: str,
-    env: Mapping[str, str],
+    ci: Ci,
     guard: SignalGuard,
     until: float,
     warn: Callable[[str], None],
@@ -225,7 +224,7 @@ def _comment(
         result = CommentResult("skipped", "the run was cancelled")
     else:
         try:
-            target = find_target(env)
+            target = find_target(ci)
             if isinstance(target, str):
                 result = CommentResult("skipped", target)
             else:

@@ -55,8 +55,11 @@ def test_azure_pipelines_gets_its_logging_commands_and_nothing_forged(tmp_path: 
     assert [c.area_action for c in log.commands] == [
         *["task.logissue"] * len(HOSTILE_MESSAGES),
         "task.uploadsummary",
-        *["task.setvariable"] * 4,
+        *["task.setvariable"] * 3,
     ]
+    # the exit code is handed on by `cli.main` once the command returns, on stderr (the
+    # agent reads both streams), as on every other path (issue 30 item 2)
+    told = read_log(run.stderr).named("task.setvariable")
     assert log.groups == ["##[group]ci-gate: status timeline", "##[endgroup]"]
     for command in log.named("task.logissue"):
         assert command.properties == {"type": "error"}
@@ -64,14 +67,15 @@ def test_azure_pipelines_gets_its_logging_commands_and_nothing_forged(tmp_path: 
     (upload,) = log.named("task.uploadsummary")
     assert upload.message == str(report / "summary.md")
     assert Path(upload.message).read_text() == run.markdown
-    variables = {c.properties["variable"]: c.message for c in log.named("task.setvariable")}
+    set_ = [*log.named("task.setvariable"), *told]
+    variables = {c.properties["variable"]: c.message for c in set_}
     assert variables == {
         "CI_GATE_VERDICT": "failed",
         "CI_GATE_EXIT_CODE": "1",
         "CI_GATE_MASTER_ID": "10000001",
         "CI_GATE_REPORT_URL": run.summary["masters"][0]["report_url"],
     }
-    assert all(c.properties["isoutput"] == "true" for c in log.named("task.setvariable"))
+    assert all(c.properties["isoutput"] == "true" for c in set_)
     assert SECRET not in run.stdout + run.stderr
     # --comment asked where comments are not implemented: one clear warning, not silence
     assert (
@@ -142,7 +146,8 @@ def test_run_hands_the_master_id_on_at_once_and_notes_the_azure_build(tmp_path: 
 
 def test_start_keeps_stdout_the_id_and_sets_the_variable_on_stderr(tmp_path: Path) -> None:
     """`MASTER_ID=$(ci-gate start ...)` still captures only the id; the agent reads the
-    logging command from stderr (Bash@3 sends a script's stderr to the log as stdout)."""
+    logging commands from stderr (Bash@3 sends a script's stderr to the log as stdout):
+    the master id at once, the exit code as on every path once the command returns."""
     with simulator(_long_run(tmp_path)) as sim:
         run = run_gate(
             ["start", TEST_ID, "--api-url", sim.url],
@@ -154,7 +159,8 @@ def test_start_keeps_stdout_the_id_and_sets_the_variable_on_stderr(tmp_path: Pat
     assert run.stdout == f"{master_id}\n" and master_id.isdigit()
     log = read_log(run.stderr)
     assert [(c.area_action, c.properties, c.message) for c in log.commands] == [
-        ("task.setvariable", {"variable": "CI_GATE_MASTER_ID", "isoutput": "true"}, master_id)
+        ("task.setvariable", {"variable": "CI_GATE_MASTER_ID", "isoutput": "true"}, master_id),
+        ("task.setvariable", {"variable": "CI_GATE_EXIT_CODE", "isoutput": "true"}, "0"),
     ]
 
 

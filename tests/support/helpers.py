@@ -526,8 +526,10 @@ def parse_github_outputs(text: str) -> dict[str, str]:
 
 
 def publish_to_github(outcome: Outcome, paths: Any, folder: Path) -> tuple[str, Path, Path]:
-    """Run the GitHub adapter as inside Actions: (log text, $GITHUB_OUTPUT, step summary)."""
-    from ci_gate.ci import publish
+    """Run the GitHub adapter as inside Actions: (log text, $GITHUB_OUTPUT, step summary),
+    with the exit code `cli.main` hands on after it (`ci.tell_exit_code`)."""
+    from ci_gate.ci import publish, tell_exit_code
+    from ci_gate.config.ci_env import detect_ci
 
     output_file, summary_file = folder / "gh-output", folder / "gh-summary"
     stream = io.StringIO()
@@ -536,7 +538,9 @@ def publish_to_github(outcome: Outcome, paths: Any, folder: Path) -> tuple[str, 
         "GITHUB_OUTPUT": str(output_file),
         "GITHUB_STEP_SUMMARY": str(summary_file),
     }
-    publish(outcome, paths, env, stream)
+    ci = detect_ci(env)
+    publish(outcome, paths, ci, stream)
+    tell_exit_code(ci, outcome.exit_code, stream)
     return stream.getvalue(), output_file, summary_file
 
 

@@ -74,13 +74,13 @@ def test_the_simulators_contract_forbids_every_layer_of_the_gate_above_domain() 
 
 
 def test_only_ci_detect_names_the_variables_that_tell_the_ci() -> None:
-    """One function recognises GitHub, GitLab and Azure; Jenkins is told apart only for
-    the provenance note."""
+    """One function recognises GitHub, GitLab, Azure and (for the provenance note only)
+    Jenkins: `config.ci_env.detect_ci`."""
     owners = {
-        "GITHUB_ACTIONS": {"ci/__init__.py"},
-        "GITLAB_CI": {"ci/__init__.py"},
-        "TF_BUILD": {"ci/__init__.py"},
-        "JENKINS_URL": {"ci/provenance.py"},
+        "GITHUB_ACTIONS": {"config/ci_env.py"},
+        "GITLAB_CI": {"config/ci_env.py"},
+        "TF_BUILD": {"config/ci_env.py"},
+        "JENKINS_URL": {"config/ci_env.py"},
     }
     for variable, expected in owners.items():
         naming = {
@@ -89,9 +89,85 @@ def test_only_ci_detect_names_the_variables_that_tell_the_ci() -> None:
             if f'"{variable}"' in path.read_text()
         }
         assert naming == expected, variable
-    assert "(Jenkins only by name: `provenance.py` tells its build from `JENKINS_URL`" in (
+    assert "(Jenkins only by name: `config.ci_env` tells its build from `JENKINS_URL`" in (
         ARCHITECTURE
     )
+
+
+def _calls(path: Path, name: str) -> int:
+    """How many calls of a function named `name` (bare or as an attribute) `path` makes."""
+    count = 0
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call):
+            called = node.func
+            if (isinstance(called, ast.Name) and called.id == name) or (
+                isinstance(called, ast.Attribute) and called.attr == name
+            ):
+                count += 1
+    return count
+
+
+def test_the_ci_is_detected_once_per_process_where_the_context_is_built() -> None:
+    """ "The CI is detected once": `detect_ci` is called only by `resolve_context`, and
+    that only by `cli.main`, once (issue 30 item 1)."""
+    for name, caller in (("detect_ci", "config/context.py"), ("resolve_context", "cli/main.py")):
+        calling = {
+            str(path.relative_to(PACKAGE)): _calls(path, name)
+            for path in PACKAGE.rglob("*.py")
+            if _calls(path, name)
+        }
+        assert calling == {caller: 1}, name
+    assert "`cli.main` reads the environment once" in ARCHITECTURE
+
+
+#: Where the environment may be read: the command line, and the config that resolves it.
+READS_THE_ENVIRONMENT = ("cli", "config")
+
+
+def _environment_reads(path: Path) -> list[str]:
+    """Each read of the process environment in `path`: `os.environ`, `os.getenv`,
+    `os.environb`, and the same names imported from `os`; and each parameter named `env`
+    (a raw mapping of variables handed down)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+            and node.attr in ("environ", "environb", "getenv", "getenvb")
+        ):
+            found.append(f"line {node.lineno}: os.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            names = {alias.name for alias in node.names}
+            found += [
+                f"line {node.lineno}: from os import {name}"
+                for name in names & {"environ", "environb", "getenv", "getenvb"}
+            ]
+        elif isinstance(node, ast.arg) and node.arg == "env":
+            found.append(f"line {node.lineno}: a parameter named env")
+    return found
+
+
+def test_nothing_below_cli_and_config_reads_the_environment() -> None:
+    """ "Below `cli/` and `config/`, nothing reads `os.environ`" nor is handed a raw
+    mapping of the environment: they receive the context `cli.main` built (issue 30 item
+    1). The simulator, a separate program, reads none either."""
+    reads = {
+        str(path.relative_to(PACKAGE)): found
+        for path in PACKAGE.rglob("*.py")
+        if path.relative_to(PACKAGE).parts[0] not in READS_THE_ENVIRONMENT
+        and (found := _environment_reads(path))
+    }
+    assert reads == {}
+
+
+def test_the_environment_check_sees_every_way_of_reading_it(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import os\nfrom os import getenv, path\n"
+        "def f(env):\n    return os.environ.get('X') or os.getenv('Y') or getenv('Z')\n"
+    )
+    assert len(_environment_reads(sample)) == 4
 
 
 def _chooses_a_verdict(path: Path) -> bool:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import pytest
 
 from ci_gate.ci.target import find_target
+from ci_gate.config.ci_env import detect_ci
 from ci_gate.config.credentials import resolve_credentials
 from ci_gate.errors import UsageError
 from ci_gate.files import (
@@ -113,7 +114,10 @@ def test_an_event_file_that_is_a_fifo_names_no_pull_request(fifo: Path) -> None:
         "GITHUB_TOKEN": "t",
         "GITHUB_REPOSITORY": "acme/shop",
     }
-    assert _within(5, lambda: find_target(env), fifo) == "the event file names no pull request"
+    assert (
+        _within(5, lambda: find_target(detect_ci(env)), fifo)
+        == "the event file names no pull request"
+    )
 
 
 def test_a_recording_to_replay_that_is_a_fifo_is_a_scenario_error(

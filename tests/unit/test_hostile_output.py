@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from ci_gate import text
 from ci_gate.commands.wait import run_wait
+from ci_gate.config.context import resolve_context
 from ci_gate.config.credentials import resolve_credentials
 from ci_gate.config.settings import ApiSettings, HttpSettings, WaitSettings
 from ci_gate.signals import SignalGuard
@@ -109,7 +110,9 @@ def _run(folder: Path, env: dict[str, str], status: str, message: str, level: st
             f"{API}/masters/7/reports/default/summary",
             json={"result": {"summary": [{message: 1, "tp90": 480}]}},
         )
-        run_wait(wait, api, SignalGuard(), stdout=stdout, stderr=stderr, env=env)
+        run_wait(
+            wait, api, SignalGuard(), stdout=stdout, stderr=stderr, context=resolve_context(env)
+        )
     return stdout.getvalue() + "\n" + stderr.getvalue()
 
 

@@ -17,6 +17,7 @@ from junitparser import Failure, JUnitXml
 from ci_gate.blazemeter.answers import parse_status
 from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.ci import publish
+from ci_gate.config.ci_env import detect_ci
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import HttpSettings
 from ci_gate.domain.run import MasterStatus
@@ -164,7 +165,7 @@ def test_any_event_text_gives_valid_inert_reports(
     assert parse_github_outputs(output_file.read_text())["verdict"] == "failed"
     # GitLab: a dotenv of plain keys and single-line values, far below 5 KB
     write_reports(outcome, folder, dotenv=True)
-    publish(outcome, paths, {"GITLAB_CI": "true"}, io.StringIO())
+    publish(outcome, paths, detect_ci({"GITLAB_CI": "true"}), io.StringIO())
     dotenv = (folder / "gate.env").read_text()
     assert len(dotenv.encode()) < 5 * 1024
     assert all(re.fullmatch(r"[A-Z_]+=[a-z0-9]+", line) for line in dotenv.splitlines())

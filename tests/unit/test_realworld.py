@@ -78,7 +78,7 @@ def _wait(folder: Path, answers: list[bytes], level: str = "ERROR") -> tuple[int
         )
         mock.get(re.compile(f"{API}/masters/1/reports/.*"), status_code=404)
         mock_live_data(mock, API)
-        code = run_wait(wait, api, SignalGuard(), stdout=stdout, stderr=stderr, env={})
+        code = run_wait(wait, api, SignalGuard(), stdout=stdout, stderr=stderr)
     return code, stdout.getvalue(), stderr.getvalue()
 
 

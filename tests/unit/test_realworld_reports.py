@@ -69,7 +69,7 @@ def _wait(
         master_ids=(master,), timeout=5, interval=0.05, report_dir=folder, **plan
     )
     stdout, stderr = io.StringIO(), io.StringIO()
-    run_wait(settings, _api(), SignalGuard(), stdout=stdout, stderr=stderr, env={})
+    run_wait(settings, _api(), SignalGuard(), stdout=stdout, stderr=stderr)
     assert_no_traceback(stdout.getvalue(), stderr.getvalue())
     assert_valid_junit((folder / "junit.xml").read_bytes())
     summary: dict[str, Any] = json.loads((folder / "summary.json").read_text())
@@ -218,7 +218,6 @@ def test_realworld_start_and_note_answers_carry_a_run(
             SignalGuard(),
             stdout=stdout,
             stderr=stderr,
-            env={},
         )
     assert_no_traceback(stdout.getvalue(), stderr.getvalue())
     assert code == 0, stderr.getvalue()

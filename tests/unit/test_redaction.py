@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from ci_gate import text
 from ci_gate.ci import azure, github
 from ci_gate.cli.streams import SteadyStream
+from ci_gate.config.context import resolve_context
 from ci_gate.report import atomic
 from ci_gate.report.formats import COMMIT_MARK
 
@@ -270,7 +271,14 @@ def test_the_real_wait_shows_no_run_of_a_generated_secret_anywhere(
         mock_live_data(mock, api_url)
         mock.post(f"{api_url}/masters/7/public-token", json={"result": {"publicToken": secret}})
         mock.get(f"{api_url}/masters/7", json={"result": {"reportStatus": "fail"}})
-        run_wait(wait, api, SignalGuard(), stdout=stream, stderr=stream, env=env)  # type: ignore[arg-type]
+        run_wait(
+            wait,
+            api,
+            SignalGuard(),
+            stdout=stream,  # type: ignore[arg-type]
+            stderr=stream,  # type: ignore[arg-type]
+            context=resolve_context(env),
+        )
     stream.flush()
     outputs = {"console": console.getvalue()}
     outputs["$GITHUB_OUTPUT"] = (folder / "gh-output").read_text("utf-8")

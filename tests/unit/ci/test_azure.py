@@ -10,11 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ci_gate.ci import detect, publish
+from ci_gate.ci import publish, tell_exit_code
 from ci_gate.ci.azure import escape_data, escape_property, logging_command
 from ci_gate.ci.issues import MAX_ISSUES
 from ci_gate.ci.target import find_target
-from ci_gate.report import write_reports
+from ci_gate.config.ci_env import detect_ci
+from ci_gate.domain.outcome import Outcome
+from ci_gate.report import ReportPaths, write_reports
 from tests.support.azure_log import GrammarError, read_command, read_log
 from tests.support.helpers import event, make_outcome, master_outcome
 
@@ -30,14 +32,6 @@ SHOWN = {
 }
 HOSTILE = list(SHOWN)
 ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=80)
-
-
-def test_detect_azure_pipelines() -> None:
-    assert detect({"TF_BUILD": "True"}) == "azure"
-    assert detect({"TF_BUILD": "true"}) == "azure"
-    assert detect({"TF_BUILD": "False"}) is None
-    assert detect({"TF_BUILD": ""}) is None
-    assert detect({"BUILD_BUILDID": "7"}) is None
 
 
 def test_the_documented_escapes() -> None:
@@ -79,12 +73,22 @@ def test_the_reader_refuses_what_the_grammar_does_not_allow() -> None:
             read_log(line)
 
 
+AZURE = detect_ci({"TF_BUILD": "True"})
+
+
+def _log(outcome: Outcome, paths: ReportPaths, stream: io.StringIO) -> None:
+    """What the agent reads of a run (stdout and stderr alike): the adapter's commands,
+    then the exit code `cli.main` hands on once the command returns."""
+    publish(outcome, paths, AZURE, stream)
+    tell_exit_code(AZURE, outcome.exit_code, stream)
+
+
 def _published(tmp_path: Path, *messages: str) -> tuple[str, Path]:
     events = tuple(event(message=text) for text in messages)
     outcome = make_outcome(master_outcome("failed", events, report_url="https://r.test/1"))
     paths = write_reports(outcome, tmp_path / "report")
     stream = io.StringIO()
-    publish(outcome, paths, {"TF_BUILD": "True"}, stream)
+    _log(outcome, paths, stream)
     return stream.getvalue(), paths.summary_md
 
 
@@ -136,11 +140,11 @@ def test_a_passing_run_sets_the_variables_and_flags_nothing(tmp_path: Path) -> N
     outcome = make_outcome(master_outcome("passed"))
     paths = write_reports(outcome, tmp_path / "report")
     stream = io.StringIO()
-    publish(outcome, paths, {"TF_BUILD": "True"}, stream)
+    _log(outcome, paths, stream)
     log = read_log(stream.getvalue())
     assert [c.area_action for c in log.commands] == ["task.uploadsummary"] + [
         "task.setvariable"
-    ] * 3  # no report link known: no CI_GATE_REPORT_URL
+    ] * 3  # no report link known: no CI_GATE_REPORT_URL (the last is the exit code)
     assert log.named("task.setvariable")[0].message == "passed"
 
 
@@ -150,7 +154,7 @@ def test_no_summary_file_no_upload(tmp_path: Path) -> None:
     paths = write_reports(outcome, tmp_path / "report")
     paths.summary_md.unlink()
     stream = io.StringIO()
-    publish(outcome, paths, {"TF_BUILD": "True"}, stream)
+    _log(outcome, paths, stream)
     log = read_log(stream.getvalue())
     assert not log.named("task.uploadsummary")
     assert log.named("task.logissue")[0].message.endswith("could not write the reports")
@@ -160,13 +164,13 @@ def test_a_review_comment_under_azure_is_said_to_be_unsupported() -> None:
     """--comment in Azure Pipelines: one clear reason (pull-request comments on Azure Repos
     are not implemented), found through the one CI detection, never a GitHub or GitLab
     target read from stray variables."""
-    why = find_target({"TF_BUILD": "True", "BUILD_REASON": "PullRequest"})
+    why = find_target(detect_ci({"TF_BUILD": "True", "BUILD_REASON": "PullRequest"}))
     assert why == (
         "review comments are not supported in Azure Pipelines: ci-gate does not comment on "
         "Azure Repos pull requests (summary.md is on the run's summary page)"
     )
     # the detection decides, as it does for the outputs: GitLab's variables win over Azure's
-    assert "merge-request" in str(find_target({"TF_BUILD": "True", "GITLAB_CI": "true"}))
+    assert "merge-request" in str(find_target(detect_ci({"TF_BUILD": "True", "GITLAB_CI": "true"})))
 
 
 def test_an_error_that_names_its_master_is_not_prefixed_again(tmp_path: Path) -> None:
@@ -177,6 +181,6 @@ def test_an_error_that_names_its_master_is_not_prefixed_again(tmp_path: Path) ->
     )
     paths = write_reports(outcome, tmp_path / "report")
     stream = io.StringIO()
-    publish(outcome, paths, {"TF_BUILD": "True"}, stream)
+    _log(outcome, paths, stream)
     (issue,) = read_log(stream.getvalue()).named("task.logissue")
     assert issue.message == "ci-gate: master 4242: master not found"

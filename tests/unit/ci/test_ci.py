@@ -6,7 +6,7 @@ import io
 import json
 from pathlib import Path
 
-from ci_gate.ci import detect, publish
+from ci_gate.ci import publish, tell_exit_code
 from ci_gate.ci.github import (
     MAX_ANNOTATIONS,
     STEP_SUMMARY_LIMIT,
@@ -15,6 +15,7 @@ from ci_gate.ci.github import (
     write_outputs,
     write_step_summary,
 )
+from ci_gate.config.ci_env import detect_ci
 from ci_gate.report import write_reports
 from tests.support.helpers import (
     event,
@@ -35,15 +36,6 @@ FORGERIES = [
 
 def _commands(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("::")]
-
-
-def test_detect() -> None:
-    assert detect({"GITHUB_ACTIONS": "true"}) == "github"
-    assert detect({"GITLAB_CI": "true"}) == "gitlab"
-    # only GITLAB_CI=true counts: emulators that set it false are not GitLab
-    assert detect({"GITLAB_CI": "false", "CI_JOB_ID": "7", "CI_API_V4_URL": "x"}) is None
-    assert detect({"GITLAB_CI": "false"}) is None
-    assert detect({"JENKINS_URL": "x"}) is None
 
 
 def test_escape_data() -> None:
@@ -97,7 +89,7 @@ def test_gitlab_dotenv_and_section(tmp_path: Path) -> None:
     outcome = make_outcome(master_outcome("failed", (event(message="x\nCI_GATE_VERDICT=passed"),)))
     paths = write_reports(outcome, tmp_path, dotenv=True)
     stream = io.StringIO()
-    publish(outcome, paths, {"GITLAB_CI": "true"}, stream)
+    publish(outcome, paths, detect_ci({"GITLAB_CI": "true"}), stream)
     report_id = json.loads(paths.summary_json.read_text())["report_id"]
     assert (tmp_path / "gate.env").read_text() == (
         f"CI_GATE_VERDICT=failed\nCI_GATE_EXIT_CODE=1\nCI_GATE_REPORT_ID={report_id}\n"
@@ -110,5 +102,34 @@ def test_no_ci_means_plain_output(tmp_path: Path) -> None:
     outcome = make_outcome(master_outcome())
     paths = write_reports(outcome, tmp_path)
     stream = io.StringIO()
-    publish(outcome, paths, {}, stream)
+    for outside in ({}, {"JENKINS_URL": "x"}):  # Jenkins too: known for the note only
+        publish(outcome, paths, detect_ci(outside), stream)
+        tell_exit_code(detect_ci(outside), outcome.exit_code, stream)
     assert stream.getvalue() == "" and not (tmp_path / "gate.env").exists()
+
+
+def test_the_step_outputs_leave_the_exit_code_to_its_one_writer(tmp_path: Path) -> None:
+    """`publish` writes every output but `exit-code`; `tell_exit_code` (which `cli.main`
+    calls on every path) writes that one, whatever path wrote the rest (issue 30 item 2)."""
+    outcome = make_outcome(master_outcome("failed"))
+    paths = write_reports(outcome, tmp_path / "r")
+    output_file = tmp_path / "gh-output"
+    ci = detect_ci({"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(output_file)})
+    publish(outcome, paths, ci, io.StringIO())
+    assert "exit-code" not in parse_github_outputs(output_file.read_text())
+    tell_exit_code(ci, 130, io.StringIO())
+    assert parse_github_outputs(output_file.read_text())["exit-code"] == "130"
+
+
+def test_no_github_output_file_no_exit_code_and_no_error() -> None:
+    stream = io.StringIO()
+    tell_exit_code(detect_ci({"GITHUB_ACTIONS": "true"}), 2, stream)
+    assert stream.getvalue() == ""
+
+
+def test_an_exit_code_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    tell_exit_code(detect_ci({"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(folder)}), 2, stream)
+    assert stream.getvalue().startswith("ci-gate: could not write the GitHub output: ")

@@ -20,6 +20,7 @@ from ci_gate.ci.comment import (
     post_comment,
 )
 from ci_gate.ci.target import find_target, marker_for
+from ci_gate.config.ci_env import detect_ci
 from ci_gate.domain.outcome import CommentResult
 from ci_gate.report.summary import render_markdown
 from tests.support.fake_platforms import fake_platform
@@ -61,7 +62,7 @@ def _gitlab_env(api: str, **extra: str) -> dict[str, str]:
 
 
 def _post(env: dict[str, str], markdown: str = "# ci-gate: ✅ passed\n") -> CommentResult:
-    target = find_target(env)
+    target = find_target(detect_ci(env))
     assert not isinstance(target, str), target
     return post_comment(
         target, comment_body(markdown, target.marker, target.job_url), time.monotonic() + 10
@@ -90,12 +91,15 @@ def _post(env: dict[str, str], markdown: str = "# ci-gate: ✅ passed\n") -> Com
 def test_outside_a_review_or_without_a_token_there_is_one_reason(
     env: dict[str, str], why: str
 ) -> None:
-    assert find_target(env) == why
+    assert find_target(detect_ci(env)) == why
 
 
 def test_github_without_a_token_says_so(tmp_path: Path) -> None:
     env = _github_env(tmp_path, "http://127.0.0.1:1", GITHUB_TOKEN="")
-    assert find_target(env) == "no GITHUB_TOKEN (the action's github-token input) to post with"
+    assert (
+        find_target(detect_ci(env))
+        == "no GITHUB_TOKEN (the action's github-token input) to post with"
+    )
 
 
 def test_the_marker_cannot_end_the_html_comment() -> None:
@@ -170,7 +174,7 @@ def test_a_refused_write_is_a_failed_result_never_raised(
 def test_a_slow_api_is_cut_by_the_budget(tmp_path: Path) -> None:
     with fake_platform("github", TOKEN) as github:
         github.delay = 3
-        target = find_target(_github_env(tmp_path, github.url))
+        target = find_target(detect_ci(_github_env(tmp_path, github.url)))
         assert not isinstance(target, str)
         started = time.monotonic()
         result = post_comment(target, "x", time.monotonic() + 1)
@@ -218,7 +222,9 @@ def test_hostile_server_text_renders_as_text_in_the_body() -> None:
 def test_the_job_link_needs_a_run_id_of_ascii_digits(
     tmp_path: Path, run_id: str, linked: bool
 ) -> None:
-    target = find_target(_github_env(tmp_path, "http://127.0.0.1:9", GITHUB_RUN_ID=run_id))
+    target = find_target(
+        detect_ci(_github_env(tmp_path, "http://127.0.0.1:9", GITHUB_RUN_ID=run_id))
+    )
     assert not isinstance(target, str)
     link = f"https://github.example.test/acme/shop/actions/runs/{run_id}"
     assert target.job_url == (link if linked else None)
@@ -242,7 +248,7 @@ def test_a_planted_comment_with_our_marker_is_left_alone_and_ours_posted_beside_
     with fake_platform(kind, TOKEN) as platform:
         platform.actions_token = actions_token
         thread = 7 if kind == "github" else 5
-        marker = find_target(_env_for(kind, tmp_path, platform.url))
+        marker = find_target(detect_ci(_env_for(kind, tmp_path, platform.url)))
         assert not isinstance(marker, str)
         planted_body = f"{marker.marker}\n# ci-gate: ✅ passed (planted)"
         planted = platform.add(thread, planted_body, user="mallory")
@@ -329,7 +335,7 @@ def test_a_token_that_cannot_travel_in_a_header_is_a_reason_not_a_crash(tmp_path
         _gitlab_env("http://127.0.0.1:9", CI_GATE_GITLAB_TOKEN="glpat-\u2603-x"),
         _gitlab_env("http://127.0.0.1:9", CI_GATE_GITLAB_TOKEN="glpat-a\nX-Evil: 1"),
     ):
-        why = find_target(env)
+        why = find_target(detect_ci(env))
         assert isinstance(why, str) and "cannot travel in an HTTP header" in why, why
         assert "\u2603" not in why
 
@@ -337,7 +343,7 @@ def test_a_token_that_cannot_travel_in_a_header_is_a_reason_not_a_crash(tmp_path
 def test_an_event_file_nested_too_deep_names_no_pull_request(tmp_path: Path) -> None:
     env = _github_env(tmp_path, "http://127.0.0.1:9")
     Path(env["GITHUB_EVENT_PATH"]).write_text("[" * 100_000 + "]" * 100_000)
-    assert find_target(env) == "the event file names no pull request"
+    assert find_target(detect_ci(env)) == "the event file names no pull request"
 
 
 HOSTILE_URL = "https://x) ![p](http://evil.example/p.png) @acme/security"
@@ -359,7 +365,7 @@ def _rendered_footer(body: str) -> tuple[str, str]:
     ],
 )
 def test_the_servers_url_is_one_inert_link_or_none(tmp_path: Path, extra: dict[str, str]) -> None:
-    target = find_target(_github_env(tmp_path, "http://127.0.0.1:9", **extra))
+    target = find_target(detect_ci(_github_env(tmp_path, "http://127.0.0.1:9", **extra)))
     assert not isinstance(target, str)
     html, visible = _rendered_footer(
         comment_body("# ci-gate: ✅ passed\n", "<!-- m -->", target.job_url)
@@ -383,7 +389,7 @@ def test_the_servers_url_is_one_inert_link_or_none(tmp_path: Path, extra: dict[s
     ],
 )
 def test_the_job_url_is_one_inert_link_or_none(tmp_path: Path, job_url: str, linked: bool) -> None:
-    target = find_target(_gitlab_env("http://127.0.0.1:9", CI_JOB_URL=job_url))
+    target = find_target(detect_ci(_gitlab_env("http://127.0.0.1:9", CI_JOB_URL=job_url)))
     assert not isinstance(target, str)
     html, visible = _rendered_footer(
         comment_body("# ci-gate: ✅ passed\n", "<!-- m -->", target.job_url)
@@ -395,7 +401,7 @@ def test_the_job_url_is_one_inert_link_or_none(tmp_path: Path, job_url: str, lin
 
 
 def test_a_plain_job_url_stays_a_plain_link(tmp_path: Path) -> None:
-    target = find_target(_gitlab_env("http://127.0.0.1:9"))
+    target = find_target(detect_ci(_gitlab_env("http://127.0.0.1:9")))
     assert not isinstance(target, str)
     body = comment_body("# x\n", "<!-- m -->", target.job_url)
     assert body.endswith(
@@ -457,7 +463,7 @@ def test_a_gitlab_author_id_of_true_is_not_user_1() -> None:
     was taken for user 1's and PUT as ours."""
     from ci_gate.ci.comment import Identity, _written_by
 
-    target = find_target(_gitlab_env("https://gitlab.example.test"))
+    target = find_target(detect_ci(_gitlab_env("https://gitlab.example.test")))
     assert not isinstance(target, str)
     ours = Identity(login="ci-bot", user_id=1)
     assert _written_by({"author": {"id": 1}}, target, ours)

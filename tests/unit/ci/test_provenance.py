@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from ci_gate import __version__
 from ci_gate.ci.provenance import NOTE_LIMIT, provenance_note
+from ci_gate.config.ci_env import detect_ci
 
 
 def test_github_gitlab_jenkins_and_outside_ci() -> None:
@@ -21,7 +22,7 @@ def test_github_gitlab_jenkins_and_outside_ci() -> None:
         "GITHUB_TOKEN": "ghs_secret",
         "BLAZEMETER_API_KEY_SECRET": "s3cr3t",
     }
-    assert provenance_note(github) == (
+    assert provenance_note(detect_ci(github)) == (
         f"Started by ci-gate {__version__} from GitHub Actions: "
         "https://github.com/acme/shop/actions/runs/77, commit abc123, branch main"
     )
@@ -32,22 +33,24 @@ def test_github_gitlab_jenkins_and_outside_ci() -> None:
         "CI_COMMIT_REF_NAME": "dev",
         "CI_JOB_TOKEN": "glcbt-secret",
     }
-    assert provenance_note(gitlab).endswith("GitLab CI: https://gl/j/1, commit def, branch dev")
+    assert provenance_note(detect_ci(gitlab)).endswith(
+        "GitLab CI: https://gl/j/1, commit def, branch dev"
+    )
     jenkins = {
         "JENKINS_URL": "https://j/",
         "BUILD_URL": "https://j/job/x/5/",
         "GIT_COMMIT": "f00",
         "GIT_BRANCH": "origin/main",
     }
-    assert provenance_note(jenkins).endswith(
+    assert provenance_note(detect_ci(jenkins)).endswith(
         "Jenkins: https://j/job/x/5/, commit f00, branch origin/main"
     )
-    assert provenance_note({}) == f"Started by ci-gate {__version__} (outside CI)"
+    assert provenance_note(detect_ci({})) == f"Started by ci-gate {__version__} (outside CI)"
 
 
 def test_the_note_is_one_bounded_line() -> None:
     hostile = {"GITLAB_CI": "true", "CI_JOB_URL": "x\n::error::y\x1b[2J" + "z" * 2000}
-    note = provenance_note(hostile)
+    note = provenance_note(detect_ci(hostile))
     assert "\n" not in note and "\x1b" not in note
     # no "::" where a line could start (GitHub's rule: after the leading blanks)
     assert not any(piece.startswith("::") for piece in note.split())
@@ -67,7 +70,7 @@ AZURE = {
 
 
 def test_azure_pipelines_names_its_build_commit_and_branch() -> None:
-    assert provenance_note(AZURE) == (
+    assert provenance_note(detect_ci(AZURE)) == (
         f"Started by ci-gate {__version__} from Azure Pipelines: "
         "https://dev.azure.com/acme/Shop/_build/results?buildId=4242, "
         "commit 0123abc, branch feature/cart"
@@ -75,11 +78,11 @@ def test_azure_pipelines_names_its_build_commit_and_branch() -> None:
     # a collection URI without its trailing slash; a branch known only by its short name
     bare = {**AZURE, "SYSTEM_COLLECTIONURI": "https://tfs.acme.test/DefaultCollection"}
     del bare["BUILD_SOURCEBRANCH"]
-    assert provenance_note(bare).endswith(
+    assert provenance_note(detect_ci(bare)).endswith(
         "https://tfs.acme.test/DefaultCollection/Shop/_build/results?buildId=4242, "
         "commit 0123abc, branch cart"
     )
-    assert "azure-secret-token" not in provenance_note(AZURE)
+    assert "azure-secret-token" not in provenance_note(detect_ci(AZURE))
 
 
 @pytest.mark.parametrize(
@@ -102,7 +105,7 @@ def test_azure_pipelines_names_its_build_commit_and_branch() -> None:
 def test_azure_build_links_are_http_urls_escaped_or_none(
     changes: dict[str, str], url: str | None
 ) -> None:
-    note = provenance_note({**AZURE, **changes})
+    note = provenance_note(detect_ci({**AZURE, **changes}))
     assert note.startswith(f"Started by ci-gate {__version__} from Azure Pipelines: ")
     if url is None:
         assert "_build" not in note and "javascript" not in note and "pw@" not in note
@@ -119,17 +122,19 @@ def test_azure_build_links_are_http_urls_escaped_or_none(
     ],
 )
 def test_a_ci_link_that_is_not_http_is_left_out(env: dict[str, str]) -> None:
-    note = provenance_note({**env, "GITHUB_RUN_ID": "1"})
+    note = provenance_note(detect_ci({**env, "GITHUB_RUN_ID": "1"}))
     assert not any(word in note for word in ("javascript", "file:", "data:"))
 
 
 def test_hostile_azure_commit_and_branch_stay_one_inert_line() -> None:
     note = provenance_note(
-        {
-            **AZURE,
-            "BUILD_SOURCEVERSION": "abc\n##vso[task.setvariable variable=X]1",
-            "BUILD_SOURCEBRANCH": "refs/heads/x\r\n##[error]y" + "z" * 2000,
-        }
+        detect_ci(
+            {
+                **AZURE,
+                "BUILD_SOURCEVERSION": "abc\n##vso[task.setvariable variable=X]1",
+                "BUILD_SOURCEBRANCH": "refs/heads/x\r\n##[error]y" + "z" * 2000,
+            }
+        )
     )
     assert "\n" not in note and "\r" not in note and "##vso[" not in note and "##[" not in note
     assert len(note) <= NOTE_LIMIT
@@ -145,7 +150,7 @@ AZURE_VALUES = st.text(st.characters(codec=None, exclude_categories=()), max_siz
 def test_any_azure_variables_make_one_inert_line_with_an_http_link_or_none(
     values: dict[str, str],
 ) -> None:
-    note = provenance_note({"TF_BUILD": "True", **values})
+    note = provenance_note(detect_ci({"TF_BUILD": "True", **values}))
     assert note.startswith(f"Started by ci-gate {__version__} from Azure Pipelines")
     assert len(note) <= NOTE_LIMIT
     assert "\n" not in note and "\r" not in note and "##vso[" not in note.lower()

@@ -310,3 +310,61 @@ def test_a_usage_error_shows_the_users_ipv6_literal_as_typed(
     assert err == (
         "ci-gate: --api-url 'http://[::1' is not an http(s) URL (check the host and the port)\n"
     )
+
+
+def _every_exit_code_output(path: Path) -> list[str]:
+    from tests.support.helpers import parse_github_outputs
+
+    text = path.read_text() if path.exists() else ""
+    blocks = text.split("exit-code<<")[1:]
+    return [parse_github_outputs("exit-code<<" + block)["exit-code"] for block in blocks]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "code"),
+    [("returns", 0), ("a verdict", 1), ("cancelled", 130), ("a bug", 4)],
+)
+def test_every_path_hands_its_exit_code_to_the_ci_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, outcome: str, code: int
+) -> None:
+    """GitHub's `exit-code` output is written by one writer, once, after the command: the
+    process's own code on every path (issue 30 item 2), a command's return as much as a
+    signal or a bug; and a command below `cli` is handed the context, not the env."""
+    from ci_gate.commands import stop
+    from ci_gate.signals import Cancelled
+
+    seen: list[object] = []
+
+    def command(*args: object, **kwargs: object) -> int:
+        seen.extend([*args, *kwargs.values()])
+        if outcome == "cancelled":
+            raise Cancelled(2)
+        if outcome == "a bug":
+            raise ZeroDivisionError("a bug")
+        return code
+
+    output = tmp_path / "gh-output"
+    monkeypatch.setattr(stop, "run_stop", command)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "id")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", "secret")
+    assert cli.main(["stop", "1"]) == code
+    assert _every_exit_code_output(output) == [str(code)]
+    assert not any(isinstance(arg, dict) and "GITHUB_OUTPUT" in arg for arg in seen)
+
+
+@pytest.mark.parametrize("argv", [["wait", "1", "--level", "NOPE"], ["wiat", "1"]])
+def test_a_usage_error_hands_exit_code_2_to_the_ci_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str]
+) -> None:
+    """A bad value (the handler's) and a command line argparse refuses alike."""
+    output = tmp_path / "gh-output"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    try:
+        code = cli.main(argv)
+    except SystemExit as leaving:
+        code = int(str(leaving.code))
+    assert code == 2
+    assert _every_exit_code_output(output) == ["2"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ci_gate.commands.outputs import prepare_outputs
+from ci_gate.config.ci_env import detect_ci
 from ci_gate.errors import UsageError
 from ci_gate.report.atomic import SET_NAMES
 
@@ -20,7 +21,7 @@ def test_a_folder_under_any_report_name_is_a_usage_error_naming_it(
 ) -> None:
     (tmp_path / name).mkdir()
     with pytest.raises(UsageError) as refused:
-        prepare_outputs(tmp_path, platform)
+        prepare_outputs(tmp_path, detect_ci(platform))
     assert str(tmp_path / name) in str(refused.value) and "folder" in str(refused.value)
 
 
@@ -28,10 +29,10 @@ def test_a_link_to_a_folder_is_replaced_not_refused(tmp_path: Path) -> None:
     """The set is written by renames: a symlink under a report name is simply replaced."""
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "junit.xml").symlink_to(tmp_path / "elsewhere")
-    prepare_outputs(tmp_path, {})
+    prepare_outputs(tmp_path, None)
 
 
 def test_files_of_an_earlier_set_are_fine(tmp_path: Path) -> None:
     for name in SET_NAMES:
         (tmp_path / name).write_text("from an earlier run")
-    prepare_outputs(tmp_path, {"GITLAB_CI": "true"})
+    prepare_outputs(tmp_path, detect_ci({"GITLAB_CI": "true"}))

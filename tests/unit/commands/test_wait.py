@@ -12,9 +12,11 @@ from unittest.mock import patch
 import pytest
 
 from ci_gate.blazemeter.api import BlazeMeterClient
+from ci_gate.ci import tell_exit_code
 from ci_gate.commands import wait as wait_command
 from ci_gate.commands.outputs import prepare_report_dir
 from ci_gate.commands.wait import announce, conclude, run_wait
+from ci_gate.config.ci_env import Ci, detect_ci
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.parsers import parse_limit
 from ci_gate.config.settings import ApiSettings, WaitSettings
@@ -87,6 +89,10 @@ def _github_env(folder: Path) -> dict[str, str]:
     }
 
 
+def _github(folder: Path) -> Ci:
+    return detect_ci(_github_env(folder))
+
+
 def test_a_failed_report_write_keeps_the_old_set_whole_and_still_tells_the_verdict(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -108,8 +114,9 @@ def test_a_failed_report_write_keeps_the_old_set_whole_and_still_tells_the_verdi
     stdout, stderr = io.StringIO(), io.StringIO()
     failed = make_outcome(master_outcome("failed", (event(),)))
     code = conclude(
-        failed, reports, SignalGuard(), stdout=stdout, stderr=stderr, env=_github_env(tmp_path)
+        failed, reports, SignalGuard(), stdout=stdout, stderr=stderr, ci=_github(tmp_path)
     ).exit_code
+    tell_exit_code(_github(tmp_path), code)  # as `cli.main` does once the command returns
     assert code == 4
     # the previous set is whole: same files, same bytes, no temporary left behind
     assert {name: (reports / name).read_bytes() for name in os.listdir(reports)} == before
@@ -127,7 +134,7 @@ def test_a_broken_step_summary_path_costs_one_line_not_the_outputs(tmp_path: Pat
     stdout, stderr = io.StringIO(), io.StringIO()
     outcome = make_outcome(master_outcome("failed", (event(),)))
     code = conclude(
-        outcome, tmp_path / "r", SignalGuard(), stdout=stdout, stderr=stderr, env=env
+        outcome, tmp_path / "r", SignalGuard(), stdout=stdout, stderr=stderr, ci=detect_ci(env)
     ).exit_code
     assert code == 1
     assert "ci-gate: could not append to $GITHUB_STEP_SUMMARY (Is a directory)" in stderr.getvalue()
@@ -141,7 +148,12 @@ def test_the_reports_line_names_every_file_written(tmp_path: Path) -> None:
     outcome = make_outcome(master_outcome(kpis={"hits": 12000.0, "avg": 212.4}))
     report = tmp_path / "r"
     conclude(
-        outcome, report, SignalGuard(), stdout=stdout, stderr=stderr, env={"GITLAB_CI": "true"}
+        outcome,
+        report,
+        SignalGuard(),
+        stdout=stdout,
+        stderr=stderr,
+        ci=detect_ci({"GITLAB_CI": "true"}),
     )
     [line] = [line for line in stdout.getvalue().splitlines() if "reports:" in line]
     named = line.split("reports: ", 1)[1].split(", ")
@@ -169,7 +181,7 @@ def test_a_bug_inside_the_wait_ends_as_error_with_reports(tmp_path: Path) -> Non
     api = ApiSettings(credentials=Credentials("id", "secret"))
     stdout, stderr = io.StringIO(), io.StringIO()
     with patch.object(BlazeMeterClient, "from_settings", return_value=BrokenApi()):
-        code = run_wait(settings, api, SignalGuard(), stdout=stdout, stderr=stderr, env={})
+        code = run_wait(settings, api, SignalGuard(), stdout=stdout, stderr=stderr)
     assert code == 4
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert summary["verdict"] == "error"
@@ -248,7 +260,7 @@ def test_any_failure_on_the_comment_path_is_one_warning_and_the_verdicts_code(
         raise bug
 
     monkeypatch.setattr(wait_command, "post_comment", broken)
-    monkeypatch.setattr(wait_command, "find_target", lambda env: _any_target())
+    monkeypatch.setattr(wait_command, "find_target", lambda ci: _any_target())
     stdout, stderr = io.StringIO(), io.StringIO()
     outcome = make_outcome(master_outcome("failed", (event(),)))
     code = conclude(
@@ -257,7 +269,6 @@ def test_any_failure_on_the_comment_path_is_one_warning_and_the_verdicts_code(
         SignalGuard(),
         stdout=stdout,
         stderr=stderr,
-        env={},
         comment_until=1e12,
     ).exit_code
     assert code == 1

@@ -19,8 +19,9 @@ from lxml import etree
 from lxml import html as lxml_html
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from ci_gate.ci import publish
+from ci_gate.ci import publish, tell_exit_code
 from ci_gate.commands.wait import _closing_lines
+from ci_gate.config.ci_env import detect_ci
 from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.domain.findings import (
     BaselineOutcome,
@@ -321,7 +322,8 @@ def test_the_ci_hand_off_and_the_closing_lines_take_any_extreme_values(
         "GITHUB_STEP_SUMMARY": str(folder / "gh-summary"),
     }
     for env in (github, {"GITLAB_CI": "true"}, {"TF_BUILD": "True"}, {}):
-        publish(outcome, paths, env, io.StringIO())
+        publish(outcome, paths, detect_ci(env), io.StringIO())
+        tell_exit_code(detect_ci(env), outcome.exit_code, io.StringIO())  # as `cli.main`
     outputs = parse_github_outputs((folder / "gh-output").read_text())
     assert outputs["exit-code"] == str(outcome.exit_code)
     stdout, stderr = io.StringIO(), io.StringIO()

@@ -39,9 +39,7 @@ def test_a_failing_chart_costs_only_report_html_and_the_exit_code_stays_the_verd
     monkeypatch.setattr(html, "step_chart", _bug)  # a bug deep inside one renderer
     stdout, stderr = io.StringIO(), io.StringIO()
     outcome = make_outcome(master_outcome("passed", kpis={"avg": 1.0}))
-    code = conclude(
-        outcome, tmp_path, SignalGuard(), stdout=stdout, stderr=stderr, env={}
-    ).exit_code
+    code = conclude(outcome, tmp_path, SignalGuard(), stdout=stdout, stderr=stderr).exit_code
     assert code == 0
     names = {path.name for path in tmp_path.iterdir()}
     assert {"junit.xml", "summary.json", "summary.md", "report.html", "metrics.txt"} <= names
