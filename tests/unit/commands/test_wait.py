@@ -304,7 +304,6 @@ def test_the_stops_after_a_cancel_are_added_to_the_concluded_outcome(tmp_path: P
         SignalGuard(),
         stdout=stdout,
         stderr=stderr,
-        env={},
         comment_until=1e12,
         stop=stop,
     )
