@@ -25,10 +25,10 @@ from ci_gate.commands.wait import conclude, run_wait
 from ci_gate.config.ci_env import Ci
 from ci_gate.config.context import OUTSIDE_CI, Context
 from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
-from ci_gate.domain.outcome import MasterOutcome
+from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.errors import ApiError
 from ci_gate.formatting import about_master, format_duration
-from ci_gate.judging.run_outcome import cancelled_while_starting, ended_before_wait
+from ci_gate.judging.run_outcome import run_verdict
 from ci_gate.report import write_reports
 from ci_gate.signals import Cancelled, SignalGuard
 from ci_gate.wait.loop import STOP_BUDGET
@@ -77,15 +77,15 @@ def run_run(
     ) -> int:
         """The report set (and with it the CI outputs and closing lines) of a run that
         never got to its wait; `quietly`: the reports only, before the stop requests."""
-        outcome = ended_before_wait(
-            reason,
+        outcome = Outcome(
+            verdict=run_verdict(masters, signal_number=signal_number, out_of_time=out_of_time),
             threshold=settings.level,
             started_at=started_at,
             finished_at=datetime.now(timezone.utc),
+            masters=masters,
+            reason=reason,
             waited=time.monotonic() - began,
             signal_number=signal_number,
-            out_of_time=out_of_time,
-            masters=masters,
         )
         if quietly:
             with guard.protected(), contextlib.suppress(Exception):
@@ -195,8 +195,14 @@ def _cancelled_while_starting(
         )
     finally:
         client.close()
-    master = cancelled_while_starting(
-        master_id, report_url=report_url(api.url, master_id), stop_action=action, notes=notes
+    master = MasterOutcome(  # never watched: cancelled with the run, as the run's verdict says
+        master_id=master_id,
+        verdict=run_verdict(signal_number=cancelled.signal_number),
+        status=None,
+        progress=None,
+        notes=notes,
+        stop_action=action,
+        report_url=report_url(api.url, master_id),
     )
     return ended(reason, signal_number=cancelled.signal_number, masters=(master,))
 

@@ -1,9 +1,9 @@
 """The run's verdict, chosen in one function (`run_verdict`) that every path takes, and
-the outcomes of the paths that are not a watched wait's end.
+the re-labellings of a concluded run (a late signal, lost reports) that go through it.
 
-`combine.combine_run` gives it at the wait's end; a signal after the wait
+`combine.combine_run` asks it at the wait's end; a signal after the wait
 (`cancelled_late`), reports that could not be written (`reports_lost`), a `run` that never
-got to its wait (`ended_before_wait`) and a signal with no outcome at all
+got to its wait (`commands.run`) and a signal with no outcome at all
 (`cancelled_exit_code`) ask it too, so no other module picks a `Verdict`. It imports
 only the domain: what the run's verdict depends on is the masters' verdicts and these few
 facts, never how they were gathered.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
 
 from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.domain.verdict import Verdict, worst_verdict
@@ -66,49 +65,4 @@ def reports_lost(outcome: Outcome, why: str) -> Outcome:
         outcome,
         verdict=verdict,
         reason=f"{why}; the run itself: {outcome.verdict}: {outcome.reason}",
-    )
-
-
-def ended_before_wait(
-    reason: str,
-    *,
-    threshold: int,
-    started_at: datetime,
-    finished_at: datetime,
-    waited: float,
-    signal_number: int | None = None,
-    out_of_time: bool = False,
-    masters: tuple[MasterOutcome, ...] = (),
-) -> Outcome:
-    """The outcome of a run that never got to its wait (`run`: a baseline that does not
-    exist, a start that failed, ran out of time or was cancelled)."""
-    return Outcome(
-        verdict=run_verdict(masters, signal_number=signal_number, out_of_time=out_of_time),
-        threshold=threshold,
-        started_at=started_at,
-        finished_at=finished_at,
-        masters=masters,
-        reason=reason,
-        waited=waited,
-        signal_number=signal_number,
-    )
-
-
-def cancelled_while_starting(
-    master_id: str,
-    *,
-    report_url: str | None,
-    stop_action: str | None,
-    notes: tuple[str, ...],
-) -> MasterOutcome:
-    """The master a start cancelled in flight turned out to have started (`run
-    --stop-on-cancel`): never watched, cancelled with the run."""
-    return MasterOutcome(
-        master_id=master_id,
-        verdict=Verdict.CANCELLED,
-        status=None,
-        progress=None,
-        notes=notes,
-        stop_action=stop_action,
-        report_url=report_url,
     )

@@ -5,22 +5,16 @@ no outcome (issue 30 item 2)."""
 from __future__ import annotations
 
 import signal
-from datetime import datetime, timezone
 
 import pytest
 
-from ci_gate.domain.verdict import Verdict
 from ci_gate.judging.run_outcome import (
     cancelled_exit_code,
     cancelled_late,
-    cancelled_while_starting,
-    ended_before_wait,
     reports_lost,
     run_verdict,
 )
 from tests.support.helpers import make_outcome, master_outcome
-
-NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 
 @pytest.mark.parametrize(
@@ -28,7 +22,8 @@ NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     [
         (("passed", "failed"), {}, "failed"),
         (("passed", "unfinished"), {}, "passed"),
-        ((), {}, "error"),  # none judged (no run was started): fail closed
+        ((), {}, "error"),  # none judged (a missing baseline, a start that failed)
+        ((), {"out_of_time": True}, "timeout"),  # a start out of time
         (("passed",), {"out_of_time": True}, "timeout"),
         (("passed",), {"reports_lost": True}, "error"),
         (("failed",), {"reports_lost": True, "out_of_time": True}, "error"),
@@ -70,43 +65,3 @@ def test_lost_reports_leave_a_cancelled_run_cancelled() -> None:
     lost = reports_lost(cancelled, "could not write the reports")
     assert (lost.verdict, lost.exit_code) == ("cancelled", 143)
     assert lost.reason == "by TERM; could not write the reports"
-
-
-@pytest.mark.parametrize(
-    ("facts", "verdict", "code"),
-    [
-        ({}, "error", 4),  # a missing baseline, a start that failed
-        ({"out_of_time": True}, "timeout", 3),
-        ({"signal_number": signal.SIGTERM}, "cancelled", 143),
-    ],
-)
-def test_a_run_that_never_got_to_its_wait(
-    facts: dict[str, object], verdict: str, code: int
-) -> None:
-    outcome = ended_before_wait(
-        "why",
-        threshold=400,
-        started_at=NOW,
-        finished_at=NOW,
-        waited=1.5,
-        **facts,  # type: ignore[arg-type]
-    )
-    assert (outcome.verdict, outcome.exit_code, outcome.reason) == (verdict, code, "why")
-    assert outcome.masters == () and outcome.waited == 1.5
-
-
-def test_a_master_a_cancelled_start_started_is_cancelled_with_the_run() -> None:
-    master = cancelled_while_starting(
-        "9", report_url="https://x/9", stop_action="stop", notes=("n",)
-    )
-    assert (master.verdict, master.stop_action, master.notes) == (Verdict.CANCELLED, "stop", ("n",))
-    outcome = ended_before_wait(
-        "why",
-        threshold=400,
-        started_at=NOW,
-        finished_at=NOW,
-        waited=0.0,
-        signal_number=signal.SIGINT,
-        masters=(master,),
-    )
-    assert (outcome.verdict, outcome.exit_code) == ("cancelled", 130)
