@@ -13,6 +13,7 @@ one style sheet.
 
 from __future__ import annotations
 
+import html
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -27,7 +28,6 @@ from ci_gate.formatting import (
     event_time,
     format_duration,
     iso_utc,
-    kpi_cell,
     plural,
     show_progress,
     utc_moment,
@@ -35,7 +35,6 @@ from ci_gate.formatting import (
 from ci_gate.judging.reason import run_reason
 from ci_gate.report.html_text import html_text
 from ci_gate.report.kpi_charts import kpi_section
-from ci_gate.report.live_rows import criterion_row
 from ci_gate.report.run_clock import REACH_AFTER, REACH_BEFORE, RunClock, run_clock, status_times
 from ci_gate.report.svg import (
     HALF_WIDTH,
@@ -46,8 +45,16 @@ from ci_gate.report.svg import (
     step_chart,
 )
 from ci_gate.report.ticks import time_step
-from ci_gate.report.trend import metric_value, point_date
-from ci_gate.safe_numbers import OUT_OF_RANGE, show_amount, show_number
+from ci_gate.report.views import (
+    Cell,
+    Table,
+    baseline_table,
+    criteria_table,
+    kpi_table,
+    live_table,
+    trend_table,
+)
+from ci_gate.safe_numbers import OUT_OF_RANGE, show_number
 
 HTML_NAME = "report.html"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -83,7 +90,8 @@ overflow-wrap:anywhere}
 th{background:#f0f4f8;overflow-wrap:normal;word-break:normal;hyphens:none}
 table.overview th{white-space:nowrap}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.this-run td{font-weight:600;background:#fffbea}tr.breached td{background:#fdecea}
+tr.this-run td{font-weight:600;background:#fffbea}
+tr.breached td,tr.regression td{background:#fdecea}
 bdi{unicode-bidi:isolate}
 code,bdi.code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
 svg.chart{width:100%;height:auto;background:#fff;display:block;margin:4px 0 10px}
@@ -137,6 +145,21 @@ def _table(
         parts.append("</tr>")
     parts.append("</tbody></table>")
     return "".join(parts)
+
+
+def _view_cell(cell: Cell) -> str:
+    """A view's cell: server text isolated in `<bdi>`, our words as they are, escaped."""
+    text = html.escape(cell.text, quote=True)
+    shown = (f"<bdi>{text}</bdi>" if cell.server else text) + html.escape(cell.after, quote=True)
+    return f"<strong>{shown}</strong>" if cell.strong else shown
+
+
+def _view_table(table: Table | None) -> str:
+    """A view's table (`views`), laid out: its rows' states as their classes."""
+    if table is None:
+        return ""
+    rows = [[_view_cell(cell) for cell in row.cells] for row in table.rows]
+    return _table(table.head, rows, [row.state for row in table.rows], kind=table.kind)
 
 
 def events_over_time(
@@ -224,57 +247,32 @@ def _timeline_chart(master: MasterOutcome, outcome: Outcome, clock: RunClock) ->
 
 def _live_section(master: MasterOutcome) -> str:
     """The `--fail-on` criteria as summary.md lists them, and what a stop saved."""
-    if not master.live_criteria:
+    table = live_table(master)
+    if table is None:
         return ""
-    rows = [
-        [_t(name, 200), html_text(state), _t(shown, 40), _t(place, 300), html_text(action)]
-        for name, state, shown, place, action in map(criterion_row, master.live_criteria)
-    ]
-    classes = ["breached" if item.breached else "" for item in master.live_criteria]
     saved = (
         f"<p><strong>Stopped early:</strong> {_t(master.stop_saved, 200)}</p>"
         if master.stop_saved
         else ""
     )
-    head = ["criterion", "state", "value", "when", "action taken"]
-    return "<h3>Live criteria (--fail-on)</h3>" + _table(head, rows, classes, kind="live") + saved
+    return "<h3>Live criteria (--fail-on)</h3>" + _view_table(table) + saved
 
 
 def _criteria_section(master: MasterOutcome) -> str:
     criteria = master.criteria
     if criteria is None:
         return ""
-    parts = [
-        "<h3>BlazeMeter's criteria</h3>",
+    return (
+        "<h3>BlazeMeter's criteria</h3>"
         f"<p>BlazeMeter's verdict: {_t(criteria.report_status or 'unset', 40)} → "
-        f"<strong>{criteria.verdict}</strong> (<code>--criteria {criteria.mode}</code>)</p>",
-    ]
-    if criteria.failed:
-        parts.append(
-            _table(
-                ["failed criterion", "label", "value", "limit"],
-                [
-                    [
-                        _t(c.describe(), 200),
-                        _t(c.label, 200),
-                        _t(c.shown_value(), 40),
-                        _t(c.shown_limit(), 60),
-                    ]
-                    for c in criteria.failed
-                ],
-            )
-        )
-    return "".join(parts)
+        f"<strong>{criteria.verdict}</strong> (<code>--criteria {criteria.mode}</code>)</p>"
+        + _view_table(criteria_table(master))
+    )
 
 
 def _kpi_section(master: MasterOutcome) -> str:
-    if not master.kpis:
-        return ""
-    rows = []
-    for name, value in master.kpis.items():
-        label, shown = kpi_cell(name, value)
-        rows.append([_t(label or name, 60), shown])
-    return "<h3>KPIs (label ALL)</h3>" + _table(["KPI", "value"], rows)
+    table = kpi_table(master)
+    return "" if table is None else "<h3>KPIs (label ALL)</h3>" + _view_table(table)
 
 
 def _baseline_section(master: MasterOutcome) -> str:
@@ -297,34 +295,7 @@ def _baseline_section(master: MasterOutcome) -> str:
                 unit=compared_unit(metric),
             )
         )
-    if comparison.rows:
-        parts.append(
-            _table(
-                [
-                    "label",
-                    "metric",
-                    "samples (baseline / now)",
-                    "baseline",
-                    "now",
-                    "change",
-                    "verdict",
-                ],
-                [
-                    [
-                        _t(row.label, 300),
-                        row.metric,
-                        f"{show_amount(row.samples_baseline)} / {show_amount(row.samples_now)}",
-                        _t(row.shown_baseline, 40),
-                        _t(row.shown_now, 40),
-                        _t(row.change, 40),
-                        f"<strong>{row.verdict}</strong>"
-                        if row.verdict == "regression"
-                        else row.verdict,
-                    ]
-                    for row in comparison.rows
-                ],
-            )
-        )
+    parts.append(_view_table(baseline_table(master)))
     return "".join(parts)
 
 
@@ -351,18 +322,7 @@ def _trend_section(trend: Trend | None) -> str:
         heading = metric.title + (f" ({metric.unit})" if metric.unit else "")
         parts.append(f"<div><h4>{heading}</h4>{chart}</div>")
     parts.append("</div>")
-    rows = [
-        [
-            point_date(point),
-            _t(point.master_id, 40) + (" (this run)" if point.this_run else ""),
-            _t(point.report_status or "unset", 40),
-            *(metric_value(getattr(point, m.name), m.unit) for m in TREND_METRICS),
-        ]
-        for point in trend.points
-    ]
-    classes = ["this-run" if point.this_run else "" for point in trend.points]
-    head = ["created (UTC)", "master", "BlazeMeter's verdict", *(m.name for m in TREND_METRICS)]
-    parts.append('<div class="scroll">' + _table(head, rows, classes, kind="trend") + "</div>")
+    parts.append('<div class="scroll">' + _view_table(trend_table(trend)) + "</div>")
     return "".join(parts)
 
 

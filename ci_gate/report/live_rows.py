@@ -14,7 +14,6 @@ from ci_gate.domain.live import KpiPoint
 from ci_gate.domain.live_criteria import JudgeState
 from ci_gate.domain.outcome import LiveCriterionOutcome, MasterOutcome
 from ci_gate.judging.live_outcome import iso_second, live_reason, show_value, when
-from ci_gate.report.markdown import md_cell
 from ci_gate.text import one_line, xml_safe
 
 
@@ -88,28 +87,6 @@ def criterion_row(item: LiveCriterionOutcome) -> tuple[str, str, str, str, str]:
     if judgement.state is JudgeState.NOT_JUDGED:
         place = judgement.note or "no data"
     return item.criterion.name, _state(item), shown, place, action_taken(item)
-
-
-def live_markdown(master: MasterOutcome) -> list[str]:
-    """summary.md's table of the live criteria (and what a stop saved)."""
-    if not master.live_criteria:
-        return []
-    lines = [
-        "### Live criteria (--fail-on)",
-        "",
-        "| criterion | state | value | when | action taken |",
-        "|---|---|---|---|---|",
-    ]
-    for item in master.live_criteria:
-        name, state, shown, place, action = criterion_row(item)
-        lines.append(
-            f"| {md_cell(name, 200)} | {state} | {md_cell(shown, 40)} "
-            f"| {md_cell(place, 300)} | {action} |"
-        )
-    lines.append("")
-    if master.stop_saved:
-        lines += [f"**Stopped early:** {md_cell(master.stop_saved, 200)}", ""]
-    return lines
 
 
 def live_cases(master: MasterOutcome, base: str) -> list[TestCase]:

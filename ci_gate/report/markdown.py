@@ -9,8 +9,12 @@ the one character GitHub's tables split on even inside code.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ci_gate.text import one_line
+
+if TYPE_CHECKING:
+    from ci_gate.report.views import Cell, Table
 
 _BACKTICKS = re.compile("`+")
 
@@ -18,8 +22,11 @@ _BACKTICKS = re.compile("`+")
 def md_code(text: str, limit: int = 500) -> str:
     """One line of server text as an inline code span (`(empty)` for nothing at all)."""
     safe = one_line(text, limit)
-    if not safe:
-        return "(empty)"
+    return _code_span(safe) if safe else "(empty)"
+
+
+def _code_span(safe: str) -> str:
+    """Sanitised text as an inline code span, fenced by more backticks than it holds."""
     longest = max((len(run) for run in _BACKTICKS.findall(safe)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if safe.startswith("`") or safe.endswith("`") else ""
@@ -29,3 +36,23 @@ def md_code(text: str, limit: int = 500) -> str:
 def md_cell(text: str, limit: int = 500) -> str:
     """Server text for a table cell: a code span whose pipes cannot end the cell."""
     return md_code(text, limit).replace("|", "\\|")
+
+
+def _cell(cell: Cell) -> str:
+    """A view's cell in a table row: server text as a code span, our words as they are;
+    no `|` can end the cell."""
+    text = (_code_span(cell.text) if cell.server else cell.text) + cell.after
+    return (f"**{text}**" if cell.strong else text).replace("|", "\\|")
+
+
+def md_table(table: Table) -> list[str]:
+    """A view's table in Markdown (a blank line after it); a numbered table's marked row
+    has its number in bold, Markdown having no row colours."""
+    head = ["#", *table.head] if table.numbered else list(table.head)
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    for number, row in enumerate(table.rows, start=1):
+        cells = [_cell(cell) for cell in row.cells]
+        if table.numbered:
+            cells.insert(0, f"**{number}**" if row.state else str(number))
+        lines.append("| " + " | ".join(cells) + " |")
+    return [*lines, ""]

@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome
 from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict
-from ci_gate.formatting import event_time, format_duration, iso_utc, kpi_cell, plural, show_progress
+from ci_gate.formatting import event_time, format_duration, iso_utc, plural, show_progress
 from ci_gate.report.html import EVENT_CAP, HTML_NAME
-from ci_gate.report.live_rows import criterion_json, live_markdown, timeline_json
-from ci_gate.report.markdown import md_cell, md_code
+from ci_gate.report.live_rows import criterion_json, timeline_json
+from ci_gate.report.markdown import md_cell, md_code, md_table
 from ci_gate.report.trend import trend_json, trend_markdown
-from ci_gate.safe_numbers import fits_json, is_number, show_amount, show_number, whole_as_int
+from ci_gate.report.views import baseline_table, criteria_table, kpi_table, live_table
+from ci_gate.safe_numbers import fits_json, is_number, show_number, whole_as_int
 from ci_gate.text import redact_all
 
 JSON_NAME = "summary.json"
@@ -226,7 +227,7 @@ def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
     if master.report_url:
         lines += [f"**Report:** [BlazeMeter report]({master.report_url})", ""]
     lines += _criteria_markdown(master)
-    lines += live_markdown(master)
+    lines += _live_markdown(master)
     lines += _kpi_markdown(master)
     lines += _baseline_markdown(master)
     if master.trend is not None:
@@ -261,15 +262,8 @@ def _criteria_markdown(master: MasterOutcome) -> list[str]:
         f"**BlazeMeter's verdict:** {status} → {criteria.verdict} (`--criteria {criteria.mode}`)",
         "",
     ]
-    if criteria.failed:
-        lines += ["| failed criterion | label | value | limit |", "|---|---|---|---|"]
-        lines += [
-            f"| {md_cell(c.describe(), 200)} | {md_cell(c.label, 80)} "
-            f"| {md_cell(c.shown_value(), 40)} | {md_cell(c.shown_limit(), 60)} |"
-            for c in criteria.failed
-        ]
-        lines.append("")
-    return lines
+    table = criteria_table(master)
+    return lines + ([] if table is None else md_table(table))
 
 
 def _baseline_markdown(master: MasterOutcome) -> list[str]:
@@ -280,30 +274,24 @@ def _baseline_markdown(master: MasterOutcome) -> list[str]:
     lines = [f"### Against baseline {chosen} ({comparison.how_chosen})", ""]
     if comparison.note:
         lines += [md_code(comparison.note), ""]
-    if comparison.rows:
-        lines += [
-            "| label | metric | samples (baseline / now) | baseline | now | change | verdict |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for row in comparison.rows:
-            verdict = f"**{row.verdict}**" if row.verdict == "regression" else row.verdict
-            lines.append(
-                f"| {md_cell(row.label, 80)} | {row.metric} "
-                f"| {show_amount(row.samples_baseline)} / {show_amount(row.samples_now)} "
-                f"| {row.shown_baseline} | {row.shown_now} | {row.change} | {verdict} |"
-            )
-        lines.append("")
-    return lines
+    table = baseline_table(master)
+    return lines + ([] if table is None else md_table(table))
 
 
 def _kpi_markdown(master: MasterOutcome) -> list[str]:
-    if not master.kpis:
+    table = kpi_table(master)
+    return [] if table is None else md_table(table)
+
+
+def _live_markdown(master: MasterOutcome) -> list[str]:
+    """The `--fail-on` criteria (and what a stop saved)."""
+    table = live_table(master)
+    if table is None:
         return []
-    lines = ["| KPI (label ALL) | value |", "|---|---|"]
-    for name, value in master.kpis.items():
-        label, shown = kpi_cell(name, value)
-        lines.append(f"| {label or md_cell(name, 60)} | {shown} |")
-    return [*lines, ""]
+    lines = ["### Live criteria (--fail-on)", "", *md_table(table)]
+    if master.stop_saved:
+        lines += [f"**Stopped early:** {md_cell(master.stop_saved, 200)}", ""]
+    return lines
 
 
 def _run_line(outcome: Outcome) -> str:

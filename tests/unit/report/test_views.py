@@ -1,0 +1,149 @@
+"""summary.md and report.html render one view model per table (issue 30 item 6): the
+failed criteria, the live criteria, the KPIs, the baseline and the trend are worded once
+(`report.views`); the two renderers only escape and lay the cells out. Read back from
+each report, every table says the same cells, for generated outcomes of extreme values."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, given, settings
+from lxml import html as lxml_html
+
+from ci_gate.domain.outcome import Outcome
+from ci_gate.report.html import render_html
+from ci_gate.report.markdown import md_table
+from ci_gate.report.summary import render_markdown
+from ci_gate.report.views import (
+    Cell,
+    Row,
+    Table,
+    baseline_table,
+    criteria_table,
+    kpi_table,
+    live_table,
+    server,
+    trend_table,
+)
+from tests.support.helpers import make_outcome
+from tests.support.kpi_outcome import live_breach_master
+from tests.unit.report.test_extreme_values import outcomes
+
+_SPLIT = re.compile(r"(?<!\\)\|")
+_CODE = re.compile(r"(`+)(.*)\1", re.S)
+
+
+def _md_cell(text: str) -> str:
+    """A Markdown cell's shown text: pipes unescaped, bold and the code span undone."""
+    text = text.strip().replace("\\|", "|")
+    if text.startswith("**") and text.endswith("**") and len(text) >= 4:
+        text = text[2:-2]
+    match = _CODE.match(text)
+    if match is None:
+        return text
+    code = match.group(2)
+    if len(code) > 2 and code.startswith(" ") and code.endswith(" ") and code.strip():
+        code = code[1:-1]  # CommonMark strips one space each side of a padded span
+    return code + text[match.end() :]
+
+
+def _md_tables(markdown: str) -> dict[tuple[str, ...], list[list[str]]]:
+    """Each table of summary.md by its header row: its rows of shown cell texts."""
+    tables: dict[tuple[str, ...], list[list[str]]] = {}
+    lines = markdown.split("\n")
+    for index, line in enumerate(lines):
+        if not (
+            line.startswith("| ") and index + 1 < len(lines) and lines[index + 1].startswith("|---")
+        ):
+            continue
+        head = tuple(cell.strip() for cell in line.strip("|").split("|"))
+        rows = tables.setdefault(head, [])
+        for row in lines[index + 2 :]:
+            if not row.startswith("| "):
+                break
+            rows.append([_md_cell(cell) for cell in _SPLIT.split(row[1:-1])])
+    return tables
+
+
+def _html_tables(page: str) -> dict[tuple[str, ...], list[list[str]]]:
+    tables: dict[tuple[str, ...], list[list[str]]] = {}
+    for table in lxml_html.fromstring(page).iter("table"):
+        head = tuple(th.text_content() for th in table.iter("th"))
+        rows = tables.setdefault(head, [])
+        rows += [[td.text_content() for td in tr.iter("td")] for tr in table.iter("tr")][1:]
+    return tables
+
+
+def _views(outcome: Outcome) -> list[Table]:
+    builders = (criteria_table, live_table, kpi_table, baseline_table)
+    tables = [table for master in outcome.masters for build in builders if (table := build(master))]
+    return tables + [trend_table(m.trend) for m in outcome.masters if m.trend is not None]
+
+
+def _shown(cell: Cell) -> str:
+    return cell.text + cell.after
+
+
+def _assert_both_show_the_views(outcome: Outcome) -> None:
+    """Each view's rows, read back from report.html and from summary.md (a numbered
+    table's number left out), in the reports' order of the masters (failing first)."""
+    markdown, page = _md_tables(render_markdown(outcome)), _html_tables(render_html(outcome))
+    expected: dict[tuple[str, ...], list[list[str]]] = {}
+    for table in _views(outcome):
+        expected.setdefault(table.head, []).extend(
+            [[_shown(cell) for cell in row.cells] for row in table.rows]
+        )
+    for head, rows in expected.items():
+        numbered_head = ("#", *head)
+        numbered = numbered_head in markdown
+        in_markdown = markdown[numbered_head if numbered else head]
+        if numbered:
+            assert all(row[0].isdigit() for row in in_markdown)
+            in_markdown = [row[1:] for row in in_markdown]
+        assert in_markdown == page[head], head
+        assert sorted(page[head]) == sorted(rows), head
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(outcomes())
+def test_summary_md_and_report_html_show_the_same_cells(outcome: Outcome) -> None:
+    """Whatever the outcome (server text with pipes, backticks, markup, nothing at all;
+    numbers of 400 digits, NaN), each table's cells read the same in both reports: the
+    view's words."""
+    _assert_both_show_the_views(outcome)
+
+
+def test_the_live_breach_reads_the_same_in_both() -> None:
+    outcome = make_outcome(live_breach_master())
+    _assert_both_show_the_views(outcome)
+    live = live_table(outcome.masters[0])
+    assert live is not None and [row.state for row in live.rows] == ["breached", ""]
+
+
+def test_empty_server_text_is_said_so_in_both() -> None:
+    """summary.md said `(empty)` where report.html showed an empty cell."""
+    assert server("", 40) == Cell("(empty)")
+    assert server("\x1b[0m", 40) == Cell("(empty)")  # nothing left once made safe
+    assert server("a|b", 40) == Cell("a|b", server=True)
+
+
+def test_markdown_numbers_a_numbered_tables_rows_and_bolds_the_marked_one() -> None:
+    table = Table(
+        ("a", "b"),
+        (
+            Row((Cell("x|y"), server("`t`", 10))),
+            Row((Cell("z", strong=True), Cell("w")), "this-run"),
+        ),
+        numbered=True,
+    )
+    assert md_table(table) == [
+        "| # | a | b |",
+        "|---|---|---|",
+        "| 1 | x\\|y | `` `t` `` |",
+        "| **2** | **z** | w |",
+        "",
+    ]
