@@ -76,7 +76,7 @@ def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:
     if verdict is Verdict.TIMEOUT and facts.trouble_since is not None and facts.last_error:
         # late, not blind: the timeout is the verdict, the API trouble at the end its context
         notes.append(f"last API error before the deadline: {facts.last_error}")
-    seen = facts.tracker.seen
+    seen = facts.events
     counts = Counter(
         event.level.upper() if event.level_recognised else "UNRECOGNISED" for event in seen
     )

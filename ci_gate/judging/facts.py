@@ -1,8 +1,9 @@
-"""What the wait gathers about one master: the facts `combine` turns into its outcome.
+"""What the wait gathered about one master, as frozen snapshots `combine` judges.
 
-The loop and the end reads only record here what they saw (statuses, events, answers,
-how the watch ended); none of it is a verdict. `judging.combine` is the one place that
-judges them.
+The loop, the end reads and the live reads (`wait/`) gather privately (statuses,
+events, answers, how the watch ended) and hand over a frozen value when a verdict is
+needed: tuples, not lists, and nothing `judging` receives changes after. None of it is a
+verdict: `judging.combine` is the one place that judges it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from ci_gate.domain.live_criteria import LabelTotals, LiveCriterion
 from ci_gate.domain.outcome import IgnoredEvent, StatusChange, StopRequest
 from ci_gate.domain.run import Event, MasterStatus
 from ci_gate.judging.live import JudgeSnapshot
-from ci_gate.judging.tracker import EventTracker
 
 
 class Ending(str, Enum):
@@ -115,20 +115,23 @@ class LiveFacts:
         return seconds[0].ts if seconds else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class MasterFacts:
-    """Everything the wait saw of one master, gathered while it ran and once it ended."""
+    """Everything the wait saw of one master, gathered while it ran and once it ended, as
+    it stood when the loop took this snapshot (`combine` judges it; the loop goes on
+    gathering into a new value, never into this one)."""
 
     master_id: str
-    tracker: EventTracker = field(default_factory=EventTracker)
     status: str | None = None
     progress: int | None = None
-    offending: list[Event] = field(default_factory=list)
-    ignored: list[IgnoredEvent] = field(default_factory=list)
-    timeline: list[StatusChange] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    #: every event occurrence seen, in the order first seen
+    events: tuple[Event, ...] = ()
+    offending: tuple[Event, ...] = ()
+    ignored: tuple[IgnoredEvent, ...] = ()
+    timeline: tuple[StatusChange, ...] = ()
+    notes: tuple[str, ...] = ()
     stop_action: str | None = None
-    stop_requests: list[StopRequest] = field(default_factory=list)
+    stop_requests: tuple[StopRequest, ...] = ()
     #: BlazeMeter's page for a run the wait left before its end reads (--fail-fast)
     report_url: str | None = None
     #: BlazeMeter's KPIs of the run so far, read when --fail-fast left it running
@@ -145,7 +148,3 @@ class MasterFacts:
     end: EndFacts | None = None
     #: the live data (`--fail-on`, and the KPI charts); None when not read
     live: LiveFacts | None = None
-
-    def note_once(self, note: str) -> None:
-        if note not in self.notes:
-            self.notes.append(note)

@@ -4,7 +4,8 @@ It only schedules. Each master is polled on its own `--interval` (requests in a 
 worker pool, never more in flight than the pool's size); what an answer brings is
 recorded as facts (`judging.facts`), new events are sorted by the event policy and shown
 live, and once a master ends its end reads go out together (`wait.end_reads`). When a
-master is done, `judging.combine` decides its outcome; the loop itself never judges, never
+master is done, `judging.combine` decides its outcome on a frozen snapshot of what was
+gathered (`_Watch.snapshot`); the loop itself never judges, never
 writes files and never exits. The deadline, `--fail-fast`, the stops and signals are its
 own.
 
@@ -44,6 +45,7 @@ from ci_gate.judging.combine import Rules, combine, combine_run
 from ci_gate.judging.facts import Ending, MasterFacts
 from ci_gate.judging.live_outcome import breach_line
 from ci_gate.judging.policy import EventPolicy, Judgement
+from ci_gate.judging.tracker import EventTracker
 from ci_gate.signals import Cancelled, SignalGuard
 from ci_gate.wait.end_reads import Clock, EndReads
 from ci_gate.wait.live_reads import Breach, LiveReads
@@ -70,9 +72,11 @@ _POLLING, _POLL_IN_FLIGHT, _ENDING, _DONE = "polling", "poll in flight", "ending
 
 @dataclass
 class _Watch:
-    """One master's schedule, beside the facts gathered about it."""
+    """One master's schedule, beside what the wait gathers about it: its own facts (a
+    frozen value, replaced with each change), the events seen, the end and live reads."""
 
     facts: MasterFacts
+    tracker: EventTracker = field(default_factory=EventTracker)
     phase: str = _POLLING
     next_poll: float = 0.0
     last_heartbeat: float = 0.0
@@ -81,7 +85,9 @@ class _Watch:
     end_reads: EndReads | None = None
     #: the live data reads (`--fail-on`; after the end, the KPI charts' read)
     live: LiveReads | None = None
-    outcome: MasterOutcome | None = None
+    #: the last outcome judged, with the facts it was judged on: reused only while the
+    #: facts are the same value (nothing to invalidate by hand)
+    judged: tuple[MasterFacts, MasterOutcome] | None = None
 
     @property
     def master_id(self) -> str:
@@ -92,8 +98,17 @@ class _Watch:
         return self.facts.ending is not None
 
     def snapshot(self) -> MasterFacts:
-        """What the wait gathered about this master, as `combine` judges it."""
-        return replace(self.facts, live=None if self.live is None else self.live.snapshot())
+        """What the wait gathered about this master, frozen, as `combine` judges it."""
+        return replace(
+            self.facts,
+            events=self.tracker.seen,
+            live=None if self.live is None else self.live.snapshot(),
+        )
+
+    def note(self, note: str, *, once: bool = False) -> None:
+        """Keep a note about the master (`once`: unless it is kept already)."""
+        if not (once and note in self.facts.notes):
+            self.facts = replace(self.facts, notes=(*self.facts.notes, note))
 
 
 @dataclass
@@ -134,15 +149,19 @@ class WaitLoop:
             timeout=self.plan.timeout,
             trouble_window=self.trouble_window,
         )
+        # the report link whatever the verdict (a timeout, a cancel, an error): it is
+        # built from the API URL and the id, no request needed; an ended run's end reads
+        # replace it with the public link under --public-report
         self.watches = [
-            _Watch(MasterFacts(master_id, notes=list((self.notes or {}).get(master_id, []))))
+            _Watch(
+                MasterFacts(
+                    master_id,
+                    notes=tuple((self.notes or {}).get(master_id, ())),
+                    report_url=report_url(self.api.api_url, master_id),
+                )
+            )
             for master_id in self.plan.master_ids
         ]
-        for watch in self.watches:
-            # the report link whatever the verdict (a timeout, a cancel, an error): it is
-            # built from the API URL and the id, no request needed; an ended run's end
-            # reads replace it with the public link under --public-report
-            watch.facts.report_url = report_url(self.api.api_url, watch.master_id)
         self.poll_level = level_name(self.plan.level)
         self.timeline_level = level_name(min(self.plan.level, LEVELS["INFO"]))
         self.shared = SharedReads()
@@ -338,7 +357,7 @@ class WaitLoop:
         threads are daemons and are left behind."""
         late = self.clock() - self.deadline
         for watch in self._pending():
-            watch.facts.notes.append(
+            watch.note(
                 f"a request to the API was still in flight {late:.0f}s after the deadline "
                 "(past its own time cap): abandoned"
             )
@@ -372,34 +391,41 @@ class WaitLoop:
         try:
             status: MasterStatus = future.result()
         except ApiError as error:
-            if not (isinstance(error, OutOfTimeError) and facts.last_error):
-                facts.last_error = str(error)  # the cause, not only "no time left"
-            if facts.trouble_since is None:
-                facts.trouble_since = started
+            watch.facts = replace(
+                facts,
+                # the cause, not only "no time left"
+                last_error=(
+                    facts.last_error
+                    if isinstance(error, OutOfTimeError) and facts.last_error
+                    else str(error)
+                ),
+                trouble_since=started if facts.trouble_since is None else facts.trouble_since,
+            )
             if self.clock() >= self.deadline:  # judging says whether it was blind or late
                 self._poll_again_or_time_out(watch, last_look)
                 return
             self._end(watch, Ending.API_ERROR, str(error))
             return
-        facts.last_usable, facts.trouble_since = self.clock(), None
+        watch.facts = replace(facts, last_usable=self.clock(), trouble_since=None)
         self._record_status(watch, status)
         self._sort_events(watch, status.events)
         if not status.events_listed and watch.live_events:
-            facts.note_once("an answer carried no event list; its events were not judged")
-        if len(facts.offending) >= LIVE_EVENT_CAP and watch.live_events:
+            watch.note("an answer carried no event list; its events were not judged", once=True)
+        if len(watch.facts.offending) >= LIVE_EVENT_CAP and watch.live_events:
             # it can no longer pass: poll without events, read them all once at the end
             watch.live_events = False
-            facts.notes.append(
+            watch.note(
                 f"{LIVE_EVENT_CAP} offending events seen: polled without events from then "
                 "on, the full list read once at the end"
             )
         if status.terminal:
             if status.status in ABNORMAL_TERMINAL_STATUSES:
-                facts.notes.append(f"ended with status {status.status}, which is abnormal")
-            facts.events_unread = not status.events_listed or not watch.live_events
+                watch.note(f"ended with status {status.status}, which is abnormal")
+            unread = not status.events_listed or not watch.live_events
+            watch.facts = replace(watch.facts, events_unread=unread)
             self._begin_end_reads(watch)
             return
-        if self.plan.fail_fast and facts.offending:
+        if self.plan.fail_fast and watch.facts.offending:
             self._end(watch, Ending.FAILED_FAST)
             if self.plan.stop_on_fail:  # the stop first: it is what saves money
                 self._stop(watch, "it failed (--stop-on-fail)", self.clock() + STOP_BUDGET)
@@ -421,37 +447,48 @@ class WaitLoop:
         if (status.status, status.progress) == (facts.status, facts.progress):
             return
         if not status.known_status:
-            facts.note_once(f"unknown status {status.status!r} (not terminal; still waiting)")
+            watch.note(f"unknown status {status.status!r} (not terminal; still waiting)", once=True)
         # progress may go back (TAURUS_ENGINE_READY 90 -> TAURUS_ENGINE_INIT 71 is
         # BlazeMeter's own table): the timeline shows it, no note calls it a fault
-        facts.status, facts.progress = status.status, status.progress
         now = self._elapsed()
         watch.last_heartbeat = now
-        facts.timeline.append(
-            StatusChange(datetime.now(timezone.utc), now, status.status, status.progress)
+        change = StatusChange(datetime.now(timezone.utc), now, status.status, status.progress)
+        watch.facts = replace(
+            watch.facts,
+            status=status.status,
+            progress=status.progress,
+            timeline=(*watch.facts.timeline, change),
         )
         self.progress.status_changed(watch.master_id, status.status, status.progress, now)
 
     def _sort_events(self, watch: _Watch, events: Sequence[Event]) -> None:
         """New events into offending and ignored (the policy decides), shown live."""
-        facts, unshown = watch.facts, 0
-        for event, sorting in self.policy.flagged(facts.tracker.new_events(events)):
+        offending: list[Event] = []
+        ignored: list[IgnoredEvent] = []
+        shown, unshown = len(watch.facts.offending), 0
+        for event, sorting in self.policy.flagged(watch.tracker.new_events(events)):
             if sorting is Judgement.OFFENDING:
-                facts.offending.append(event)
+                offending.append(event)
                 watch.last_heartbeat = self._elapsed()
-                if len(facts.offending) <= LIVE_EVENT_CAP:
+                if shown + len(offending) <= LIVE_EVENT_CAP:
                     self.progress.offending_event(watch.master_id, event, self._elapsed())
                 else:
                     unshown += 1
             elif sorting is Judgement.IGNORED:
-                facts.ignored.append(IgnoredEvent(event, self.policy.waiver(event) or ""))
+                ignored.append(IgnoredEvent(event, self.policy.waiver(event) or ""))
+        if offending or ignored:  # one new value per answer, not one per event
+            watch.facts = replace(
+                watch.facts,
+                offending=(*watch.facts.offending, *offending),
+                ignored=(*watch.facts.ignored, *ignored),
+            )
         for note in self.policy.take_notes():  # a search that ran out: said once, kept
-            facts.note_once(note)
+            watch.note(note, once=True)
             self.progress.note(f"warning: master {watch.master_id}: {note}")
         if unshown:
             self.progress.note(
                 f"master {watch.master_id}: {unshown} more offending "
-                f"{plural(unshown, 'event')} ({len(facts.offending)} in all; the first "
+                f"{plural(unshown, 'event')} ({len(watch.facts.offending)} in all; the first "
                 f"{LIVE_EVENT_CAP} are shown live, every one is in the reports)"
             )
 
@@ -478,7 +515,7 @@ class WaitLoop:
             self._sort_events(watch, end.timeline.events)
         for warning in end.warnings:
             self.progress.note(f"warning: master {watch.master_id}: {warning}")
-        watch.facts.end = end
+        watch.facts = replace(watch.facts, end=end)
         self._end(watch, Ending.ENDED)
         outcome = self._master_outcome(watch)
         who = f"master {watch.master_id}"
@@ -505,7 +542,6 @@ class WaitLoop:
         live = watch.live
         for judge, judged in breaches:
             criterion = judge.criterion
-            watch.outcome = None
             watch.last_heartbeat = self._elapsed()
             self.progress.note(f"master {watch.master_id}: {breach_line(criterion, judged)}")
             if watch.done or live is None:
@@ -525,35 +561,35 @@ class WaitLoop:
 
     def _end(self, watch: _Watch, ending: Ending, error: str | None = None) -> None:
         watch.phase = _DONE
-        watch.facts.ending, watch.facts.error = ending, error
-        watch.outcome = None
+        watch.facts = replace(watch.facts, ending=ending, error=error)
         if self.plan.public_report and ending is not Ending.ENDED:
-            watch.facts.note_once(
+            watch.note(
                 "the public report link was not read (it is read once the run has ended): "
-                "the report link kept is the private one"
+                "the report link kept is the private one",
+                once=True,
             )
 
     def _end_pending(self, ending: Ending, error: str) -> None:
         for watch in self._pending():
             self._end(watch, ending, error)
             if ending is Ending.NOT_JUDGED:
-                watch.facts.notes.append(error)
-                watch.facts.error = None
+                watch.note(error)
+                watch.facts = replace(watch.facts, error=None)
                 if watch.facts.status not in TERMINAL_STATUSES:
                     self._left_running(watch)
 
     def _read_so_far(self, watch: _Watch) -> None:
         """--fail-fast leaves before the end reads: BlazeMeter's KPIs
         of the run so far (one read, within the stop budget; a failure is a note)."""
-        facts, master_id = watch.facts, watch.master_id
         deadline = min(self.clock() + STOP_BUDGET, self._read_deadline())
         try:
-            facts.kpis = self.api.kpis(master_id, deadline)
+            kpis = self.api.kpis(watch.master_id, deadline)
         except ApiError as error:
-            facts.notes.append(f"could not read the KPIs so far: {error}")
+            watch.note(f"could not read the KPIs so far: {error}")
             return
-        if facts.kpis:
-            facts.notes.append("KPIs so far: read when --fail-fast ended the wait, before the end")
+        watch.facts = replace(watch.facts, kpis=kpis)
+        if kpis:
+            watch.note("KPIs so far: read when --fail-fast ended the wait, before the end")
 
     def _left_running(
         self, watch: _Watch, otherwise: str = "", *, left_by: str = "--fail-fast"
@@ -561,12 +597,12 @@ class WaitLoop:
         """--fail-fast (or a cancel without --stop-on-cancel) leaves a run going in
         BlazeMeter: the live output and the reports say how to stop it (its link is kept,
         as every master's is)."""
-        facts, master_id = watch.facts, watch.master_id
+        master_id = watch.master_id
         said = (
             f"master {master_id} is still running in BlazeMeter ({left_by} left it): stop "
             f"it with ci-gate stop {master_id}" + (f", {otherwise}" if otherwise else "")
         )
-        facts.notes.append(said)
+        watch.note(said)
         self.progress.note(said)
 
     def _stop(self, watch: _Watch, why: str, deadline: float) -> None:
@@ -591,21 +627,26 @@ class WaitLoop:
             facts = watch.facts
             error = answer.exception() if answer.done() else None
             if answer.done() and error is None:
-                facts.stop_action = answer.result()
-                facts.stop_requests.append(StopRequest(asked, facts.stop_action, why))
-                self.progress.note(f"master {watch.master_id}: sent {facts.stop_action}: {why}")
+                action = answer.result()
+                watch.facts = replace(
+                    facts,
+                    stop_action=action,
+                    stop_requests=(*facts.stop_requests, StopRequest(asked, action, why)),
+                )
+                self.progress.note(f"master {watch.master_id}: sent {action}: {why}")
             elif error is None or isinstance(error, ApiError):
                 said = (
                     about_master(watch.master_id, str(error))
                     if error is not None
                     else "no answer within the stop budget"
                 )
-                facts.stop_requests.append(StopRequest(asked, None, why))
-                facts.notes.append(f"could not stop the master: {said}")
+                watch.facts = replace(
+                    facts, stop_requests=(*facts.stop_requests, StopRequest(asked, None, why))
+                )
+                watch.note(f"could not stop the master: {said}")
                 self.progress.note(f"master {watch.master_id}: could not stop it: {said}")
             else:
                 raise error  # a bug: the wait ends as `error`, never silently
-            watch.outcome = None
 
     def _time_out(self, watch: _Watch) -> None:
         """The last look found it still running (and a stop, within one budget shared by
@@ -630,15 +671,19 @@ class WaitLoop:
                     self.deadline - self.clock(),
                 )
 
-    # -- the result: judged by `combine`, once per change ---------------------------------------
+    # -- the result: judged by `combine` on a snapshot, again only when it changed ------------
 
     def _verdict(self, watch: _Watch) -> Verdict | None:
         return self._master_outcome(watch).verdict if watch.done else None
 
     def _master_outcome(self, watch: _Watch) -> MasterOutcome:
-        if watch.outcome is None:
-            watch.outcome = combine(watch.snapshot(), self.rules, self.clock())
-        return watch.outcome
+        """`combine` on the master's snapshot; judged again only when the snapshot is
+        another value (an answer, a breach, a stop since), so a cached outcome cannot go
+        stale and the `now` it was judged at stays with the facts it judged."""
+        facts = watch.snapshot()
+        if watch.judged is None or watch.judged[0] != facts:
+            watch.judged = (facts, combine(facts, self.rules, self.clock()))
+        return watch.judged[1]
 
     def _outcome(self) -> Outcome:
         masters = tuple(

@@ -28,11 +28,8 @@ LISTED = MasterStatus("1", "ENDED", 140, ())
 
 
 def _facts(ending: Ending, **fields: Any) -> MasterFacts:
-    facts = MasterFacts("1", status="ENDED" if ending is Ending.ENDED else "DATA_RECEIVED")
-    facts.ending = ending
-    for name, value in fields.items():
-        setattr(facts, name, value)
-    return facts
+    status = "ENDED" if ending is Ending.ENDED else "DATA_RECEIVED"
+    return MasterFacts("1", status=status, ending=ending, **fields)
 
 
 def _ended(**end: Any) -> MasterFacts:
@@ -57,7 +54,7 @@ def _report(p90: float) -> AggregateReport:
             "master 1: cancelled by SIGTERM with status DATA_RECEIVED",
         ),
         (_facts(Ending.NOT_JUDGED), Verdict.UNFINISHED, None),
-        (_facts(Ending.FAILED_FAST, offending=[event()]), Verdict.FAILED, None),
+        (_facts(Ending.FAILED_FAST, offending=(event(),)), Verdict.FAILED, None),
         (
             _facts(Ending.API_ERROR, error="master 1: credentials rejected (HTTP 401)"),
             Verdict.ERROR,
@@ -139,22 +136,20 @@ def test_each_ending_and_finding_gives_its_verdict(
 
 
 def test_events_and_criteria_give_the_worse_verdict() -> None:
-    facts = _ended(info=MasterInfo("noData"))
-    facts.offending.append(event())
+    facts = replace(_ended(info=MasterInfo("noData")), offending=(event(),))
     assert combine(facts, RULES, now=0).verdict is Verdict.BROKEN
-    facts = _ended(info=MasterInfo("pass"))
-    facts.offending.append(event())
+    facts = replace(_ended(info=MasterInfo("pass")), offending=(event(),))
     assert combine(facts, RULES, now=0).verdict is Verdict.FAILED
 
 
 def test_an_ended_master_whose_events_are_unknown_never_passes() -> None:
     facts = _ended(info=MasterInfo("pass"), timeline=replace(LISTED, events_listed=False))
-    facts.events_unread = True
+    facts = replace(facts, events_unread=True)
     outcome = combine(facts, RULES, now=0)
     assert outcome.verdict is Verdict.ERROR
     assert outcome.criteria is not None  # still recorded: every finding is kept
-    facts.end = replace(facts.end, timeline=LISTED)  # type: ignore[type-var]
-    assert combine(facts, RULES, now=0).verdict is Verdict.PASSED
+    listed = replace(facts, end=EndFacts(info=MasterInfo("pass"), timeline=LISTED))
+    assert combine(listed, RULES, now=0).verdict is Verdict.PASSED
 
 
 def test_every_note_kpi_link_and_comparison_is_kept_whatever_the_verdict() -> None:
@@ -162,8 +157,8 @@ def test_every_note_kpi_link_and_comparison_is_kept_whatever_the_verdict() -> No
         info_error="boom",
         kpis={"hits": 1.0},
         report_url="https://x.test/r",
-        notes=["a read note"],
-        warnings=["a warning"],
+        notes=("a read note",),
+        warnings=("a warning",),
         timeline_error="timeline gone",
         baseline=BaselineFacts("named", "9", now=_report(900), base=_report(100)),
     )

@@ -40,12 +40,14 @@ def _live(*criteria: str, slow: bool, seconds: int = 20) -> LiveFacts:
 
 
 def _facts(live: LiveFacts, ending: Ending = Ending.ENDED, **end: object) -> MasterFacts:
-    facts = MasterFacts("1", status="ENDED" if ending is Ending.ENDED else "DATA_RECEIVED")
-    facts.ending = ending
-    facts.live = live
-    if ending is Ending.ENDED:
-        facts.end = EndFacts(info=MasterInfo("pass"), **end)  # type: ignore[arg-type]
-    return facts
+    ended = ending is Ending.ENDED
+    return MasterFacts(
+        "1",
+        status="ENDED" if ended else "DATA_RECEIVED",
+        ending=ending,
+        live=live,
+        end=EndFacts(info=MasterInfo("pass"), **end) if ended else None,  # type: ignore[arg-type]
+    )
 
 
 @pytest.mark.parametrize(
