@@ -14,14 +14,14 @@ from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.blazemeter.links import report_url
 from ci_gate.ci.comment import comment_deadline
 from ci_gate.ci.provenance import provenance_note
+from ci_gate.commands.conclude import conclude, write_reports_only
 from ci_gate.commands.outputs import (
     announce_master,
     prepare_outputs,
     remove_previous_reports,
-    wants_dotenv,
 )
 from ci_gate.commands.start import StartRequest, after_cancel, what_starts, why_start_failed
-from ci_gate.commands.wait import conclude, run_wait
+from ci_gate.commands.wait import run_wait
 from ci_gate.config.ci_env import Ci
 from ci_gate.config.context import OUTSIDE_CI, Context
 from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
@@ -29,7 +29,6 @@ from ci_gate.domain.outcome import MasterOutcome, Outcome
 from ci_gate.errors import ApiError
 from ci_gate.formatting import about_master, format_duration
 from ci_gate.judging.run_outcome import run_verdict
-from ci_gate.report import write_reports
 from ci_gate.signals import Cancelled, SignalGuard
 from ci_gate.wait.loop import STOP_BUDGET
 from ci_gate.wait.preflight import read_named_baseline
@@ -88,8 +87,7 @@ def run_run(
             signal_number=signal_number,
         )
         if quietly:
-            with guard.protected(), contextlib.suppress(Exception):
-                write_reports(outcome, settings.report_dir, dotenv=wants_dotenv(ci))
+            write_reports_only(outcome, settings.report_dir, guard, ci)
             return outcome.exit_code
         return conclude(
             outcome,

@@ -214,6 +214,33 @@ def test_a_verdict_is_chosen_only_where_the_architecture_names() -> None:
     assert "no other module picks a `Verdict`" in ARCHITECTURE
 
 
+def _names_called(path: Path, names: set[str]) -> set[str]:
+    """Which of `names` code in `path` calls (by name or as an attribute)."""
+    called = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name in names:
+                called.add(name)
+    return called
+
+
+def test_one_conclusion_writes_the_reports_and_changes_the_outcome_after_the_wait() -> None:
+    """Issue 30 item 2: outside `report/` (which defines it), only `commands/conclude.py`
+    writes the report set, and only it re-labels a concluded run (a late signal, lost
+    reports) or adds what the stops after a cancel sent; the loop hands those back."""
+    after_the_wait = {"write_reports", "cancelled_late", "reports_lost", "_stopped"}
+    callers = {
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if not str(path.relative_to(PACKAGE)).startswith("report/")
+        and _names_called(path, after_the_wait)
+    }
+    assert callers == {"commands/conclude.py"}
+    assert "`conclude.py` is the one conclusion of a run" in ARCHITECTURE
+
+
 #: the ways Python reads or waits on a clock
 CLOCKS = {
     "time.time",

@@ -13,9 +13,10 @@ import pytest
 
 from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.ci import tell_exit_code
-from ci_gate.commands import wait as wait_command
+from ci_gate.commands import conclude as conclude_command
+from ci_gate.commands.conclude import conclude
 from ci_gate.commands.outputs import prepare_report_dir
-from ci_gate.commands.wait import announce, conclude, run_wait
+from ci_gate.commands.wait import announce, run_wait
 from ci_gate.config.ci_env import Ci, detect_ci
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.parsers import parse_limit
@@ -49,7 +50,7 @@ def test_a_signal_during_report_writing_completes_the_reports_as_cancelled(
             os.kill(os.getpid(), signum)  # arrives in the middle of writing
         return real_write(outcome, report_dir, **how)
 
-    monkeypatch.setattr(wait_command, "write_reports", write_and_get_signalled)
+    monkeypatch.setattr(conclude_command, "write_reports", write_and_get_signalled)
     guard = SignalGuard()
     stdout, stderr = io.StringIO(), io.StringIO()
     with guard.installed():
@@ -259,8 +260,8 @@ def test_any_failure_on_the_comment_path_is_one_warning_and_the_verdicts_code(
     def broken(*args: object, **kwargs: object) -> object:
         raise bug
 
-    monkeypatch.setattr(wait_command, "post_comment", broken)
-    monkeypatch.setattr(wait_command, "find_target", lambda ci: _any_target())
+    monkeypatch.setattr(conclude_command, "post_comment", broken)
+    monkeypatch.setattr(conclude_command, "find_target", lambda ci: _any_target())
     stdout, stderr = io.StringIO(), io.StringIO()
     outcome = make_outcome(master_outcome("failed", (event(),)))
     code = conclude(

@@ -20,7 +20,7 @@ from lxml import html as lxml_html
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from ci_gate.ci import publish, tell_exit_code
-from ci_gate.commands.wait import _closing_lines
+from ci_gate.commands.conclude import _closing_lines
 from ci_gate.config.ci_env import detect_ci
 from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.domain.findings import (

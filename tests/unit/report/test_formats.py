@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from ci_gate.commands.wait import conclude
+from ci_gate.commands.conclude import conclude
 from ci_gate.domain.outcome import Outcome
 from ci_gate.report import atomic, formats, html, write_reports
 from ci_gate.report.formats import COMMIT_MARK, FORMATS, SET_NAMES

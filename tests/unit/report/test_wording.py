@@ -45,7 +45,7 @@ def test_a_kpi_reads_the_same_in_every_report() -> None:
     assert "300 s" not in markdown + html + line
 
 
-#: The KPIs the closing line shows (`commands.wait`), each from the metrics table.
+#: The KPIs the closing line shows (`commands.conclude`), each from the metrics table.
 _LINE_KPIS = ("hits", "failed", "avg", "tp90", "tp95", "tp99", "duration")
 
 
