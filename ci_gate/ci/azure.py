@@ -32,7 +32,8 @@ from ci_gate.domain.outcome import Outcome
 from ci_gate.report import ReportPaths
 from ci_gate.text import one_line
 
-#: The output variables, in the order they are set (GitLab's gate.env keys).
+#: The output variables (GitLab's gate.env keys): `variable_lines` sets all but the exit
+#: code's, which `ci.tell_exit_code` sets on every path.
 VARIABLES = ("CI_GATE_VERDICT", "CI_GATE_EXIT_CODE", "CI_GATE_MASTER_ID", "CI_GATE_REPORT_URL")
 
 _AREA_ACTION = re.compile(r"[a-z]+\.[a-z]+")

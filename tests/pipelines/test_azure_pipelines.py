@@ -87,7 +87,12 @@ def test_the_gate_step_fails_on_a_failing_run_and_leaves_what_the_tasks_publish(
     assert judged.returncode == 1, judged.stdout + judged.stderr
     log = read_log(judged.stdout)  # the forged commands of pipeline-fail.json stay text
     report = work / variables["CI_GATE_REPORT_DIR"]
-    variables_set = {c.properties["variable"]: c.message for c in log.named("task.setvariable")}
+    # the agent reads logging commands on stderr as on stdout: the exit code is there, set
+    # by `cli.main` once the command returned (as on every path)
+    told = read_log(judged.stderr).named("task.setvariable")
+    variables_set = {
+        c.properties["variable"]: c.message for c in [*log.named("task.setvariable"), *told]
+    }
     assert variables_set["CI_GATE_VERDICT"] == "failed"
     assert variables_set["CI_GATE_EXIT_CODE"] == "1"
     assert re.fullmatch(r"9\d{7}", variables_set["CI_GATE_MASTER_ID"])  # the started run
