@@ -25,7 +25,6 @@ from ci_gate.domain.run import Event
 from ci_gate.domain.trend import TREND_METRICS, Trend
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import (
-    event_time,
     format_duration,
     iso_utc,
     plural,
@@ -50,6 +49,7 @@ from ci_gate.report.views import (
     Table,
     baseline_table,
     criteria_table,
+    events_table,
     kpi_table,
     live_table,
     trend_table,
@@ -58,9 +58,6 @@ from ci_gate.safe_numbers import OUT_OF_RANGE, show_number
 
 HTML_NAME = "report.html"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-#: Offending (and ignored) events listed per master in report.html and summary.md, one
-#: cap for both views; summary.json lists all.
-EVENT_CAP = 50
 #: bars of the events-over-time chart at most
 EVENT_BUCKETS = 30
 
@@ -159,7 +156,8 @@ def _view_table(table: Table | None) -> str:
     if table is None:
         return ""
     rows = [[_view_cell(cell) for cell in row.cells] for row in table.rows]
-    return _table(table.head, rows, [row.state for row in table.rows], kind=table.kind)
+    after = f"<p>{html.escape(table.after)}</p>" if table.after else ""
+    return _table(table.head, rows, [row.state for row in table.rows], kind=table.kind) + after
 
 
 def events_over_time(
@@ -329,23 +327,8 @@ def _trend_section(trend: Trend | None) -> str:
 def _events_section(master: MasterOutcome, level: str) -> str:
     if not master.offending:
         return ""
-    rows = [
-        [
-            str(number),
-            _t(event.level, 40),
-            event_time(event),
-            _t(event.session_id or "-", 80),
-            _t(event.message, 1000),
-        ]
-        for number, event in enumerate(master.offending[:EVENT_CAP], start=1)
-    ]
-    more = len(master.offending) - EVENT_CAP
-    rest = f"<p>and {more} more (every one is in summary.json)</p>" if more > 0 else ""
-    return (
-        f"<h3>Events at {html_text(level)} or above</h3>"
-        + _table(["#", "level", "time (UTC)", "session", "message"], rows, kind="events")
-        + rest
-    )
+    table = events_table([(event, "") for event in master.offending])
+    return f"<h3>Events at {html_text(level)} or above</h3>" + _view_table(table)
 
 
 def _master_section(master: MasterOutcome, outcome: Outcome) -> str:

@@ -1,6 +1,6 @@
 """The `--fail-on` criteria and the live KPIs in the reports: summary.json's
-`live_criteria` and `kpi_timeline`, summary.md's table (and report.html's, from the same
-rows), junit.xml's cases.
+`live_criteria` and `kpi_timeline`, each criterion's words for the table summary.md and
+report.html share (`views.live_table`), junit.xml's cases.
 
 One module for the one idea, so that the three forms say the same: each criterion's
 state, value, window and the action taken, as `judging.live_outcome` words them.

@@ -55,4 +55,4 @@ def md_table(table: Table) -> list[str]:
         if table.numbered:
             cells.insert(0, f"**{number}**" if row.state else str(number))
         lines.append("| " + " | ".join(cells) + " |")
-    return [*lines, ""]
+    return [*lines, "", *((table.after.replace("|", "\\|"), "") if table.after else ())]

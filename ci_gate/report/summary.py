@@ -13,11 +13,17 @@ from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome
 from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import event_time, format_duration, iso_utc, plural, show_progress
-from ci_gate.report.html import EVENT_CAP, HTML_NAME
+from ci_gate.report.html import HTML_NAME
 from ci_gate.report.live_rows import criterion_json, timeline_json
 from ci_gate.report.markdown import md_cell, md_code, md_table
 from ci_gate.report.trend import trend_json, trend_markdown
-from ci_gate.report.views import baseline_table, criteria_table, kpi_table, live_table
+from ci_gate.report.views import (
+    baseline_table,
+    criteria_table,
+    events_table,
+    kpi_table,
+    live_table,
+)
 from ci_gate.safe_numbers import fits_json, is_number, show_number, whole_as_int
 from ci_gate.text import redact_all
 
@@ -193,21 +199,6 @@ def render_json(outcome: Outcome, report_id: str = "", notes: Sequence[str] = ()
     return json.dumps(summary, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
 
 
-def _event_rows(events: list[tuple[Event, str]], extra: str) -> list[str]:
-    header = f"| # | level | time (UTC) | session |{' pattern |' if extra else ''} message |"
-    lines = [header, "|---" * (header.count("|") - 1) + "|"]
-    for number, (event, pattern) in enumerate(events[:EVENT_CAP], start=1):
-        waived = f" {md_cell(pattern, 100)} |" if extra else ""
-        lines.append(
-            f"| {number} | {md_cell(event.level, 40)} | {event_time(event)} "
-            f"| {md_cell(event.session_id or '-', 80)} |{waived} {md_cell(event.message, 300)} |"
-        )
-    rest = len(events) - EVENT_CAP
-    if rest > 0:
-        lines += ["", f"and {rest} more (every one is in summary.json)"]
-    return [*lines, ""]
-
-
 def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
     progress = show_progress(master.progress)
     counts = ", ".join(
@@ -236,10 +227,11 @@ def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
         lines += [f"**Stop request:** sent `{master.stop_action}` to BlazeMeter", ""]
     if master.offending:
         lines += [f"### Events at {level} or above", ""]
-        lines += _event_rows([(event, "") for event in master.offending], "")
+        lines += md_table(events_table([(event, "") for event in master.offending]))
     if master.ignored:
         lines += ["### Ignored events (waived by --ignore)", ""]
-        lines += _event_rows([(item.event, item.pattern) for item in master.ignored], "pattern")
+        ignored = [(item.event, item.pattern) for item in master.ignored]
+        lines += md_table(events_table(ignored, patterns=True))
     if master.timeline:
         lines += ["### Status timeline", "", "| elapsed | status | progress |", "|---|---|---|"]
         lines += [

@@ -8,17 +8,22 @@ state. The two renderers only escape and lay the cells out (`markdown.md_table`,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ci_gate.domain.outcome import MasterOutcome
+from ci_gate.domain.run import Event
 from ci_gate.domain.trend import TREND_METRICS, Trend, TrendPoint
-from ci_gate.formatting import iso_utc, kpi_cell, utc_moment
+from ci_gate.formatting import event_time, iso_utc, kpi_cell, utc_moment
 from ci_gate.report.live_rows import criterion_row
 from ci_gate.safe_numbers import OUT_OF_RANGE, in_range, show_amount
 from ci_gate.text import one_line
 
 #: A label's characters shown in a table cell at most (BlazeMeter's and the criteria's).
 LABEL_LIMIT = 200
+#: Offending (and ignored) events listed per master in report.html and summary.md, one
+#: cap for both views; summary.json lists all.
+EVENT_CAP = 50
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,8 @@ class Table:
     rows: tuple[Row, ...]
     kind: str = ""
     numbered: bool = False
+    #: a line of our words under the table: `and 3 more (every one is in summary.json)`
+    after: str = ""
 
 
 def server(text: str | None, limit: int) -> Cell:
@@ -123,6 +130,28 @@ def baseline_table(master: MasterOutcome) -> Table | None:
     )
     head = ("label", "metric", "samples (baseline / now)", "baseline", "now", "change", "verdict")
     return Table(head, rows)
+
+
+def events_table(events: Sequence[tuple[Event, str]], *, patterns: bool = False) -> Table:
+    """Events (with the `--ignore` pattern that waived each, for `patterns`), the first
+    `EVENT_CAP` of them, numbered."""
+    rows = tuple(
+        Row(
+            (
+                Cell(str(number)),
+                server(event.level, 40),
+                Cell(event_time(event)),
+                server(event.session_id or "-", 80),
+                *((server(pattern, 100),) if patterns else ()),
+                server(event.message, 1000),
+            )
+        )
+        for number, (event, pattern) in enumerate(events[:EVENT_CAP], start=1)
+    )
+    rest = len(events) - EVENT_CAP
+    head = ("#", "level", "time (UTC)", "session", *(("pattern",) if patterns else ()), "message")
+    after = f"and {rest} more (every one is in summary.json)" if rest > 0 else ""
+    return Table(head, rows, kind="events", after=after)
 
 
 def point_date(point: TrendPoint) -> str:

@@ -12,10 +12,11 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 from ci_gate.domain.outcome import IgnoredEvent
 from ci_gate.domain.run import Traffic
 from ci_gate.report import write_reports
-from ci_gate.report.html import EVENT_CAP, render_html
+from ci_gate.report.html import render_html
 from ci_gate.report.junit import MAX_FAILURE_CASES, render_junit
 from ci_gate.report.markdown import md_cell, md_code
 from ci_gate.report.summary import render_markdown
+from ci_gate.report.views import EVENT_CAP
 from tests.support.helpers import (
     assert_inert_markdown,
     assert_valid_junit,

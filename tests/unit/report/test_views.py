@@ -1,5 +1,6 @@
 """summary.md and report.html render one view model per table (issue 30 item 6): the
-failed criteria, the live criteria, the KPIs, the baseline and the trend are worded once
+failed criteria, the live criteria, the KPIs, the baseline, the trend and the offending
+events are worded once
 (`report.views`); the two renderers only escape and lay the cells out. Read back from
 each report, every table says the same cells, for generated outcomes of extreme values."""
 
@@ -20,6 +21,7 @@ from ci_gate.report.views import (
     Table,
     baseline_table,
     criteria_table,
+    events_table,
     kpi_table,
     live_table,
     server,
@@ -77,7 +79,9 @@ def _html_tables(page: str) -> dict[tuple[str, ...], list[list[str]]]:
 def _views(outcome: Outcome) -> list[Table]:
     builders = (criteria_table, live_table, kpi_table, baseline_table)
     tables = [table for master in outcome.masters for build in builders if (table := build(master))]
-    return tables + [trend_table(m.trend) for m in outcome.masters if m.trend is not None]
+    tables += [trend_table(m.trend) for m in outcome.masters if m.trend is not None]
+    offending = [[(event, "") for event in m.offending] for m in outcome.masters]
+    return tables + [events_table(events) for events in offending if events]
 
 
 def _shown(cell: Cell) -> str:
