@@ -96,7 +96,7 @@ def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:
         stop_requests=tuple(facts.stop_requests),
         criteria=criteria,
         kpis=end.kpis if end else facts.kpis,
-        report_url=end.report_url if end else facts.report_url,
+        report_url=(end.public_url if end else None) or facts.report_url,
         baseline=baseline,
         test_id=end.info.test_id if end and end.info else None,
         trend=_trend(facts.master_id, end),

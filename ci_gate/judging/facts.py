@@ -67,7 +67,8 @@ class EndFacts:
     The end reads (`wait.end_reads`) replace it with each answer: a value handed over
     never changes."""
 
-    report_url: str | None = None
+    #: the public report link (--public-report; None: not asked for, or not read)
+    public_url: str | None = None
     timeline: MasterStatus | None = None
     timeline_error: str | None = None
     #: BlazeMeter's verdict (`GET /masters/{id}`), None under --criteria off
@@ -130,9 +131,10 @@ class MasterFacts:
     ignored: tuple[IgnoredEvent, ...] = ()
     timeline: tuple[StatusChange, ...] = ()
     notes: tuple[str, ...] = ()
-    stop_action: str | None = None
+    #: every stop asked for, in the order answered (the action sent, or None: not sent)
     stop_requests: tuple[StopRequest, ...] = ()
-    #: BlazeMeter's page for a run the wait left before its end reads (--fail-fast)
+    #: BlazeMeter's page for the run, built from the API URL and the id (the end reads'
+    #: public link replaces it under --public-report)
     report_url: str | None = None
     #: BlazeMeter's KPIs of the run so far, read when --fail-fast left it running
     kpis: dict[str, float] | None = None
@@ -148,3 +150,10 @@ class MasterFacts:
     end: EndFacts | None = None
     #: the live data (`--fail-on`, and the KPI charts); None when not read
     live: LiveFacts | None = None
+
+    @property
+    def stop_action(self) -> str | None:
+        """The last stop sent (`stop`, `terminate`; None: none was): read from the stop
+        requests, never kept beside them."""
+        sent = (request.action for request in reversed(self.stop_requests) if request.action)
+        return next(sent, None)

@@ -93,7 +93,6 @@ class EndReads:
             )
         #: what the reads brought so far: a frozen value, replaced with each answer
         self.facts = EndFacts(
-            report_url=report_url(api.api_url, master_id),
             baseline=baseline,
             trend=None if plan.trend is None else TrendFacts(plan.trend),
         )
@@ -356,7 +355,7 @@ class EndReads:
         self._note(f"could not read the KPIs: {error}")
 
     def _got_link(self, url: str) -> None:
-        self.facts = replace(self.facts, report_url=url)
+        self.facts = replace(self.facts, public_url=url)
 
     def _link_failed(self, error: ApiError) -> None:
         self._note(f"could not create a public report link: {error}; the link needs a login")

@@ -630,7 +630,6 @@ class WaitLoop:
                 action = answer.result()
                 watch.facts = replace(
                     facts,
-                    stop_action=action,
                     stop_requests=(*facts.stop_requests, StopRequest(asked, action, why)),
                 )
                 self.progress.note(f"master {watch.master_id}: sent {action}: {why}")

@@ -156,7 +156,7 @@ def test_every_note_kpi_link_and_comparison_is_kept_whatever_the_verdict() -> No
     facts = _ended(
         info_error="boom",
         kpis={"hits": 1.0},
-        report_url="https://x.test/r",
+        public_url="https://x.test/r",
         notes=("a read note",),
         warnings=("a warning",),
         timeline_error="timeline gone",

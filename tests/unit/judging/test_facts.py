@@ -9,6 +9,7 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
+from ci_gate.domain.outcome import StopRequest
 from ci_gate.judging import facts
 from ci_gate.judging.facts import MasterFacts
 from ci_gate.judging.live import JudgeSnapshot
@@ -49,3 +50,15 @@ def test_a_fact_cannot_be_changed_after_it_is_taken() -> None:
     with pytest.raises(FrozenInstanceError):
         taken.status = "ENDED"  # type: ignore[misc]
     assert dataclasses.replace(taken, status="ENDED").notes == ("kept",)
+
+
+def test_the_stop_action_is_the_last_stop_sent_read_from_the_requests() -> None:
+    """Not a field kept beside the stop requests: a stop that could not be sent after one
+    that was leaves the action sent."""
+    assert MasterFacts("1").stop_action is None
+    sent = StopRequest(1.0, "stop", "it failed (--stop-on-fail)")
+    failed = StopRequest(2.0, None, "timed out (--stop-on-timeout)")
+    assert MasterFacts("1", stop_requests=(failed,)).stop_action is None
+    assert MasterFacts("1", stop_requests=(sent, failed)).stop_action == "stop"
+    terminate = StopRequest(3.0, "terminate", "cancelled (--stop-on-cancel)")
+    assert MasterFacts("1", stop_requests=(sent, terminate)).stop_action == "terminate"

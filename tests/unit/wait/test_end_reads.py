@@ -89,7 +89,7 @@ def test_the_full_set_of_reads_takes_three_rounds() -> None:
         ["aggregate base"],
     ]
     assert reads.facts.baseline is not None and reads.facts.baseline.master_id == "1"
-    assert reads.facts.report_url == (
+    assert reads.facts.public_url == (
         "https://a.example.test/app/?public-token=tok#/masters/2/summary"
     )
 
