@@ -21,7 +21,7 @@ from ci_gate.domain.findings import (
     normalise_report_status,
 )
 from ci_gate.domain.levels import level_name
-from ci_gate.domain.outcome import MasterOutcome, Outcome
+from ci_gate.domain.outcome import LiveCriterionOutcome, MasterOutcome, Outcome
 from ci_gate.domain.run import Traffic
 from ci_gate.domain.trend import Trend
 from ci_gate.domain.verdict import TROUBLE_WINDOW, Verdict
@@ -64,14 +64,10 @@ def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:
             if baseline.note:
                 notes.append(baseline.note)
             notes.extend(baseline.data_notes)
-    verdict, error = _verdict(facts, rules, now, criteria, baseline)
     live = facts.live
     ended = facts.ending is Ending.ENDED and end is not None
     judged = live_outcomes(live, ended=ended, summary=end.kpis if end else None) if live else ()
-    # a failed criterion breached, or (after the end) never judged: worst wins
-    failing = any(item.fails and (ended or item.breached) for item in judged)
-    if failing and verdict.severity < Verdict.FAILED.severity:
-        verdict = Verdict.FAILED
+    verdict, error = _verdict(facts, rules, now, criteria, baseline, judged)
     notes += [note for note in (live_notes(live) if live else ()) if note not in notes]
     if verdict is Verdict.TIMEOUT and facts.trouble_since is not None and facts.last_error:
         # late, not blind: the timeout is the verdict, the API trouble at the end its context
@@ -147,6 +143,25 @@ def _baseline(end: EndFacts, rules: Rules) -> BaselineOutcome | None:
 
 
 def _verdict(
+    facts: MasterFacts,
+    rules: Rules,
+    now: float,
+    criteria: CriteriaOutcome | None,
+    baseline: BaselineOutcome | None,
+    live_criteria: tuple[LiveCriterionOutcome, ...],
+) -> tuple[Verdict, str | None]:
+    """The master's verdict and its error line, the one place it is decided: by how the
+    watch ended (`_by_ending`), then worst wins with a `failed` live criterion that
+    breached or, after the end, was never judged."""
+    verdict, error = _by_ending(facts, rules, now, criteria, baseline)
+    ended = facts.ending is Ending.ENDED and facts.end is not None
+    failing = any(item.fails and (ended or item.breached) for item in live_criteria)
+    if failing and verdict.severity < Verdict.FAILED.severity:
+        verdict = Verdict.FAILED
+    return verdict, error
+
+
+def _by_ending(
     facts: MasterFacts,
     rules: Rules,
     now: float,

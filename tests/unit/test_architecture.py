@@ -170,9 +170,9 @@ def test_the_environment_check_sees_every_way_of_reading_it(tmp_path: Path) -> N
     assert len(_environment_reads(sample)) == 4
 
 
-def _chooses_a_verdict(path: Path) -> bool:
-    """Whether code in `path` (not a module-level table) picks a `Verdict` member, other
-    than to compare one."""
+def _functions_choosing_a_verdict(path: Path) -> set[str]:
+    """The functions in `path` whose code (not a module-level table) picks a `Verdict`
+    member, other than to compare one."""
     tree = ast.parse(path.read_text())
     compared = {
         id(node)
@@ -180,6 +180,7 @@ def _chooses_a_verdict(path: Path) -> bool:
         if isinstance(compare, ast.Compare)
         for node in ast.walk(compare)
     }
+    choosing = set()
     for function in ast.walk(tree):
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
@@ -191,8 +192,8 @@ def _chooses_a_verdict(path: Path) -> bool:
                 and node.attr.isupper()
                 and id(node) not in compared
             ):
-                return True
-    return False
+                choosing.add(function.name)
+    return choosing
 
 
 def test_a_verdict_is_chosen_only_where_the_architecture_names() -> None:
@@ -201,29 +202,20 @@ def test_a_verdict_is_chosen_only_where_the_architecture_names() -> None:
     its wait, a signal with no outcome); `criteria.py` BlazeMeter's own,
     `verdict.worst_verdict` the worst of several (issue 30 item 2)."""
     choosing = {
-        str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py") if _chooses_a_verdict(path)
+        str(path.relative_to(PACKAGE)): functions
+        for path in PACKAGE.rglob("*.py")
+        if (functions := _functions_choosing_a_verdict(path))
     }
     assert choosing == {
-        "judging/combine.py",
-        "judging/run_outcome.py",
-        "judging/criteria.py",
-        "domain/verdict.py",
+        # a master's: `_verdict`, over how its watch ended and what the end reads found
+        "judging/combine.py": {"_verdict", "_by_ending", "_end_verdict"},
+        "judging/run_outcome.py": {"run_verdict"},
+        "judging/criteria.py": {"judge"},
+        "domain/verdict.py": {"worst_verdict"},
     }
     for where in ("`combine._verdict`", "`run_outcome.run_verdict`", "`cancelled_late`"):
         assert where in ARCHITECTURE
     assert "no other module picks a `Verdict`" in ARCHITECTURE
-
-
-def _names_called(path: Path, names: set[str]) -> set[str]:
-    """Which of `names` code in `path` calls (by name or as an attribute)."""
-    called = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            if name in names:
-                called.add(name)
-    return called
 
 
 def test_one_conclusion_writes_the_reports_and_changes_the_outcome_after_the_wait() -> None:
@@ -235,7 +227,7 @@ def test_one_conclusion_writes_the_reports_and_changes_the_outcome_after_the_wai
         str(path.relative_to(PACKAGE))
         for path in PACKAGE.rglob("*.py")
         if not str(path.relative_to(PACKAGE)).startswith("report/")
-        and _names_called(path, after_the_wait)
+        and any(_calls(path, name) for name in after_the_wait)
     }
     assert callers == {"commands/conclude.py"}
     assert "`conclude.py` is the one conclusion of a run" in ARCHITECTURE
