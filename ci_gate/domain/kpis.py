@@ -68,3 +68,13 @@ BY_CRITERION: dict[str, Metric] = {m.criterion: m for m in TABLE if m.criterion}
 
 #: The KPIs shown first, in this order: name -> (label, unit); any other number is kept too.
 KNOWN_KPIS: dict[str, tuple[str, str]] = {m.kpi: (m.label, m.unit) for m in TABLE if m.kpi}
+
+
+def error_rate(hits: float | None, failed: float | None) -> float | None:
+    """Failed samples in % of all samples (the `errors` metric from the summary's counts);
+    None without both counts or without samples: a count that is no count (0, negative,
+    NaN) gives no rate, never a negative or infinite one. `failed * 100` first: for whole
+    counts, one rounding."""
+    if hits is None or failed is None or not hits > 0:
+        return None
+    return failed * 100 / hits

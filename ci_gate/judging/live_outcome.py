@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from ci_gate.domain.kpis import error_rate
 from ci_gate.domain.live import ALL_LABEL, KpiPoint, Label
 from ci_gate.domain.live_criteria import (
     JudgeState,
@@ -103,11 +104,10 @@ def totals_for(
 def summary_totals(kpis: Mapping[str, float]) -> LabelTotals:
     """The summary report's numbers of label ALL as totals."""
     hits, failed = kpis.get("hits"), kpis.get("failed")
-    rate = None if not hits or failed is None else failed * 100 / hits
     return LabelTotals(
         samples=hits,
         errors=failed,
-        errors_rate=rate,
+        errors_rate=error_rate(hits, failed),
         avg_rt=kpis.get("avg"),
         avg_lt=kpis.get("latencyAvg"),
         p90=kpis.get("tp90"),

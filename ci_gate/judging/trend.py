@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ci_gate.domain.findings import RunInfo
-from ci_gate.domain.kpis import BY_NAME
+from ci_gate.domain.kpis import BY_NAME, error_rate
 from ci_gate.domain.trend import Trend, TrendPoint
 from ci_gate.judging.baseline import earlier_ended
 
@@ -33,17 +33,14 @@ def trend_point(
 ) -> TrendPoint:
     """One run's point from its summary KPIs (None: the run has no data)."""
     kpis = kpis or {}
-    hits, failed = kpis.get("hits"), kpis.get("failed")
-    errors = None
-    if hits is not None and failed is not None and hits > 0:
-        errors = failed / hits * 100.0
+    hits = kpis.get("hits")
     return TrendPoint(
         master_id=master_id,
         created=created,
         report_status=report_status,
         p90=kpis.get(BY_NAME["p90"].kpi),
         avg=kpis.get(BY_NAME["avg"].kpi),
-        errors=errors,
+        errors=error_rate(hits, kpis.get("failed")),
         hits=hits if hits is not None and hits > 0 else None,
         this_run=this_run,
     )
