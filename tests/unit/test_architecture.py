@@ -5,6 +5,7 @@ verdict is chosen, and the import contract that keeps the simulator apart."""
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 import sys
 from pathlib import Path
@@ -257,3 +258,38 @@ def test_judging_reads_no_clock_but_the_one_it_is_given() -> None:
     assert "EventPolicy(self.plan.level, self.plan.ignore, clock=self.clock)" in (
         (PACKAGE / "wait" / "loop.py").read_text()
     )
+
+
+def _resolve(path: str) -> tuple[str, list[str]]:
+    """The longest importable module of a dotted path, and the attributes after it."""
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            module = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        target: object = module
+        for name in parts[cut:]:
+            target = getattr(target, name)
+        return ".".join(parts[:cut]), parts[cut:]
+    raise AssertionError(path)
+
+
+def test_each_thing_item_8_moved_is_where_the_architecture_says() -> None:
+    """Issue 30 item 8: every `ci_gate...` path the rooms paragraph names exists, and no
+    other module defines a top-level thing of the same name."""
+    [said] = re.findall(
+        r"Each room is named for what it holds \(issue 30 item 8\): (.*?)\.\s", ARCHITECTURE
+    )
+    paths = re.findall(r"`(ci_gate(?:\.[A-Za-z_]+)+)`", said)
+    assert len(paths) == 8
+    homes = {}
+    for path in paths:
+        module, names = _resolve(path)
+        if names:
+            homes[names[0]] = module
+    for file in PACKAGE.rglob("*.py"):
+        module = ".".join(("ci_gate", *file.relative_to(PACKAGE).with_suffix("").parts))
+        for node in ast.parse(file.read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in homes:
+                assert module == homes[node.name], (node.name, module)
