@@ -46,13 +46,19 @@ from ci_gate.report.svg import (
 from ci_gate.report.ticks import time_step
 from ci_gate.report.views import (
     Cell,
+    Line,
     Table,
     baseline_table,
+    baseline_title,
     criteria_table,
     events_table,
+    events_title,
     kpi_table,
     live_table,
+    live_title,
+    stopped_early,
     trend_table,
+    trend_title,
 )
 from ci_gate.safe_numbers import OUT_OF_RANGE, show_number
 
@@ -149,6 +155,11 @@ def _view_cell(cell: Cell) -> str:
     text = html.escape(cell.text, quote=True)
     shown = (f"<bdi>{text}</bdi>" if cell.server else text) + html.escape(cell.after, quote=True)
     return f"<strong>{shown}</strong>" if cell.strong else shown
+
+
+def _view_line(line: Line) -> str:
+    """A view's line (a heading's words, a labelled line) in HTML."""
+    return "".join(_view_cell(cell) for cell in line)
 
 
 def _view_table(table: Table | None) -> str:
@@ -248,12 +259,9 @@ def _live_section(master: MasterOutcome) -> str:
     table = live_table(master)
     if table is None:
         return ""
-    saved = (
-        f"<p><strong>Stopped early:</strong> {_t(master.stop_saved, 200)}</p>"
-        if master.stop_saved
-        else ""
-    )
-    return "<h3>Live criteria (--fail-on)</h3>" + _view_table(table) + saved
+    saved = stopped_early(master)
+    shown = "" if saved is None else f"<p>{_view_line(saved)}</p>"
+    return f"<h3>{_view_line(live_title())}</h3>" + _view_table(table) + shown
 
 
 def _criteria_section(master: MasterOutcome) -> str:
@@ -277,10 +285,7 @@ def _baseline_section(master: MasterOutcome) -> str:
     comparison = master.baseline
     if comparison is None:
         return ""
-    parts = [
-        f"<h3>Against baseline {_t(comparison.master_id or 'none', 40)} "
-        f"({_t(comparison.how_chosen, 40)})</h3>"
-    ]
+    parts = [f"<h3>{_view_line(baseline_title(comparison))}</h3>"]
     if comparison.note:
         parts.append(f"<p>{_t(comparison.note)}</p>")
     metrics = list(dict.fromkeys(row.metric for row in comparison.rows))
@@ -297,13 +302,13 @@ def _baseline_section(master: MasterOutcome) -> str:
     return "".join(parts)
 
 
-def _trend_section(trend: Trend | None) -> str:
+def _trend_section(trend: Trend | None, test_id: str | None) -> str:
     if trend is None:
         return ""
     labels = [point.master_id for point in trend.points]
     highlight = len(trend.points) - 1
     parts = [
-        f'<h3 class="trend">Trend: this run after the {len(trend.points) - 1} before it</h3>',
+        f'<h3 class="trend">{_view_line(trend_title(trend, test_id))}</h3>',
         '<p class="hint">Oldest first, this run last (the orange point); a gap is a run '
         'without data.</p><div class="charts">',
     ]
@@ -328,7 +333,7 @@ def _events_section(master: MasterOutcome, level: str) -> str:
     if not master.offending:
         return ""
     table = events_table([(event, "") for event in master.offending])
-    return f"<h3>Events at {html_text(level)} or above</h3>" + _view_table(table)
+    return f"<h3>{_view_line(events_title(level))}</h3>" + _view_table(table)
 
 
 def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
@@ -371,7 +376,7 @@ def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
         _criteria_section(master),
         _kpi_section(master),
         _baseline_section(master),
-        _trend_section(master.trend),
+        _trend_section(master.trend, master.test_id),
         _events_section(master, outcome.threshold_name),
     ]
     if master.notes:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ci_gate.text import one_line
 
 if TYPE_CHECKING:
-    from ci_gate.report.views import Cell, Table
+    from ci_gate.report.views import Cell, Line, Table
 
 _BACKTICKS = re.compile("`+")
 
@@ -38,11 +38,20 @@ def md_cell(text: str, limit: int = 500) -> str:
     return md_code(text, limit).replace("|", "\\|")
 
 
-def _cell(cell: Cell) -> str:
-    """A view's cell in a table row: server text as a code span, our words as they are;
-    no `|` can end the cell."""
+def _inline(cell: Cell) -> str:
+    """A view's cell in running text: server text as a code span, our words as they are."""
     text = (_code_span(cell.text) if cell.server else cell.text) + cell.after
-    return (f"**{text}**" if cell.strong else text).replace("|", "\\|")
+    return f"**{text}**" if cell.strong else text
+
+
+def md_line(line: Line) -> str:
+    """A view's line (a heading's words, a labelled line) in Markdown."""
+    return "".join(_inline(cell) for cell in line)
+
+
+def _cell(cell: Cell) -> str:
+    """A view's cell in a table row: no `|` can end the cell."""
+    return _inline(cell).replace("|", "\\|")
 
 
 def md_table(table: Table) -> list[str]:

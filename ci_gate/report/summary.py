@@ -15,14 +15,18 @@ from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import event_time, format_duration, iso_utc, plural, show_progress
 from ci_gate.report.html import HTML_NAME
 from ci_gate.report.live_rows import criterion_json, timeline_json
-from ci_gate.report.markdown import md_cell, md_code, md_table
+from ci_gate.report.markdown import md_cell, md_code, md_line, md_table
 from ci_gate.report.trend import trend_json, trend_markdown
 from ci_gate.report.views import (
     baseline_table,
+    baseline_title,
     criteria_table,
     events_table,
+    events_title,
     kpi_table,
     live_table,
+    live_title,
+    stopped_early,
 )
 from ci_gate.safe_numbers import fits_json, is_number, show_number, whole_as_int
 from ci_gate.text import redact_all
@@ -226,7 +230,7 @@ def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
     if master.stop_action:
         lines += [f"**Stop request:** sent `{master.stop_action}` to BlazeMeter", ""]
     if master.offending:
-        lines += [f"### Events at {level} or above", ""]
+        lines += [f"### {md_line(events_title(level))}", ""]
         lines += md_table(events_table([(event, "") for event in master.offending]))
     if master.ignored:
         lines += ["### Ignored events (waived by --ignore)", ""]
@@ -262,8 +266,7 @@ def _baseline_markdown(master: MasterOutcome) -> list[str]:
     comparison = master.baseline
     if comparison is None:
         return []
-    chosen = md_code(comparison.master_id or "none", 40)
-    lines = [f"### Against baseline {chosen} ({comparison.how_chosen})", ""]
+    lines = [f"### {md_line(baseline_title(comparison))}", ""]
     if comparison.note:
         lines += [md_code(comparison.note), ""]
     table = baseline_table(master)
@@ -280,10 +283,10 @@ def _live_markdown(master: MasterOutcome) -> list[str]:
     table = live_table(master)
     if table is None:
         return []
-    lines = ["### Live criteria (--fail-on)", "", *md_table(table)]
-    if master.stop_saved:
-        lines += [f"**Stopped early:** {md_cell(master.stop_saved, 200)}", ""]
-    return lines
+    saved = stopped_early(master)
+    return [f"### {md_line(live_title())}", "", *md_table(table)] + (
+        [] if saved is None else [md_line(saved), ""]
+    )
 
 
 def _run_line(outcome: Outcome) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ci_gate.domain.kpis import Metric
 from ci_gate.domain.trend import TREND_METRICS, Trend
-from ci_gate.report.markdown import md_code, md_table
+from ci_gate.report.markdown import md_line, md_table
 from ci_gate.report.sparkline import GAP, sparkline
-from ci_gate.report.views import metric_value, point_date, trend_table
+from ci_gate.report.views import metric_value, point_date, trend_table, trend_title
 from ci_gate.safe_numbers import whole_as_int
 
 
@@ -20,10 +20,8 @@ def sparkline_line(trend: Trend, metric: Metric) -> str:
 
 
 def trend_markdown(trend: Trend, test_id: str | None) -> list[str]:
-    earlier = len(trend.points) - 1
-    test = f" of test {md_code(test_id, 40)}" if test_id else ""
-    lines = [f"### Trend: this run after the {earlier} before it{test}", ""]
-    if earlier == 0:
+    lines = [f"### {md_line(trend_title(trend, test_id))}", ""]
+    if len(trend.points) == 1:
         lines += ["No earlier ended run to compare with (see the notes).", ""]
     lines += ["```text"]
     lines += [sparkline_line(trend, metric) for metric in TREND_METRICS]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ci_gate.domain.findings import BaselineOutcome
 from ci_gate.domain.outcome import MasterOutcome
 from ci_gate.domain.run import Event
 from ci_gate.domain.trend import TREND_METRICS, Trend, TrendPoint
@@ -60,11 +61,41 @@ class Table:
     after: str = ""
 
 
+#: A line of cells: a section's heading or a labelled line, laid out by each renderer
+#: (`markdown.md_line`, `html.py`'s `_view_line`).
+Line = tuple[Cell, ...]
+
+
 def server(text: str | None, limit: int) -> Cell:
     """Server text for a cell: on one line, safe, cut to `limit`; `(empty)` (our words)
     when nothing is left to show."""
     safe = one_line(text or "", limit)
     return Cell(safe, server=True) if safe else Cell("(empty)")
+
+
+def live_title() -> Line:
+    return (Cell("Live criteria (--fail-on)"),)
+
+
+def stopped_early(master: MasterOutcome) -> Line | None:
+    """What a live criterion's stop saved, when it stopped the run."""
+    if not master.stop_saved:
+        return None
+    return Cell("Stopped early:", strong=True), Cell(" "), server(master.stop_saved, 200)
+
+
+def baseline_title(comparison: BaselineOutcome) -> Line:
+    chosen = server(comparison.master_id or "none", 40)
+    return Cell("Against baseline "), chosen, Cell(f" ({comparison.how_chosen})")
+
+
+def trend_title(trend: Trend, test_id: str | None) -> Line:
+    test = (Cell(" of test "), server(test_id, 40)) if test_id else ()
+    return Cell(f"Trend: this run after the {len(trend.points) - 1} before it"), *test
+
+
+def events_title(level: str) -> Line:
+    return (Cell(f"Events at {one_line(level, 40)} or above"),)
 
 
 def criteria_table(master: MasterOutcome) -> Table | None:

@@ -2,7 +2,8 @@
 failed criteria, the live criteria, the KPIs, the baseline, the trend and the offending
 events are worded once
 (`report.views`); the two renderers only escape and lay the cells out. Read back from
-each report, every table says the same cells, for generated outcomes of extreme values."""
+each report, every table says the same cells, and each section's heading the same words, for
+generated outcomes of extreme values."""
 
 from __future__ import annotations
 
@@ -17,15 +18,20 @@ from ci_gate.report.markdown import md_table
 from ci_gate.report.summary import render_markdown
 from ci_gate.report.views import (
     Cell,
+    Line,
     Row,
     Table,
     baseline_table,
+    baseline_title,
     criteria_table,
     events_table,
+    events_title,
     kpi_table,
     live_table,
+    live_title,
     server,
     trend_table,
+    trend_title,
 )
 from tests.support.helpers import make_outcome
 from tests.support.kpi_outcome import live_breach_master
@@ -76,6 +82,32 @@ def _html_tables(page: str) -> dict[tuple[str, ...], list[list[str]]]:
     return tables
 
 
+_SPAN = re.compile(r"(`+)(.+?)\1")
+
+
+def _md_headings(markdown: str) -> set[str]:
+    """summary.md's `###` headings as they read, code spans undone."""
+    return {
+        _SPAN.sub(lambda m: _md_cell(m.group(0)), line[4:])
+        for line in markdown.split("\n")
+        if line.startswith("### ")
+    }
+
+
+def _titles(outcome: Outcome) -> list[str]:
+    lines: list[Line] = []
+    for master in outcome.masters:
+        if master.live_criteria:
+            lines.append(live_title())
+        if master.baseline is not None:
+            lines.append(baseline_title(master.baseline))
+        if master.trend is not None:
+            lines.append(trend_title(master.trend, master.test_id))
+        if master.offending:
+            lines.append(events_title(outcome.threshold_name))
+    return ["".join(_shown(cell) for cell in line) for line in lines]
+
+
 def _views(outcome: Outcome) -> list[Table]:
     builders = (criteria_table, live_table, kpi_table, baseline_table)
     tables = [table for master in outcome.masters for build in builders if (table := build(master))]
@@ -106,6 +138,12 @@ def _assert_both_show_the_views(outcome: Outcome) -> None:
             in_markdown = [row[1:] for row in in_markdown]
         assert in_markdown == page[head], head
         assert sorted(page[head]) == sorted(rows), head
+    html_headings = {
+        h3.text_content() for h3 in lxml_html.fromstring(render_html(outcome)).iter("h3")
+    }
+    md_headings = _md_headings(render_markdown(outcome))
+    for title in _titles(outcome):
+        assert title in html_headings and title in md_headings, title
 
 
 @settings(
