@@ -32,15 +32,20 @@ def _file(name: str) -> Any:
     return field(default=None, metadata={"variable": name, "file": True})
 
 
+#: Lone surrogates: how `os.environ` keeps bytes it could not decode; no encoder takes them.
+_UNDECODED = {code: "\ufffd" for code in range(0xD800, 0xE000)}
+
+
 def _read(record: type[_Record], env: Mapping[str, str]) -> _Record:
-    """`record` with each field read from the variable it names."""
+    """`record` with each field read from the variable it names: text every encoder takes
+    (an undecodable byte becomes U+FFFD; a file's path is kept as the OS gave it)."""
     values: dict[str, object] = {}
     for each in fields(record):  # type: ignore[arg-type]
         name = each.metadata["variable"]
         if each.metadata.get("file"):
             values[each.name] = Path(env[name]) if env.get(name) else None
         else:
-            values[each.name] = env.get(name, each.default)
+            values[each.name] = str(env.get(name, each.default)).translate(_UNDECODED)
     return record(**values)
 
 

@@ -72,3 +72,30 @@ def test_the_debug_flag_reads_the_configs_words_for_true(value: str, on: bool) -
 
 def test_outside_ci_is_the_context_of_an_empty_environment() -> None:
     assert resolve_context({}) == OUTSIDE_CI
+
+
+@pytest.mark.parametrize("odd", ["\udcff", "\ud800", "shop\udc80front"])
+def test_a_value_the_environment_could_not_decode_reaches_ci_as_text(odd: str) -> None:
+    """`os.environ` keeps undecodable bytes as lone surrogates, which no encoder takes (a
+    URL's quoting raised UnicodeEncodeError: hypothesis found it in the Azure note); the
+    reader hands `ci/` each as U+FFFD, so every use of the value is text."""
+    from ci_gate.ci.provenance import provenance_note
+    from ci_gate.ci.target import find_target
+
+    azure = detect_ci(
+        {
+            "TF_BUILD": "True",
+            "SYSTEM_COLLECTIONURI": "https://dev.azure.com/acme/",
+            "SYSTEM_TEAMPROJECT": odd,
+            "BUILD_BUILDID": "7",
+            "BUILD_SOURCEBRANCH": odd,
+        }
+    )
+    assert isinstance(azure, AzureCi) and azure.team_project == odd.translate(_REPLACED)
+    assert "_build/results?buildId=7" in provenance_note(azure)
+    gitlab = detect_ci({"GITLAB_CI": "true", "CI_JOB_URL": f"https://gl/{odd}", "CI_JOB_NAME": odd})
+    assert "GitLab CI" in provenance_note(gitlab)
+    assert isinstance(find_target(gitlab), str)
+
+
+_REPLACED = {code: "\ufffd" for code in range(0xD800, 0xE000)}
