@@ -7,7 +7,9 @@ generated outcomes of extreme values."""
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from lxml import html as lxml_html
@@ -189,3 +191,29 @@ def test_markdown_numbers_a_numbered_tables_rows_and_bolds_the_marked_one() -> N
         "| **2** | **z** | w |",
         "",
     ]
+
+
+_SHARED_WORDS = (
+    "failed criterion",
+    "KPI (label ALL)",
+    "samples (baseline / now)",
+    "created (UTC)",
+    "Live criteria (--fail-on)",
+    "Stopped early:",
+    "Against baseline ",
+    "every one is in summary.json",
+)
+
+
+def test_the_shared_tables_are_worded_in_views_only() -> None:
+    """The words of a table both reports show stand in `report/views.py` alone: a second
+    copy in summary.py or html.py would be a table built twice again."""
+    package = Path(__file__).resolve().parents[3] / "ci_gate" / "report"
+    found = []
+    for path in package.glob("*.py"):
+        if path.name == "views.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found += [f"{path.name}: {words}" for words in _SHARED_WORDS if words in node.value]
+    assert not found
