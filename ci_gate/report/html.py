@@ -56,11 +56,12 @@ from ci_gate.report.views import (
     kpi_table,
     live_table,
     live_title,
+    master_table,
     stopped_early,
     trend_table,
     trend_title,
 )
-from ci_gate.safe_numbers import OUT_OF_RANGE, show_number
+from ci_gate.safe_numbers import OUT_OF_RANGE
 
 HTML_NAME = "report.html"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -166,7 +167,10 @@ def _view_table(table: Table | None) -> str:
     """A view's table (`views`), laid out: its rows' states as their classes."""
     if table is None:
         return ""
-    rows = [[_view_cell(cell) for cell in row.cells] for row in table.rows]
+    rows = [
+        [_view_cell(cell) if isinstance(cell, Cell) else _view_line(cell) for cell in row.cells]
+        for row in table.rows
+    ]
     after = f"<p>{html.escape(table.after)}</p>" if table.after else ""
     return _table(table.head, rows, [row.state for row in table.rows], kind=table.kind) + after
 
@@ -337,25 +341,11 @@ def _events_section(master: MasterOutcome, level: str) -> str:
 
 
 def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
-    counts = ", ".join(
-        f"{_t(name, 40)} {show_number(n)}" for name, n in master.event_counts.items()
-    )
     parts = [
         f'<section class="master" id="master-{html_text(master.master_id, 40)}">',
         f"<h2>Master {_t(master.master_id, 40)} "
         f'<span class="badge {_banner_class(master.verdict)}">{master.verdict}</span></h2>',
-        _table(
-            ["status", "progress", "offending", "ignored", "events seen"],
-            [
-                [
-                    _t(master.status or "never read", 60),
-                    show_progress(master.progress),
-                    str(len(master.offending)),
-                    str(len(master.ignored)),
-                    counts or "none",
-                ]
-            ],
-        ),
+        _view_table(master_table(master)),
     ]
     if master.error:
         parts.append(f"<p><strong>Why:</strong> {_t(master.error, 1000)}</p>")

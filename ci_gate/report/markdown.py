@@ -9,12 +9,9 @@ the one character GitHub's tables split on even inside code.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
+from ci_gate.report.views import Cell, Line, Table
 from ci_gate.text import one_line
-
-if TYPE_CHECKING:
-    from ci_gate.report.views import Cell, Line, Table
 
 _BACKTICKS = re.compile("`+")
 
@@ -49,9 +46,10 @@ def md_line(line: Line) -> str:
     return "".join(_inline(cell) for cell in line)
 
 
-def _cell(cell: Cell) -> str:
+def _cell(cell: Cell | Line) -> str:
     """A view's cell in a table row: no `|` can end the cell."""
-    return _inline(cell).replace("|", "\\|")
+    shown = _inline(cell) if isinstance(cell, Cell) else md_line(cell)
+    return shown.replace("|", "\\|")
 
 
 def md_table(table: Table) -> list[str]:

@@ -26,9 +26,10 @@ from ci_gate.report.views import (
     kpi_table,
     live_table,
     live_title,
+    master_table,
     stopped_early,
 )
-from ci_gate.safe_numbers import fits_json, is_number, show_number, whole_as_int
+from ci_gate.safe_numbers import fits_json, is_number, whole_as_int
 from ci_gate.text import redact_all
 
 JSON_NAME = "summary.json"
@@ -204,19 +205,8 @@ def render_json(outcome: Outcome, report_id: str = "", notes: Sequence[str] = ()
 
 
 def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
-    progress = show_progress(master.progress)
-    counts = ", ".join(
-        f"{md_cell(name, 40)} {show_number(n)}" for name, n in master.event_counts.items()
-    )
-    lines = [
-        f"## Master {md_code(master.master_id, 40)}: {master.verdict}",
-        "",
-        "| status | progress | verdict | offending | ignored | events seen |",
-        "|---|---|---|---|---|---|",
-        f"| {md_cell(master.status or 'never read', 60)} | {progress} | {master.verdict} "
-        f"| {len(master.offending)} | {len(master.ignored)} | {counts or 'none'} |",
-        "",
-    ]
+    lines = [f"## Master {md_code(master.master_id, 40)}: {master.verdict}", ""]
+    lines += md_table(master_table(master))
     if master.error:
         lines += [f"**Why:** {md_code(master.error)}", ""]
     if master.report_url:

@@ -15,9 +15,9 @@ from ci_gate.domain.findings import BaselineOutcome
 from ci_gate.domain.outcome import MasterOutcome
 from ci_gate.domain.run import Event
 from ci_gate.domain.trend import TREND_METRICS, Trend, TrendPoint
-from ci_gate.formatting import event_time, iso_utc, kpi_cell, utc_moment
+from ci_gate.formatting import event_time, iso_utc, kpi_cell, show_progress, utc_moment
 from ci_gate.report.live_rows import criterion_row
-from ci_gate.safe_numbers import OUT_OF_RANGE, in_range, show_amount
+from ci_gate.safe_numbers import OUT_OF_RANGE, in_range, show_amount, show_number
 from ci_gate.text import one_line
 
 #: A label's characters shown in a table cell at most (BlazeMeter's and the criteria's).
@@ -39,12 +39,19 @@ class Cell:
     strong: bool = False
 
 
+#: A line of cells: a section's heading, a labelled line or a cell of several pieces
+#: (`ERROR 3, WARN 5`), laid out by each renderer (`markdown.md_line`, `html.py`'s
+#: `_view_line`).
+Line = tuple[Cell, ...]
+
+
 @dataclass(frozen=True)
 class Row:
-    """A table's row and its state: "" (none), `breached`, `regression` or `this-run`
-    (report.html's row class; summary.md bolds a numbered row's number)."""
+    """A table's row (each cell one piece of text, or a `Line` of pieces) and its state:
+    "" (none), `breached`, `regression` or `this-run` (report.html's row class; summary.md
+    bolds a numbered row's number)."""
 
-    cells: tuple[Cell, ...]
+    cells: tuple[Cell | Line, ...]
     state: str = ""
 
 
@@ -61,16 +68,32 @@ class Table:
     after: str = ""
 
 
-#: A line of cells: a section's heading or a labelled line, laid out by each renderer
-#: (`markdown.md_line`, `html.py`'s `_view_line`).
-Line = tuple[Cell, ...]
-
-
 def server(text: str | None, limit: int) -> Cell:
     """Server text for a cell: on one line, safe, cut to `limit`; `(empty)` (our words)
     when nothing is left to show."""
     safe = one_line(text or "", limit)
     return Cell(safe, server=True) if safe else Cell("(empty)")
+
+
+def master_table(master: MasterOutcome) -> Table:
+    """A master's one-row summary: its status, progress, verdict and events."""
+    counts: list[Cell] = []
+    for name, count in master.event_counts.items():
+        counts += [
+            *([Cell(", ")] if counts else []),
+            server(name, 40),
+            Cell(f" {show_number(count)}"),
+        ]
+    row = (
+        server(master.status or "never read", 60),
+        Cell(show_progress(master.progress)),
+        Cell(master.verdict.value),
+        Cell(str(len(master.offending))),
+        Cell(str(len(master.ignored))),
+        tuple(counts) or Cell("none"),
+    )
+    head = ("status", "progress", "verdict", "offending", "ignored", "events seen")
+    return Table(head, (Row(row),))
 
 
 def live_title() -> Line:

@@ -31,6 +31,7 @@ from ci_gate.report.views import (
     kpi_table,
     live_table,
     live_title,
+    master_table,
     server,
     trend_table,
     trend_title,
@@ -111,14 +112,16 @@ def _titles(outcome: Outcome) -> list[str]:
 
 
 def _views(outcome: Outcome) -> list[Table]:
-    builders = (criteria_table, live_table, kpi_table, baseline_table)
+    builders = (master_table, criteria_table, live_table, kpi_table, baseline_table)
     tables = [table for master in outcome.masters for build in builders if (table := build(master))]
     tables += [trend_table(m.trend) for m in outcome.masters if m.trend is not None]
     offending = [[(event, "") for event in m.offending] for m in outcome.masters]
     return tables + [events_table(events) for events in offending if events]
 
 
-def _shown(cell: Cell) -> str:
+def _shown(cell: Cell | Line) -> str:
+    if isinstance(cell, tuple):
+        return "".join(_shown(piece) for piece in cell)
     return cell.text + cell.after
 
 
@@ -195,6 +198,7 @@ def test_markdown_numbers_a_numbered_tables_rows_and_bolds_the_marked_one() -> N
 
 _SHARED_WORDS = (
     "failed criterion",
+    "events seen",
     "KPI (label ALL)",
     "samples (baseline / now)",
     "created (UTC)",
