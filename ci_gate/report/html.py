@@ -13,7 +13,6 @@ one style sheet.
 
 from __future__ import annotations
 
-import html
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -32,7 +31,7 @@ from ci_gate.formatting import (
     utc_moment,
 )
 from ci_gate.judging.reason import run_reason
-from ci_gate.report.html_text import html_text
+from ci_gate.report.html_text import html_safe_text, html_text
 from ci_gate.report.kpi_charts import kpi_section
 from ci_gate.report.run_clock import REACH_AFTER, REACH_BEFORE, RunClock, run_clock, status_times
 from ci_gate.report.svg import (
@@ -153,8 +152,8 @@ def _table(
 
 def _view_cell(cell: Cell) -> str:
     """A view's cell: server text isolated in `<bdi>`, our words as they are, escaped."""
-    text = html.escape(cell.text, quote=True)
-    shown = (f"<bdi>{text}</bdi>" if cell.server else text) + html.escape(cell.after, quote=True)
+    text = html_safe_text(cell.text)
+    shown = (f"<bdi>{text}</bdi>" if cell.server else text) + html_safe_text(cell.after)
     return f"<strong>{shown}</strong>" if cell.strong else shown
 
 
@@ -171,7 +170,7 @@ def _view_table(table: Table | None) -> str:
         [_view_cell(cell) if isinstance(cell, Cell) else _view_line(cell) for cell in row.cells]
         for row in table.rows
     ]
-    after = f"<p>{html.escape(table.after)}</p>" if table.after else ""
+    after = f"<p>{html_safe_text(table.after)}</p>" if table.after else ""
     return _table(table.head, rows, [row.state for row in table.rows], kind=table.kind) + after
 
 

@@ -14,3 +14,8 @@ from ci_gate.text import one_line
 
 def html_text(text: str, limit: int = 500) -> str:
     return html.escape(one_line(text, limit), quote=True)
+
+
+def html_safe_text(safe: str) -> str:
+    """Text already made safe by `text.one_line` (a view's cell, `report.views`), escaped."""
+    return html.escape(safe, quote=True)
