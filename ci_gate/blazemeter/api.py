@@ -31,6 +31,7 @@ from ci_gate.blazemeter.answers import (
 from ci_gate.blazemeter.retry import RetryPolicy
 from ci_gate.blazemeter.start_attempts import StartAttempts
 from ci_gate.blazemeter.transport import Transport
+from ci_gate.clock import REAL_CLOCK, Clock
 from ci_gate.config.credentials import Credentials
 from ci_gate.config.settings import ApiSettings, HttpSettings
 from ci_gate.domain.findings import AggregateReport, Criterion, MasterInfo, RunInfo
@@ -99,8 +100,10 @@ class BlazeMeterClient:
         api: ApiSettings,
         on_retry: Callable[[str], None] | None = None,
         pool_size: int = 1,
+        clock: Clock = REAL_CLOCK,
     ) -> BlazeMeterClient:
-        """The client every command builds from its resolved `ApiSettings`."""
+        """The client every command builds from its resolved `ApiSettings`, on the
+        command's clock (its deadlines are on it)."""
         if api.credentials is None:
             raise UsageError("missing credentials")
         return cls(
@@ -110,6 +113,8 @@ class BlazeMeterClient:
             ca_bundle=api.ca_bundle,
             on_retry=on_retry,
             pool_size=pool_size,
+            clock=clock.monotonic,
+            sleep=clock.sleep,
         )
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
+from ci_gate.clock import REAL_CLOCK, Clock
 from ci_gate.config.ci_env import AzureCi, Ci, GitHubCi, GitLabCi
 
 if TYPE_CHECKING:
@@ -30,11 +31,13 @@ def publish(
     *,
     markdown: str | None = None,
     warn: Callable[[str], None] | None = None,
+    clock: Clock = REAL_CLOCK,
 ) -> None:
     """Hand the outcome to the CI system the gate runs in, if any (the exit code is not
     among it: `tell_exit_code` hands that on, once, for every path).
 
-    `markdown` is the rendered summary (read from the report when not given).
+    `markdown` is the rendered summary (read from the report when not given); `clock` is
+    the command's (GitLab's section stamps are read on it).
     """
     stream = stream or sys.stdout
     if isinstance(ci, GitHubCi):
@@ -46,7 +49,7 @@ def publish(
     elif isinstance(ci, GitLabCi):
         from ci_gate.ci.gitlab import publish_gitlab
 
-        publish_gitlab(outcome, stream)
+        publish_gitlab(outcome, stream, clock.now())
     elif isinstance(ci, AzureCi):
         from ci_gate.ci.azure import publish_azure
 

@@ -15,13 +15,13 @@ one warning line and a note (`comment` in summary.json).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from ci_gate.ci.http import PlatformClient, PlatformError
 from ci_gate.ci.target import Target, safe_link
+from ci_gate.clock import REAL_CLOCK, Clock
 from ci_gate.domain.outcome import CommentResult
 from ci_gate.text import ascii_digits, one_line
 
@@ -36,10 +36,11 @@ ACTIONS_BOT = "github-actions[bot]"
 _ACTIONS_REFUSAL = "Resource not accessible by integration"
 
 
-def comment_deadline(wait_deadline: float, grace: float) -> float:
-    """When the review comment must be done: `COMMENT_BUDGET` from now, never past the
-    wait's deadline and its `grace` (the wait's stop budget, which its caller passes)."""
-    return min(time.monotonic() + COMMENT_BUDGET, wait_deadline + grace)
+def comment_deadline(wait_deadline: float, grace: float, now: float) -> float:
+    """When the review comment must be done: `COMMENT_BUDGET` from `now` (the command's
+    monotonic clock), never past the wait's deadline and its `grace` (the wait's stop
+    budget, which its caller passes)."""
+    return min(now + COMMENT_BUDGET, wait_deadline + grace)
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,11 @@ def post_comment(
     target: Target,
     body: str,
     deadline: float,
+    clock: Clock = REAL_CLOCK,
 ) -> CommentResult:
-    """Update our earlier comment (found by its marker) or create one; failures come back
-    as a `failed` result, never raised."""
-    client = PlatformClient(target.headers, deadline)
+    """Update our earlier comment (found by its marker) or create one, by `deadline` on
+    `clock` (the command's); failures come back as a `failed` result, never raised."""
+    client = PlatformClient(target.headers, deadline, clock=clock.monotonic)
     try:
         existing = _find_ours(client, target, _identity(client, target))
         if existing is None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import time
+from datetime import datetime
 from typing import TextIO
 
 from ci_gate.ci.timeline import timeline_lines
 from ci_gate.domain.outcome import Outcome
 
 
-def publish_gitlab(outcome: Outcome, stream: TextIO) -> None:
-    stamp = int(time.time())
+def publish_gitlab(outcome: Outcome, stream: TextIO, now: datetime) -> None:
+    """The timeline in a collapsed section; `now` (the command's clock) stamps it."""
+    stamp = int(now.timestamp())
     stream.write(
         f"\x1b[0Ksection_start:{stamp}:ci_gate_timeline[collapsed=true]\r\x1b[0K"
         "ci-gate: status timeline\n"

@@ -69,7 +69,7 @@ def handle_stop(
 
     master_ids = parse_master_ids(args.master_ids)
     settings = resolve(StopSettings(), args, env)
-    return run_stop(master_ids, settings, resolve_api(args, env), guard)
+    return run_stop(master_ids, settings, resolve_api(args, env), guard, context=context)
 
 
 def handle_demo(

@@ -15,6 +15,7 @@ from typing import TextIO
 from ci_gate.ci import publish
 from ci_gate.ci.comment import comment_body, post_comment
 from ci_gate.ci.target import find_target
+from ci_gate.clock import REAL_CLOCK, Clock
 from ci_gate.commands.bugs import note_bug
 from ci_gate.commands.outputs import wants_dotenv, why_not_written
 from ci_gate.config.ci_env import Ci
@@ -38,6 +39,7 @@ def conclude(
     ci: Ci = None,
     comment_until: float | None = None,
     stop: Callable[[], StopsSent] | None = None,
+    clock: Clock = REAL_CLOCK,
 ) -> Outcome:
     """The one place a run's outcome changes after its wait, and its reports are written:
     write the reports and tell the CI system; a signal that came late still counts.
@@ -45,7 +47,7 @@ def conclude(
     that time, and the reports are written again naming what became of it. With `stop`
     (a cancel with --stop-on-cancel), the stop requests come last (the reports first: a
     runner may kill us any moment now), and the reports once more, naming what was sent.
-    Returns the outcome as concluded.
+    Returns the outcome as concluded. `clock` is the command's (`comment_until` is on it).
 
     When the reports cannot be written, the run ends as `error` (the CI system would see
     no reports) but the verdict line and the CI outputs still come, naming the real result.
@@ -76,9 +78,9 @@ def conclude(
         markdown = render_markdown(outcome)
     except Exception as error:  # never let the step summary cost the outputs
         markdown = f"# ci-gate: {outcome.verdict}\n\n(summary could not be rendered: {error})\n"
-    publish(outcome, paths, ci, stdout, markdown=markdown, warn=warn)
+    publish(outcome, paths, ci, stdout, markdown=markdown, warn=warn, clock=clock)
     if comment_until is not None:
-        outcome = _comment(outcome, markdown, ci, guard, comment_until, warn)
+        outcome = _comment(outcome, markdown, ci, guard, comment_until, warn, clock)
         with guard.protected(), contextlib.suppress(Exception):
             paths = write_reports(outcome, report_dir, dotenv=wants_dotenv(ci))
     _closing_lines(outcome, paths, stdout, stderr)
@@ -123,6 +125,7 @@ def _comment(
     guard: SignalGuard,
     until: float,
     warn: Callable[[str], None],
+    clock: Clock,
 ) -> Outcome:
     """Post or update the review comment; whatever happens, the verdict stays: this is the
     one place that keeps that promise (any failure, a bug included, is a note)."""
@@ -135,9 +138,8 @@ def _comment(
                 result = CommentResult("skipped", target)
             else:
                 with guard.interruptible():
-                    result = post_comment(
-                        target, comment_body(markdown, target.marker, target.job_url), until
-                    )
+                    body = comment_body(markdown, target.marker, target.job_url)
+                    result = post_comment(target, body, until, clock)
         except Cancelled as cancelled:
             result = CommentResult("failed", f"cancelled by {cancelled}")
             outcome = cancelled_late(outcome, cancelled.signal_number, f"cancelled by {cancelled}")

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timezone
 from typing import TextIO
 
 from ci_gate.blazemeter.api import BlazeMeterClient
 from ci_gate.blazemeter.links import report_url
 from ci_gate.ci.comment import comment_deadline
 from ci_gate.ci.provenance import provenance_note
+from ci_gate.clock import Clock
 from ci_gate.commands.conclude import conclude, write_reports_only
 from ci_gate.commands.outputs import (
     announce_master,
@@ -53,16 +52,17 @@ def run_run(
 
     `--timeout` covers all of it: the start and the note are bounded by it, and the wait
     gets what is left. A start that fails, runs out of time or is cancelled still writes
-    the report set, saying whether a run may have started.
+    the report set, saying whether a run may have started. The time is read on the
+    context's clock, and the wait runs on it too.
     """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    ci = context.ci
+    ci, clock = context.ci, context.clock
     prepare_outputs(settings.report_dir, ci)
     log = ConsoleProgress(stdout).note
     # before the new master is named anywhere: no file of an earlier run beside it
     remove_previous_reports(settings.report_dir, log)
-    began, started_at = time.monotonic(), datetime.now(timezone.utc)
+    began, started_at = clock.monotonic(), clock.now()
     deadline = began + settings.timeout
     notes: list[str] = []
 
@@ -80,10 +80,10 @@ def run_run(
             verdict=run_verdict(masters, signal_number=signal_number, out_of_time=out_of_time),
             threshold=settings.level,
             started_at=started_at,
-            finished_at=datetime.now(timezone.utc),
+            finished_at=clock.now(),
             masters=masters,
             reason=reason,
-            waited=time.monotonic() - began,
+            waited=clock.monotonic() - began,
             signal_number=signal_number,
         )
         if quietly:
@@ -96,11 +96,16 @@ def run_run(
             stdout=stdout,
             stderr=stderr,
             ci=ci,
-            comment_until=comment_deadline(deadline, STOP_BUDGET) if settings.comment else None,
+            comment_until=(
+                comment_deadline(deadline, STOP_BUDGET, clock.monotonic())
+                if settings.comment
+                else None
+            ),
+            clock=clock,
         ).exit_code
 
     try:
-        missing = _missing_baseline(settings, api, log, guard, deadline)
+        missing = _missing_baseline(settings, api, log, guard, deadline, clock)
     except Cancelled as cancelled:
         return ended_before_waiting(
             f"cancelled by {cancelled} before starting {what_starts(start)}; no run was started",
@@ -108,7 +113,7 @@ def run_run(
         )
     if missing is not None:
         return ended_before_waiting(f"{missing}; no run was started")
-    request = StartRequest(start, api, log=log, deadline=deadline)
+    request = StartRequest(start, api, log=log, deadline=deadline, clock=clock)
     try:
         master_id = request.wait(guard)
     except Cancelled as cancelled:
@@ -120,9 +125,10 @@ def run_run(
             ended_before_waiting,
             lambda master_id: announce_master(master_id, settings.report_dir, ci, log, stdout),
             log,
+            clock,
         )
     except ApiError as error:
-        late = time.monotonic() >= deadline
+        late = clock.monotonic() >= deadline
         reason = why_start_failed(start, error)
         if late:
             reason = f"timed out after {format_duration(settings.timeout)}: {reason}"
@@ -134,10 +140,9 @@ def run_run(
     announce_master(master_id, settings.report_dir, ci, log, stdout)
     if not run.no_note and guard.received is None:
         with contextlib.suppress(Cancelled), guard.interruptible():
-            notes += _set_note(
-                master_id, api, log, ci, min(deadline, time.monotonic() + NOTE_BUDGET)
-            )
-    left = max(deadline - time.monotonic(), 0.001)  # the wait still takes its last look
+            note_by = min(deadline, clock.monotonic() + NOTE_BUDGET)
+            notes += _set_note(master_id, api, log, ci, note_by, clock)
+    left = max(deadline - clock.monotonic(), 0.001)  # the wait still takes its last look
     return run_wait(
         replace(settings, master_ids=(master_id,), timeout=min(settings.timeout, left)),
         api,
@@ -157,12 +162,13 @@ def _cancelled_while_starting(
     ended: Callable[..., int],
     announce: Callable[[str], None],
     log: Callable[[str], None],
+    clock: Clock,
 ) -> int:
     """A signal while the start request was in flight. Without --stop-on-cancel: the
     reports at once, saying a run may have started. With it: the reports first, then the
     answer awaited within the stop budget and the master it names stopped, then the
     reports again naming it; when no answer comes in time, they say to check."""
-    signalled = time.monotonic()
+    signalled = clock.monotonic()
     what = what_starts(request.start)
     unknown = f"cancelled by {cancelled} while starting {what}; {after_cancel(request)}"
     if not settings.stop_on_cancel or request.nothing_started():  # no run, or no stop
@@ -176,7 +182,7 @@ def _cancelled_while_starting(
             unknown = f"cancelled by {cancelled} while starting {what}; no run was started"
         return ended(unknown, signal_number=cancelled.signal_number)
     announce(master_id)
-    client = BlazeMeterClient.from_settings(api, on_retry=log)
+    client = BlazeMeterClient.from_settings(api, on_retry=log, clock=clock)
     notes: tuple[str, ...] = ()
     action: str | None = None
     try:
@@ -211,12 +217,13 @@ def _missing_baseline(
     log: Callable[[str], None],
     guard: SignalGuard,
     deadline: float,
+    clock: Clock,
 ) -> str | None:
     """A baseline named by id that BlazeMeter says does not exist, found before the test
     is started: a mistyped id costs no run. None otherwise (the wait reads it again)."""
     if settings.baseline is None:
         return None
-    client = BlazeMeterClient.from_settings(api, on_retry=log)
+    client = BlazeMeterClient.from_settings(api, on_retry=log, clock=clock)
     try:
         with guard.interruptible():
             found = read_named_baseline(client, settings.baseline, deadline)
@@ -231,10 +238,11 @@ def _set_note(
     log: Callable[[str], None],
     ci: Ci,
     deadline: float,
+    clock: Clock,
 ) -> list[str]:
     """Write the CI provenance into the master's note; a failure is only a note."""
     note = provenance_note(ci)
-    client = BlazeMeterClient.from_settings(api, on_retry=log)
+    client = BlazeMeterClient.from_settings(api, on_retry=log, clock=clock)
     try:
         client.set_note(master_id, note, deadline=deadline)
         log(f"master {master_id}: note set: {note}")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from ci_gate.blazemeter.api import BlazeMeterClient, start_may_have_happened
 from ci_gate.blazemeter.start_attempts import StartAttempts
+from ci_gate.clock import Clock
 from ci_gate.commands.outputs import announce_master, prepare_outputs
 from ci_gate.config.context import OUTSIDE_CI, Context
 from ci_gate.config.settings import ApiSettings, StartCommandSettings, StartSettings
@@ -47,7 +47,7 @@ def after_cancel(request: StartRequest) -> str:
 class StartRequest:
     """The start request, made on a daemon thread: a signal interrupts the waiting for it,
     never the request itself, so that its answer (a master that was started) can still be
-    collected and stopped within the stop budget."""
+    collected and stopped within the stop budget. `deadline` is on `clock` (the command's)."""
 
     def __init__(
         self,
@@ -56,10 +56,12 @@ class StartRequest:
         *,
         log: Callable[[str], None],
         deadline: float | None,
+        clock: Clock,
     ) -> None:
         self.start = start
         self._log = log
-        self._client = BlazeMeterClient.from_settings(api, on_retry=log)
+        self._clock = clock
+        self._client = BlazeMeterClient.from_settings(api, on_retry=log, clock=clock)
         self._pool = WorkerPool(1, "ci-gate-start")
         self._attempts = StartAttempts()
         self._future = self._pool.submit(
@@ -93,9 +95,10 @@ class StartRequest:
         return master_id
 
     def answer_by(self, until: float) -> str | None:
-        """After a cancel: the master id, if the answer brings one by `until` (monotonic)."""
+        """After a cancel: the master id, if the answer brings one by `until` (on the
+        request's clock)."""
         while True:
-            left = until - time.monotonic()
+            left = until - self._clock.monotonic()
             if left <= 0:
                 return None
             try:
@@ -120,13 +123,14 @@ def start_test(
     *,
     log: Callable[[str], None],
     guard: SignalGuard,
+    clock: Clock,
     deadline: float | None = None,
 ) -> str:
     """Start the test (retried only where a retry cannot start a second run). A signal
     during the request raises `Cancelled` at once; one that comes once the master id is
     back is only recorded (`guard.received`), so the id is never lost; the cancel's line
     says whether a run may have started."""
-    request = StartRequest(start, api, log=log, deadline=deadline)
+    request = StartRequest(start, api, log=log, deadline=deadline, clock=clock)
     try:
         return request.wait(guard)
     except Cancelled as cancelled:
@@ -150,16 +154,17 @@ def run_start(
     context: Context = OUTSIDE_CI,
 ) -> int:
     """`ci-gate start`: only the master id on stdout, everything else on stderr; bounded
-    by `--timeout` (exit 3 when it passes) and interruptible."""
+    by `--timeout` (exit 3 when it passes, on the context's clock) and interruptible."""
     stdout = stdout or sys.stdout
     prepare_outputs(report_dir, context.ci)
     stderr = stderr or sys.stderr
     log = ConsoleProgress(stderr).note
-    deadline = time.monotonic() + command.timeout
+    clock = context.clock
+    deadline = clock.monotonic() + command.timeout
     try:
-        master_id = start_test(start, api, log=log, guard=guard, deadline=deadline)
+        master_id = start_test(start, api, log=log, guard=guard, clock=clock, deadline=deadline)
     except ApiError as error:
-        if time.monotonic() >= deadline:
+        if clock.monotonic() >= deadline:
             raise DeadlineError(
                 f"timed out after {format_duration(command.timeout)}: "
                 f"{why_start_failed(start, error)}"

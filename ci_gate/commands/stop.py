@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-import time
 from functools import partial
 from typing import TextIO
 
 from ci_gate.blazemeter.api import BlazeMeterClient
+from ci_gate.config.context import OUTSIDE_CI, Context
 from ci_gate.config.settings import ApiSettings, StopSettings
 from ci_gate.domain.run import TERMINAL_STATUSES
 from ci_gate.errors import EXIT_PASSED, ApiError, DeadlineError
@@ -24,17 +24,19 @@ def run_stop(
     guard: SignalGuard,
     *,
     stdout: TextIO | None = None,
+    context: Context = OUTSIDE_CI,
 ) -> int:
     """`ci-gate stop`: stop (progress >= 100) or terminate each master still running.
 
     `--timeout` bounds it all (status reads, stop requests, their retries: 60 s by
     default, which fits a GitLab `after_script`; exit 3 when it passes first), and a
-    signal ends the command at once.
+    signal ends the command at once. The time is read on the context's clock.
     """
-    deadline = time.monotonic() + settings.timeout
+    clock = context.clock
+    deadline = clock.monotonic() + settings.timeout
     note = ConsoleProgress(stdout or sys.stdout).note
     client = BlazeMeterClient.from_settings(
-        api, on_retry=note, pool_size=min(len(master_ids), MAX_IN_FLIGHT)
+        api, on_retry=note, pool_size=min(len(master_ids), MAX_IN_FLIGHT), clock=clock
     )
     failures: list[str] = []
 
@@ -46,7 +48,7 @@ def run_stop(
         action = client.stop(master_id, status.progress, deadline=deadline)
         return f"master {master_id}: sent {action} at progress {status.progress}"
 
-    stops: Stops[str] = Stops(len(master_ids))
+    stops: Stops[str] = Stops(len(master_ids), clock.monotonic)
     try:
         with guard.interruptible():
             for master_id in master_ids:
@@ -61,7 +63,7 @@ def run_stop(
     finally:
         stops.close()
         client.close()
-    if failures and time.monotonic() >= deadline:
+    if failures and clock.monotonic() >= deadline:
         raise DeadlineError(
             f"timed out after {format_duration(settings.timeout)}: {'; '.join(failures)}"
         )

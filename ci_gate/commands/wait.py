@@ -86,8 +86,9 @@ def run_wait(
     prepare_outputs(settings.report_dir, context.ci)
     progress = ConsoleProgress(stdout)
     announce(settings, api, progress)
+    clock = context.clock
     client = BlazeMeterClient.from_settings(
-        api, on_retry=progress.note, pool_size=settings.concurrency
+        api, on_retry=progress.note, pool_size=settings.concurrency, clock=clock
     )
     try:
         waiter = WaitLoop(
@@ -95,6 +96,9 @@ def run_wait(
             client,
             progress,
             guard,
+            clock=clock.monotonic,
+            sleep=clock.sleep,
+            wall=clock.now,
             notes=notes,
             trouble_window=api.http.retry_max_time,
         )
@@ -112,9 +116,12 @@ def run_wait(
             stderr=stderr,
             ci=context.ci,
             comment_until=(
-                comment_deadline(waiter.deadline, STOP_BUDGET) if settings.comment else None
+                comment_deadline(waiter.deadline, STOP_BUDGET, clock.monotonic())
+                if settings.comment
+                else None
             ),
             stop=waiter.stop_cancelled if stopping else None,
+            clock=clock,
         )
     finally:
         client.close()

@@ -21,11 +21,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from ci_gate.blazemeter.links import report_url
 from ci_gate.blazemeter.status_api import WaitClient
+from ci_gate.clock import utc_now
 from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.levels import LEVELS, level_name
 from ci_gate.domain.outcome import (
@@ -133,6 +134,9 @@ class WaitLoop:
     guard: SignalGuard
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    #: the wall clock, UTC: the moments the reports show (the start, each status change,
+    #: the end); the command's, like `clock` and `sleep`
+    wall: Callable[[], datetime] = utc_now
     notes: Mapping[str, list[str]] | None = None
     #: CI_GATE_RETRY_MAX_TIME: trouble this long (or since the start) at the deadline
     #: means the gate could not see the run, so the deadline ends it as `error`
@@ -175,7 +179,7 @@ class WaitLoop:
                 shared=self.shared,
             )
         self.started = 0.0
-        self.started_at = datetime.now(timezone.utc)
+        self.started_at = self.wall()
         self.deadline = 0.0
         self.stop_deadline: float | None = None
         self.cancelled_at: float | None = None
@@ -187,7 +191,7 @@ class WaitLoop:
     def run(self) -> Outcome:
         """Wait; on a signal, mark what was running as cancelled (no stop requests yet:
         the caller writes the reports first, then calls `stop_cancelled`)."""
-        self.started_at = datetime.now(timezone.utc)
+        self.started_at = self.wall()
         self.started = self.clock()
         self.deadline = self.started + self.plan.timeout
         try:
@@ -452,7 +456,7 @@ class WaitLoop:
         # BlazeMeter's own table): the timeline shows it, no note calls it a fault
         now = self._elapsed()
         watch.last_heartbeat = now
-        change = StatusChange(datetime.now(timezone.utc), now, status.status, status.progress)
+        change = StatusChange(self.wall(), now, status.status, status.progress)
         watch.facts = replace(
             watch.facts,
             status=status.status,
@@ -696,7 +700,7 @@ class WaitLoop:
             self.rules,
             signal_number=self.signal_number,
             started_at=self.started_at,
-            finished_at=datetime.now(timezone.utc),
+            finished_at=self.wall(),
             traffic=self.api.traffic(),
             ignore_patterns=tuple(pattern.pattern for pattern in self.plan.ignore),
             waited=max(self.clock() - self.started, 0.0) if self.started else 0.0,

@@ -4,7 +4,9 @@ no real sleeping)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
 
+from ci_gate.clock import Clock
 from ci_gate.domain.findings import AggregateReport, Criterion, LabelRow, MasterInfo, RunInfo
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.live_criteria import LabelTotals
@@ -147,6 +149,9 @@ class FakeApi:
 
 
 class FakeClock:
+    #: the wall clock's moment when the monotonic one reads 1000.0
+    EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
     def __init__(self) -> None:
         self.now = 1000.0
         self.sleeps: list[float] = []
@@ -157,3 +162,11 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+    def utc_now(self) -> datetime:
+        """The wall clock, moving with the monotonic one."""
+        return self.EPOCH + timedelta(seconds=self.now - 1000.0)
+
+    def clock(self) -> Clock:
+        """This fake as the `Clock` a context carries."""
+        return Clock(monotonic=self, now=self.utc_now, sleep=self.sleep)

@@ -260,6 +260,21 @@ def test_judging_reads_no_clock_but_the_one_it_is_given() -> None:
     )
 
 
+def test_commands_and_ci_read_no_clock_but_the_contexts() -> None:
+    """Issue 30 item 5: nothing in `commands/` and `ci/` calls the time module or
+    `datetime.now` itself: the time is read on the context's clock (`ci_gate.clock`), which
+    `cli.main` builds once and the commands hand to what they build."""
+    calls = []
+    for folder in ("commands", "ci"):
+        for path in (PACKAGE / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Call) and ast.unparse(node.func) in CLOCKS:
+                    calls.append(f"{folder}/{path.name}: {ast.unparse(node.func)}")
+    assert calls == []
+    assert "clock: Clock = REAL_CLOCK" in (PACKAGE / "config" / "context.py").read_text()
+    assert "Time is injected (issue 30 item 5)" in ARCHITECTURE
+
+
 def _resolve(path: str) -> tuple[str, list[str]]:
     """The longest importable module of a dotted path, and the attributes after it."""
     parts = path.split(".")

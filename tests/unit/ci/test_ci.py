@@ -17,6 +17,7 @@ from ci_gate.ci.github import (
 )
 from ci_gate.config.ci_env import detect_ci
 from ci_gate.report import write_reports
+from tests.support.fakes import FakeClock
 from tests.support.helpers import (
     event,
     make_outcome,
@@ -96,6 +97,18 @@ def test_gitlab_dotenv_and_section(tmp_path: Path) -> None:
         "CI_GATE_MASTER_ID=123\n"
     )
     assert "section_start:" in stream.getvalue() and "section_end:" in stream.getvalue()
+
+
+def test_gitlabs_section_is_stamped_on_the_clock_it_is_given(tmp_path: Path) -> None:
+    """Issue 30 item 5: the stamp is the command's wall clock's (a fake one here)."""
+    outcome = make_outcome(master_outcome("passed"))
+    paths = write_reports(outcome, tmp_path, dotenv=True)
+    stream = io.StringIO()
+    fake = FakeClock()
+    publish(outcome, paths, detect_ci({"GITLAB_CI": "true"}), stream, clock=fake.clock())
+    stamp = int(FakeClock.EPOCH.timestamp())
+    assert f"section_start:{stamp}:ci_gate_timeline" in stream.getvalue()
+    assert f"section_end:{stamp}:ci_gate_timeline" in stream.getvalue()
 
 
 def test_no_ci_means_plain_output(tmp_path: Path) -> None:

@@ -472,6 +472,7 @@ def test_a_gitlab_author_id_of_true_is_not_user_1() -> None:
 
 
 def test_the_comment_has_its_budget_but_never_past_the_waits_deadline_and_grace() -> None:
-    now = time.monotonic()
-    assert now + COMMENT_BUDGET <= comment_deadline(now + 3600, 4.0) <= now + COMMENT_BUDGET + 1
-    assert comment_deadline(now - 2.0, 4.0) == now + 2.0
+    now = 1000.0  # the command's clock, read by its caller
+    assert comment_deadline(now + 3600, 4.0, now) == now + COMMENT_BUDGET
+    assert comment_deadline(now - 2.0, 4.0, now) == now + 2.0
+    assert comment_deadline(now + 1.0, 4.0, now) == now + 5.0  # never past deadline + grace

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -41,6 +42,29 @@ def run(
         wait_plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
     ).run()
     return api, clock, outcome
+
+
+def test_the_moments_the_reports_show_are_read_on_the_wall_clock_it_is_given() -> None:
+    """Issue 30 item 5: the start, each status change and the end are the command's
+    wall clock's (a fake one here), never `datetime.now` picked by the loop."""
+    clock = FakeClock()
+    api = FakeApi(clock, {"1": [status("DATA_RECEIVED", 100), status("ENDED", 140)]})
+    plan = WaitSettings(master_ids=("1",), timeout=100, interval=10)
+    outcome = WaitLoop(
+        plan,
+        api,
+        SilentProgress(),
+        SignalGuard(),
+        clock=clock,
+        sleep=clock.sleep,
+        wall=clock.utc_now,
+    ).run()
+    assert outcome.started_at == FakeClock.EPOCH
+    assert [change.at for change in outcome.masters[0].timeline] == [
+        FakeClock.EPOCH,
+        FakeClock.EPOCH + timedelta(seconds=10),
+    ]
+    assert outcome.finished_at == FakeClock.EPOCH + timedelta(seconds=10)
 
 
 def test_passes_and_does_not_sleep_after_the_end() -> None:
