@@ -66,24 +66,27 @@ MIN_SECRET = 4
 
 #: One escaped character as our renderers (and the CI systems' escapers) write one, in
 #: lowered text: percent-encoding (repeated, and Azure's `%AZP25`), HTML/XML character
-#: references and entities (repeated `&amp;`), JSON/Python/Markdown backslash escapes.
+#: references and entities (repeated `&amp;`), JSON/Python/Markdown backslash escapes
+#: (with the letter ones JSON and repr write for a line break, a tab, a form feed or a
+#: backspace).
 _UNIT_ESCAPE = (
     r"%(?:25|azp25)*[0-9a-f]{2}|%azp25"
     r"|&(?:amp;)*(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|amp|lt|gt|quot|apos);"
-    r"|\\+(?:u[0-9a-f]{4}|x[0-9a-f]{2}|[^0-9a-z\s])"
+    r"|\\+(?:u[0-9a-f]{4}|x[0-9a-f]{2}|[bfnrt]|[^0-9a-z\s])"
 )
 _UNIT = re.compile(_UNIT_ESCAPE)
 #: The same escapes read one level deep only: `\\\\/` is an escaped backslash and a
 #: slash there, an escaped slash escaped again in `_UNIT`; both readings are tried.
 _UNIT_ONCE = re.compile(
     r"%[0-9a-f]{2}|&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|amp|lt|gt|quot|apos);"
-    r"|\\(?:u[0-9a-f]{4}|x[0-9a-f]{2}|[^0-9a-z\s])"
+    r"|\\(?:u[0-9a-f]{4}|x[0-9a-f]{2}|[bfnrt]|[^0-9a-z\s])"
 )
 #: And with every backslash taken as itself (`\\%5D` is a backslash and an escaped `]`).
 _UNIT_NO_BACKSLASH = re.compile(
     r"%(?:25|azp25)*[0-9a-f]{2}|%azp25|&(?:amp;)*(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|amp|lt|gt|quot|apos);"
 )
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_LETTER_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
 class _Matcher:
@@ -198,6 +201,7 @@ def _escaped_forms(char: str) -> str:
         forms.append(f"\\\\+u{high:04x}\\\\+u{low:04x}")
     if not char.isalnum():
         forms.append("\\\\+" + re.escape(char))
+    forms.extend(f"\\\\+{name}" for name, value in _LETTER_ESCAPES.items() if value == char)
     names = [name for name, value in _ENTITIES.items() if value == char]
     forms.extend(f"&(?:amp;)*{name};" for name in names)
     if char == "%":
@@ -262,7 +266,7 @@ def _decode_one(token: str) -> str:
         return _chr(int(tail[1:], 16))
     if tail.startswith("x") and len(tail) == 3:
         return _chr(int(tail[1:], 16))
-    return tail
+    return _LETTER_ESCAPES.get(tail, tail)
 
 
 def _chr(code: int) -> str:
@@ -285,18 +289,26 @@ def _fold_one(char: str) -> str:
     return char
 
 
+#: What surrounds a value in a file or a shell variable without being part of it.
+_ASCII_BLANKS = " \t\r\n"
 _secrets: set[str] = set()
 _matcher: _Matcher | None = None
 _lock = threading.Lock()
 
 
 def register_secret(*values: str) -> None:
-    """Remember a secret so that every later `one_line` or `redact` hides it (see `RUN`)."""
+    """Remember a secret so that every later `one_line` or `redact` hides it (see `RUN`).
+
+    A value is known stripped (as the gate sends a key) and as the user set it, less the
+    ASCII blanks and line end a file or a shell adds: `str.strip` also drops NEL, NBSP,
+    U+2028 and the other Unicode blanks, and a run of the key with one of them is a run of
+    the secret that was set (a run with a newline is not: it would eat the line end).
+    """
     global _matcher
     with _lock:
         for value in values:
-            if len(value) >= MIN_SECRET:
-                _secrets.add(value)
+            forms = {value.strip(_ASCII_BLANKS), value.strip()} if value.strip() else set()
+            _secrets.update(form for form in forms if len(form) >= MIN_SECRET)
         _matcher = None
 
 
@@ -398,6 +410,8 @@ def one_line(text: str, limit: int = 500) -> str:
     """Server text made safe to show anywhere, on one line, cut to `limit` characters."""
     safe = _ESCAPE_SEQUENCE.sub("", text)
     safe = _INVISIBLE.sub("", safe)
+    if "\t" in safe:  # shown as a blank below: a secret holding a tab is found before
+        safe = redact(safe)
     safe = _CONTROL.sub(_escape, safe)
     # redacted once, after what joins pieces of a secret and before what splits one (`::`)
     safe = _defuse_commands(redact(safe))

@@ -38,30 +38,29 @@ def resolve_credentials(api_key_file: str | None, env: Mapping[str, str]) -> Cre
         key_id, sep, secret = _read_key_file(api_key_file).partition(":")
         if not sep or not key_id.strip() or not secret.strip():
             raise UsageError(f"--api-key-file {api_key_file!r} must hold key_id:key_secret")
-        return _checked(
-            Credentials(key_id.strip(), secret.strip()), f"--api-key-file {api_key_file!r}"
-        )
-    key_id = env.get("BLAZEMETER_API_KEY_ID", "").strip()
-    secret = env.get("BLAZEMETER_API_KEY_SECRET", "").strip()
+        return _checked(key_id, secret, f"--api-key-file {api_key_file!r}")
+    key_id = env.get("BLAZEMETER_API_KEY_ID", "")
+    secret = env.get("BLAZEMETER_API_KEY_SECRET", "")
     missing = [
         name
         for name, value in (
             ("BLAZEMETER_API_KEY_ID", key_id),
             ("BLAZEMETER_API_KEY_SECRET", secret),
         )
-        if not value
+        if not value.strip()
     ]
     if missing:
         raise UsageError(
             f"missing credentials: set {' and '.join(missing)} (or use --api-key-file)"
         )
-    return _checked(
-        Credentials(key_id, secret), "BLAZEMETER_API_KEY_ID / BLAZEMETER_API_KEY_SECRET"
-    )
+    return _checked(key_id, secret, "BLAZEMETER_API_KEY_ID / BLAZEMETER_API_KEY_SECRET")
 
 
-def _checked(credentials: Credentials, source: str) -> Credentials:
-    """Refuse a key that cannot travel in an HTTP Basic header, without echoing it."""
+def _checked(key_id: str, key_secret: str, source: str) -> Credentials:
+    """The key as given, stripped; refused, without being echoed, when it cannot travel in
+    an HTTP Basic header. Registered first, as given too (`text.register_secret`)."""
+    credentials = Credentials(key_id.strip(), key_secret.strip())
+    register_secret(key_id, key_secret)
     register_credentials(credentials.key_id, credentials.key_secret)
     pair = f"{credentials.key_id}:{credentials.key_secret}"
     if ":" in credentials.key_id:
@@ -82,8 +81,9 @@ def _read_key_file(path: str, limit: int = MAX_FILE_BYTES) -> str:
     """The key file's text (a BOM and the line end dropped), or a `UsageError` naming it
     (a FIFO or a device is never read: `files`)."""
     try:
-        # utf-8-sig: a BOM left by a Windows editor is not part of the key id
-        return read_small_file(path, limit).decode("utf-8-sig").strip()
+        # utf-8-sig: a BOM left by a Windows editor is not part of the key id; the line
+        # end is stripped with the rest by the callers, once the key is known as given
+        return read_small_file(path, limit).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise UsageError(f"--api-key-file {path!r}: cannot read it ({reason})") from None
@@ -96,12 +96,13 @@ def register_every_credential(argv: Sequence[str], env: Mapping[str, str]) -> No
     line (found by a silent scan of `argv`: a file that cannot be read here is reported,
     as ever, when the settings are resolved). Registering too much only redacts more.
     """
-    key_id = env.get("BLAZEMETER_API_KEY_ID", "").strip()
-    secret = env.get("BLAZEMETER_API_KEY_SECRET", "").strip()
-    if secret:
-        register_credentials(key_id, secret)
+    key_id = env.get("BLAZEMETER_API_KEY_ID", "")
+    secret = env.get("BLAZEMETER_API_KEY_SECRET", "")
+    if secret.strip():
+        register_secret(key_id, secret)  # as given, and stripped
+        register_credentials(key_id.strip(), secret.strip())
     for name in TOKEN_VARIABLES:
-        register_secret(env.get(name, "").strip())
+        register_secret(env.get(name, ""))
     for path in _key_files(argv):
         try:
             text = _read_key_file(path, _MAX_KEY_FILE)
@@ -109,6 +110,7 @@ def register_every_credential(argv: Sequence[str], env: Mapping[str, str]) -> No
             continue
         file_id, _, file_secret = text.partition(":")
         if file_secret.strip():
+            register_secret(file_id, file_secret)
             register_credentials(file_id.strip(), file_secret.strip())
 
 
