@@ -31,6 +31,7 @@ from ci_gate.formatting import (
     utc_moment,
 )
 from ci_gate.judging.reason import run_reason
+from ci_gate.report import views
 from ci_gate.report.html_text import html_safe_text, html_text
 from ci_gate.report.kpi_charts import kpi_section
 from ci_gate.report.run_clock import REACH_AFTER, REACH_BEFORE, RunClock, run_clock, status_times
@@ -43,23 +44,6 @@ from ci_gate.report.svg import (
     step_chart,
 )
 from ci_gate.report.ticks import time_step
-from ci_gate.report.views import (
-    Cell,
-    Line,
-    Table,
-    baseline_table,
-    baseline_title,
-    criteria_table,
-    events_table,
-    events_title,
-    kpi_table,
-    live_table,
-    live_title,
-    master_table,
-    stopped_early,
-    trend_table,
-    trend_title,
-)
 from ci_gate.safe_numbers import OUT_OF_RANGE
 
 HTML_NAME = "report.html"
@@ -150,24 +134,27 @@ def _table(
     return "".join(parts)
 
 
-def _view_cell(cell: Cell) -> str:
+def _view_cell(cell: views.Cell) -> str:
     """A view's cell: server text isolated in `<bdi>`, our words as they are, escaped."""
     text = html_safe_text(cell.text)
     shown = (f"<bdi>{text}</bdi>" if cell.server else text) + html_safe_text(cell.after)
     return f"<strong>{shown}</strong>" if cell.strong else shown
 
 
-def _view_line(line: Line) -> str:
+def _view_line(line: views.Line) -> str:
     """A view's line (a heading's words, a labelled line) in HTML."""
     return "".join(_view_cell(cell) for cell in line)
 
 
-def _view_table(table: Table | None) -> str:
+def _view_table(table: views.Table | None) -> str:
     """A view's table (`views`), laid out: its rows' states as their classes."""
     if table is None:
         return ""
     rows = [
-        [_view_cell(cell) if isinstance(cell, Cell) else _view_line(cell) for cell in row.cells]
+        [
+            _view_cell(cell) if isinstance(cell, views.Cell) else _view_line(cell)
+            for cell in row.cells
+        ]
         for row in table.rows
     ]
     after = f"<p>{html_safe_text(table.after)}</p>" if table.after else ""
@@ -259,12 +246,12 @@ def _timeline_chart(master: MasterOutcome, outcome: Outcome, clock: RunClock) ->
 
 def _live_section(master: MasterOutcome) -> str:
     """The `--fail-on` criteria as summary.md lists them, and what a stop saved."""
-    table = live_table(master)
+    table = views.live_table(master)
     if table is None:
         return ""
-    saved = stopped_early(master)
+    saved = views.stopped_early(master)
     shown = "" if saved is None else f"<p>{_view_line(saved)}</p>"
-    return f"<h3>{_view_line(live_title())}</h3>" + _view_table(table) + shown
+    return f"<h3>{_view_line(views.live_title())}</h3>" + _view_table(table) + shown
 
 
 def _criteria_section(master: MasterOutcome) -> str:
@@ -275,12 +262,12 @@ def _criteria_section(master: MasterOutcome) -> str:
         "<h3>BlazeMeter's criteria</h3>"
         f"<p>BlazeMeter's verdict: {_t(criteria.report_status or 'unset', 40)} → "
         f"<strong>{criteria.verdict}</strong> (<code>--criteria {criteria.mode}</code>)</p>"
-        + _view_table(criteria_table(master))
+        + _view_table(views.criteria_table(master))
     )
 
 
 def _kpi_section(master: MasterOutcome) -> str:
-    table = kpi_table(master)
+    table = views.kpi_table(master)
     return "" if table is None else "<h3>KPIs (label ALL)</h3>" + _view_table(table)
 
 
@@ -288,7 +275,7 @@ def _baseline_section(master: MasterOutcome) -> str:
     comparison = master.baseline
     if comparison is None:
         return ""
-    parts = [f"<h3>{_view_line(baseline_title(comparison))}</h3>"]
+    parts = [f"<h3>{_view_line(views.baseline_title(comparison))}</h3>"]
     if comparison.note:
         parts.append(f"<p>{_t(comparison.note)}</p>")
     metrics = list(dict.fromkeys(row.metric for row in comparison.rows))
@@ -301,7 +288,7 @@ def _baseline_section(master: MasterOutcome) -> str:
                 unit=compared_unit(metric),
             )
         )
-    parts.append(_view_table(baseline_table(master)))
+    parts.append(_view_table(views.baseline_table(master)))
     return "".join(parts)
 
 
@@ -311,7 +298,7 @@ def _trend_section(trend: Trend | None, test_id: str | None) -> str:
     labels = [point.master_id for point in trend.points]
     highlight = len(trend.points) - 1
     parts = [
-        f'<h3 class="trend">{_view_line(trend_title(trend, test_id))}</h3>',
+        f'<h3 class="trend">{_view_line(views.trend_title(trend, test_id))}</h3>',
         '<p class="hint">Oldest first, this run last (the orange point); a gap is a run '
         'without data.</p><div class="charts">',
     ]
@@ -328,15 +315,15 @@ def _trend_section(trend: Trend | None, test_id: str | None) -> str:
         heading = metric.title + (f" ({metric.unit})" if metric.unit else "")
         parts.append(f"<div><h4>{heading}</h4>{chart}</div>")
     parts.append("</div>")
-    parts.append('<div class="scroll">' + _view_table(trend_table(trend)) + "</div>")
+    parts.append('<div class="scroll">' + _view_table(views.trend_table(trend)) + "</div>")
     return "".join(parts)
 
 
 def _events_section(master: MasterOutcome, level: str) -> str:
     if not master.offending:
         return ""
-    table = events_table([(event, "") for event in master.offending])
-    return f"<h3>{_view_line(events_title(level))}</h3>" + _view_table(table)
+    table = views.events_table([(event, "") for event in master.offending])
+    return f"<h3>{_view_line(views.events_title(level))}</h3>" + _view_table(table)
 
 
 def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
@@ -344,7 +331,7 @@ def _master_section(master: MasterOutcome, outcome: Outcome) -> str:
         f'<section class="master" id="master-{html_text(master.master_id, 40)}">',
         f"<h2>Master {_t(master.master_id, 40)} "
         f'<span class="badge {_banner_class(master.verdict)}">{master.verdict}</span></h2>',
-        _view_table(master_table(master)),
+        _view_table(views.master_table(master)),
     ]
     if master.error:
         parts.append(f"<p><strong>Why:</strong> {_t(master.error, 1000)}</p>")

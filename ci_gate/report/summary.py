@@ -13,22 +13,11 @@ from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome
 from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import event_time, format_duration, iso_utc, plural, show_progress
+from ci_gate.report import views
 from ci_gate.report.html import HTML_NAME
 from ci_gate.report.live_rows import criterion_json, timeline_json
 from ci_gate.report.markdown import md_cell, md_code, md_line, md_table
 from ci_gate.report.trend import trend_json, trend_markdown
-from ci_gate.report.views import (
-    baseline_table,
-    baseline_title,
-    criteria_table,
-    events_table,
-    events_title,
-    kpi_table,
-    live_table,
-    live_title,
-    master_table,
-    stopped_early,
-)
 from ci_gate.safe_numbers import fits_json, is_number, whole_as_int
 from ci_gate.text import redact_all
 
@@ -206,7 +195,7 @@ def render_json(outcome: Outcome, report_id: str = "", notes: Sequence[str] = ()
 
 def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
     lines = [f"## Master {md_code(master.master_id, 40)}: {master.verdict}", ""]
-    lines += md_table(master_table(master))
+    lines += md_table(views.master_table(master))
     if master.error:
         lines += [f"**Why:** {md_code(master.error)}", ""]
     if master.report_url:
@@ -220,12 +209,12 @@ def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
     if master.stop_action:
         lines += [f"**Stop request:** sent `{master.stop_action}` to BlazeMeter", ""]
     if master.offending:
-        lines += [f"### {md_line(events_title(level))}", ""]
-        lines += md_table(events_table([(event, "") for event in master.offending]))
+        lines += [f"### {md_line(views.events_title(level))}", ""]
+        lines += md_table(views.events_table([(event, "") for event in master.offending]))
     if master.ignored:
         lines += ["### Ignored events (waived by --ignore)", ""]
         ignored = [(item.event, item.pattern) for item in master.ignored]
-        lines += md_table(events_table(ignored, patterns=True))
+        lines += md_table(views.events_table(ignored, patterns=True))
     if master.timeline:
         lines += ["### Status timeline", "", "| elapsed | status | progress |", "|---|---|---|"]
         lines += [
@@ -248,7 +237,7 @@ def _criteria_markdown(master: MasterOutcome) -> list[str]:
         f"**BlazeMeter's verdict:** {status} → {criteria.verdict} (`--criteria {criteria.mode}`)",
         "",
     ]
-    table = criteria_table(master)
+    table = views.criteria_table(master)
     return lines + ([] if table is None else md_table(table))
 
 
@@ -256,25 +245,25 @@ def _baseline_markdown(master: MasterOutcome) -> list[str]:
     comparison = master.baseline
     if comparison is None:
         return []
-    lines = [f"### {md_line(baseline_title(comparison))}", ""]
+    lines = [f"### {md_line(views.baseline_title(comparison))}", ""]
     if comparison.note:
         lines += [md_code(comparison.note), ""]
-    table = baseline_table(master)
+    table = views.baseline_table(master)
     return lines + ([] if table is None else md_table(table))
 
 
 def _kpi_markdown(master: MasterOutcome) -> list[str]:
-    table = kpi_table(master)
+    table = views.kpi_table(master)
     return [] if table is None else md_table(table)
 
 
 def _live_markdown(master: MasterOutcome) -> list[str]:
     """The `--fail-on` criteria (and what a stop saved)."""
-    table = live_table(master)
+    table = views.live_table(master)
     if table is None:
         return []
-    saved = stopped_early(master)
-    return [f"### {md_line(live_title())}", "", *md_table(table)] + (
+    saved = views.stopped_early(master)
+    return [f"### {md_line(views.live_title())}", "", *md_table(table)] + (
         [] if saved is None else [md_line(saved), ""]
     )
 
