@@ -260,12 +260,13 @@ def test_judging_reads_no_clock_but_the_one_it_is_given() -> None:
     )
 
 
-def test_commands_and_ci_read_no_clock_but_the_contexts() -> None:
-    """Issue 30 item 5: nothing in `commands/` and `ci/` calls the time module or
+def test_commands_ci_and_the_wait_read_no_clock_but_the_contexts() -> None:
+    """Issue 30 item 5: nothing in `commands/`, `ci/` and `wait/` calls the time module or
     `datetime.now` itself: the time is read on the context's clock (`ci_gate.clock`), which
-    `cli.main` builds once and the commands hand to what they build."""
+    `cli.main` builds once and the commands hand to what they build (the time module's
+    functions are only defaults, for a caller that gives none)."""
     calls = []
-    for folder in ("commands", "ci"):
+    for folder in ("commands", "ci", "wait"):
         for path in (PACKAGE / folder).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Call) and ast.unparse(node.func) in CLOCKS:
