@@ -1,9 +1,10 @@
 """The tables summary.md and report.html both show, built once as view models.
 
-Each table (the failed criteria, the live criteria, the KPIs, the baseline, the trend) is
-worded here: its headers, each cell's text already spelled and sanitised, and each row's
-state. The two renderers only escape and lay the cells out (`markdown.md_table`,
-`html.py`'s `_view_table`), so the two reports cannot say a cell differently.
+Each table (a master's summary row, the failed criteria, the live criteria, the KPIs,
+the baseline, the trend, the events) and each of their sections' headings is worded here:
+its headers, each cell's text already spelled and sanitised, and each row's state. The
+two renderers only escape and lay the cells out (`markdown.md_table`, `html.py`'s
+`_view_table`), so the two reports cannot say a cell differently.
 """
 
 from __future__ import annotations
@@ -79,11 +80,9 @@ def master_table(master: MasterOutcome) -> Table:
     """A master's one-row summary: its status, progress, verdict and events."""
     counts: list[Cell] = []
     for name, count in master.event_counts.items():
-        counts += [
-            *([Cell(", ")] if counts else []),
-            server(name, 40),
-            Cell(f" {show_number(count)}"),
-        ]
+        if counts:
+            counts.append(Cell(", "))
+        counts += [server(name, 40), Cell(f" {show_number(count)}")]
     row = (
         server(master.status or "never read", 60),
         Cell(show_progress(master.progress)),
