@@ -85,6 +85,9 @@ _UNIT_ONCE = re.compile(
 _UNIT_NO_BACKSLASH = re.compile(
     r"%(?:25|azp25)*[0-9a-f]{2}|%azp25|&(?:amp;)*(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|amp|lt|gt|quot|apos);"
 )
+#: And with a backslash escaped twice or three times (JSON twice writes one as four:
+#: `_UNIT` reads `\\\\:` as a colon, `_UNIT_ONCE` as two backslashes and a colon).
+_UNIT_NESTED = tuple(re.compile(rf"\\{{{2**depth}}}|{_UNIT_ESCAPE}") for depth in (2, 3))
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _LETTER_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
@@ -169,7 +172,7 @@ class _Matcher:
                     found.append((at + i, at + i + size))
 
     def _decoded(self, run: str, at: int, found: list[tuple[int, int]]) -> None:
-        for reading in (_UNIT, _UNIT_ONCE, _UNIT_NO_BACKSLASH):
+        for reading in (_UNIT, _UNIT_ONCE, _UNIT_NO_BACKSLASH, *_UNIT_NESTED):
             units = _decode_units(run, reading)
             if any(end - start > 1 for _, start, end in units):  # else the raw pass saw it
                 self._decoded_windows(units, at, found)
@@ -371,10 +374,20 @@ def _snap(folded: str, start: int, end: int) -> tuple[int, int]:
     window_start = max(start - 24, 0)
     for match in _UNIT.finditer(folded, window_start, min(end + 24, len(folded))):
         if match.start() < start < match.end():
-            start = match.start()
+            start = _pair(folded, match, start, match.start(), -1)
         if match.start() < end < match.end():
-            end = match.end()
+            end = _pair(folded, match, end, match.end(), +1)
     return start, end
+
+
+def _pair(folded: str, match: re.Match[str], cut: int, whole: int, way: int) -> int:
+    """Where a cut in an escape goes: to the edge of the whole escape, or, in its leading
+    backslashes, to the edge of the pair it cuts (`\\\\"` is an escaped backslash and a
+    JSON string's quote in another reading: the quote is not taken)."""
+    before = folded[match.start() : cut]
+    if before.strip("\\"):
+        return whole
+    return cut + way * (len(before) % 2)
 
 
 def redact_bytes(data: bytes) -> bytes:

@@ -98,6 +98,27 @@ def _leaks(secret: str, shown: str, encode: Callable[[str], str]) -> list[str]:
 
 
 @settings(max_examples=200, deadline=None)
+@example(  # JSON twice writes a backslash as four, which one reading took for one escape
+    secret="00\\:0000",
+    start=0,
+    length=8,
+    flips=[False] * 40,
+    encoder="json twice",
+    before="",
+    after="",
+)
+@example(  # and four backslashes then an escape: which backslashes escape which
+    secret="000000\\\x80",
+    start=0,
+    length=8,
+    flips=[False] * 40,
+    encoder="json twice",
+    before="",
+    after="",
+)
+@example(  # a raw run ending in an escaped backslash took the closing quote with it
+    secret="0000000\\", start=0, length=8, flips=[False] * 40, encoder="json", before="", after=""
+)
 @given(
     secret=REGISTERED,
     start=st.integers(0, 40),
