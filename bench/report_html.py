@@ -21,7 +21,13 @@ from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.domain.findings import BaselineOutcome, Comparison, Limit
 from ci_gate.domain.live import KpiPoint
 from ci_gate.domain.live_criteria import JudgeState, LiveJudgement
-from ci_gate.domain.outcome import LiveCriterionOutcome, MasterOutcome, Outcome, StatusChange
+from ci_gate.domain.outcome import (
+    LiveCriterionOutcome,
+    MasterOutcome,
+    Outcome,
+    Seen,
+    StatusChange,
+)
 from ci_gate.domain.run import Event
 from ci_gate.domain.trend import Trend, TrendPoint
 from ci_gate.domain.verdict import Verdict
@@ -107,13 +113,8 @@ def big_outcome() -> Outcome:
     master = MasterOutcome(
         master_id="92000050",
         verdict=Verdict.FAILED,
-        status="ENDED",
-        progress=140,
+        seen=Seen(status="ENDED", progress=140, offending=events, events=events, timeline=timeline),
         error=f"master 92000050: {EVENTS} events at ERROR or above",
-        offending=events,
-        events=events,
-        event_counts={"ERROR": EVENTS},
-        timeline=timeline,
         baseline=BaselineOutcome("92000049", "last-passed", rows),
         trend=Trend(TREND, points),
         kpis={"hits": 14_050.0, "tp90": 1330.0, "avg": 450.0},

@@ -101,16 +101,15 @@ def write_reports_only(outcome: Outcome, report_dir: Path, guard: SignalGuard, c
 
 def _stopped(outcome: Outcome, sent: StopsSent) -> Outcome:
     """The concluded outcome with what the stop requests after it did: each master's
-    requests, last action and notes, and the traffic; the rest (the verdict, the reason,
-    the comment) stays as concluded."""
+    requests (its last action is read from them) and notes, and the traffic; the rest
+    (the verdict, the reason, the comment) stays as concluded."""
     by_id = {stops.master_id: stops for stops in sent.masters}
     masters = tuple(
         master
         if (stops := by_id.get(master.master_id)) is None
         else replace(
             master,
-            stop_action=stops.action,
-            stop_requests=master.stop_requests + stops.requests,
+            seen=replace(master.seen, stop_requests=master.stop_requests + stops.requests),
             notes=master.notes + stops.notes,
         )
         for master in outcome.masters

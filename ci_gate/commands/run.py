@@ -24,7 +24,7 @@ from ci_gate.commands.wait import run_wait
 from ci_gate.config.ci_env import Ci
 from ci_gate.config.context import OUTSIDE_CI, Context
 from ci_gate.config.settings import ApiSettings, RunSettings, StartSettings, WaitSettings
-from ci_gate.domain.outcome import MasterOutcome, Outcome
+from ci_gate.domain.outcome import MasterOutcome, Outcome, Seen, StopRequest
 from ci_gate.errors import ApiError
 from ci_gate.formatting import about_master, format_duration
 from ci_gate.judging.run_outcome import run_verdict
@@ -126,6 +126,7 @@ def run_run(
             lambda master_id: announce_master(master_id, settings.report_dir, ci, log, stdout),
             log,
             clock,
+            began,
         )
     except ApiError as error:
         late = clock.monotonic() >= deadline
@@ -163,8 +164,10 @@ def _cancelled_while_starting(
     announce: Callable[[str], None],
     log: Callable[[str], None],
     clock: Clock,
+    began: float,
 ) -> int:
-    """A signal while the start request was in flight. Without --stop-on-cancel: the
+    """A signal while the start request was in flight (`began`: the wait's clock at 0 s,
+    where the stop request is placed). Without --stop-on-cancel: the
     reports at once, saying a run may have started. With it: the reports first, then the
     answer awaited within the stop budget and the master it names stopped, then the
     reports again naming it; when no answer comes in time, they say to check."""
@@ -185,6 +188,7 @@ def _cancelled_while_starting(
     client = BlazeMeterClient.from_settings(api, on_retry=log, clock=clock)
     notes: tuple[str, ...] = ()
     action: str | None = None
+    asked = clock.monotonic() - began
     try:
         action = client.stop(master_id, None, deadline=until)
         log(f"master {master_id}: sent {action} (cancelled, --stop-on-cancel)")
@@ -202,10 +206,8 @@ def _cancelled_while_starting(
     master = MasterOutcome(  # never watched: cancelled with the run, as the run's verdict says
         master_id=master_id,
         verdict=run_verdict(signal_number=cancelled.signal_number),
-        status=None,
-        progress=None,
+        seen=Seen(stop_requests=(StopRequest(asked, action, "cancelled (--stop-on-cancel)"),)),
         notes=notes,
-        stop_action=action,
         report_url=report_url(api.url, master_id),
     )
     return ended(reason, signal_number=cancelled.signal_number, masters=(master,))

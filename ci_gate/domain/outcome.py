@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,12 +38,11 @@ class StopRequest:
 @dataclass(frozen=True)
 class MasterStops:
     """What the stop requests sent once the reports were written did to one master (its
-    requests, its last action, the notes of those that failed), for the conclusion to add
-    to the outcome it concluded."""
+    requests, the notes of those that failed), for the conclusion to add to the outcome
+    it concluded (the last action sent is read from the requests)."""
 
     master_id: str
     requests: tuple[StopRequest, ...]
-    action: str | None
     notes: tuple[str, ...] = ()
 
 
@@ -92,23 +92,54 @@ class LiveCriterionOutcome:
 
 
 @dataclass(frozen=True)
+class Seen:
+    """What the watch of one master saw, stored once: the loop gathers it into its
+    `MasterFacts`, `judging.combine` hands it whole to the `MasterOutcome`, and the stops
+    sent after a cancel add their requests to it. What follows from it (the counts, the
+    last stop sent) is read from it, never kept beside it."""
+
+    status: str | None = None
+    progress: int | None = None
+    #: every event occurrence seen, in the order first seen (for report.html's chart)
+    events: tuple[Event, ...] = ()
+    offending: tuple[Event, ...] = ()
+    ignored: tuple[IgnoredEvent, ...] = ()
+    timeline: tuple[StatusChange, ...] = ()
+    #: every stop the gate asked for, in order (report.html marks them on the timeline)
+    stop_requests: tuple[StopRequest, ...] = ()
+
+    @property
+    def event_counts(self) -> dict[str, int]:
+        """Events seen per level name (`UNRECOGNISED` for a level no table knows), in
+        name order. Counted on each read: read it once per report (100,000 events take
+        milliseconds), never in a loop."""
+        counts = Counter(
+            event.level.upper() if event.level_recognised else "UNRECOGNISED"
+            for event in self.events
+        )
+        return dict(sorted(counts.items()))
+
+    @property
+    def unrecognised_levels(self) -> int:
+        return sum(1 for event in self.events if not event.level_recognised)
+
+    @property
+    def stop_action(self) -> str | None:
+        """The last stop sent (`stop`, `terminate`; None: none was)."""
+        sent = (request.action for request in reversed(self.stop_requests) if request.action)
+        return next(sent, None)
+
+
+@dataclass(frozen=True)
 class MasterOutcome:
-    """What happened to one master."""
+    """What happened to one master: what its watch saw (`seen`, read through the
+    properties below) and what was judged and read of it."""
 
     master_id: str
     verdict: Verdict
-    status: str | None
-    progress: int | None
+    seen: Seen = field(default_factory=Seen)
     error: str | None = None
-    offending: tuple[Event, ...] = ()
-    ignored: tuple[IgnoredEvent, ...] = ()
-    unrecognised_levels: int = 0
-    event_counts: dict[str, int] = field(default_factory=dict)
-    timeline: tuple[StatusChange, ...] = ()
     notes: tuple[str, ...] = ()
-    stop_action: str | None = None
-    #: every stop the gate asked for, in order (report.html marks them on the timeline)
-    stop_requests: tuple[StopRequest, ...] = ()
     #: BlazeMeter's own verdict (None: --criteria off, or the master never ended).
     criteria: CriteriaOutcome | None = None
     #: The numbers of label ALL from BlazeMeter's summary report, when it had data.
@@ -120,8 +151,6 @@ class MasterOutcome:
     test_id: str | None = None
     #: the test's last runs with this one last (None: --trend not given)
     trend: Trend | None = None
-    #: every event occurrence seen, in the order first seen (for report.html's chart)
-    events: tuple[Event, ...] = ()
     #: each `--fail-on` criterion as judged on this master (empty without --fail-on)
     live_criteria: tuple[LiveCriterionOutcome, ...] = ()
     #: label name -> its live KPI seconds in order (ALL and the labels criteria name;
@@ -129,6 +158,46 @@ class MasterOutcome:
     kpi_timeline: dict[str, tuple[KpiPoint, ...]] = field(default_factory=dict)
     #: what a stop by a live criterion saved ("stopped after 3m10s of a planned 31m")
     stop_saved: str | None = None
+
+    @property
+    def status(self) -> str | None:
+        return self.seen.status
+
+    @property
+    def progress(self) -> int | None:
+        return self.seen.progress
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        return self.seen.events
+
+    @property
+    def offending(self) -> tuple[Event, ...]:
+        return self.seen.offending
+
+    @property
+    def ignored(self) -> tuple[IgnoredEvent, ...]:
+        return self.seen.ignored
+
+    @property
+    def timeline(self) -> tuple[StatusChange, ...]:
+        return self.seen.timeline
+
+    @property
+    def stop_requests(self) -> tuple[StopRequest, ...]:
+        return self.seen.stop_requests
+
+    @property
+    def event_counts(self) -> dict[str, int]:
+        return self.seen.event_counts
+
+    @property
+    def unrecognised_levels(self) -> int:
+        return self.seen.unrecognised_levels
+
+    @property
+    def stop_action(self) -> str | None:
+        return self.seen.stop_action
 
 
 @dataclass(frozen=True)

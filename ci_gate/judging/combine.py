@@ -9,7 +9,6 @@ missing, and every note, KPI, link and comparison kept whatever the verdict.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,31 +71,18 @@ def combine(facts: MasterFacts, rules: Rules, now: float) -> MasterOutcome:
     if verdict is Verdict.TIMEOUT and facts.trouble_since is not None and facts.last_error:
         # late, not blind: the timeout is the verdict, the API trouble at the end its context
         notes.append(f"last API error before the deadline: {facts.last_error}")
-    seen = facts.events
-    counts = Counter(
-        event.level.upper() if event.level_recognised else "UNRECOGNISED" for event in seen
-    )
     return MasterOutcome(
         master_id=facts.master_id,
         verdict=verdict,
-        status=facts.status,
-        progress=facts.progress,
+        seen=facts.seen,
         error=error,
-        offending=tuple(facts.offending),
-        ignored=tuple(facts.ignored),
-        unrecognised_levels=sum(1 for event in seen if not event.level_recognised),
-        event_counts=dict(sorted(counts.items())),
-        timeline=tuple(facts.timeline),
         notes=tuple(notes),
-        stop_action=facts.stop_action,
-        stop_requests=tuple(facts.stop_requests),
         criteria=criteria,
         kpis=end.kpis if end else facts.kpis,
         report_url=(end.public_url if end else None) or facts.report_url,
         baseline=baseline,
         test_id=end.info.test_id if end and end.info else None,
         trend=_trend(facts.master_id, end),
-        events=seen,
         live_criteria=judged,
         kpi_timeline=capped_timeline(live) if live else {},
         stop_saved=(stop_saved(live, end.planned if end else None) if live else None),
@@ -170,7 +156,7 @@ def _by_ending(
 ) -> tuple[Verdict, str | None]:
     """The verdict and its error line, by how the watch ended."""
     who = f"master {facts.master_id}"
-    status = facts.status or "never read"
+    status = facts.seen.status or "never read"
     ending = facts.ending
     if ending is Ending.CRASHED:
         return Verdict.ERROR, f"{who}: {facts.error} (set CI_GATE_DEBUG=1 for details)"
@@ -232,7 +218,7 @@ def _end_verdict(
             f"{who}: timed out after {format_duration(rules.timeout)} while BlazeMeter's "
             "verdict on the ended run was still being read"
         )
-    verdict, error = (Verdict.FAILED if facts.offending else Verdict.PASSED), None
+    verdict, error = (Verdict.FAILED if facts.seen.offending else Verdict.PASSED), None
     if criteria is not None and criteria.verdict.severity > verdict.severity:
         verdict = criteria.verdict
         if verdict is Verdict.BROKEN:

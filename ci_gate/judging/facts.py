@@ -15,8 +15,8 @@ from enum import Enum
 from ci_gate.domain.findings import AggregateReport, Criterion, MasterInfo, RunInfo
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.live_criteria import LabelTotals, LiveCriterion
-from ci_gate.domain.outcome import IgnoredEvent, StatusChange, StopRequest
-from ci_gate.domain.run import Event, MasterStatus
+from ci_gate.domain.outcome import Seen
+from ci_gate.domain.run import MasterStatus
 from ci_gate.judging.live import JudgeSnapshot
 
 
@@ -123,16 +123,10 @@ class MasterFacts:
     gathering into a new value, never into this one)."""
 
     master_id: str
-    status: str | None = None
-    progress: int | None = None
-    #: every event occurrence seen, in the order first seen
-    events: tuple[Event, ...] = ()
-    offending: tuple[Event, ...] = ()
-    ignored: tuple[IgnoredEvent, ...] = ()
-    timeline: tuple[StatusChange, ...] = ()
+    #: what the polls and the stops saw (the status, the events, the stop requests), the
+    #: very value the master's outcome carries
+    seen: Seen = field(default_factory=Seen)
     notes: tuple[str, ...] = ()
-    #: every stop asked for, in the order answered (the action sent, or None: not sent)
-    stop_requests: tuple[StopRequest, ...] = ()
     #: BlazeMeter's page for the run, built from the API URL and the id (the end reads'
     #: public link replaces it under --public-report)
     report_url: str | None = None
@@ -150,10 +144,3 @@ class MasterFacts:
     end: EndFacts | None = None
     #: the live data (`--fail-on`, and the KPI charts); None when not read
     live: LiveFacts | None = None
-
-    @property
-    def stop_action(self) -> str | None:
-        """The last stop sent (`stop`, `terminate`; None: none was): read from the stop
-        requests, never kept beside them."""
-        sent = (request.action for request in reversed(self.stop_requests) if request.action)
-        return next(sent, None)

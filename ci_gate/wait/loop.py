@@ -102,8 +102,15 @@ class _Watch:
         """What the wait gathered about this master, frozen, as `combine` judges it."""
         return replace(
             self.facts,
-            events=self.tracker.seen,
+            seen=replace(self.facts.seen, events=self.tracker.seen),
             live=None if self.live is None else self.live.snapshot(),
+        )
+
+    def ask_stop(self, request: StopRequest) -> None:
+        """Keep a stop request as it was answered (its action, or None: not sent)."""
+        seen = self.facts.seen
+        self.facts = replace(
+            self.facts, seen=replace(seen, stop_requests=(*seen.stop_requests, request))
         )
 
     def note(self, note: str, *, once: bool = False) -> None:
@@ -221,7 +228,7 @@ class WaitLoop:
         `LEAST_STOP_TIME`). Returns what was sent (and what a stop still in flight at the
         signal did), never a new outcome: the outcome is the conclusion's to change."""
         before = {
-            watch.master_id: (len(watch.facts.stop_requests), len(watch.facts.notes))
+            watch.master_id: (len(watch.facts.seen.stop_requests), len(watch.facts.notes))
             for watch in self.watches
         }
         running = self._cancelled_running()
@@ -235,11 +242,9 @@ class WaitLoop:
         sent = []
         for watch in self.watches:
             facts, (asked, noted) = watch.facts, before[watch.master_id]
-            if len(facts.stop_requests) > asked:
-                requests, notes = facts.stop_requests[asked:], facts.notes[noted:]
-                sent.append(
-                    MasterStops(watch.master_id, tuple(requests), facts.stop_action, tuple(notes))
-                )
+            if len(facts.seen.stop_requests) > asked:
+                requests, notes = facts.seen.stop_requests[asked:], facts.notes[noted:]
+                sent.append(MasterStops(watch.master_id, requests, notes))
         return StopsSent(tuple(sent), self.api.traffic())
 
     def _cancelled_running(self) -> list[_Watch]:
@@ -248,7 +253,7 @@ class WaitLoop:
             watch
             for watch in self.watches
             if watch.facts.ending is Ending.CANCELLED
-            and watch.facts.status not in TERMINAL_STATUSES
+            and watch.facts.seen.status not in TERMINAL_STATUSES
         ]
 
     def _baseline_found(self) -> bool:
@@ -320,7 +325,7 @@ class WaitLoop:
             return
         ending = watch.phase == _ENDING
         deadline = self._read_deadline() if ending else self.deadline
-        for read in watch.live.due(now, watch.facts.progress, deadline):
+        for read in watch.live.due(now, watch.facts.seen.progress, deadline):
             in_flight[pool.submit(read.call)] = _InFlight(watch, now, read, live=True)
 
     def _wait_for(self, in_flight: dict[Future[Any], _InFlight]) -> None:
@@ -415,7 +420,7 @@ class WaitLoop:
         self._sort_events(watch, status.events)
         if not status.events_listed and watch.live_events:
             watch.note("an answer carried no event list; its events were not judged", once=True)
-        if len(watch.facts.offending) >= LIVE_EVENT_CAP and watch.live_events:
+        if len(watch.facts.seen.offending) >= LIVE_EVENT_CAP and watch.live_events:
             # it can no longer pass: poll without events, read them all once at the end
             watch.live_events = False
             watch.note(
@@ -429,7 +434,7 @@ class WaitLoop:
             watch.facts = replace(watch.facts, events_unread=unread)
             self._begin_end_reads(watch)
             return
-        if self.plan.fail_fast and watch.facts.offending:
+        if self.plan.fail_fast and watch.facts.seen.offending:
             self._end(watch, Ending.FAILED_FAST)
             if self.plan.stop_on_fail:  # the stop first: it is what saves money
                 self._stop(watch, "it failed (--stop-on-fail)", self.clock() + STOP_BUDGET)
@@ -447,8 +452,8 @@ class WaitLoop:
         watch.next_poll = min(self.clock() + self.plan.interval, self.deadline)
 
     def _record_status(self, watch: _Watch, status: MasterStatus) -> None:
-        facts = watch.facts
-        if (status.status, status.progress) == (facts.status, facts.progress):
+        seen = watch.facts.seen
+        if (status.status, status.progress) == (seen.status, seen.progress):
             return
         if not status.known_status:
             watch.note(f"unknown status {status.status!r} (not terminal; still waiting)", once=True)
@@ -457,19 +462,17 @@ class WaitLoop:
         now = self._elapsed()
         watch.last_heartbeat = now
         change = StatusChange(self.wall(), now, status.status, status.progress)
-        watch.facts = replace(
-            watch.facts,
-            status=status.status,
-            progress=status.progress,
-            timeline=(*watch.facts.timeline, change),
+        seen = replace(
+            seen, status=status.status, progress=status.progress, timeline=(*seen.timeline, change)
         )
+        watch.facts = replace(watch.facts, seen=seen)
         self.progress.status_changed(watch.master_id, status.status, status.progress, now)
 
     def _sort_events(self, watch: _Watch, events: Sequence[Event]) -> None:
         """New events into offending and ignored (the policy decides), shown live."""
         offending: list[Event] = []
         ignored: list[IgnoredEvent] = []
-        shown, unshown = len(watch.facts.offending), 0
+        shown, unshown = len(watch.facts.seen.offending), 0
         for event, sorting in self.policy.flagged(watch.tracker.new_events(events)):
             if sorting is Judgement.OFFENDING:
                 offending.append(event)
@@ -481,18 +484,20 @@ class WaitLoop:
             elif sorting is Judgement.IGNORED:
                 ignored.append(IgnoredEvent(event, self.policy.waiver(event) or ""))
         if offending or ignored:  # one new value per answer, not one per event
-            watch.facts = replace(
-                watch.facts,
-                offending=(*watch.facts.offending, *offending),
-                ignored=(*watch.facts.ignored, *ignored),
+            seen = watch.facts.seen
+            seen = replace(
+                seen,
+                offending=(*seen.offending, *offending),
+                ignored=(*seen.ignored, *ignored),
             )
+            watch.facts = replace(watch.facts, seen=seen)
         for note in self.policy.take_notes():  # a search that ran out: said once, kept
             watch.note(note, once=True)
             self.progress.note(f"warning: master {watch.master_id}: {note}")
         if unshown:
             self.progress.note(
                 f"master {watch.master_id}: {unshown} more offending "
-                f"{plural(unshown, 'event')} ({len(watch.facts.offending)} in all; the first "
+                f"{plural(unshown, 'event')} ({len(watch.facts.seen.offending)} in all; the first "
                 f"{LIVE_EVENT_CAP} are shown live, every one is in the reports)"
             )
 
@@ -550,7 +555,7 @@ class WaitLoop:
             self.progress.note(f"master {watch.master_id}: {breach_line(criterion, judged)}")
             if watch.done or live is None:
                 continue
-            running = watch.facts.status not in TERMINAL_STATUSES and watch.phase != _ENDING
+            running = watch.facts.seen.status not in TERMINAL_STATUSES and watch.phase != _ENDING
             if criterion.stop and live.stopped_by is None and running:
                 live.stopped_by, live.stopped_at = criterion, judged.triggered_at
                 self._stop(watch, f"live criterion {criterion.name!r}", self.clock() + STOP_BUDGET)
@@ -579,7 +584,7 @@ class WaitLoop:
             if ending is Ending.NOT_JUDGED:
                 watch.note(error)
                 watch.facts = replace(watch.facts, error=None)
-                if watch.facts.status not in TERMINAL_STATUSES:
+                if watch.facts.seen.status not in TERMINAL_STATUSES:
                     self._left_running(watch)
 
     def _read_so_far(self, watch: _Watch) -> None:
@@ -613,7 +618,7 @@ class WaitLoop:
         """Send the master's stop now, beside any other in flight (`wait.stops`): its
         answer is recorded as it comes (`_record_stops`), all of them before the wait
         returns. One slow stop never uses up the time another master's needs."""
-        master_id, progress = watch.master_id, watch.facts.progress
+        master_id, progress = watch.master_id, watch.facts.seen.progress
         self.stops.send(
             lambda: self.api.stop(master_id, progress, deadline=deadline),
             (watch, why, self._elapsed()),
@@ -628,14 +633,10 @@ class WaitLoop:
         self, answers: Iterable[tuple[tuple[_Watch, str, float], Future[Any]]]
     ) -> None:
         for (watch, why, asked), answer in answers:
-            facts = watch.facts
             error = answer.exception() if answer.done() else None
             if answer.done() and error is None:
                 action = answer.result()
-                watch.facts = replace(
-                    facts,
-                    stop_requests=(*facts.stop_requests, StopRequest(asked, action, why)),
-                )
+                watch.ask_stop(StopRequest(asked, action, why))
                 self.progress.note(f"master {watch.master_id}: sent {action}: {why}")
             elif error is None or isinstance(error, ApiError):
                 said = (
@@ -643,9 +644,7 @@ class WaitLoop:
                     if error is not None
                     else "no answer within the stop budget"
                 )
-                watch.facts = replace(
-                    facts, stop_requests=(*facts.stop_requests, StopRequest(asked, None, why))
-                )
+                watch.ask_stop(StopRequest(asked, None, why))
                 watch.note(f"could not stop the master: {said}")
                 self.progress.note(f"master {watch.master_id}: could not stop it: {said}")
             else:
@@ -663,13 +662,13 @@ class WaitLoop:
     def _heartbeats(self) -> None:
         now = self._elapsed()
         for watch in self._pending():
-            facts = watch.facts
-            if facts.status is not None and now - watch.last_heartbeat >= self.plan.heartbeat:
+            seen = watch.facts.seen
+            if seen.status is not None and now - watch.last_heartbeat >= self.plan.heartbeat:
                 watch.last_heartbeat = now
                 self.progress.heartbeat(
                     watch.master_id,
-                    facts.status,
-                    facts.progress,
+                    seen.status,
+                    seen.progress,
                     now,
                     self.deadline - self.clock(),
                 )

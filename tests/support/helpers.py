@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -23,7 +24,7 @@ from typing import Any
 from lxml import etree
 
 from ci_gate.domain.findings import CriteriaMode
-from ci_gate.domain.outcome import MasterOutcome, Outcome, StatusChange
+from ci_gate.domain.outcome import MasterOutcome, Outcome, Seen, StatusChange
 from ci_gate.domain.run import Event, Traffic
 from ci_gate.domain.verdict import Verdict
 from ci_gate.judging.combine import Rules, combine_run
@@ -418,17 +419,23 @@ def make_outcome(*masters: MasterOutcome, threshold: int = 400) -> Outcome:
 def master_outcome(
     verdict: str = "passed", offending: tuple[Event, ...] = (), **fields: Any
 ) -> MasterOutcome:
-    defaults: dict[str, Any] = {
-        "master_id": "123",
+    """A master's outcome as stated: the fields of what its watch saw (status, progress,
+    events, offending, ignored, timeline, stop_requests) go into its `Seen`, the rest are
+    the outcome's own (its counts and last stop action are read from them)."""
+    seen: dict[str, Any] = {
         "status": "ENDED",
         "progress": 140,
         # seen when make_outcome's wait began
         "timeline": (
             StatusChange(datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), 0.0, "ENDED", 140),
         ),
+        "offending": offending,
     }
-    defaults.update(fields)
-    return MasterOutcome(verdict=Verdict(verdict), offending=offending, **defaults)
+    names = {field.name for field in dataclasses.fields(Seen)}
+    seen.update({name: value for name, value in fields.items() if name in names})
+    own = {name: value for name, value in fields.items() if name not in names}
+    own.setdefault("master_id", "123")
+    return MasterOutcome(verdict=Verdict(verdict), seen=Seen(**seen), **own)
 
 
 #: Every element report.html writes itself; anything else would have come from server text.

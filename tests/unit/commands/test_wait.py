@@ -286,7 +286,8 @@ def test_the_stops_after_a_cancel_are_added_to_the_concluded_outcome(tmp_path: P
     """Issue 30 item 2: the loop hands back what its stops sent, and the conclusion adds it
     to the outcome it concluded (the reports and the closing lines first), so nothing
     `conclude` added before (the comment's note, the reason) is lost in the last write."""
-    master = master_outcome(master_id="1", stop_requests=(StopRequest(1.0, "stop", "earlier"),))
+    earlier = StopRequest(1.0, None, "earlier")  # not sent: no action yet
+    master = master_outcome(master_id="1", stop_requests=(earlier,))
     cancelled = cancelled_late(make_outcome(master), signal.SIGTERM, "cancelled by SIGTERM")
     stdout, stderr = io.StringIO(), io.StringIO()
     before_stop: list[str] = []
@@ -295,8 +296,8 @@ def test_the_stops_after_a_cancel_are_added_to_the_concluded_outcome(tmp_path: P
         before_stop.append(stderr.getvalue())
         summary = json.loads((tmp_path / "summary.json").read_text())
         assert summary["masters"][0]["stop_action"] is None
-        failed = StopRequest(2.0, None, "cancelled (--stop-on-cancel)")
-        sent = MasterStops("1", (failed,), "stop", ("could not stop the master: down",))
+        stopped = StopRequest(2.0, "stop", "cancelled (--stop-on-cancel)")
+        sent = MasterStops("1", (stopped,), ("a note of the stops",))
         return StopsSent((sent,), Traffic(requests=7))
 
     concluded = conclude(
@@ -319,7 +320,7 @@ def test_the_stops_after_a_cancel_are_added_to_the_concluded_outcome(tmp_path: P
     assert summary["reason"] == "cancelled by SIGTERM" and summary["api"]["requests"] == 7
     [written] = summary["masters"]
     assert written["stop_action"] == "stop"
-    assert written["notes"][-1] == "could not stop the master: down"
+    assert written["notes"][-1] == "a note of the stops"
     assert [asked.why for asked in concluded.masters[0].stop_requests] == [
         "earlier",
         "cancelled (--stop-on-cancel)",

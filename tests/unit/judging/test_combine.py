@@ -16,6 +16,7 @@ from ci_gate.domain.findings import (
     MasterInfo,
     RunInfo,
 )
+from ci_gate.domain.outcome import Seen
 from ci_gate.domain.run import MasterStatus
 from ci_gate.domain.verdict import Verdict
 from ci_gate.judging.combine import Rules, combine, combine_run
@@ -29,11 +30,15 @@ LISTED = MasterStatus("1", "ENDED", 140, ())
 
 def _facts(ending: Ending, **fields: Any) -> MasterFacts:
     status = "ENDED" if ending is Ending.ENDED else "DATA_RECEIVED"
-    return MasterFacts("1", status=status, ending=ending, **fields)
+    return MasterFacts("1", seen=Seen(status=status), ending=ending, **fields)
 
 
 def _ended(**end: Any) -> MasterFacts:
     return _facts(Ending.ENDED, end=EndFacts(**end))
+
+
+def _offending(facts: MasterFacts) -> MasterFacts:
+    return replace(facts, seen=replace(facts.seen, offending=(event(),)))
 
 
 def _report(p90: float) -> AggregateReport:
@@ -54,7 +59,7 @@ def _report(p90: float) -> AggregateReport:
             "master 1: cancelled by SIGTERM with status DATA_RECEIVED",
         ),
         (_facts(Ending.NOT_JUDGED), Verdict.UNFINISHED, None),
-        (_facts(Ending.FAILED_FAST, offending=(event(),)), Verdict.FAILED, None),
+        (_offending(_facts(Ending.FAILED_FAST)), Verdict.FAILED, None),
         (
             _facts(Ending.API_ERROR, error="master 1: credentials rejected (HTTP 401)"),
             Verdict.ERROR,
@@ -136,9 +141,9 @@ def test_each_ending_and_finding_gives_its_verdict(
 
 
 def test_events_and_criteria_give_the_worse_verdict() -> None:
-    facts = replace(_ended(info=MasterInfo("noData")), offending=(event(),))
+    facts = _offending(_ended(info=MasterInfo("noData")))
     assert combine(facts, RULES, now=0).verdict is Verdict.BROKEN
-    facts = replace(_ended(info=MasterInfo("pass")), offending=(event(),))
+    facts = _offending(_ended(info=MasterInfo("pass")))
     assert combine(facts, RULES, now=0).verdict is Verdict.FAILED
 
 

@@ -11,6 +11,7 @@ from ci_gate.config.fail_on import parse_fail_on
 from ci_gate.domain.findings import CriteriaMode, Limit, MasterInfo
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.live_criteria import JudgeState, LabelTotals, LiveJudgement
+from ci_gate.domain.outcome import Seen
 from ci_gate.domain.verdict import Verdict
 from ci_gate.judging.combine import Rules, combine
 from ci_gate.judging.facts import EndFacts, Ending, LiveFacts, MasterFacts
@@ -43,7 +44,7 @@ def _facts(live: LiveFacts, ending: Ending = Ending.ENDED, **end: object) -> Mas
     ended = ending is Ending.ENDED
     return MasterFacts(
         "1",
-        status="ENDED" if ended else "DATA_RECEIVED",
+        seen=Seen(status="ENDED" if ended else "DATA_RECEIVED"),
         ending=ending,
         live=live,
         end=EndFacts(info=MasterInfo("pass"), **end) if ended else None,  # type: ignore[arg-type]

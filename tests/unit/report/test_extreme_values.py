@@ -38,6 +38,7 @@ from ci_gate.domain.outcome import (
     LiveCriterionOutcome,
     MasterOutcome,
     Outcome,
+    Seen,
     StatusChange,
     StopRequest,
 )
@@ -169,20 +170,35 @@ def masters(draw: st.DrawFn) -> MasterOutcome:
         )
     )
     offending = tuple(e for e in events if e.level_number >= 400)
+    stop_requests = tuple(
+        draw(
+            st.lists(
+                st.builds(
+                    StopRequest,
+                    elapsed=EXTREME_FLOATS,
+                    action=st.none() | st.sampled_from(["stop", "terminate"]),
+                    why=ODD_TEXT,
+                ),
+                max_size=2,
+            )
+        )
+    )
     return MasterOutcome(
         master_id=draw(st.sampled_from(["123", "9", "0"])),
         verdict=draw(st.sampled_from([Verdict.PASSED, Verdict.FAILED, Verdict.ERROR])),
-        status=draw(st.none() | ODD_TEXT),
-        progress=draw(st.none() | EXTREME_INTS),
-        offending=offending,
-        ignored=tuple(IgnoredEvent(e, "x") for e in events[:2]),
-        event_counts={"ERROR": draw(EXTREME_INTS)},
-        timeline=timeline,
+        seen=Seen(
+            status=draw(st.none() | ODD_TEXT),
+            progress=draw(st.none() | EXTREME_INTS),
+            events=events,
+            offending=offending,
+            ignored=tuple(IgnoredEvent(e, "x") for e in events[:2]),
+            timeline=timeline,
+            stop_requests=stop_requests,
+        ),
         kpis=kpis,
         baseline=baseline,
         trend=trend,
         criteria=criteria,
-        events=events,
         test_id=draw(st.none() | st.sampled_from(["7", "<x>"])),
         kpi_timeline=draw(
             st.dictionaries(
@@ -215,19 +231,6 @@ def masters(draw: st.DrawFn) -> MasterOutcome:
                             value=st.none() | NUMBERS,
                             window=st.none() | st.tuples(EXTREME_INTS, EXTREME_INTS),
                         ),
-                    ),
-                    max_size=2,
-                )
-            )
-        ),
-        stop_requests=tuple(
-            draw(
-                st.lists(
-                    st.builds(
-                        StopRequest,
-                        elapsed=EXTREME_FLOATS,
-                        action=st.none() | st.sampled_from(["stop", "terminate"]),
-                        why=ODD_TEXT,
                     ),
                     max_size=2,
                 )
@@ -338,10 +341,12 @@ def test_the_issues_own_values_render_every_report() -> None:
     master = MasterOutcome(
         master_id="123",
         verdict=Verdict.PASSED,
-        status="ENDED",
-        progress=huge,
-        timeline=(StatusChange(datetime(2026, 1, 2, tzinfo=timezone.utc), 0.0, "ENDED", huge),),
-        events=(event(t=huge), event(t=1_700_000_000)),
+        seen=Seen(
+            status="ENDED",
+            progress=huge,
+            timeline=(StatusChange(datetime(2026, 1, 2, tzinfo=timezone.utc), 0.0, "ENDED", huge),),
+            events=(event(t=huge), event(t=1_700_000_000)),
+        ),
         trend=Trend(
             2,
             (

@@ -65,7 +65,6 @@ def _hostile_master() -> MasterOutcome:
         notes=tuple(HOSTILE),
         report_url="javascript:alert(4)",
         events=events,
-        event_counts={HOSTILE[1]: 3, "ERROR": len(events)},
         baseline=BaselineOutcome(HOSTILE[4], "last-passed", rows),
         trend=trend,
         timeline=(
@@ -203,7 +202,6 @@ def _hang_outcome() -> Outcome:
             )
         ),
         stop_requests=(StopRequest(15.02, "stop", "timed out (--stop-on-timeout)"),),
-        stop_action="stop",
         events=(
             event(level="INFO", t=WAIT_BEGAN),
             event(level="INFO", t=WAIT_BEGAN + 1),

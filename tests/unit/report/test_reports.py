@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from ci_gate.domain.outcome import IgnoredEvent
+from ci_gate.domain.outcome import IgnoredEvent, StopRequest
 from ci_gate.domain.run import Traffic
 from ci_gate.report import write_reports
 from ci_gate.report.html import render_html
@@ -142,7 +142,7 @@ def test_summary_json_fields(tmp_path: Path) -> None:
     hostile = event("ERROR", "bad \ud800 text", t=1_599_142_721)
     waived = IgnoredEvent(event("ERROR", "known flake", t=1_599_142_722), "flake")
     outcome = make_outcome(
-        master_outcome("failed", (hostile,), event_counts={"ERROR": 1}, ignored=(waived,) * 2)
+        master_outcome("failed", (hostile,), events=(hostile,), ignored=(waived,) * 2)
     )
     paths = write_reports(outcome, tmp_path)
     summary = json.loads(paths.summary_json.read_text())
@@ -193,7 +193,12 @@ def test_summary_markdown_names_stops_retries_and_ignored_events() -> None:
     waived = IgnoredEvent(event("ERROR", "known flake"), "fla+ke")
     outcome = replace(
         make_outcome(
-            master_outcome("timeout", error="timed out", stop_action="terminate", ignored=(waived,))
+            master_outcome(
+                "timeout",
+                error="timed out",
+                stop_requests=(StopRequest(5.0, "terminate", "timed out (--stop-on-timeout)"),),
+                ignored=(waived,),
+            )
         ),
         traffic=Traffic(requests=1, bytes_received=10, retries=2),
         ignore_patterns=("fla+ke",),

@@ -41,21 +41,23 @@ from tests.support.kpi_outcome import live_breach_master
 from tests.unit.report.test_extreme_values import outcomes
 
 _SPLIT = re.compile(r"(?<!\\)\|")
-_CODE = re.compile(r"(`+)(.*)\1", re.S)
+#: a code span: a run of backticks, then up to the next run of exactly as many (CommonMark)
+_CODE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 
 
 def _md_cell(text: str) -> str:
-    """A Markdown cell's shown text: pipes unescaped, bold and the code span undone."""
+    """A Markdown cell's shown text: pipes unescaped, bold and every code span undone (a
+    cell of several pieces, the events seen, has one per level)."""
     text = text.strip().replace("\\|", "|")
     if text.startswith("**") and text.endswith("**") and len(text) >= 4:
         text = text[2:-2]
-    match = _CODE.match(text)
-    if match is None:
-        return text
-    code = match.group(2)
+    return _CODE.sub(lambda match: _unpadded(match.group(2)), text)
+
+
+def _unpadded(code: str) -> str:
     if len(code) > 2 and code.startswith(" ") and code.endswith(" ") and code.strip():
-        code = code[1:-1]  # CommonMark strips one space each side of a padded span
-    return code + text[match.end() :]
+        return code[1:-1]  # CommonMark strips one space each side of a padded span
+    return code
 
 
 def _md_tables(markdown: str) -> dict[tuple[str, ...], list[list[str]]]:
