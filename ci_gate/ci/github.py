@@ -72,9 +72,23 @@ def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
     """Append the outputs in one write, never blocking (`files.append_to_file`)."""
     blocks = []
     for name, value in outputs.items():
-        delimiter = f"ci_gate_{secrets.token_hex(16)}"
+        delimiter = _delimiter()
         blocks.append(f"{name}<<{delimiter}\n{redact(value)}\n{delimiter}\n")
     append_to_file(path, "".join(blocks).encode("utf-8"))
+
+
+def _delimiter() -> str:
+    """A heredoc delimiter no value can hold, and one that redaction leaves whole: a
+    registered secret that happens to spell part of it (`CI_GATE_`) would otherwise stand
+    in the file beside the value (the delimiter is ours, never redacted, so it must not
+    carry a run of a secret)."""
+    while True:
+        delimiter = f"ci_gate_{secrets.token_hex(16)}"
+        if redact(delimiter) == delimiter:
+            return delimiter
+        delimiter = f"EOF_{secrets.token_hex(16)}"
+        if redact(delimiter) == delimiter:
+            return delimiter
 
 
 def publish_github(

@@ -15,6 +15,7 @@ from ci_gate.ci.github import (
     write_outputs,
     write_step_summary,
 )
+from ci_gate import text
 from ci_gate.config.ci_env import detect_ci
 from ci_gate.report import write_reports
 from tests.support.fakes import FakeClock
@@ -146,3 +147,18 @@ def test_an_exit_code_that_cannot_be_written_is_one_line(tmp_path: Path) -> None
     folder.mkdir()
     tell_exit_code(detect_ci({"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(folder)}), 2, stream)
     assert stream.getvalue().startswith("ci-gate: could not write the GitHub output: ")
+
+
+def test_the_outputs_delimiter_holds_no_run_of_a_registered_secret(tmp_path: Path) -> None:
+    """A secret that happens to spell our delimiter's prefix (`CI_GATE_`) is never written
+    beside the value: the delimiter is chosen so that redaction leaves it whole."""
+    text.forget_secrets()
+    try:
+        text.register_secret("CI_GATE_")
+        path = tmp_path / "out"
+        write_outputs(path, {"master-id": "123"})
+        written = path.read_text()
+        assert "ci_gate_" not in written.lower()
+        assert parse_github_outputs(written) == {"master-id": "123"}
+    finally:
+        text.forget_secrets()
