@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+from ci_gate import text
 from ci_gate.ci import publish, tell_exit_code
 from ci_gate.ci.github import (
     MAX_ANNOTATIONS,
@@ -15,7 +16,6 @@ from ci_gate.ci.github import (
     write_outputs,
     write_step_summary,
 )
-from ci_gate import text
 from ci_gate.config.ci_env import detect_ci
 from ci_gate.report import write_reports
 from tests.support.fakes import FakeClock
