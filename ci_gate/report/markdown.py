@@ -26,7 +26,10 @@ def _code_span(safe: str) -> str:
     """Sanitised text as an inline code span, fenced by more backticks than it holds."""
     longest = max((len(run) for run in _BACKTICKS.findall(safe)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if safe.startswith("`") or safe.endswith("`") else ""
+    # CommonMark strips one space from each end of a span that has one at both ends (and
+    # is not all spaces), and a backtick at an end would join the fence: pad both cases
+    spaced = safe.startswith(" ") and safe.endswith(" ") and bool(safe.strip(" "))
+    pad = " " if spaced or safe.startswith("`") or safe.endswith("`") else ""
     return f"{fence}{pad}{safe}{pad}{fence}"
 
 

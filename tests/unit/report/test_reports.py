@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from tests.support.helpers import (
     assert_valid_junit,
     event,
     make_outcome,
+    markdown_html,
     master_outcome,
 )
 
@@ -106,6 +108,15 @@ def test_markdown_shows_server_text_as_code_without_needless_escapes() -> None:
     assert md_code("`edge`") == "`` `edge` ``"
     assert md_code("") == "(empty)"
     assert md_cell("a | b") == "`a \\| b`"
+
+
+def test_a_code_span_keeps_the_spaces_at_both_ends_of_server_text() -> None:
+    """CommonMark strips one space from each end of a code span that has one at both:
+    the label ` 0 ` would read `0` in summary.md and ` 0 ` in report.html."""
+    for text in (" 0 ", "  x  ", " a `b` c "):
+        rendered = markdown_html(md_code(text))
+        inner = re.search(r"<code>(.*)</code>", rendered, flags=re.S)
+        assert inner is not None and inner.group(1) == text
 
 
 def test_markdown_renders_no_html_link_autolink_or_heading_from_the_server() -> None:
