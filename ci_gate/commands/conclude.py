@@ -109,7 +109,7 @@ def _stopped(outcome: Outcome, sent: StopsSent) -> Outcome:
         if (stops := by_id.get(master.master_id)) is None
         else replace(
             master,
-            seen=replace(master.seen, stop_requests=master.stop_requests + stops.requests),
+            seen=replace(master.seen, stop_requests=master.seen.stop_requests + stops.requests),
             notes=master.notes + stops.notes,
         )
         for master in outcome.masters

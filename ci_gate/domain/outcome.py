@@ -132,8 +132,9 @@ class Seen:
 
 @dataclass(frozen=True)
 class MasterOutcome:
-    """What happened to one master: what its watch saw (`seen`, read through the
-    properties below) and what was judged and read of it."""
+    """What happened to one master: what its watch saw (`seen`; its most-read parts
+    through the properties below, the rest and what follows from it as `seen.X`) and
+    what was judged and read of it."""
 
     master_id: str
     verdict: Verdict
@@ -182,22 +183,6 @@ class MasterOutcome:
     @property
     def timeline(self) -> tuple[StatusChange, ...]:
         return self.seen.timeline
-
-    @property
-    def stop_requests(self) -> tuple[StopRequest, ...]:
-        return self.seen.stop_requests
-
-    @property
-    def event_counts(self) -> dict[str, int]:
-        return self.seen.event_counts
-
-    @property
-    def unrecognised_levels(self) -> int:
-        return self.seen.unrecognised_levels
-
-    @property
-    def stop_action(self) -> str | None:
-        return self.seen.stop_action
 
 
 @dataclass(frozen=True)

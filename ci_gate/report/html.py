@@ -225,7 +225,7 @@ def _timeline_chart(master: MasterOutcome, outcome: Outcome, clock: RunClock) ->
             if stop.action
             else f"stop could not be sent: {stop.why}",
         )
-        for stop in master.stop_requests
+        for stop in master.seen.stop_requests
     ]
     deadline = drawable(outcome.timeout)
     at = None if deadline is None else clock.place(start + deadline)

@@ -52,7 +52,7 @@ def _wait_moments(master: MasterOutcome, outcome: Outcome) -> tuple[float, float
     """The wait's start and end (Unix seconds), and its stops and deadline as moments."""
     start = outcome.started_at.timestamp()
     end = start + (drawable(outcome.waited) or 0.0)
-    marks = [start + stop.elapsed for stop in master.stop_requests]
+    marks = [start + stop.elapsed for stop in master.seen.stop_requests]
     deadline = drawable(outcome.timeout)
     if deadline is not None and master.verdict is Verdict.TIMEOUT:
         marks.append(start + deadline)

@@ -97,12 +97,12 @@ def _master_json(master: MasterOutcome) -> dict[str, object]:
         "status": master.status,
         "progress": master.progress,
         "error": master.error,
-        "event_counts": master.event_counts,
+        "event_counts": master.seen.event_counts,
         "offending_events": [_event_json(event) for event in master.offending],
         "ignored_events": len(master.ignored),
         "ignored": [_ignored_json(ignored) for ignored in master.ignored],
-        "unrecognised_levels": master.unrecognised_levels,
-        "stop_action": master.stop_action,
+        "unrecognised_levels": master.seen.unrecognised_levels,
+        "stop_action": master.seen.stop_action,
         "criteria": _criteria_json(master),
         "kpis": _kpis_json(master.kpis),
         "report_url": master.report_url,
@@ -206,8 +206,8 @@ def _master_markdown(master: MasterOutcome, level: str) -> list[str]:
     lines += _baseline_markdown(master)
     if master.trend is not None:
         lines += trend_markdown(master.trend, master.test_id)
-    if master.stop_action:
-        lines += [f"**Stop request:** sent `{master.stop_action}` to BlazeMeter", ""]
+    if action := master.seen.stop_action:
+        lines += [f"**Stop request:** sent `{action}` to BlazeMeter", ""]
     if master.offending:
         lines += [f"### {md_line(views.events_title(level))}", ""]
         lines += md_table(views.events_table([(event, "") for event in master.offending]))

@@ -79,7 +79,7 @@ def server(text: str | None, limit: int) -> Cell:
 def master_table(master: MasterOutcome) -> Table:
     """A master's one-row summary: its status, progress, verdict and events."""
     counts: list[Cell] = []
-    for name, count in master.event_counts.items():
+    for name, count in master.seen.event_counts.items():
         if counts:
             counts.append(Cell(", "))
         counts += [server(name, 40), Cell(f" {show_number(count)}")]

@@ -321,7 +321,7 @@ def test_the_stops_after_a_cancel_are_added_to_the_concluded_outcome(tmp_path: P
     [written] = summary["masters"]
     assert written["stop_action"] == "stop"
     assert written["notes"][-1] == "a note of the stops"
-    assert [asked.why for asked in concluded.masters[0].stop_requests] == [
+    assert [asked.why for asked in concluded.masters[0].seen.stop_requests] == [
         "earlier",
         "cancelled (--stop-on-cancel)",
     ]

@@ -84,7 +84,7 @@ def test_polls_at_the_threshold_then_reads_the_info_timeline_once() -> None:
     info = event("INFO", "hello")
     api, _, outcome = run({"1": [status("ENDED", 140)]}, timeline={"1": status("ENDED", 140, info)})
     assert api.polls == [("1", "ERROR"), ("1", "INFO")]
-    assert outcome.masters[0].event_counts == {"INFO": 1}
+    assert outcome.masters[0].seen.event_counts == {"INFO": 1}
 
 
 def test_offending_events_fail_after_the_end_and_each_occurrence_counts() -> None:
@@ -131,7 +131,7 @@ def test_timeout_with_stop_on_timeout_terminates_below_100() -> None:
     assert sum(clock.sleeps) == pytest.approx(35)
     assert "timed out after 35s" in (outcome.masters[0].error or "")
     # report.html marks the stop on the timeline: when it was asked for, what and why
-    assert outcome.masters[0].stop_requests == (
+    assert outcome.masters[0].seen.stop_requests == (
         StopRequest(35.0, "terminate", "timed out (--stop-on-timeout)"),
     )
     assert outcome.timeout == 35
