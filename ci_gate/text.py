@@ -196,7 +196,7 @@ def _escaped_forms(char: str) -> str:
     """A pattern for each way our renderers (and the CI systems' escapers) write `char`
     escaped, in folded text."""
     code = ord(char)
-    percent = "".join(f"%(?:25|azp25)*{byte:02x}" for byte in char.encode("utf-8"))
+    percent = "".join(f"%(?:25|azp25)*{byte:02x}" for byte in _utf8(char))
     forms = [percent, f"&(?:amp;)*(?:#0*{code}|#x0*{code:x});", f"\\\\+x{code:02x}"]
     forms.append(f"\\\\+u{code:04x}" if code < 0x10000 else f"\\\\+u{code:08x}")
     if code >= 0x10000:
@@ -212,6 +212,15 @@ def _escaped_forms(char: str) -> str:
     if char == " ":
         forms.append(r"\+")
     return "|".join(forms)
+
+
+def _utf8(char: str) -> bytes:
+    """A character's UTF-8 bytes; a lone surrogate (an undecodable byte of the environment,
+    `surrogateescape`) as the byte it stands for, or as itself."""
+    try:
+        return char.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return char.encode("utf-8", "surrogatepass")
 
 
 def _decode_units(run: str, reading: re.Pattern[str]) -> list[tuple[str, int, int]]:
@@ -310,9 +319,29 @@ def register_secret(*values: str) -> None:
     global _matcher
     with _lock:
         for value in values:
-            forms = {value.strip(_ASCII_BLANKS), value.strip()} if value.strip() else set()
-            _secrets.update(form for form in forms if len(form) >= MIN_SECRET)
+            for text in _readings(value):
+                forms = {text.strip(_ASCII_BLANKS), text.strip()} if text.strip() else set()
+                _secrets.update(form for form in forms if len(form) >= MIN_SECRET)
         _matcher = None
+
+
+def _readings(value: str) -> set[str]:
+    """A value, and when it holds bytes that are not UTF-8 (lone surrogates from the
+    environment), every way those bytes could be shown: with U+FFFD for each bad byte,
+    read as Latin-1, and the surrogates alone dropped."""
+    if not any("\ud800" <= char <= "\udfff" for char in value):
+        return {value}
+    raw = _utf8_bytes(value)
+    return {
+        value,
+        raw.decode("utf-8", "replace"),
+        raw.decode("latin-1"),
+        raw.decode("utf-8", "ignore"),
+    }
+
+
+def _utf8_bytes(text: str) -> bytes:
+    return b"".join(_utf8(char) for char in text)
 
 
 def register_credentials(key_id: str, key_secret: str) -> None:

@@ -403,3 +403,46 @@ def test_every_writer_of_the_gate_is_a_redacting_sink() -> None:
         for writer in WRITERS:
             if writer in source:
                 assert writer in SINKS.get(name, set()), f"{name} writes with {writer!r}"
+
+
+#: A credential the environment gave as bytes that are not UTF-8 (Python keeps them as
+#: lone surrogates, `surrogateescape`).
+UNDECODABLE = "SECRETPART1\udcffSECRETPART2"
+
+
+def test_a_secret_that_is_not_utf8_is_known_in_every_form_it_could_take() -> None:
+    """Registering never crashes, and the secret is hidden as surrogate-escaped text, with
+    U+FFFD for the bad byte, and as its bytes read as Latin-1 (or escaped)."""
+    text.register_secret(UNDECODABLE)
+    raw = UNDECODABLE.encode("utf-8", "surrogateescape")
+    for shown in (
+        UNDECODABLE,
+        raw.decode("utf-8", "replace"),
+        raw.decode("latin-1"),
+        quote(raw, safe=""),
+        json.dumps(UNDECODABLE),
+        "RTPART1\udcffSECR",
+    ):
+        redacted = text.redact(f"x {shown} y")
+        assert "SECRETPART" not in redacted and "PART1" not in redacted, (shown, redacted)
+    assert text.redact_bytes(b"x " + raw + b" y") == b"x [redacted] y"
+
+
+@pytest.mark.parametrize("name", ["GITHUB_TOKEN", "CI_GATE_GITLAB_TOKEN", "BLAZEMETER_API_KEY_ID"])
+def test_a_credential_that_is_not_utf8_crashes_no_command(
+    name: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ci_gate.cli.main import main
+
+    for variable in ("GITHUB_TOKEN", "CI_GATE_GITLAB_TOKEN", "CI_GATE_DEBUG"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "key-id-7")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", "a-good-secret-1")
+    monkeypatch.setenv(name, UNDECODABLE)
+    with pytest.raises(SystemExit) as leaving:
+        main(["--version"])
+    assert leaving.value.code in (0, None)
+    if name.startswith("BLAZEMETER"):
+        assert main(["wait", "7", "--timeout", "1"]) == 2
+    shown = capsys.readouterr()
+    assert "SECRETPART" not in shown.out + shown.err and "Traceback" not in shown.err
