@@ -112,6 +112,7 @@ def test_the_issues_axes_get_round_labelled_ticks() -> None:
     kind=st.sampled_from(["number", "count", "time"]),
 )
 @example(low=0.001, length=1440000.0, pixels=120.0, kind="time")  # 0s a hair before the start
+@example(low=1e-09, length=1e-09, pixels=120.0, kind="number")  # steps of a tenth of a nano
 def test_any_span_gets_few_round_ticks_whose_labels_fit(
     low: float, length: float, pixels: float, kind: str
 ) -> None:
@@ -125,8 +126,11 @@ def test_any_span_gets_few_round_ticks_whose_labels_fit(
         assert all(value == int(value) for value in ticks.values)
     if len(ticks.values) < 2:
         return
-    steps = {round(b - a, 9) for a, b in zip(ticks.values, ticks.values[1:], strict=False)}
-    [step] = {round(s, 6) for s in steps} if len(steps) > 1 else steps
+    # one step between every pair, compared relative to its size: a nano-scale axis has
+    # steps that rounding to fixed decimals would read as 0
+    steps = [b - a for a, b in zip(ticks.values, ticks.values[1:], strict=False)]
+    step = steps[0]
+    assert all(math.isclose(other, step, rel_tol=1e-6) for other in steps), steps
     assert (_is_round_time if kind == "time" else _is_round)(step), step
     room = step / (ticks.high - ticks.low) * pixels
     assert room >= max(map(label_width, ticks.labels)) + LABEL_GAP
