@@ -23,7 +23,8 @@ from ci_gate.domain.findings import (
     LabelRow,
     MasterInfo,
     RunInfo,
-    normalise_report_status,
+    read_report_status,
+    shown_json,
 )
 from ci_gate.domain.kpis import KNOWN_KPIS
 from ci_gate.domain.live import KpiPoint, Label
@@ -176,14 +177,23 @@ def parse_master_info(master_id: str, result: object) -> MasterInfo:
     """`result` of `GET /masters/{id}`: reportStatus, else what `passed` says."""
     if not isinstance(result, Mapping):
         raise MalformedResponseError(f"master {master_id}: the master answer has no result")
-    status = normalise_report_status(result.get("reportStatus"))
+    status = read_report_status(result.get("reportStatus"))
     note = None
     if status is None:
         # a failed run is failed at once; a pass only counts where reportStatus is absent
         # (null means BlazeMeter is still working on its verdict: it is read again)
-        passed, note = _read_passed(result.get("passed"))
+        raw_passed = result.get("passed")
+        passed, note = _read_passed(raw_passed)
         if passed is False or (passed is True and "reportStatus" not in result):
             status = "pass" if passed else "fail"
+        elif passed is None and raw_passed is not None and "reportStatus" not in result:
+            # the only verdict given, and neither true nor false: never a pass
+            shown = shown_json(raw_passed)
+            status = f"passed {shown}"
+            note = (
+                f"BlazeMeter gave no reportStatus, and passed as {one_line(shown, 80)}: "
+                "neither true nor false"
+            )
         else:
             note = None
     test_id = result.get("testId")
@@ -396,8 +406,8 @@ def label_totals(row: Mapping[str, object]) -> LabelTotals:
 
 def _row_passed(row: Mapping[str, object]) -> bool:
     """BlazeMeter's reportStatus where it is given, else the `passed` flag."""
-    status = normalise_report_status(row.get("reportStatus"))
-    if status is not None:
+    status = read_report_status(row.get("reportStatus"))
+    if status is not None:  # a value that is not a known word is not a pass
         return status == "pass"
     return row.get("passed") is True
 
@@ -422,7 +432,7 @@ def parse_runs(test_id: str, result: object) -> list[RunInfo]:
                 _row_passed(row),
                 number_or_none(row.get("created")),
                 number_or_none(row.get("ended")),
-                normalise_report_status(row.get("reportStatus")),
+                read_report_status(row.get("reportStatus")),
             )
         )
     return runs

@@ -8,6 +8,7 @@ No I/O and no judging here: `blazemeter.answers` builds these from the API's ans
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from dataclasses import dataclass
 from enum import Enum
@@ -298,3 +299,21 @@ class RunInfo:
     ended: float | None = None
     #: BlazeMeter's verdict as listed (normalised: pass, fail, noData, ...), None: unset
     report_status: str | None = None
+
+
+def read_report_status(raw: object) -> str | None:
+    """reportStatus as the gate judges it: None only when BlazeMeter sent null or nothing
+    (its verdict may still come). Any other value that is not a known word stays itself:
+    unknown text as given, and a value that is not text (`{"status": "fail"}`, `0`,
+    `true`, `""`) as its JSON spelling, which no known word matches: never a pass."""
+    if raw is None:
+        return None
+    return normalise_report_status(raw) or shown_json(raw)
+
+
+def shown_json(raw: object) -> str:
+    """A value BlazeMeter sent where text was expected, spelt as JSON so it can be named."""
+    try:
+        return json.dumps(raw, ensure_ascii=False, default=str, allow_nan=True)
+    except (TypeError, ValueError, RecursionError):
+        return f"a JSON {type(raw).__name__}"

@@ -37,14 +37,14 @@ def judge(
         return CriteriaOutcome(mode, status, Verdict.PASSED, (), "no failure criteria are defined")
     if status == "pass":
         return CriteriaOutcome(mode, status, Verdict.PASSED, ())
-    shown = one_line(status, 80)
+    shown = one_line(repr(status), 82)  # invisible characters escaped, never dropped
     if mode is CriteriaMode.REQUIRED:
         return CriteriaOutcome(
             mode,
             status,
             Verdict.FAILED,
             (),
-            f"BlazeMeter's reportStatus {shown!r} is not one the gate knows "
+            f"BlazeMeter's reportStatus {shown} is not one the gate knows "
             "(--criteria required): failed",
         )
     return CriteriaOutcome(
@@ -52,5 +52,5 @@ def judge(
         status,
         Verdict.BROKEN,
         (),
-        f"BlazeMeter's reportStatus {shown!r} is not one the gate knows: not a pass",
+        f"BlazeMeter's reportStatus {shown} is not one the gate knows: not a pass",
     )

@@ -7,10 +7,13 @@ from ci_gate.blazemeter.answers import (
     parse_event,
     parse_kpis,
     parse_master_info,
+    parse_runs,
     parse_status,
 )
-from ci_gate.domain.findings import Criterion
+from ci_gate.domain.findings import CriteriaMode, Criterion
+from ci_gate.domain.verdict import Verdict
 from ci_gate.errors import MalformedResponseError
+from ci_gate.judging.criteria import judge
 
 
 def test_seed_parses(seed_body: dict[str, Any]) -> None:
@@ -124,17 +127,19 @@ def test_report_status_is_matched_case_insensitively_and_trimmed() -> None:
         (0, "fail", "BlazeMeter gave passed as '0', read as false"),
         ("true", "pass", "BlazeMeter gave passed as 'true', read as true"),
         (1, "pass", "BlazeMeter gave passed as '1', read as true"),
-        ("maybe", None, None),
-        (2, None, None),
+        ("maybe", 'passed "maybe"', None),
+        (2, "passed 2", None),
     ],
 )
 def test_passed_false_with_no_report_status_fails_at_once_in_any_spelling(
     passed: object, status: str | None, note: str | None
 ) -> None:
-    assert (lambda i: (i.report_status, i.note))(parse_master_info("1", {"passed": passed})) == (
-        status,
-        note,
-    )
+    info = parse_master_info("1", {"passed": passed})
+    assert info.report_status == status
+    if status is not None and status.startswith("passed"):  # neither true nor false
+        assert info.note is not None and "passed as" in info.note
+    else:
+        assert info.note == note
     # reportStatus null: a fail counts at once, a pass waits for BlazeMeter's verdict
     null = parse_master_info("1", {"passed": passed, "reportStatus": None})
     if status == "fail":
@@ -202,3 +207,37 @@ def test_kpis_keep_any_name_that_is_one_plain_line() -> None:
     metrics.txt is valid for any KPI name (its sanitiser gives the metric names)."""
     row = {"lb": "ALL", "a-b": 1, "9lives": 2, "ünï": 3, "line\nbreak": 4, "x" * 300: 5}
     assert parse_kpis("1", {"summary": [row]}) == {"9lives": 2.0, "a-b": 1.0, "ünï": 3.0}
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ({"status": "fail"}, '{"status": "fail"}'),
+        (["fail"], '["fail"]'),
+        (0, "0"),
+        (1, "1"),
+        (True, "true"),
+        ("", '""'),
+        ("  ", '"  "'),
+    ],
+)
+def test_a_report_status_that_is_not_text_is_kept_so_that_it_never_passes(
+    raw: object, shown: str
+) -> None:
+    # issue 30 (attackers): a non-text reportStatus was read as missing, re-read, then
+    # `unset`, and the run passed
+    for passed in (True, None, "nonsense"):
+        info = parse_master_info("1", {"reportStatus": raw, "passed": passed})
+        assert info.report_status == shown
+    assert judge(CriteriaMode.ON, shown, ()).verdict is Verdict.BROKEN
+    assert judge(CriteriaMode.REQUIRED, shown, ()).verdict is Verdict.FAILED
+    assert repr(shown) in judge(CriteriaMode.ON, shown, ()).reason
+    # the last-passed baseline never takes such a run as passed
+    runs = parse_runs("7", [{"id": 1, "reportStatus": raw, "passed": True}])
+    assert [(run.passed, run.report_status) for run in runs] == [(False, shown)]
+
+
+def test_an_unreadable_passed_without_report_status_is_never_a_pass() -> None:
+    info = parse_master_info("1", {"passed": {"x": 1}})
+    assert info.report_status == 'passed {"x": 1}'
+    assert judge(CriteriaMode.ON, info.report_status, ()).verdict is Verdict.BROKEN

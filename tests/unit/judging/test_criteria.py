@@ -54,3 +54,11 @@ def test_an_unknown_report_status_is_named_and_never_passes() -> None:
     required = judge(CriteriaMode.REQUIRED, "Odd", ())
     assert required.verdict is Verdict.FAILED
     assert "'Odd'" in required.reason
+
+
+def test_an_invisible_character_in_an_unknown_report_status_is_shown_escaped() -> None:
+    # issue 30 (attackers): 'pass\u200b' was named 'pass', hiding why it is not a pass
+    outcome = judge(CriteriaMode.ON, "pass\u200b", ())
+    assert outcome.verdict is Verdict.BROKEN
+    assert "'pass\\u200b'" in outcome.reason
+    assert "'pass'" not in outcome.reason
