@@ -23,12 +23,11 @@ from ci_gate.domain.findings import (
     LabelRow,
     MasterInfo,
     RunInfo,
-    read_report_status,
-    shown_json,
 )
 from ci_gate.domain.kpis import KNOWN_KPIS
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.live_criteria import LabelTotals
+from ci_gate.domain.report_status import read_report_status, shown_json
 from ci_gate.domain.run import (
     PROGRESS_BY_STATUS,
     STATUS_BY_PROGRESS,

@@ -8,7 +8,6 @@ No I/O and no judging here: `blazemeter.answers` builds these from the API's ans
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass
 from enum import Enum
@@ -17,10 +16,6 @@ from ci_gate.domain.kpis import BY_CRITERION, BY_NAME, TABLE
 from ci_gate.domain.live_criteria import LabelTotals
 from ci_gate.domain.verdict import Verdict
 from ci_gate.safe_numbers import OUT_OF_RANGE, in_range, show_amount, show_number
-
-#: reportStatus values that mean the run produced no usable result: verdict `broken`.
-BROKEN_REPORT_STATUSES = frozenset({"error", "abort", "noData"})
-
 
 _OPERATORS = {
     "gt": ">",
@@ -123,21 +118,6 @@ def _number(value: object) -> str:
     if number is not None and number.is_integer() and abs(number) < 1e15:
         return show_amount(value)
     return show_number(value, "g" if isinstance(value, float) else "")
-
-
-#: reportStatus as the gate names it, by its lower-cased, trimmed spelling.
-_REPORT_STATUSES = {
-    name.lower(): name for name in ("pass", "fail", "unset", *BROKEN_REPORT_STATUSES)
-}
-
-
-def normalise_report_status(raw: object) -> str | None:
-    """`" FAIL "` -> `fail`, `"NODATA"` -> `noData`; an unknown word is kept as it came
-    (trimmed, so the verdict can name it); empty or not text is None."""
-    if not isinstance(raw, str) or not raw.strip():
-        return None
-    text = raw.strip()
-    return _REPORT_STATUSES.get(text.lower(), text)
 
 
 #: `--regression`'s METRIC -> (field of the aggregate report, unit): the metrics the
@@ -299,21 +279,3 @@ class RunInfo:
     ended: float | None = None
     #: BlazeMeter's verdict as listed (normalised: pass, fail, noData, ...), None: unset
     report_status: str | None = None
-
-
-def read_report_status(raw: object) -> str | None:
-    """reportStatus as the gate judges it: None only when BlazeMeter sent null or nothing
-    (its verdict may still come). Any other value that is not a known word stays itself:
-    unknown text as given, and a value that is not text (`{"status": "fail"}`, `0`,
-    `true`, `""`) as its JSON spelling, which no known word matches: never a pass."""
-    if raw is None:
-        return None
-    return normalise_report_status(raw) or shown_json(raw)
-
-
-def shown_json(raw: object) -> str:
-    """A value BlazeMeter sent where text was expected, spelt as JSON so it can be named."""
-    try:
-        return json.dumps(raw, ensure_ascii=False, default=str, allow_nan=True)
-    except (TypeError, ValueError, RecursionError):
-        return f"a JSON {type(raw).__name__}"

@@ -17,10 +17,10 @@ from ci_gate.domain.findings import (
     CriteriaMode,
     CriteriaOutcome,
     Limit,
-    normalise_report_status,
 )
 from ci_gate.domain.levels import level_name
 from ci_gate.domain.outcome import LiveCriterionOutcome, MasterOutcome, Outcome
+from ci_gate.domain.report_status import normalise_report_status
 from ci_gate.domain.run import Traffic
 from ci_gate.domain.trend import Trend
 from ci_gate.domain.verdict import TROUBLE_WINDOW, Verdict

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from ci_gate.domain.findings import (
-    BROKEN_REPORT_STATUSES,
-    CriteriaMode,
-    CriteriaOutcome,
-    Criterion,
-    normalise_report_status,
-)
+from ci_gate.domain.findings import CriteriaMode, CriteriaOutcome, Criterion
+from ci_gate.domain.report_status import BROKEN_REPORT_STATUSES, normalise_report_status
 from ci_gate.domain.verdict import Verdict
 from ci_gate.text import one_line
 

@@ -31,8 +31,8 @@ from ci_gate.domain.findings import (
     Criterion,
     MasterInfo,
     RunInfo,
-    normalise_report_status,
 )
+from ci_gate.domain.report_status import normalise_report_status
 from ci_gate.domain.run import MasterStatus
 from ci_gate.errors import ApiError, NotFoundError
 from ci_gate.formatting import format_duration
