@@ -19,7 +19,13 @@ from ci_gate.clock import REAL_CLOCK, Clock
 from ci_gate.commands.bugs import note_bug
 from ci_gate.commands.outputs import wants_dotenv, why_not_written
 from ci_gate.config.ci_env import Ci
-from ci_gate.domain.outcome import CommentResult, Outcome, StopsSent
+from ci_gate.domain.outcome import (
+    CommentResult,
+    MasterOutcome,
+    MasterStops,
+    Outcome,
+    StopsSent,
+)
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import kpi_line
 from ci_gate.judging.run_outcome import cancelled_late, reports_lost
@@ -42,52 +48,94 @@ def conclude(
     clock: Clock = REAL_CLOCK,
 ) -> Outcome:
     """The one place a run's outcome changes after its wait, and its reports are written:
-    write the reports and tell the CI system; a signal that came late still counts.
-    With `comment_until` (`--comment`), the review comment follows the reports, bounded by
-    that time, and the reports are written again naming what became of it. With `stop`
-    (a cancel with --stop-on-cancel), the stop requests come last (the reports first: a
-    runner may kill us any moment now), and the reports once more, naming what was sent.
+    concluded step by step until nothing changes it any more. After each step (a write of
+    the reports, the CI outputs, the review comment, the closing lines, the stops) a signal
+    that came meanwhile is folded in (`cancelled_late`: cancelled overrides all); a changed
+    outcome is written again (a write that fails ends it as `error`: `reports_lost`) and
+    handed to the CI again, so the reports, the CI outputs and the exit code always name
+    the same concluded outcome. With `comment_until` (`--comment`), the review comment
+    comes before the CI outputs, bounded by that time. With `stop`, a cancelled run's stop
+    requests come last (the reports and the closing lines first: a runner may kill us any
+    moment now): `stop` collects the stops still in flight and, with --stop-on-cancel,
+    stops the masters still running; the reports are written once more naming them.
     Returns the outcome as concluded. `clock` is the command's (`comment_until` is on it).
 
     When the reports cannot be written, the run ends as `error` (the CI system would see
     no reports) but the verdict line and the CI outputs still come, naming the real result.
     """
-    while True:
-        try:
-            with guard.protected():
-                paths = write_reports(outcome, report_dir, dotenv=wants_dotenv(ci))
-        except Exception as error:  # a full disk, a folder removed, or a rendering bug
-            note_bug()
-            paths = report_paths(report_dir)
-            outcome = reports_lost(
-                outcome, f"could not write the reports to {report_dir}: {why_not_written(error)}"
-            )
-            break
-        late = guard.received
-        if late is None or outcome.verdict is Verdict.CANCELLED:
-            break
-        outcome = cancelled_late(outcome, late, f"cancelled by {SIGNAL_NAMES.get(late, str(late))}")
 
     def warn(message: str) -> None:
         stderr.write(f"ci-gate: {one_line(message, 1000)}\n")
 
-    for note in paths.notes:  # a renderer that failed: its file replaced, the verdict kept
-        warn(f"warning: {note}")
+    commented = comment_until is None
+    stopped = stop is None
+    written: Outcome | None = None  # the outcome the reports on disk name
+    told: Outcome | None = None  # the outcome the CI outputs name
+    closed: Outcome | None = None  # the outcome the verdict line named
+    lost = False
+    paths = report_paths(report_dir)
+    warned: set[str] = set()
+    while True:
+        late = guard.received  # the one read of a signal that came after the wait
+        if late is not None and outcome.verdict is not Verdict.CANCELLED:
+            name = SIGNAL_NAMES.get(late, str(late))
+            outcome = cancelled_late(outcome, late, f"cancelled by {name}")
+        if outcome is not written:
+            paths, why = _write(outcome, report_dir, guard, ci)
+            if why is not None and not lost:  # the first loss ends the run as `error`
+                lost = True
+                outcome = reports_lost(outcome, why)
+            written = outcome
+            for note in paths.notes:  # a renderer that failed: its file replaced
+                if note not in warned:
+                    warned.add(note)
+                    warn(f"warning: {note}")
+        elif not commented:
+            assert comment_until is not None
+            commented = True
+            markdown = _markdown(outcome)
+            outcome = _comment(outcome, markdown, ci, guard, comment_until, warn, clock)
+        elif told is None or _told(told) != _told(outcome):
+            publish(outcome, paths, ci, stdout, markdown=_markdown(outcome), warn=warn, clock=clock)
+            told = outcome
+        elif closed is None:
+            _closing_lines(outcome, paths, stdout, stderr)
+            closed = outcome
+        elif closed.verdict is not outcome.verdict:  # a signal after the closing lines
+            _verdict_line(outcome, stdout, stderr)
+            closed = outcome
+        elif not stopped and outcome.verdict is Verdict.CANCELLED:
+            assert stop is not None
+            stopped = True
+            outcome = _stopped(outcome, stop())
+        else:
+            return outcome
 
+
+def _write(
+    outcome: Outcome, report_dir: Path, guard: SignalGuard, ci: Ci
+) -> tuple[ReportPaths, str | None]:
+    """The report set written (a second signal waits for it); on a failure, why."""
     try:
-        markdown = render_markdown(outcome)
+        with guard.protected():
+            return write_reports(outcome, report_dir, dotenv=wants_dotenv(ci)), None
+    except Exception as error:  # a full disk, a folder removed, or a rendering bug
+        note_bug()
+        why = f"could not write the reports to {report_dir}: {why_not_written(error)}"
+        return report_paths(report_dir), why
+
+
+def _told(outcome: Outcome) -> tuple[object, ...]:
+    """What the CI outputs say of an outcome: handed again only when this changed (the
+    stops after a cancel change only the reports' detail)."""
+    return (outcome.verdict, outcome.exit_code, outcome.reason, outcome.comment)
+
+
+def _markdown(outcome: Outcome) -> str:
+    try:
+        return render_markdown(outcome)
     except Exception as error:  # never let the step summary cost the outputs
-        markdown = f"# ci-gate: {outcome.verdict}\n\n(summary could not be rendered: {error})\n"
-    publish(outcome, paths, ci, stdout, markdown=markdown, warn=warn, clock=clock)
-    if comment_until is not None:
-        outcome = _comment(outcome, markdown, ci, guard, comment_until, warn, clock)
-        with guard.protected(), contextlib.suppress(Exception):
-            paths = write_reports(outcome, report_dir, dotenv=wants_dotenv(ci))
-    _closing_lines(outcome, paths, stdout, stderr)
-    if stop is not None:
-        outcome = _stopped(outcome, stop())
-        write_reports_only(outcome, report_dir, guard, ci)
-    return outcome
+        return f"# ci-gate: {outcome.verdict}\n\n(summary could not be rendered: {error})\n"
 
 
 def write_reports_only(outcome: Outcome, report_dir: Path, guard: SignalGuard, ci: Ci) -> None:
@@ -105,16 +153,23 @@ def _stopped(outcome: Outcome, sent: StopsSent) -> Outcome:
     (the verdict, the reason, the comment) stays as concluded."""
     by_id = {stops.master_id: stops for stops in sent.masters}
     masters = tuple(
-        master
-        if (stops := by_id.get(master.master_id)) is None
-        else replace(
-            master,
-            seen=replace(master.seen, stop_requests=master.seen.stop_requests + stops.requests),
-            notes=master.notes + stops.notes,
-        )
+        master if (stops := by_id.get(master.master_id)) is None else _add(master, stops)
         for master in outcome.masters
     )
     return replace(outcome, masters=masters, traffic=sent.traffic)
+
+
+def _add(master: MasterOutcome, stops: MasterStops) -> MasterOutcome:
+    master = replace(
+        master,
+        seen=replace(master.seen, stop_requests=master.seen.stop_requests + stops.requests),
+        notes=master.notes + stops.notes,
+    )
+    if not stops.live_stop_undone:
+        return master
+    # a live criterion's stop that got no answer after all: never reported as done
+    criteria = tuple(replace(item, stopped_run=False) for item in master.live_criteria)
+    return replace(master, live_criteria=criteria, stop_saved=None)
 
 
 def _comment(
@@ -169,6 +224,10 @@ def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr:
             )
         if master.stop_saved:
             stdout.write(f"ci-gate: master {master.master_id}: {master.stop_saved}\n")
+    _verdict_line(outcome, stdout, stderr)
+
+
+def _verdict_line(outcome: Outcome, stdout: TextIO, stderr: TextIO) -> None:
     line = f"ci-gate: {outcome.verdict}: {one_line(outcome.reason, 2000)}\n"
     if outcome.verdict is Verdict.PASSED:
         stdout.write(line)

@@ -18,7 +18,6 @@ from ci_gate.commands.outputs import prepare_outputs
 from ci_gate.config.context import OUTSIDE_CI, Context
 from ci_gate.config.settings import ApiSettings, WaitSettings
 from ci_gate.domain.levels import level_name
-from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import format_duration, plural
 from ci_gate.signals import SignalGuard
 from ci_gate.urls import is_loopback
@@ -107,7 +106,6 @@ def run_wait(
         except Exception as error:  # a bug: the wait ends as `error`, the reports still come
             note_bug()
             outcome = waiter.crashed(error)
-        stopping = outcome.verdict is Verdict.CANCELLED and settings.stop_on_cancel
         concluded = conclude(
             outcome,
             settings.report_dir,
@@ -120,7 +118,7 @@ def run_wait(
                 if settings.comment
                 else None
             ),
-            stop=waiter.stop_cancelled if stopping else None,
+            stop=waiter.stop_cancelled,  # called once the run is concluded as cancelled
             clock=clock,
         )
     finally:

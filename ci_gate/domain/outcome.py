@@ -44,6 +44,8 @@ class MasterStops:
     master_id: str
     requests: tuple[StopRequest, ...]
     notes: tuple[str, ...] = ()
+    #: a live criterion's stop got no answer: no criterion stopped the run, none saved load
+    live_stop_undone: bool = False
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,9 @@ class LiveReads:
         #: (the loop sends the stop and records it here)
         self.stopped_by: LiveCriterion | None = None
         self.stopped_at: int | None = None
+        #: the criterion's stop got no answer (or failed): the reports never say it stopped
+        #: the run, and it is not sent again
+        self.stop_undone = False
         self.feed = LiveFeed()
         #: label id -> name, for the labels asked for (ALL and those named)
         self._asked: dict[str, str] = {}

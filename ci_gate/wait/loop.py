@@ -127,6 +127,11 @@ class _InFlight:
     live: bool = False  # a read of the live data (`live_reads`)
 
 
+def _live_stop(name: str) -> str:
+    """Why a live criterion's stop was sent (its request's `why`)."""
+    return f"live criterion {name!r}"
+
+
 #: a stop request's tag: the master, why, and when it was asked (seconds into the wait)
 _StopTag = tuple[_Watch, str, float]
 
@@ -222,16 +227,18 @@ class WaitLoop:
         return self._outcome()
 
     def stop_cancelled(self) -> StopsSent:
-        """With --stop-on-cancel, stop the masters a signal left running (never one already
-        seen ended), side by side: the reports and the stops take 4 s from the signal in
-        all, what is left of them after the reports goes to the stops (at least
-        `LEAST_STOP_TIME`). Returns what was sent (and what a stop still in flight at the
-        signal did), never a new outcome: the outcome is the conclusion's to change."""
+        """Once the run is concluded as cancelled (a signal in the wait or after it): every
+        stop still in flight collected, and with --stop-on-cancel every master still
+        running stopped (never one seen ended or already stopped: one left running by
+        --fail-fast or a timeout too), side by side: the reports and the stops take 4 s
+        from the signal in all, what is left of them after the reports goes to the stops
+        (at least `LEAST_STOP_TIME`). Returns what was sent, never a new outcome: the
+        outcome is the conclusion's to change."""
         before = {
             watch.master_id: (len(watch.facts.seen.stop_requests), len(watch.facts.notes))
             for watch in self.watches
         }
-        running = self._cancelled_running()
+        running = self._still_running()
         if self.plan.stop_on_cancel and running:
             now = self.clock()
             signalled = now if self.cancelled_at is None else self.cancelled_at
@@ -244,8 +251,21 @@ class WaitLoop:
             facts, (asked, noted) = watch.facts, before[watch.master_id]
             if len(facts.seen.stop_requests) > asked:
                 requests, notes = facts.seen.stop_requests[asked:], facts.notes[noted:]
-                sent.append(MasterStops(watch.master_id, requests, notes))
+                undone = watch.live is not None and watch.live.stop_undone
+                sent.append(MasterStops(watch.master_id, requests, notes, live_stop_undone=undone))
         return StopsSent(tuple(sent), self.api.traffic())
+
+    def _still_running(self) -> list[_Watch]:
+        """The masters that may still be running: never seen ended, no stop in flight and
+        none answered (a cancel, a timeout or --fail-fast may have left them)."""
+        stopping = {tag[0].master_id for tag in self.stops.tags()}
+        return [
+            watch
+            for watch in self.watches
+            if watch.facts.seen.status not in TERMINAL_STATUSES
+            and watch.master_id not in stopping
+            and not any(asked.action for asked in watch.facts.seen.stop_requests)
+        ]
 
     def _cancelled_running(self) -> list[_Watch]:
         """The masters a signal left running (never one already seen ended)."""
@@ -556,9 +576,9 @@ class WaitLoop:
             if watch.done or live is None:
                 continue
             running = watch.facts.seen.status not in TERMINAL_STATUSES and watch.phase != _ENDING
-            if criterion.stop and live.stopped_by is None and running:
+            if criterion.stop and live.stopped_by is None and not live.stop_undone and running:
                 live.stopped_by, live.stopped_at = criterion, judged.triggered_at
-                self._stop(watch, f"live criterion {criterion.name!r}", self.clock() + STOP_BUDGET)
+                self._stop(watch, _live_stop(criterion.name), self.clock() + STOP_BUDGET)
             if self.plan.fail_fast and criterion.fail and running:
                 self._end(watch, Ending.FAILED_FAST)
                 if live.stopped_by is None and self.plan.stop_on_fail:
@@ -646,6 +666,9 @@ class WaitLoop:
                 )
                 watch.ask_stop(StopRequest(asked, None, why))
                 watch.note(f"could not stop the master: {said}")
+                live = watch.live  # a live criterion's stop not done is never said done
+                if live and live.stopped_by and why == _live_stop(live.stopped_by.name):
+                    live.stopped_by, live.stopped_at, live.stop_undone = None, None, True
                 self.progress.note(f"master {watch.master_id}: could not stop it: {said}")
             else:
                 raise error  # a bug: the wait ends as `error`, never silently

@@ -49,6 +49,10 @@ class Stops(Generic[Tag]):
         """The stops not yet collected (a caller's wait may wake on them)."""
         return list(self._pending)
 
+    def tags(self) -> list[Tag]:
+        """Who the stops not yet collected are for."""
+        return list(self._pending.values())
+
     def answered(self) -> list[tuple[Tag, Future[Any]]]:
         """The stops answered (or failed) so far, each once; never waits."""
         done = [(tag, future) for future, tag in self._pending.items() if future.done()]

@@ -331,3 +331,53 @@ def _any_target() -> object:
     from ci_gate.ci.target import Target
 
     return Target("github", "http://127.0.0.1:9", "l", "c", {}, "<!-- m -->", None, None)
+
+
+def test_a_stop_in_flight_at_a_signal_reaches_the_reports_without_stop_on_cancel(
+    tmp_path: Path,
+) -> None:
+    """Attack B #2: --fail-fast --stop-on-fail sent a stop, a signal comes before its
+    answer; without --stop-on-cancel the conclusion still collects it (within its budget)
+    and the reports name what it did."""
+    import threading
+
+    from tests.support.fakes import FakeApi, FakeClock, status
+
+    release = threading.Event()
+
+    class SlowStop(FakeApi):
+        def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
+            release.wait(5)
+            return super().stop(master_id, progress, deadline)
+
+        def close(self) -> None:
+            return None
+
+    api = SlowStop(FakeClock(), {"5": [status("DATA_RECEIVED", 100, event(), master="5")]})
+    settings = WaitSettings(
+        master_ids=("5",),
+        timeout=30,
+        interval=0.05,
+        fail_fast=True,
+        stop_on_fail=True,
+        report_dir=tmp_path / "r",
+    )
+    guard = SignalGuard()
+    signal_it = threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    answer_it = threading.Timer(0.4, release.set)
+    with (
+        patch.object(BlazeMeterClient, "from_settings", return_value=api),
+        guard.installed(),
+    ):
+        signal_it.start()
+        answer_it.start()
+        code = run_wait(
+            settings,
+            ApiSettings(credentials=Credentials("id", "secret")),
+            guard,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    assert code == 143
+    [master] = json.loads((tmp_path / "r" / "summary.json").read_text())["masters"]
+    assert master["stop_action"] == "stop"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -636,3 +637,64 @@ def test_a_stop_that_fails_names_its_master_once() -> None:
     outcome = WaitLoop(plan, api, progress, SignalGuard(), clock=clock, sleep=clock.sleep).run()
     assert "master 1: could not stop it: the API did not answer in time" in progress.notes
     assert "could not stop the master: the API did not answer in time" in outcome.masters[0].notes
+
+
+@pytest.mark.parametrize(
+    ("switches", "left_by"),
+    [({}, "a timeout"), ({"fail_fast": True}, "--fail-fast")],
+)
+def test_a_cancel_after_the_wait_stops_a_master_the_wait_left_running(
+    switches: dict[str, bool], left_by: str
+) -> None:
+    """Attack B #1: with --stop-on-cancel, a signal that comes after the wait (the
+    conclusion then asks for the stops) stops every master still running: one that timed
+    out without --stop-on-timeout, or that --fail-fast left, as much as one it cancelled."""
+    clock = FakeClock()
+    script: dict[str, Sequence[Answer]] = (
+        {"1": [status("DATA_RECEIVED", 100, event())], "2": [status("DATA_RECEIVED", 100)]}
+        if switches
+        else {"1": [status("DATA_RECEIVED", 100)]}
+    )
+    api = FakeApi(clock, script)
+    plan = replace(
+        WaitSettings(master_ids=tuple(script), timeout=20, interval=10, stop_on_cancel=True),
+        **switches,  # type: ignore[arg-type]
+    )
+    waiter = WaitLoop(plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep)
+    outcome = waiter.run()
+    assert outcome.verdict != "cancelled" and api.stops == [], left_by
+    sent = waiter.stop_cancelled()
+    assert sorted(master_id for master_id, _ in api.stops) == sorted(script)
+    assert [stops.requests[0].why for stops in sent.masters] == [
+        "cancelled (--stop-on-cancel)"
+    ] * len(script)
+
+
+def test_a_stop_in_flight_at_the_signal_is_collected_and_reported_without_stop_on_cancel() -> None:
+    """Attack B #2: --fail-fast --stop-on-fail sent a stop; a signal comes before its
+    answer. Without --stop-on-cancel nothing new is sent, but that stop is still awaited
+    (within its budget) and handed back for the reports."""
+    release = threading.Event()
+
+    class SlowStop(FakeApi):
+        def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
+            release.wait(5)
+            return super().stop(master_id, progress, deadline)
+
+    clock = FakeClock()
+    api = SlowStop(clock, {"1": [status("DATA_RECEIVED", 100, event())]})
+    plan = WaitSettings(
+        master_ids=("1",), timeout=100, interval=10, fail_fast=True, stop_on_fail=True
+    )
+    guard = SignalGuard()
+    timer = threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    with guard.installed():
+        timer.start()
+        waiter = WaitLoop(plan, api, SilentProgress(), guard, clock=clock, sleep=clock.sleep)
+        outcome = waiter.run()
+    assert outcome.verdict == "cancelled" and outcome.masters[0].seen.stop_requests == ()
+    release.set()
+    [sent] = waiter.stop_cancelled().masters
+    assert [(asked.action, asked.why) for asked in sent.requests] == [
+        ("stop", "it failed (--stop-on-fail)")
+    ]
