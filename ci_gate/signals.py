@@ -59,13 +59,16 @@ class SignalGuard:
         raise ExitNow(self.received)
 
     @contextmanager
-    def installed(self) -> Iterator[SignalGuard]:
+    def installed(self, *, restore: bool = True) -> Iterator[SignalGuard]:
+        """The guard's handlers within the block; `restore=False`: for good (a process
+        that ends with the block: a signal after it is recorded, never fatal)."""
         previous = {sig: signal.signal(sig, self._handle) for sig in SIGNAL_NAMES}
         try:
             yield self
         finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            if restore:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
 
     @contextmanager
     def interruptible(self) -> Iterator[None]:

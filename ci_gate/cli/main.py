@@ -9,18 +9,34 @@ import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from ci_gate.cli.debug import print_traceback, show_caught_bugs
-from ci_gate.cli.parser import build_parser
-from ci_gate.cli.streams import steady_standard_streams
-from ci_gate.config.context import Context, resolve_context
-from ci_gate.config.credentials import register_every_credential
 from ci_gate.errors import EXIT_API, EXIT_USAGE, CiGateError
 from ci_gate.signals import Cancelled, ExitNow, SignalGuard
 
+if TYPE_CHECKING:
+    from ci_gate.config.context import Context
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = sys.argv[1:] if argv is None else list(argv)
+    """The process's signal handlers first (issue 30 item 2): a signal from the first
+    moment is the gate's (recorded, then the command is cancelled, the CI told), never
+    the interpreter's default that kills it with nothing written. They stay until the CI
+    has its exit code; in the `ci-gate` process itself (`argv` None) for good, so a late
+    signal can no longer change an exit code already handed on."""
+    guard = SignalGuard()
+    with guard.installed(restore=argv is not None):
+        return _main(sys.argv[1:] if argv is None else list(argv), guard)
+
+
+def _main(arguments: list[str], guard: SignalGuard) -> int:
+    # the command line's modules load once the handlers are in place (a tenth of a second)
+    from ci_gate.cli.debug import show_caught_bugs
+    from ci_gate.cli.parser import build_parser
+    from ci_gate.cli.streams import steady_standard_streams
+    from ci_gate.config.context import resolve_context
+    from ci_gate.config.credentials import register_every_credential
+
     env = dict(os.environ)  # the one read of the environment: settings and context alike
     # every credential first: a secret pasted as an id or a value is never shown back
     register_every_credential(arguments, env)
@@ -32,11 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         try:
             args = parser.parse_args(arguments)
-        except SystemExit as leaving:
-            if leaving.code not in (0, None):
-                _tell_ci_exit_code(context, EXIT_USAGE)
+        except SystemExit as leaving:  # --help, --version (0) and usage errors (2) alike
+            _tell_ci_exit_code(context, 0 if leaving.code in (0, None) else EXIT_USAGE)
             raise
-        guard = SignalGuard()
         if not context.debug:
             return _tell_ci_exit_code(context, _run(args, guard, env, context))
         show_caught_bugs(True)
@@ -51,9 +65,10 @@ def _run(
 ) -> int:
     """The command, with every way out turned into one line and an exit code."""
     try:
-        with guard.installed():
-            code: int = args.handler(args, guard, env, context)
-            return code
+        if guard.received is not None:  # a signal before the command began
+            raise Cancelled(guard.received)
+        code: int = args.handler(args, guard, env, context)
+        return code
     except CiGateError as error:
         sys.stderr.write(f"ci-gate: {_one_line(str(error))}\n")
         return error.exit_code
@@ -68,6 +83,8 @@ def _run(
         return _cancelled_exit_code(signal.SIGINT)
     except Exception as error:  # a bug: still one line, never a traceback, and fail closed
         if context.debug:
+            from ci_gate.cli.debug import print_traceback
+
             print_traceback(error)
         sys.stderr.write(
             f"ci-gate: internal error: {type(error).__name__}: {_one_line(str(error))} "

@@ -368,3 +368,76 @@ def test_a_usage_error_hands_exit_code_2_to_the_ci_once(
         code = int(str(leaving.code))
     assert code == 2
     assert _every_exit_code_output(output) == ["2"]
+
+
+def _in_github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    output = tmp_path / "gh-output"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "id")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", "secret")
+    return output
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["wait", "--help"]])
+def test_help_and_version_hand_exit_code_0_to_the_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str]
+) -> None:
+    """Attack A #4: every path writes the exit code, argparse's own exit 0 too."""
+    output = _in_github(monkeypatch, tmp_path)
+    with pytest.raises(SystemExit) as leaving:
+        cli.main(argv)
+    assert leaving.value.code in (0, None)
+    assert _every_exit_code_output(output) == ["0"]
+
+
+def test_a_signal_before_the_command_began_cancels_it_and_the_ci_is_told(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attack A #4 (b): the handlers come first; a SIGINT while the command line is still
+    being read is the gate's: cancelled by SIGINT, 130, handed to the CI."""
+    import os
+    import signal
+
+    from ci_gate.commands import stop
+    from ci_gate.config import credentials
+
+    real = credentials.register_every_credential
+
+    def signalled(*args: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        real(*args)  # type: ignore[arg-type]
+
+    def command(*args: object, **kwargs: object) -> int:
+        raise AssertionError("a cancelled command does not begin")
+
+    output = _in_github(monkeypatch, tmp_path)
+    monkeypatch.setattr(credentials, "register_every_credential", signalled)
+    monkeypatch.setattr(stop, "run_stop", command)
+    assert cli.main(["stop", "1"]) == 130
+    assert _every_exit_code_output(output) == ["130"]
+    assert capsys.readouterr().err == "ci-gate: cancelled by SIGINT\n"
+
+
+def test_a_signal_while_the_ci_is_told_the_exit_code_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Attack A #4 (a): once the outcome is concluded, a signal neither kills the process
+    (the default handler, back too early) nor changes the exit code already written."""
+    import os
+    import signal
+
+    from ci_gate import ci
+    from ci_gate.commands import stop
+
+    real = ci.tell_exit_code
+
+    def signalled(*args: object, **kwargs: object) -> None:
+        real(*args, **kwargs)  # type: ignore[arg-type]
+        os.kill(os.getpid(), signal.SIGINT)
+
+    output = _in_github(monkeypatch, tmp_path)
+    monkeypatch.setattr(ci, "tell_exit_code", signalled)
+    monkeypatch.setattr(stop, "run_stop", lambda *args, **kwargs: 0)
+    assert cli.main(["stop", "1"]) == 0
+    assert _every_exit_code_output(output) == ["0"]
