@@ -234,6 +234,19 @@ def test_one_conclusion_writes_the_reports_and_changes_the_outcome_after_the_wai
     assert "`conclude.py` is the one conclusion of a run" in ARCHITECTURE
 
 
+def test_a_signal_after_the_wait_is_read_in_one_place() -> None:
+    """Issue 30 item 2 (attacks A #2, B #1 #4 #5): after the wait, the conclusion reads
+    the guard's received signal once, at the top of its loop, so every step (a write, the
+    comment, the CI outputs, the closing lines, the stops) is followed by that one check;
+    the commands that hand it the outcome never decide on a signal themselves."""
+    source = (PACKAGE / "commands" / "conclude.py").read_text()
+    assert source.count(".received") == 1
+    for command in ("wait.py", "run.py"):
+        assert ".received is None or" not in (PACKAGE / "commands" / command).read_text()
+    assert "stop_on_cancel" not in (PACKAGE / "commands" / "wait.py").read_text()
+    assert "concluded step by step until nothing changes it" in ARCHITECTURE
+
+
 #: the ways Python reads or waits on a clock
 CLOCKS = {
     "time.time",
