@@ -116,6 +116,9 @@ class _Matcher:
         alphabet = sorted({char for found in grams.values() for gram in found for char in gram})
         klass = "".join(re.escape(char) for char in alphabet)
         self.runs = re.compile(f"[{klass}]{{{min(self.sizes)},}}") if alphabet else None
+        #: any window at all, as one prefix tree in C: most text holds none, and is let go
+        #: after one search instead of a look at every position of its runs
+        self.quick = re.compile(_tree(set().union(*grams.values()))) if grams else None
         #: runs of escapes and the secrets' characters, read escapes first and characters
         #: first (a backslash may be either): their union is decoded every way
         self.unit_runs = (
@@ -137,7 +140,7 @@ class _Matcher:
 
     def spans(self, folded: str) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
-        if self.runs is not None:
+        if self.runs is not None and self.quick is not None and self.quick.search(folded):
             for match in self.runs.finditer(folded):
                 self._windows(match.group(), match.start(), found)
         if self.hits is None or not any(mark in folded for mark in self.marks):
@@ -186,6 +189,23 @@ class _Matcher:
             for i in range(len(chars) - size + 1):
                 if chars[i : i + size] in grams:
                     found.append((at + units[i][1], at + units[i + size - 1][2]))
+
+
+def _tree(words: set[str]) -> str:
+    """A pattern matching any of `words`, written as a prefix tree (`ab(?:c|d)`): `re`
+    tries one branch per distinct next character, not one per word."""
+    branches: dict[str, set[str]] = {}
+    ends = False
+    for word in words:
+        if word:
+            branches.setdefault(word[0], set()).add(word[1:])
+        else:
+            ends = True
+    parts = [re.escape(char) + _tree(rest) for char, rest in sorted(branches.items())]
+    if not parts:
+        return ""
+    body = parts[0] if len(parts) == 1 else f"(?:{'|'.join(parts)})"
+    return f"(?:{body})?" if ends else body
 
 
 #: The longest escape of one character looked for around an escaped one (`&amp;#x1f600;`).
@@ -464,12 +484,31 @@ def one_line(text: str, limit: int = 500) -> str:
 
 def redact_all(value: object) -> object:
     """A JSON-like value with every string in it redacted (keys included)."""
+    if _current() is None:
+        return _copy(value)
+    return _redact_all(value, {})
+
+
+def _redact_all(value: object, seen: dict[str, str]) -> object:
+    """`redact_all`, each distinct string redacted once (keys and levels repeat)."""
     if isinstance(value, str):
-        return redact(value)
+        done = seen.get(value)
+        if done is None:
+            done = seen[value] = redact(value)
+        return done
     if isinstance(value, dict):
-        return {redact_all(key): redact_all(item) for key, item in value.items()}
+        return {_redact_all(key, seen): _redact_all(item, seen) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [redact_all(item) for item in value]
+        return [_redact_all(item, seen) for item in value]
+    return value
+
+
+def _copy(value: object) -> object:
+    """The value as `redact_all` gives it back (lists for tuples), nothing to redact."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy(item) for item in value]
     return value
 
 
