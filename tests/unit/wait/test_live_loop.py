@@ -3,8 +3,10 @@ the stop (once, after the window, at once), the verdict, and reading failures.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +17,7 @@ from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.live_criteria import JudgeState, LabelTotals
 from ci_gate.domain.outcome import Outcome
+from ci_gate.domain.run import Traffic
 from ci_gate.errors import ApiError
 from ci_gate.signals import SignalGuard
 from ci_gate.wait.loop import WaitLoop
@@ -361,3 +364,48 @@ def test_the_stop_promise_holds_for_any_run(interval: float, window: int, slow: 
         assert 0 <= api.stop_times[0] - arrived <= interval + 1.0
         (item,) = outcome.masters[0].live_criteria
         assert item.judgement.window == (T0 + completes - window + 1, T0 + completes)
+
+
+def test_a_live_stop_that_failed_is_never_reported_as_done(tmp_path: Path) -> None:
+    """Attack B #2: `stopped_run` and "stopped after ..." say a criterion stopped the run;
+    a stop that failed (or, after a cancel, got no answer in its budget) did not."""
+    import io
+
+    from ci_gate.commands.conclude import conclude
+    from ci_gate.domain.outcome import MasterStops, StopRequest, StopsSent
+    from ci_gate.judging.run_outcome import cancelled_late
+
+    class StopFails(StopTimes):
+        def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
+            raise ApiError("the API answered HTTP 500")
+
+    criteria = ["avg-rt of Checkout>1500ms for 10s"]
+    clock = FakeClock()
+    api = StopFails(clock, polls=60)
+    serve(api, 60, slow_from=20, start=clock.now)
+    api.planned = 1860.0
+    [master] = run(api, clock, criteria).masters
+    [item] = master.live_criteria
+    assert item.breached and not item.stopped_run and master.stop_saved is None
+    assert any("could not stop the master" in note for note in master.notes)
+
+    # after a cancel: the outcome written first still said it (the stop was in flight);
+    # the conclusion takes it back when the stop comes back unanswered
+    clock = FakeClock()
+    stopped = StopTimes(clock, polls=200)
+    serve(stopped, 200, slow_from=20, start=clock.now)
+    stopped.planned = 1860.0
+    outcome = cancelled_late(run(stopped, clock, criteria), 15, "cancelled by SIGTERM")
+    assert outcome.masters[0].live_criteria[0].stopped_run
+
+    def stop() -> StopsSent:
+        unanswered = StopRequest(40.0, None, "live criterion 'x'")
+        return StopsSent((MasterStops("1", (unanswered,), live_stop_undone=True),), Traffic())
+
+    concluded = conclude(
+        outcome, tmp_path, SignalGuard(), stdout=io.StringIO(), stderr=io.StringIO(), stop=stop
+    )
+    [written] = json.loads((tmp_path / "summary.json").read_text())["masters"]
+    assert written["stop_saved"] is None
+    assert [c["stopped_run"] for c in written["live_criteria"]] == [False]
+    assert not concluded.masters[0].live_criteria[0].stopped_run
