@@ -6,7 +6,14 @@ invisible format characters, shows the remaining control characters as visible e
 neutralises CI workflow commands (`::` where a line could start with it, `##[` and Azure's
 `##vso[` anywhere in the line),
 redacts every registered secret (and its HTTP Basic header forms) and bounds the length. `redact`
-alone is for machine-readable output (summary.json) where the text must stay intact.
+alone is for machine-readable output where the text must stay intact.
+
+Where the redactor runs: a plain-text output (the console, junit.xml, summary.md,
+report.html, the step summary, a request body) is redacted whole at its sink. A structured
+output (summary.json, gate.env, Azure's logging commands, GitHub's outputs) is redacted
+value by value (`redact_values`, `redact_value`): its keys, literals and the gate's own
+`Word`s are never redacted, so a secret that spells `null`, `passed` or `setvariable`
+cannot break its grammar; every value from a server, a user or the environment still is.
 `ascii_digits` is the one test for an id or a count written as text.
 
 The redactor's rule (docs/SECURITY.md): any run of `RUN` (8) consecutive characters of a
@@ -500,6 +507,57 @@ def _redact_all(value: object, seen: dict[str, str]) -> object:
         return {_redact_all(key, seen): _redact_all(item, seen) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_redact_all(item, seen) for item in value]
+    return value
+
+
+class Word(str):
+    """One of the gate's own words in a structured output (a verdict, a literal of its
+    grammar): written whatever the secret, it tells nothing of one, so `redact_value`
+    leaves it whole (redacting it would break the output)."""
+
+    __slots__ = ()
+
+
+class Redacted(str):
+    """A line whose server values were redacted one by one (a CI logging command): the
+    console sink passes it whole, so a secret spelling the gate's syntax cannot break it."""
+
+    __slots__ = ()
+
+
+class RedactedBytes(bytes):
+    """A structured file (summary.json, gate.env) its renderer redacted value by value: the
+    report set's sink writes it as it is (`report.atomic`)."""
+
+    __slots__ = ()
+
+
+def redact_value(value: str) -> str:
+    """One value of a structured output: redacted, unless it is the gate's own `Word`."""
+    return value if isinstance(value, Word) else redact(value)
+
+
+def redact_values(value: object, keyed: frozenset[str] = frozenset()) -> object:
+    """A JSON-like record for a structured output: every string value redacted (a `Word`
+    aside), every key kept (the gate's own), but under a key in `keyed` (a map keyed by
+    server text: event levels, KPI labels) keys and values alike (`redact_all`)."""
+    if _current() is None:
+        return _copy(value)
+    return _redact_values(value, keyed, {})
+
+
+def _redact_values(value: object, keyed: frozenset[str], seen: dict[str, str]) -> object:
+    if isinstance(value, Word):
+        return value
+    if isinstance(value, str):
+        return _redact_all(value, seen)
+    if isinstance(value, dict):
+        return {
+            key: _redact_all(item, seen) if key in keyed else _redact_values(item, keyed, seen)
+            for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [_redact_values(item, keyed, seen) for item in value]
     return value
 
 

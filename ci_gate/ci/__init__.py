@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ci_gate.clock import REAL_CLOCK, Clock
 from ci_gate.config.ci_env import AzureCi, Ci, GitHubCi, GitLabCi
+from ci_gate.text import Redacted, Word
 
 if TYPE_CHECKING:
     from ci_gate.domain.outcome import Outcome
@@ -67,13 +68,13 @@ def tell_exit_code(ci: Ci, code: int, stream: TextIO | None = None) -> None:
         from ci_gate.ci.github import write_outputs
 
         try:
-            write_outputs(ci.output, {"exit-code": str(code)})
+            write_outputs(ci.output, {"exit-code": Word(str(code))})
         except OSError as error:
             stream.write(f"ci-gate: could not write the GitHub output: {error.strerror}\n")
     elif isinstance(ci, AzureCi):
         from ci_gate.ci.azure import output_variable
 
-        stream.write(output_variable("CI_GATE_EXIT_CODE", str(code)) + "\n")
+        stream.write(Redacted(output_variable("CI_GATE_EXIT_CODE", Word(str(code))) + "\n"))
     stream.flush()
 
 

@@ -30,7 +30,7 @@ from ci_gate.ci.issues import capped_issues
 from ci_gate.ci.timeline import timeline_lines
 from ci_gate.domain.outcome import Outcome
 from ci_gate.report import ReportPaths
-from ci_gate.text import one_line
+from ci_gate.text import Redacted, Word, one_line, redact_value
 
 #: The output variables (GitLab's gate.env keys): `variable_lines` sets all but the exit
 #: code's, which `ci.tell_exit_code` sets on every path.
@@ -53,7 +53,10 @@ def escape_property(text: str) -> str:
 def logging_command(
     area_action: str, message: str = "", properties: Mapping[str, str] | None = None
 ) -> str:
-    """`##vso[area.action name=value;...]message`, every value and the message escaped.
+    """`##vso[area.action name=value;...]message`, every value and the message redacted
+    (a `text.Word` of ours aside) and escaped: a structured output, passed whole by the
+    console sink (`text.Redacted`), so a secret spelling `setvariable` or `true` cannot
+    break it.
 
     Names are ours (checked, never escaped): a name that could break the grammar is a bug.
     """
@@ -63,9 +66,9 @@ def logging_command(
     for name, value in (properties or {}).items():
         if not _PROPERTY_NAME.fullmatch(name):
             raise ValueError(f"not a property name: {name!r}")
-        pairs.append(f"{name}={escape_property(value)}")
+        pairs.append(f"{name}={escape_property(redact_value(value))}")
     head = f"{area_action} {';'.join(pairs)}" if pairs else area_action
-    return f"##vso[{head}]{escape_data(message)}"
+    return Redacted(f"##vso[{head}]{escape_data(redact_value(message))}")
 
 
 def issue_lines(outcome: Outcome) -> list[str]:
@@ -73,7 +76,9 @@ def issue_lines(outcome: Outcome) -> list[str]:
     issues, rest = capped_issues(outcome)
     lines = [
         logging_command(
-            "task.logissue", f"ci-gate: master {issue.master_id}: {issue.text}", {"type": "error"}
+            "task.logissue",
+            f"ci-gate: master {issue.master_id}: {issue.text}",
+            {"type": Word("error")},
         )
         for issue in issues
     ]
@@ -82,7 +87,7 @@ def issue_lines(outcome: Outcome) -> list[str]:
             logging_command(
                 "task.logissue",
                 f"ci-gate: {rest} more offending events, see summary.json",
-                {"type": "warning"},
+                {"type": Word("warning")},
             )
         )
     return lines
@@ -90,14 +95,16 @@ def issue_lines(outcome: Outcome) -> list[str]:
 
 def output_variable(name: str, value: str) -> str:
     """`##vso[task.setvariable variable=NAME;isoutput=true]VALUE`: a step output variable."""
-    return logging_command("task.setvariable", value, {"variable": name, "isoutput": "true"})
+    return logging_command(
+        "task.setvariable", value, {"variable": Word(name), "isoutput": Word("true")}
+    )
 
 
 def variable_lines(outcome: Outcome) -> list[str]:
     """`task.setvariable` output variables: the verdict, the masters and their report
     links where known (the exit code is `ci.tell_exit_code`'s, on every path)."""
     values = {
-        "CI_GATE_VERDICT": outcome.verdict.value,
+        "CI_GATE_VERDICT": Word(outcome.verdict.value),
         "CI_GATE_MASTER_ID": outcome.master_ids,
         "CI_GATE_REPORT_URL": one_line(outcome.report_urls, 20_000),
     }
@@ -115,5 +122,5 @@ def publish_azure(outcome: Outcome, paths: ReportPaths, stream: TextIO) -> None:
         lines.append(logging_command("task.uploadsummary", str(paths.summary_md.absolute())))
     lines += variable_lines(outcome)
     for line in lines:
-        stream.write(line + "\n")
+        stream.write(Redacted(line + "\n"))
     stream.flush()

@@ -20,7 +20,7 @@ from ci_gate.config.ci_env import GitHubCi
 from ci_gate.domain.outcome import Outcome
 from ci_gate.files import append_to_file
 from ci_gate.report import ReportPaths
-from ci_gate.text import redact
+from ci_gate.text import Word, redact, redact_value
 
 #: GitHub shows at most 10 error annotations per step; we emit no more than that.
 MAX_ANNOTATIONS = MAX_ISSUES
@@ -69,11 +69,12 @@ def write_step_summary(path: Path, markdown: str) -> None:
 
 
 def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
-    """Append the outputs in one write, never blocking (`files.append_to_file`)."""
+    """Append the outputs in one write, never blocking (`files.append_to_file`): each
+    value redacted (a `text.Word` of ours aside), names and delimiters never."""
     blocks = []
     for name, value in outputs.items():
         delimiter = _delimiter()
-        blocks.append(f"{name}<<{delimiter}\n{redact(value)}\n{delimiter}\n")
+        blocks.append(f"{name}<<{delimiter}\n{redact_value(value)}\n{delimiter}\n")
     append_to_file(path, "".join(blocks).encode("utf-8"))
 
 
@@ -115,7 +116,7 @@ def publish_github(
             warn(f"could not append to $GITHUB_STEP_SUMMARY ({error.strerror or error})")
     if ci.output is not None:
         outputs = {
-            "verdict": outcome.verdict.value,
+            "verdict": Word(outcome.verdict.value),
             "junit-path": str(paths.junit),
             "summary-path": str(paths.summary_json),
             "master-id": outcome.master_ids,

@@ -18,7 +18,7 @@ import os
 import threading
 from typing import Any, TextIO
 
-from ci_gate.text import redact
+from ci_gate.text import Redacted, redact
 
 
 class SteadyStream:
@@ -32,6 +32,9 @@ class SteadyStream:
 
     def write(self, text: str) -> int:
         with self._lock:
+            if isinstance(text, Redacted) and not self._pending and text.endswith("\n"):
+                self._send(text)  # a structured line, redacted value by value
+                return len(text)
             lines, end, rest = (self._pending + text).rpartition("\n")
             self._pending = rest
             if end:

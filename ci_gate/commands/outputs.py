@@ -18,6 +18,7 @@ from ci_gate.errors import UsageError
 from ci_gate.files import check_appendable
 from ci_gate.report.atomic import SET_NAMES, remove_set, write_file
 from ci_gate.report.dotenv import DOTENV_NAME, started_dotenv
+from ci_gate.text import RedactedBytes
 
 
 def prepare_report_dir(report_dir: Path) -> None:
@@ -108,6 +109,8 @@ def announce_master(
         elif isinstance(ci, GitLabCi):
             report_dir.mkdir(parents=True, exist_ok=True)
             remove_set(report_dir)  # no file of an earlier run beside the new master id
-            write_file(report_dir, DOTENV_NAME, started_dotenv(master_id).encode("ascii"))
+            write_file(
+                report_dir, DOTENV_NAME, RedactedBytes(started_dotenv(master_id).encode("ascii"))
+            )
     except OSError as error:
         warn(f"could not hand the master id to the CI system ({error.strerror or error})")

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ci_gate.report.formats import COMMIT_MARK, SET_NAMES
-from ci_gate.text import redact_bytes
+from ci_gate.text import RedactedBytes, redact_bytes
 
 __all__ = ["COMMIT_MARK", "SET_NAMES", "write_file", "write_set"]
 
@@ -68,8 +68,11 @@ def _remove_leftovers(folder: Path) -> None:
 
 
 def _write_temporary(folder: Path, name: str, data: bytes) -> Path:
-    """Every report byte leaves through here, redacted (the one sink of the report set)."""
-    data = redact_bytes(data)
+    """Every report byte leaves through here, redacted (the one sink of the report set):
+    a plain-text file whole, a structured one (summary.json, gate.env) as its renderer
+    redacted it, value by value (`text.RedactedBytes`: its grammar and keys stay whole)."""
+    if not isinstance(data, RedactedBytes):
+        data = redact_bytes(data)
     handle, raw_path = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
     temporary = Path(raw_path)
     try:

@@ -26,6 +26,7 @@ from ci_gate.report.html_text import html_text
 from ci_gate.report.junit import JUNIT_NAME, render_junit
 from ci_gate.report.metrics import METRICS_NAME, render_metrics
 from ci_gate.report.summary import JSON_NAME, MARKDOWN_NAME, render_json, render_markdown
+from ci_gate.text import RedactedBytes, Word, redact_values
 
 #: A renderer: (outcome, report id, notes on the set) -> the file, or None for none.
 Renderer = Callable[[Outcome, str, Sequence[str]], "bytes | None"]
@@ -70,13 +71,15 @@ def _junit_stand_in(outcome: Outcome, report_id: str, notes: Sequence[str]) -> b
 
 
 def _json_stand_in(outcome: Outcome, report_id: str, notes: Sequence[str]) -> bytes:
-    minimal = {
-        "verdict": outcome.verdict.value,
-        "exit_code": outcome.exit_code,
-        "report_id": report_id,
-        "notes": list(notes),
-    }
-    return (json.dumps(minimal, indent=2, ensure_ascii=True) + "\n").encode("ascii")
+    minimal = redact_values(
+        {
+            "verdict": Word(outcome.verdict.value),
+            "exit_code": outcome.exit_code,
+            "report_id": Word(report_id),
+            "notes": list(notes),
+        }
+    )
+    return RedactedBytes((json.dumps(minimal, indent=2, ensure_ascii=True) + "\n").encode("ascii"))
 
 
 def _markdown_stand_in(outcome: Outcome, report_id: str, notes: Sequence[str]) -> bytes:
@@ -97,7 +100,7 @@ def _html_stand_in(outcome: Outcome, report_id: str, notes: Sequence[str]) -> by
 
 def _dotenv_stand_in(outcome: Outcome, report_id: str, notes: Sequence[str]) -> bytes:
     """The verdict and exit code, which later jobs read; the notes are in summary.json."""
-    return (
+    return RedactedBytes(
         f"CI_GATE_VERDICT={outcome.verdict.value}\nCI_GATE_EXIT_CODE={outcome.exit_code}\n".encode(
             "ascii"
         )
@@ -118,13 +121,18 @@ FORMATS: tuple[Format, ...] = (
     Format(JUNIT_NAME, lambda outcome, rid, notes: render_junit(outcome, rid), _junit_stand_in),
     Format(
         JSON_NAME,
-        lambda outcome, rid, notes: render_json(outcome, rid, notes).encode("utf-8"),
+        lambda outcome, rid, notes: RedactedBytes(render_json(outcome, rid, notes).encode()),
         _json_stand_in,
     ),
     Format(MARKDOWN_NAME, _text(render_markdown), _markdown_stand_in),
     Format(HTML_NAME, _text(render_html), _html_stand_in),
     Format(METRICS_NAME, _metrics),
-    Format(DOTENV_NAME, _text(render_dotenv, "ascii"), _dotenv_stand_in, dotenv_only=True),
+    Format(
+        DOTENV_NAME,
+        lambda outcome, rid, notes: RedactedBytes(render_dotenv(outcome, rid).encode("ascii")),
+        _dotenv_stand_in,
+        dotenv_only=True,
+    ),
 )
 #: Every name a report set may use; each write removes all of them first.
 SET_NAMES = tuple(f.name for f in FORMATS)

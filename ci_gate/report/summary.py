@@ -19,10 +19,12 @@ from ci_gate.report.live_rows import criterion_json, timeline_json
 from ci_gate.report.markdown import md_cell, md_code, md_line, md_table
 from ci_gate.report.trend import trend_json, trend_markdown
 from ci_gate.safe_numbers import fits_json, is_number, whole_as_int
-from ci_gate.text import redact_all
+from ci_gate.text import Word, redact_values
 
 JSON_NAME = "summary.json"
 MARKDOWN_NAME = "summary.md"
+#: The maps whose keys are server text (event levels, KPI names and labels): redacted too.
+_KEYED_BY_SERVER = frozenset({"event_counts", "kpis", "kpi_timeline"})
 _ICONS = {Verdict.PASSED: "✅", Verdict.FAILED: "❌", Verdict.BROKEN: "💥"}
 
 
@@ -46,9 +48,9 @@ def _criteria_json(master: MasterOutcome) -> dict[str, object] | None:
     if criteria is None:
         return None
     return {
-        "mode": criteria.mode.value,
+        "mode": Word(criteria.mode.value),
         "report_status": criteria.report_status,
-        "verdict": criteria.verdict.value,
+        "verdict": Word(criteria.verdict.value),
         "failed": [
             {
                 "field": c.field,
@@ -93,7 +95,7 @@ def _baseline_json(master: MasterOutcome) -> dict[str, object] | None:
 def _master_json(master: MasterOutcome) -> dict[str, object]:
     return {
         "id": master.master_id,
-        "verdict": master.verdict.value,
+        "verdict": Word(master.verdict.value),
         "status": master.status,
         "progress": master.progress,
         "error": master.error,
@@ -125,15 +127,17 @@ def _master_json(master: MasterOutcome) -> dict[str, object]:
 
 
 def summary_dict(outcome: Outcome, report_id: str = "") -> dict[str, object]:
-    """The summary as data, every string redacted (a server may echo the secret)."""
+    """The summary as data, every value redacted (a server may echo the secret), the keys
+    and the gate's own words (`text.Word`) whole: summary.json is a structured output,
+    never redacted as one text (docs/SECURITY.md)."""
     summary: dict[str, object] = {
-        "verdict": outcome.verdict.value,
+        "verdict": Word(outcome.verdict.value),
         "exit_code": outcome.exit_code,
         "reason": outcome.reason,
-        "level": outcome.threshold_name,
+        "level": Word(outcome.threshold_name),
         "threshold": outcome.threshold,
-        "started_at": iso_utc(outcome.started_at),
-        "finished_at": iso_utc(outcome.finished_at),
+        "started_at": Word(iso_utc(outcome.started_at)),
+        "finished_at": Word(iso_utc(outcome.finished_at)),
         "waited_seconds": round(outcome.waited, 3),
         "ignore_patterns": list(outcome.ignore_patterns),
         "api": {
@@ -142,7 +146,7 @@ def summary_dict(outcome: Outcome, report_id: str = "") -> dict[str, object]:
             "retries": outcome.traffic.retries,
         },
         "masters": [_master_json(master) for master in outcome.masters],
-        "report_id": report_id,
+        "report_id": Word(report_id),
     }
     if outcome.comment is not None:
         summary["comment"] = {
@@ -150,7 +154,7 @@ def summary_dict(outcome: Outcome, report_id: str = "") -> dict[str, object]:
             "reason": outcome.comment.reason,
             "url": outcome.comment.url,
         }
-    redacted: dict[str, object] = redact_all(summary)  # type: ignore[assignment]
+    redacted: dict[str, object] = redact_values(summary, _KEYED_BY_SERVER)  # type: ignore[assignment]
     return redacted
 
 

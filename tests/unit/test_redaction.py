@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +29,7 @@ from ci_gate import text
 from ci_gate.ci import azure, github
 from ci_gate.cli.streams import SteadyStream
 from ci_gate.config.context import resolve_context
+from ci_gate.domain.run import Event
 from ci_gate.report import atomic
 from ci_gate.report.formats import COMMIT_MARK
 
@@ -446,3 +448,94 @@ def test_a_credential_that_is_not_utf8_crashes_no_command(
         assert main(["wait", "7", "--timeout", "1"]) == 2
     shown = capsys.readouterr()
     assert "SECRETPART" not in shown.out + shown.err and "Traceback" not in shown.err
+
+
+#: The gate's own vocabulary: JSON literals, verdicts, its keys and Azure's grammar. A
+#: credential may spell any of them (issue 30 item 3).
+OWN_WORDS = (
+    "null",
+    "true",
+    "false",
+    "passed",
+    "failed",
+    "verdict",
+    "masters",
+    "message",
+    "report_id",
+    "setvariable",
+    "isoutput",
+    "variable",
+    "logissue",
+    "CI_GATE_EXIT_CODE",
+    "xci_gate_x",
+    "CI_GATE_VERDICT",
+    "exit_code",
+)
+AZURE_LINE = re.compile(
+    r"##vso\[task\.(?:setvariable variable=CI_GATE_[A-Z_]+;isoutput=true"
+    r"|logissue type=(?:error|warning)|uploadsummary)\][^\n]*"
+)
+GATE_KEYS = {"CI_GATE_VERDICT", "CI_GATE_EXIT_CODE", "CI_GATE_REPORT_ID", "CI_GATE_MASTER_ID"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    secret=st.sampled_from(OWN_WORDS),
+    verdict=st.sampled_from(["passed", "failed"]),
+    upper=st.booleans(),
+)
+def test_a_secret_spelling_the_gates_own_words_breaks_no_structured_output(
+    tmp_path_factory: pytest.TempPathFactory, secret: str, verdict: str, upper: bool
+) -> None:
+    """summary.json stays strict JSON with its keys and verdicts, gate.env carries only the
+    gate's keys, Azure's commands and GitHub's outputs keep their grammar; and the secret
+    is still in no value that came from the server."""
+    from ci_gate.ci.azure import publish_azure
+    from ci_gate.report import write_reports
+    from tests.support.helpers import make_outcome, master_outcome
+
+    text.forget_secrets()
+    text.register_secret(secret.upper() if upper else secret)
+    folder = tmp_path_factory.mktemp("own-words")
+    event = Event(t=1_700_000_000, level="ERROR", message=f"says {secret}!", source=secret)
+    outcome = make_outcome(
+        master_outcome(
+            verdict,
+            offending=(event,) if verdict == "failed" else (),
+            status=f"{secret}",
+            report_url=f"https://a.blazemeter.com/app/{secret}#/masters/123",
+        )
+    )
+    paths = write_reports(outcome, folder / "reports", dotenv=True)
+    summary = json.loads(
+        (folder / "reports" / "summary.json").read_text("ascii"),
+        parse_constant=lambda name: pytest.fail(f"not strict JSON: {name}"),
+    )
+    assert summary["verdict"] == outcome.verdict.value
+    assert summary["masters"][0]["verdict"] == verdict
+    assert {"exit_code", "masters", "report_id", "reason"} <= set(summary)
+    served = [summary["masters"][0]["status"], summary["masters"][0]["report_url"]]
+    served += [
+        str(item[key])
+        for item in summary["masters"][0]["offending_events"]
+        for key in ("message", "source")
+    ]
+    assert all(secret.lower() not in value.lower() for value in served), served
+    dotenv = (folder / "reports" / "gate.env").read_text("utf-8").splitlines()
+    keys = [line.partition("=")[0] for line in dotenv]
+    assert set(keys) <= GATE_KEYS | {"CI_GATE_REPORT_URL"} and "CI_GATE_VERDICT" in keys
+    assert f"CI_GATE_VERDICT={outcome.verdict.value}" in dotenv
+    assert all(secret.lower() not in line.lower() for line in dotenv if "URL" in line)
+    console = io.StringIO()
+    stream = SteadyStream(console)
+    publish_azure(outcome, paths, stream)  # type: ignore[arg-type]
+    from ci_gate.ci import tell_exit_code
+    from ci_gate.config.ci_env import AzureCi
+
+    tell_exit_code(AzureCi(), 1, stream)  # type: ignore[arg-type]
+    stream.flush()
+    commands = [line for line in console.getvalue().splitlines() if "##vso[" in line]
+    assert commands and all(AZURE_LINE.fullmatch(line) for line in commands), commands
+    assert f"CI_GATE_VERDICT;isoutput=true]{outcome.verdict.value}" in console.getvalue()
+    github.write_outputs(folder / "out", {"verdict": text.Word(outcome.verdict.value)})
+    assert f"\n{outcome.verdict.value}\n" in (folder / "out").read_text("utf-8")
