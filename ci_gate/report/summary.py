@@ -7,6 +7,7 @@ stay in step where they live together.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from ci_gate.domain.outcome import IgnoredEvent, MasterOutcome, Outcome
@@ -194,7 +195,25 @@ def render_json(outcome: Outcome, report_id: str = "", notes: Sequence[str] = ()
         lines.append(f"{integers} integer(s) too large for JSON readers are shown as null")
     if lines:
         summary["notes"] = lines
-    return json.dumps(summary, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+    text = json.dumps(summary, indent=2, ensure_ascii=True, allow_nan=False)
+    if "\\ud" in text:  # a character beyond the BMP, or a lone surrogate: looked at then
+        text = json.dumps(_whole(summary), indent=2, ensure_ascii=True, allow_nan=False)
+    return text + "\n"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _whole(value: object) -> object:
+    """`value` with every lone surrogate (an undecodable byte of the environment, a lone
+    `\\ud800` in a server's JSON) as U+FFFD: strict JSON parsers refuse one."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {_whole(key): _whole(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_whole(item) for item in value]
+    return value
 
 
 def _master_markdown(master: MasterOutcome, level: str) -> list[str]:

@@ -361,3 +361,28 @@ def test_the_issues_own_values_render_every_report() -> None:
     _assert_drawable_charts(page)
     summary = json.loads(files["summary.json"], parse_constant=_refuse_constant)
     assert summary["verdict"] == "passed"
+
+
+def test_summary_json_never_holds_a_lone_surrogate() -> None:
+    """An environment value with bytes that are not UTF-8 (`CI_GATE_IGNORE`, kept by
+    Python as lone surrogates) or a server string with a lone `\\ud800` escape: strict
+    JSON parsers refuse a lone surrogate, so summary.json shows U+FFFD for it; a character
+    beyond the BMP stays itself."""
+    from dataclasses import replace
+
+    from ci_gate.report.summary import render_json
+    from tests.support.helpers import event, make_outcome, master_outcome
+
+    lone = event("ERROR", "bad \ud800 byte, a real \U0001f600")
+    outcome = replace(
+        make_outcome(master_outcome("failed", offending=(lone,))),
+        ignore_patterns=("x\udcffy",),
+    )
+    text = render_json(outcome, "r1")
+    summary = json.loads(text)
+    assert not re.search("[\ud800-\udfff]", json.dumps(summary, ensure_ascii=False))
+    assert summary["ignore_patterns"] == ["x\ufffdy"]
+    assert (
+        summary["masters"][0]["offending_events"][0]["message"]
+        == "bad \ufffd byte, a real \U0001f600"
+    )
