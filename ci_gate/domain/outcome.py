@@ -38,8 +38,9 @@ class StopRequest:
 @dataclass(frozen=True)
 class MasterStops:
     """What the stop requests sent once the reports were written did to one master (its
-    requests, the notes of those that failed), for the conclusion to add to the outcome
-    it concluded (the last action sent is read from the requests)."""
+    requests, the notes of those that failed, or that it is left running), for the
+    conclusion to add to the outcome it concluded (the last action sent is read from the
+    requests)."""
 
     master_id: str
     requests: tuple[StopRequest, ...]

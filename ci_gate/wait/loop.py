@@ -127,6 +127,10 @@ class _InFlight:
     live: bool = False  # a read of the live data (`live_reads`)
 
 
+#: what the notes of a master left running say (said once per master)
+_LEFT_RUNNING = "is still running in BlazeMeter"
+
+
 def _live_stop(name: str) -> str:
     """Why a live criterion's stop was sent (its request's `why`)."""
     return f"live criterion {name!r}"
@@ -245,11 +249,16 @@ class WaitLoop:
             deadline = max(signalled + STOP_BUDGET - REWRITE_MARGIN, now + LEAST_STOP_TIME)
             for watch in running:
                 self._stop(watch, "cancelled (--stop-on-cancel)", deadline)
+        for watch in running if not self.plan.stop_on_cancel else ():
+            if not any(_LEFT_RUNNING in note for note in watch.facts.notes):
+                timed_out = watch.facts.ending is Ending.OUT_OF_TIME
+                left_by = "the timeout" if timed_out else "the cancel"
+                self._left_running(watch, "or add --stop-on-cancel", left_by=left_by)
         self._collect_stops()
         sent = []
         for watch in self.watches:
             facts, (asked, noted) = watch.facts, before[watch.master_id]
-            if len(facts.seen.stop_requests) > asked:
+            if len(facts.seen.stop_requests) > asked or len(facts.notes) > noted:
                 requests, notes = facts.seen.stop_requests[asked:], facts.notes[noted:]
                 undone = watch.live is not None and watch.live.stop_undone
                 sent.append(MasterStops(watch.master_id, requests, notes, live_stop_undone=undone))
@@ -628,7 +637,7 @@ class WaitLoop:
         as every master's is)."""
         master_id = watch.master_id
         said = (
-            f"master {master_id} is still running in BlazeMeter ({left_by} left it): stop "
+            f"master {master_id} {_LEFT_RUNNING} ({left_by} left it): stop "
             f"it with ci-gate stop {master_id}" + (f", {otherwise}" if otherwise else "")
         )
         watch.note(said)

@@ -698,3 +698,21 @@ def test_a_stop_in_flight_at_the_signal_is_collected_and_reported_without_stop_o
     assert [(asked.action, asked.why) for asked in sent.requests] == [
         ("stop", "it failed (--stop-on-fail)")
     ]
+
+
+def test_a_cancel_after_the_wait_without_stop_on_cancel_says_what_goes_on_running() -> None:
+    """Attack B #1: without --stop-on-cancel nothing is stopped, but the reports say
+    which master is still running and how to stop it (once: not again for one --fail-fast
+    already named)."""
+    clock = FakeClock()
+    api = FakeApi(clock, {"1": [status("DATA_RECEIVED", 100)]})
+    plan = WaitSettings(master_ids=("1",), timeout=20, interval=10)
+    waiter = WaitLoop(plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep)
+    assert waiter.run().verdict == "timeout"
+    [sent] = waiter.stop_cancelled().masters
+    assert api.stops == [] and sent.requests == ()
+    assert sent.notes == (
+        "master 1 is still running in BlazeMeter (the timeout left it): stop it with "
+        "ci-gate stop 1, or add --stop-on-cancel",
+    )
+    assert waiter.stop_cancelled().masters == ()
