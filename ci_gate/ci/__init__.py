@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ci_gate.clock import REAL_CLOCK, Clock
@@ -57,13 +58,24 @@ def publish(
         publish_azure(outcome, paths, stream)
 
 
-def tell_exit_code(ci: Ci, code: int, stream: TextIO | None = None) -> None:
+def tell_exit_code(
+    ci: Ci, code: int, stream: TextIO | None = None, *, report_dir: Path | None = None
+) -> None:
     """The one writer of the exit code the CI is handed: GitHub's `exit-code` step output,
     Azure's `CI_GATE_EXIT_CODE` output variable (on `stream`, stderr by default: stdout
     stays what the command prints, `start`'s only the id). `cli.main` calls it once the
     command has returned or failed, on every path, so it is always the process's own.
-    (GitLab's is in gate.env, part of the report set.)"""
+    GitLab's is in gate.env, part of the report set; where the command wrote none
+    (`report_dir`: where `wait`, `run` or `start` would have), a gate.env naming only this
+    exit code replaces any earlier run's, whose verdict must not pass for this job's."""
     stream = stream or sys.stderr
+    if isinstance(ci, GitLabCi) and report_dir is not None:
+        from ci_gate.ci.gitlab import hand_exit_code
+
+        try:
+            hand_exit_code(report_dir, code)
+        except OSError as error:
+            stream.write(f"ci-gate: could not write gate.env: {error.strerror or error}\n")
     if isinstance(ci, GitHubCi) and ci.output is not None:
         from ci_gate.ci.github import write_outputs
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from pathlib import Path
 
+from ci_gate.config.ci_env import GitLabCi
 from ci_gate.config.context import Context
 from ci_gate.config.options import resolve
 from ci_gate.config.parsers import parse_master_ids, parse_seconds, parse_test_id
@@ -19,7 +21,24 @@ from ci_gate.config.settings import (
     resolve_api,
     resolve_wait,
 )
+from ci_gate.errors import CiGateError
 from ci_gate.signals import SignalGuard
+
+#: The commands that write gate.env inside GitLab (`stop`, in an `after_script`, never
+#: touches the wait's).
+_GATE_ENV_COMMANDS = frozenset({"wait", "run", "start"})
+
+
+def gate_env_dir(args: argparse.Namespace, env: Mapping[str, str], context: Context) -> Path | None:
+    """Inside GitLab, the folder where this command's gate.env goes (`--report-dir`, else
+    `CI_GATE_REPORT_DIR`, else the default), for `ci.tell_exit_code`; None elsewhere, or
+    when it cannot be read (the usage error says why)."""
+    if not isinstance(context.ci, GitLabCi) or args.command not in _GATE_ENV_COMMANDS:
+        return None
+    try:
+        return resolve(WaitSettings(), args, env, only={"report_dir"}).report_dir
+    except CiGateError:
+        return None
 
 
 def handle_wait(

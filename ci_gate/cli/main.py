@@ -15,6 +15,8 @@ from ci_gate.errors import EXIT_API, EXIT_USAGE, CiGateError
 from ci_gate.signals import Cancelled, ExitNow, SignalGuard
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ci_gate.config.context import Context
 
 
@@ -32,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(arguments: list[str], guard: SignalGuard) -> int:
     # the command line's modules load once the handlers are in place (a tenth of a second)
     from ci_gate.cli.debug import show_caught_bugs
+    from ci_gate.cli.handlers import gate_env_dir
     from ci_gate.cli.parser import build_parser
     from ci_gate.cli.streams import steady_standard_streams
     from ci_gate.config.context import resolve_context
@@ -51,11 +54,12 @@ def _main(arguments: list[str], guard: SignalGuard) -> int:
         except SystemExit as leaving:  # --help, --version (0) and usage errors (2) alike
             _tell_ci_exit_code(context, 0 if leaving.code in (0, None) else EXIT_USAGE)
             raise
+        report_dir = gate_env_dir(args, env, context)
         if not context.debug:
-            return _tell_ci_exit_code(context, _run(args, guard, env, context))
+            return _tell_ci_exit_code(context, _run(args, guard, env, context), report_dir)
         show_caught_bugs(True)
         try:
-            return _tell_ci_exit_code(context, _run(args, guard, env, context))
+            return _tell_ci_exit_code(context, _run(args, guard, env, context), report_dir)
         finally:
             show_caught_bugs(False)
 
@@ -93,7 +97,7 @@ def _run(
         return EXIT_API
 
 
-def _tell_ci_exit_code(context: Context, code: int) -> int:
+def _tell_ci_exit_code(context: Context, code: int, report_dir: Path | None = None) -> int:
     """The exit code handed to the CI on every path, once the command has returned or
     failed, so it is always the process's own (`ci.tell_exit_code`, the one writer of
     GitHub's `exit-code` output and Azure's `CI_GATE_EXIT_CODE`).
@@ -104,7 +108,7 @@ def _tell_ci_exit_code(context: Context, code: int) -> int:
     if context.ci is not None:
         from ci_gate.ci import tell_exit_code  # light: the adapters load only when named
 
-        tell_exit_code(context.ci, code)
+        tell_exit_code(context.ci, code, report_dir=report_dir)
     return code
 
 

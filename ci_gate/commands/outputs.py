@@ -21,30 +21,39 @@ from ci_gate.report.dotenv import DOTENV_NAME, started_dotenv
 from ci_gate.text import RedactedBytes
 
 
-def prepare_report_dir(report_dir: Path) -> None:
-    """Create the report folder and prove it writable before the first poll (exit 2)."""
+def prepare_report_dir(report_dir: Path, named: str = "--report-dir") -> None:
+    """Create the report folder and prove it writable before the first poll (exit 2,
+    naming the option or variable, `named`, that chose it)."""
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(
-            f"--report-dir {str(report_dir)!r}: cannot create it ({error.strerror})"
+            f"{named} {str(report_dir)!r}: cannot create it ({error.strerror})"
         ) from None
     try:
         with tempfile.TemporaryFile(dir=report_dir, prefix=".ci-gate-probe."):
             pass
     except OSError as error:
         raise UsageError(
-            f"--report-dir {str(report_dir)!r}: cannot write there ({error.strerror})"
+            f"{named} {str(report_dir)!r}: cannot write there ({error.strerror})"
         ) from None
 
 
-def prepare_outputs(report_dir: Path, ci: Ci) -> None:
+def prepare_outputs(
+    report_dir: Path, ci: Ci, *, reports: bool = True, named: str = "--report-dir"
+) -> None:
     """Every path the gate will write, proved before the first request (exit 2 naming
     it): the report folder, each report file's own path (a folder named junit.xml),
     gate.env inside GitLab, $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY inside GitHub (opened
-    as they will be written, without blocking: a FIFO with no reader is refused now)."""
-    prepare_report_dir(report_dir)
-    for name in SET_NAMES:  # each report file's own path: a folder there is found now
+    as they will be written, without blocking: a FIFO with no reader is refused now).
+
+    `reports=False` (`start`): no report set, so the folder (chosen by `named`) is needed
+    only inside GitLab, for gate.env. Inside GitLab an earlier run's set is removed now:
+    its gate.env must not hand its verdict on as this job's when this one writes none (a
+    failed start, an API error before the first poll)."""
+    if reports or isinstance(ci, GitLabCi):
+        prepare_report_dir(report_dir, named)
+    for name in SET_NAMES if reports else ():  # a folder at a report file's path: now
         path = report_dir / name
         if path.is_dir() and not path.is_symlink():
             raise UsageError(f"{str(path)!r} ({name}) cannot be written: it is a folder")
@@ -52,6 +61,19 @@ def prepare_outputs(report_dir: Path, ci: Ci) -> None:
         dotenv = report_dir / DOTENV_NAME
         if dotenv.exists() and not os.access(dotenv, os.W_OK):
             raise UsageError(f"{str(dotenv)!r} (gate.env) cannot be written")
+        try:
+            remove_set(report_dir)
+        except OSError as error:
+            raise UsageError(
+                f"{named} {str(report_dir)!r}: cannot remove the earlier reports "
+                f"({error.strerror or error})"
+            ) from None
+    prepare_ci_files(ci)
+
+
+def prepare_ci_files(ci: Ci) -> None:
+    """$GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY inside GitHub, proved writable (exit 2
+    naming the path): also `stop`'s, whose exit code goes to $GITHUB_OUTPUT."""
     if isinstance(ci, GitHubCi):
         for variable, ci_file in (
             ("GITHUB_OUTPUT", ci.output),
@@ -85,8 +107,11 @@ def remove_previous_reports(report_dir: Path, warn: Callable[[str], None]) -> No
 
 
 def why_not_written(error: BaseException) -> str:
+    """Why a file was not written, naming it (`Is a directory: 'rC/junit.xml'`): a rename's
+    target, else the file the error is about."""
     if isinstance(error, OSError) and error.strerror:
-        return error.strerror
+        where = error.filename2 if error.filename2 is not None else error.filename
+        return error.strerror if where is None else f"{error.strerror}: {str(where)!r}"
     return f"{type(error).__name__}: {error}"
 
 

@@ -156,7 +156,8 @@ def run_start(
     """`ci-gate start`: only the master id on stdout, everything else on stderr; bounded
     by `--timeout` (exit 3 when it passes, on the context's clock) and interruptible."""
     stdout = stdout or sys.stdout
-    prepare_outputs(report_dir, context.ci)
+    # gate.env (GitLab only) goes where the wait after it writes: CI_GATE_REPORT_DIR's folder
+    prepare_outputs(report_dir, context.ci, reports=False, named="CI_GATE_REPORT_DIR")
     stderr = stderr or sys.stderr
     log = ConsoleProgress(stderr).note
     clock = context.clock

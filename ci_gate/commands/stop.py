@@ -7,6 +7,7 @@ from functools import partial
 from typing import TextIO
 
 from ci_gate.blazemeter.api import BlazeMeterClient
+from ci_gate.commands.outputs import prepare_ci_files
 from ci_gate.config.context import OUTSIDE_CI, Context
 from ci_gate.config.settings import ApiSettings, StopSettings
 from ci_gate.domain.run import TERMINAL_STATUSES
@@ -32,6 +33,7 @@ def run_stop(
     default, which fits a GitLab `after_script`; exit 3 when it passes first), and a
     signal ends the command at once. The time is read on the context's clock.
     """
+    prepare_ci_files(context.ci)  # its exit code goes to $GITHUB_OUTPUT: proved first
     clock = context.clock
     deadline = clock.monotonic() + settings.timeout
     note = ConsoleProgress(stdout or sys.stdout).note

@@ -36,3 +36,18 @@ def test_files_of_an_earlier_set_are_fine(tmp_path: Path) -> None:
     for name in SET_NAMES:
         (tmp_path / name).write_text("from an earlier run")
     prepare_outputs(tmp_path, detect_ci({"GITLAB_CI": "true"}))
+
+
+def test_a_report_file_that_cannot_be_written_is_named(tmp_path: Path) -> None:
+    """issue 30 (attackers): "could not write the reports to rC: Is a directory" named
+    no file; the rename's target is named."""
+    from ci_gate.commands.outputs import why_not_written
+
+    (tmp_path / "junit.xml").mkdir()
+    (tmp_path / "junit.xml" / "inside").write_text("")
+    source = tmp_path / ".junit.xml.tmp"
+    source.write_text("")
+    with pytest.raises(OSError) as failed:
+        source.replace(tmp_path / "junit.xml")
+    assert str(tmp_path / "junit.xml") in why_not_written(failed.value)
+    assert why_not_written(OSError(28, "No space left on device")) == "No space left on device"

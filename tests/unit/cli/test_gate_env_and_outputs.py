@@ -1,0 +1,140 @@
+"""What the attackers of issue 30 found at the edges of the outputs: an earlier run's
+gate.env handed on by a job that wrote none (item 5), `start` acting on a report folder
+it has no option for (item 6), `stop` not proving $GITHUB_OUTPUT (item 7)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ci_gate import cli
+from ci_gate.errors import ApiError
+from ci_gate.report.atomic import SET_NAMES
+from ci_gate.text import forget_secrets
+
+EARLIER = "CI_GATE_VERDICT=passed\nCI_GATE_EXIT_CODE=0\nCI_GATE_MASTER_ID=1\n"
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.setenv("BLAZEMETER_API_KEY_ID", "key-id-of-test-gate-env")
+    monkeypatch.setenv("BLAZEMETER_API_KEY_SECRET", "key-secret-of-test-gate-env")
+    for name in ("GITLAB_CI", "GITHUB_ACTIONS", "TF_BUILD", "CI_GATE_REPORT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    yield
+    forget_secrets()  # the process-wide redactor: no other test's text is redacted
+
+
+def _earlier_set(folder: Path) -> None:
+    folder.mkdir(exist_ok=True)
+    for name in SET_NAMES:
+        (folder / name).write_text(EARLIER if name == "gate.env" else "earlier run")
+
+
+def _start_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ci_gate.commands import start
+
+    def refused(*args: object, **kwargs: object) -> str:
+        raise ApiError("could not start test 1: refused; no run was started")
+
+    monkeypatch.setattr(start, "start_test", refused)
+
+
+def _code(argv: list[str]) -> int:
+    try:
+        return cli.main(argv)
+    except SystemExit as leaving:
+        return int(str(leaving.code))
+
+
+@pytest.mark.usefixtures("keys")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["wait", "not-an-id", "--report-dir", "rD"],
+        ["run", "1", "--timeout", "-5", "--report-dir", "rD"],
+        ["start", "not-an-id"],
+    ],
+)
+def test_a_usage_error_inside_gitlab_leaves_no_earlier_verdict_standing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str]
+) -> None:
+    monkeypatch.setenv("GITLAB_CI", "true")
+    monkeypatch.setenv("CI_GATE_REPORT_DIR", "rD")
+    _earlier_set(tmp_path / "rD")
+    assert _code(argv) == 2
+    assert (tmp_path / "rD" / "gate.env").read_text() == "CI_GATE_EXIT_CODE=2\n"
+    assert not (tmp_path / "rD" / "summary.json").exists()
+
+
+@pytest.mark.usefixtures("keys")
+def test_a_failed_start_inside_gitlab_leaves_no_earlier_verdict_standing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("GITLAB_CI", "true")
+    monkeypatch.setenv("CI_GATE_REPORT_DIR", "rD")
+    _earlier_set(tmp_path / "rD")
+    _start_fails(monkeypatch)
+    assert _code(["start", "1"]) == 4
+    assert (tmp_path / "rD" / "gate.env").read_text() == "CI_GATE_EXIT_CODE=4\n"
+    assert not (tmp_path / "rD" / "summary.json").exists()
+
+
+@pytest.mark.usefixtures("keys")
+def test_stop_never_touches_the_gate_env_of_the_wait_before_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`stop` runs in GitLab's after_script, after the wait wrote its verdict."""
+    monkeypatch.setenv("GITLAB_CI", "true")
+    _earlier_set(tmp_path / "ci-gate-report")
+    assert _code(["stop", "not-an-id"]) == 2
+    assert (tmp_path / "ci-gate-report" / "gate.env").read_text() == EARLIER
+
+
+@pytest.mark.usefixtures("keys")
+def test_outside_gitlab_start_makes_no_report_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ci_gate.commands import start
+
+    monkeypatch.setattr(start, "start_test", lambda *args, **kwargs: "123")
+    assert _code(["start", "1"]) == 0
+    assert not (tmp_path / "ci-gate-report").exists()
+    monkeypatch.setenv("CI_GATE_REPORT_DIR", "/proc/nope")
+    assert _code(["start", "1"]) == 0
+
+
+@pytest.mark.usefixtures("keys")
+def test_inside_gitlab_start_names_the_variable_that_chose_its_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITLAB_CI", "true")
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("CI_GATE_REPORT_DIR", str(tmp_path / "a-file" / "reports"))
+    _start_fails(monkeypatch)  # never reached
+    assert _code(["start", "1"]) == 2
+    error = capsys.readouterr().err
+    assert "CI_GATE_REPORT_DIR" in error and "--report-dir" not in error
+
+
+@pytest.mark.usefixtures("keys")
+@pytest.mark.parametrize("kind", ["a folder", "a missing folder", "a fifo"])
+def test_stop_proves_github_output_first_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    import os
+
+    output = tmp_path / "out"
+    if kind == "a folder":
+        output.mkdir()
+    elif kind == "a missing folder":
+        output = tmp_path / "nope" / "out"
+    else:
+        os.mkfifo(output)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    assert _code(["stop", "1", "--api-url", "http://127.0.0.1:9/api/v4"]) == 2
+    assert str(output) in capsys.readouterr().err
