@@ -147,9 +147,10 @@ class _Matcher:
 
     def spans(self, folded: str) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
-        if self.runs is not None and self.quick is not None and self.quick.search(folded):
+        if self.runs is not None and self.quick is not None:
             for match in self.runs.finditer(folded):
-                self._windows(match.group(), match.start(), found)
+                if self.quick.search(folded, match.start(), match.end()):
+                    self._windows(match.group(), match.start(), found)
         if self.hits is None or not any(mark in folded for mark in self.marks):
             return found  # no escape at all: most text, at the cost of three `in`s
         ranges: list[tuple[int, int]] = []

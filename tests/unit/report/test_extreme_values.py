@@ -386,3 +386,33 @@ def test_summary_json_never_holds_a_lone_surrogate() -> None:
         summary["masters"][0]["offending_events"][0]["message"]
         == "bad \ufffd byte, a real \U0001f600"
     )
+
+
+_JSON_LEAF = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**60), 2**60),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.recursive(
+        _JSON_LEAF,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4)
+        ),
+        max_leaves=30,
+    )
+)
+def test_summary_json_is_indented_byte_for_byte_as_the_standard_library_does(
+    value: object,
+) -> None:
+    """summary.json is indented in C (`msgspec.json.format`, for speed), to the same
+    bytes as `json.dumps(indent=2)` writes."""
+    from ci_gate.report.summary import _indented
+
+    expected = json.dumps(value, indent=2, ensure_ascii=True, allow_nan=False)
+    assert _indented(json.dumps(value, ensure_ascii=True, allow_nan=False)) == expected
