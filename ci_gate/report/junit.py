@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from junit_xml import TestCase, TestSuite
 
 from ci_gate.domain.outcome import MasterOutcome, Outcome
-from ci_gate.domain.run import Event
+from ci_gate.domain.run import TERMINAL_STATUSES, Event
 from ci_gate.domain.verdict import Verdict
 from ci_gate.formatting import (
     describe_event,
@@ -44,8 +44,11 @@ def _run_case(master: MasterOutcome, waited: float, classname: str) -> TestCase:
         for change in master.timeline
     )
     notes = "\n".join(one_line(note, 1000) for note in master.notes)
+    # a judged master the wait left before it ended (--fail-fast, a stop on a failure):
+    # its run was not seen to the end, so no case says it was
+    left = master.verdict in _JUDGED and master.status not in TERMINAL_STATUSES
     case = TestCase(
-        name="the run ran to the end",
+        name="the wait ended before the run did" if left else "the run ran to the end",
         classname=classname,
         elapsed_sec=_seconds(waited),
         stdout=xml_safe("\n".join(part for part in (timeline, notes) if part)) or None,
@@ -57,6 +60,15 @@ def _run_case(master: MasterOutcome, waited: float, classname: str) -> TestCase:
         )
     elif master.verdict is Verdict.UNFINISHED:
         case.add_skipped_info(message="not judged: --fail-fast ended the wait on another master")
+    elif left:
+        seen = f"{one_line(master.status or 'no status', 60)} ({show_progress(master.progress)})"
+        stop = master.seen.stop_action
+        case.add_skipped_info(
+            message=xml_safe(
+                f"the run was last seen at {seen} when the wait ended"
+                + (f"; the gate sent {stop}" if stop else "")
+            )
+        )
     return case
 
 

@@ -301,3 +301,14 @@ def test_summary_json_names_the_api_traffic_as_the_contract_does(tmp_path: Path)
     write_reports(outcome, tmp_path)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["api"] == {"requests": 3, "bytes": 2048, "retries": 1}
+
+
+def test_a_master_the_wait_left_before_it_ended_has_no_case_saying_it_ran_to_the_end() -> None:
+    """issue 30 (attackers): --fail-fast ended a master at DATA_RECEIVED, and junit.xml
+    still passed a case "the run ran to the end"."""
+    left = master_outcome("failed", (event(),), status="DATA_RECEIVED", progress=100)
+    suite = next(iter(JUnitXml.fromstring(render_junit(make_outcome(left)))))
+    run_case = next(case for case in suite if "run" in case.name)
+    assert run_case.name == "the wait ended before the run did"
+    assert run_case.is_skipped and "DATA_RECEIVED (100)" in run_case.result[0].message
+    assert "the run ran to the end" not in [case.name for case in suite]
