@@ -65,8 +65,10 @@ def status_times(master: MasterOutcome) -> list[tuple[float, int | None, str]]:
     own: dict[str, float] = {}
     for event in master.events:
         found = _STATUS_EVENT.fullmatch(event.message.strip())
+        if found is None:  # most events: their time is not read
+            continue
         moment = drawable(event.t)
-        if found and moment is not None and utc_moment(moment) is not None:
+        if moment is not None and utc_moment(moment) is not None:
             own[found.group(1)] = min(own.get(found.group(1), moment), moment)
     placed = [
         (own.get(change.status, change.at.timestamp()), change.progress, change.status)

@@ -31,9 +31,17 @@ _KEYED_BY_SERVER = frozenset({"event_counts", "kpis", "kpi_timeline"})
 _ICONS = {Verdict.PASSED: "✅", Verdict.FAILED: "❌", Verdict.BROKEN: "💥"}
 
 
-def _event_json(event: Event) -> dict[str, object]:
+def _event_json(event: Event, times: dict[object, str]) -> dict[str, object]:
+    """One event; `times` keeps each time once written (a run's events share seconds)."""
+    if event.t is None:
+        shown = None
+    else:
+        key = (type(event.t), event.t)  # 1 and 1.0 are one key to a dict, two times here
+        shown = times.get(key)
+        if shown is None:
+            shown = times[key] = event_time(event)
     return {
-        "t": None if event.t is None else event_time(event),
+        "t": shown,
         "level": event.level,
         "level_recognised": event.level_recognised,
         "message": event.message,
@@ -42,8 +50,8 @@ def _event_json(event: Event) -> dict[str, object]:
     }
 
 
-def _ignored_json(ignored: IgnoredEvent) -> dict[str, object]:
-    return {**_event_json(ignored.event), "pattern": ignored.pattern}
+def _ignored_json(ignored: IgnoredEvent, times: dict[object, str]) -> dict[str, object]:
+    return {**_event_json(ignored.event, times), "pattern": ignored.pattern}
 
 
 def _criteria_json(master: MasterOutcome) -> dict[str, object] | None:
@@ -96,6 +104,7 @@ def _baseline_json(master: MasterOutcome) -> dict[str, object] | None:
 
 
 def _master_json(master: MasterOutcome) -> dict[str, object]:
+    times: dict[object, str] = {}
     return {
         "id": master.master_id,
         "verdict": Word(master.verdict.value),
@@ -103,9 +112,9 @@ def _master_json(master: MasterOutcome) -> dict[str, object]:
         "progress": master.progress,
         "error": master.error,
         "event_counts": master.seen.event_counts,
-        "offending_events": [_event_json(event) for event in master.offending],
+        "offending_events": [_event_json(event, times) for event in master.offending],
         "ignored_events": len(master.ignored),
-        "ignored": [_ignored_json(ignored) for ignored in master.ignored],
+        "ignored": [_ignored_json(ignored, times) for ignored in master.ignored],
         "unrecognised_levels": master.seen.unrecognised_levels,
         "stop_action": master.seen.stop_action,
         "criteria": _criteria_json(master),
