@@ -113,10 +113,10 @@ def variable_lines(outcome: Outcome) -> list[str]:
 
 def publish_azure(outcome: Outcome, paths: ReportPaths, stream: TextIO) -> None:
     """The timeline group, the issues, summary.md on the run's summary page, the variables."""
-    stream.write("##[group]ci-gate: status timeline\n")
+    stream.write(Redacted("##[group]ci-gate: status timeline\n"))
     for line in timeline_lines(outcome):
         stream.write(line + "\n")
-    stream.write("##[endgroup]\n")
+    stream.write(Redacted("##[endgroup]\n"))
     lines = issue_lines(outcome)
     if paths.summary_md.is_file():  # the agent wants an absolute path to a file that exists
         lines.append(logging_command("task.uploadsummary", str(paths.summary_md.absolute())))

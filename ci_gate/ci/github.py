@@ -20,7 +20,7 @@ from ci_gate.config.ci_env import GitHubCi
 from ci_gate.domain.outcome import Outcome
 from ci_gate.files import append_to_file
 from ci_gate.report import ReportPaths
-from ci_gate.text import Word, redact, redact_value
+from ci_gate.text import Redacted, Word, redact, redact_value
 
 #: GitHub shows at most 10 error annotations per step; we emit no more than that.
 MAX_ANNOTATIONS = MAX_ISSUES
@@ -38,15 +38,21 @@ def escape_property(text: str) -> str:
 
 def annotation_lines(outcome: Outcome) -> list[str]:
     """`::error` lines: masters that errored, timed out or broke, then offending events and
-    failed criteria, capped (`ci.issues`)."""
+    failed criteria, capped (`ci.issues`). Workflow commands are structured output: the
+    title and message redacted, the command never (`text.Redacted`, passed whole by the
+    console sink), so a secret that is `error` cannot break one."""
     issues, rest = capped_issues(outcome)
-    lines = [
-        f"::error title={escape_property(f'ci-gate: master {issue.master_id}')}::"
-        f"{escape_data(issue.text)}"
+    lines: list[str] = [
+        Redacted(
+            f"::error title={escape_property(f'ci-gate: master {redact(issue.master_id)}')}::"
+            f"{escape_data(redact(issue.text))}"
+        )
         for issue in issues
     ]
     if rest:
-        lines.append(f"::warning title=ci-gate::{rest} more offending events, see summary.json")
+        lines.append(
+            Redacted(f"::warning title=ci-gate::{rest} more offending events, see summary.json")
+        )
     return lines
 
 
@@ -102,12 +108,12 @@ def publish_github(
 ) -> None:
     """Timeline group and annotations in the log, the step summary, the step outputs (all
     but `exit-code`, which `ci.tell_exit_code` writes on every path)."""
-    stream.write("::group::ci-gate: status timeline\n")
+    stream.write(Redacted("::group::ci-gate: status timeline\n"))
     for line in timeline_lines(outcome):
         stream.write(line + "\n")
-    stream.write("::endgroup::\n")
+    stream.write(Redacted("::endgroup::\n"))
     for line in annotation_lines(outcome):
-        stream.write(line + "\n")
+        stream.write(Redacted(line + "\n"))
     stream.flush()
     if ci.step_summary is not None:
         try:

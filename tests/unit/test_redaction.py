@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from ci_gate import text
 from ci_gate.ci import azure, github
 from ci_gate.cli.streams import SteadyStream
+from ci_gate.config.ci_env import GitHubCi
 from ci_gate.config.context import resolve_context
 from ci_gate.domain.run import Event
 from ci_gate.report import atomic
@@ -492,11 +493,16 @@ OWN_WORDS = (
     "xci_gate_x",
     "CI_GATE_VERDICT",
     "exit_code",
+    "error",
+    "warning",
+    "endgroup",
+    "ci-gate: status",
 )
 AZURE_LINE = re.compile(
     r"##vso\[task\.(?:setvariable variable=CI_GATE_[A-Z_]+;isoutput=true"
     r"|logissue type=(?:error|warning)|uploadsummary)\][^\n]*"
 )
+GITHUB_LINE = re.compile(r"::(?:error|warning) title=ci-gate[^:]*::[^\n]*")
 GATE_KEYS = {"CI_GATE_VERDICT", "CI_GATE_EXIT_CODE", "CI_GATE_REPORT_ID", "CI_GATE_MASTER_ID"}
 
 
@@ -559,5 +565,19 @@ def test_a_secret_spelling_the_gates_own_words_breaks_no_structured_output(
     commands = [line for line in console.getvalue().splitlines() if "##vso[" in line]
     assert commands and all(AZURE_LINE.fullmatch(line) for line in commands), commands
     assert f"CI_GATE_VERDICT;isoutput=true]{outcome.verdict.value}" in console.getvalue()
+    assert "##[group]ci-gate: status timeline\n" in console.getvalue()
+    assert "\n##[endgroup]\n" in console.getvalue()
+    console = io.StringIO()
+    stream = SteadyStream(console)
+    github.publish_github(outcome, paths, "", GitHubCi(), stream, print)  # type: ignore[arg-type]
+    stream.flush()
+    shown = console.getvalue().splitlines()
+    assert shown[0] == "::group::ci-gate: status timeline" and "::endgroup::" in shown
+    issues = shown[shown.index("::endgroup::") + 1 :]
+    assert all(GITHUB_LINE.fullmatch(line) for line in issues), issues
+    assert (verdict == "failed") == bool(issues)
+    messages = [line.split("::", 2)[2] for line in issues if "says" in line]
+    assert (verdict == "failed") == bool(messages)
+    assert all(secret.lower() not in m.lower() for m in messages), messages
     github.write_outputs(folder / "out", {"verdict": text.Word(outcome.verdict.value)})
     assert f"\n{outcome.verdict.value}\n" in (folder / "out").read_text("utf-8")
