@@ -7,6 +7,7 @@ line's one-line summary); every server string in them goes through `text.one_lin
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -52,7 +53,15 @@ _LAST_DATE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp()
 
 def utc_moment(seconds: object) -> datetime | None:
     """Epoch seconds as a UTC moment; None when they name no calendar date (NaN, an
-    infinity, before year 1 or after 9999)."""
+    infinity, before year 1 or after 9999). A run's events share their seconds: each is
+    worked out once (the charts of 60,000 events ask three times an event)."""
+    if type(seconds) is int or type(seconds) is float:
+        return _utc_moment(seconds)
+    return _utc_moment.__wrapped__(seconds)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _utc_moment(seconds: object) -> datetime | None:
     number = in_range(seconds)
     if number is None or not _FIRST_DATE <= number <= _LAST_DATE:
         return None
