@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -12,20 +13,36 @@ from ci_gate.errors import EXIT_USAGE
 from ci_gate.report.atomic import remove_set, write_file
 from ci_gate.report.dotenv import DOTENV_NAME
 
+#: The lines of gate.env that say how a run ended (`report.dotenv.render_dotenv`'s).
+_VERDICT_KEYS = ("CI_GATE_VERDICT=", "CI_GATE_EXIT_CODE=")
+
+
+def names_a_verdict(dotenv_text: str) -> bool:
+    """gate.env says how a run ended (not only which master it started)."""
+    return any(line.startswith(_VERDICT_KEYS) for line in dotenv_text.splitlines())
+
 
 def hand_exit_code(report_dir: Path, code: int) -> None:
-    """A gate.env naming only this exit code (no verdict: none was reached), where this
-    command wrote none: a usage error (which comes before anything is written, so any set
-    there is an earlier run's), or a path that ended before its reports (the earlier set
-    was removed when the outputs were proved). A folder that is not there holds nothing
-    to replace, and is not made for it."""
-    if not report_dir.is_dir():
-        return
+    """gate.env naming this exit code where the command's reports did not (no verdict:
+    none was reached). A usage error comes before anything is written, so any set there
+    is an earlier run's: removed, and gate.env holds only the code. A failure after the
+    outputs were proved (a failed start, an API error before the first poll) finds at
+    most a master id there (an earlier verdict was removed then): the code is added to
+    it. A success without reports (`start`) is left as it wrote it; so are the reports'
+    own gate.env, and a folder that is not there (it is not made for this)."""
+    dotenv = report_dir / DOTENV_NAME
+    if code == 0 or not report_dir.is_dir() or dotenv.is_dir():
+        return  # nothing to replace, or nothing can be (the usage error names it)
+    kept = b""
     if code == EXIT_USAGE:
-        remove_set(report_dir)
-    elif (report_dir / DOTENV_NAME).exists():
-        return  # this command's own (the reports, or `start`'s master id)
-    write_file(report_dir, DOTENV_NAME, f"CI_GATE_EXIT_CODE={code}\n".encode("ascii"))
+        with contextlib.suppress(OSError):  # a folder under a report name stays: named
+            remove_set(report_dir)
+    elif dotenv.exists():
+        kept = dotenv.read_bytes()
+        if names_a_verdict(kept.decode("ascii", errors="replace")):
+            return
+        kept += b"" if kept.endswith(b"\n") or not kept else b"\n"
+    write_file(report_dir, DOTENV_NAME, kept + f"CI_GATE_EXIT_CODE={code}\n".encode("ascii"))
 
 
 def publish_gitlab(outcome: Outcome, stream: TextIO, now: datetime) -> None:

@@ -13,10 +13,11 @@ from typing import TextIO
 
 from ci_gate.ci.azure import output_variable
 from ci_gate.ci.github import write_outputs
+from ci_gate.ci.gitlab import names_a_verdict
 from ci_gate.config.ci_env import AzureCi, Ci, GitHubCi, GitLabCi
 from ci_gate.errors import UsageError
 from ci_gate.files import check_appendable
-from ci_gate.report.atomic import SET_NAMES, remove_set, write_file
+from ci_gate.report.atomic import COMMIT_MARK, SET_NAMES, remove_set, write_file
 from ci_gate.report.dotenv import DOTENV_NAME, started_dotenv
 from ci_gate.text import RedactedBytes
 
@@ -48,9 +49,10 @@ def prepare_outputs(
     as they will be written, without blocking: a FIFO with no reader is refused now).
 
     `reports=False` (`start`): no report set, so the folder (chosen by `named`) is needed
-    only inside GitLab, for gate.env. Inside GitLab an earlier run's set is removed now:
-    its gate.env must not hand its verdict on as this job's when this one writes none (a
-    failed start, an API error before the first poll)."""
+    only inside GitLab, for gate.env. Inside GitLab an earlier run's verdict is removed now
+    (its whole set): it must not be handed on as this job's when this one writes none (a
+    failed start, an API error before the first poll). A gate.env that holds only a master
+    id (`start`'s, or `run`'s own before its wait proves the outputs again) stays."""
     if reports or isinstance(ci, GitLabCi):
         prepare_report_dir(report_dir, named)
     for name in SET_NAMES if reports else ():  # a folder at a report file's path: now
@@ -62,13 +64,25 @@ def prepare_outputs(
         if dotenv.exists() and not os.access(dotenv, os.W_OK):
             raise UsageError(f"{str(dotenv)!r} (gate.env) cannot be written")
         try:
-            remove_set(report_dir)
+            if _holds_a_verdict(report_dir):
+                remove_set(report_dir)
         except OSError as error:
             raise UsageError(
                 f"{named} {str(report_dir)!r}: cannot remove the earlier reports "
                 f"({error.strerror or error})"
             ) from None
     prepare_ci_files(ci)
+
+
+def _holds_a_verdict(report_dir: Path) -> bool:
+    """A report set is there (summary.json), or a gate.env naming a verdict or exit code."""
+    if (report_dir / COMMIT_MARK).exists():
+        return True
+    try:
+        text = (report_dir / DOTENV_NAME).read_text("ascii", errors="replace")
+    except FileNotFoundError:
+        return False
+    return names_a_verdict(text)
 
 
 def prepare_ci_files(ci: Ci) -> None:

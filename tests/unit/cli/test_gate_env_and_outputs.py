@@ -138,3 +138,39 @@ def test_stop_proves_github_output_first_naming_it(
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))
     assert _code(["stop", "1", "--api-url", "http://127.0.0.1:9/api/v4"]) == 2
     assert str(output) in capsys.readouterr().err
+
+
+def test_the_gate_env_of_a_start_stays_and_is_given_the_exit_code_of_what_failed_after(
+    tmp_path: Path,
+) -> None:
+    """`start` then `wait` in one job: the wait proves its outputs (the master id stays),
+    then fails before its reports: the code is added beside the id."""
+    from ci_gate.ci.gitlab import hand_exit_code
+    from ci_gate.commands.outputs import prepare_outputs
+    from ci_gate.config.ci_env import detect_ci
+
+    (tmp_path / "gate.env").write_text("CI_GATE_MASTER_ID=9\n")
+    prepare_outputs(tmp_path, detect_ci({"GITLAB_CI": "true"}))
+    assert (tmp_path / "gate.env").read_text() == "CI_GATE_MASTER_ID=9\n"
+    hand_exit_code(tmp_path, 0)  # `start` itself: left as it wrote it
+    assert (tmp_path / "gate.env").read_text() == "CI_GATE_MASTER_ID=9\n"
+    hand_exit_code(tmp_path, 4)
+    assert (tmp_path / "gate.env").read_text() == "CI_GATE_MASTER_ID=9\nCI_GATE_EXIT_CODE=4\n"
+    hand_exit_code(tmp_path, 3)  # the reports' own (or a code already handed): left
+    assert (tmp_path / "gate.env").read_text() == "CI_GATE_MASTER_ID=9\nCI_GATE_EXIT_CODE=4\n"
+    _earlier_set(tmp_path)
+    prepare_outputs(tmp_path, detect_ci({"GITLAB_CI": "true"}))  # an earlier verdict: gone
+    assert not (tmp_path / "gate.env").exists() and not (tmp_path / "summary.json").exists()
+
+
+def test_a_usage_error_about_a_report_path_still_replaces_the_earlier_verdict(
+    tmp_path: Path,
+) -> None:
+    from ci_gate.ci.gitlab import hand_exit_code
+
+    _earlier_set(tmp_path)
+    (tmp_path / "junit.xml").unlink()
+    (tmp_path / "junit.xml").mkdir()
+    hand_exit_code(tmp_path, 2)
+    assert (tmp_path / "gate.env").read_text() == "CI_GATE_EXIT_CODE=2\n"
+    assert not (tmp_path / "summary.json").exists()
