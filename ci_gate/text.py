@@ -20,8 +20,9 @@ The redactor's rule (docs/SECURITY.md): any run of `RUN` (8) consecutive charact
 registered secret, in any case, raw or in any escaped form our renderers write
 (percent-encoding, JSON, HTML/XML, backslash escapes, nested), or a shorter secret whole.
 It is applied here and at every sink (the console streams, the report set, the CI files,
-every request body), whatever path built the text. A little over 300 lines on purpose:
-the sanitiser and the redactor it calls are one promise, read together.
+every request body), whatever path built the text. Well over 300 lines on purpose
+(about 600): the sanitiser, the redactor it calls and the value-by-value redaction of
+structured outputs are one promise, read together.
 """
 
 from __future__ import annotations
