@@ -322,3 +322,22 @@ def test_each_thing_item_8_moved_is_where_the_architecture_says() -> None:
         for node in ast.parse(file.read_text()).body:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in homes:
                 assert module == homes[node.name], (node.name, module)
+
+
+def test_each_of_issue_30s_points_names_a_home_and_a_check_that_exist() -> None:
+    """The ten points' index: every `ci_gate...` path resolves, every test it names is
+    defined in its file, and each of the ten names at least one of them."""
+    [section] = re.findall(
+        r"## Where each of issue 30's ten points lives(.*?)(?:\n## |\Z)",
+        (ROOT / "docs" / "ARCHITECTURE.md").read_text(),
+        flags=re.S,
+    )
+    points = re.split(r"\n\d+\. ", section)[1:]
+    assert len(points) == 10
+    for point in points[:8]:
+        assert re.search(r"`(?:ci_gate\.|tests/)", point), point[:60]
+    for path in re.findall(r"`(ci_gate(?:\.[A-Za-z_]+)+)`", section):
+        _resolve(path)
+    for file, test in re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", section):
+        source = (ROOT / file).read_text()
+        assert re.search(rf"^def {test}\(", source, flags=re.M), f"{file}::{test}"
