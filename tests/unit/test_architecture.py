@@ -5,6 +5,7 @@ verdict is chosen, and the import contract that keeps the simulator apart."""
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import re
 import sys
@@ -23,10 +24,16 @@ CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["import
 ]
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """A module's syntax tree, parsed once for all the checks of this file."""
+    return ast.parse(path.read_text())
+
+
 def _imported(path: Path) -> set[str]:
     """The gate's modules `path` imports, without the `ci_gate.` prefix."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(_tree(path)):
         names = []
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [node.module]
@@ -98,7 +105,7 @@ def test_only_ci_detect_names_the_variables_that_tell_the_ci() -> None:
 def _calls(path: Path, name: str) -> int:
     """How many calls of a function named `name` (bare or as an attribute) `path` makes."""
     count = 0
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Call):
             called = node.func
             if (isinstance(called, ast.Name) and called.id == name) or (
@@ -130,7 +137,7 @@ def _environment_reads(path: Path) -> list[str]:
     `os.environb`, and the same names imported from `os`; and each parameter named `env`
     (a raw mapping of variables handed down)."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(_tree(path)):
         if (
             isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Name)
@@ -174,7 +181,7 @@ def test_the_environment_check_sees_every_way_of_reading_it(tmp_path: Path) -> N
 def _functions_choosing_a_verdict(path: Path) -> set[str]:
     """The functions in `path` whose code (not a module-level table) picks a `Verdict`
     member, other than to compare one."""
-    tree = ast.parse(path.read_text())
+    tree = _tree(path)
     compared = {
         id(node)
         for compare in ast.walk(tree)
@@ -264,7 +271,7 @@ def test_judging_reads_no_clock_but_the_one_it_is_given() -> None:
     `judging/` is the policy's default clock; the loop passes its own."""
     uses = []
     for path in (PACKAGE / "judging").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Attribute) and ast.unparse(node) in CLOCKS:
                 uses.append(f"{path.name}: {ast.unparse(node)}")
     assert uses == ["policy.py: time.monotonic"]
@@ -281,7 +288,7 @@ def test_commands_ci_and_the_wait_read_no_clock_but_the_contexts() -> None:
     calls = []
     for folder in ("commands", "ci", "wait"):
         for path in (PACKAGE / folder).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text())):
+            for node in ast.walk(_tree(path)):
                 if isinstance(node, ast.Call) and ast.unparse(node.func) in CLOCKS:
                     calls.append(f"{folder}/{path.name}: {ast.unparse(node.func)}")
     assert calls == []
@@ -319,7 +326,7 @@ def test_each_thing_item_8_moved_is_where_the_architecture_says() -> None:
             homes[names[0]] = module
     for file in PACKAGE.rglob("*.py"):
         module = ".".join(("ci_gate", *file.relative_to(PACKAGE).with_suffix("").parts))
-        for node in ast.parse(file.read_text()).body:
+        for node in _tree(file).body:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in homes:
                 assert module == homes[node.name], (node.name, module)
 
