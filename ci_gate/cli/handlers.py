@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+import sys
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from ci_gate.config.ci_env import GitLabCi
 from ci_gate.config.context import Context
-from ci_gate.config.options import resolve
+from ci_gate.config.options import options_of, resolve
 from ci_gate.config.parsers import parse_master_ids, parse_seconds, parse_test_id
 from ci_gate.config.settings import (
     RunSettings,
@@ -39,6 +40,42 @@ def gate_env_dir(args: argparse.Namespace, env: Mapping[str, str], context: Cont
         return resolve(WaitSettings(), args, env, only={"report_dir"}).report_dir
     except CiGateError:
         return None
+
+
+def usage_error_gate_env_dir(
+    arguments: Sequence[str], env: Mapping[str, str], context: Context, commands: Collection[str]
+) -> Path | None:
+    """Inside GitLab, where a usage error that argparse itself caught hands its exit code
+    (an earlier run's verdict there must not pass for this job's): the folder the command
+    would have written to, read from the words given (`--report-dir`, else
+    `CI_GATE_REPORT_DIR`, else the default). None elsewhere and for a named command that
+    writes no gate.env (`stop` in an `after_script` never touches the wait's); a folder
+    that cannot be named is one warning line."""
+    if not isinstance(context.ci, GitLabCi):
+        return None
+    words = [word for word in arguments if word != "--"]
+    command = next((word for word in words if not word.startswith("-")), None)
+    if command in commands and command not in _GATE_ENV_COMMANDS:
+        return None
+    given = None if command == "start" else _last_report_dir(words)  # start has no flag
+    try:
+        named = resolve(WaitSettings(), argparse.Namespace(report_dir=given), env, {"report_dir"})
+    except CiGateError as error:
+        sys.stderr.write(f"ci-gate: gate.env not replaced: {error}\n")
+        return None
+    return named.report_dir
+
+
+def _last_report_dir(words: Sequence[str]) -> str | None:
+    """The last `--report-dir X` or `--report-dir=X` among the words (argparse's own rule)."""
+    name = next(str(opt.flag) for opt in options_of(WaitSettings) if opt.name == "report_dir")
+    found = None
+    for index, word in enumerate(words):
+        if word == name and index + 1 < len(words):
+            found = words[index + 1]
+        elif word.startswith(f"{name}="):
+            found = word.removeprefix(f"{name}=")
+    return found
 
 
 def handle_wait(

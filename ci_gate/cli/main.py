@@ -34,8 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(arguments: list[str], guard: SignalGuard) -> int:
     # the command line's modules load once the handlers are in place (a tenth of a second)
     from ci_gate.cli.debug import show_caught_bugs
-    from ci_gate.cli.handlers import gate_env_dir
-    from ci_gate.cli.parser import build_parser
+    from ci_gate.cli.handlers import gate_env_dir, usage_error_gate_env_dir
+    from ci_gate.cli.parser import build_parser, command_names
     from ci_gate.cli.streams import steady_standard_streams
     from ci_gate.config.context import resolve_context
     from ci_gate.config.credentials import register_every_credential
@@ -52,7 +52,13 @@ def _main(arguments: list[str], guard: SignalGuard) -> int:
         try:
             args = parser.parse_args(arguments)
         except SystemExit as leaving:  # --help, --version (0) and usage errors (2) alike
-            _tell_ci_exit_code(context, 0 if leaving.code in (0, None) else EXIT_USAGE)
+            code = 0 if leaving.code in (0, None) else EXIT_USAGE
+            folder = (
+                usage_error_gate_env_dir(arguments, env, context, command_names(parser))
+                if code
+                else None
+            )
+            _tell_ci_exit_code(context, code, folder)
             raise
         report_dir = gate_env_dir(args, env, context)
         if not context.debug:

@@ -146,6 +146,14 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+def command_names(parser: argparse.ArgumentParser) -> frozenset[str]:
+    """The subcommands `parser` knows (a usage error's word is one of them, or not)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return frozenset(action.choices)
+    return frozenset()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ci-gate",

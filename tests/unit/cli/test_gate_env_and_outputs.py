@@ -174,3 +174,79 @@ def test_a_usage_error_about_a_report_path_still_replaces_the_earlier_verdict(
     hand_exit_code(tmp_path, 2)
     assert (tmp_path / "gate.env").read_text() == "CI_GATE_EXIT_CODE=2\n"
     assert not (tmp_path / "summary.json").exists()
+
+
+@pytest.mark.usefixtures("keys")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["wait", "111", "--bogus"],
+        ["wait"],
+        ["wait", "111", "--level"],
+        ["waitt", "111"],
+        [],
+        ["run", "5", "--bogus"],
+        ["--bogus"],
+        ["wait", "111", "--stop-on-cancel=yes"],
+        ["start", "1", "--bogus"],
+    ],
+)
+def test_a_usage_error_argparse_caught_inside_gitlab_replaces_the_earlier_verdict(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str]
+) -> None:
+    """The parser's own usage errors hand their code where the command would have written."""
+    monkeypatch.setenv("GITLAB_CI", "true")
+    monkeypatch.setenv("CI_GATE_REPORT_DIR", "rg")
+    _earlier_set(tmp_path / "rg")
+    assert _code(argv) == 2
+    assert (tmp_path / "rg" / "gate.env").read_text() == "CI_GATE_EXIT_CODE=2\n"
+    assert not (tmp_path / "rg" / "summary.json").exists()
+    assert not (tmp_path / "rg" / "junit.xml").exists()
+
+
+@pytest.mark.usefixtures("keys")
+@pytest.mark.parametrize("form", ["spaced", "joined"])
+def test_a_usage_error_argparse_caught_finds_the_report_dir_given(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, form: str
+) -> None:
+    monkeypatch.setenv("GITLAB_CI", "true")
+    _earlier_set(tmp_path / "ci-gate-report")
+    _earlier_set(tmp_path / "mine")
+    flag = ["--report-dir", "mine"] if form == "spaced" else ["--report-dir=mine"]
+    assert _code(["wait", "111", *flag, "--bogus"]) == 2
+    assert (tmp_path / "mine" / "gate.env").read_text() == "CI_GATE_EXIT_CODE=2\n"
+    assert (tmp_path / "ci-gate-report" / "gate.env").read_text() == EARLIER
+    assert _code(["wait", "--bogus"]) == 2  # none given: the default folder
+    assert (tmp_path / "ci-gate-report" / "gate.env").read_text() == "CI_GATE_EXIT_CODE=2\n"
+
+
+@pytest.mark.usefixtures("keys")
+@pytest.mark.parametrize("argv", [["stop", "111", "--bogus"], ["stop"], ["demo", "--bogus"]])
+def test_a_usage_error_argparse_caught_for_stop_leaves_the_wait_verdict(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str]
+) -> None:
+    monkeypatch.setenv("GITLAB_CI", "true")
+    _earlier_set(tmp_path / "ci-gate-report")
+    assert _code(argv) == 2
+    assert (tmp_path / "ci-gate-report" / "gate.env").read_text() == EARLIER
+
+
+@pytest.mark.usefixtures("keys")
+@pytest.mark.parametrize("folder", ["", "a-file", "unwritable"])
+def test_a_usage_error_argparse_caught_with_an_unusable_folder_still_exits_2(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    folder: str,
+) -> None:
+    monkeypatch.setenv("GITLAB_CI", "true")
+    (tmp_path / "a-file").write_text("")
+    if folder == "unwritable":
+        _earlier_set(tmp_path / folder)
+        (tmp_path / folder / "gate.env").unlink()
+        (tmp_path / folder / "gate.env").mkdir()  # cannot be replaced
+    assert _code(["wait", "111", f"--report-dir={folder}", "--bogus"]) == 2
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "gate.env" in line]
+    assert len(warnings) <= 1
+    if folder == "":
+        assert warnings == ["ci-gate: gate.env not replaced: --report-dir is empty: name a folder"]
