@@ -27,7 +27,7 @@ from ci_gate.domain.findings import (
 from ci_gate.domain.kpis import KNOWN_KPIS
 from ci_gate.domain.live import KpiPoint, Label
 from ci_gate.domain.live_criteria import LabelTotals
-from ci_gate.domain.report_status import read_report_status, shown_json
+from ci_gate.domain.report_status import ASCII_SPACE, read_report_status, shown_json
 from ci_gate.domain.run import (
     PROGRESS_BY_STATUS,
     STATUS_BY_PROGRESS,
@@ -164,8 +164,8 @@ def _read_passed(raw: object) -> tuple[bool | None, str | None]:
     word: str | None = None
     if isinstance(raw, (int, float)) and raw in (0, 1):
         word = str(int(raw))
-    elif isinstance(raw, str) and raw.strip().lower() in _PASSED_WORDS:
-        word = raw.strip().lower()
+    elif isinstance(raw, str) and raw.strip(ASCII_SPACE).lower() in _PASSED_WORDS:
+        word = raw.strip(ASCII_SPACE).lower()
     if word is None:
         return None, None
     passed = _PASSED_WORDS[word]
@@ -177,7 +177,7 @@ def parse_master_info(master_id: str, result: object) -> MasterInfo:
     if not isinstance(result, Mapping):
         raise MalformedResponseError(f"master {master_id}: the master answer has no result")
     status = read_report_status(result.get("reportStatus"))
-    note = None
+    note = if_never_set = None
     if status is None:
         # a failed run is failed at once; a pass only counts where reportStatus is absent
         # (null means BlazeMeter is still working on its verdict: it is read again)
@@ -185,14 +185,18 @@ def parse_master_info(master_id: str, result: object) -> MasterInfo:
         passed, note = _read_passed(raw_passed)
         if passed is False or (passed is True and "reportStatus" not in result):
             status = "pass" if passed else "fail"
-        elif passed is None and raw_passed is not None and "reportStatus" not in result:
-            # the only verdict given, and neither true nor false: never a pass
+        elif passed is None and raw_passed is not None:
+            # neither true nor false: never a pass. The only verdict given when reportStatus
+            # is absent; while it is null, what stands if BlazeMeter never sets it
             shown = shown_json(raw_passed)
-            status = f"passed {shown}"
             note = (
                 f"BlazeMeter gave no reportStatus, and passed as {one_line(shown, 80)}: "
                 "neither true nor false"
             )
+            if "reportStatus" in result:
+                if_never_set, note = f"passed {shown}", None
+            else:
+                status = f"passed {shown}"
         else:
             note = None
     test_id = result.get("testId")
@@ -203,6 +207,7 @@ def parse_master_info(master_id: str, result: object) -> MasterInfo:
         ended=number_or_none(result.get("ended")),
         note=note,
         planned=planned_seconds(result.get("executions")),
+        if_never_set=if_never_set,
     )
 
 

@@ -54,6 +54,9 @@ class MasterInfo:
     #: the run's planned length in seconds, the longest of its `executions` (`rampUp` +
     #: `holdFor`); None when the master lists none the gate can read
     planned: float | None = None
+    #: the verdict that stands if reportStatus stays null past the re-reads: a `passed`
+    #: that is neither true nor false (`passed {}`) is never read as `unset`
+    if_never_set: str | None = None
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,18 @@ _REPORT_STATUSES = {
 }
 
 
+#: What is trimmed from BlazeMeter's words: ASCII white space only. It writes plain
+#: lowercase words; a no-break space or a line separator around one is not its spelling.
+ASCII_SPACE = " \t\n\r\f\v"
+
+
 def normalise_report_status(raw: object) -> str | None:
     """`" FAIL "` -> `fail`, `"NODATA"` -> `noData`; an unknown word is kept as it came
-    (trimmed, so the verdict can name it); empty or not text is None."""
-    if not isinstance(raw, str) or not raw.strip():
+    (trimmed of ASCII white space, so the verdict can name it: `"\u00a0pass"` is not
+    `pass`); empty or not text is None."""
+    if not isinstance(raw, str) or not raw.strip(ASCII_SPACE):
         return None
-    text = raw.strip()
+    text = raw.strip(ASCII_SPACE)
     return _REPORT_STATUSES.get(text.lower(), text)
 
 

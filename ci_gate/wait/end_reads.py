@@ -39,6 +39,7 @@ from ci_gate.formatting import format_duration
 from ci_gate.judging.baseline import LAST_PASSED, pick_last_passed
 from ci_gate.judging.facts import BaselineFacts, EndFacts, TrendFacts
 from ci_gate.judging.trend import pick_trend
+from ci_gate.text import one_line
 from ci_gate.wait.reads import ABANDON_AFTER, Read, SharedReads
 
 #: How long BlazeMeter's verdict may stay unset after a master ended, and the pause
@@ -194,10 +195,13 @@ class EndReads:
             if info.report_status is not None:
                 break
             if clock.now() + pause >= give_up:
-                notes.append(
-                    f"BlazeMeter set no verdict within {format_duration(REPORT_STATUS_WAIT)}: "
-                    "treated as unset"
-                )
+                waited = f"BlazeMeter set no verdict within {format_duration(REPORT_STATUS_WAIT)}"
+                if info.if_never_set is not None:  # an unreadable `passed`: never a pass
+                    shown = one_line(info.if_never_set.removeprefix("passed "), 80)
+                    notes.append(f"{waited}, and passed is {shown}: neither true nor false")
+                    info = replace(info, report_status=info.if_never_set)
+                else:
+                    notes.append(f"{waited}: treated as unset")
                 break
             if clock.now() + pause >= clock.deadline:
                 return None

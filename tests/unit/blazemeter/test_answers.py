@@ -241,3 +241,14 @@ def test_an_unreadable_passed_without_report_status_is_never_a_pass() -> None:
     info = parse_master_info("1", {"passed": {"x": 1}})
     assert info.report_status == 'passed {"x": 1}'
     assert judge(CriteriaMode.ON, info.report_status, ()).verdict is Verdict.BROKEN
+
+
+@pytest.mark.parametrize("raw", ["\u00a0pass\u2028", "pass\u200b", "\u3000pass", "\u00a0"])
+def test_only_ascii_white_space_is_trimmed_from_report_status(raw: str) -> None:
+    """BlazeMeter writes plain lowercase words: a no-break space or a line separator
+    around `pass` is not its spelling, as a zero-width space is not (never a pass)."""
+    status = parse_master_info("1", {"reportStatus": raw, "passed": True}).report_status
+    assert status is not None and status != "pass"
+    assert judge(CriteriaMode.ON, status, ()).verdict is Verdict.BROKEN
+    assert parse_master_info("1", {"reportStatus": " \tpass\r\n"}).report_status == "pass"
+    assert parse_master_info("1", {"passed": "\u00a0true"}).report_status != "pass"

@@ -389,6 +389,26 @@ def test_a_verdict_never_set_is_unset_after_30_seconds() -> None:
     assert any("set no verdict within 30s" in note for note in outcome.masters[0].notes)
 
 
+@pytest.mark.parametrize("passed", [{}, [], {"value": False}, "yes", "", 2, -1])
+def test_a_verdict_never_set_beside_an_unreadable_passed_is_never_a_pass(passed: object) -> None:
+    """issue 30 (attackers): `{"reportStatus": null, "passed": {}}` was unset after 30 s,
+    and the run passed."""
+    from ci_gate.blazemeter.answers import parse_master_info
+
+    clock = FakeClock()
+    api = FakeApi(clock, {"1": [status("ENDED", 140)]})
+    answer = {"reportStatus": None, "passed": passed}
+    api.master_info = lambda master_id, deadline=None: parse_master_info(master_id, answer)  # type: ignore[method-assign]
+    plan = WaitSettings(master_ids=("1",), timeout=300, interval=10)
+    outcome = WaitLoop(
+        plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
+    ).run()
+    assert outcome.verdict == "broken" and outcome.exit_code == 5
+    assert sum(clock.sleeps) <= 30
+    [note] = [note for note in outcome.masters[0].notes if "within 30s" in note]
+    assert "neither true nor false" in note and "unset" not in note
+
+
 def test_events_and_criteria_together_give_the_worse_verdict() -> None:
     clock = FakeClock()
     api = FakeApi(clock, {"1": [status("ENDED", 140, event("ERROR", "boom"))]})
