@@ -80,7 +80,11 @@ def conclude(
         if late is not None and outcome.verdict is not Verdict.CANCELLED:
             name = SIGNAL_NAMES.get(late, str(late))
             outcome = cancelled_late(outcome, late, f"cancelled by {name}")
-        if outcome is not written:
+        if not commented and outcome.verdict is Verdict.CANCELLED:
+            # skipped at once, before the write: a cancelled run's reports are written once
+            commented = True
+            outcome = _comment(outcome, "", ci, guard, 0.0, warn, clock)
+        elif outcome is not written:
             paths, why = _write(outcome, report_dir, guard, ci)
             if why is not None and not lost:  # the first loss ends the run as `error`
                 lost = True
@@ -151,12 +155,18 @@ def _stopped(outcome: Outcome, sent: StopsSent) -> Outcome:
     """The concluded outcome with what the stop requests after it did: each master's
     requests (its last action is read from them) and notes, and the traffic; the rest
     (the verdict, the reason, the comment) stays as concluded."""
-    by_id = {stops.master_id: stops for stops in sent.masters}
+    by_id = {stops.master_id: stops for stops in sent.masters if _says_something(stops)}
+    if not by_id and sent.traffic == outcome.traffic:
+        return outcome  # nothing to name: the report set on disk stays (written once)
     masters = tuple(
         master if (stops := by_id.get(master.master_id)) is None else _add(master, stops)
         for master in outcome.masters
     )
     return replace(outcome, masters=masters, traffic=sent.traffic)
+
+
+def _says_something(stops: MasterStops) -> bool:
+    return bool(stops.requests or stops.notes or stops.live_stop_undone)
 
 
 def _add(master: MasterOutcome, stops: MasterStops) -> MasterOutcome:

@@ -226,3 +226,45 @@ def test_no_stop_for_a_run_that_was_not_cancelled(tmp_path: Path, guard: SignalG
         stop=stop,
     )
     assert concluded.exit_code == 0
+
+
+def test_a_cancelled_run_writes_its_reports_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, guard: SignalGuard
+) -> None:
+    """Attackers' finding A (cause 3): a run cancelled in its wait, with --comment and no
+    stop left to send, writes its report set once (each write of a 60,000-event set cost
+    a second of the 4 s cancel budget); the skipped comment is in that one write."""
+    calls = _writes(monkeypatch, fail=set(), signal_at=set())
+    cancelled = make_outcome(master_outcome("cancelled"))
+    assert cancelled.verdict == "cancelled"
+    concluded = conclude(
+        cancelled,
+        tmp_path,
+        guard,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        ci=_github(tmp_path),
+        comment_until=1e12,
+        stop=lambda: StopsSent((), cancelled.traffic),
+    )
+    assert concluded.exit_code == cancelled.exit_code and calls == ["cancelled"]
+    assert _summary(tmp_path)["comment"]["status"] == "skipped"  # type: ignore[index]
+
+
+def test_stops_that_were_sent_are_written_once_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, guard: SignalGuard
+) -> None:
+    """The second write stays where it says something: the stops a cancel sent."""
+    calls = _writes(monkeypatch, fail=set(), signal_at=set())
+    sent = StopRequest(3.0, "terminate", "cancelled (--stop-on-cancel)")
+    master = master_outcome("cancelled", master_id="1", status="RUNNING")
+    conclude(
+        make_outcome(master),
+        tmp_path,
+        guard,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        stop=lambda: StopsSent((MasterStops("1", (sent,)),), Traffic(requests=3)),
+    )
+    assert calls == ["cancelled", "cancelled"]
+    assert _summary(tmp_path)["masters"][0]["stop_action"] == "terminate"  # type: ignore[index]
