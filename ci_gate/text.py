@@ -8,9 +8,12 @@ neutralises CI workflow commands (`::` where a line could start with it, `##[` a
 redacts every registered secret (and its HTTP Basic header forms) and bounds the length. `redact`
 alone is for machine-readable output where the text must stay intact.
 
-Where the redactor runs: a plain-text output (the console, junit.xml, summary.md,
-report.html, the step summary, a request body) is redacted whole at its sink. A structured
-output (summary.json, gate.env, Azure's logging commands, GitHub's outputs) is redacted
+Where the redactor runs: a plain-text output (the console, summary.md, the step summary,
+a request body) is redacted whole at its sink. Markup (junit.xml, report.html) is
+redacted at its sink in its data only (`redact_markup`: character data, attribute values,
+comments, CDATA, a script's or a style's text), never its tag and attribute names or the
+`<`, `>`, `=` and quotes of its grammar, so a secret spelling `testcase` cannot break it.
+A structured output (summary.json, gate.env, Azure's logging commands, GitHub's outputs) is redacted
 value by value (`redact_values`, `redact_value`): its keys, literals and the gate's own
 `Word`s are never redacted, so a secret that spells `null`, `passed` or `setvariable`
 cannot break its grammar; every value from a server, a user or the environment still is.
@@ -32,6 +35,7 @@ import bisect
 import itertools
 import re
 import threading
+from collections.abc import Iterable
 
 #: ANSI CSI sequences (`ESC [ ... final`), OSC sequences (`ESC ] ... BEL|ST`, such as
 #: OSC 8 hyperlinks) and other two-character escapes: removed whole, not shown.
@@ -432,14 +436,22 @@ def redact(text: str) -> str:
     spans = matcher.spans(folded)
     if not spans:
         return text
-    spans.sort()
+    return _replaced(text, _merged(_snap(folded, start, end) for start, end in spans))
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Spans sorted, those that touch or overlap joined."""
     merged: list[list[int]] = []
-    for start, end in spans:
-        start, end = _snap(folded, start, end)
+    for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
+    return merged
+
+
+def _replaced(text: str, merged: list[list[int]]) -> str:
+    """The text with each span replaced by `[redacted]`."""
     pieces: list[str] = []
     last = 0
     for start, end in merged:
@@ -469,6 +481,90 @@ def _pair(folded: str, match: re.Match[str], cut: int, whole: int, way: int) -> 
     if before.strip("\\"):
         return whole
     return cut + way * (len(before) % 2)
+
+
+#: The markup of XML and HTML, found in order: a comment's or a CDATA section's content, a
+#: declaration or a processing instruction (the document's own grammar, kept whole), or a
+#: tag with its attributes. Everything between them is character data.
+_MARKUP = re.compile(
+    r"<!--(?P<comment>.*?)(?:-->|\Z)"
+    r"|<!\[CDATA\[(?P<cdata>.*?)(?:\]\]>|\Z)"
+    r"|<[?!][^>]*>?"
+    r"|<(?P<tag>/?[^\s/>\"'=<]+)(?P<attributes>(?:[^>\"']|\"[^\"]*\"?|'[^']*'?)*)>?",
+    re.S,
+)
+#: An attribute's value in a tag: quoted (its content) or bare.
+_ATTRIBUTE_VALUE = re.compile(
+    r"=\s*(?:\"(?P<double>[^\"]*)|'(?P<single>[^']*)|(?P<bare>[^\s\"'>]+))"
+)
+#: HTML's raw-text elements: their content is data up to their end tag (its `<`s too).
+_RAW_TEXT = frozenset({"script", "style"})
+
+
+def _data_regions(text: str) -> list[tuple[int, int]]:
+    """Where a markup text holds data (character data, attribute values, comments' and
+    CDATA sections' contents, a script's or a style's text), in order: everything else is
+    its markup."""
+    regions: list[tuple[int, int]] = []
+    last = 0
+    while (match := _MARKUP.search(text, last)) is not None:
+        regions.append((last, match.start()))
+        last = match.end()
+        for group in ("comment", "cdata"):
+            if match.group(group) is not None:
+                regions.append(match.span(group))
+        tag = match.group("tag")
+        if tag is None or tag.startswith("/"):
+            continue
+        at = match.start("attributes")
+        for value in _ATTRIBUTE_VALUE.finditer(match.group("attributes")):
+            name = value.lastgroup or "bare"
+            regions.append((at + value.start(name), at + value.end(name)))
+        if tag.lower() in _RAW_TEXT and text.endswith(">", 0, last):
+            close = text.lower().find(f"</{tag.lower()}", last)
+            close = len(text) if close < 0 else close
+            regions.append((last, close))
+            last = close
+    regions.append((last, len(text)))
+    return [(start, end) for start, end in regions if start < end]
+
+
+def redact_markup(text: str) -> str:
+    """XML or HTML with every run of a secret redacted in its data only (`_data_regions`):
+    its tag names, attribute names, `<`, `>`, `=`, quotes and declarations are the
+    document's grammar, written whatever the secret, and are never redacted, so a secret
+    that spells `testcase`, `timestamp` or `table` cannot make it ill-formed. The runs are
+    found in the whole text (as `redact` finds them) and cut to the data they touch."""
+    matcher = _current()
+    if matcher is None or not text:
+        return text
+    folded = _fold(text)
+    spans = matcher.spans(folded)
+    if not spans:
+        return text
+    regions = _data_regions(text)
+    starts = [start for start, _ in regions]
+    cut: list[tuple[int, int]] = []
+    for span in _merged(_snap(folded, start, end) for start, end in spans):
+        index = max(bisect.bisect_right(starts, span[0]) - 1, 0)
+        while index < len(regions) and regions[index][0] < span[1]:
+            start, end = max(regions[index][0], span[0]), min(regions[index][1], span[1])
+            if start < end:
+                # `[redacted]` before `]>` would make `]]>`, which ends a CDATA section
+                # and is not allowed in XML data: the data's `]` goes with it
+                if text.startswith("]>", end) and end < regions[index][1]:
+                    end += 1
+                cut.append((start, end))
+            index += 1
+    return _replaced(text, _merged(cut))
+
+
+def redact_markup_bytes(data: bytes) -> bytes:
+    """UTF-8 XML or HTML (junit.xml, report.html) redacted as markup (`redact_markup`)."""
+    if _current() is None:
+        return data
+    text = data.decode("utf-8", "surrogateescape")
+    return redact_markup(text).encode("utf-8", "surrogateescape")
 
 
 def redact_bytes(data: bytes) -> bytes:

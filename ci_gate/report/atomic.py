@@ -16,8 +16,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from ci_gate.report.formats import COMMIT_MARK, SET_NAMES
-from ci_gate.text import RedactedBytes, redact_bytes
+from ci_gate.report.formats import COMMIT_MARK, MARKUP_NAMES, SET_NAMES
+from ci_gate.text import RedactedBytes, redact_bytes, redact_markup_bytes
 
 __all__ = ["COMMIT_MARK", "SET_NAMES", "write_file", "write_set"]
 
@@ -69,9 +69,16 @@ def _remove_leftovers(folder: Path) -> None:
 
 def _write_temporary(folder: Path, name: str, data: bytes) -> Path:
     """Every report byte leaves through here, redacted (the one sink of the report set):
-    a plain-text file whole, a structured one (summary.json, gate.env) as its renderer
-    redacted it, value by value (`text.RedactedBytes`: its grammar and keys stay whole)."""
-    if not isinstance(data, RedactedBytes):
+    a plain-text file whole, a markup one (junit.xml, report.html: `formats.MARKUP_NAMES`)
+    in its data only, whatever renderer or stand-in built it (`text.redact_markup`: its
+    tags and attribute names stay whole), a structured one (summary.json, gate.env) as
+    its renderer redacted it, value by value (`text.RedactedBytes`: its grammar and keys
+    stay whole)."""
+    if isinstance(data, RedactedBytes):
+        pass
+    elif name in MARKUP_NAMES:
+        data = redact_markup_bytes(data)
+    else:
         data = redact_bytes(data)
     handle, raw_path = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
     temporary = Path(raw_path)

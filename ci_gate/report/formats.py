@@ -44,6 +44,9 @@ class Format:
     stand_in: StandIn | None = None
     #: written only when asked for (gate.env, inside GitLab CI)
     dotenv_only: bool = False
+    #: XML or HTML: the sink redacts its character data and attribute values, never its
+    #: markup (`text.redact_markup`), so a secret spelling a tag name cannot break it
+    markup: bool = False
 
 
 def _junit_stand_in(outcome: Outcome, report_id: str, notes: Sequence[str]) -> bytes:
@@ -118,14 +121,19 @@ def _metrics(outcome: Outcome, report_id: str, notes: Sequence[str]) -> bytes | 
 
 #: Every file of the set, in reading order.
 FORMATS: tuple[Format, ...] = (
-    Format(JUNIT_NAME, lambda outcome, rid, notes: render_junit(outcome, rid), _junit_stand_in),
+    Format(
+        JUNIT_NAME,
+        lambda outcome, rid, notes: render_junit(outcome, rid),
+        _junit_stand_in,
+        markup=True,
+    ),
     Format(
         JSON_NAME,
         lambda outcome, rid, notes: RedactedBytes(render_json(outcome, rid, notes).encode()),
         _json_stand_in,
     ),
     Format(MARKDOWN_NAME, _text(render_markdown), _markdown_stand_in),
-    Format(HTML_NAME, _text(render_html), _html_stand_in),
+    Format(HTML_NAME, _text(render_html), _html_stand_in, markup=True),
     Format(METRICS_NAME, _metrics),
     Format(
         DOTENV_NAME,
@@ -136,6 +144,8 @@ FORMATS: tuple[Format, ...] = (
 )
 #: Every name a report set may use; each write removes all of them first.
 SET_NAMES = tuple(f.name for f in FORMATS)
+#: The files the sink redacts as markup (`text.redact_markup`).
+MARKUP_NAMES = frozenset(f.name for f in FORMATS if f.markup)
 #: Written last and removed first: its presence says the set is complete.
 COMMIT_MARK = JSON_NAME
 
