@@ -178,7 +178,10 @@ def _add(master: MasterOutcome, stops: MasterStops) -> MasterOutcome:
     if not stops.live_stop_undone:
         return master
     # a live criterion's stop that got no answer after all: never reported as done
-    criteria = tuple(replace(item, stopped_run=False) for item in master.live_criteria)
+    criteria = tuple(
+        replace(item, stopped_run=False, stop_unconfirmed=item.stop_unconfirmed or item.stopped_run)
+        for item in master.live_criteria
+    )
     return replace(master, live_criteria=criteria, stop_saved=None)
 
 
@@ -232,8 +235,13 @@ def _closing_lines(outcome: Outcome, paths: ReportPaths, stdout: TextIO, stderr:
             stdout.write(
                 f"ci-gate: master {master.master_id} report: {one_line(master.report_url)}\n"
             )
-        if master.stop_saved:
+        if master.stop_saved and any(asked.action for asked in master.seen.stop_requests):
             stdout.write(f"ci-gate: master {master.master_id}: {master.stop_saved}\n")
+        elif master.stop_saved:  # its stop is still in flight (a cancel came first)
+            stdout.write(
+                f"ci-gate: master {master.master_id}: a live criterion's stop was sent, "
+                "no answer yet\n"
+            )
     _verdict_line(outcome, stdout, stderr)
 
 

@@ -83,6 +83,9 @@ class LiveCriterionOutcome:
     judgement: LiveJudgement
     #: this criterion's breach sent the master's stop request
     stopped_run: bool = False
+    #: its breach sent the stop, which was never confirmed (no answer in its budget, or
+    #: an error): not `stopped_run`, and never "already stopping" either
+    stop_unconfirmed: bool = False
 
     @property
     def breached(self) -> bool:

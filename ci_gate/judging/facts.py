@@ -102,6 +102,8 @@ class LiveFacts:
     #: the criterion whose breach sent the stop, and the run second it triggered on
     stopped_by: LiveCriterion | None = None
     stopped_at: int | None = None
+    #: the criterion whose stop was sent but never confirmed (then `stopped_by` is None)
+    unconfirmed_by: LiveCriterion | None = None
     #: the live data could not be read to the end: why (windowed criteria are then
     #: judged on the totals)
     lost: str | None = None

@@ -53,7 +53,12 @@ def live_outcomes(
         if judgement.state is JudgeState.NOT_JUDGED and criterion.label is not None:
             judgement = _missing_label(criterion.label, live, judgement)
         outcomes.append(
-            LiveCriterionOutcome(criterion, judgement, stopped_run=live.stopped_by is criterion)
+            LiveCriterionOutcome(
+                criterion,
+                judgement,
+                stopped_run=live.stopped_by is criterion,
+                stop_unconfirmed=live.unconfirmed_by is criterion,
+            )
         )
     return tuple(outcomes)
 

@@ -21,6 +21,8 @@ def action_taken(item: LiveCriterionOutcome) -> str:
     """What the gate did about the criterion: `stopped the run`, `recorded`, `none`."""
     if item.stopped_run:
         return "stopped the run"
+    if item.stop_unconfirmed:
+        return "stop sent, never confirmed (no answer or an error: see the notes)"
     if item.judgement.state is not JudgeState.BREACHED:
         return "none"
     if item.criterion.stop:

@@ -141,6 +141,8 @@ class LiveReads:
         #: the criterion's stop got no answer (or failed): the reports never say it stopped
         #: the run, and it is not sent again
         self.stop_undone = False
+        #: the criterion whose stop that was (the reports say it was sent, not done)
+        self.unconfirmed_by: LiveCriterion | None = None
         self.feed = LiveFeed()
         #: label id -> name, for the labels asked for (ALL and those named)
         self._asked: dict[str, str] = {}
@@ -283,6 +285,7 @@ class LiveReads:
             points={name: tuple(points) for name, points in self._points.items()},
             stopped_by=self.stopped_by,
             stopped_at=self.stopped_at,
+            unconfirmed_by=self.unconfirmed_by,
             lost=self._lost,
             totals=None if self._totals is None else dict(self._totals),
             notes=tuple(self._notes),

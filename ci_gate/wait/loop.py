@@ -677,6 +677,7 @@ class WaitLoop:
                 watch.note(f"could not stop the master: {said}")
                 live = watch.live  # a live criterion's stop not done is never said done
                 if live and live.stopped_by and why == _live_stop(live.stopped_by.name):
+                    live.unconfirmed_by = live.stopped_by
                     live.stopped_by, live.stopped_at, live.stop_undone = None, None, True
                 self.progress.note(f"master {watch.master_id}: could not stop it: {said}")
             else:

@@ -409,3 +409,50 @@ def test_a_live_stop_that_failed_is_never_reported_as_done(tmp_path: Path) -> No
     assert written["stop_saved"] is None
     assert [c["stopped_run"] for c in written["live_criteria"]] == [False]
     assert not concluded.masters[0].live_criteria[0].stopped_run
+
+
+def test_a_live_stop_sent_and_never_confirmed_is_said_so_everywhere(tmp_path: Path) -> None:
+    """issue 30 (attackers): a live stop in flight at a SIGTERM that never answered was
+    "stopped after 18s of the run" on the console and "none: the run was already stopping
+    or ended" in summary.md: it was sent, and never confirmed."""
+    import io
+
+    from ci_gate.commands.conclude import conclude
+    from ci_gate.domain.outcome import MasterStops, StopRequest, StopsSent
+    from ci_gate.judging.run_outcome import cancelled_late
+    from ci_gate.report.live_rows import action_taken
+
+    class StopFails(StopTimes):
+        def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
+            raise ApiError("the API answered HTTP 500")
+
+    criteria = ["avg-rt of Checkout>1500ms for 10s"]
+    clock = FakeClock()
+    api = StopFails(clock, polls=60)
+    serve(api, 60, slow_from=20, start=clock.now)
+    [item] = run(api, clock, criteria).masters[0].live_criteria
+    assert action_taken(item).startswith("stop sent, never confirmed")
+
+    clock = FakeClock()
+    stopped = StopTimes(clock, polls=200)
+    serve(stopped, 200, slow_from=20, start=clock.now)
+    outcome = cancelled_late(run(stopped, clock, criteria), 15, "cancelled by SIGTERM")
+    # the signal came while the stop was in flight: no answer recorded yet
+    [master] = outcome.masters
+    in_flight = replace(master, seen=replace(master.seen, stop_requests=()))
+    outcome = replace(outcome, masters=(in_flight,))
+
+    def stop() -> StopsSent:
+        unanswered = StopRequest(40.0, None, "live criterion 'x'")
+        return StopsSent((MasterStops("1", (unanswered,), live_stop_undone=True),), Traffic())
+
+    out = io.StringIO()
+    conclude(outcome, tmp_path, SignalGuard(), stdout=out, stderr=io.StringIO(), stop=stop)
+    assert "stopped after" not in out.getvalue()
+    assert "master 1: a live criterion's stop was sent, no answer yet" in out.getvalue()
+    markdown = (tmp_path / "summary.md").read_text()
+    assert "already stopping" not in markdown and "stop sent, never confirmed" in markdown
+    assert "stop sent, never confirmed" in (tmp_path / "report.html").read_text()
+    [written] = json.loads((tmp_path / "summary.json").read_text())["masters"]
+    assert written["stop_saved"] is None
+    assert [c["stopped_run"] for c in written["live_criteria"]] == [False]
