@@ -60,15 +60,17 @@ class SignalGuard:
 
     @contextmanager
     def installed(self, *, restore: bool = True) -> Iterator[SignalGuard]:
-        """The guard's handlers within the block; `restore=False`: for good (a process
-        that ends with the block: a signal after it is recorded, never fatal)."""
+        """The guard's handlers within the block; `restore=False`: a process that ends
+        with the block, whose exit code is handed on: the signals are then ignored, never
+        left to the guard's handler (interpreter shutdown puts back the default of a
+        Python handler, so a signal in the last milliseconds killed the process by the
+        signal beside outputs that named its exit code)."""
         previous = {sig: signal.signal(sig, self._handle) for sig in SIGNAL_NAMES}
         try:
             yield self
         finally:
-            if restore:
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler if restore else signal.SIG_IGN)
 
     @contextmanager
     def interruptible(self) -> Iterator[None]:

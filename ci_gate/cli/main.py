@@ -24,8 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The process's signal handlers first (issue 30 item 2): a signal from the first
     moment is the gate's (recorded, then the command is cancelled, the CI told), never
     the interpreter's default that kills it with nothing written. They stay until the CI
-    has its exit code; in the `ci-gate` process itself (`argv` None) for good, so a late
-    signal can no longer change an exit code already handed on."""
+    has its exit code; in the `ci-gate` process itself (`argv` None) they are then ignored
+    (`SignalGuard.installed`), so a late signal can no longer change that exit code."""
     guard = SignalGuard()
     with guard.installed(restore=argv is not None):
         return _main(sys.argv[1:] if argv is None else list(argv), guard)

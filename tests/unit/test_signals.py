@@ -4,7 +4,10 @@ written. The end-to-end behaviour is in tests/e2e/test_signals.py."""
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -43,3 +46,40 @@ def test_the_guard_gives_back_the_handlers_it_found() -> None:
     with SignalGuard().installed():
         assert signal.getsignal(signal.SIGTERM) != before
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_the_real_process_ignores_signals_once_main_has_returned() -> None:
+    """Attackers' finding B: after `main` returns, interpreter shutdown puts back the
+    default handlers of Python-level ones (a signal in the last milliseconds killed the
+    process by the signal beside outputs that said 0). The `ci-gate` process itself
+    (`argv` None) leaves them ignored; run in a child, never in the test process."""
+    code = (
+        "import signal, sys\n"
+        "from ci_gate.cli.main import main\n"
+        "sys.argv = ['ci-gate', *sys.argv[1:]]\n"
+        "try:\n"
+        "    code = main()\n"
+        "except SystemExit as leaving:\n"
+        "    code = leaving.code\n"
+        "print(code, *(signal.getsignal(s) is signal.SIG_IGN\n"
+        "      for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)))\n"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/")}
+    for arguments, exit_code in ((["wait", "1"], 2), (["--version"], 0)):  # returned, raised
+        done = subprocess.run(
+            [sys.executable, "-c", code, *arguments],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert done.stdout.splitlines()[-1] == f"{exit_code} True True True", done.stderr
+
+
+def test_main_called_with_arguments_gives_the_handlers_back() -> None:
+    before = [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]
+    from ci_gate.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)] == before
