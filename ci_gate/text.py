@@ -429,14 +429,18 @@ def _current() -> _Matcher | None:
 def redact(text: str) -> str:
     """The text with every run of `RUN` characters of a registered secret (in any case, raw
     or in any escaped form our renderers write) replaced by `[redacted]`."""
+    runs = _runs(text)
+    return _replaced(text, runs) if runs else text
+
+
+def _runs(text: str) -> list[list[int]]:
+    """Where the text holds runs of a registered secret: spans widened to whole escapes,
+    sorted and joined (none: nothing to redact)."""
     matcher = _current()
     if matcher is None or not text:
-        return text
+        return []
     folded = _fold(text)
-    spans = matcher.spans(folded)
-    if not spans:
-        return text
-    return _replaced(text, _merged(_snap(folded, start, end) for start, end in spans))
+    return _merged(_snap(folded, start, end) for start, end in matcher.spans(folded))
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[list[int]]:
@@ -521,8 +525,8 @@ def _data_regions(text: str) -> list[tuple[int, int]]:
             name = value.lastgroup or "bare"
             regions.append((at + value.start(name), at + value.end(name)))
         if tag.lower() in _RAW_TEXT and text.endswith(">", 0, last):
-            close = text.lower().find(f"</{tag.lower()}", last)
-            close = len(text) if close < 0 else close
+            end_tag = re.compile(f"</{tag}", re.IGNORECASE).search(text, last)
+            close = len(text) if end_tag is None else end_tag.start()
             regions.append((last, close))
             last = close
     regions.append((last, len(text)))
@@ -535,17 +539,13 @@ def redact_markup(text: str) -> str:
     document's grammar, written whatever the secret, and are never redacted, so a secret
     that spells `testcase`, `timestamp` or `table` cannot make it ill-formed. The runs are
     found in the whole text (as `redact` finds them) and cut to the data they touch."""
-    matcher = _current()
-    if matcher is None or not text:
-        return text
-    folded = _fold(text)
-    spans = matcher.spans(folded)
-    if not spans:
+    runs = _runs(text)
+    if not runs:
         return text
     regions = _data_regions(text)
     starts = [start for start, _ in regions]
     cut: list[tuple[int, int]] = []
-    for span in _merged(_snap(folded, start, end) for start, end in spans):
+    for span in runs:
         index = max(bisect.bisect_right(starts, span[0]) - 1, 0)
         while index < len(regions) and regions[index][0] < span[1]:
             start, end = max(regions[index][0], span[0]), min(regions[index][1], span[1])
