@@ -20,6 +20,7 @@ from ci_gate.commands.bugs import note_bug
 from ci_gate.commands.outputs import wants_dotenv, why_not_written
 from ci_gate.config.ci_env import Ci
 from ci_gate.domain.outcome import (
+    LEFT_RUNNING,
     CommentResult,
     MasterOutcome,
     MasterStops,
@@ -170,10 +171,13 @@ def _says_something(stops: MasterStops) -> bool:
 
 
 def _add(master: MasterOutcome, stops: MasterStops) -> MasterOutcome:
+    notes = master.notes + stops.notes
+    if any(asked.action for asked in stops.requests):  # stopped: no longer "still running"
+        notes = tuple(note for note in notes if LEFT_RUNNING not in note)
     master = replace(
         master,
         seen=replace(master.seen, stop_requests=master.seen.stop_requests + stops.requests),
-        notes=master.notes + stops.notes,
+        notes=notes,
     )
     if not stops.live_stop_undone:
         return master

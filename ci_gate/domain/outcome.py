@@ -35,6 +35,11 @@ class StopRequest:
     why: str
 
 
+#: what the note of a master left running says (`ci-gate stop N` to stop it): said once
+#: per master, and taken back once a stop for it was answered (`commands.conclude`)
+LEFT_RUNNING = "is still running in BlazeMeter"
+
+
 @dataclass(frozen=True)
 class MasterStops:
     """What the stop requests sent once the reports were written did to one master (its

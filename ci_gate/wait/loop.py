@@ -30,6 +30,7 @@ from ci_gate.clock import utc_now
 from ci_gate.config.settings import WaitSettings
 from ci_gate.domain.levels import LEVELS, level_name
 from ci_gate.domain.outcome import (
+    LEFT_RUNNING,
     IgnoredEvent,
     MasterOutcome,
     MasterStops,
@@ -125,10 +126,6 @@ class _InFlight:
     started: float
     read: Read[Any, Any] | None = None  # None: a status poll
     live: bool = False  # a read of the live data (`live_reads`)
-
-
-#: what the notes of a master left running say (said once per master)
-_LEFT_RUNNING = "is still running in BlazeMeter"
 
 
 def _live_stop(name: str) -> str:
@@ -250,7 +247,7 @@ class WaitLoop:
             for watch in running:
                 self._stop(watch, "cancelled (--stop-on-cancel)", deadline)
         for watch in running if not self.plan.stop_on_cancel else ():
-            if not any(_LEFT_RUNNING in note for note in watch.facts.notes):
+            if not any(LEFT_RUNNING in note for note in watch.facts.notes):
                 timed_out = watch.facts.ending is Ending.OUT_OF_TIME
                 left_by = "the timeout" if timed_out else "the cancel"
                 self._left_running(watch, "or add --stop-on-cancel", left_by=left_by)
@@ -277,12 +274,14 @@ class WaitLoop:
         ]
 
     def _cancelled_running(self) -> list[_Watch]:
-        """The masters a signal left running (never one already seen ended)."""
+        """The masters a signal left running (never one already seen ended, nor one whose
+        stop was answered: it is not "still running" beside that stop)."""
         return [
             watch
             for watch in self.watches
             if watch.facts.ending is Ending.CANCELLED
             and watch.facts.seen.status not in TERMINAL_STATUSES
+            and not any(asked.action for asked in watch.facts.seen.stop_requests)
         ]
 
     def _baseline_found(self) -> bool:
@@ -637,7 +636,7 @@ class WaitLoop:
         as every master's is)."""
         master_id = watch.master_id
         said = (
-            f"master {master_id} {_LEFT_RUNNING} ({left_by} left it): stop "
+            f"master {master_id} {LEFT_RUNNING} ({left_by} left it): stop "
             f"it with ci-gate stop {master_id}" + (f", {otherwise}" if otherwise else "")
         )
         watch.note(said)

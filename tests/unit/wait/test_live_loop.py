@@ -456,3 +456,27 @@ def test_a_live_stop_sent_and_never_confirmed_is_said_so_everywhere(tmp_path: Pa
     [written] = json.loads((tmp_path / "summary.json").read_text())["masters"]
     assert written["stop_saved"] is None
     assert [c["stopped_run"] for c in written["live_criteria"]] == [False]
+
+
+def test_a_cancel_after_a_live_stop_was_answered_leaves_no_still_running_note() -> None:
+    """issue 30 (attackers): a live criterion's stop answered, then a signal (without
+    --stop-on-cancel): the master was stopped, never "still running (the cancel left it)"."""
+    import signal
+
+    from ci_gate.signals import Cancelled
+
+    class CancelAfterStop(StopTimes):
+        def stop(self, master_id: str, progress: int | None, deadline: float | None = None) -> str:
+            action = super().stop(master_id, progress, deadline)
+            self.script[master_id] = [Cancelled(signal.SIGTERM)]
+            return action
+
+    clock = FakeClock()
+    api = CancelAfterStop(clock, polls=200)
+    serve(api, 200, slow_from=20, start=clock.now)
+    outcome = run(api, clock, ["avg-rt of Checkout>1500ms for 10s"])
+    [master] = outcome.masters
+    assert outcome.verdict == "cancelled" and api.stops == [("1", 100)]
+    assert [asked.action for asked in master.seen.stop_requests] == ["stop"]
+    assert master.live_criteria[0].stopped_run
+    assert not any("still running" in note for note in master.notes), master.notes

@@ -6,9 +6,10 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -736,3 +737,79 @@ def test_a_cancel_after_the_wait_without_stop_on_cancel_says_what_goes_on_runnin
         "ci-gate stop 1, or add --stop-on-cancel",
     )
     assert waiter.stop_cancelled().masters == ()
+
+
+def test_a_master_stopped_after_the_wait_is_no_longer_said_to_be_still_running(
+    tmp_path: Path,
+) -> None:
+    """issue 30 (attackers): --fail-fast left two masters running, a SIGINT during the
+    review comment stopped both (answered), yet every master's notes and summary.md still
+    said "is still running in BlazeMeter (--fail-fast left it): stop it with ci-gate stop"."""
+    import io
+    import json
+
+    from ci_gate.commands.conclude import conclude
+    from ci_gate.judging.run_outcome import cancelled_late
+
+    clock = FakeClock()
+    script: dict[str, Sequence[Answer]] = {
+        "111": [status("DATA_RECEIVED", 100, event())],
+        "222": [status("DATA_RECEIVED", 100)],
+    }
+    api = FakeApi(clock, script)
+    plan = WaitSettings(
+        master_ids=tuple(script), timeout=20, interval=10, fail_fast=True, stop_on_cancel=True
+    )
+    waiter = WaitLoop(plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep)
+    outcome = waiter.run()
+    assert any("still running" in note for m in outcome.masters for note in m.notes)
+    outcome = cancelled_late(outcome, signal.SIGINT, "cancelled by SIGINT")
+    concluded = conclude(
+        outcome,
+        tmp_path,
+        SignalGuard(),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        stop=waiter.stop_cancelled,
+    )
+    assert sorted(master_id for master_id, _ in api.stops) == ["111", "222"]
+    assert not any("still running" in note for m in concluded.masters for note in m.notes)
+    assert "still running" not in (tmp_path / "summary.md").read_text()
+    written = json.loads((tmp_path / "summary.json").read_text())["masters"]
+    assert not any("still running" in note for m in written for note in m["notes"])
+
+
+def test_a_stop_answered_after_the_cancel_takes_back_the_cancels_note(tmp_path: Path) -> None:
+    """A stop in flight at the signal (a live criterion's) answered after it: the note
+    the cancel left ("still running (the cancel left it)") goes; one not answered stays."""
+    import io
+
+    from ci_gate.commands.conclude import conclude
+    from ci_gate.domain.outcome import MasterStops, StopsSent
+    from ci_gate.domain.run import Traffic
+
+    clock = FakeClock()
+    api = FakeApi(clock, {"1": [status("DATA_RECEIVED", 100), Cancelled(signal.SIGTERM)]})
+    plan = WaitSettings(master_ids=("1",), timeout=100, interval=10)
+    outcome = WaitLoop(
+        plan, api, SilentProgress(), SignalGuard(), clock=clock, sleep=clock.sleep
+    ).run()
+    [note] = [note for note in outcome.masters[0].notes if "still running" in note]
+    assert "the cancel left it" in note
+
+    def answered(action: str | None) -> Callable[[], StopsSent]:
+        asked = StopRequest(1.5, action, "live criterion 'slow'")
+        return lambda: StopsSent((MasterStops("1", (asked,)),), Traffic())
+
+    for action, kept in (("stop", False), (None, True)):
+        folder = tmp_path / str(action)
+        concluded = conclude(
+            outcome,
+            folder,
+            SignalGuard(),
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+            stop=answered(action),
+        )
+        assert (note in concluded.masters[0].notes) is kept
+        assert ("still running" in (folder / "summary.md").read_text()) is kept
