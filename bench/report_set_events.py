@@ -1,8 +1,11 @@
 """The report set of a 60,000-event outcome (every event offending at ERROR, a 7.9 MB
 status answer: allowed) written with real credentials registered, beside the same set
 written with no secret registered (the baseline: rendering and writing alone). The ratio
-is what redaction costs; the goal is the whole set in well under a second, since the set
-is written inside `--timeout`, the 4 s cancel budget and after a second signal.
+is what redaction costs. Then the set of 60,000 messages that each echo the key id and
+the secret (every one redacted), and the CI adapters' issue lines for it (GitHub's
+annotations, Azure's logissue: ten described, the rest counted). The goal: each set with
+its CI lines within `GOAL_SECONDS` on a loaded 2-core machine, since the set is written
+inside `--timeout`, the 4 s cancel budget and after a second signal.
 
 `--profile` prints cProfile's top entries for one write. `--json` prints the figures.
 """
@@ -20,13 +23,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ci_gate import text
+from ci_gate.ci.azure import issue_lines
+from ci_gate.ci.github import annotation_lines
 from ci_gate.domain.outcome import MasterOutcome, Outcome, Seen
 from ci_gate.domain.run import Event
 from ci_gate.domain.verdict import Verdict
 from ci_gate.report import write_reports
 
 EVENTS = 60_000
-GOAL_SECONDS = 1.0
+GOAL_SECONDS = 2.0
 #: What a run registers: an API key pair (and its Basic token), a GitHub token.
 SECRETS = (
     "0123abcd4567ef89",
@@ -35,13 +40,19 @@ SECRETS = (
 )
 
 
-def big_outcome() -> Outcome:
+def big_outcome(*, echoed: bool = False) -> Outcome:
+    """60,000 offending events; `echoed`: each message echoes the key id and the secret (a
+    server that puts the request's credentials in its error text), every one a redaction."""
     start = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
     events = tuple(
         Event(
             t=1_796_115_600 + n // 20,
             level="ERROR",
-            message=f"HTTP 500 from backend r-v4-{n % 7}: request {n} to /api/orders failed",
+            message=(
+                f"Request failed {n}: {SECRETS[0]} {SECRETS[1]}"
+                if echoed
+                else f"HTTP 500 from backend r-v4-{n % 7}: request {n} to /api/orders failed"
+            ),
             session_id=f"r-v4-{n % 7}",
             source="system",
         )
@@ -86,6 +97,11 @@ def main() -> int:
         text.register_credentials(SECRETS[0], SECRETS[1])
         ours = best_of(3, lambda: write_reports(outcome, target, dotenv=True))
         size = (target / "summary.json").stat().st_size
+        echoed_outcome = big_outcome(echoed=True)
+        echoed = best_of(3, lambda: write_reports(echoed_outcome, target, dotenv=True))
+        ci_lines = best_of(
+            3, lambda: (annotation_lines(echoed_outcome), issue_lines(echoed_outcome))
+        )
         if args.profile:
             profile = cProfile.Profile()
             profile.runcall(write_reports, outcome, target, dotenv=True)
@@ -97,7 +113,9 @@ def main() -> int:
         "report_set_seconds": round(ours, 3),
         "baseline_seconds": round(baseline, 3),
         "ratio": round(ours / baseline, 2),
-        "goal_met": ours <= GOAL_SECONDS,
+        "echoed_seconds": round(echoed, 3),
+        "ci_lines_seconds": round(ci_lines, 3),
+        "goal_met": max(ours, echoed + ci_lines) <= GOAL_SECONDS,
     }
     if args.json:
         print(json.dumps(figures))
@@ -106,6 +124,8 @@ def main() -> int:
         print(f"{'':<26}{'seconds':>10}")
         print(f"{'secrets registered (ours)':<26}{ours:>10.3f}")
         print(f"{'no secret (baseline)':<26}{baseline:>10.3f}")
+        print(f"{'every message a secret':<26}{echoed:>10.3f}")
+        print(f"{'CI issue lines (echoed)':<26}{ci_lines:>10.3f}")
         print(
             f"ratio {figures['ratio']}; goal (<= {GOAL_SECONDS} s): "
             f"{'met' if figures['goal_met'] else 'NOT met'}"

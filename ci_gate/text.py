@@ -77,6 +77,8 @@ REDACTED = "[redacted]"
 #: `MIN_SECRET` are not registered (they would redact ordinary words).
 RUN = 8
 MIN_SECRET = 4
+#: How many distinct runs of a secret's characters a matcher keeps the windows of.
+_RUNS_KEPT = 4096
 
 #: One escaped character as our renderers (and the CI systems' escapers) write one, in
 #: lowered text: percent-encoding (repeated, and Azure's `%AZP25`), HTML/XML character
@@ -110,6 +112,7 @@ class _Matcher:
     """The registered secrets compiled once: what a redaction pass needs."""
 
     def __init__(self, secrets: frozenset[str]) -> None:
+        self._run_windows: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
         self.grams: dict[int, frozenset[str]] = {}
         grams: dict[int, set[str]] = {}
         escapable: set[str] = set()
@@ -157,12 +160,16 @@ class _Matcher:
             (c for c in map(chr, range(32)) if c not in alphabet and c not in self.marks), None
         )
 
-    def spans(self, folded: str) -> list[tuple[int, int]]:
+    def spans(self, folded: str, *, joined: bool = False) -> list[tuple[int, int]]:
+        """Where the folded text holds a window of a secret; `joined`: a run's windows that
+        touch come as one span (for a caller that merges them anyway)."""
         found: list[tuple[int, int]] = []
         if self.runs is not None and self.quick is not None:
             for match in self.runs.finditer(folded):
                 if self.quick.search(folded, match.start(), match.end()):
-                    self._windows(match.group(), match.start(), found)
+                    at = match.start()
+                    windows = self._run(match.group())[joined]
+                    found.extend((at + start, at + end) for start, end in windows)
         if self.hits is None or not any(mark in folded for mark in self.marks):
             return found  # no escape at all: most text, at the cost of three `in`s
         ranges: list[tuple[int, int]] = []
@@ -202,6 +209,19 @@ class _Matcher:
         }
         dirty.update(bisect.bisect_right(ends, m.start()) for m in self.any_mark.finditer(folded))
         return {text for index, text in enumerate(texts) if index not in dirty}
+
+    def _run(self, run: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """A run's windows from its start, as found and joined: worked out once per
+        distinct run (the key id echoed in 60,000 messages is one run), a bounded number
+        kept."""
+        known = self._run_windows.get(run)
+        if known is None:
+            windows: list[tuple[int, int]] = []
+            self._windows(run, 0, windows)
+            known = windows, [(start, end) for start, end in _merged(windows)]
+            if len(self._run_windows) < _RUNS_KEPT:
+                self._run_windows[run] = known
+        return known
 
     def _windows(self, run: str, at: int, found: list[tuple[int, int]]) -> None:
         for size in self.sizes:
@@ -440,7 +460,12 @@ def _runs(text: str) -> list[list[int]]:
     if matcher is None or not text:
         return []
     folded = _fold(text)
-    return _merged(_snap(folded, start, end) for start, end in matcher.spans(folded))
+    # an escape (`_UNIT`) a span could cut is widened whole; with none, nothing to snap
+    snapped = "%" in folded or "&" in folded or "\\" in folded
+    spans = matcher.spans(folded, joined=not snapped)
+    if not snapped:
+        return _merged(spans)
+    return _merged(_snap(folded, start, end) for start, end in spans)
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[list[int]]:
