@@ -81,10 +81,10 @@ def conclude(
         if late is not None and outcome.verdict is not Verdict.CANCELLED:
             name = SIGNAL_NAMES.get(late, str(late))
             outcome = cancelled_late(outcome, late, f"cancelled by {name}")
-        if not commented and outcome.verdict is Verdict.CANCELLED:
-            # skipped at once, before the write: a cancelled run's reports are written once
+        if not commented and (skipped := _comment_skipped(outcome, ci)) is not None:
+            # known before the write (no request): such a run's reports are written once
             commented = True
-            outcome = _comment(outcome, "", ci, guard, 0.0, warn, clock)
+            outcome = _commented(outcome, skipped, warn)
         elif outcome is not written:
             paths, why = _write(outcome, report_dir, guard, ci)
             if why is not None and not lost:  # the first loss ends the run as `error`
@@ -200,9 +200,8 @@ def _comment(
 ) -> Outcome:
     """Post or update the review comment; whatever happens, the verdict stays: this is the
     one place that keeps that promise (any failure, a bug included, is a note)."""
-    if outcome.verdict is Verdict.CANCELLED:
-        result = CommentResult("skipped", "the run was cancelled")
-    else:
+    result = _comment_skipped(outcome, ci)
+    if result is None:
         try:
             target = find_target(ci)
             if isinstance(target, str):
@@ -217,6 +216,23 @@ def _comment(
         except Exception as error:  # a bug on this path never costs the verdict's exit code
             note_bug()
             result = CommentResult("failed", f"internal error: {type(error).__name__}")
+    return _commented(outcome, result, warn)
+
+
+def _comment_skipped(outcome: Outcome, ci: Ci) -> CommentResult | None:
+    """The comment's result when it is skipped without a request (a cancelled run, no pull
+    request to comment on): known before the first write, so the set is written once."""
+    if outcome.verdict is Verdict.CANCELLED:
+        return CommentResult("skipped", "the run was cancelled")
+    try:
+        target = find_target(ci)
+    except Exception:  # a bug: `_comment` meets it again and keeps the verdict
+        return None
+    return CommentResult("skipped", target) if isinstance(target, str) else None
+
+
+def _commented(outcome: Outcome, result: CommentResult, warn: Callable[[str], None]) -> Outcome:
+    """The outcome with the comment's result, said on the log."""
     if result.status in ("posted", "updated"):
         warn(f"review comment {result.status}: {result.url or 'no link given'}")
     else:

@@ -268,3 +268,22 @@ def test_stops_that_were_sent_are_written_once_more(
     )
     assert calls == ["cancelled", "cancelled"]
     assert _summary(tmp_path)["masters"][0]["stop_action"] == "terminate"  # type: ignore[index]
+
+
+def test_a_comment_skipped_without_asking_is_in_the_one_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, guard: SignalGuard
+) -> None:
+    """Attackers' finding A: `--comment` where no comment can go (not a pull request) is
+    known before the first write, so the set is written once, naming the skip."""
+    calls = _writes(monkeypatch, fail=set(), signal_at=set())
+    concluded = conclude(
+        make_outcome(master_outcome()),
+        tmp_path,
+        guard,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        ci=_github(tmp_path),
+        comment_until=1e12,
+    )
+    assert concluded.exit_code == 0 and calls == ["passed"]
+    assert _summary(tmp_path)["comment"]["status"] == "skipped"  # type: ignore[index]
