@@ -57,3 +57,26 @@ def test_a_run_of_secret_characters_is_windowed_once_however_often_it_comes(
     redacted = [text.redact(f"Request {n} failed: {KEY_ID} {SECRET}") for n in range(200)]
     assert redacted[5] == "Request 5 failed: [redacted] [redacted]"
     assert len(looked) <= 10
+
+
+def test_texts_redacted_together_are_redacted_as_one_by_one() -> None:
+    """A structured output's texts are redacted in one pass (`_Matcher.redacted`), each
+    exactly as `redact` does it alone: with and without escapes, in any case, none."""
+    matcher = text._current()
+    assert matcher is not None
+    texts = [
+        "",
+        "nothing here",
+        f"Request failed 1: {KEY_ID} {SECRET}",
+        f"{SECRET.upper()}",
+        f"x%2F{KEY_ID}y",
+        SECRET.replace("/", "%2F"),
+        SECRET.replace("/", "\\/"),
+        f"a&amp;{KEY_ID[:9]}",
+        f"{KEY_ID[:7]} short run, {KEY_ID[3:12]} a window",
+        f"ß{SECRET}ß",
+        f"µ {KEY_ID}\n{SECRET}\t+",
+    ]
+    together = matcher.redacted(texts)
+    assert together == {one: text.redact(one) for one in texts}
+    assert together[texts[2]] == "Request failed 1: [redacted] [redacted]"
