@@ -684,8 +684,8 @@ class Redacted(str):
 
 
 class RedactedBytes(bytes):
-    """A structured file (summary.json, gate.env) its renderer redacted value by value: the
-    report set's sink writes it as it is (`report.atomic`)."""
+    """A structured file (summary.json, gate.env, metrics.txt) its renderer redacted value
+    by value: the report set's sink writes it as it is (`report.atomic`)."""
 
     __slots__ = ()
 

@@ -71,9 +71,9 @@ def _write_temporary(folder: Path, name: str, data: bytes) -> Path:
     """Every report byte leaves through here, redacted (the one sink of the report set):
     a plain-text file whole, a markup one (junit.xml, report.html: `formats.MARKUP_NAMES`)
     in its data only, whatever renderer or stand-in built it (`text.redact_markup`: its
-    tags and attribute names stay whole), a structured one (summary.json, gate.env) as
-    its renderer redacted it, value by value (`text.RedactedBytes`: its grammar and keys
-    stay whole)."""
+    tags and attribute names stay whole), a structured one (summary.json, gate.env,
+    metrics.txt) as its renderer redacted it, value by value (`text.RedactedBytes`: its
+    grammar and keys stay whole)."""
     if isinstance(data, RedactedBytes):
         pass
     elif name in MARKUP_NAMES:

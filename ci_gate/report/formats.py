@@ -115,8 +115,9 @@ def _text(render: Callable[[Outcome, str], str], encoding: str = "utf-8") -> Ren
 
 
 def _metrics(outcome: Outcome, report_id: str, notes: Sequence[str]) -> bytes | None:
+    """Redacted value by value by its renderer (`render_metrics`): written as built."""
     text = render_metrics(outcome)  # OpenMetrics text is UTF-8: a KPI's name may be any
-    return None if text is None else text.encode("utf-8")
+    return None if text is None else RedactedBytes(text.encode("utf-8"))
 
 
 #: Every file of the set, in reading order.

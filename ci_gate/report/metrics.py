@@ -8,18 +8,28 @@ import re
 from ci_gate.domain.kpis import KNOWN_KPIS
 from ci_gate.domain.outcome import Outcome
 from ci_gate.formatting import plain_number
+from ci_gate.text import redact_value
 
 METRICS_NAME = "metrics.txt"
 _NOT_IN_A_NAME = re.compile(r"[^a-zA-Z0-9_]")
 
 
+def _sanitised(text: str) -> str:
+    return _NOT_IN_A_NAME.sub("_", text).lower()
+
+
 def _metric_name(kpi: str) -> str:
-    return "blazemeter_" + _NOT_IN_A_NAME.sub("_", kpi).lower()
+    """A structured output (docs/SECURITY.md): a KPI the gate knows (`KNOWN_KPIS`) is its
+    own word, kept whole; one BlazeMeter named itself is server text, redacted before and
+    after sanitising (so neither it nor its sanitised form carries a run of a secret)."""
+    if kpi in KNOWN_KPIS:
+        return "blazemeter_" + _sanitised(kpi)
+    return "blazemeter_" + _sanitised(redact_value(_sanitised(redact_value(kpi))))
 
 
-def _help_text(text: str) -> str:
-    """A KPI's name as OpenMetrics' HELP carries any text: backslash, quote and line
-    breaks escaped (the name is already one plain line: `parse_kpis`)."""
+def _escaped(text: str) -> str:
+    """Text as OpenMetrics' HELP and label values carry it: backslash, quote and line
+    breaks escaped (a KPI's name is already one plain line: `parse_kpis`)."""
     return text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
@@ -47,7 +57,8 @@ def run_labels(outcome: Outcome) -> list[str]:
     several = len(outcome.masters) > 1
     labels = []
     for position, master in enumerate(outcome.masters, start=1):
-        parts = [f'test="{master.test_id}"'] if master.test_id else []
+        test = master.test_id  # server text: redacted (the label names are ours)
+        parts = [f'test="{_escaped(redact_value(test))}"'] if test else []
         if several:
             parts.append(f'run="{position}"')
         labels.append("{" + ",".join(parts) + "}" if parts else "")
@@ -55,7 +66,12 @@ def run_labels(outcome: Outcome) -> list[str]:
 
 
 def render_metrics(outcome: Outcome) -> str | None:
-    """One gauge family per KPI, one sample per master; None when no master has KPIs."""
+    """One gauge family per KPI, one sample per master; None when no master has KPIs.
+
+    A structured output, redacted value by value here (the report set's sink writes it as
+    built): the label values and a KPI name BlazeMeter chose are redacted, the metric
+    names, types, HELP words and grammar are the gate's own and never are (a secret that
+    is `gauge`, `TYPE` or `blazemeter_hits` leaves a file a parser still reads)."""
     families: dict[str, list[tuple[str, float]]] = {}
     for master, labels in zip(outcome.masters, run_labels(outcome), strict=True):
         for name, value in (master.kpis or {}).items():
@@ -66,8 +82,8 @@ def render_metrics(outcome: Outcome) -> str | None:
     lines = []
     for kpi, samples in families.items():
         metric = names[kpi]
-        label, unit = KNOWN_KPIS.get(kpi, (kpi, ""))
-        described = _help_text(label) + (f" in {unit}" if unit else "")
+        label, unit = KNOWN_KPIS.get(kpi) or (redact_value(kpi), "")
+        described = _escaped(label) + (f" in {unit}" if unit else "")
         lines.append(f"# TYPE {metric} gauge")
         lines.append(f"# HELP {metric} BlazeMeter {described}, label ALL")
         lines += [f"{metric}{labels} {plain_number(value)}" for labels, value in samples]
