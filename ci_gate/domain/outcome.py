@@ -28,7 +28,8 @@ class StatusChange:
 @dataclass(frozen=True)
 class StopRequest:
     """A stop the gate asked for: when (seconds on the wait's clock), what it sent
-    (`stop`, `terminate`; None: it could not be sent) and why (`timed out ...`)."""
+    (`stop`, `terminate`; None: never confirmed, whether it could not be sent or was sent
+    and got no answer or an error) and why (`timed out ...`)."""
 
     elapsed: float
     action: str | None

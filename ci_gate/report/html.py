@@ -223,7 +223,7 @@ def _timeline_chart(master: MasterOutcome, outcome: Outcome, clock: RunClock) ->
             "stop",
             f"{stop.action or 'stop'} sent: {stop.why}"
             if stop.action
-            else f"stop could not be sent: {stop.why}",
+            else f"stop not confirmed: {stop.why}",  # not sent, or sent and no answer
         )
         for stop in master.seen.stop_requests
     ]

@@ -56,6 +56,8 @@ def criterion_json(item: LiveCriterionOutcome) -> dict[str, object]:
         "window": None if window is None else [iso_second(window[0]), iso_second(window[1])],
         "judged": judgement.judged,
         "stopped_run": item.stopped_run,
+        #: its stop went out and was never confirmed (then `stopped_run` is false)
+        "stop_unconfirmed": item.stop_unconfirmed,
         "note": judgement.note or None,
     }
 

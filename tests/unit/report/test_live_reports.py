@@ -93,6 +93,7 @@ def test_summary_json_lists_every_criterion_with_the_contracts_fields() -> None:
         "window": ["2026-11-30T00:54:30Z", "2026-11-30T00:54:59Z"],
         "judged": "live",
         "stopped_run": True,
+        "stop_unconfirmed": False,
         "note": None,
     }
     assert (second["state"], second["window"], second["unit"], second["action"]) == (

@@ -452,10 +452,15 @@ def test_a_live_stop_sent_and_never_confirmed_is_said_so_everywhere(tmp_path: Pa
     assert "master 1: a live criterion's stop was sent, no answer yet" in out.getvalue()
     markdown = (tmp_path / "summary.md").read_text()
     assert "already stopping" not in markdown and "stop sent, never confirmed" in markdown
-    assert "stop sent, never confirmed" in (tmp_path / "report.html").read_text()
+    page = (tmp_path / "report.html").read_text()
+    assert "stop sent, never confirmed" in page
+    # the chart's stop marker: it was sent, so never "could not be sent" (attackers)
+    assert "could not be sent" not in page and "stop not confirmed: live criterion" in page
     [written] = json.loads((tmp_path / "summary.json").read_text())["masters"]
     assert written["stop_saved"] is None
     assert [c["stopped_run"] for c in written["live_criteria"]] == [False]
+    # a field says the stop went out (attackers: only a note did)
+    assert [c["stop_unconfirmed"] for c in written["live_criteria"]] == [True]
 
 
 def test_a_cancel_after_a_live_stop_was_answered_leaves_no_still_running_note() -> None:
