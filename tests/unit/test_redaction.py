@@ -277,9 +277,9 @@ def test_a_body_sent_to_a_platform_is_redacted() -> None:
 
 @settings(max_examples=10, deadline=None)
 @example(secret="00000000\x85", cut=1, flips=[False] * 40)  # NEL: a line break to splitlines
+@example(secret="CI_GATE_", cut=0, flips=[False] * 40)  # the GitHub outputs' delimiter's prefix
 @given(
-    # not the gate's own words: the GitHub outputs' delimiter is `ci_gate_<random hex>`
-    secret=SECRETS.filter(lambda s: ":" not in s and "ci_gate" not in s.lower()),
+    secret=SECRETS.filter(lambda s: ":" not in s),
     cut=st.integers(0, 30),
     flips=st.lists(st.booleans(), min_size=40, max_size=40),
 )
