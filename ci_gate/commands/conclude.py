@@ -14,7 +14,7 @@ from typing import TextIO
 
 from ci_gate.ci import publish
 from ci_gate.ci.comment import comment_body, post_comment
-from ci_gate.ci.target import find_target
+from ci_gate.ci.target import Target, find_target
 from ci_gate.clock import REAL_CLOCK, Clock
 from ci_gate.commands.bugs import note_bug
 from ci_gate.commands.outputs import wants_dotenv, why_not_written
@@ -69,6 +69,8 @@ def conclude(
         stderr.write(f"ci-gate: {one_line(message, 1000)}\n")
 
     commented = comment_until is None
+    # where the comment goes, found once (it reads the CI's event file): None without it
+    found = None if commented else _find_target(ci)
     stopped = stop is None
     written: Outcome | None = None  # the outcome the reports on disk name
     told: Outcome | None = None  # the outcome the CI outputs name
@@ -81,7 +83,7 @@ def conclude(
         if late is not None and outcome.verdict is not Verdict.CANCELLED:
             name = SIGNAL_NAMES.get(late, str(late))
             outcome = cancelled_late(outcome, late, f"cancelled by {name}")
-        if not commented and (skipped := _comment_skipped(outcome, ci)) is not None:
+        if not commented and (skipped := _comment_skipped(outcome, found)) is not None:
             # known before the write (no request): such a run's reports are written once
             commented = True
             outcome = _commented(outcome, skipped, warn)
@@ -99,7 +101,7 @@ def conclude(
             assert comment_until is not None
             commented = True
             markdown = _markdown(outcome)
-            outcome = _comment(outcome, markdown, ci, guard, comment_until, warn, clock)
+            outcome = _comment(outcome, markdown, found, guard, comment_until, warn, clock)
         elif told is None or _told(told) != _told(outcome):
             publish(outcome, paths, ci, stdout, markdown=_markdown(outcome), warn=warn, clock=clock)
             told = outcome
@@ -189,10 +191,20 @@ def _add(master: MasterOutcome, stops: MasterStops) -> MasterOutcome:
     return replace(master, live_criteria=criteria, stop_saved=None)
 
 
+def _find_target(ci: Ci) -> Target | str | Exception:
+    """Where the comment goes, or why it does not; a bug finding it is kept, for `_comment`
+    to turn into a failed comment (the verdict stays)."""
+    try:
+        return find_target(ci)
+    except Exception as error:
+        note_bug()
+        return error
+
+
 def _comment(
     outcome: Outcome,
     markdown: str,
-    ci: Ci,
+    found: Target | str | Exception | None,
     guard: SignalGuard,
     until: float,
     warn: Callable[[str], None],
@@ -200,35 +212,34 @@ def _comment(
 ) -> Outcome:
     """Post or update the review comment; whatever happens, the verdict stays: this is the
     one place that keeps that promise (any failure, a bug included, is a note)."""
-    result = _comment_skipped(outcome, ci)
-    if result is None:
-        try:
-            target = find_target(ci)
-            if isinstance(target, str):
-                result = CommentResult("skipped", target)
-            else:
-                with guard.interruptible():
-                    body = comment_body(markdown, target.marker, target.job_url)
-                    result = post_comment(target, body, until, clock)
-        except Cancelled as cancelled:
-            result = CommentResult("failed", f"cancelled by {cancelled}")
-            outcome = cancelled_late(outcome, cancelled.signal_number, f"cancelled by {cancelled}")
-        except Exception as error:  # a bug on this path never costs the verdict's exit code
-            note_bug()
-            result = CommentResult("failed", f"internal error: {type(error).__name__}")
+    skipped = _comment_skipped(outcome, found)
+    if skipped is not None:
+        return _commented(outcome, skipped, warn)
+    if isinstance(found, Exception) or found is None:  # finding the target was a bug
+        bug = type(found).__name__ if found is not None else "no target looked for"
+        return _commented(outcome, CommentResult("failed", f"internal error: {bug}"), warn)
+    assert isinstance(found, Target)  # a reason why there is none was a skip above
+    try:
+        with guard.interruptible():
+            body = comment_body(markdown, found.marker, found.job_url)
+            result = post_comment(found, body, until, clock)
+    except Cancelled as cancelled:
+        result = CommentResult("failed", f"cancelled by {cancelled}")
+        outcome = cancelled_late(outcome, cancelled.signal_number, f"cancelled by {cancelled}")
+    except Exception as error:  # a bug on this path never costs the verdict's exit code
+        note_bug()
+        result = CommentResult("failed", f"internal error: {type(error).__name__}")
     return _commented(outcome, result, warn)
 
 
-def _comment_skipped(outcome: Outcome, ci: Ci) -> CommentResult | None:
+def _comment_skipped(
+    outcome: Outcome, found: Target | str | Exception | None
+) -> CommentResult | None:
     """The comment's result when it is skipped without a request (a cancelled run, no pull
     request to comment on): known before the first write, so the set is written once."""
     if outcome.verdict is Verdict.CANCELLED:
         return CommentResult("skipped", "the run was cancelled")
-    try:
-        target = find_target(ci)
-    except Exception:  # a bug: `_comment` meets it again and keeps the verdict
-        return None
-    return CommentResult("skipped", target) if isinstance(target, str) else None
+    return CommentResult("skipped", found) if isinstance(found, str) else None
 
 
 def _commented(outcome: Outcome, result: CommentResult, warn: Callable[[str], None]) -> Outcome:

@@ -287,3 +287,30 @@ def test_a_comment_skipped_without_asking_is_in_the_one_write(
     )
     assert concluded.exit_code == 0 and calls == ["passed"]
     assert _summary(tmp_path)["comment"]["status"] == "skipped"  # type: ignore[index]
+
+
+def test_the_comment_target_is_found_once_per_conclusion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, guard: SignalGuard
+) -> None:
+    """Finding the pull request reads the CI's event file: once per run, not once per
+    step of the conclusion."""
+    _comment_posted(monkeypatch)
+    found = vars(conclude_command)["find_target"]  # the fake target _comment_posted set
+
+    asked: list[object] = []
+
+    def counted(ci: Ci) -> object:
+        asked.append(ci)
+        return found(ci)
+
+    monkeypatch.setattr(conclude_command, "find_target", counted)
+    concluded = conclude(
+        make_outcome(master_outcome()),
+        tmp_path,
+        guard,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        comment_until=1e12,
+    )
+    assert concluded.comment is not None and concluded.comment.status == "posted"
+    assert len(asked) == 1
